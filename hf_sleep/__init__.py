@@ -1,0 +1,43 @@
+"""hf_sleep: published sleep-staging networks as Hugging Face models."""
+
+from hf_sleep.models.deepsleepnet import (
+    DeepSleepNetConfig,
+    DeepSleepNetForSleepStaging,
+    DeepSleepNetModel,
+)
+from hf_sleep.models.sleep_base import (
+    AASM_STAGES,
+    SleepEncoderOutput,
+    SleepStagingConfig,
+    SleepStagingOutput,
+    SleepStagingPreTrainedModel,
+)
+from hf_sleep.models.tinysleepnet import (
+    TinySleepNetConfig,
+    TinySleepNetForSleepStaging,
+    TinySleepNetModel,
+)
+from hf_sleep.registry import ARCHITECTURES, Architecture, get_architecture, register_auto_classes
+
+__version__ = "0.1.0"
+
+# The promise of the package: `import hf_sleep` makes every architecture loadable through the Auto classes.
+register_auto_classes()
+
+__all__ = [
+    "AASM_STAGES",
+    "ARCHITECTURES",
+    "Architecture",
+    "DeepSleepNetConfig",
+    "DeepSleepNetForSleepStaging",
+    "DeepSleepNetModel",
+    "SleepEncoderOutput",
+    "SleepStagingConfig",
+    "SleepStagingOutput",
+    "SleepStagingPreTrainedModel",
+    "TinySleepNetConfig",
+    "TinySleepNetForSleepStaging",
+    "TinySleepNetModel",
+    "get_architecture",
+    "register_auto_classes",
+]

@@ -1,0 +1,131 @@
+"""Whole-night inference: every epoch of a night scored by every window that contains it.
+
+Sequence models see `seq_len` consecutive epochs at a time. As in SeqSleepNet's evaluation, a night of
+N epochs is cut into overlapping windows (stride 1 by default), and each epoch's stage is decided by the
+sum of the log-probabilities that every window containing it gave it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+
+@dataclass
+class NightPrediction:
+    """Fused predictions for one night.
+
+    Args:
+        log_prob_sum: `(n_epochs, num_labels)` sum of the log-probabilities of every window containing the epoch.
+        n_windows: `(n_epochs,)` how many windows scored each epoch.
+        stage_names: the label names in class-index order.
+    """
+
+    log_prob_sum: np.ndarray
+    n_windows: np.ndarray
+    stage_names: list[str]
+
+    @property
+    def probabilities(self) -> np.ndarray:
+        """`(n_epochs, num_labels)` normalised geometric mean of the window probabilities (rows sum to 1)."""
+        mean_log_prob = self.log_prob_sum / self.n_windows[:, None]
+        shifted = np.exp(mean_log_prob - mean_log_prob.max(axis=1, keepdims=True))
+        return shifted / shifted.sum(axis=1, keepdims=True)
+
+    @property
+    def stages(self) -> np.ndarray:
+        """`(n_epochs,)` class index with the highest fused log-probability."""
+        return self.log_prob_sum.argmax(axis=1)
+
+    @property
+    def stage_labels(self) -> list[str]:
+        return [self.stage_names[index] for index in self.stages]
+
+
+def window_starts(n_epochs: int, window: int, stride: int = 1) -> list[int]:
+    """Start indices of the windows over a night; the last window always ends at the last epoch."""
+    if n_epochs < 1:
+        raise ValueError(f"a night needs at least one epoch, got {n_epochs}")
+    if window < 1 or stride < 1:
+        raise ValueError(f"window and stride must be positive, got window={window}, stride={stride}")
+    if n_epochs <= window:
+        return [0]
+    starts = list(range(0, n_epochs - window + 1, stride))
+    if starts[-1] != n_epochs - window:
+        starts.append(n_epochs - window)
+    return starts
+
+
+@torch.inference_mode()
+def predict_night(
+    model: torch.nn.Module,
+    epochs: np.ndarray | torch.Tensor,
+    *,
+    window: int | None = None,
+    stride: int = 1,
+    batch_size: int = 64,
+    device: str | torch.device | None = None,
+    progress: bool = False,
+) -> NightPrediction:
+    """Stages a whole night with any hf_sleep model, fusing overlapping windows by summed log-probabilities.
+
+    Args:
+        model: an hf_sleep `...ForSleepStaging` model (put in eval mode here).
+        epochs: `(n_epochs, n_chans, n_times)` signal of consecutive epochs, in the model's units.
+        window: epochs per window; defaults to the model's `config.seq_len`. A night shorter than the window
+            is scored as one window of its own length.
+        stride: epochs between window starts (1 scores each epoch `window` times inside the night).
+        batch_size: windows per forward pass; the result does not depend on it.
+        device: where to run; defaults to the model's device.
+        progress: show a progress bar over batches.
+
+    Returns:
+        A [`NightPrediction`].
+    """
+    config = model.config
+    epochs = torch.as_tensor(np.asarray(epochs) if not isinstance(epochs, torch.Tensor) else epochs)
+    expected = (config.n_chans, config.n_times)
+    if epochs.ndim != 3 or tuple(epochs.shape[1:]) != expected:
+        raise ValueError(
+            f"epochs must have shape (n_epochs, {expected[0]}, {expected[1]}) for this model, got {tuple(epochs.shape)}"
+        )
+    n_epochs = epochs.shape[0]
+    window = min(window or config.seq_len, max(n_epochs, 1))
+    starts = window_starts(n_epochs, window, stride)
+    model.eval()
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    dtype = next(model.parameters()).dtype
+    epochs = epochs.to(device=device, dtype=dtype)
+    log_prob_sum = torch.zeros(n_epochs, config.num_labels, dtype=torch.float64, device=device)
+    n_windows = torch.zeros(n_epochs, dtype=torch.float64, device=device)
+
+    try:
+        # Encode every epoch once; windows then only re-run the (cheap) sequence part.
+        embeddings = torch.cat(
+            [
+                model.embed_epochs(epochs[i : i + batch_size * window])
+                for i in range(0, n_epochs, batch_size * window)
+            ]
+        )
+        split = True
+    except NotImplementedError:
+        split = False
+
+    batches = range(0, len(starts), batch_size)
+    for batch_start in tqdm(batches, desc="staging", unit="batch", disable=not progress):
+        batch_starts = starts[batch_start : batch_start + batch_size]
+        index = torch.as_tensor(batch_starts, device=device)[:, None] + torch.arange(window, device=device)
+        if split:
+            logits = model.stage_sequences(embeddings[index])
+        else:
+            logits = model(epochs[index]).logits
+        log_probs = torch.log_softmax(logits.double(), dim=-1)
+        log_prob_sum.index_add_(0, index.reshape(-1), log_probs.reshape(-1, config.num_labels))
+        n_windows.index_add_(
+            0, index.reshape(-1), torch.ones(index.numel(), dtype=torch.float64, device=device)
+        )
+    stage_names = [config.id2label[i] for i in range(config.num_labels)]
+    return NightPrediction(log_prob_sum.cpu().numpy(), n_windows.cpu().numpy(), stage_names)

@@ -1,0 +1,1 @@
+"""The architectures, one folder each."""

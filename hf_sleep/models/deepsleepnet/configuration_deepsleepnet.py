@@ -1,0 +1,210 @@
+"""DeepSleepNet configuration (Supratak et al. 2017)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hf_sleep.models.sleep_base.configuration_sleep_base import SleepStagingConfig
+from hf_sleep.models.sleep_base.modeling_sleep_base import check_activation
+
+
+class DeepSleepNetConfig(SleepStagingConfig):
+    r"""Configuration of [`DeepSleepNetForSleepStaging`]: two CNN branches per epoch, then sequence residual
+    learning with a bidirectional LSTM over `seq_len` epochs.
+
+    The CNN arguments carry the names and defaults of braindecode's `DeepSleepNet`, so a braindecode user
+    reads them as before. The defaults are the paper's for 100 Hz input (small filters Fs/2 with stride Fs/16,
+    large filters 4·Fs with stride Fs/2); the paddings reproduce TensorFlow's `SAME` widths of the original
+    code for a 3000-sample epoch (2048 + 1024 features).
+
+    Args:
+        n_chans (`int`, *optional*, defaults to 1):
+            Number of input channels (the paper uses one EEG derivation, Fpz-Cz).
+        sfreq (`float`, *optional*, defaults to 100.0):
+            Sampling rate of the input in Hz.
+        epoch_seconds (`float`, *optional*, defaults to 30.0):
+            Length of one epoch in seconds.
+        seq_len (`int`, *optional*, defaults to 25):
+            Epochs per training sequence (25 in the paper).
+        activation_large (`str`, *optional*, defaults to `"elu"`):
+            Activation of the large-filter branch. braindecode's default; the original code uses `"relu"`.
+        activation_small (`str`, *optional*, defaults to `"relu"`):
+            Activation of the small-filter branch.
+        drop_prob (`float`, *optional*, defaults to 0.5):
+            Dropout probability used throughout the network.
+        bilstm_hidden_size (`int`, *optional*, defaults to 512):
+            Units per direction of the bidirectional LSTM; the shortcut FC has `2 * bilstm_hidden_size` units.
+        bilstm_num_layers (`int`, *optional*, defaults to 2):
+            Layers of each direction's LSTM stack (each direction is its own stack, as in the original).
+        small_n_filters_1 (`int`, *optional*, defaults to 64):
+            Filters of the first convolution of the small-filter branch.
+        small_n_filters_2 (`int`, *optional*, defaults to 128):
+            Filters of the three deep convolutions of the small-filter branch.
+        small_first_kernel_size (`int`, *optional*, defaults to 50):
+            Kernel of the first small-branch convolution (Fs/2 samples).
+        small_first_stride (`int`, *optional*, defaults to 6):
+            Stride of the first small-branch convolution (Fs/16 samples).
+        small_first_padding (`int`, *optional*, defaults to 22):
+            Zero padding of the first small-branch convolution.
+        small_pool1_kernel_size (`int`, *optional*, defaults to 8):
+            Kernel of the first small-branch max-pooling.
+        small_pool1_stride (`int`, *optional*, defaults to 8):
+            Stride of the first small-branch max-pooling.
+        small_pool1_padding (`int`, *optional*, defaults to 2):
+            Padding of the first small-branch max-pooling.
+        small_deep_kernel_size (`int`, *optional*, defaults to 8):
+            Kernel of the three deep small-branch convolutions ("same" padding).
+        small_pool2_kernel_size (`int`, *optional*, defaults to 4):
+            Kernel of the second small-branch max-pooling.
+        small_pool2_stride (`int`, *optional*, defaults to 4):
+            Stride of the second small-branch max-pooling.
+        small_pool2_padding (`int`, *optional*, defaults to 1):
+            Padding of the second small-branch max-pooling.
+        large_n_filters_1 (`int`, *optional*, defaults to 64):
+            Filters of the first convolution of the large-filter branch.
+        large_n_filters_2 (`int`, *optional*, defaults to 128):
+            Filters of the three deep convolutions of the large-filter branch.
+        large_first_kernel_size (`int`, *optional*, defaults to 400):
+            Kernel of the first large-branch convolution (4·Fs samples).
+        large_first_stride (`int`, *optional*, defaults to 50):
+            Stride of the first large-branch convolution (Fs/2 samples).
+        large_first_padding (`int`, *optional*, defaults to 175):
+            Zero padding of the first large-branch convolution.
+        large_pool1_kernel_size (`int`, *optional*, defaults to 4):
+            Kernel of the first large-branch max-pooling.
+        large_pool1_stride (`int`, *optional*, defaults to 4):
+            Stride of the first large-branch max-pooling.
+        large_pool1_padding (`int`, *optional*, defaults to 0):
+            Padding of the first large-branch max-pooling.
+        large_deep_kernel_size (`int`, *optional*, defaults to 6):
+            Kernel of the three deep large-branch convolutions ("same" padding).
+        large_pool2_kernel_size (`int`, *optional*, defaults to 2):
+            Kernel of the second large-branch max-pooling.
+        large_pool2_stride (`int`, *optional*, defaults to 2):
+            Stride of the second large-branch max-pooling.
+        large_pool2_padding (`int`, *optional*, defaults to 1):
+            Padding of the second large-branch max-pooling.
+        kwargs:
+            The shared arguments of [`SleepStagingConfig`] (`ch_names`, `units`, `class_weights`, `id2label`, ...).
+
+    Example:
+
+    ```python
+    >>> from hf_sleep import DeepSleepNetConfig, DeepSleepNetForSleepStaging
+    >>> model = DeepSleepNetForSleepStaging(DeepSleepNetConfig())
+    >>> model.config.n_times
+    3000
+    ```
+    """
+
+    model_type = "deepsleepnet"
+    auto_model_class = "DeepSleepNetForSleepStaging"
+
+    def __init__(
+        self,
+        n_chans: int = 1,
+        sfreq: float = 100.0,
+        epoch_seconds: float = 30.0,
+        seq_len: int = 25,
+        activation_large: str = "elu",
+        activation_small: str = "relu",
+        drop_prob: float = 0.5,
+        bilstm_hidden_size: int = 512,
+        bilstm_num_layers: int = 2,
+        small_n_filters_1: int = 64,
+        small_n_filters_2: int = 128,
+        small_first_kernel_size: int = 50,
+        small_first_stride: int = 6,
+        small_first_padding: int = 22,
+        small_pool1_kernel_size: int = 8,
+        small_pool1_stride: int = 8,
+        small_pool1_padding: int = 2,
+        small_deep_kernel_size: int = 8,
+        small_pool2_kernel_size: int = 4,
+        small_pool2_stride: int = 4,
+        small_pool2_padding: int = 1,
+        large_n_filters_1: int = 64,
+        large_n_filters_2: int = 128,
+        large_first_kernel_size: int = 400,
+        large_first_stride: int = 50,
+        large_first_padding: int = 175,
+        large_pool1_kernel_size: int = 4,
+        large_pool1_stride: int = 4,
+        large_pool1_padding: int = 0,
+        large_deep_kernel_size: int = 6,
+        large_pool2_kernel_size: int = 2,
+        large_pool2_stride: int = 2,
+        large_pool2_padding: int = 1,
+        **kwargs: Any,
+    ) -> None:
+        check_activation("activation_large", activation_large)
+        check_activation("activation_small", activation_small)
+        if not 0.0 <= drop_prob < 1.0:
+            raise ValueError(f"drop_prob must be in [0, 1), got {drop_prob}")
+        for name, value in (
+            ("bilstm_hidden_size", bilstm_hidden_size),
+            ("bilstm_num_layers", bilstm_num_layers),
+        ):
+            if value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value}")
+        self.activation_large = activation_large
+        self.activation_small = activation_small
+        self.drop_prob = drop_prob
+        self.bilstm_hidden_size = bilstm_hidden_size
+        self.bilstm_num_layers = bilstm_num_layers
+        self.small_n_filters_1 = small_n_filters_1
+        self.small_n_filters_2 = small_n_filters_2
+        self.small_first_kernel_size = small_first_kernel_size
+        self.small_first_stride = small_first_stride
+        self.small_first_padding = small_first_padding
+        self.small_pool1_kernel_size = small_pool1_kernel_size
+        self.small_pool1_stride = small_pool1_stride
+        self.small_pool1_padding = small_pool1_padding
+        self.small_deep_kernel_size = small_deep_kernel_size
+        self.small_pool2_kernel_size = small_pool2_kernel_size
+        self.small_pool2_stride = small_pool2_stride
+        self.small_pool2_padding = small_pool2_padding
+        self.large_n_filters_1 = large_n_filters_1
+        self.large_n_filters_2 = large_n_filters_2
+        self.large_first_kernel_size = large_first_kernel_size
+        self.large_first_stride = large_first_stride
+        self.large_first_padding = large_first_padding
+        self.large_pool1_kernel_size = large_pool1_kernel_size
+        self.large_pool1_stride = large_pool1_stride
+        self.large_pool1_padding = large_pool1_padding
+        self.large_deep_kernel_size = large_deep_kernel_size
+        self.large_pool2_kernel_size = large_pool2_kernel_size
+        self.large_pool2_stride = large_pool2_stride
+        self.large_pool2_padding = large_pool2_padding
+        super().__init__(n_chans=n_chans, sfreq=sfreq, epoch_seconds=epoch_seconds, seq_len=seq_len, **kwargs)
+        if min(self.branch_widths) < 1:
+            raise ValueError(
+                f"an epoch of {self.n_times} samples is too short for the CNN branches "
+                f"(output widths small={self.branch_widths[0]}, large={self.branch_widths[1]}); "
+                "use longer epochs, a higher sfreq or smaller kernels/strides"
+            )
+
+    @property
+    def branch_widths(self) -> tuple[int, int]:
+        """Output width (samples) of the small and large CNN branch for one epoch."""
+
+        def out(width: int, kernel: int, stride: int, padding: int) -> int:
+            return (width + 2 * padding - kernel) // stride + 1
+
+        small = out(
+            self.n_times, self.small_first_kernel_size, self.small_first_stride, self.small_first_padding
+        )
+        small = out(small, self.small_pool1_kernel_size, self.small_pool1_stride, self.small_pool1_padding)
+        small = out(small, self.small_pool2_kernel_size, self.small_pool2_stride, self.small_pool2_padding)
+        large = out(
+            self.n_times, self.large_first_kernel_size, self.large_first_stride, self.large_first_padding
+        )
+        large = out(large, self.large_pool1_kernel_size, self.large_pool1_stride, self.large_pool1_padding)
+        large = out(large, self.large_pool2_kernel_size, self.large_pool2_stride, self.large_pool2_padding)
+        return small, large
+
+    @property
+    def epoch_feature_size(self) -> int:
+        """Length of the concatenated CNN features of one epoch (3072 for the paper's setup)."""
+        small, large = self.branch_widths
+        return self.n_chans * (self.small_n_filters_2 * small + self.large_n_filters_2 * large)

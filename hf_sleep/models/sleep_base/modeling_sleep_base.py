@@ -1,0 +1,235 @@
+"""The model contract every hf_sleep architecture shares: input shape, outputs, loss and weight init."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from transformers import PreTrainedModel
+from transformers.utils import ModelOutput
+
+from hf_sleep.models.sleep_base.configuration_sleep_base import SleepStagingConfig
+
+try:  # transformers >= 5: init functions that respect weights already loaded from a checkpoint
+    from transformers import initialization as init
+except ImportError:  # pragma: no cover - older transformers
+    init = nn.init
+
+ACTIVATIONS: dict[str, type[nn.Module]] = {
+    "relu": nn.ReLU,
+    "elu": nn.ELU,
+    "gelu": nn.GELU,
+    "leaky_relu": nn.LeakyReLU,
+    "prelu": nn.PReLU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "silu": nn.SiLU,
+    "identity": nn.Identity,
+}
+
+
+def get_activation(name: str) -> nn.Module:
+    """Builds the activation module named in a config (`"relu"`, `"elu"`, ...)."""
+    try:
+        return ACTIVATIONS[name]()
+    except KeyError:
+        raise ValueError(f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}") from None
+
+
+def check_activation(argument: str, name: str) -> None:
+    """Raises a `ValueError` naming the config argument when `name` is not a known activation."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"{argument} must be one of {sorted(ACTIVATIONS)}, got {name!r}")
+
+
+@dataclass
+class SleepEncoderOutput(ModelOutput):
+    """Output of a backbone (`<Arch>Model`).
+
+    Args:
+        last_hidden_state (`torch.FloatTensor` of shape `(batch, seq_len, hidden_size)`):
+            One feature vector per epoch, after the sequence part of the network.
+        epoch_embeddings (`torch.FloatTensor` of shape `(batch, seq_len, epoch_embedding_size)`, *optional*):
+            Per-epoch features of the epoch encoder, before any sequence context is mixed in.
+        hidden_states (`tuple[torch.FloatTensor]`, *optional*, returned when `output_hidden_states=True`):
+            Intermediate feature maps, first dimension `batch * seq_len`.
+    """
+
+    last_hidden_state: torch.FloatTensor | None = None
+    epoch_embeddings: torch.FloatTensor | None = None
+    hidden_states: tuple[torch.FloatTensor, ...] | None = None
+
+
+@dataclass
+class SleepStagingOutput(ModelOutput):
+    """Output of every `<Arch>ForSleepStaging` model.
+
+    Args:
+        loss (`torch.FloatTensor` of shape `()`, *optional*, returned when `labels` is given):
+            Cross-entropy over every scored epoch (label `-100` is ignored), class-weighted when the config says so.
+        logits (`torch.FloatTensor` of shape `(batch, seq_len, num_labels)`, or `(batch, num_labels)` for 3-D input):
+            Unnormalised stage scores per epoch.
+        hidden_states (`tuple[torch.FloatTensor]`, *optional*, returned when `output_hidden_states=True`):
+            Intermediate feature maps of the backbone, then the per-epoch features before the classifier.
+    """
+
+    loss: torch.FloatTensor | None = None
+    logits: torch.FloatTensor | None = None
+    hidden_states: tuple[torch.FloatTensor, ...] | None = None
+
+
+class SleepStagingPreTrainedModel(PreTrainedModel):
+    """Base class: shared input checks, loss and weight initialisation for every hf_sleep model."""
+
+    config_class = SleepStagingConfig
+    base_model_prefix = "sleep_model"
+    main_input_name = "input_values"
+    supports_gradient_checkpointing = False
+    # Capability flags read by the shared tests and the Hub/explorer code.
+    is_sequence_model: bool = False
+
+    def _init_weights(self, module: nn.Module) -> None:
+        if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d)):
+            init.kaiming_normal_(module.weight, nonlinearity="relu")
+            if module.bias is not None:
+                init.zeros_(module.bias)
+        elif isinstance(module, nn.Linear):
+            init.xavier_uniform_(module.weight)
+            if module.bias is not None:
+                init.zeros_(module.bias)
+        elif isinstance(module, (nn.LSTM, nn.GRU)):
+            for name, param in module.named_parameters():
+                if name.startswith("weight_ih"):
+                    init.xavier_uniform_(param)
+                elif name.startswith("weight_hh"):
+                    init.orthogonal_(param)
+                elif name.startswith("bias"):
+                    init.zeros_(param)
+        else:
+            super()._init_weights(module)
+
+    def embed_epochs(self, epochs: torch.Tensor) -> torch.Tensor:
+        """Per-epoch features before any sequence context: `(n_epochs, n_chans, n_times) -> (n_epochs, dim)`.
+
+        With `stage_sequences` this splits the forward pass so whole-night inference can encode each epoch
+        once and re-use it in every overlapping window (exact in eval mode, where nothing mixes epochs).
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} does not split into epoch encoder and sequence part"
+        )
+
+    def stage_sequences(self, embeddings: torch.Tensor) -> torch.Tensor:
+        """Stage logits from per-epoch features: `(batch, seq_len, dim) -> (batch, seq_len, num_labels)`."""
+        raise NotImplementedError(
+            f"{type(self).__name__} does not split into epoch encoder and sequence part"
+        )
+
+    def split_input(self, input_values: torch.Tensor) -> tuple[torch.Tensor, bool]:
+        """Checks `input_values` and returns it as `(batch, seq_len, n_chans, n_times)` plus whether it was 3-D.
+
+        Raises:
+            ValueError: naming the expected and the received shape.
+        """
+        config = self.config
+        expected = f"(batch, seq_len, {config.n_chans}, {config.n_times}) or (batch, {config.n_chans}, {config.n_times})"
+        if not isinstance(input_values, torch.Tensor):
+            raise ValueError(
+                f"input_values must be a torch.Tensor of shape {expected}, got {type(input_values).__name__}"
+            )
+        shape = tuple(input_values.shape)
+        if input_values.ndim not in (3, 4) or shape[-2:] != (config.n_chans, config.n_times) or 0 in shape:
+            raise ValueError(
+                f"input_values must have shape {expected} (n_chans={config.n_chans}, n_times = "
+                f"{config.sfreq} Hz * {config.epoch_seconds} s = {config.n_times}), got {shape}"
+            )
+        if input_values.ndim == 3:
+            return input_values.unsqueeze(1), True
+        return input_values, False
+
+    def staging_loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy over all scored epochs; `-100` labels are ignored, class weights come from the config."""
+        if labels.shape != logits.shape[:-1]:
+            raise ValueError(
+                f"labels must have shape {tuple(logits.shape[:-1])} to match the logits, got {tuple(labels.shape)}"
+            )
+        weight = None
+        if self.config.class_weights is not None:
+            weight = torch.tensor(self.config.class_weights, dtype=logits.dtype, device=logits.device)
+        return F.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]).float(),
+            labels.reshape(-1).long(),
+            weight=None if weight is None else weight.float(),
+            ignore_index=-100,
+        )
+
+    def staging_output(
+        self,
+        logits: torch.Tensor,
+        labels: torch.Tensor | None,
+        squeeze_sequence: bool,
+        hidden_states: tuple[torch.Tensor, ...] | None,
+        return_dict: bool | None,
+    ) -> SleepStagingOutput | tuple:
+        """Packs logits `(batch, seq_len, num_labels)` into the output, squeezing `seq_len` for 3-D input."""
+        if squeeze_sequence:
+            logits = logits[:, 0]
+        loss = self.staging_loss(logits, labels) if labels is not None else None
+        return_dict = return_dict if return_dict is not None else self.config.return_dict
+        if not return_dict:
+            return tuple(value for value in (loss, logits, hidden_states) if value is not None)
+        return SleepStagingOutput(loss=loss, logits=logits, hidden_states=hidden_states)
+
+
+class SleepConvBranch(nn.Module):
+    """The CNN path of DeepSleepNet and TinySleepNet: conv → pool → dropout → 3 × conv → pool.
+
+    Every convolution is bias-free and followed by batch norm and the activation, as in the original
+    TensorFlow code; the three deep convolutions keep the width ("same" padding).
+    """
+
+    def __init__(
+        self,
+        n_filters_1: int,
+        n_filters_2: int,
+        first_kernel_size: int,
+        first_stride: int,
+        first_padding: int,
+        pool1: tuple[int, int, int],
+        deep_kernel_size: int,
+        pool2: tuple[int, int, int],
+        activation: str,
+        drop_prob: float,
+    ) -> None:
+        super().__init__()
+
+        # TensorFlow's SAME padding: the odd sample of an even kernel goes to the right.
+        same = ((deep_kernel_size - 1) // 2, deep_kernel_size // 2)
+
+        def conv_block(
+            in_channels: int, out_channels: int, kernel: int, stride: int, padding: tuple[int, int]
+        ):
+            return nn.Sequential(
+                nn.ConstantPad1d(padding, 0.0),
+                nn.Conv1d(in_channels, out_channels, kernel, stride=stride, bias=False),
+                nn.BatchNorm1d(out_channels),
+                get_activation(activation),
+            )
+
+        self.first_conv = conv_block(
+            1, n_filters_1, first_kernel_size, first_stride, (first_padding, first_padding)
+        )
+        self.first_pool = nn.MaxPool1d(pool1[0], stride=pool1[1], padding=pool1[2])
+        self.dropout = nn.Dropout(drop_prob)
+        self.deep_convs = nn.Sequential(
+            conv_block(n_filters_1, n_filters_2, deep_kernel_size, 1, same),
+            conv_block(n_filters_2, n_filters_2, deep_kernel_size, 1, same),
+            conv_block(n_filters_2, n_filters_2, deep_kernel_size, 1, same),
+        )
+        self.second_pool = nn.MaxPool1d(pool2[0], stride=pool2[1], padding=pool2[2])
+
+    def forward(self, signal: torch.Tensor) -> torch.Tensor:
+        """Maps `(n, 1, n_times)` to `(n, n_filters_2, width)`."""
+        features = self.dropout(self.first_pool(self.first_conv(signal)))
+        return self.second_pool(self.deep_convs(features))

@@ -1,0 +1,133 @@
+"""TinySleepNet configuration (Supratak & Guo 2020)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hf_sleep.models.sleep_base.configuration_sleep_base import SleepStagingConfig
+from hf_sleep.models.sleep_base.modeling_sleep_base import check_activation
+
+
+class TinySleepNetConfig(SleepStagingConfig):
+    r"""Configuration of [`TinySleepNetForSleepStaging`]: one CNN per epoch, then a unidirectional LSTM over
+    `seq_len` epochs.
+
+    The defaults are the original's for 100 Hz input; the paddings reproduce TensorFlow's `SAME` widths of
+    the original code (500 → 63 → 16 samples, 16 × 128 = 2048 features per epoch).
+
+    Args:
+        n_chans (`int`, *optional*, defaults to 1):
+            Number of input channels (the paper uses one EEG derivation, Fpz-Cz).
+        sfreq (`float`, *optional*, defaults to 100.0):
+            Sampling rate of the input in Hz.
+        epoch_seconds (`float`, *optional*, defaults to 30.0):
+            Length of one epoch in seconds.
+        seq_len (`int`, *optional*, defaults to 20):
+            Epochs per training sequence (20 in the released code, 15 in the paper).
+        n_filters (`int`, *optional*, defaults to 128):
+            Filters of every convolution.
+        first_kernel_size (`int`, *optional*, defaults to 50):
+            Kernel of the first convolution (Fs/2 samples).
+        first_stride (`int`, *optional*, defaults to 6):
+            Stride of the first convolution (Fs/16 samples).
+        first_padding (`int`, *optional*, defaults to 22):
+            Zero padding of the first convolution.
+        pool1_kernel_size (`int`, *optional*, defaults to 8):
+            Kernel of the first max-pooling.
+        pool1_stride (`int`, *optional*, defaults to 8):
+            Stride of the first max-pooling.
+        pool1_padding (`int`, *optional*, defaults to 2):
+            Padding of the first max-pooling.
+        deep_kernel_size (`int`, *optional*, defaults to 8):
+            Kernel of the three deep convolutions ("same" padding).
+        pool2_kernel_size (`int`, *optional*, defaults to 4):
+            Kernel of the second max-pooling.
+        pool2_stride (`int`, *optional*, defaults to 4):
+            Stride of the second max-pooling.
+        pool2_padding (`int`, *optional*, defaults to 1):
+            Padding of the second max-pooling.
+        activation (`str`, *optional*, defaults to `"relu"`):
+            Activation after every batch norm.
+        drop_prob (`float`, *optional*, defaults to 0.5):
+            Dropout after each pooling stage and after the LSTM.
+        lstm_hidden_size (`int`, *optional*, defaults to 128):
+            Units of the LSTM.
+        lstm_num_layers (`int`, *optional*, defaults to 1):
+            Stacked LSTM layers.
+        kwargs:
+            The shared arguments of [`SleepStagingConfig`] (`ch_names`, `units`, `class_weights`, `id2label`, ...).
+
+    Example:
+
+    ```python
+    >>> from hf_sleep import TinySleepNetConfig
+    >>> TinySleepNetConfig(seq_len=15).epoch_feature_size
+    2048
+    ```
+    """
+
+    model_type = "tinysleepnet"
+    auto_model_class = "TinySleepNetForSleepStaging"
+
+    def __init__(
+        self,
+        n_chans: int = 1,
+        sfreq: float = 100.0,
+        epoch_seconds: float = 30.0,
+        seq_len: int = 20,
+        n_filters: int = 128,
+        first_kernel_size: int = 50,
+        first_stride: int = 6,
+        first_padding: int = 22,
+        pool1_kernel_size: int = 8,
+        pool1_stride: int = 8,
+        pool1_padding: int = 2,
+        deep_kernel_size: int = 8,
+        pool2_kernel_size: int = 4,
+        pool2_stride: int = 4,
+        pool2_padding: int = 1,
+        activation: str = "relu",
+        drop_prob: float = 0.5,
+        lstm_hidden_size: int = 128,
+        lstm_num_layers: int = 1,
+        **kwargs: Any,
+    ) -> None:
+        check_activation("activation", activation)
+        if not 0.0 <= drop_prob < 1.0:
+            raise ValueError(f"drop_prob must be in [0, 1), got {drop_prob}")
+        for name, value in (("lstm_hidden_size", lstm_hidden_size), ("lstm_num_layers", lstm_num_layers)):
+            if value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value}")
+        self.n_filters = n_filters
+        self.first_kernel_size = first_kernel_size
+        self.first_stride = first_stride
+        self.first_padding = first_padding
+        self.pool1_kernel_size = pool1_kernel_size
+        self.pool1_stride = pool1_stride
+        self.pool1_padding = pool1_padding
+        self.deep_kernel_size = deep_kernel_size
+        self.pool2_kernel_size = pool2_kernel_size
+        self.pool2_stride = pool2_stride
+        self.pool2_padding = pool2_padding
+        self.activation = activation
+        self.drop_prob = drop_prob
+        self.lstm_hidden_size = lstm_hidden_size
+        self.lstm_num_layers = lstm_num_layers
+        super().__init__(n_chans=n_chans, sfreq=sfreq, epoch_seconds=epoch_seconds, seq_len=seq_len, **kwargs)
+        if self.cnn_width < 1:
+            raise ValueError(
+                f"an epoch of {self.n_times} samples is too short for the CNN (output width {self.cnn_width}); "
+                "use longer epochs, a higher sfreq or smaller kernels/strides"
+            )
+
+    @property
+    def cnn_width(self) -> int:
+        """Output width (samples) of the CNN for one epoch."""
+        width = (self.n_times + 2 * self.first_padding - self.first_kernel_size) // self.first_stride + 1
+        width = (width + 2 * self.pool1_padding - self.pool1_kernel_size) // self.pool1_stride + 1
+        return (width + 2 * self.pool2_padding - self.pool2_kernel_size) // self.pool2_stride + 1
+
+    @property
+    def epoch_feature_size(self) -> int:
+        """Length of the flattened CNN features of one epoch (2048 for the paper's setup)."""
+        return self.n_chans * self.n_filters * self.cnn_width

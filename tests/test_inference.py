@@ -1,0 +1,64 @@
+"""Whole-night inference with overlapping windows and log-probability fusion."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from hf_sleep import get_architecture
+from hf_sleep.inference import predict_night, window_starts
+
+from .testers import TESTERS
+
+
+def tiny_model(name: str, **overrides):
+    torch.manual_seed(0)
+    return get_architecture(name).model_class(TESTERS[name].config(**overrides)).eval()
+
+
+def naive_fusion(model, epochs: torch.Tensor, window: int) -> np.ndarray:
+    n = len(epochs)
+    total = np.zeros((n, model.config.num_labels))
+    for start in window_starts(n, window):
+        logits = model(epochs[start : start + window][None]).logits[0]
+        total[start : start + window] += torch.log_softmax(logits.double(), -1).detach().numpy()
+    return total
+
+
+@pytest.mark.parametrize("name", ["tinysleepnet", "deepsleepnet"])
+def test_fusion_matches_windowed_forward_and_counts(name):
+    model = tiny_model(name, seq_len=4)
+    epochs = 10 * torch.randn(11, 1, 3000, generator=torch.Generator().manual_seed(1))
+    prediction = predict_night(model, epochs, batch_size=3)
+    np.testing.assert_allclose(prediction.log_prob_sum, naive_fusion(model, epochs, 4), rtol=1e-5, atol=1e-6)
+    # Every epoch is scored by every window that contains it: L inside the night, fewer at the edges.
+    expected_counts = [min(i + 1, 4, 11 - i, 8) for i in range(11)]
+    np.testing.assert_array_equal(prediction.n_windows, expected_counts)
+    np.testing.assert_allclose(prediction.probabilities.sum(axis=1), 1.0, rtol=1e-9)
+
+
+def test_result_does_not_depend_on_batch_size():
+    model = tiny_model("tinysleepnet", seq_len=5)
+    epochs = torch.randn(23, 1, 3000, generator=torch.Generator().manual_seed(2))
+    reference = predict_night(model, epochs, batch_size=1).log_prob_sum
+    for batch_size in (2, 7, 64):
+        np.testing.assert_allclose(
+            predict_night(model, epochs, batch_size=batch_size).log_prob_sum, reference, rtol=1e-6, atol=1e-8
+        )
+
+
+def test_night_shorter_than_window_gets_every_epoch():
+    model = tiny_model("tinysleepnet", seq_len=20)
+    prediction = predict_night(model, torch.randn(3, 1, 3000))
+    assert prediction.log_prob_sum.shape == (3, 5)
+    np.testing.assert_array_equal(prediction.n_windows, [1, 1, 1])
+    assert len(prediction.stage_labels) == 3
+
+
+def test_bad_night_shape_is_refused():
+    model = tiny_model("tinysleepnet")
+    with pytest.raises(ValueError, match=r"\(n_epochs, 1, 3000\)"):
+        predict_night(model, torch.randn(5, 1, 2999))
+    with pytest.raises(ValueError, match="at least one epoch"):
+        window_starts(0, 4)

@@ -1,0 +1,49 @@
+"""One tiny tester per registered architecture; the shared tests in `test_model_contract.py` run them all.
+
+A tester gives a small configuration that exercises the real code paths quickly on 2 CPU cores, and the
+exact parameter counts of the faithful configurations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ModelTester:
+    """What the shared tests need to know about one architecture."""
+
+    name: str
+    tiny_config: dict[str, Any]
+    faithful_parameter_counts: dict[str, int] = field(default_factory=dict)
+    batch_size: int = 2
+
+    def config(self, **overrides: Any):
+        from hf_sleep import get_architecture
+
+        return get_architecture(self.name).config_class(**{**self.tiny_config, **overrides})
+
+
+DEEPSLEEPNET_TESTER = ModelTester(
+    name="deepsleepnet",
+    tiny_config=dict(
+        seq_len=3,
+        bilstm_hidden_size=8,
+        small_n_filters_1=4,
+        small_n_filters_2=6,
+        large_n_filters_1=4,
+        large_n_filters_2=6,
+    ),
+    faithful_parameter_counts={"1 channel, 100 Hz, 30 s": 22_647_685},
+)
+
+TINYSLEEPNET_TESTER = ModelTester(
+    name="tinysleepnet",
+    tiny_config=dict(seq_len=3, n_filters=8, lstm_hidden_size=8),
+    faithful_parameter_counts={"1 channel, 100 Hz, 30 s": 1_516_421},
+)
+
+TESTERS: dict[str, ModelTester] = {
+    tester.name: tester for tester in (DEEPSLEEPNET_TESTER, TINYSLEEPNET_TESTER)
+}
