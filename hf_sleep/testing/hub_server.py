@@ -55,7 +55,9 @@ KNOWN_LICENSES = frozenset(
         "cc0-1.0", "gpl-3.0", "lgpl-3.0", "odc-by", "odbl", "openrail", "other", "unknown",
     }
 )  # fmt: skip
-GITATTRIBUTES = "".join(f"*{suffix} filter=lfs diff=lfs merge=lfs -text\n" for suffix in LFS_SUFFIXES).encode()
+GITATTRIBUTES = "".join(
+    f"*{suffix} filter=lfs diff=lfs merge=lfs -text\n" for suffix in LFS_SUFFIXES
+).encode()
 
 
 def git_blob_id(content: bytes) -> str:
@@ -86,7 +88,8 @@ def hub_client_env(
     env = {
         key: value
         for key, value in (os.environ if base is None else base).items()
-        if key not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE", "HF_TOKEN", "HF_HUB_CACHE")
+        if key
+        not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE", "HF_TOKEN", "HF_HUB_CACHE")
         and not key.startswith("HF_DATASETS_CACHE")
     }
     env.update(
@@ -123,7 +126,11 @@ class _Blob:
     def tree_entry(self, path: str) -> dict[str, Any]:
         entry: dict[str, Any] = {"type": "file", "path": path, "size": self.size, "oid": self.git_oid}
         if self.lfs:
-            entry["lfs"] = {"oid": self.sha256, "size": self.size, "pointerSize": len(lfs_pointer(self.sha256, self.size))}
+            entry["lfs"] = {
+                "oid": self.sha256,
+                "size": self.size,
+                "pointerSize": len(lfs_pointer(self.sha256, self.size)),
+            }
         return entry
 
 
@@ -288,7 +295,13 @@ class LocalHub:
         raise HubError(404, f"Invalid rev id: {revision}", "RevisionNotFound")
 
     def _new_commit(
-        self, repo_type: str, repo_id: str, parent: _Commit | None, files: dict[str, _Blob], title: str, description: str
+        self,
+        repo_type: str,
+        repo_id: str,
+        parent: _Commit | None,
+        files: dict[str, _Blob],
+        title: str,
+        description: str,
     ) -> _Commit:
         seed = json.dumps([parent.oid if parent else None, title, time.time_ns(), sorted(files)]).encode()
         commit = _Commit(
@@ -350,8 +363,17 @@ class LocalHub:
             if path == "/api/whoami-v2" and method == "GET":
                 if user is None:
                     raise HubError(401, "Invalid credentials in Authorization header")
-                return _json({"type": "user", "name": user, "orgs": [{"name": o} for o, m in self.orgs.items() if user in m],
-                              "auth": {"type": "access_token", "accessToken": {"displayName": "test", "role": "write"}}})
+                return _json(
+                    {
+                        "type": "user",
+                        "name": user,
+                        "orgs": [{"name": o} for o, m in self.orgs.items() if user in m],
+                        "auth": {
+                            "type": "access_token",
+                            "accessToken": {"displayName": "test", "role": "write"},
+                        },
+                    }
+                )
             if path == "/api/validate-yaml" and method == "POST":
                 return self._validate_yaml(json.loads(body or b"{}"))
             if path in ("/api/repos/create", "/api/repos/delete") and method == "POST":
@@ -360,14 +382,27 @@ class LocalHub:
                 return self._lfs_object(method, path.removeprefix("/__lfs/"), query, body)
             match = re.fullmatch(r"/api/(models|datasets|spaces)/([^/]+/[^/]+)(?:/(.*))?", path)
             if match:
-                return self._api(method, match.group(1)[:-1], match.group(2), match.group(3) or "", query, headers, body, user)
+                return self._api(
+                    method,
+                    match.group(1)[:-1],
+                    match.group(2),
+                    match.group(3) or "",
+                    query,
+                    headers,
+                    body,
+                    user,
+                )
             match = re.fullmatch(r"/(?:(datasets|spaces)/)?([^/]+/[^/]+?)\.git/info/lfs/objects/batch", path)
             if match:
-                return self._lfs_batch((match.group(1) or "models")[:-1], match.group(2), json.loads(body), user)
+                return self._lfs_batch(
+                    (match.group(1) or "models")[:-1], match.group(2), json.loads(body), user
+                )
             match = re.fullmatch(r"/(?:(datasets|spaces)/)?([^/]+/[^/]+)/resolve/([^/]+)/(.+)", path)
             if match and method in ("GET", "HEAD"):
                 repo_type = (match.group(1) or "models")[:-1]
-                return self._resolve(repo_type, match.group(2), match.group(3), unquote(match.group(4)), method, headers)
+                return self._resolve(
+                    repo_type, match.group(2), match.group(3), unquote(match.group(4)), method, headers
+                )
         self.unhandled.append((method, raw_path))
         raise HubError(404, f"the local Hub does not implement {method} {path}")
 
@@ -443,7 +478,9 @@ class LocalHub:
         if match and method == "GET":
             recursive = query.get("recursive", ["false"])[0].lower() in ("1", "true")
             expand = query.get("expand", ["false"])[0].lower() in ("1", "true")
-            return self._tree(repo_type, repo_id, match.group(1), unquote(match.group(2) or ""), recursive, expand)
+            return self._tree(
+                repo_type, repo_id, match.group(1), unquote(match.group(2) or ""), recursive, expand
+            )
         match = re.fullmatch(r"paths-info/(.+)", rest)
         if match and method == "POST":
             form = parse_qs(body.decode(), keep_blank_values=True)
@@ -458,8 +495,15 @@ class LocalHub:
             commits = []
             commit: _Commit | None = self._resolve_commit(repo_type, repo_id, match.group(1))
             while commit is not None:
-                commits.append({"id": commit.oid, "title": commit.title, "message": commit.description,
-                                "date": commit.date, "authors": [{"user": "tester"}]})
+                commits.append(
+                    {
+                        "id": commit.oid,
+                        "title": commit.title,
+                        "message": commit.description,
+                        "date": commit.date,
+                        "authors": [{"user": "tester"}],
+                    }
+                )
                 commit = self._load_commit(repo_type, repo_id, commit.parent) if commit.parent else None
             return _json(commits)
         self.unhandled.append((method, f"/api/{repo_type}s/{repo_id}/{rest}"))
@@ -479,7 +523,9 @@ class LocalHub:
             "downloads": 0,
             "likes": 0,
             "tags": [],
-            "siblings": [{"rfilename": path, "size": blob.size} for path, blob in sorted(commit.files.items())],
+            "siblings": [
+                {"rfilename": path, "size": blob.size} for path, blob in sorted(commit.files.items())
+            ],
             "createdAt": commit.date,
         }
         readme = commit.files.get("README.md")
@@ -513,7 +559,9 @@ class LocalHub:
             if remote is not None:
                 # What the client compares with its `_local_oid`: SHA-256 for LFS, the git blob id otherwise.
                 oid = remote.sha256 if remote.lfs else remote.git_oid
-            answers.append({"path": path, "uploadMode": "lfs" if lfs else "regular", "shouldIgnore": False, "oid": oid})
+            answers.append(
+                {"path": path, "uploadMode": "lfs" if lfs else "regular", "shouldIgnore": False, "oid": oid}
+            )
         return _json({"files": answers, "commitOid": commit.oid})
 
     def _lfs_batch(self, repo_type: str, repo_id: str, payload: dict[str, Any], user: str | None) -> tuple:
@@ -528,7 +576,10 @@ class LocalHub:
             if not self._object_path(oid).exists():
                 answer["actions"] = {
                     # A pre-signed URL, as the Hub hands out for its storage: no token is sent with the PUT.
-                    "upload": {"href": f"{self.endpoint}/__lfs/{oid}?signature={self._sign(oid)}", "header": {}},
+                    "upload": {
+                        "href": f"{self.endpoint}/__lfs/{oid}?signature={self._sign(oid)}",
+                        "header": {},
+                    },
                     "verify": {"href": f"{self.endpoint}/__lfs/{oid}/verify", "header": {}},
                 }
             objects.append(answer)
@@ -565,7 +616,11 @@ class LocalHub:
             if key == "header":
                 header = value
             elif key == "file":
-                content = base64.b64decode(value["content"]) if value.get("encoding") == "base64" else value["content"].encode()
+                content = (
+                    base64.b64decode(value["content"])
+                    if value.get("encoding") == "base64"
+                    else value["content"].encode()
+                )
                 files[value["path"]] = self._blob_for(value["path"], content)
             elif key == "lfsFile":
                 oid = value["oid"]
@@ -573,10 +628,14 @@ class LocalHub:
                 if not path.exists():
                     raise HubError(400, f"LFS object {oid} for {value['path']} was never uploaded")
                 size = path.stat().st_size
-                files[value["path"]] = _Blob(sha256=oid, size=size, lfs=True, git_oid=git_blob_id(lfs_pointer(oid, size)))
+                files[value["path"]] = _Blob(
+                    sha256=oid, size=size, lfs=True, git_oid=git_blob_id(lfs_pointer(oid, size))
+                )
             elif key == "deletedFile":
                 if value["path"] not in files:
-                    raise HubError(404, f"A file with this name doesn't exist: {value['path']}", "EntryNotFound")
+                    raise HubError(
+                        404, f"A file with this name doesn't exist: {value['path']}", "EntryNotFound"
+                    )
                 del files[value["path"]]
             elif key == "deletedFolder":
                 prefix = value["path"].rstrip("/") + "/"
@@ -584,9 +643,16 @@ class LocalHub:
             else:
                 raise HubError(400, f"unknown commit operation {key!r}")
         if header.get("parentCommit") and header["parentCommit"] != parent.oid:
-            raise HubError(412, f"A commit has happened since. Parent is {parent.oid}, not {header['parentCommit']}")
+            raise HubError(
+                412, f"A commit has happened since. Parent is {parent.oid}, not {header['parentCommit']}"
+            )
         commit = self._new_commit(
-            repo_type, repo_id, parent, files, header.get("summary") or "update", header.get("description") or ""
+            repo_type,
+            repo_id,
+            parent,
+            files,
+            header.get("summary") or "update",
+            header.get("description") or "",
         )
         prefix = "" if repo_type == "model" else f"{repo_type}s/"
         return _json(
@@ -610,14 +676,20 @@ class LocalHub:
             parts = path.split("/")[:-1]
             for depth in range(1, len(parts) + 1):
                 folder = "/".join(parts[:depth])
-                folder_entry: dict[str, Any] = {"type": "directory", "path": folder, "size": 0,
-                                                "oid": hashlib.sha1(f"{commit.oid}:{folder}".encode()).hexdigest()}
+                folder_entry: dict[str, Any] = {
+                    "type": "directory",
+                    "path": folder,
+                    "size": 0,
+                    "oid": hashlib.sha1(f"{commit.oid}:{folder}".encode()).hexdigest(),
+                }
                 if expand:
                     folder_entry["lastCommit"] = last_commit
                 entries.setdefault(folder, folder_entry)
         return entries
 
-    def _tree(self, repo_type: str, repo_id: str, revision: str, folder: str, recursive: bool, expand: bool) -> tuple:
+    def _tree(
+        self, repo_type: str, repo_id: str, revision: str, folder: str, recursive: bool, expand: bool
+    ) -> tuple:
         commit = self._resolve_commit(repo_type, repo_id, revision)
         entries = self._tree_entries(commit, expand)
         folder = folder.strip("/")
@@ -627,11 +699,13 @@ class LocalHub:
         listing = [
             entry
             for path, entry in sorted(entries.items())
-            if path.startswith(prefix) and (recursive or "/" not in path[len(prefix):])
+            if path.startswith(prefix) and (recursive or "/" not in path[len(prefix) :])
         ]
         return _json(listing)
 
-    def _paths_info(self, repo_type: str, repo_id: str, revision: str, paths: list[str], expand: bool) -> tuple:
+    def _paths_info(
+        self, repo_type: str, repo_id: str, revision: str, paths: list[str], expand: bool
+    ) -> tuple:
         commit = self._resolve_commit(repo_type, repo_id, revision)
         entries = self._tree_entries(commit, expand)
         return _json([entries[p.strip("/")] for p in paths if p.strip("/") in entries])
@@ -642,7 +716,7 @@ class LocalHub:
         commit = self._resolve_commit(repo_type, repo_id, revision)
         blob = commit.files.get(path)
         if blob is None:
-            raise HubError(404, f"Entry not found: {path}", "EntryNotFound", )
+            raise HubError(404, f"Entry not found: {path}", "EntryNotFound")
         content = self._read_object(blob.sha256)
         answer_headers = {
             "X-Repo-Commit": commit.oid,
@@ -687,13 +761,17 @@ def _model_index_errors(model_index: Any) -> list[str]:
             task, dataset, metrics = result.get("task"), result.get("dataset"), result.get("metrics")
             if not isinstance(task, dict) or not isinstance(task.get("type"), str):
                 errors.append('"model-index[].results[].task.type" is required')
-            if not isinstance(dataset, dict) or not all(isinstance(dataset.get(k), str) for k in ("type", "name")):
+            if not isinstance(dataset, dict) or not all(
+                isinstance(dataset.get(k), str) for k in ("type", "name")
+            ):
                 errors.append('"model-index[].results[].dataset" needs "type" and "name"')
             if not isinstance(metrics, list) or not metrics:
                 errors.append('"model-index[].results[].metrics" must be a non-empty list')
                 continue
             for metric in metrics:
-                if not isinstance(metric.get("type"), str) or not isinstance(metric.get("value"), (int, float)):
+                if not isinstance(metric.get("type"), str) or not isinstance(
+                    metric.get("value"), (int, float)
+                ):
                     errors.append('"model-index[].results[].metrics[]" need a "type" and a numeric "value"')
     return errors
 
@@ -747,7 +825,9 @@ def _make_handler(hub: LocalHub) -> type[BaseHTTPRequestHandler]:
                 status, headers = 500, {"Content-Type": "application/json"}
                 payload = json.dumps({"error": f"local Hub error: {type(error).__name__}: {error}"}).encode()
             hub.requests.append((self.command, self.path, status))
-            self.send_response(status, HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "")
+            self.send_response(
+                status, HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
+            )
             for key, value in headers.items():
                 self.send_header(key, value)
             self.send_header("Content-Length", str(len(payload)))
