@@ -14,8 +14,9 @@ Point a client at it by setting `HF_ENDPOINT` (and `HF_HUB_DISABLE_XET=1`, so up
         env = hub_client_env(hub.endpoint, hf_home=tmp_path / "hf_home", token="hf_writer")
         subprocess.run([sys.executable, "client_script.py"], env=env, check=True)
 
-Failure injection for the client's error paths: `hub.drop_connections("/commit/")` makes the next
-matching request lose its connection without an answer; an unknown token is answered with 401.
+Failure injection for the client's error paths: `hub.drop_connections("/commit/")` (or a
+`POST /__control/drop {"path_contains": "/commit/"}` from the client process) makes the next matching
+request lose its connection without an answer; an unknown token is answered with 401.
 """
 
 from __future__ import annotations
@@ -378,6 +379,11 @@ class LocalHub:
                 return self._validate_yaml(json.loads(body or b"{}"))
             if path in ("/api/repos/create", "/api/repos/delete") and method == "POST":
                 return self._create_or_delete(path.endswith("create"), json.loads(body or b"{}"), user)
+            if path == "/__control/drop" and method == "POST":
+                # Lets a client process under test arm a failure without access to this object.
+                rule = json.loads(body or b"{}")
+                self.drop_connections(rule["path_contains"], int(rule.get("times", 1)), rule.get("method"))
+                return _json({"ok": True})
             if path.startswith("/__lfs/"):
                 return self._lfs_object(method, path.removeprefix("/__lfs/"), query, body)
             match = re.fullmatch(r"/api/(models|datasets|spaces)/([^/]+/[^/]+)(?:/(.*))?", path)
