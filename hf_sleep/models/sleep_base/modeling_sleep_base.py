@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -109,6 +111,31 @@ class SleepStagingPreTrainedModel(PreTrainedModel):
                     init.zeros_(param)
         else:
             super()._init_weights(module)
+
+    def push_to_hub(self, repo_id: str, *args: Any, **kwargs: Any) -> Any:
+        """Publishes the model with the hf_sleep model card (weights, config, code, card); see `hf_sleep.hub.push_model`.
+
+        Extra keyword arguments: `eval_results`, `training_info`, `force`, `trained` (default True). `tags` are
+        added to the card. Without hf_sleep (this file loaded with `trust_remote_code`), the plain
+        transformers upload is used.
+        """
+        try:
+            # Resolved at call time, not imported at module level: this file is also shipped, flattened,
+            # inside saved folders, where hf_sleep may be absent.
+            hub = importlib.import_module("hf_sleep.hub")
+        except ImportError:
+            hub = None
+        if hub is None or args:
+            return super().push_to_hub(repo_id, *args, **kwargs)
+        tags = kwargs.pop("tags", None)
+        training_info = dict(kwargs.pop("training_info", None) or {})
+        if tags:
+            training_info["tags"] = [tags] if isinstance(tags, str) else list(tags)
+        kwargs.pop("max_shard_size", None)  # small models: one safetensors file
+        kwargs.pop("commit_description", None)
+        return hub.push_model(
+            self, repo_id, trained=kwargs.pop("trained", True), training_info=training_info or None, **kwargs
+        )
 
     def embed_epochs(self, epochs: torch.Tensor) -> torch.Tensor:
         """Per-epoch features before any sequence context: `(n_epochs, n_chans, n_times) -> (n_epochs, dim)`.

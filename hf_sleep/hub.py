@@ -1,0 +1,382 @@
+"""Publishing hf_sleep models to the Hugging Face Hub with generated model cards.
+
+Two kinds of repository:
+
+- **trained**: `model.safetensors`, `config.json`, the modeling code for `trust_remote_code` and a card
+  with the evaluation results;
+- **architecture-only**: `config.json`, the modeling code and a card, no weights (as braindecode's
+  architecture cards), for people who train the architecture themselves.
+
+`push_model` is the one entry point; `model.push_to_hub`, `hf-sleep push` and `CardTrainerMixin.push_to_hub`
+all go through it. Publishing is safe to repeat: an unchanged push makes no commit, a push over a
+repository holding another architecture (or trained weights, for an architecture-only push) is refused
+unless forced, a connection lost half-way is reported and a retry completes it (LFS objects already
+uploaded are not sent again), and a rejected token is reported as such.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# Files a push owns: stale copies in the repository are deleted so it never mixes two pushes.
+MANAGED_SUFFIXES = (".safetensors", ".bin", ".py", ".safetensors.index.json")
+TRAINING_INFO_KEYS = frozenset(
+    {
+        "dataset_name", "datasets", "split", "preprocessing", "hyperparameters", "eval_dataset_name",
+        "eval_split", "model_name", "tags", "license",
+    }
+)  # fmt: skip
+
+
+class HubPublishError(RuntimeError):
+    """Publishing failed; the message says why and what to do."""
+
+
+class HubAuthenticationError(HubPublishError):
+    """The Hub rejected the token, or the token may not write to the repository."""
+
+
+class RepositoryConflictError(HubPublishError):
+    """The repository holds something this push would silently replace (another architecture, weights)."""
+
+
+class HubUploadError(HubPublishError):
+    """The connection failed during the upload; nothing was committed and the push can be retried."""
+
+
+@dataclass(frozen=True)
+class PushResult:
+    """What a push did.
+
+    Args:
+        repo_id: the repository, with its namespace.
+        commit: the commit id `main` points to after the push.
+        changed: whether the push created a commit (False when the repository already held the same files).
+        url: the repository's URL.
+        files: the files the push sent.
+    """
+
+    repo_id: str
+    commit: str
+    changed: bool
+    url: str
+    files: tuple[str, ...]
+
+
+def _transport_errors() -> tuple[type[BaseException], ...]:
+    """Connection-level exception classes of whichever HTTP client `huggingface_hub` uses."""
+    errors: list[type[BaseException]] = [ConnectionError, TimeoutError]
+    for module_name, name in (
+        ("httpx2", "TransportError"),
+        ("httpx", "TransportError"),
+        ("requests", "ConnectionError"),
+    ):
+        try:
+            errors.append(getattr(importlib.import_module(module_name), name))
+        except (ImportError, AttributeError):
+            continue
+    return tuple(errors)
+
+
+def _transport_cause(error: BaseException) -> BaseException | None:
+    """The connection error behind `error` (the client wraps LFS failures in a RuntimeError), if any."""
+    transport = _transport_errors()
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, transport):
+            return error
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return None
+
+
+def _validate_training_info(training_info: dict[str, Any] | None) -> dict[str, Any]:
+    if training_info is None:
+        return {}
+    if not isinstance(training_info, dict):
+        raise ValueError(f"training_info must be a dict, got {type(training_info).__name__}")
+    unknown = sorted(set(training_info) - TRAINING_INFO_KEYS)
+    if unknown:
+        raise ValueError(
+            f"training_info has unknown keys {unknown}; expected some of {sorted(TRAINING_INFO_KEYS)}"
+        )
+    return dict(training_info)
+
+
+def build_card(
+    model: Any,
+    repo_id: str,
+    *,
+    trained: bool,
+    eval_results: dict[str, Any] | None = None,
+    training_info: dict[str, Any] | None = None,
+):
+    """The rendered `ModelCard` that `push_model` would publish (no network)."""
+    from hf_sleep.model_card import SleepModelCardData, render_model_card
+
+    info = _validate_training_info(training_info)
+    if not trained and eval_results is not None:
+        raise ValueError(
+            "eval_results were given for an architecture-only push; pass trained=True to push weights"
+        )
+    card_data = SleepModelCardData(repo_id=repo_id, trained=trained, **info).set_model(model)
+    if eval_results is not None:
+        card_data.set_eval_results(eval_results)
+    return render_model_card(card_data)
+
+
+def _write_folder(model: Any, folder: Path, trained: bool, card: Any) -> list[str]:
+    if trained:
+        model.save_pretrained(folder)  # safetensors + config.json + modeling code
+    else:
+        model.config.save_pretrained(folder)  # config.json + modeling code, no weights
+    card.save(folder / "README.md")
+    return sorted(path.name for path in folder.iterdir() if path.is_file())
+
+
+def _remote_state(api: Any, repo_id: str, revision: str | None) -> tuple[str | None, list[str], dict | None]:
+    """`(head commit, files, config.json)` of the repository, or `(None, [], None)` for a new one."""
+    from huggingface_hub.utils import EntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError
+
+    try:
+        info = api.model_info(repo_id, revision=revision, files_metadata=False)
+    except (RepositoryNotFoundError, RevisionNotFoundError):
+        return None, [], None
+    files = [sibling.rfilename for sibling in info.siblings or []]
+    config = None
+    if "config.json" in files:
+        try:
+            path = api.hf_hub_download(repo_id, "config.json", revision=info.sha)
+            config = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (EntryNotFoundError, ValueError):
+            config = None
+    return info.sha, files, config
+
+
+def _check_conflicts(
+    repo_id: str, model: Any, trained: bool, files: list[str], remote_config: dict | None
+) -> None:
+    ours = model.config.model_type
+    if remote_config is not None and remote_config.get("model_type") != ours:
+        raise RepositoryConflictError(
+            f"{repo_id} holds a different architecture (model_type={remote_config.get('model_type')!r}), "
+            f"this push is {ours!r}; pass force=True (or --force) to replace it"
+        )
+    if remote_config is None and any(f.endswith((".safetensors", ".bin", ".pt")) for f in files):
+        raise RepositoryConflictError(
+            f"{repo_id} holds weights but no hf_sleep config.json; pass force=True (or --force) to replace it"
+        )
+    weights = [f for f in files if f.endswith(".safetensors")]
+    if not trained and weights:
+        raise RepositoryConflictError(
+            f"{repo_id} holds trained weights ({', '.join(weights)}) and this architecture-only push would "
+            "delete them; pass force=True (or --force) to do so"
+        )
+
+
+def push_model(
+    model: Any,
+    repo_id: str,
+    *,
+    trained: bool,
+    eval_results: dict[str, Any] | None = None,
+    training_info: dict[str, Any] | None = None,
+    force: bool = False,
+    token: str | bool | None = None,
+    commit_message: str | None = None,
+    private: bool | None = None,
+    revision: str | None = None,
+    create_pr: bool = False,
+) -> PushResult:
+    """Publishes an hf_sleep model to the Hub with its generated card.
+
+    Args:
+        model: a `SleepStagingPreTrainedModel` (any registered architecture).
+        repo_id: `"namespace/name"` (or `"name"` for the token's own namespace).
+        trained: push the weights and a card with evaluation results (True), or only the architecture (False).
+        eval_results: accuracy, macro_f1, cohen_kappa (or kappa), per_stage_f1, confusion_matrix, as
+            `hf_sleep`'s `compute_metrics` or `Trainer.evaluate` return them. Only for trained pushes.
+        training_info: what the card says about training (`SleepModelCardData` arguments: `dataset_name`,
+            `datasets`, `split`, `preprocessing`, `hyperparameters`, `eval_dataset_name`, `eval_split`, ...).
+        force: replace a repository holding another architecture, or weights on an architecture-only push.
+        token: Hub token (default: the logged-in one / `HF_TOKEN`).
+        commit_message: defaults to "Upload <Display> (trained|architecture only) with hf_sleep".
+        private: visibility when the repository is created.
+        revision, create_pr: as in `HfApi.create_commit`.
+
+    Returns:
+        A `PushResult`; `changed` is False when the repository already held exactly these files.
+
+    Raises:
+        ValueError: bad arguments (nothing is sent).
+        HubAuthenticationError: the token was rejected or may not write here.
+        RepositoryConflictError: the repository holds something else and `force` is False.
+        HubUploadError: the connection failed half-way; run the same push again to complete it.
+    """
+    from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
+    from huggingface_hub.errors import HfHubHTTPError
+
+    from hf_sleep.models.sleep_base import SleepStagingPreTrainedModel
+
+    if not isinstance(model, SleepStagingPreTrainedModel) and not hasattr(model.config, "n_chans"):
+        raise ValueError(f"model must be an hf_sleep SleepStagingPreTrainedModel, got {type(model).__name__}")
+    if not isinstance(repo_id, str) or not repo_id or repo_id.count("/") > 1 or repo_id.startswith("/"):
+        raise ValueError(f"repo_id must be 'namespace/name' or 'name', got {repo_id!r}")
+    if trained and eval_results is None:
+        warnings.warn(
+            f"pushing trained weights to {repo_id} without eval_results: the card will say no evaluation "
+            "results were reported",
+            UserWarning,
+            stacklevel=2,
+        )
+    # Everything that can fail on bad input happens before the first request.
+    card = build_card(model, repo_id, trained=trained, eval_results=eval_results, training_info=training_info)
+    api = HfApi(token=token)
+    endpoint = api.endpoint
+    kind = "trained" if trained else "architecture only"
+    message = commit_message or f"Upload {model.config.model_type} ({kind}) with hf_sleep"
+    try:
+        repo_url = api.create_repo(repo_id, private=private, exist_ok=True)
+        repo_id = repo_url.repo_id
+        head, remote_files, remote_config = _remote_state(api, repo_id, revision)
+        if not force:
+            _check_conflicts(repo_id, model, trained, remote_files, remote_config)
+        with tempfile.TemporaryDirectory(prefix="hf_sleep_push_") as tmp:
+            folder = Path(tmp)
+            sent = _write_folder(model, folder, trained, card)
+            operations: list[Any] = [
+                CommitOperationAdd(path_in_repo=name, path_or_fileobj=str(folder / name)) for name in sent
+            ]
+            operations += [
+                CommitOperationDelete(path_in_repo=name)
+                for name in remote_files
+                if name not in sent and (name.endswith(MANAGED_SUFFIXES) or name == "training_args.bin")
+            ]
+            info = api.create_commit(
+                repo_id,
+                operations=operations,
+                commit_message=message,
+                revision=revision,
+                create_pr=create_pr,
+                parent_commit=head if head and not create_pr else None,
+            )
+    except HfHubHTTPError as error:
+        status = error.response.status_code if error.response is not None else None
+        if status == 401:
+            raise HubAuthenticationError(
+                f"the Hub at {endpoint} rejected the token (401 Unauthorized: {error.server_message or 'invalid token'}); "
+                "log in with `hf auth login` or pass a valid token with write access"
+            ) from error
+        if status == 403:
+            raise HubAuthenticationError(
+                f"the token may not write to {repo_id} on {endpoint} (403 Forbidden: {error.server_message}); "
+                "use a token with write access to that namespace"
+            ) from error
+        raise HubPublishError(f"pushing to {repo_id} on {endpoint} failed: {error}") from error
+    except HubPublishError:
+        raise
+    except Exception as error:
+        cause = _transport_cause(error)
+        if cause is None:
+            raise
+        raise HubUploadError(
+            f"the upload to {repo_id} on {endpoint} failed half-way: the connection was lost "
+            f"({type(cause).__name__}: {cause}). Nothing was committed; run the same push again to complete it "
+            "(files already uploaded are not sent again)"
+        ) from error
+    return PushResult(
+        repo_id=repo_id,
+        commit=info.oid,
+        changed=info.oid != head,
+        url=str(repo_url),
+        files=tuple(sent),
+    )
+
+
+class CardTrainerMixin:
+    """Makes a `Trainer`'s `push_to_hub` publish through `push_model`, with the hf_sleep card.
+
+    The generic transformers card and the pickled `training_args.bin` are not uploaded; the card gets the
+    hyper-parameters and the last evaluation of the run from a `SleepCardCallback` (one is added when the
+    trainer has none). Mix it in front of `Trainer` (or a subclass):
+
+        class MyTrainer(CardTrainerMixin, Trainer): ...
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from hf_sleep.model_card import SleepCardCallback
+
+        if not any(isinstance(cb, SleepCardCallback) for cb in self.callback_handler.callbacks):
+            self.add_callback(SleepCardCallback())
+
+    @property
+    def card_callback(self):
+        from hf_sleep.model_card import SleepCardCallback
+
+        return next(cb for cb in self.callback_handler.callbacks if isinstance(cb, SleepCardCallback))
+
+    def create_model_card(self, model_name: str | None = None, **kwargs: Any) -> None:
+        """Writes the hf_sleep card (not the generic one) to `output_dir/README.md`."""
+        from hf_sleep.model_card import render_model_card
+
+        repo_id = self.args.hub_model_id or model_name or Path(self.args.output_dir).name
+        card_data = self.card_callback.card_data(self.accelerator.unwrap_model(self.model), repo_id=repo_id)
+        os.makedirs(self.args.output_dir, exist_ok=True)
+        render_model_card(card_data).save(os.path.join(self.args.output_dir, "README.md"))
+
+    def push_to_hub(
+        self,
+        commit_message: str | None = "End of training",
+        blocking: bool = True,
+        token: str | None = None,
+        revision: str | None = None,
+        private: bool | None = None,
+        force: bool = False,
+        **kwargs: Any,
+    ) -> PushResult:
+        """Publishes the trained model with the card filled from the run (hyper-parameters, metrics)."""
+        self.callback_handler.on_push_begin(self.args, self.state, self.control)
+        repo_id = self.args.hub_model_id or Path(self.args.output_dir).name
+        callback = self.card_callback
+        model = self.accelerator.unwrap_model(self.model)
+        if callback.eval_metrics is None:
+            raise ValueError(
+                "no evaluation metrics were collected: run trainer.evaluate() before push_to_hub"
+            )
+        card_data = callback.card_data(model, repo_id=repo_id)
+        training_info = {
+            key: getattr(card_data, key)
+            for key in (
+                "dataset_name",
+                "datasets",
+                "split",
+                "preprocessing",
+                "eval_dataset_name",
+                "eval_split",
+            )
+        }
+        training_info["hyperparameters"] = card_data.hyperparameters
+        if kwargs.get("tags"):
+            training_info["tags"] = (
+                list(kwargs["tags"]) if not isinstance(kwargs["tags"], str) else [kwargs["tags"]]
+            )
+        return push_model(
+            model,
+            repo_id,
+            trained=True,
+            eval_results=callback.eval_metrics,
+            training_info=training_info,
+            force=force,
+            token=token if token is not None else self.args.hub_token,
+            commit_message=commit_message,
+            private=private if private is not None else self.args.hub_private_repo,
+            revision=revision,
+        )

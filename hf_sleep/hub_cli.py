@@ -1,0 +1,112 @@
+"""`hf-sleep push`: publish a saved model folder (trained) or a registered architecture (architecture only)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _handle_push(args: argparse.Namespace) -> int:
+    from hf_sleep import ARCHITECTURES
+    from hf_sleep.hub import HubPublishError, push_model
+
+    source = args.source
+    eval_results = training_info = None
+    if args.eval_results:
+        eval_results = _read_json(args.eval_results, "--eval-results")
+    if args.training_info:
+        training_info = _read_json(args.training_info, "--training-info")
+    if Path(source).is_dir():
+        from transformers import AutoModel
+
+        if not (Path(source) / "config.json").is_file():
+            raise FileNotFoundError(
+                f"{source} has no config.json; expected a folder written by save_pretrained"
+            )
+        if args.architecture_only:
+            from transformers import AutoConfig
+
+            model = AutoModel.from_config(AutoConfig.from_pretrained(source))
+        else:
+            if not any(Path(source).glob("*.safetensors")):
+                raise FileNotFoundError(
+                    f"{source} has no *.safetensors weights; pass --architecture-only to publish only the architecture"
+                )
+            model = AutoModel.from_pretrained(source)
+        trained = not args.architecture_only
+        if trained and eval_results is None and (Path(source) / "eval_results.json").is_file():
+            eval_results = _read_json(str(Path(source) / "eval_results.json"), "eval_results.json")
+    elif source in ARCHITECTURES:
+        if not args.architecture_only:
+            raise ValueError(
+                f"{source!r} is an architecture name: it has no trained weights, so pass --architecture-only "
+                "(or give a folder written by save_pretrained)"
+            )
+        model = ARCHITECTURES[source].build()
+        trained = False
+    else:
+        raise FileNotFoundError(
+            f"{source!r} is neither a model folder nor a registered architecture ({', '.join(ARCHITECTURES)})"
+        )
+    try:
+        result = push_model(
+            model,
+            args.repo_id,
+            trained=trained,
+            eval_results=eval_results,
+            training_info=training_info,
+            force=args.force,
+            token=args.token,
+            private=args.private or None,
+        )
+    except HubPublishError as error:
+        print(f"hf-sleep push: error: {error}", file=sys.stderr)
+        return 1
+    state = "published" if result.changed else "unchanged (the repository already holds these files)"
+    print(f"{result.repo_id}: {state} at commit {result.commit[:12]} ({', '.join(result.files)})")
+    return 0
+
+
+def _read_json(path: str, argument: str) -> dict:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{argument}: no such file {path}") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{argument}: {path} is not valid JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{argument}: {path} must hold a JSON object")
+    return data
+
+
+def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "push",
+        help="publish a model folder or an architecture to the Hugging Face Hub with a generated card",
+        description=(
+            "Publish a folder written by save_pretrained (trained: weights, config, code, card with evaluation "
+            "results) or, with --architecture-only, a folder or a registered architecture name (config, code, "
+            "card; no weights)."
+        ),
+    )
+    parser.add_argument(
+        "source", metavar="DIR_OR_ARCH", help="model folder, or an architecture name with --architecture-only"
+    )
+    parser.add_argument("--repo-id", required=True, help="target repository, namespace/name")
+    parser.add_argument(
+        "--architecture-only", action="store_true", help="publish the architecture without weights"
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="replace a repository holding another architecture"
+    )
+    parser.add_argument(
+        "--eval-results", help="JSON file of evaluation metrics (default: DIR/eval_results.json)"
+    )
+    parser.add_argument(
+        "--training-info", help="JSON file with dataset_name, split, hyperparameters, ... for the card"
+    )
+    parser.add_argument("--token", help="Hub token (default: the logged-in one or HF_TOKEN)")
+    parser.add_argument("--private", action="store_true", help="create the repository as private")
+    parser.set_defaults(handler=_handle_push)
