@@ -165,3 +165,18 @@ def test_cli(tmp_path, capsys):
     code = main(["stage", str(night), "--architecture", "tinysleepnet", "--channels", "Fp1", "--out-dir", str(tmp_path)])
     assert code == 2
     assert "'Fp1' is not in the recording; it has: EEG Fpz-Cz" in capsys.readouterr().err
+
+
+def test_demo_night_is_deterministic_and_plausible(tmp_path):
+    from hf_sleep.demo_night import demo_hypnogram, make_demo_night
+    from hf_sleep.sleep_stats import sleep_statistics as stats_of
+
+    hypnogram = demo_hypnogram(8.0)
+    assert hypnogram == demo_hypnogram(8.0) and len(hypnogram) == 960
+    stats = stats_of(hypnogram)
+    assert 10 <= stats["SOL"] <= 20 and 70 <= stats["SE"] <= 95 and stats["REM"] > 0 and stats["N3"] > 0
+    first = make_demo_night(tmp_path / "a", hours=0.5)
+    second = make_demo_night(tmp_path / "b", hours=0.5)
+    assert first.read_bytes() == second.read_bytes()
+    signal, info = read_signals(first, ["EEG Fpz-Cz", "EEG Pz-Oz", "EOG horizontal"], sfreq=100.0)
+    assert signal.shape == (3, 180_000) and info["warnings"] == []
