@@ -268,8 +268,12 @@ def load_model(model: Any, device: str | None = None):
         import hf_sleep  # noqa: F401  (registers every architecture, so no remote code is needed)
 
         location = str(model)
-        if os.path.sep in location and not Path(location).exists():
+        # "user/repo" is a Hub id; "./x", "/x", "~/x" or "a/b/c" can only be a folder.
+        looks_local = location.startswith((".", "/", "~")) or location.count("/") > 1
+        if looks_local and not Path(location).expanduser().exists():
             raise FileNotFoundError(f"model folder {location} does not exist")
+        if Path(location).expanduser().exists():
+            location = str(Path(location).expanduser())
         try:
             model = AutoModel.from_pretrained(location)
         except OSError as error:

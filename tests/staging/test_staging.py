@@ -96,6 +96,8 @@ def test_channels_derivations_and_reference(tmp_path):
     np.testing.assert_allclose(signal[1], c, atol=0.05)
     referenced, _ = read_signals(recording, ["C4"], reference="M1", sfreq=100.0)
     np.testing.assert_allclose(referenced[0], a - b, atol=0.05)
+    averaged, _ = read_signals(recording, ["C4"], reference="average", sfreq=100.0)
+    np.testing.assert_allclose(averaged[0], a - (a + b + c) / 3, atol=0.05)
     with pytest.raises(ValueError, match="'O2' is not in the recording; it has: C4, M1, EEG Fpz-Cz"):
         resolve_channels(["O2"], ["C4", "M1", "EEG Fpz-Cz"])
 
@@ -180,3 +182,15 @@ def test_demo_night_is_deterministic_and_plausible(tmp_path):
     assert first.read_bytes() == second.read_bytes()
     signal, info = read_signals(first, ["EEG Fpz-Cz", "EEG Pz-Oz", "EOG horizontal"], sfreq=100.0)
     assert signal.shape == (3, 180_000) and info["warnings"] == []
+
+
+def test_model_argument_errors(tmp_path):
+    night = write_sleep_edf_night(tmp_path / "night.edf", ["W"] * 2)
+    with pytest.raises(FileNotFoundError, match="model folder ./no/such/model does not exist"):
+        stage_recording(night, "./no/such/model")
+    with pytest.raises(ValueError, match="could not load a model from 'someone/not-cached'"):
+        stage_recording(night, "someone/not-cached")  # offline in tests: the Hub id cannot resolve
+    with pytest.raises(ValueError, match="not an hf_sleep sleep-staging model"):
+        stage_recording(night, torch.nn.Linear(2, 2))
+    with pytest.raises(ValueError, match="takes 1 channel"):
+        stage_recording(night, tiny(), channels=["EEG Fpz-Cz", "EEG Pz-Oz"])
