@@ -18,6 +18,8 @@ from hf_sleep.models.tinysleepnet import (
     TinySleepNetModel,
 )
 from hf_sleep.registry import ARCHITECTURES, Architecture, get_architecture, register_auto_classes
+from hf_sleep.sleep_stats import sleep_statistics
+from hf_sleep.staging import StagingResult, stage_recording
 
 __version__ = "0.1.0"
 
@@ -35,9 +37,12 @@ __all__ = [
     "SleepStagingConfig",
     "SleepStagingOutput",
     "SleepStagingPreTrainedModel",
+    "StagingResult",
     "TinySleepNetConfig",
     "TinySleepNetForSleepStaging",
     "TinySleepNetModel",
     "get_architecture",
     "register_auto_classes",
+    "sleep_statistics",
+    "stage_recording",
 ]

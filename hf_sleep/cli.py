@@ -12,7 +12,11 @@ import sys
 from collections.abc import Sequence
 
 # The explicit list of modules that contribute sub-commands.
-COMMAND_MODULES: tuple[str, ...] = ("hf_sleep.demo", "hf_sleep.hub_cli")
+COMMAND_MODULES: tuple[str, ...] = (
+    "hf_sleep.demo",
+    "hf_sleep.hub_cli",
+    "hf_sleep.stage_cli",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

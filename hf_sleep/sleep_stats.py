@@ -1,0 +1,100 @@
+"""Sleep statistics from a hypnogram, defined as in the AASM manual and YASA's `sleep_statistics`.
+
+The hypnogram is taken as already cropped to time in bed (lights off to lights on), one label per epoch.
+Durations are in minutes, efficiencies and stage shares in percent.
+
+- **TIB** (time in bed): duration of the whole hypnogram, unscored epochs included.
+- **SPT** (sleep period time): from the first to the last sleep epoch, both included.
+- **WASO** (wake after sleep onset): wake inside the SPT.
+- **TST** (total sleep time): time in any sleep stage (everything but wake and unscored epochs).
+- **SE** (sleep efficiency): TST / TIB × 100 (AASM; YASA ≥ 0.4 does the same).
+- **SME** (sleep maintenance efficiency): TST / SPT × 100.
+- **SOL** (sleep onset latency): from the start of the hypnogram to the first sleep epoch (AASM's
+  "sleep latency": lights off to the first epoch of any sleep stage).
+- **REM_latency**: from sleep onset to the first REM epoch (AASM's "REM latency"). YASA's `Lat_REM`
+  counts from the start of the record instead; that value is `SOL + REM_latency`.
+- **<stage>** (e.g. `N2`): minutes in that stage over the whole hypnogram; **%<stage>** for every sleep
+  stage: its share of TST.
+
+Latencies are NaN when the stage never occurs, and stage shares are NaN when there is no sleep at all.
+Epochs whose label is not one of the known stages (`?`, movement time, artefacts) count in TIB and SPT but
+neither as sleep nor as wake.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from hf_sleep.models.sleep_base.configuration_sleep_base import AASM_STAGES
+
+# The order in which the statistics are reported (stage entries follow).
+SUMMARY_KEYS: tuple[str, ...] = ("TIB", "SPT", "TST", "WASO", "SE", "SME", "SOL", "REM_latency")
+
+
+def sleep_statistics(
+    hypnogram: Sequence[str],
+    epoch_seconds: float = 30.0,
+    *,
+    stages: Sequence[str] = AASM_STAGES,
+    wake: str = "W",
+    rem: str | None = "REM",
+) -> dict[str, float]:
+    """Sleep statistics of one hypnogram (see the module docstring for the definitions).
+
+    Args:
+        hypnogram: one stage label per epoch, e.g. `["W", "W", "N1", "N2", ...]`.
+        epoch_seconds: duration of one epoch in seconds.
+        stages: the scored stages; any other label is treated as unscored.
+        wake: the label of wakefulness; every other stage in `stages` is sleep.
+        rem: the label of REM sleep, for the REM latency (`None` when the stage set has no REM).
+
+    Returns:
+        `{"TIB": ..., "SPT": ..., "TST": ..., "WASO": ..., "SE": ..., "SME": ..., "SOL": ...,
+        "REM_latency": ..., "<stage>": minutes for each stage, "%<stage>": percent of TST for each sleep
+        stage}`.
+    """
+    labels = [str(label) for label in hypnogram]
+    stages = [str(stage) for stage in stages]
+    if not labels:
+        raise ValueError("hypnogram is empty: sleep statistics need at least one epoch")
+    if epoch_seconds <= 0:
+        raise ValueError(f"epoch_seconds must be positive, got {epoch_seconds}")
+    if wake not in stages:
+        raise ValueError(f"wake label {wake!r} is not one of the stages {stages}")
+    if rem is not None and rem not in stages:
+        raise ValueError(f"REM label {rem!r} is not one of the stages {stages}")
+    minutes_per_epoch = epoch_seconds / 60.0
+    sleep_stages = [stage for stage in stages if stage != wake]
+    is_sleep = [label in sleep_stages for label in labels]
+    sleep_indices = [index for index, asleep in enumerate(is_sleep) if asleep]
+
+    stats: dict[str, float] = {"TIB": len(labels) * minutes_per_epoch}
+    if sleep_indices:
+        first, last = sleep_indices[0], sleep_indices[-1]
+        sleep_period = labels[first : last + 1]
+        stats["SPT"] = len(sleep_period) * minutes_per_epoch
+        stats["TST"] = len(sleep_indices) * minutes_per_epoch
+        stats["WASO"] = sleep_period.count(wake) * minutes_per_epoch
+        stats["SE"] = 100.0 * stats["TST"] / stats["TIB"]
+        stats["SME"] = 100.0 * stats["TST"] / stats["SPT"]
+        stats["SOL"] = first * minutes_per_epoch
+        first_rem = labels.index(rem) if rem is not None and rem in labels else None
+        stats["REM_latency"] = (first_rem - first) * minutes_per_epoch if first_rem is not None else math.nan
+    else:
+        stats.update(SPT=0.0, TST=0.0, WASO=0.0, SE=0.0, SME=math.nan, SOL=math.nan, REM_latency=math.nan)
+    for stage in stages:
+        stats[stage] = labels.count(stage) * minutes_per_epoch
+    for stage in sleep_stages:
+        stats[f"%{stage}"] = 100.0 * stats[stage] / stats["TST"] if stats["TST"] > 0 else math.nan
+    return stats
+
+
+def format_statistics(stats: dict[str, float]) -> str:
+    """A small aligned text table of the statistics (minutes, percent for SE/SME and stage shares)."""
+    lines = []
+    for key, value in stats.items():
+        unit = "%" if key.startswith("%") or key in ("SE", "SME") else "min"
+        shown = "n/a" if math.isnan(value) else f"{value:.1f}"
+        lines.append(f"{key:<12}{shown:>9} {unit}")
+    return "\n".join(lines)

@@ -1,0 +1,94 @@
+"""`hf-sleep stage`: a night in, a hypnogram (CSV, EDF+ annotations, PNG, statistics) out."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+
+def _build_model(args: argparse.Namespace):
+    """The model to stage with: `--model` (folder or Hub id) or a randomly initialised `--architecture`."""
+    if args.model:
+        return args.model
+    import torch
+
+    from hf_sleep import get_architecture
+
+    torch.manual_seed(args.seed)
+    kwargs = {}
+    if args.channels:
+        kwargs = {"n_chans": len(args.channels), "ch_names": list(args.channels)}
+    else:
+        kwargs = {"ch_names": ["EEG Fpz-Cz"]}
+    return get_architecture(args.architecture).build(**kwargs)
+
+
+def _handle(args: argparse.Namespace) -> int:
+    start = time.perf_counter()
+    from hf_sleep.sleep_stats import format_statistics
+    from hf_sleep.staging import stage_recording
+
+    if args.architecture and not args.quiet:
+        print(f"Using {args.architecture} with RANDOM weights (demo): its stages mean nothing.")
+    result = stage_recording(
+        args.recording,
+        _build_model(args),
+        channels=args.channels,
+        reference=args.reference[0] if args.reference and len(args.reference) == 1 else args.reference,
+        out_dir=args.out_dir,
+        rescale=args.rescale,
+        device=args.device,
+        batch_size=args.batch_size,
+        stride=args.stride,
+        progress=not args.quiet,
+        overwrite=args.overwrite,
+    )
+    if args.quiet:
+        return 0
+    hours = result.n_epochs * result.epoch_seconds / 3600
+    print(f"{result.recording.name}: {result.n_epochs} epochs ({hours:.2f} h) from {', '.join(result.channels)}")
+    if result.dropped_seconds:
+        print(f"  last {result.dropped_seconds:g} s (shorter than one epoch) left unscored")
+    print(format_statistics(result.statistics))
+    for kind, path in result.files.items():
+        print(f"  {kind:<12}{path}")
+    timings = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in result.timings.items())
+    print(f"  time: {timings}; total {time.perf_counter() - start:.2f} s")
+    return 0
+
+
+def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "stage",
+        help="stage a whole recording (EDF/BDF/FIF/BrainVision) and write its hypnogram",
+        description=(
+            "Stage every 30-s epoch of a recording with a sleep-staging model and write <name>_hypnogram.csv "
+            "(stage and probabilities per epoch), <name>_hypnogram.edf (EDF+ annotations), "
+            "<name>_hypnogram.png and <name>_sleep_stats.json."
+        ),
+    )
+    parser.add_argument("recording", help="the recording: .edf, .bdf, .fif or .vhdr")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--model", help="a local folder saved with save_pretrained, or a Hub repository id")
+    source.add_argument(
+        "--architecture", help="stage with a randomly initialised model of this architecture (a demo)"
+    )
+    parser.add_argument(
+        "--channels",
+        nargs="+",
+        help="channels in the model's input order (default: the model's ch_names); 'A-B' derives A minus B",
+    )
+    parser.add_argument(
+        "--reference", nargs="+", help="channel(s) to re-reference to (averaged), or 'average' for all EEG"
+    )
+    parser.add_argument("--out-dir", default=".", help="where to write the outputs (default: here)")
+    parser.add_argument(
+        "--rescale", type=float, default=1.0, help="multiply the signal read (for files with a wrong unit)"
+    )
+    parser.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: the GPU when there is one)")
+    parser.add_argument("--batch-size", type=int, default=64, help="windows per forward pass (default 64)")
+    parser.add_argument("--stride", type=int, default=1, help="epochs between overlapping windows (default 1)")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random weights of --architecture")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+    parser.set_defaults(handler=_handle)

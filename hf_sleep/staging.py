@@ -1,0 +1,490 @@
+"""Whole-night staging of a recording: read, pick and re-reference channels, resample, epoch, stage, write.
+
+`stage_recording("night.edf", "user/tinysleepnet-sleepedf", out_dir="results")` writes four files next to
+each other, named after the recording:
+
+- `<stem>_hypnogram.csv`: `onset,duration,stage,prob_<stage>...`, one row per 30-s epoch;
+- `<stem>_hypnogram.edf`: an EDF+ file with annotations only (`Sleep stage <label>` for each run of equal
+  stages, as in Sleep-EDF's `*-Hypnogram.edf`), which EDFbrowser and `mne.read_annotations` open;
+- `<stem>_hypnogram.png`: the hypnogram and the stage probabilities over the night;
+- `<stem>_sleep_stats.json`: the sleep statistics of `hf_sleep.sleep_stats`.
+
+Outputs are written into a hidden temporary folder inside `out_dir` and moved into place only when all
+four are complete, so a failure never leaves half-written files behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import shutil
+import tempfile
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+STAGE_PREFIX = "Sleep stage "
+OUTPUT_SUFFIXES: dict[str, str] = {
+    "csv": "_hypnogram.csv",
+    "annotations": "_hypnogram.edf",
+    "plot": "_hypnogram.png",
+    "statistics": "_sleep_stats.json",
+}
+# Volts per unit of the model's input.
+UNIT_SCALE: dict[str, float] = {"uV": 1e-6, "mV": 1e-3, "V": 1.0}
+# Typical scalp EEG: a robust standard deviation of a few to a few hundred µV over a night.
+PLAUSIBLE_MICROVOLTS: tuple[float, float] = (0.5, 5000.0)
+READERS: dict[str, str] = {
+    ".edf": "read_raw_edf",
+    ".bdf": "read_raw_bdf",
+    ".fif": "read_raw_fif",
+    ".fif.gz": "read_raw_fif",
+    ".vhdr": "read_raw_brainvision",
+}
+
+
+@dataclass
+class StagingResult:
+    """A staged night.
+
+    Args:
+        stages: one stage label per epoch.
+        probabilities: `(n_epochs, n_stages)` fused stage probabilities (rows sum to 1).
+        stage_names: the model's labels in class-index order (the probability columns).
+        onsets: `(n_epochs,)` epoch starts in seconds from the recording start.
+        epoch_seconds: epoch length in seconds.
+        statistics: sleep statistics (`hf_sleep.sleep_stats.sleep_statistics`).
+        channels: the channels (or derivations) fed to the model, in model order.
+        recording: the staged file.
+        files: the written outputs by kind (`csv`, `annotations`, `plot`, `statistics`); empty when no
+            `out_dir` was given.
+        dropped_seconds: signal at the end shorter than one epoch, left unscored.
+        timings: seconds spent reading, preprocessing, running the model and writing.
+        warnings: messages about the input (amplitude units, flat channels) also issued as `UserWarning`.
+    """
+
+    stages: list[str]
+    probabilities: np.ndarray
+    stage_names: list[str]
+    onsets: np.ndarray
+    epoch_seconds: float
+    statistics: dict[str, float]
+    channels: list[str]
+    recording: Path
+    files: dict[str, Path] = field(default_factory=dict)
+    dropped_seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    meas_date: Any = None
+
+    @property
+    def n_epochs(self) -> int:
+        return len(self.stages)
+
+
+def open_recording(path: str | os.PathLike, **kwargs: Any):
+    """Opens a recording lazily with MNE (EDF, BDF, FIF, BrainVision; others through `mne.io.read_raw`).
+
+    Raises:
+        FileNotFoundError: when `path` does not exist.
+        ValueError: naming the file when MNE cannot read it.
+    """
+    import mne
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"recording {path} does not exist")
+    name = path.name.lower()
+    reader_name = next((reader for suffix, reader in READERS.items() if name.endswith(suffix)), "read_raw")
+    reader = getattr(mne.io, reader_name)
+    try:
+        return reader(path, preload=False, verbose="error", **kwargs)
+    except Exception as error:  # MNE raises many types for corrupt files; the user needs the file name.
+        raise ValueError(f"could not read {path} as a recording ({type(error).__name__}: {error})") from error
+
+
+def _match(name: str, available: Sequence[str]) -> str | None:
+    if name in available:
+        return name
+    folded = {channel.strip().lower(): channel for channel in available}
+    return folded.get(name.strip().lower())
+
+
+def resolve_channels(requested: Sequence[str], available: Sequence[str]) -> list[tuple[str, str | None]]:
+    """Maps requested channel names to `(channel, minus)` pairs in the file.
+
+    A name is matched exactly, then ignoring case and surrounding spaces; a name `A-B` that is not a
+    channel itself becomes the bipolar derivation `A - B` when both `A` and `B` are channels.
+
+    Raises:
+        ValueError: listing the channels the file has when one cannot be found.
+    """
+    resolved: list[tuple[str, str | None]] = []
+    for name in requested:
+        match = _match(name, available)
+        if match is not None:
+            resolved.append((match, None))
+            continue
+        if "-" in name:
+            plus, minus = (_match(part, available) for part in name.split("-", 1))
+            if plus is not None and minus is not None:
+                resolved.append((plus, minus))
+                continue
+        raise ValueError(
+            f"channel {name!r} is not in the recording; it has: {', '.join(available)}. "
+            "Choose channels with --channels (a bipolar derivation is written 'A-B')"
+        )
+    return resolved
+
+
+def read_signals(
+    path: str | os.PathLike,
+    channels: Sequence[str],
+    *,
+    reference: str | Sequence[str] | None = None,
+    sfreq: float,
+    units: str = "uV",
+    rescale: float = 1.0,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Reads, derives, re-references, resamples and scales the channels a model needs.
+
+    Args:
+        path: the recording.
+        channels: channel names (or `A-B` derivations), in the model's input order.
+        reference: a channel (or several, averaged) subtracted from every channel, `"average"` for the
+            average of all EEG channels, or `None` to keep the recorded reference.
+        sfreq: the model's sampling rate; the signal is resampled with a polyphase filter.
+        units: the model's input unit (`"uV"`, `"mV"` or `"V"`).
+        rescale: a factor applied to the signal read, for files whose physical dimension is wrong.
+
+    Returns:
+        `(signal, info)`: `(n_chans, n_samples)` float32 in `units`, and `{"sfreq_in", "meas_date",
+        "available", "warnings"}`.
+    """
+    from scipy.signal import resample_poly
+
+    if units not in UNIT_SCALE:
+        raise ValueError(f"units must be one of {sorted(UNIT_SCALE)}, got {units!r}")
+    if not channels:
+        raise ValueError("at least one channel is needed")
+    header = open_recording(path)
+    available = list(header.ch_names)
+    resolved = resolve_channels(channels, available)
+    if reference is None:
+        reference_names: list[str] = []
+    elif isinstance(reference, str) and reference.lower() == "average":
+        reference_names = [available[i] for i in _eeg_indices(header)]
+    else:
+        reference_names = [ch for ch, _ in resolve_channels([reference] if isinstance(reference, str) else reference,
+                                                              available)]
+    needed = list(dict.fromkeys([ch for pair in resolved for ch in pair if ch] + reference_names))
+    raw = header
+    if Path(path).name.lower().endswith((".edf", ".bdf")):
+        # Reading only the needed channels keeps slow channels (1 Hz) from being upsampled to the EEG rate.
+        raw = open_recording(path, include=needed)
+    try:
+        data = raw.get_data(picks=needed)  # volts, float64
+    except Exception as error:
+        raise ValueError(f"could not read the signal of {path} ({type(error).__name__}: {error})") from error
+    rows = {name: index for index, name in enumerate(needed)}
+    signal = np.stack([data[rows[plus]] - (data[rows[minus]] if minus else 0.0) for plus, minus in resolved])
+    if reference_names:
+        signal = signal - data[[rows[name] for name in reference_names]].mean(axis=0)
+    signal *= rescale / UNIT_SCALE[units]
+    sfreq_in = float(raw.info["sfreq"])
+    if not math.isclose(sfreq_in, sfreq):
+        ratio = Fraction(sfreq / sfreq_in).limit_denominator(1000)
+        signal = resample_poly(signal, ratio.numerator, ratio.denominator, axis=-1)
+    names = [plus if minus is None else f"{plus}-{minus}" for plus, minus in resolved]
+    messages = check_amplitudes(signal, names, units)
+    return signal.astype(np.float32), {
+        "sfreq_in": sfreq_in,
+        "meas_date": raw.info.get("meas_date"),
+        "available": available,
+        "channels": names,
+        "warnings": messages,
+    }
+
+
+def _eeg_indices(raw) -> list[int]:
+    import mne
+
+    indices = list(mne.pick_types(raw.info, eeg=True, exclude=[]))
+    if not indices:
+        raise ValueError("reference='average' needs EEG channels, and the recording has none")
+    return indices
+
+
+def check_amplitudes(signal: np.ndarray, names: Sequence[str], units: str) -> list[str]:
+    """Warns when channel amplitudes are implausible for EEG in `units` (e.g. volts stored as µV)."""
+    to_microvolts = UNIT_SCALE[units] / 1e-6
+    messages = []
+    low, high = PLAUSIBLE_MICROVOLTS
+    for name, channel in zip(names, signal, strict=True):
+        # A robust spread (MAD) so a few artefacts or a flat start do not decide.
+        spread = 1.4826 * float(np.median(np.abs(channel - np.median(channel)))) * to_microvolts
+        if spread == 0.0:
+            message = f"channel {name!r} is flat (no signal): its stages will be meaningless"
+        elif spread < low:
+            message = (
+                f"channel {name!r} has a typical amplitude of {spread:.3g} µV, far below EEG's: the file may "
+                "store volts where its header says µV. Fix the header or pass --rescale 1e6"
+            )
+        elif spread > high:
+            message = (
+                f"channel {name!r} has a typical amplitude of {spread:.3g} µV, far above EEG's: the file may "
+                "store µV where its header says volts (or lacks a unit). Fix the header or pass --rescale 1e-6"
+            )
+        else:
+            continue
+        warnings.warn(message, UserWarning, stacklevel=3)
+        messages.append(message)
+    return messages
+
+
+def epoch_signal(signal: np.ndarray, n_times: int) -> tuple[np.ndarray, int]:
+    """Cuts `(n_chans, n_samples)` into `(n_epochs, n_chans, n_times)`; returns it and the samples left over."""
+    n_epochs = signal.shape[-1] // n_times
+    used = n_epochs * n_times
+    epochs = signal[:, :used].reshape(signal.shape[0], n_epochs, n_times).transpose(1, 0, 2)
+    return np.ascontiguousarray(epochs), signal.shape[-1] - used
+
+
+def load_model(model: Any, device: str | None = None):
+    """An hf_sleep model from an instance, a local folder or a Hub id (`AutoModel.from_pretrained`)."""
+    import torch
+
+    if isinstance(model, (str, os.PathLike)):
+        from transformers import AutoModel
+
+        import hf_sleep  # noqa: F401  (registers every architecture, so no remote code is needed)
+
+        location = str(model)
+        # "user/repo" is a Hub id; "./x", "/x", "~/x" or "a/b/c" can only be a folder.
+        looks_local = location.startswith((".", "/", "~")) or location.count("/") > 1
+        if looks_local and not Path(location).expanduser().exists():
+            raise FileNotFoundError(f"model folder {location} does not exist")
+        if Path(location).expanduser().exists():
+            location = str(Path(location).expanduser())
+        try:
+            model = AutoModel.from_pretrained(location)
+        except OSError as error:
+            raise ValueError(f"could not load a model from {location!r}: {error}") from error
+    from hf_sleep.models.sleep_base import SleepStagingConfig
+
+    if not isinstance(getattr(model, "config", None), SleepStagingConfig):
+        raise ValueError(f"{type(model).__name__} is not an hf_sleep sleep-staging model")
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    return model.to(device).eval()
+
+
+def stage_recording(
+    path: str | os.PathLike,
+    model: Any,
+    channels: Sequence[str] | None = None,
+    reference: str | Sequence[str] | None = None,
+    out_dir: str | os.PathLike | None = None,
+    *,
+    rescale: float = 1.0,
+    device: str | None = None,
+    batch_size: int = 64,
+    stride: int = 1,
+    progress: bool = False,
+    overwrite: bool = False,
+) -> StagingResult:
+    """Stages a whole recording with a sleep-staging model and (with `out_dir`) writes the four outputs.
+
+    Args:
+        path: an EDF/BDF/FIF/BrainVision recording.
+        model: an hf_sleep model, a local folder saved with `save_pretrained`, or a Hub repository id.
+        channels: the channels to feed the model, in its input order; defaults to `config.ch_names`.
+        reference: see [`read_signals`].
+        out_dir: where to write the outputs; `None` writes nothing.
+        rescale: factor for files whose physical dimension is wrong (see the amplitude warnings).
+        device: `"cpu"`, `"cuda"`, ...; defaults to the GPU when there is one.
+        batch_size: windows per forward pass.
+        stride: epochs between overlapping windows of sequence models (1 = every window).
+        progress: show a progress bar.
+        overwrite: replace existing outputs instead of refusing.
+
+    Returns:
+        A [`StagingResult`].
+    """
+    from hf_sleep.inference import predict_night
+    from hf_sleep.sleep_stats import sleep_statistics
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"recording {path} does not exist")
+    targets = output_paths(path, out_dir) if out_dir is not None else {}
+    _refuse_existing(targets, overwrite)
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    model = load_model(model, device)
+    config = model.config
+    timings["load_model"] = time.perf_counter() - start
+    channels = list(channels) if channels else list(config.ch_names)
+    if len(channels) != config.n_chans:
+        raise ValueError(
+            f"the model takes {config.n_chans} channel(s) ({', '.join(config.ch_names)}), got {len(channels)}: "
+            f"{', '.join(channels)}"
+        )
+
+    start = time.perf_counter()
+    signal, info = read_signals(
+        path, channels, reference=reference, sfreq=config.sfreq, units=config.units, rescale=rescale
+    )
+    epochs, left_over = epoch_signal(signal, config.n_times)
+    timings["read"] = time.perf_counter() - start
+    if len(epochs) == 0:
+        seconds = signal.shape[-1] / config.sfreq
+        raise ValueError(
+            f"recording {path} is {seconds:.1f} s long, shorter than one {config.epoch_seconds:g}-s epoch: "
+            "nothing to stage"
+        )
+
+    start = time.perf_counter()
+    prediction = predict_night(
+        model, epochs, batch_size=batch_size, stride=stride, progress=progress
+    )
+    timings["model"] = time.perf_counter() - start
+    stage_names = prediction.stage_names
+    stages = prediction.stage_labels
+    rem = "REM" if "REM" in stage_names else ("R" if "R" in stage_names else None)
+    wake = "W" if "W" in stage_names else ("Wake" if "Wake" in stage_names else stage_names[0])
+    result = StagingResult(
+        stages=stages,
+        probabilities=prediction.probabilities,
+        stage_names=stage_names,
+        onsets=np.arange(len(stages)) * float(config.epoch_seconds),
+        epoch_seconds=float(config.epoch_seconds),
+        statistics=sleep_statistics(stages, config.epoch_seconds, stages=stage_names, wake=wake, rem=rem),
+        channels=info["channels"],
+        recording=path,
+        dropped_seconds=left_over / config.sfreq,
+        warnings=info["warnings"],
+        meas_date=info["meas_date"],
+        timings=timings,
+    )
+    if out_dir is not None:
+        start = time.perf_counter()
+        result.files = write_outputs(result, out_dir, overwrite=overwrite, model_name=_model_name(model))
+        timings["write"] = time.perf_counter() - start
+    return result
+
+
+def _model_name(model) -> str:
+    return str(getattr(model.config, "_name_or_path", "") or model.config.model_type)
+
+
+def output_paths(recording: str | os.PathLike, out_dir: str | os.PathLike) -> dict[str, Path]:
+    """The four output files for a recording, by kind."""
+    stem = Path(recording).name
+    for suffix in sorted(READERS, key=len, reverse=True):
+        if stem.lower().endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    return {kind: Path(out_dir) / f"{stem}{suffix}" for kind, suffix in OUTPUT_SUFFIXES.items()}
+
+
+def _refuse_existing(targets: dict[str, Path], overwrite: bool) -> None:
+    existing = [str(target) for target in targets.values() if target.exists()]
+    if existing and not overwrite:
+        raise FileExistsError(f"output already exists: {', '.join(existing)} (use --overwrite to replace it)")
+
+
+def write_outputs(
+    result: StagingResult, out_dir: str | os.PathLike, *, overwrite: bool = False, model_name: str = ""
+) -> dict[str, Path]:
+    """Writes the CSV, the EDF+ annotations, the PNG and the statistics; all or nothing."""
+    from hf_sleep.plotting import plot_hypnogram
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    targets = output_paths(result.recording, out_dir)
+    _refuse_existing(targets, overwrite)
+    staging = Path(tempfile.mkdtemp(prefix=".hf-sleep-stage-", dir=out_dir))
+    try:
+        temporary = {kind: staging / target.name for kind, target in targets.items()}
+        write_hypnogram_csv(result, temporary["csv"])
+        write_annotations_edf(result, temporary["annotations"])
+        plot_hypnogram(
+            result.stages,
+            result.probabilities,
+            result.stage_names,
+            result.epoch_seconds,
+            title=f"{result.recording.name}" + (f" — {model_name}" if model_name else ""),
+            path=temporary["plot"],
+        )
+        summary = {
+            "recording": str(result.recording),
+            "model": model_name,
+            "channels": result.channels,
+            "epoch_seconds": result.epoch_seconds,
+            "n_epochs": result.n_epochs,
+            "unscored_seconds_at_end": result.dropped_seconds,
+            "statistics": {key: (None if math.isnan(value) else value) for key, value in result.statistics.items()},
+        }
+        temporary["statistics"].write_text(json.dumps(summary, indent=2) + "\n")
+        for kind, target in targets.items():
+            os.replace(temporary[kind], target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return targets
+
+
+def write_hypnogram_csv(result: StagingResult, path: str | os.PathLike) -> None:
+    """One row per epoch: `onset,duration,stage,prob_<stage>...` (onsets in seconds from the start)."""
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["onset", "duration", "stage", *(f"prob_{name}" for name in result.stage_names)])
+        for onset, stage, row in zip(result.onsets, result.stages, result.probabilities, strict=True):
+            writer.writerow([f"{onset:g}", f"{result.epoch_seconds:g}", stage, *(f"{p:.6f}" for p in row)])
+
+
+def write_annotations_edf(result: StagingResult, path: str | os.PathLike) -> None:
+    """An EDF+ file with annotations only: one `Sleep stage <label>` per run of equal stages."""
+    import datetime
+
+    from edfio import Edf, EdfAnnotation, Recording
+
+    annotations = []
+    run_start = 0
+    for index in range(1, len(result.stages) + 1):
+        if index == len(result.stages) or result.stages[index] != result.stages[run_start]:
+            annotations.append(
+                EdfAnnotation(
+                    float(result.onsets[run_start]),
+                    (index - run_start) * result.epoch_seconds,
+                    STAGE_PREFIX + result.stages[run_start],
+                )
+            )
+            run_start = index
+    meas_date = result.meas_date if isinstance(result.meas_date, datetime.datetime) else None
+    edf = Edf(
+        signals=[],
+        annotations=annotations,
+        starttime=meas_date.time().replace(microsecond=0, tzinfo=None) if meas_date else None,
+        recording=Recording(startdate=meas_date.date()) if meas_date else None,
+    )
+    edf.write(path)
+
+
+def read_hypnogram_annotations(path: str | os.PathLike, epoch_seconds: float = 30.0) -> list[str]:
+    """Per-epoch stages from a hypnogram annotation file (ours or Sleep-EDF's), via `mne.read_annotations`."""
+    import mne
+
+    annotations = mne.read_annotations(path)
+    stages: list[str] = []
+    for description, duration in zip(annotations.description, annotations.duration, strict=True):
+        if description.startswith(STAGE_PREFIX):
+            stages.extend([description[len(STAGE_PREFIX) :]] * int(round(duration / epoch_seconds)))
+    return stages

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what the browser test (tests/space/test_explorer_browser.py) needs: Debian's headless Chromium
+# and its WebDriver, and the Selenium client in the given Python (default: .venv's, else `python3`).
+# Idempotent: does nothing that is already done. Needs root (or sudo) for apt-get.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PY="${1:-}"
+if [ -z "$PY" ]; then
+  if [ -x "${HF_SLEEP_VENV:-$ROOT/.venv}/bin/python" ]; then PY="${HF_SLEEP_VENV:-$ROOT/.venv}/bin/python"; else PY=python3; fi
+fi
+
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver
+fi
+
+if ! "$PY" -c "import selenium" 2>/dev/null; then
+  "$PY" -m pip install --quiet "selenium>=4.20"
+fi
+echo "browser test ready: $(chromium --version), selenium $("$PY" -c 'import selenium; print(selenium.__version__)')"

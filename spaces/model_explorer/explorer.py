@@ -1,0 +1,291 @@
+"""The model explorer's logic, free of any UI: build a model from a signal shape and hyper-parameters,
+describe it (parameter count, layer table, input/output contract, model card) and stage a night with it.
+
+`app.py` only lays these functions out in Gradio; the tests call them directly.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import math
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from hf_sleep import AASM_STAGES, ARCHITECTURES, get_architecture
+from hf_sleep.models.sleep_base import SleepStagingConfig
+
+# Arguments every architecture shares; the explorer sets them from the signal-shape controls.
+SIGNAL_ARGUMENTS: tuple[str, ...] = ("n_chans", "sfreq", "epoch_seconds", "seq_len")
+# Usual label sets by number of classes (others are named Stage0, Stage1, ...).
+LABEL_SETS: dict[int, tuple[str, ...]] = {
+    2: ("W", "Sleep"),
+    3: ("W", "NREM", "REM"),
+    4: ("W", "Light", "Deep", "REM"),
+    5: AASM_STAGES,
+}
+DEFAULT_CHANNELS: tuple[str, ...] = ("EEG Fpz-Cz", "EEG Pz-Oz", "EOG horizontal")
+
+
+def architecture_choices() -> list[tuple[str, str]]:
+    """`(display name, model_type)` for every registered architecture, for a dropdown."""
+    return [(arch.display_name, name) for name, arch in ARCHITECTURES.items()]
+
+
+def argument_docs(config_class: type) -> dict[str, str]:
+    """`{argument: one-line description}` from a config's `Args:` docstring."""
+    doc = inspect.getdoc(config_class) or ""
+    entries = re.findall(r"^\s{4}(\w+) \(`[^`]+`[^)]*\):\n\s+(.+?)(?=\n\s{4}\w+ \(|\n\s*\n|\Z)", doc, re.M | re.S)
+    return {name: " ".join(text.split()) for name, text in entries}
+
+
+def hyperparameter_defaults(name: str) -> dict[str, Any]:
+    """The architecture's own hyper-parameters (everything but the signal shape) with their defaults."""
+    config_class = get_architecture(name).config_class
+    return {
+        parameter.name: parameter.default
+        for parameter in inspect.signature(config_class.__init__).parameters.values()
+        if parameter.name not in ("self", *SIGNAL_ARGUMENTS)
+        and parameter.kind is not inspect.Parameter.VAR_KEYWORD
+        and parameter.default is not inspect.Parameter.empty
+    }
+
+
+def default_signal_shape(name: str) -> dict[str, Any]:
+    """The architecture's default signal shape: `n_chans`, `sfreq`, `epoch_seconds`, `seq_len`, classes."""
+    config = get_architecture(name).config_class()
+    return {**{key: getattr(config, key) for key in SIGNAL_ARGUMENTS}, "num_classes": config.num_labels}
+
+
+def parse_hyperparameters(text: str | dict | None) -> dict[str, Any]:
+    """Hyper-parameters from the explorer's JSON box; a clear `ValueError` when it is not a JSON object."""
+    if text is None or text == "":
+        return {}
+    if isinstance(text, dict):
+        return text
+    try:
+        values = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"hyper-parameters must be a JSON object: {error}") from None
+    if not isinstance(values, dict):
+        raise ValueError(f"hyper-parameters must be a JSON object, got {type(values).__name__}")
+    return values
+
+
+def build_config(
+    name: str,
+    n_chans: int = 1,
+    sfreq: float = 100.0,
+    epoch_seconds: float = 30.0,
+    seq_len: int | None = None,
+    num_classes: int = 5,
+    hyperparameters: str | dict | None = None,
+) -> SleepStagingConfig:
+    """The config for the explorer's settings; unknown hyper-parameters are refused by name."""
+    arch = get_architecture(name)
+    values = parse_hyperparameters(hyperparameters)
+    known = hyperparameter_defaults(name)
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ValueError(f"{arch.display_name} has no hyper-parameter {', '.join(unknown)}; it has: {', '.join(known)}")
+    n_chans, num_classes = int(n_chans), int(num_classes)
+    if num_classes < 2:
+        raise ValueError(f"number of classes must be at least 2, got {num_classes}")
+    labels = LABEL_SETS.get(num_classes, tuple(f"Stage{i}" for i in range(num_classes)))
+    channels = list(DEFAULT_CHANNELS[:n_chans]) + [f"EEG{i + 1}" for i in range(len(DEFAULT_CHANNELS), n_chans)]
+    shape = {"n_chans": n_chans, "sfreq": float(sfreq), "epoch_seconds": float(epoch_seconds)}
+    if seq_len is not None:
+        shape["seq_len"] = int(seq_len)
+    return arch.config_class(**shape, **values, ch_names=channels, id2label=dict(enumerate(labels)))
+
+
+def count_parameters(model: torch.nn.Module) -> int:
+    return sum(parameter.numel() for parameter in model.parameters())
+
+
+def _shape(output: Any) -> str:
+    if isinstance(output, torch.Tensor):
+        return str(tuple(output.shape))
+    if isinstance(output, (tuple, list)) and output and isinstance(output[0], torch.Tensor):
+        return str(tuple(output[0].shape))  # an LSTM's (output, (h, c)): the output sequence
+    if isinstance(output, dict):  # a ModelOutput: its first field (logits, last_hidden_state)
+        first = next((value for value in output.values() if isinstance(value, torch.Tensor)), None)
+        return "" if first is None else str(tuple(first.shape))
+    return ""
+
+
+def layer_table(model: torch.nn.Module, batch_size: int = 1) -> list[list[Any]]:
+    """`[layer, type, output shape, parameters]` for every module down to the leaves, from one forward pass
+    of a `(batch_size, seq_len, n_chans, n_times)` input."""
+    config = model.config
+    rows: dict[str, list[Any]] = {}
+    hooks = []
+    for name, module in model.named_modules():
+        if not name:
+            continue
+        own = sum(p.numel() for p in module.parameters())
+        rows[name] = [name, type(module).__name__, "", own]
+
+        def record(_module, _inputs, output, name=name):
+            if not rows[name][2]:  # the first call (some modules run once per channel)
+                rows[name][2] = _shape(output)
+
+        hooks.append(module.register_forward_hook(record))
+    try:
+        with torch.inference_mode():
+            model.eval()(torch.zeros(batch_size, config.seq_len, config.n_chans, config.n_times))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return list(rows.values())
+
+
+def io_contract(config: SleepStagingConfig) -> str:
+    """The input/output contract of a model with this config, in Markdown."""
+    labels = ", ".join(f"{i} = {name}" for i, name in config.id2label.items())
+    return "\n".join(
+        [
+            f"- **Input** `input_values`: `(batch, {config.seq_len}, {config.n_chans}, {config.n_times})` = "
+            f"(batch, seq_len, n_chans, n_times), {config.n_times} samples = {config.sfreq:g} Hz × "
+            f"{config.epoch_seconds:g} s, in **{config.units}**; a 3-D `(batch, {config.n_chans}, "
+            f"{config.n_times})` input is one epoch.",
+            f"- **Channels**: {', '.join(config.ch_names)}",
+            f"- **Output** `logits`: `(batch, {config.seq_len}, {config.num_labels})`; `loss` when `labels` "
+            "`(batch, seq_len)` are given (`-100` ignored).",
+            f"- **Labels**: {labels}",
+            "- **Whole nights**: `hf_sleep.inference.predict_night` fuses overlapping windows of "
+            f"{config.seq_len} epochs by summed log-probabilities.",
+        ]
+    )
+
+
+# --- Model card --------------------------------------------------------------------------------------------
+# A simple stand-in: the Hub card renderer (hf_sleep.hub) replaces this function when it lands.
+def render_model_card(config: SleepStagingConfig) -> str:
+    """A Markdown model card for a (randomly initialised) model with this config."""
+    arch = get_architecture(config.model_type)
+    docs = argument_docs(arch.config_class)
+    defaults = hyperparameter_defaults(arch.name)
+    rows = [
+        f"| `{key}` | `{getattr(config, key)!r}` | {docs.get(key, '')} |"
+        for key in (*SIGNAL_ARGUMENTS, *defaults)
+    ]
+    summary = (inspect.getdoc(arch.config_class) or "").split("\n\n")[0].replace("\n", " ")
+    original = "; ".join(f"{setting}: {count:,}" for setting, count in arch.original_parameters.items())
+    return "\n".join(
+        [
+            f"# {arch.display_name} ({arch.name})",
+            "",
+            arch.summary,
+            "",
+            summary,
+            "",
+            f"- **Paper**: {arch.paper}",
+            f"- **Original code**: {arch.code_url}",
+            f"- **Parameters in the original**: {original or 'not published'}",
+            "- **Weights**: random (this explorer builds the architecture; load a checkpoint to stage for real)",
+            "",
+            "## Configuration",
+            "",
+            "| Argument | Value | Meaning |",
+            "|---|---|---|",
+            *rows,
+            "",
+            "## Citation",
+            "",
+            "```bibtex",
+            arch.bibtex,
+            "```",
+        ]
+    )
+
+
+@dataclass
+class Exploration:
+    """Everything the explorer shows about one model."""
+
+    config: SleepStagingConfig
+    n_parameters: int
+    layers: list[list[Any]]
+    contract: str
+    card: str
+
+    @property
+    def parameter_text(self) -> str:
+        return f"**{self.n_parameters:,} parameters** ({self.n_parameters / 1e6:.2f} M)"
+
+
+def explore(
+    name: str,
+    n_chans: int = 1,
+    sfreq: float = 100.0,
+    epoch_seconds: float = 30.0,
+    seq_len: int | None = None,
+    num_classes: int = 5,
+    hyperparameters: str | dict | None = None,
+) -> Exploration:
+    """Builds the model for these settings and describes it."""
+    config = build_config(name, n_chans, sfreq, epoch_seconds, seq_len, num_classes, hyperparameters)
+    torch.manual_seed(0)
+    model = get_architecture(name).model_class(config)
+    return Exploration(config, count_parameters(model), layer_table(model), io_contract(config),
+                       render_model_card(config))
+
+
+# --- Staging a night ----------------------------------------------------------------------------------------
+_WORK_DIR = Path(tempfile.mkdtemp(prefix="hf-sleep-explorer-"))
+
+
+def bundled_night(hours: float = 8.0) -> Path:
+    """The generated demo night (made once per process, deterministic)."""
+    from hf_sleep.demo_night import make_demo_night
+
+    return make_demo_night(_WORK_DIR / "nights", hours=hours, seed=0)
+
+
+def stage_night(
+    name: str,
+    n_chans: int = 1,
+    sfreq: float = 100.0,
+    epoch_seconds: float = 30.0,
+    seq_len: int | None = None,
+    num_classes: int = 5,
+    hyperparameters: str | dict | None = None,
+    *,
+    recording: str | Path | None = None,
+    checkpoint: str | None = None,
+    channels: str | list[str] | None = None,
+):
+    """Stages `recording` (default: the bundled night) with a checkpoint (local folder or Hub id) or, without
+    one, with a random-weight model of the explorer's settings.
+
+    Returns:
+        The [`hf_sleep.staging.StagingResult`], whose `files` hold the PNG and the CSV.
+    """
+    from hf_sleep.staging import stage_recording
+
+    if checkpoint:
+        model: Any = checkpoint.strip()
+    else:
+        config = build_config(name, n_chans, sfreq, epoch_seconds, seq_len, num_classes, hyperparameters)
+        torch.manual_seed(0)
+        model = get_architecture(name).model_class(config)
+    if isinstance(channels, str):
+        channels = [channel.strip() for channel in channels.split(",") if channel.strip()] or None
+    path = Path(recording) if recording else bundled_night()
+    out_dir = Path(tempfile.mkdtemp(prefix="run-", dir=_WORK_DIR))
+    return stage_recording(path, model, channels=channels, out_dir=out_dir)
+
+
+def statistics_markdown(statistics: dict[str, float]) -> str:
+    """The sleep statistics as a two-column Markdown table."""
+    lines = ["| Statistic | Value |", "|---|---:|"]
+    for key, value in statistics.items():
+        unit = "%" if key.startswith("%") or key in ("SE", "SME") else "min"
+        lines.append(f"| {key} | {'n/a' if math.isnan(value) else f'{value:.1f} {unit}'} |")
+    return "\n".join(lines)

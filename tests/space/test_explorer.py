@@ -1,0 +1,61 @@
+"""The model explorer's logic without a browser."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from hf_sleep import ARCHITECTURES
+
+from ..conftest import REPO_ROOT
+from ..testers import TESTERS
+
+sys.path.insert(0, str(REPO_ROOT / "spaces" / "model_explorer"))
+import explorer  # noqa: E402
+
+
+def test_every_registered_architecture_is_listed_with_its_hyperparameters():
+    assert [name for _, name in explorer.architecture_choices()] == list(ARCHITECTURES)
+    for name in ARCHITECTURES:
+        defaults = explorer.hyperparameter_defaults(name)
+        assert defaults and not set(defaults) & set(explorer.SIGNAL_ARGUMENTS)
+        docs = explorer.argument_docs(ARCHITECTURES[name].config_class)
+        assert set(defaults) <= set(docs), f"undocumented: {set(defaults) - set(docs)}"
+
+
+@pytest.mark.parametrize("name", sorted(ARCHITECTURES))
+def test_explore_reports_the_real_model(name):
+    tiny = TESTERS[name].tiny_config
+    hyper = {key: value for key, value in tiny.items() if key != "seq_len"}
+    result = explorer.explore(name, n_chans=2, seq_len=3, num_classes=3, hyperparameters=json.dumps(hyper))
+    model = ARCHITECTURES[name].model_class(result.config)
+    assert result.n_parameters == sum(p.numel() for p in model.parameters())
+    assert f"{result.n_parameters:,} parameters" in result.parameter_text
+    assert result.layers[-1][0] == "classifier" and result.layers[-1][2] == "(1, 3, 3)"
+    assert sum(row[3] for row in result.layers if "." not in row[0]) == result.n_parameters
+    assert "(batch, 3, 2, 3000)" in result.contract and "0 = W, 1 = NREM, 2 = REM" in result.contract
+    assert ARCHITECTURES[name].display_name in result.card and "```bibtex" in result.card
+
+
+def test_bad_settings_name_the_problem():
+    with pytest.raises(ValueError, match="has no hyper-parameter n_filterz"):
+        explorer.build_config("tinysleepnet", hyperparameters='{"n_filterz": 3}')
+    with pytest.raises(ValueError, match="JSON object"):
+        explorer.build_config("tinysleepnet", hyperparameters="[1, 2]")
+    with pytest.raises(ValueError, match="sfreq \\* epoch_seconds"):
+        explorer.build_config("tinysleepnet", sfreq=33.33)
+    with pytest.raises(ValueError, match="unknown architecture"):
+        explorer.build_config("nope")
+
+
+def test_stage_the_bundled_night_with_random_weights():
+    hyper = {key: value for key, value in TESTERS["tinysleepnet"].tiny_config.items() if key != "seq_len"}
+    result = explorer.stage_night("tinysleepnet", seq_len=3, hyperparameters=hyper)
+    assert result.n_epochs == 960 and result.files["plot"].is_file()
+    np.testing.assert_allclose(result.probabilities.sum(axis=1), 1.0, rtol=1e-6)
+    assert "| TST |" in explorer.statistics_markdown(result.statistics)
+    with pytest.raises(ValueError, match="'Fp1' is not in the recording"):
+        explorer.stage_night("tinysleepnet", hyperparameters=hyper, channels="Fp1")
