@@ -105,6 +105,10 @@ class SleepTrainingArguments(TrainingArguments):
         default=False,
         metadata={"help": "Train the per-epoch encoder with its own softmax layer on single epochs (DeepSleepNet's first phase)."},
     )
+    encoder_probe: str = field(
+        default="linear",
+        metadata={"help": "Head of encoder_only training: linear (DeepSleepNet's softmax layer) or mlp (one hidden layer)."},
+    )
     early_stopping_patience: int | None = field(
         default=None, metadata={"help": "Stop after this many evaluations without improvement of metric_for_best_model."}
     )
@@ -112,3 +116,8 @@ class SleepTrainingArguments(TrainingArguments):
         default=True,
         metadata={"help": "On a CUDA device, use bf16 where supported, else fp16 (ignored on CPU or when bf16/fp16 is set)."},
     )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.encoder_probe not in ("linear", "mlp"):
+            raise ValueError(f"--encoder_probe must be 'linear' or 'mlp', got {self.encoder_probe!r}")

@@ -153,12 +153,19 @@ def as_model_inputs(dataset, seq_len: int, skip_start: bool = False, seed: int =
 
 
 class SleepDataCollator:
-    """Stacks rows into `input_values` `(batch, [seq_len,] n_chans, n_times)` float32 and `labels` int64 tensors."""
+    """Stacks rows into `input_values` `(batch, [seq_len,] n_chans, n_times)` float32 and `labels` int64 tensors.
+
+    Args:
+        with_labels: pass the labels on (off for self-supervised objectives, which must not see them).
+    """
+
+    def __init__(self, with_labels: bool = True) -> None:
+        self.with_labels = with_labels
 
     def __call__(self, features: Sequence[dict[str, Any]]) -> dict[str, torch.Tensor]:
         signals = np.stack([np.asarray(feature["input_values"], dtype=np.float32) for feature in features])
         batch = {"input_values": torch.from_numpy(signals)}
-        if "labels" in features[0]:
+        if self.with_labels and "labels" in features[0]:
             labels = np.stack([np.asarray(feature["labels"], dtype=np.int64) for feature in features])
             batch["labels"] = torch.from_numpy(labels)
         return batch

@@ -299,7 +299,12 @@ def run_training(
 
     from hf_sleep.training.data import SleepDataCollator, as_model_inputs
     from hf_sleep.training.metrics import build_compute_metrics, preprocess_logits_for_metrics
-    from hf_sleep.training.trainer import EpochEncoderClassifier, SetEpochCallback, SleepTrainer, freeze_encoder
+    from hf_sleep.training.trainer import (
+        EpochEncoderClassifier,
+        SetEpochCallback,
+        SleepTrainer,
+        freeze_encoder,
+    )
 
     training_args = finalize_training_arguments(training_args)
     set_seed(training_args.seed)
@@ -329,7 +334,7 @@ def run_training(
             f"has {list(splits)} (set --eval_strategy no or --validation_size > 0)"
         )
 
-    trained = EpochEncoderClassifier(model) if training_args.encoder_only else model
+    trained = EpochEncoderClassifier(model, training_args.encoder_probe) if training_args.encoder_only else model
     all_callbacks = list(callbacks)
     if hasattr(train_dataset, "set_epoch"):
         all_callbacks.append(SetEpochCallback(train_dataset))

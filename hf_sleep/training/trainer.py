@@ -46,11 +46,15 @@ class EpochEncoderClassifier(nn.Module):
     is trained on top of it. The wrapped model keeps the encoder weights, so after this phase
     `model.save_pretrained` gives the starting point of the second phase.
 
+    The same wrapper with a frozen encoder is the linear (or MLP) probe of self-supervised pre-training.
+    The parts of the model after the encoder take no part and are frozen.
+
     Args:
-        model: an hf_sleep `...ForSleepStaging` model with `embed_epochs`.
+        model: an hf_sleep `...ForSleepStaging` model with `embed_epochs` and `get_encoder`.
+        head: `"linear"` (a softmax layer) or `"mlp"` (one hidden ReLU layer of up to 256 units).
     """
 
-    def __init__(self, model: nn.Module) -> None:
+    def __init__(self, model: nn.Module, head: str = "linear") -> None:
         super().__init__()
         self.model = model
         config = model.config
@@ -59,7 +63,17 @@ class EpochEncoderClassifier(nn.Module):
             model.eval()
             width = model.embed_epochs(torch.zeros(1, config.n_chans, config.n_times)).shape[-1]
             model.train(was_training)
-        self.classifier = nn.Linear(width, config.num_labels)
+        if head == "linear":
+            self.classifier = nn.Linear(width, config.num_labels)
+        elif head == "mlp":
+            hidden = min(256, width)
+            self.classifier = nn.Sequential(nn.Linear(width, hidden), nn.ReLU(), nn.Linear(hidden, config.num_labels))
+        else:
+            raise ValueError(f"head must be 'linear' or 'mlp', got {head!r}")
+        encoder_ids = {id(p) for p in encoder_of(model).parameters()}
+        for parameter in model.parameters():
+            if id(parameter) not in encoder_ids:
+                parameter.requires_grad_(False)  # unused here; frozen so data-parallel training does not wait for them
         self.config = config
 
     def forward(self, input_values: torch.Tensor, labels: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
