@@ -2,7 +2,8 @@
 
     python tests/training/run_tiny.py DATASET OUTPUT_DIR WEIGHTS_FILE [--crash_after_step N] [trainer flags...]
 
-Writes the SHA-256 of the final weights (one file per rank: WEIGHTS_FILE.rank<k>). `--crash_after_step N`
+Writes the SHA-256 of the final state dict (WEIGHTS_FILE.rank<k>) and of the parameters alone
+(WEIGHTS_FILE.params.rank<k>), one file per rank. `--crash_after_step N`
 ends the process with `os._exit` right after checkpoint N is written, as a killed job would.
 """
 
@@ -32,9 +33,11 @@ class CrashAfterSave(TrainerCallback):
             os._exit(17)  # no clean-up, no final save: like SIGKILL
 
 
-def weights_digest(model) -> str:
+def weights_digest(model, parameters_only: bool = False) -> str:
+    """SHA-256 of the state dict (or of the trainable parameters only)."""
     digest = hashlib.sha256()
-    for name, tensor in sorted(model.state_dict().items()):
+    tensors = dict(model.named_parameters()) if parameters_only else model.state_dict()
+    for name, tensor in sorted(tensors.items()):
         digest.update(name.encode())
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
     return digest.hexdigest()
@@ -57,6 +60,7 @@ def main() -> None:
     result = run_training(model_args, data_args, training_args, callbacks=callbacks)
     rank = training_args.process_index
     Path(f"{weights_file}.rank{rank}").write_text(weights_digest(result.model), encoding="utf-8")
+    Path(f"{weights_file}.params.rank{rank}").write_text(weights_digest(result.model, True), encoding="utf-8")
 
 
 if __name__ == "__main__":
