@@ -40,6 +40,7 @@ TRAIN_FLAGS = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_resumed_run_ends_with_the_same_weights(tiny_dataset, tmp_path):
     full = _run([sys.executable, str(DRIVER), tiny_dataset, str(tmp_path / "full"), str(tmp_path / "full"), *TRAIN_FLAGS])
     assert full.returncode == 0, full.stderr[-3000:]

@@ -27,6 +27,7 @@ def dataset_dir(tmp_path_factory):
     return path
 
 
+@pytest.mark.slow
 def test_train_evaluate_and_finetune_to_a_new_label_set(dataset_dir, tmp_path, capsys):
     run = tmp_path / "tiny"
     train.main(
@@ -72,6 +73,7 @@ def test_train_evaluate_and_finetune_to_a_new_label_set(dataset_dir, tmp_path, c
     assert not torch.equal(before["tinysleepnet.lstm.weight_hh_l0"], after["tinysleepnet.lstm.weight_hh_l0"])
 
 
+@pytest.mark.slow
 def test_cross_validation_pools_the_folds(tmp_path):
     full = tiny_sleep_dataset(n_subjects=3, n_nights=1, n_epochs=16, seed=2)
     subjects = np.array(full["subject"])
@@ -95,6 +97,7 @@ def test_cross_validation_pools_the_folds(tmp_path):
     assert (tmp_path / "cv" / "confusion_matrix_cv.png").exists()
 
 
+@pytest.mark.slow
 def test_deepsleepnet_two_phases(dataset_dir, tmp_path):
     tiny = {"seq_len": 3, "bilstm_hidden_size": 8, "small_n_filters_1": 4, "small_n_filters_2": 6,
             "large_n_filters_1": 4, "large_n_filters_2": 6, "large_first_kernel_size": 40,
