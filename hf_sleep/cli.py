@@ -16,6 +16,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hf_sleep.demo",
     "hf_sleep.hub_cli",
     "hf_sleep.stage_cli",
+    "hf_sleep.training.cli",
 )
 
 

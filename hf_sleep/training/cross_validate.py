@@ -1,0 +1,118 @@
+"""Subject-wise k-fold cross-validation, with the predictions of all folds pooled before the metrics.
+
+Sleep-staging papers report one accuracy / macro-F1 / kappa over all test epochs of all folds (20 folds on
+Sleep-EDF-20, 10 on Sleep-EDF-78), not the mean of per-fold scores; this script does the same and also
+keeps the per-fold numbers.
+
+    hf-sleep-cross-validate scripts/configs/tinysleepnet.json --dataset_path sleep-edf-20 --n_folds 20 \
+        --output_dir runs/tiny-cv
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hf_sleep.training.arguments import DataArguments, ModelArguments, SleepTrainingArguments
+from hf_sleep.training.pipeline import parse_arguments, run_training, stage_names_of, write_metrics_report
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class CrossValidationArguments:
+    """How to cut the subjects into folds."""
+
+    n_folds: int = field(default=20, metadata={"help": "Number of subject-wise folds (20 on Sleep-EDF-20, 10 on Sleep-EDF-78)."})
+    fold_seed: int = field(default=42, metadata={"help": "Seed that assigns subjects to folds."})
+    folds: list[int] | None = field(
+        default=None, metadata={"help": "Run only these fold indices (e.g. to spread folds over machines); default all."}
+    )
+
+    def __post_init__(self) -> None:
+        if self.n_folds < 2:
+            raise ValueError(f"--n_folds must be at least 2, got {self.n_folds}")
+        for fold in self.folds or []:
+            if not 0 <= fold < self.n_folds:
+                raise ValueError(f"--folds must be indices in [0, {self.n_folds}), got {fold}")
+
+
+def run_cross_validation(
+    folds: Sequence[Any],
+    model_args: ModelArguments,
+    data_args: DataArguments,
+    training_args: SleepTrainingArguments,
+    fold_indices: Sequence[int] | None = None,
+) -> dict[str, Any]:
+    """Trains and tests one model per fold (each in `output_dir/fold_<k>`) and pools the test predictions.
+
+    Args:
+        folds: one `DatasetDict` per fold with a train and a test split (and optionally a validation split).
+        fold_indices: which folds to run; all by default.
+
+    Returns:
+        The pooled metrics (`cv_` prefixed) with `per_fold` metrics; also written to `output_dir`.
+    """
+    from hf_sleep.training.metrics import sleep_staging_metrics
+
+    indices = list(range(len(folds))) if fold_indices is None else list(fold_indices)
+    predictions, references, per_fold = [], [], {}
+    stage_names = None
+    for index in indices:
+        fold = folds[index]
+        if data_args.test_split not in fold:
+            raise ValueError(f"fold {index} has no {data_args.test_split!r} split; it has {list(fold)}")
+        fold_args = dataclasses.replace(training_args, output_dir=os.path.join(training_args.output_dir, f"fold_{index}"))
+        if data_args.validation_split not in fold and fold_args.eval_strategy != "no":
+            fold_args = dataclasses.replace(fold_args, eval_strategy="no", load_best_model_at_end=False)
+        logger.info("fold %d/%d: %s", index + 1, len(folds), {name: len(split) for name, split in fold.items()})
+        result = run_training(model_args, data_args, fold_args, splits=fold)
+        fold_predictions, fold_references = result.test_predictions
+        predictions.append(fold_predictions)
+        references.append(fold_references)
+        per_fold[index] = {key: value for key, value in result.test_metrics.items() if key != "test_confusion_matrix"}
+        stage_names = stage_names_of(fold[data_args.test_split], data_args)
+    pooled = sleep_staging_metrics(np.concatenate(predictions), np.concatenate(references), stage_names)
+    metrics = {f"cv_{key}": value for key, value in pooled.items()}
+    metrics["cv_folds"] = indices
+    metrics["per_fold"] = per_fold
+    if training_args.process_index == 0:
+        write_metrics_report(metrics, stage_names, training_args.output_dir, "cv")
+        np.savez(
+            Path(training_args.output_dir) / "cv_predictions.npz",
+            predictions=np.concatenate(predictions),
+            references=np.concatenate(references),
+        )
+    return metrics
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    model_args, data_args, training_args, cv_args = parse_arguments(
+        (ModelArguments, DataArguments, SleepTrainingArguments, CrossValidationArguments), argv
+    )
+    import datasets
+
+    from hf_sleep.data import subject_kfold
+    from hf_sleep.training.pipeline import load_raw_dataset
+
+    loaded = load_raw_dataset(data_args)
+    if isinstance(loaded, datasets.DatasetDict):  # all recordings take part in the folds
+        loaded = datasets.concatenate_datasets(list(loaded.values()))
+    folds = subject_kfold(loaded, n_folds=cv_args.n_folds, seed=cv_args.fold_seed)
+    metrics = run_cross_validation(folds, model_args, data_args, training_args, cv_args.folds)
+    print(json.dumps({k: v for k, v in metrics.items() if k not in ("per_fold", "cv_confusion_matrix")}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""Fine-tune a pretrained sleep-staging model on another dataset.
+
+    hf-sleep-finetune --model_name_or_path runs/tiny --dataset_path my-lab-nights --output_dir runs/tiny-lab \
+        [--ignore_mismatched_sizes true]   # a new label set: a fresh classifier
+        [--freeze_encoder true]            # train only what follows the per-epoch encoder
+        [--encoder_learning_rate 1e-6]     # or let the encoder learn slower than the rest
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+
+from hf_sleep.training.arguments import DataArguments, ModelArguments, SleepTrainingArguments
+from hf_sleep.training.pipeline import parse_arguments, run_training
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    model_args, data_args, training_args = parse_arguments((ModelArguments, DataArguments, SleepTrainingArguments), argv)
+    if model_args.model_name_or_path is None or model_args.model_type is not None:
+        raise ValueError("fine-tuning starts from --model_name_or_path (a Hub repository or a saved folder), not --model_type")
+    run_training(model_args, data_args, training_args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

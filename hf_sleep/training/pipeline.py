@@ -1,0 +1,377 @@
+"""What the training scripts share: argument parsing, data loading and splitting, model building, the run.
+
+Each script (`train`, `finetune`, `cross_validate`, `evaluate`) is a short `main` over these functions,
+in the style of transformers' `examples/pytorch/*/run_*.py`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hf_sleep.training.arguments import DataArguments, ModelArguments, SleepTrainingArguments
+
+logger = logging.getLogger(__name__)
+
+# Keys of a JSON recipe that document it and are not arguments.
+RECIPE_COMMENT_KEYS = ("_description", "_source", "_notes")
+
+
+# -- arguments -------------------------------------------------------------------------------------------
+def recipe_to_argv(path: str | os.PathLike) -> list[str]:
+    """Turns a JSON recipe `{"learning_rate": 1e-4, "class_weights": [1, 1.5, 1, 1, 1], ...}` into CLI flags.
+
+    Flags given after the recipe on the command line override it (argparse keeps the last value).
+    """
+    path = Path(path)
+    try:
+        recipe = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"recipe {path} does not exist") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"recipe {path} is not valid JSON: {error}") from None
+    if not isinstance(recipe, dict):
+        raise ValueError(f"recipe {path} must hold one JSON object of arguments, got {type(recipe).__name__}")
+    argv: list[str] = []
+    for key, value in recipe.items():
+        if key in RECIPE_COMMENT_KEYS:
+            continue
+        if value is None:
+            continue
+        argv.append(f"--{key}")
+        if isinstance(value, bool):
+            argv.append(str(value).lower())
+        elif isinstance(value, list):
+            argv.extend(str(item) for item in value)
+        elif isinstance(value, dict):
+            argv.append(json.dumps(value))
+        else:
+            argv.append(str(value))
+    return argv
+
+
+def parse_arguments(dataclass_types: Sequence[type], argv: Sequence[str] | None) -> tuple[Any, ...]:
+    """Parses `argv` (a `.json` recipe first, then flags that override it) into the given dataclasses."""
+    import sys
+
+    from transformers import HfArgumentParser
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0].endswith(".json"):
+        argv = recipe_to_argv(argv[0]) + argv[1:]
+    parser = HfArgumentParser(tuple(dataclass_types))
+    return parser.parse_args_into_dataclasses(args=argv)
+
+
+def finalize_training_arguments(training_args: SleepTrainingArguments) -> SleepTrainingArguments:
+    """Picks bf16 (or fp16) on a CUDA device when `auto_mixed_precision` is on and nothing was chosen."""
+    import torch
+
+    if (
+        training_args.auto_mixed_precision
+        and not (training_args.bf16 or training_args.fp16 or training_args.use_cpu)
+        and torch.cuda.is_available()
+    ):
+        precision = {"bf16": True} if torch.cuda.is_bf16_supported() else {"fp16": True}
+        logger.info("CUDA device found: training with %s mixed precision", next(iter(precision)))
+        training_args = dataclasses.replace(training_args, **precision)
+    return training_args
+
+
+# -- data ------------------------------------------------------------------------------------------------
+def load_raw_dataset(data_args: DataArguments):
+    """The `Dataset` or `DatasetDict` named by `--dataset_path` (save_to_disk folder) or `--dataset_name`."""
+    import datasets
+
+    if data_args.dataset_path is not None:
+        path = Path(data_args.dataset_path)
+        if not path.exists():
+            raise FileNotFoundError(f"--dataset_path {path} does not exist (expected a folder written by save_to_disk)")
+        loaded = datasets.load_from_disk(str(path))
+    else:
+        loaded = datasets.load_dataset(data_args.dataset_name, data_args.dataset_config_name)
+    return loaded
+
+
+def load_splits(data_args: DataArguments):
+    """The dataset as a `DatasetDict`; a single `Dataset` is split subject-wise with `hf_sleep.data.subject_split`."""
+    import datasets
+
+    loaded = load_raw_dataset(data_args)
+    if isinstance(loaded, datasets.Dataset):
+        from hf_sleep.data import subject_split
+
+        loaded = subject_split(
+            loaded, test_size=data_args.test_size, validation_size=data_args.validation_size, seed=data_args.split_seed
+        )
+    return loaded
+
+
+def stage_names_of(dataset, data_args: DataArguments) -> list[str]:
+    """Stage names in class order: `--stage_names`, else the `labels` ClassLabel of the dataset."""
+    if data_args.stage_names:
+        return list(data_args.stage_names)
+    feature = dataset.features["labels"]
+    if hasattr(feature, "feature"):  # a sequence of labels
+        feature = feature.feature
+    names = getattr(feature, "names", None)
+    if not names:
+        raise ValueError("the dataset's `labels` column is not a ClassLabel; give the stage names with --stage_names")
+    return list(names)
+
+
+def signal_shape_of(dataset) -> tuple[int, int]:
+    """`(n_chans, n_times)` of one epoch in the dataset (per-epoch or already cut into sequences)."""
+    sample = np.asarray(dataset[0]["input_values"])
+    if sample.ndim not in (2, 3):
+        raise ValueError(f"input_values must be (n_chans, n_times) or (seq_len, n_chans, n_times), got {sample.shape}")
+    return int(sample.shape[-2]), int(sample.shape[-1])
+
+
+def channel_names_of(dataset, n_chans: int) -> list[str] | None:
+    if "ch_names" in dataset.column_names:
+        names = list(dataset[0]["ch_names"])
+        return names if len(names) == n_chans else None
+    return None
+
+
+# -- model -----------------------------------------------------------------------------------------------
+def _overrides(model_args: ModelArguments) -> dict[str, Any]:
+    if not model_args.config_overrides:
+        return {}
+    try:
+        overrides = json.loads(model_args.config_overrides)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"--config_overrides must be a JSON object, got {model_args.config_overrides!r}: {error}") from None
+    if not isinstance(overrides, dict):
+        raise ValueError(f"--config_overrides must be a JSON object, got {model_args.config_overrides!r}")
+    return overrides
+
+
+def build_model(model_args: ModelArguments, stage_names: Sequence[str], n_chans: int, n_times: int, ch_names=None):
+    """A model for `stage_names` and epochs of `(n_chans, n_times)`: from scratch or from a pretrained one.
+
+    From scratch, the signal shape comes from the data (`sfreq = n_times / epoch_seconds`, 30-s epochs unless
+    `epoch_seconds` is overridden). From a pretrained model the shape must match the data; a different label
+    set needs `--ignore_mismatched_sizes` and gets a new classifier.
+    """
+    import hf_sleep  # noqa: F401  (registers the architectures with the Auto classes)
+    from hf_sleep.registry import get_architecture
+
+    overrides = _overrides(model_args)
+    id2label = dict(enumerate(stage_names))
+    label2id = {name: index for index, name in id2label.items()}
+    if model_args.class_weights is not None and len(model_args.class_weights) != len(stage_names):
+        raise ValueError(
+            f"--class_weights needs one weight per stage ({len(stage_names)}: {list(stage_names)}), "
+            f"got {len(model_args.class_weights)}"
+        )
+    if (model_args.model_type is None) == (model_args.model_name_or_path is None):
+        raise ValueError("give exactly one of --model_type (train from scratch) or --model_name_or_path (start from a model)")
+    if model_args.model_type is not None:
+        arch = get_architecture(model_args.model_type)
+        epoch_seconds = float(overrides.pop("epoch_seconds", 30.0))
+        kwargs = dict(
+            n_chans=n_chans,
+            sfreq=n_times / epoch_seconds,
+            epoch_seconds=epoch_seconds,
+            id2label=id2label,
+            label2id=label2id,
+            class_weights=model_args.class_weights,
+        )
+        if ch_names is not None:
+            kwargs["ch_names"] = ch_names
+        kwargs.update(overrides)
+        return arch.model_class(arch.config_class(**kwargs))
+
+    from transformers import AutoConfig, AutoModel
+
+    config = AutoConfig.from_pretrained(model_args.model_name_or_path, trust_remote_code=model_args.trust_remote_code)
+    new_labels = [config.id2label[index] for index in range(config.num_labels)] != list(stage_names)
+    if new_labels and not model_args.ignore_mismatched_sizes:
+        raise ValueError(
+            f"{model_args.model_name_or_path} predicts {config.id2label} but the dataset has stages {list(stage_names)}; "
+            "pass --ignore_mismatched_sizes to train a new classifier for the new label set"
+        )
+    updates: dict[str, Any] = dict(overrides)
+    if new_labels:
+        updates.update(id2label=id2label, label2id=label2id, num_labels=len(stage_names))
+        if config.class_weights is not None and model_args.class_weights is None:
+            updates["class_weights"] = None  # the old weights were per old stage
+    if model_args.class_weights is not None:
+        updates["class_weights"] = list(model_args.class_weights)
+    for key, value in updates.items():
+        setattr(config, key, value)
+    if (config.n_chans, config.n_times) != (n_chans, n_times):
+        raise ValueError(
+            f"{model_args.model_name_or_path} expects epochs of (n_chans={config.n_chans}, n_times={config.n_times}) "
+            f"but the dataset has ({n_chans}, {n_times}); resample or pick the channels first"
+        )
+    config.validate_signal_shape()
+    return AutoModel.from_pretrained(
+        model_args.model_name_or_path,
+        config=config,
+        ignore_mismatched_sizes=model_args.ignore_mismatched_sizes,
+        trust_remote_code=model_args.trust_remote_code,
+    )
+
+
+# -- the run ---------------------------------------------------------------------------------------------
+@dataclass
+class RunResult:
+    """What one training run produced.
+
+    Args:
+        model: the trained `...ForSleepStaging` model (the best checkpoint with `load_best_model_at_end`).
+        trainer: the `SleepTrainer` that trained it.
+        test_metrics: metrics on the test split (`test_` prefixed), empty without a test split.
+        test_predictions: `(predicted, scored)` class per scored test epoch, for pooling across folds.
+    """
+
+    model: Any
+    trainer: Any
+    test_metrics: dict[str, Any]
+    test_predictions: tuple[np.ndarray, np.ndarray] | None
+
+
+def _resolve_checkpoint(training_args: SleepTrainingArguments) -> str | None:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    wanted = training_args.resume_from_checkpoint
+    if wanted is None or str(wanted).lower() in ("false", "none", ""):
+        return None
+    if str(wanted).lower() in ("true", "last"):
+        last = get_last_checkpoint(training_args.output_dir) if os.path.isdir(training_args.output_dir) else None
+        if last is None:
+            logger.warning("no checkpoint in %s to resume from: training from the start", training_args.output_dir)
+        return last
+    if not os.path.isdir(wanted):
+        raise FileNotFoundError(f"--resume_from_checkpoint {wanted} is not a checkpoint folder")
+    return wanted
+
+
+def write_metrics_report(metrics: dict[str, Any], stage_names: Sequence[str], output_dir: str, prefix: str) -> Path:
+    """Saves `<prefix>_results.json`, the confusion-matrix PNG, and prints the metrics table; returns the PNG path."""
+    from hf_sleep.training.plots import plot_confusion_matrix
+
+    output = Path(output_dir)
+    output.mkdir(parents=True, exist_ok=True)
+    (output / f"{prefix}_results.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    matrix = metrics[f"{prefix}_confusion_matrix"]
+    png = plot_confusion_matrix(matrix, stage_names, output / f"confusion_matrix_{prefix}.png", title=f"{prefix} set")
+    print(format_metrics_table(metrics, stage_names, prefix))
+    print(f"confusion matrix plot: {png}")
+    return png
+
+
+def format_metrics_table(metrics: dict[str, Any], stage_names: Sequence[str], prefix: str) -> str:
+    """A Markdown table of the headline metrics and the per-stage F1."""
+    get = lambda key: metrics[f"{prefix}_{key}"]  # noqa: E731
+    header = ["epochs", "accuracy", "macro-F1", "kappa", "balanced acc."] + [f"F1 {name}" for name in stage_names]
+    values = [str(get("n_epochs"))] + [f"{get(key):.3f}" for key in ("accuracy", "macro_f1", "kappa", "balanced_accuracy")]
+    values += [f"{get(f'f1_{name}'):.3f}" for name in stage_names]
+    return "\n".join(
+        ["| " + " | ".join(header) + " |", "|" + "---:|" * len(header), "| " + " | ".join(values) + " |"]
+    )
+
+
+def run_training(
+    model_args: ModelArguments,
+    data_args: DataArguments,
+    training_args: SleepTrainingArguments,
+    splits=None,
+    callbacks: Sequence[Any] = (),
+    do_train: bool = True,
+) -> RunResult:
+    """Builds the model and the `SleepTrainer`, trains (resuming when asked), saves, evaluates on the test split.
+
+    With `do_train=False` the model is only evaluated (the `evaluate` script).
+    """
+    from transformers import EarlyStoppingCallback, set_seed
+
+    from hf_sleep.training.data import SleepDataCollator, as_model_inputs
+    from hf_sleep.training.metrics import build_compute_metrics, preprocess_logits_for_metrics
+    from hf_sleep.training.trainer import (
+        EpochEncoderClassifier,
+        SetEpochCallback,
+        SleepTrainer,
+        freeze_encoder,
+    )
+
+    training_args = finalize_training_arguments(training_args)
+    set_seed(training_args.seed)
+    splits = load_splits(data_args) if splits is None else splits
+    if do_train and data_args.train_split not in splits:
+        raise ValueError(f"the dataset has no {data_args.train_split!r} split to train on; it has {list(splits)}")
+    reference = splits[data_args.train_split] if do_train else next(iter(splits.values()))
+    stage_names = stage_names_of(reference, data_args)
+    n_chans, n_times = signal_shape_of(reference)
+    model = build_model(model_args, stage_names, n_chans, n_times, channel_names_of(reference, n_chans))
+    if model_args.freeze_encoder:
+        logger.info("froze %d encoder parameters", freeze_encoder(model))
+
+    seq_len = 1 if training_args.encoder_only else int(model.config.seq_len)
+    data_seed = training_args.data_seed if training_args.data_seed is not None else training_args.seed
+    train_dataset = None
+    if do_train:
+        train_dataset = as_model_inputs(
+            splits[data_args.train_split], seq_len, skip_start=data_args.skip_sequence_start, seed=data_seed
+        )
+    eval_dataset = None
+    if data_args.validation_split in splits and len(splits[data_args.validation_split]):
+        eval_dataset = as_model_inputs(splits[data_args.validation_split], seq_len)
+    elif training_args.eval_strategy != "no":
+        raise ValueError(
+            f"--eval_strategy {training_args.eval_strategy} needs a {data_args.validation_split!r} split; the dataset "
+            f"has {list(splits)} (set --eval_strategy no or --validation_size > 0)"
+        )
+
+    trained = EpochEncoderClassifier(model, training_args.encoder_probe) if training_args.encoder_only else model
+    all_callbacks = list(callbacks)
+    if hasattr(train_dataset, "set_epoch"):
+        all_callbacks.append(SetEpochCallback(train_dataset))
+    if training_args.early_stopping_patience:
+        all_callbacks.append(EarlyStoppingCallback(early_stopping_patience=training_args.early_stopping_patience))
+    trainer = SleepTrainer(
+        model=trained,
+        args=training_args,
+        train_dataset=train_dataset,
+        eval_dataset=eval_dataset,
+        data_collator=SleepDataCollator(),
+        compute_metrics=build_compute_metrics(stage_names),
+        preprocess_logits_for_metrics=preprocess_logits_for_metrics,
+        callbacks=all_callbacks,
+        signal_shift=data_args.signal_shift,
+        frozen_encoder=model_args.freeze_encoder,
+    )
+
+    if do_train:
+        result = trainer.train(resume_from_checkpoint=_resolve_checkpoint(training_args))
+        if trainer.is_world_process_zero():
+            model.save_pretrained(training_args.output_dir)
+            trainer.save_metrics("train", result.metrics)
+            trainer.save_state()
+
+    test_metrics: dict[str, Any] = {}
+    test_predictions = None
+    if data_args.test_split in splits and len(splits[data_args.test_split]):
+        test_dataset = as_model_inputs(splits[data_args.test_split], seq_len)
+        prediction = trainer.predict(test_dataset, metric_key_prefix="test")
+        test_metrics = prediction.metrics
+        from hf_sleep.training.metrics import flatten_predictions
+
+        test_predictions = flatten_predictions(prediction.predictions, prediction.label_ids)
+        if trainer.is_world_process_zero():
+            write_metrics_report(test_metrics, stage_names, training_args.output_dir, "test")
+
+    if training_args.push_to_hub and trainer.is_world_process_zero():
+        trainer.push_to_hub(commit_message="hf_sleep training run")
+    return RunResult(model=model, trainer=trainer, test_metrics=test_metrics, test_predictions=test_predictions)

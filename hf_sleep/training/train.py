@@ -1,0 +1,27 @@
+"""Train a registered architecture (or continue from a pretrained model) on a converted sleep dataset.
+
+    hf-sleep-train --model_type tinysleepnet --dataset_path sleep-edf-20 --output_dir runs/tiny
+    hf-sleep-train scripts/configs/tinysleepnet.json --dataset_path sleep-edf-20 --output_dir runs/tiny
+
+A `.json` recipe as the first argument gives the arguments; flags after it override the recipe.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+
+from hf_sleep.training.arguments import DataArguments, ModelArguments, SleepTrainingArguments
+from hf_sleep.training.pipeline import parse_arguments, run_training
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    model_args, data_args, training_args = parse_arguments((ModelArguments, DataArguments, SleepTrainingArguments), argv)
+    run_training(model_args, data_args, training_args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
