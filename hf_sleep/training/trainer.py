@@ -18,6 +18,7 @@ import torch
 from torch import nn
 from transformers import Trainer, TrainerCallback
 
+from hf_sleep.hub import CardTrainerMixin
 from hf_sleep.training.data import ClassBalancedSampler, shift_signals
 
 
@@ -100,7 +101,7 @@ class SetEpochCallback(TrainerCallback):
         self.dataset.set_epoch(int(state.epoch + 1e-6) if state.epoch else 0)
 
 
-class SleepTrainer(Trainer):
+class SleepTrainer(CardTrainerMixin, Trainer):
     """The `Trainer` for sleep staging; reads its extra options from `SleepTrainingArguments`.
 
     Args:
