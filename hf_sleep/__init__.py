@@ -12,6 +12,16 @@ from hf_sleep.models.sleep_base import (
     SleepStagingOutput,
     SleepStagingPreTrainedModel,
 )
+from hf_sleep.models.seqsleepnet import (
+    SeqSleepNetConfig,
+    SeqSleepNetForSleepStaging,
+    SeqSleepNetModel,
+)
+from hf_sleep.models.slumbernet import (
+    SlumberNetConfig,
+    SlumberNetForSleepStaging,
+    SlumberNetModel,
+)
 from hf_sleep.models.tinysleepnet import (
     TinySleepNetConfig,
     TinySleepNetForSleepStaging,
@@ -31,10 +41,16 @@ __all__ = [
     "DeepSleepNetConfig",
     "DeepSleepNetForSleepStaging",
     "DeepSleepNetModel",
+    "SeqSleepNetConfig",
+    "SeqSleepNetForSleepStaging",
+    "SeqSleepNetModel",
     "SleepEncoderOutput",
     "SleepStagingConfig",
     "SleepStagingOutput",
     "SleepStagingPreTrainedModel",
+    "SlumberNetConfig",
+    "SlumberNetForSleepStaging",
+    "SlumberNetModel",
     "TinySleepNetConfig",
     "TinySleepNetForSleepStaging",
     "TinySleepNetModel",
