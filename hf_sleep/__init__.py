@@ -5,17 +5,17 @@ from hf_sleep.models.deepsleepnet import (
     DeepSleepNetForSleepStaging,
     DeepSleepNetModel,
 )
+from hf_sleep.models.seqsleepnet import (
+    SeqSleepNetConfig,
+    SeqSleepNetForSleepStaging,
+    SeqSleepNetModel,
+)
 from hf_sleep.models.sleep_base import (
     AASM_STAGES,
     SleepEncoderOutput,
     SleepStagingConfig,
     SleepStagingOutput,
     SleepStagingPreTrainedModel,
-)
-from hf_sleep.models.seqsleepnet import (
-    SeqSleepNetConfig,
-    SeqSleepNetForSleepStaging,
-    SeqSleepNetModel,
 )
 from hf_sleep.models.slumbernet import (
     SlumberNetConfig,

@@ -89,7 +89,9 @@ def slumbernet_preprocess(
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
             raise ValueError(f"{name} must be a positive number, got {value!r}")
     if target_sfreq > sfreq:
-        raise ValueError(f"target_sfreq ({target_sfreq} Hz) must not exceed sfreq ({sfreq} Hz): this only downsamples")
+        raise ValueError(
+            f"target_sfreq ({target_sfreq} Hz) must not exceed sfreq ({sfreq} Hz): this only downsamples"
+        )
     if not 0 < emg_lowpass_hz < sfreq / 2:
         raise ValueError(f"emg_lowpass_hz must be in (0, sfreq / 2 = {sfreq / 2}), got {emg_lowpass_hz}")
     if detrend_order < 0 or emg_filter_order < 1:
@@ -102,7 +104,9 @@ def slumbernet_preprocess(
             raise ValueError(f"{name} * epoch_seconds must be a whole number of samples, got {samples}")
     samples_in, samples_out = int(round(samples_in)), int(round(samples_out))
     if samples_out <= detrend_order:
-        raise ValueError(f"epochs of {samples_out} samples are too short for a detrend of order {detrend_order}")
+        raise ValueError(
+            f"epochs of {samples_out} samples are too short for a detrend of order {detrend_order}"
+        )
 
     eeg_epochs = _as_epochs(eeg, "eeg", samples_in)
     emg_epochs = _as_epochs(emg, "emg", samples_in)

@@ -129,16 +129,24 @@ ARCHITECTURES: dict[str, Architecture] = {
             faithful_configs={
                 "1 channel, GRU": {"seq_len": 20, "rnn_cell": "gru"},
                 "1 channel, BN-LSTM": {"seq_len": 20, "rnn_cell": "lstm"},
-                "3 channels, GRU": {"seq_len": 20, "rnn_cell": "gru", "n_chans": 3,
-                                    "ch_names": ["EEG C4-A1", "EOG", "EMG"]},
-                "3 channels, BN-LSTM": {"seq_len": 20, "rnn_cell": "lstm", "n_chans": 3,
-                                        "ch_names": ["EEG C4-A1", "EOG", "EMG"]},
+                "3 channels, GRU": {
+                    "seq_len": 20,
+                    "rnn_cell": "gru",
+                    "n_chans": 3,
+                    "ch_names": ["EEG C4-A1", "EOG", "EMG"],
+                },
+                "3 channels, BN-LSTM": {
+                    "seq_len": 20,
+                    "rnn_cell": "lstm",
+                    "n_chans": 3,
+                    "ch_names": ["EEG C4-A1", "EOG", "EMG"],
+                },
             },
             parameter_note=(
                 "Originals counted from pquochuy/SeqSleepNet (filterbank 129 × 32 per channel, 20 output layers). "
                 "GRU (the paper's cell, our default): PyTorch's GRU has a second bias vector (+3 × 64 per direction, "
                 "+768 over both RNNs) and applies the reset gate after the hidden projection. BN-LSTM (the released "
-                "code's cell, `rnn_cell=\"lstm\"`): identical count."
+                'code\'s cell, `rnn_cell="lstm"`): identical count.'
             ),
         ),
         Architecture(

@@ -50,7 +50,9 @@ def test_stft_front_end_matches_scipy_on_real_eeg(n3_eeg):
     front_end = model.seqsleepnet.epoch_encoder.front_end
     in_model = front_end.log_spectrum(torch.from_numpy(n3_eeg)[None, None])[0, 0].detach().numpy()
     np.testing.assert_allclose(in_model, reference, rtol=1e-4)
-    single = tiny().seqsleepnet.epoch_encoder.front_end.log_spectrum(torch.from_numpy(n3_eeg).float()[None, None])
+    single = tiny().seqsleepnet.epoch_encoder.front_end.log_spectrum(
+        torch.from_numpy(n3_eeg).float()[None, None]
+    )
     np.testing.assert_allclose(single[0, 0].detach().numpy(), reference, atol=0.01)
 
 
@@ -97,7 +99,9 @@ def test_spectrum_normalization_is_fitted_saved_and_validated(tmp_path):
     model.fit_spectrum_normalization(epochs, batch_size=3)
     normalised = model.seqsleepnet.epoch_encoder.front_end.log_spectrum(epochs)
     torch.testing.assert_close(normalised.mean(dim=(0, 2)), torch.zeros(2, 129), atol=1e-4, rtol=0)
-    torch.testing.assert_close(normalised.std(dim=(0, 2), unbiased=False), torch.ones(2, 129), atol=1e-4, rtol=0)
+    torch.testing.assert_close(
+        normalised.std(dim=(0, 2), unbiased=False), torch.ones(2, 129), atol=1e-4, rtol=0
+    )
     assert len(model.config.spectrum_mean) == 2 and len(model.config.spectrum_mean[0]) == 129
 
     expected = model(epochs[None, :3]).logits
@@ -194,7 +198,9 @@ def test_whole_night_fusion_counts_and_matches_windowed_forward(rnn_cell):
     window = model.config.seq_len
     epochs = 10 * torch.randn(9, 1, 3000, generator=torch.Generator().manual_seed(1))
     prediction = predict_night(model, epochs, batch_size=2)
-    np.testing.assert_allclose(prediction.log_prob_sum, naive_fusion(model, epochs, window), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        prediction.log_prob_sum, naive_fusion(model, epochs, window), rtol=1e-5, atol=1e-6
+    )
     # L windows score every epoch inside the night, fewer at the edges.
     np.testing.assert_array_equal(prediction.n_windows, [1, 2, 3, 3, 3, 3, 3, 2, 1])
     for batch_size in (1, 5, 64):

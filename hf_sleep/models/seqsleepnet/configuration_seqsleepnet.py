@@ -123,8 +123,12 @@ class SeqSleepNetConfig(SleepStagingConfig):
         self.n_filters = n_filters
         self.filter_low_hz = filter_low_hz
         self.filter_high_hz = filter_high_hz
-        self.spectrum_mean = [list(map(float, row)) for row in spectrum_mean] if spectrum_mean is not None else None
-        self.spectrum_std = [list(map(float, row)) for row in spectrum_std] if spectrum_std is not None else None
+        self.spectrum_mean = (
+            [list(map(float, row)) for row in spectrum_mean] if spectrum_mean is not None else None
+        )
+        self.spectrum_std = (
+            [list(map(float, row)) for row in spectrum_std] if spectrum_std is not None else None
+        )
         self.rnn_cell = rnn_cell
         self.epoch_rnn_hidden_size = epoch_rnn_hidden_size
         self.attention_size = attention_size

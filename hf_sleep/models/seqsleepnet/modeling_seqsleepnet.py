@@ -30,7 +30,9 @@ except ImportError:  # pragma: no cover - older transformers
 MAGNITUDE_FLOOR = 1e-10
 
 
-def log_magnitude_spectrogram(signal: torch.Tensor, window_samples: int, hop_samples: int, n_fft: int) -> torch.Tensor:
+def log_magnitude_spectrogram(
+    signal: torch.Tensor, window_samples: int, hop_samples: int, n_fft: int
+) -> torch.Tensor:
     """20·log10|STFT| of the last axis: `(..., n_times) -> (..., n_frames, n_fft // 2 + 1)`.
 
     Frames of `window_samples` start every `hop_samples` (no centring or padding of the signal, as Matlab's
@@ -43,7 +45,9 @@ def log_magnitude_spectrogram(signal: torch.Tensor, window_samples: int, hop_sam
     return 20.0 * torch.log10(spectrum.abs().clamp_min(MAGNITUDE_FLOOR))
 
 
-def triangular_filterbank(n_filters: int, n_fft: int, sfreq: float, low_hz: float, high_hz: float) -> np.ndarray:
+def triangular_filterbank(
+    n_filters: int, n_fft: int, sfreq: float, low_hz: float, high_hz: float
+) -> np.ndarray:
     """`(n_fft // 2 + 1, n_filters)` linearly spaced triangular filters, as `lin_tri_filter_shape` of the original.
 
     Filter edges are `n_filters + 2` points evenly spaced from `low_hz` to `high_hz`, mapped to FFT bins by
@@ -386,7 +390,11 @@ class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):
         """
         config = self.config
         epochs = torch.as_tensor(epochs)
-        if epochs.ndim != 3 or tuple(epochs.shape[1:]) != (config.n_chans, config.n_times) or len(epochs) == 0:
+        if (
+            epochs.ndim != 3
+            or tuple(epochs.shape[1:]) != (config.n_chans, config.n_times)
+            or len(epochs) == 0
+        ):
             raise ValueError(
                 f"epochs must have shape (n_epochs, {config.n_chans}, {config.n_times}), got {tuple(epochs.shape)}"
             )
@@ -395,7 +403,10 @@ class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):
         total_sq = torch.zeros_like(total)
         for start in range(0, len(epochs), batch_size):
             spectrum = log_magnitude_spectrogram(
-                epochs[start : start + batch_size].double(), config.window_samples, config.hop_samples, config.n_fft
+                epochs[start : start + batch_size].double(),
+                config.window_samples,
+                config.hop_samples,
+                config.n_fft,
             )
             total += spectrum.sum(dim=(0, 2))
             total_sq += (spectrum**2).sum(dim=(0, 2))

@@ -81,8 +81,13 @@ class SlumberNetConfig(SleepStagingConfig):
             if not values or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in values):
                 raise ValueError(f"{name} must be a non-empty list of positive integers, got {values!r}")
         if len(kernel_sizes) != 3:
-            raise ValueError(f"kernel_sizes needs one kernel for each of the 3 convolutions of a block, got {kernel_sizes}")
-        for name, value in (("final_kernel_size", final_kernel_size), ("channel_kernel_size", channel_kernel_size)):
+            raise ValueError(
+                f"kernel_sizes needs one kernel for each of the 3 convolutions of a block, got {kernel_sizes}"
+            )
+        for name, value in (
+            ("final_kernel_size", final_kernel_size),
+            ("channel_kernel_size", channel_kernel_size),
+        ):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         if kwargs.get("id2label") is None and kwargs.get("num_labels") is None:

@@ -130,7 +130,9 @@ class SlumberNetModel(SlumberNetPreTrainedModel):
         if return_dict is False:
             return tuple(v for v in (last_hidden_state, last_hidden_state, hidden_states) if v is not None)
         return SleepEncoderOutput(
-            last_hidden_state=last_hidden_state, epoch_embeddings=last_hidden_state, hidden_states=hidden_states
+            last_hidden_state=last_hidden_state,
+            epoch_embeddings=last_hidden_state,
+            hidden_states=hidden_states,
         )
 
 
