@@ -18,9 +18,11 @@ class SeqSleepNetConfig(SleepStagingConfig):
     The defaults are the paper's for 30-s epochs at 100 Hz: 2-s Hamming windows with 1-s overlap and a
     256-point FFT give 29 frames × 129 bins per epoch; 32 triangular filters span 0-50 Hz.
 
-    The recurrent cell: the paper describes GRUs (`rnn_cell="gru"`, the default here, PyTorch's fused GRU);
+    The recurrent cell: the paper describes GRUs (`rnn_cell="gru"`, the default here, PyTorch's fused GRU,
+    which applies the reset gate after the hidden projection where TensorFlow's GRUCell applies it before);
     the released TensorFlow code (pquochuy/SeqSleepNet) uses batch-normalised LSTM cells with per-step
-    population statistics (`rnn_cell="lstm"`, a custom cell that loops over time, slower).
+    population statistics (`rnn_cell="lstm"`, a custom cell that loops over time, slower; it matches the
+    released code's parameters one to one).
 
     Args:
         n_chans (`int`, *optional*, defaults to 1):

@@ -306,6 +306,14 @@ class SeqSleepNetPreTrainedModel(SleepStagingPreTrainedModel):
             _init_unless_loaded(module.spectrum_std, std)
         elif isinstance(module, (SeqSleepNetAttention, SeqSleepNetBNLSTM, SeqSleepNetClassifier)):
             module.reset_parameters()
+        elif isinstance(module, nn.GRU):
+            super()._init_weights(module)
+            # TensorFlow's GRUCell starts its reset and update gates with bias 1 (torch: gate order r, z, n).
+            for name, bias in module.named_parameters():
+                if name.startswith("bias_ih"):
+                    values = torch.zeros_like(bias)
+                    values[: 2 * module.hidden_size] = 1.0
+                    _init_unless_loaded(bias, values)
         else:
             super()._init_weights(module)
 
@@ -408,8 +416,8 @@ class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):
                 config.hop_samples,
                 config.n_fft,
             )
-            total += spectrum.sum(dim=(0, 2))
-            total_sq += (spectrum**2).sum(dim=(0, 2))
+            total += spectrum.sum(dim=(0, 2)).cpu()
+            total_sq += (spectrum**2).sum(dim=(0, 2)).cpu()
         count = len(epochs) * config.n_frames
         mean = total / count
         std = (total_sq / count - mean**2).clamp_min(0).sqrt().clamp_min(1e-6)
