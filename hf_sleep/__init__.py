@@ -5,12 +5,22 @@ from hf_sleep.models.deepsleepnet import (
     DeepSleepNetForSleepStaging,
     DeepSleepNetModel,
 )
+from hf_sleep.models.seqsleepnet import (
+    SeqSleepNetConfig,
+    SeqSleepNetForSleepStaging,
+    SeqSleepNetModel,
+)
 from hf_sleep.models.sleep_base import (
     AASM_STAGES,
     SleepEncoderOutput,
     SleepStagingConfig,
     SleepStagingOutput,
     SleepStagingPreTrainedModel,
+)
+from hf_sleep.models.slumbernet import (
+    SlumberNetConfig,
+    SlumberNetForSleepStaging,
+    SlumberNetModel,
 )
 from hf_sleep.models.tinysleepnet import (
     TinySleepNetConfig,
@@ -33,11 +43,17 @@ __all__ = [
     "DeepSleepNetConfig",
     "DeepSleepNetForSleepStaging",
     "DeepSleepNetModel",
+    "SeqSleepNetConfig",
+    "SeqSleepNetForSleepStaging",
+    "SeqSleepNetModel",
     "SleepEncoderOutput",
     "SleepStagingConfig",
     "SleepStagingOutput",
     "SleepStagingPreTrainedModel",
     "StagingResult",
+    "SlumberNetConfig",
+    "SlumberNetForSleepStaging",
+    "SlumberNetModel",
     "TinySleepNetConfig",
     "TinySleepNetForSleepStaging",
     "TinySleepNetModel",

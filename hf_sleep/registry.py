@@ -9,6 +9,10 @@ from transformers import AutoConfig, AutoModel
 
 from hf_sleep.models.deepsleepnet.configuration_deepsleepnet import DeepSleepNetConfig
 from hf_sleep.models.deepsleepnet.modeling_deepsleepnet import DeepSleepNetForSleepStaging, DeepSleepNetModel
+from hf_sleep.models.seqsleepnet.configuration_seqsleepnet import SeqSleepNetConfig
+from hf_sleep.models.seqsleepnet.modeling_seqsleepnet import SeqSleepNetForSleepStaging, SeqSleepNetModel
+from hf_sleep.models.slumbernet.configuration_slumbernet import SlumberNetConfig
+from hf_sleep.models.slumbernet.modeling_slumbernet import SlumberNetForSleepStaging, SlumberNetModel
 from hf_sleep.models.tinysleepnet.configuration_tinysleepnet import TinySleepNetConfig
 from hf_sleep.models.tinysleepnet.modeling_tinysleepnet import TinySleepNetForSleepStaging, TinySleepNetModel
 
@@ -96,6 +100,79 @@ ARCHITECTURES: dict[str, Architecture] = {
             parameter_note=(
                 "PyTorch's LSTM has separate input and hidden biases (+512) and no peephole weights (-384): "
                 "+128 against the TensorFlow original."
+            ),
+        ),
+        Architecture(
+            name="seqsleepnet",
+            display_name="SeqSleepNet",
+            config_class=SeqSleepNetConfig,
+            model_class=SeqSleepNetForSleepStaging,
+            base_model_class=SeqSleepNetModel,
+            summary=(
+                "Log-spectrogram and learnable filterbank per channel, a bidirectional RNN with attention over "
+                "the frames of each epoch, a bidirectional RNN over the sequence and one classifier per position."
+            ),
+            paper="Phan, Andreotti, Cooray, Chén & De Vos (2019), IEEE TNSRE 27(3):400-410",
+            bibtex="""@article{phan2019seqsleepnet,
+  title={SeqSleepNet: End-to-End Hierarchical Recurrent Neural Network for Sequence-to-Sequence Automatic Sleep Staging},
+  author={Phan, Huy and Andreotti, Fernando and Cooray, Navin and Ch{\'e}n, Oliver Y. and De Vos, Maarten},
+  journal={IEEE Transactions on Neural Systems and Rehabilitation Engineering},
+  volume={27}, number={3}, pages={400--410}, year={2019}, doi={10.1109/TNSRE.2019.2896659}
+}""",
+            code_url="https://github.com/pquochuy/SeqSleepNet",
+            original_parameters={
+                "1 channel, GRU": 136_708,
+                "1 channel, BN-LSTM": 176_388,
+                "3 channels, GRU": 169_540,
+                "3 channels, BN-LSTM": 217_412,
+            },
+            faithful_configs={
+                "1 channel, GRU": {"seq_len": 20, "rnn_cell": "gru"},
+                "1 channel, BN-LSTM": {"seq_len": 20, "rnn_cell": "lstm"},
+                "3 channels, GRU": {
+                    "seq_len": 20,
+                    "rnn_cell": "gru",
+                    "n_chans": 3,
+                    "ch_names": ["EEG C4-A1", "EOG", "EMG"],
+                },
+                "3 channels, BN-LSTM": {
+                    "seq_len": 20,
+                    "rnn_cell": "lstm",
+                    "n_chans": 3,
+                    "ch_names": ["EEG C4-A1", "EOG", "EMG"],
+                },
+            },
+            parameter_note=(
+                "Originals counted from pquochuy/SeqSleepNet (filterbank 129 × 32 per channel, 20 output layers). "
+                "GRU (the paper's cell, our default): PyTorch's GRU has a second bias vector (+3 × 64 per direction, "
+                "+768 over both RNNs) and applies the reset gate after the hidden projection. BN-LSTM (the released "
+                'code\'s cell, `rnn_cell="lstm"`): identical count.'
+            ),
+        ),
+        Architecture(
+            name="slumbernet",
+            display_name="SlumberNet",
+            config_class=SlumberNetConfig,
+            model_class=SlumberNetForSleepStaging,
+            base_model_class=SlumberNetModel,
+            summary=(
+                "ResNet (7 residual blocks, global average pooling) scoring 4-s mouse epochs as Wake, NREM or REM "
+                "from EEG and EMG."
+            ),
+            paper="Jha, Valekunja & Reddy (2024), Scientific Reports 14:4797 (preprint 2023)",
+            bibtex="""@article{jha2024slumbernet,
+  title={SlumberNet: deep learning classification of sleep stages using residual neural networks},
+  author={Jha, Pawan K. and Valekunja, Utham K. and Reddy, Akhilesh B.},
+  journal={Scientific Reports},
+  volume={14}, pages={4797}, year={2024}, doi={10.1038/s41598-024-54727-0}
+}""",
+            code_url="https://github.com/laulaurose/SlumberNet",
+            original_parameters={"2 channels (EEG, EMG), 64 Hz, 4 s": 5_338_931},
+            faithful_configs={"2 channels (EEG, EMG), 64 Hz, 4 s": {}},
+            parameter_note=(
+                "Same layer shapes as the Keras original (trainable parameters; BN running statistics are buffers). "
+                "Channel layout corrected: the original reshaped (2, 256) epochs to (256, 2), mixing EEG and EMG "
+                "samples; here EEG and EMG are two rows and every kernel runs along time."
             ),
         ),
     )

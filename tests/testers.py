@@ -44,6 +44,26 @@ TINYSLEEPNET_TESTER = ModelTester(
     faithful_parameter_counts={"1 channel, 100 Hz, 30 s": 1_516_421},
 )
 
+SEQSLEEPNET_TESTER = ModelTester(
+    name="seqsleepnet",
+    tiny_config=dict(
+        seq_len=3, n_filters=6, epoch_rnn_hidden_size=5, attention_size=4, sequence_rnn_hidden_size=6
+    ),
+    faithful_parameter_counts={
+        "1 channel, GRU": 137_476,
+        "1 channel, BN-LSTM": 176_388,
+        "3 channels, GRU": 170_308,
+        "3 channels, BN-LSTM": 217_412,
+    },
+)
+
+SLUMBERNET_TESTER = ModelTester(
+    name="slumbernet",
+    tiny_config=dict(seq_len=2, block_filters=[4, 6], final_kernel_size=4),
+    faithful_parameter_counts={"2 channels (EEG, EMG), 64 Hz, 4 s": 5_338_931},
+)
+
 TESTERS: dict[str, ModelTester] = {
-    tester.name: tester for tester in (DEEPSLEEPNET_TESTER, TINYSLEEPNET_TESTER)
+    tester.name: tester
+    for tester in (DEEPSLEEPNET_TESTER, TINYSLEEPNET_TESTER, SEQSLEEPNET_TESTER, SLUMBERNET_TESTER)
 }

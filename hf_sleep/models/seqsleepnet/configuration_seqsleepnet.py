@@ -1,0 +1,204 @@
+"""SeqSleepNet configuration (Phan et al. 2019)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from hf_sleep.models.sleep_base.configuration_sleep_base import SleepStagingConfig
+
+RNN_CELLS: tuple[str, ...] = ("gru", "lstm")
+
+
+class SeqSleepNetConfig(SleepStagingConfig):
+    r"""Configuration of [`SeqSleepNetForSleepStaging`]: a log-magnitude STFT and a learnable filterbank per
+    channel, a bidirectional RNN with attention pooling over the frames of each epoch, a bidirectional RNN over
+    the `seq_len` epochs of a sequence and one classifier per position.
+
+    The defaults are the paper's for 30-s epochs at 100 Hz: 2-s Hamming windows with 1-s overlap and a
+    256-point FFT give 29 frames × 129 bins per epoch; 32 triangular filters span 0-50 Hz.
+
+    The recurrent cell: the paper describes GRUs (`rnn_cell="gru"`, the default here, PyTorch's fused GRU,
+    which applies the reset gate after the hidden projection where TensorFlow's GRUCell applies it before);
+    the released TensorFlow code (pquochuy/SeqSleepNet) uses batch-normalised LSTM cells with per-step
+    population statistics (`rnn_cell="lstm"`, a custom cell that loops over time, slower; it matches the
+    released code's parameters one to one).
+
+    Args:
+        n_chans (`int`, *optional*, defaults to 1):
+            Number of input channels; each gets its own filterbank (MASS: EEG C4-A1, EOG, EMG gives 3).
+        sfreq (`float`, *optional*, defaults to 100.0):
+            Sampling rate of the input in Hz.
+        epoch_seconds (`float`, *optional*, defaults to 30.0):
+            Length of one epoch in seconds.
+        seq_len (`int`, *optional*, defaults to 20):
+            Epochs per sequence (20 in the paper's main setup). With `per_position_classifier` the model has one
+            classifier per position and accepts sequences of at most `seq_len` epochs.
+        window_seconds (`float`, *optional*, defaults to 2.0):
+            Length of the Hamming window of the STFT (a symmetric window, as Matlab's `hamming`).
+        hop_seconds (`float`, *optional*, defaults to 1.0):
+            Step between STFT frames (1 s = 1-s overlap of 2-s windows).
+        n_fft (`int`, *optional*, defaults to 256):
+            FFT length; each windowed frame is zero-padded to it, giving `n_fft // 2 + 1` frequency bins.
+        n_filters (`int`, *optional*, defaults to 32):
+            Triangular filters of each channel's learnable filterbank.
+        filter_low_hz (`float`, *optional*, defaults to 0.0):
+            Lower edge of the filterbank in Hz.
+        filter_high_hz (`float`, *optional*, defaults to 50.0):
+            Upper edge of the filterbank in Hz (at most `sfreq / 2`).
+        spectrum_mean (`list[list[float]]`, *optional*):
+            Per-channel, per-bin mean of the log spectrum (`n_chans` lists of `n_fft // 2 + 1` values), subtracted
+            before the filterbank as in the original's training script. `None` leaves the spectrum unnormalised;
+            [`SeqSleepNetForSleepStaging.fit_spectrum_normalization`] fills it from training data.
+        spectrum_std (`list[list[float]]`, *optional*):
+            Per-channel, per-bin standard deviation of the log spectrum (positive), dividing after the mean.
+        rnn_cell (`str`, *optional*, defaults to `"gru"`):
+            `"gru"` (as in the paper) or `"lstm"` (the released code's batch-normalised LSTM).
+        epoch_rnn_hidden_size (`int`, *optional*, defaults to 64):
+            Units per direction of the frame-level (epoch encoder) bidirectional RNN.
+        attention_size (`int`, *optional*, defaults to 64):
+            Size of the attention layer that pools the frames of an epoch into one vector.
+        sequence_rnn_hidden_size (`int`, *optional*, defaults to 64):
+            Units per direction of the epoch-level (sequence) bidirectional RNN.
+        drop_prob (`float`, *optional*, defaults to 0.25):
+            Dropout on the inputs and outputs of both RNNs (keep probability 0.75 in the original).
+        per_position_classifier (`bool`, *optional*, defaults to True):
+            One linear classifier per sequence position, as in the original; `False` shares one classifier across
+            positions (and lifts the limit on the sequence length).
+        kwargs:
+            The shared arguments of [`SleepStagingConfig`] (`ch_names`, `units`, `class_weights`, `id2label`, ...).
+
+    Example:
+
+    ```python
+    >>> from hf_sleep import SeqSleepNetConfig
+    >>> config = SeqSleepNetConfig()
+    >>> config.n_frames, config.n_bins
+    (29, 129)
+    ```
+    """
+
+    model_type = "seqsleepnet"
+    auto_model_class = "SeqSleepNetForSleepStaging"
+
+    def __init__(
+        self,
+        n_chans: int = 1,
+        sfreq: float = 100.0,
+        epoch_seconds: float = 30.0,
+        seq_len: int = 20,
+        window_seconds: float = 2.0,
+        hop_seconds: float = 1.0,
+        n_fft: int = 256,
+        n_filters: int = 32,
+        filter_low_hz: float = 0.0,
+        filter_high_hz: float = 50.0,
+        spectrum_mean: list[list[float]] | None = None,
+        spectrum_std: list[list[float]] | None = None,
+        rnn_cell: str = "gru",
+        epoch_rnn_hidden_size: int = 64,
+        attention_size: int = 64,
+        sequence_rnn_hidden_size: int = 64,
+        drop_prob: float = 0.25,
+        per_position_classifier: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        if rnn_cell not in RNN_CELLS:
+            raise ValueError(f"rnn_cell must be one of {RNN_CELLS}, got {rnn_cell!r}")
+        if not 0.0 <= drop_prob < 1.0:
+            raise ValueError(f"drop_prob must be in [0, 1), got {drop_prob}")
+        for name, value in (
+            ("n_fft", n_fft),
+            ("n_filters", n_filters),
+            ("epoch_rnn_hidden_size", epoch_rnn_hidden_size),
+            ("attention_size", attention_size),
+            ("sequence_rnn_hidden_size", sequence_rnn_hidden_size),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        for name, value in (("window_seconds", window_seconds), ("hop_seconds", hop_seconds)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+        self.window_seconds = window_seconds
+        self.hop_seconds = hop_seconds
+        self.n_fft = n_fft
+        self.n_filters = n_filters
+        self.filter_low_hz = filter_low_hz
+        self.filter_high_hz = filter_high_hz
+        self.spectrum_mean = (
+            [list(map(float, row)) for row in spectrum_mean] if spectrum_mean is not None else None
+        )
+        self.spectrum_std = (
+            [list(map(float, row)) for row in spectrum_std] if spectrum_std is not None else None
+        )
+        self.rnn_cell = rnn_cell
+        self.epoch_rnn_hidden_size = epoch_rnn_hidden_size
+        self.attention_size = attention_size
+        self.sequence_rnn_hidden_size = sequence_rnn_hidden_size
+        self.drop_prob = drop_prob
+        self.per_position_classifier = bool(per_position_classifier)
+        super().__init__(n_chans=n_chans, sfreq=sfreq, epoch_seconds=epoch_seconds, seq_len=seq_len, **kwargs)
+        self._validate_front_end()
+
+    def _validate_front_end(self) -> None:
+        for name, seconds in (("window_seconds", self.window_seconds), ("hop_seconds", self.hop_seconds)):
+            samples = seconds * self.sfreq
+            if abs(samples - round(samples)) > 1e-6:
+                raise ValueError(
+                    f"{name} * sfreq must be a whole number of samples, got {seconds} s * {self.sfreq} Hz = {samples}"
+                )
+        if self.window_samples > self.n_fft:
+            raise ValueError(
+                f"n_fft ({self.n_fft}) must be at least the window length ({self.window_samples} samples = "
+                f"{self.window_seconds} s * {self.sfreq} Hz)"
+            )
+        if self.window_samples > self.n_times:
+            raise ValueError(
+                f"window_seconds ({self.window_seconds}) must not exceed epoch_seconds ({self.epoch_seconds})"
+            )
+        nyquist = self.sfreq / 2
+        if not 0.0 <= self.filter_low_hz < self.filter_high_hz <= nyquist:
+            raise ValueError(
+                f"the filterbank needs 0 <= filter_low_hz < filter_high_hz <= sfreq / 2 = {nyquist}, got "
+                f"filter_low_hz={self.filter_low_hz}, filter_high_hz={self.filter_high_hz}"
+            )
+        for name, rows in (("spectrum_mean", self.spectrum_mean), ("spectrum_std", self.spectrum_std)):
+            if rows is None:
+                continue
+            shape = (len(rows), *{len(row) for row in rows})
+            if shape != (self.n_chans, self.n_bins):
+                raise ValueError(
+                    f"{name} must hold n_chans={self.n_chans} lists of n_bins={self.n_bins} values "
+                    f"(n_fft // 2 + 1), got shape {shape}"
+                )
+            if not all(math.isfinite(v) for row in rows for v in row):
+                raise ValueError(f"{name} must hold finite values")
+        if self.spectrum_std is not None and min(min(row) for row in self.spectrum_std) <= 0:
+            raise ValueError("spectrum_std must be positive everywhere")
+        if (self.spectrum_mean is None) != (self.spectrum_std is None):
+            raise ValueError("give both spectrum_mean and spectrum_std, or neither")
+
+    @property
+    def window_samples(self) -> int:
+        """Samples in one STFT window (200 for 2 s at 100 Hz)."""
+        return int(round(self.window_seconds * self.sfreq))
+
+    @property
+    def hop_samples(self) -> int:
+        """Samples between STFT frames (100 for 1 s at 100 Hz)."""
+        return int(round(self.hop_seconds * self.sfreq))
+
+    @property
+    def n_frames(self) -> int:
+        """STFT frames per epoch (29 for the paper's setup)."""
+        return (self.n_times - self.window_samples) // self.hop_samples + 1
+
+    @property
+    def n_bins(self) -> int:
+        """Frequency bins of the one-sided spectrum (129 for a 256-point FFT)."""
+        return self.n_fft // 2 + 1
+
+    @property
+    def epoch_embedding_size(self) -> int:
+        """Size of one epoch's attention-pooled vector (both directions of the frame RNN)."""
+        return 2 * self.epoch_rnn_hidden_size

@@ -1,0 +1,454 @@
+"""SeqSleepNet (Phan, Andreotti, Cooray, Chén & De Vos 2019), faithful to pquochuy/SeqSleepNet.
+
+The time-frequency front end is part of the model, in torch: per channel, a log-magnitude STFT (2-s symmetric
+Hamming window, 1-s hop, 256-point FFT, 20·log10|X|, as Matlab's `spectrogram` in the original data
+preparation), an optional per-bin normalisation, then a learnable filterbank (sigmoid weights times a fixed
+linear triangular filterbank). An epoch's frames go through a bidirectional RNN and attention pooling; the
+epochs of a sequence through a second bidirectional RNN; each position has its own linear classifier.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from hf_sleep.models.sleep_base.modeling_sleep_base import (
+    SleepEncoderOutput,
+    SleepStagingOutput,
+    SleepStagingPreTrainedModel,
+)
+
+from .configuration_seqsleepnet import SeqSleepNetConfig
+
+try:  # transformers >= 5: init functions that respect weights already loaded from a checkpoint
+    from transformers import initialization as init
+except ImportError:  # pragma: no cover - older transformers
+    init = nn.init
+
+# |X| below this is clamped before the log, so a flat (e.g. disconnected) channel gives -200 dB, not -inf.
+MAGNITUDE_FLOOR = 1e-10
+
+
+def log_magnitude_spectrogram(
+    signal: torch.Tensor, window_samples: int, hop_samples: int, n_fft: int
+) -> torch.Tensor:
+    """20·log10|STFT| of the last axis: `(..., n_times) -> (..., n_frames, n_fft // 2 + 1)`.
+
+    Frames of `window_samples` start every `hop_samples` (no centring or padding of the signal, as Matlab's
+    `spectrogram`), are multiplied by a symmetric Hamming window and zero-padded to `n_fft`; there is no
+    other scaling, so the values equal `20 * log10(abs(spectrogram(x, hamming(w), w - hop, n_fft)))`.
+    """
+    window = torch.hamming_window(window_samples, periodic=False, dtype=signal.dtype, device=signal.device)
+    frames = signal.unfold(-1, window_samples, hop_samples)
+    spectrum = torch.fft.rfft(frames * window, n=n_fft)
+    return 20.0 * torch.log10(spectrum.abs().clamp_min(MAGNITUDE_FLOOR))
+
+
+def triangular_filterbank(
+    n_filters: int, n_fft: int, sfreq: float, low_hz: float, high_hz: float
+) -> np.ndarray:
+    """`(n_fft // 2 + 1, n_filters)` linearly spaced triangular filters, as `lin_tri_filter_shape` of the original.
+
+    Filter edges are `n_filters + 2` points evenly spaced from `low_hz` to `high_hz`, mapped to FFT bins by
+    `floor((n_fft + 1) * hz / sfreq)`; each filter rises from 0 to 1 and falls back to 0 between its edges.
+    """
+    edges = np.floor((n_fft + 1) * np.linspace(low_hz, high_hz, n_filters + 2) / sfreq).astype(int)
+    bank = np.zeros((n_fft // 2 + 1, n_filters))
+    for j in range(n_filters):
+        left, centre, right = edges[j], edges[j + 1], edges[j + 2]
+        rising = np.arange(left, centre)
+        bank[rising, j] = (rising - left) / (centre - left)
+        falling = np.arange(centre, right)
+        bank[falling, j] = (right - falling) / (right - centre)
+    return bank
+
+
+def _init_unless_loaded(tensor: torch.Tensor, values: torch.Tensor) -> None:
+    """Copies `values` into `tensor` unless transformers marked it as loaded from a checkpoint."""
+    if not getattr(tensor, "_is_hf_initialized", False):
+        with torch.no_grad():
+            tensor.copy_(values.to(device=tensor.device, dtype=tensor.dtype))
+
+
+class SeqSleepNetFrontEnd(nn.Module):
+    """Log spectrogram, per-bin normalisation and the learnable filterbank of every channel.
+
+    `(n, n_chans, n_times) -> (n, n_frames, n_chans * n_filters)`; the channels' filter outputs are
+    concatenated per frame, EEG filters first, as in the original.
+    """
+
+    def __init__(self, config: SeqSleepNetConfig) -> None:
+        super().__init__()
+        self.window_samples = config.window_samples
+        self.hop_samples = config.hop_samples
+        self.n_fft = config.n_fft
+        # Unconstrained weights; sigmoid keeps the effective filterbank non-negative.
+        self.filterbank_weight = nn.Parameter(torch.empty(config.n_chans, config.n_bins, config.n_filters))
+        self.register_buffer("triangular_filters", torch.from_numpy(self.triangular(config)).float())
+        mean, std = self.normalization(config)
+        self.register_buffer("spectrum_mean", mean)
+        self.register_buffer("spectrum_std", std)
+
+    @staticmethod
+    def triangular(config: SeqSleepNetConfig) -> np.ndarray:
+        return triangular_filterbank(
+            config.n_filters, config.n_fft, config.sfreq, config.filter_low_hz, config.filter_high_hz
+        )
+
+    @staticmethod
+    def normalization(config: SeqSleepNetConfig) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-channel, per-bin mean and std from the config (identity when the config has none)."""
+        if config.spectrum_mean is None:
+            return torch.zeros(config.n_chans, config.n_bins), torch.ones(config.n_chans, config.n_bins)
+        return torch.tensor(config.spectrum_mean), torch.tensor(config.spectrum_std)
+
+    def log_spectrum(self, epochs: torch.Tensor) -> torch.Tensor:
+        """Normalised log spectrum `(n, n_chans, n_frames, n_bins)`; the STFT runs in at least float32."""
+        compute_dtype = torch.promote_types(epochs.dtype, torch.float32)
+        spectrum = log_magnitude_spectrogram(
+            epochs.to(compute_dtype), self.window_samples, self.hop_samples, self.n_fft
+        ).to(epochs.dtype)
+        return (spectrum - self.spectrum_mean[:, None]) / self.spectrum_std[:, None]
+
+    def forward(self, epochs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        spectrum = self.log_spectrum(epochs)
+        filterbank = torch.sigmoid(self.filterbank_weight) * self.triangular_filters
+        filtered = torch.einsum("ncfb,cbk->nfck", spectrum, filterbank)
+        return filtered.reshape(filtered.shape[0], filtered.shape[1], -1), spectrum
+
+
+class SeqSleepNetBNLSTM(nn.Module):
+    """Bidirectional batch-normalised LSTM (Cooijmans et al. 2017), the cell of the released SeqSleepNet code.
+
+    Per direction: `gates = BN(x W_x; scale) + BN(h W_h; scale, offset)` in the order forget, input, output,
+    candidate; `c = c·σ(f) + σ(i)·tanh(j)`; `h = tanh(BN(c; scale, offset))·σ(o)`. No other biases. Each time
+    step keeps its own population statistics (steps past `max_steps` share the last), updated with decay 0.95.
+    Both directions run in one loop over time with batched matrix products. `(n, steps, input) -> (n, steps, 2·hidden)`.
+    """
+
+    momentum = 0.05  # 1 - decay of the original
+    eps = 1e-5
+
+    def __init__(self, input_size: int, hidden_size: int, max_steps: int) -> None:
+        super().__init__()
+        gates = 4 * hidden_size
+        self.hidden_size = hidden_size
+        self.max_steps = max_steps
+        self.weight_ih = nn.Parameter(torch.empty(2, input_size, gates))
+        self.weight_hh = nn.Parameter(torch.empty(2, hidden_size, gates))
+        self.scale_ih = nn.Parameter(torch.empty(2, gates))
+        self.scale_hh = nn.Parameter(torch.empty(2, gates))
+        self.offset_hh = nn.Parameter(torch.empty(2, gates))
+        self.scale_cell = nn.Parameter(torch.empty(2, hidden_size))
+        self.offset_cell = nn.Parameter(torch.empty(2, hidden_size))
+        for name, size in (("ih", gates), ("hh", gates), ("cell", hidden_size)):
+            self.register_buffer(f"running_mean_{name}", torch.zeros(2, max_steps, size))
+            self.register_buffer(f"running_var_{name}", torch.ones(2, max_steps, size))
+
+    def reset_parameters(self) -> None:
+        """The original's initialisation: orthogonal weights, BN scales 0.1, forget-gate offset 1."""
+        for weight in (self.weight_ih, self.weight_hh):
+            values = torch.empty_like(weight)
+            for direction in range(2):
+                nn.init.orthogonal_(values[direction])
+            _init_unless_loaded(weight, values)
+        for scale in (self.scale_ih, self.scale_hh, self.scale_cell):
+            _init_unless_loaded(scale, torch.full_like(scale, 0.1))
+        offset = torch.zeros_like(self.offset_hh)
+        offset[:, : self.hidden_size] = 1.0
+        _init_unless_loaded(self.offset_hh, offset)
+        _init_unless_loaded(self.offset_cell, torch.zeros_like(self.offset_cell))
+        for name in ("ih", "hh", "cell"):
+            mean, var = getattr(self, f"running_mean_{name}"), getattr(self, f"running_var_{name}")
+            _init_unless_loaded(mean, torch.zeros_like(mean))
+            _init_unless_loaded(var, torch.ones_like(var))
+
+    def _batch_norm(
+        self, values: torch.Tensor, name: str, step: int, scale: torch.Tensor, offset: torch.Tensor | None
+    ) -> torch.Tensor:
+        """Normalises `(2, n, size)` over the batch with this step's statistics."""
+        running_mean = getattr(self, f"running_mean_{name}")[:, step]
+        running_var = getattr(self, f"running_var_{name}")[:, step]
+        if self.training:
+            mean = values.mean(dim=1)
+            var = values.var(dim=1, unbiased=False)
+            with torch.no_grad():
+                running_mean.lerp_(mean.detach(), self.momentum)
+                running_var.lerp_(var.detach(), self.momentum)
+        else:
+            mean, var = running_mean, running_var
+        normalised = (values - mean[:, None]) * torch.rsqrt(var[:, None] + self.eps) * scale[:, None]
+        return normalised if offset is None else normalised + offset[:, None]
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        n, steps, _ = inputs.shape
+        both = torch.stack((inputs, inputs.flip(1)))  # the backward direction reads the sequence reversed
+        projected = torch.einsum("zntd,zdg->ztng", both, self.weight_ih)
+        h = inputs.new_zeros(2, n, self.hidden_size)
+        c = inputs.new_zeros(2, n, self.hidden_size)
+        outputs = []
+        for t in range(steps):
+            step = min(t, self.max_steps - 1)
+            gates = self._batch_norm(projected[:, t], "ih", step, self.scale_ih, None) + self._batch_norm(
+                torch.bmm(h, self.weight_hh), "hh", step, self.scale_hh, self.offset_hh
+            )
+            forget, input_gate, output_gate, candidate = gates.chunk(4, dim=-1)
+            c = c * torch.sigmoid(forget) + torch.sigmoid(input_gate) * torch.tanh(candidate)
+            normalised_c = self._batch_norm(c, "cell", step, self.scale_cell, self.offset_cell)
+            h = torch.tanh(normalised_c) * torch.sigmoid(output_gate)
+            outputs.append(h)
+        stacked = torch.stack(outputs, dim=2)  # (2, n, steps, hidden)
+        return torch.cat((stacked[0], stacked[1].flip(1)), dim=-1)
+
+
+class SeqSleepNetBiRNN(nn.Module):
+    """Dropout → bidirectional GRU or BN-LSTM → dropout (the original's input and output dropout wrappers)."""
+
+    def __init__(self, input_size: int, hidden_size: int, max_steps: int, config: SeqSleepNetConfig) -> None:
+        super().__init__()
+        self.input_dropout = nn.Dropout(config.drop_prob)
+        if config.rnn_cell == "gru":
+            self.rnn = nn.GRU(input_size, hidden_size, batch_first=True, bidirectional=True)
+        else:
+            self.rnn = SeqSleepNetBNLSTM(input_size, hidden_size, max_steps)
+        self.output_dropout = nn.Dropout(config.drop_prob)
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        outputs = self.rnn(self.input_dropout(inputs))
+        if isinstance(outputs, tuple):
+            outputs = outputs[0]
+        return self.output_dropout(outputs)
+
+
+class SeqSleepNetAttention(nn.Module):
+    """Attention pooling over time: `α = softmax(tanh(x W + b) · u)`, output `Σ α_t x_t`."""
+
+    def __init__(self, input_size: int, attention_size: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(input_size, attention_size))
+        self.bias = nn.Parameter(torch.empty(attention_size))
+        self.context = nn.Parameter(torch.empty(attention_size))
+
+    def reset_parameters(self) -> None:
+        # The original draws W, b and u from N(0, 0.1²).
+        for parameter in (self.weight, self.bias, self.context):
+            init.normal_(parameter, 0.0, 0.1)
+
+    def forward(self, inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        scores = torch.tanh(inputs @ self.weight + self.bias) @ self.context
+        weights = torch.softmax(scores, dim=-1)
+        return torch.einsum("nt,ntd->nd", weights, inputs), weights
+
+
+class SeqSleepNetEpochEncoder(nn.Module):
+    """Front end, frame-level bidirectional RNN and attention: `(n, n_chans, n_times) -> (n, 2 * hidden)`."""
+
+    def __init__(self, config: SeqSleepNetConfig) -> None:
+        super().__init__()
+        self.front_end = SeqSleepNetFrontEnd(config)
+        self.frame_rnn = SeqSleepNetBiRNN(
+            config.n_chans * config.n_filters, config.epoch_rnn_hidden_size, config.n_frames, config
+        )
+        self.attention = SeqSleepNetAttention(config.epoch_embedding_size, config.attention_size)
+
+    def forward(self, epochs: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+        filtered, spectrum = self.front_end(epochs)
+        frames = self.frame_rnn(filtered)
+        embedding, _ = self.attention(frames)
+        return embedding, (spectrum, filtered, frames)
+
+
+class SeqSleepNetClassifier(nn.Module):
+    """One linear layer per sequence position (the original's `output-i` layers), or one shared layer.
+
+    `(batch, length, hidden) -> (batch, length, num_labels)`; position `i` of the input uses classifier `i`,
+    so a sequence may be shorter than `seq_len` (whole-night inference on a short night) but not longer.
+    """
+
+    def __init__(self, config: SeqSleepNetConfig) -> None:
+        super().__init__()
+        self.positions = config.seq_len if config.per_position_classifier else 1
+        hidden = 2 * config.sequence_rnn_hidden_size
+        self.weight = nn.Parameter(torch.empty(self.positions, config.num_labels, hidden))
+        self.bias = nn.Parameter(torch.empty(self.positions, config.num_labels))
+
+    def reset_parameters(self) -> None:
+        # Glorot-uniform per position, zero bias: TensorFlow's `get_variable` defaults in the original.
+        bound = float(np.sqrt(6.0 / (self.weight.shape[1] + self.weight.shape[2])))
+        init.uniform_(self.weight, -bound, bound)
+        init.zeros_(self.bias)
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        length = hidden.shape[1]
+        if self.positions == 1:
+            return hidden @ self.weight[0].T + self.bias[0]
+        if length > self.positions:
+            raise ValueError(
+                f"this SeqSleepNet has one classifier per position for sequences of at most seq_len="
+                f"{self.positions} epochs, got {length}; use per_position_classifier=False for longer sequences"
+            )
+        return torch.einsum("blh,lch->blc", hidden, self.weight[:length]) + self.bias[:length]
+
+
+class SeqSleepNetPreTrainedModel(SleepStagingPreTrainedModel):
+    config_class = SeqSleepNetConfig
+    base_model_prefix = "seqsleepnet"
+    is_sequence_model = True
+
+    @classmethod
+    def from_pretrained(cls, *args: Any, **kwargs: Any):
+        loaded = super().from_pretrained(*args, **kwargs)
+        model = loaded[0] if isinstance(loaded, tuple) else loaded
+        # Weights loaded zero-copy from safetensors can sit at unaligned CPU addresses, where the GRU kernel
+        # takes another path and the outputs differ from the saved model's in the last bit: copy them.
+        with torch.no_grad():
+            for tensor in itertools.chain(model.parameters(), model.buffers()):
+                if tensor.device.type == "cpu" and tensor.data_ptr() % 64:
+                    tensor.data = tensor.data.clone()
+        return loaded
+
+    def _init_weights(self, module: nn.Module) -> None:
+        if isinstance(module, SeqSleepNetFrontEnd):
+            # Standard-normal filterbank weights, as `tf.random_normal` in the original.
+            init.normal_(module.filterbank_weight, 0.0, 1.0)
+            _init_unless_loaded(module.triangular_filters, torch.from_numpy(module.triangular(self.config)))
+            mean, std = module.normalization(self.config)
+            _init_unless_loaded(module.spectrum_mean, mean)
+            _init_unless_loaded(module.spectrum_std, std)
+        elif isinstance(module, (SeqSleepNetAttention, SeqSleepNetBNLSTM, SeqSleepNetClassifier)):
+            module.reset_parameters()
+        elif isinstance(module, nn.GRU):
+            super()._init_weights(module)
+            # TensorFlow's GRUCell starts its reset and update gates with bias 1 (torch: gate order r, z, n).
+            for name, bias in module.named_parameters():
+                if name.startswith("bias_ih"):
+                    values = torch.zeros_like(bias)
+                    values[: 2 * module.hidden_size] = 1.0
+                    _init_unless_loaded(bias, values)
+        else:
+            super()._init_weights(module)
+
+
+class SeqSleepNetModel(SeqSleepNetPreTrainedModel):
+    """The SeqSleepNet backbone: epoch encoder, then the sequence-level bidirectional RNN (no classifier)."""
+
+    def __init__(self, config: SeqSleepNetConfig) -> None:
+        super().__init__(config)
+        self.epoch_encoder = SeqSleepNetEpochEncoder(config)
+        self.sequence_rnn = SeqSleepNetBiRNN(
+            config.epoch_embedding_size, config.sequence_rnn_hidden_size, config.seq_len, config
+        )
+        self.post_init()
+
+    def forward(
+        self,
+        input_values: torch.Tensor,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+    ) -> SleepEncoderOutput | tuple:
+        sequence, _ = self.split_input(input_values)
+        batch, seq_len, n_chans, n_times = sequence.shape
+        embeddings, inner = self.epoch_encoder(sequence.reshape(batch * seq_len, n_chans, n_times))
+        embeddings = embeddings.reshape(batch, seq_len, -1)
+        last_hidden_state = self.sequence_rnn(embeddings)
+        output_hidden_states = (
+            output_hidden_states if output_hidden_states is not None else self.config.output_hidden_states
+        )
+        hidden_states = (*inner, embeddings, last_hidden_state) if output_hidden_states else None
+        if return_dict is False:
+            return tuple(v for v in (last_hidden_state, embeddings, hidden_states) if v is not None)
+        return SleepEncoderOutput(
+            last_hidden_state=last_hidden_state, epoch_embeddings=embeddings, hidden_states=hidden_states
+        )
+
+
+class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):
+    """SeqSleepNet with its per-position classifiers: `(batch, seq_len, n_chans, n_times)` → `(batch, seq_len, num_labels)`.
+
+    A 3-D `(batch, n_chans, n_times)` input is a sequence of one epoch, scored by the first position's
+    classifier. Hidden states (on request): the normalised log spectrum `(batch * seq_len, n_chans, 29, 129)`,
+    the filterbank output, the frame RNN output, the epoch embeddings and the sequence RNN output.
+
+    Example:
+
+    ```python
+    >>> import torch
+    >>> from hf_sleep import SeqSleepNetConfig, SeqSleepNetForSleepStaging
+    >>> model = SeqSleepNetForSleepStaging(SeqSleepNetConfig(seq_len=20)).eval()
+    >>> model(torch.randn(2, 20, 1, 3000)).logits.shape
+    torch.Size([2, 20, 5])
+    ```
+    """
+
+    def __init__(self, config: SeqSleepNetConfig) -> None:
+        super().__init__(config)
+        self.seqsleepnet = SeqSleepNetModel(config)
+        self.classifier = SeqSleepNetClassifier(config)
+        self.post_init()
+
+    def get_encoder(self) -> nn.Module:
+        """The epoch encoder (front end, frame RNN, attention)."""
+        return self.seqsleepnet.epoch_encoder
+
+    def embed_epochs(self, epochs: torch.Tensor) -> torch.Tensor:
+        return self.seqsleepnet.epoch_encoder(epochs)[0]
+
+    def stage_sequences(self, embeddings: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.seqsleepnet.sequence_rnn(embeddings))
+
+    @torch.no_grad()
+    def fit_spectrum_normalization(self, epochs: torch.Tensor, batch_size: int = 256) -> None:
+        """Sets the per-channel, per-bin mean and std of the log spectrum from training epochs.
+
+        As in the original training script, statistics run over every frame of every epoch (population std).
+        They are written both into the buffers (saved with the weights) and into the config.
+
+        Args:
+            epochs: `(n_epochs, n_chans, n_times)` training signal in the model's units.
+            batch_size: epochs per STFT pass (memory only; the result does not depend on it).
+        """
+        config = self.config
+        epochs = torch.as_tensor(epochs)
+        if (
+            epochs.ndim != 3
+            or tuple(epochs.shape[1:]) != (config.n_chans, config.n_times)
+            or len(epochs) == 0
+        ):
+            raise ValueError(
+                f"epochs must have shape (n_epochs, {config.n_chans}, {config.n_times}), got {tuple(epochs.shape)}"
+            )
+        front_end = self.seqsleepnet.epoch_encoder.front_end
+        total = torch.zeros(config.n_chans, config.n_bins, dtype=torch.float64)
+        total_sq = torch.zeros_like(total)
+        for start in range(0, len(epochs), batch_size):
+            spectrum = log_magnitude_spectrogram(
+                epochs[start : start + batch_size].double(),
+                config.window_samples,
+                config.hop_samples,
+                config.n_fft,
+            )
+            total += spectrum.sum(dim=(0, 2)).cpu()
+            total_sq += (spectrum**2).sum(dim=(0, 2)).cpu()
+        count = len(epochs) * config.n_frames
+        mean = total / count
+        std = (total_sq / count - mean**2).clamp_min(0).sqrt().clamp_min(1e-6)
+        front_end.spectrum_mean.copy_(mean)
+        front_end.spectrum_std.copy_(std)
+        config.spectrum_mean = mean.tolist()
+        config.spectrum_std = std.tolist()
+
+    def forward(
+        self,
+        input_values: torch.Tensor,
+        labels: torch.Tensor | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+    ) -> SleepStagingOutput | tuple:
+        _, squeeze = self.split_input(input_values)
+        encoded = self.seqsleepnet(input_values, output_hidden_states=output_hidden_states, return_dict=True)
+        logits = self.classifier(encoded.last_hidden_state)
+        return self.staging_output(logits, labels, squeeze, encoded.hidden_states, return_dict)
