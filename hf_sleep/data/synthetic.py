@@ -44,6 +44,7 @@ __all__ = [
     "MASS_CHANNELS",
     "RODENT_CHANNELS",
     "SLEEP_EDF_CHANNELS",
+    "generate_sleep_edf",
     "synthesize_night",
     "synthetic_hypnogram",
     "write_mass_night",
@@ -938,3 +939,70 @@ def write_rodent_recording(
 
         _atomic_write(scores_path, write_csv)
     return edf_path, scores_path
+
+
+def _write_sleep_edf_job(kwargs: dict) -> tuple[Path, Path]:
+    return write_sleep_edf_night(**kwargs)
+
+
+def generate_sleep_edf(
+    out_dir: str | os.PathLike,
+    *,
+    hypnograms: str | os.PathLike | Sequence[str | os.PathLike] | None = None,
+    n_nights: int | None = None,
+    study: str = "SC",
+    seed: int = 0,
+    num_proc: int = 1,
+    progress: bool = False,
+) -> list[tuple[Path, Path]]:
+    """Write many synthetic Sleep-EDF nights, driven by real hypnogram files or synthetic ones.
+
+    Args:
+        out_dir: destination folder.
+        hypnograms: a folder of ``*-Hypnogram.edf`` files or a list of them; subject, night and
+            study are parsed from each name. ``None``: ``n_nights`` synthetic hypnograms.
+        n_nights: number of synthetic nights (subjects 0, 0, 1, 1, … nights 1, 2, 1, 2, …).
+        study: study of synthetic nights (``SC`` or ``ST``).
+        seed: random seed.
+        num_proc: nights written in parallel.
+        progress: show a progress bar.
+
+    Returns:
+        ``(psg_path, hypnogram_path)`` per night, in input order.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from tqdm.auto import tqdm
+
+    jobs: list[dict] = []
+    if hypnograms is not None:
+        files = (
+            sorted(Path(hypnograms).glob("*-Hypnogram.edf"))
+            if isinstance(hypnograms, (str, os.PathLike)) and Path(hypnograms).is_dir()
+            else [Path(h) for h in ([hypnograms] if isinstance(hypnograms, (str, os.PathLike)) else hypnograms)]
+        )
+        for f in files:
+            m = re.match(r"^(SC|ST)[47](\d{2})(\d)", f.name)
+            if not m:
+                raise ValueError(f"{f}: not a Sleep-EDF hypnogram name (SC4ssN…/ST7ssN…-Hypnogram.edf)")
+            jobs.append(dict(out_dir=out_dir, hypnogram=f, subject=int(m[2]), night=int(m[3]), study=m[1], seed=seed))
+    else:
+        if not n_nights or n_nights < 1:
+            raise ValueError("give hypnograms or a positive n_nights")
+        for i in range(n_nights):
+            jobs.append(dict(out_dir=out_dir, hypnogram=None, subject=i // 2, night=i % 2 + 1, study=study, seed=seed))
+    bar = tqdm(total=len(jobs), desc="nights", unit="night", disable=not progress)
+    if num_proc <= 1:
+        results = []
+        for job in jobs:
+            results.append(_write_sleep_edf_job(job))
+            bar.update(1)
+    else:
+        with ProcessPoolExecutor(max_workers=num_proc, mp_context=get_context("spawn")) as pool:
+            results = []
+            for result in pool.map(_write_sleep_edf_job, jobs):
+                results.append(result)
+                bar.update(1)
+    bar.close()
+    return results
