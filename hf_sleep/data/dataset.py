@@ -152,7 +152,9 @@ def run_conversion(
                 _run_job(job)
                 bar.update(1)
         else:
-            with ProcessPoolExecutor(max_workers=min(num_proc, len(jobs)), mp_context=get_context("spawn")) as pool:
+            with ProcessPoolExecutor(
+                max_workers=min(num_proc, len(jobs)), mp_context=get_context("spawn")
+            ) as pool:
                 pending = {pool.submit(_run_job, job) for job in jobs}
                 while pending:
                     done, pending = wait(pending, return_when=FIRST_EXCEPTION)
@@ -397,9 +399,15 @@ def subject_split(dataset, test_size: float | int = 0.2, validation_size: float 
     if validation_size and n_val == 0:
         n_val = 1
     if n_test + n_val >= n:
-        raise ValueError(f"{n} subjects cannot give {n_test} test + {n_val} validation subjects and a train set")
+        raise ValueError(
+            f"{n} subjects cannot give {n_test} test + {n_val} validation subjects and a train set"
+        )
     order = unique[np.random.default_rng(seed).permutation(n)]
-    groups = {"test": order[:n_test], "validation": order[n_test : n_test + n_val], "train": order[n_test + n_val :]}
+    groups = {
+        "test": order[:n_test],
+        "validation": order[n_test : n_test + n_val],
+        "train": order[n_test + n_val :],
+    }
     out = {}
     for name in ("train", "validation", "test"):
         if name == "validation" and n_val == 0:
@@ -425,7 +433,9 @@ def subject_kfold(dataset, n_folds: int = 5, seed: int = 0, validation_size: flo
     subjects = np.asarray(dataset["subject"], dtype=object)
     unique = np.array(sorted(set(subjects.tolist())), dtype=object)
     if not 2 <= n_folds <= len(unique):
-        raise ValueError(f"n_folds must be between 2 and the number of subjects ({len(unique)}), got {n_folds}")
+        raise ValueError(
+            f"n_folds must be between 2 and the number of subjects ({len(unique)}), got {n_folds}"
+        )
     rng = np.random.default_rng(seed)
     order = unique[rng.permutation(len(unique))]
     folds = np.array_split(order, n_folds)
@@ -443,7 +453,9 @@ def subject_kfold(dataset, n_folds: int = 5, seed: int = 0, validation_size: flo
             train = train[n_val:]
         parts["train"] = dataset.select(np.flatnonzero(np.isin(subjects, train)))
         parts["test"] = dataset.select(np.flatnonzero(np.isin(subjects, test)))
-        out.append(DatasetDict({name: parts[name] for name in ("train", "validation", "test") if name in parts}))
+        out.append(
+            DatasetDict({name: parts[name] for name in ("train", "validation", "test") if name in parts})
+        )
     return out
 
 

@@ -55,7 +55,9 @@ def resample_ratio(path: str | os.PathLike, channel: str, native: float, target:
         RecordingError: the rates are not positive or their ratio is not a ratio of integers up to 512.
     """
     if native <= 0 or target <= 0:
-        raise RecordingError(path, f"channel {channel!r}: sampling rate {native} Hz cannot be resampled to {target} Hz")
+        raise RecordingError(
+            path, f"channel {channel!r}: sampling rate {native} Hz cannot be resampled to {target} Hz"
+        )
     ratio = Fraction(target / native).limit_denominator(512)
     if ratio.numerator > 512 or abs(float(ratio) - target / native) > 1e-9 * target / native:
         raise RecordingError(
@@ -105,7 +107,8 @@ def read_signals(
     missing = [ch for ch in channels if ch not in header.channels]
     if missing:
         raise RecordingError(
-            path, f"channel(s) {', '.join(map(repr, missing))} not found; available: {', '.join(header.channels)}"
+            path,
+            f"channel(s) {', '.join(map(repr, missing))} not found; available: {', '.join(header.channels)}",
         )
     if len(set(channels)) != len(channels):
         raise ValueError(f"channels are repeated: {list(channels)}")
@@ -116,7 +119,8 @@ def read_signals(
     if sfreq is None:
         if len(set(native.values())) > 1:
             raise RecordingError(
-                path, f"picked channels have different rates {native}; pass a target sampling rate to resample"
+                path,
+                f"picked channels have different rates {native}; pass a target sampling rate to resample",
             )
         sfreq = read_rate
     for ch, rate in native.items():
@@ -136,7 +140,9 @@ def read_signals(
     if bad.any():
         rows = np.flatnonzero(bad.any(axis=1))
         raise RecordingError(
-            path, "NaN or infinite values in " + ", ".join(f"{channels[r]!r} ({int(bad[r].sum())} samples)" for r in rows)
+            path,
+            "NaN or infinite values in "
+            + ", ".join(f"{channels[r]!r} ({int(bad[r].sum())} samples)" for r in rows),
         )
     flat = [channels[r] for r in range(len(channels)) if np.ptp(data[r]) == 0]
     if flat:
@@ -144,9 +150,9 @@ def read_signals(
     if l_freq is not None or h_freq is not None:
         if h_freq is not None and h_freq >= sfreq / 2:
             raise RecordingError(path, f"low-pass edge {h_freq} Hz is not below Nyquist ({sfreq / 2} Hz)")
-        data = mne.filter.filter_data(
-            data.astype(np.float64), sfreq, l_freq, h_freq, verbose="error"
-        ).astype(np.float32)
+        data = mne.filter.filter_data(data.astype(np.float64), sfreq, l_freq, h_freq, verbose="error").astype(
+            np.float32
+        )
     return data, float(sfreq), header
 
 
@@ -197,7 +203,9 @@ def epoch_labels(
     starts, counts = starts[keep], counts[keep]
     ann_ids = np.array([label_ids[t] for t in text[keep]], dtype=np.int64)
     which = np.repeat(np.arange(len(starts)), counts)
-    index = np.repeat(starts, counts) + (np.arange(len(which)) - np.repeat(np.cumsum(counts) - counts, counts))
+    index = np.repeat(starts, counts) + (
+        np.arange(len(which)) - np.repeat(np.cumsum(counts) - counts, counts)
+    )
     inside = (index >= 0) & (index < n_epochs)
     ids = np.full(n_epochs, IGNORE_INDEX, dtype=np.int64)
     texts = np.full(n_epochs, "", dtype=object)
@@ -235,5 +243,7 @@ def samples_per_epoch(sfreq: float, epoch_seconds: float, path: str | os.PathLik
     """
     n = sfreq * epoch_seconds
     if abs(n - round(n)) > 1e-6 or n <= 0:
-        raise RecordingError(path, f"{epoch_seconds:g}-s epochs at {sfreq:g} Hz are not a whole number of samples")
+        raise RecordingError(
+            path, f"{epoch_seconds:g}-s epochs at {sfreq:g} Hz are not a whole number of samples"
+        )
     return int(round(n))

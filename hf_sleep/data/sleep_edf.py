@@ -24,8 +24,12 @@ __all__ = [
     "read_sleep_edf_recording",
 ]
 
-_PSG_RE = re.compile(r"^(?P<study>SC|ST)(?P<digit>[47])(?P<subject>\d{2})(?P<night>\d)(?P<tech>[A-Z])0-PSG\.edf$")
-_HYP_RE = re.compile(r"^(?P<study>SC|ST)(?P<digit>[47])(?P<subject>\d{2})(?P<night>\d)(?P<tech>[A-Z])[A-Z0-9]-Hypnogram\.edf$")
+_PSG_RE = re.compile(
+    r"^(?P<study>SC|ST)(?P<digit>[47])(?P<subject>\d{2})(?P<night>\d)(?P<tech>[A-Z])0-PSG\.edf$"
+)
+_HYP_RE = re.compile(
+    r"^(?P<study>SC|ST)(?P<digit>[47])(?P<subject>\d{2})(?P<night>\d)(?P<tech>[A-Z])[A-Z0-9]-Hypnogram\.edf$"
+)
 
 _EDF78_EXCLUDED = {39, 68, 69, 78, 79}
 SLEEP_EDF_SUBSETS: dict[str, frozenset[int]] = {
@@ -157,7 +161,8 @@ def _load(task: _SleepEdfTask) -> RecordingEpochs:
     spe = samples_per_epoch(task.sfreq, task.epoch_seconds, pair.psg)
     if psg_header.duration < task.epoch_seconds:
         raise RecordingError(
-            pair.psg, f"recording is {psg_header.duration:g} s long, shorter than one {task.epoch_seconds:g}-s epoch"
+            pair.psg,
+            f"recording is {psg_header.duration:g} s long, shorter than one {task.epoch_seconds:g}-s epoch",
         )
     offset = (hyp_header.start - psg_header.start).total_seconds()
     if offset != 0:
@@ -184,9 +189,19 @@ def _load(task: _SleepEdfTask) -> RecordingEpochs:
             f"does not belong to {pair.psg.name}: it covers {hyp_end:g} s of a {psg_header.duration:g}-s PSG",
         )
     ids, texts = epoch_labels(
-        pair.hypnogram, onset, duration, text, n_epochs=n_epochs, epoch_seconds=task.epoch_seconds, label_ids=ids_map
+        pair.hypnogram,
+        onset,
+        duration,
+        text,
+        n_epochs=n_epochs,
+        epoch_seconds=task.epoch_seconds,
+        label_ids=ids_map,
     )
-    trim = None if task.trim_wake_minutes is None else int(round(task.trim_wake_minutes * 60 / task.epoch_seconds))
+    trim = (
+        None
+        if task.trim_wake_minutes is None
+        else int(round(task.trim_wake_minutes * 60 / task.epoch_seconds))
+    )
     span = trim_wake(ids, [i for i, name in enumerate(AASM_LABELS) if name != "W"], trim)
     index = np.arange(span.start, span.stop)
     if not task.keep_unknown:
@@ -294,13 +309,17 @@ def convert_sleep_edf(
         wanted = set(subjects)
         pairs = [p for p in pairs if p.subject in wanted]
     if not pairs:
-        raise ValueError(f"no Sleep-EDF recording found in {paths_or_dir} (subset={subset}, subjects={subjects})")
+        raise ValueError(
+            f"no Sleep-EDF recording found in {paths_or_dir} (subset={subset}, subjects={subjects})"
+        )
     pairs = shard_tasks(pairs, shard_index, num_shards)
     channels = tuple(channels)
     spe = samples_per_epoch(sfreq, epoch_seconds)
     label_map = dict(label_map or SLEEP_EDF_LABEL_MAP)
     tasks = [
-        _SleepEdfTask(p, channels, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown, label_map)
+        _SleepEdfTask(
+            p, channels, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown, label_map
+        )
         for p in pairs
     ]
     studies_found = sorted({p.study for p in pairs})
@@ -309,7 +328,9 @@ def convert_sleep_edf(
         "sampling rate": f"{sfreq:g} Hz",
         "epoch": f"{epoch_seconds:g} s",
         "band-pass": f"{l_freq} - {h_freq} Hz" if (l_freq or h_freq) else "none",
-        "wake trimming": f"{trim_wake_minutes:g} min around the sleep period" if trim_wake_minutes is not None else "none",
+        "wake trimming": f"{trim_wake_minutes:g} min around the sleep period"
+        if trim_wake_minutes is not None
+        else "none",
         "unscored epochs": "kept with label -100" if keep_unknown else "dropped",
         "subset": subset or "all recordings found",
         "label names": ", ".join(AASM_LABELS),

@@ -980,18 +980,24 @@ def generate_sleep_edf(
         files = (
             sorted(Path(hypnograms).glob("*-Hypnogram.edf"))
             if isinstance(hypnograms, (str, os.PathLike)) and Path(hypnograms).is_dir()
-            else [Path(h) for h in ([hypnograms] if isinstance(hypnograms, (str, os.PathLike)) else hypnograms)]
+            else [
+                Path(h) for h in ([hypnograms] if isinstance(hypnograms, (str, os.PathLike)) else hypnograms)
+            ]
         )
         for f in files:
             m = re.match(r"^(SC|ST)[47](\d{2})(\d)", f.name)
             if not m:
                 raise ValueError(f"{f}: not a Sleep-EDF hypnogram name (SC4ssN…/ST7ssN…-Hypnogram.edf)")
-            jobs.append(dict(out_dir=out_dir, hypnogram=f, subject=int(m[2]), night=int(m[3]), study=m[1], seed=seed))
+            jobs.append(
+                dict(out_dir=out_dir, hypnogram=f, subject=int(m[2]), night=int(m[3]), study=m[1], seed=seed)
+            )
     else:
         if not n_nights or n_nights < 1:
             raise ValueError("give hypnograms or a positive n_nights")
         for i in range(n_nights):
-            jobs.append(dict(out_dir=out_dir, hypnogram=None, subject=i // 2, night=i % 2 + 1, study=study, seed=seed))
+            jobs.append(
+                dict(out_dir=out_dir, hypnogram=None, subject=i // 2, night=i % 2 + 1, study=study, seed=seed)
+            )
     bar = tqdm(total=len(jobs), desc="nights", unit="night", disable=not progress)
     if num_proc <= 1:
         results = []
