@@ -68,6 +68,15 @@ def _write_shard(epochs: RecordingEpochs, path: Path, features) -> None:
     from datasets.arrow_writer import ArrowWriter
 
     n = len(epochs.labels)
+    expected = tuple(features["input_values"].shape)
+    if epochs.data.shape[1:] != expected:
+        from .errors import RecordingError
+
+        raise RecordingError(
+            epochs.recording,
+            f"epochs of shape {epochs.data.shape[1:]} differ from the dataset's {expected} "
+            "(another sampling rate or epoch length than the first recording)",
+        )
     writer = ArrowWriter(features=features, path=str(path))
     try:
         writer.write_batch(

@@ -44,6 +44,7 @@ __all__ = [
     "MASS_CHANNELS",
     "RODENT_CHANNELS",
     "SLEEP_EDF_CHANNELS",
+    "generate_rodent",
     "generate_sleep_edf",
     "synthesize_night",
     "synthetic_hypnogram",
@@ -610,7 +611,7 @@ def _write_psg(
             )
         )
     parts = (patient_field.split() + ["X"] * 4)[:4]
-    sex = parts[1] if parts[1] in ("M", "F") else None
+    sex = parts[1] if parts[1] in ("M", "F") else "X"
     patient = Patient(code=parts[0], sex=sex, name=parts[3])
     edf = Edf(
         signals,
@@ -1011,4 +1012,58 @@ def generate_sleep_edf(
                 results.append(result)
                 bar.update(1)
     bar.close()
+    return results
+
+
+def generate_rodent(
+    out_dir: str | os.PathLike,
+    *,
+    scores: str | os.PathLike | None = None,
+    n_recordings: int = 2,
+    epoch_seconds: float = 10.0,
+    n_hours: float = 2.0,
+    seed: int = 0,
+) -> list[tuple[Path, Path]]:
+    """Write rodent recordings driven by a folder of real ``NNNscores_XX.txt`` files, or synthetic ones.
+
+    With real scores, one EDF per animal follows the first scorer's file (alphabetical) and every
+    scorer's file is copied next to it, so a converter can pick a scorer.
+
+    Args:
+        out_dir: destination folder.
+        scores: folder of score files (``None``: ``n_recordings`` synthetic animals).
+        n_recordings: number of synthetic animals.
+        epoch_seconds: epoch length of synthetic scores (4 s for SlumberNet).
+        n_hours: length of synthetic scores.
+        seed: random seed.
+
+    Returns:
+        ``(edf_path, scores_path)`` per animal (the first scorer's file).
+    """
+    results = []
+    if scores is None:
+        for i in range(n_recordings):
+            results.append(
+                write_rodent_recording(
+                    out_dir,
+                    animal=f"mouse{i + 1:02d}",
+                    seed=seed + i,
+                    epoch_seconds=epoch_seconds,
+                    n_hours=n_hours,
+                )
+            )
+        return results
+    by_animal: dict[str, list[Path]] = {}
+    for f in sorted(Path(scores).glob("*scores_*.txt")):
+        by_animal.setdefault(f.name.split("scores_")[0], []).append(f)
+    for i, (animal, files) in enumerate(sorted(by_animal.items())):
+        first_scorer = files[0].stem.rsplit("_", 1)[-1]
+        results.append(
+            write_rodent_recording(
+                out_dir, scores=files[0], animal=animal, scorer=first_scorer, seed=seed + i
+            )
+        )
+        for f in files[1:]:
+            target = Path(out_dir) / f.name
+            _atomic_write(target, lambda tmp, src=f: shutil.copyfile(src, tmp))
     return results
