@@ -478,7 +478,10 @@ def synthesize_night(
             x *= _slow_modulation(rng, n, sfreq, 0.2, period=10.0)
         elif kind == "temp":
             width = max(1, int(3600 / epoch_seconds))
-            smooth = np.convolve(sleep_fraction, np.ones(width) / width, mode="same")
+            csum = np.concatenate([[0.0], np.cumsum(sleep_fraction)])
+            lo = np.clip(np.arange(n_epochs) - width // 2, 0, n_epochs)
+            hi = np.clip(np.arange(n_epochs) + width - width // 2, 0, n_epochs)
+            smooth = (csum[hi] - csum[lo]) / (hi - lo)
             x = 37.1 - 0.5 * _envelope(smooth, spe, sfreq)
             x += np.cumsum(rng.normal(0, 1e-4, n)).astype(np.float32)
             x = x.astype(np.float32)

@@ -43,3 +43,22 @@ def sc20_dir(tmp_path_factory: pytest.TempPathFactory, real_hypnograms: list[Pat
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A per-session folder for converted Arrow shards."""
     return tmp_path_factory.mktemp("hf-cache")
+
+
+SHORT_NIGHT = (
+    ["W"] * 70 + ["N1"] * 6 + ["N2"] * 30 + ["N3"] * 25 + ["N2"] * 10 + ["REM"] * 20
+    + ["MT"] * 1 + ["N2"] * 20 + ["?"] * 2 + ["N3"] * 10 + ["REM"] * 15 + ["W"] * 75
+)  # fmt: skip
+"""A 2.4-h hypnogram with every label (W long enough on both ends to be trimmed)."""
+
+
+@pytest.fixture(scope="session")
+def small_sleep_edf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three short generated nights (two SC subjects, one ST) in the Sleep-EDF layout."""
+    from hf_sleep.data.synthetic import write_sleep_edf_night
+
+    out = tmp_path_factory.mktemp("small-sleep-edf")
+    write_sleep_edf_night(out, hypnogram=SHORT_NIGHT, subject=0, night=1, seed=1)
+    write_sleep_edf_night(out, hypnogram=SHORT_NIGHT[::-1], subject=1, night=1, seed=2)
+    write_sleep_edf_night(out, hypnogram=SHORT_NIGHT, subject=2, night=1, study="ST", seed=3)
+    return out
