@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .dataset import column
 from .labels import IGNORE_INDEX
 
 __all__ = ["push_to_hub", "write_dataset_card"]
@@ -29,7 +30,7 @@ def _label_names(dataset) -> list[str]:
     for line in (dataset.info.description or "").splitlines():
         if line.startswith("- label names:"):
             return [n.strip() for n in line.split(":", 1)[1].split(",")]
-    n = int(np.max(np.asarray(dataset["labels"]))) + 1
+    n = int(np.max(column(dataset, "labels"))) + 1
     return [str(i) for i in range(n)]
 
 
@@ -58,8 +59,8 @@ def build_dataset_card(
 
     info = dataset.info
     names = _label_names(dataset)
-    labels = np.asarray(dataset["labels"]).ravel()
-    subjects = np.asarray(dataset["subject"], dtype=object)
+    labels = column(dataset, "labels").ravel()
+    subjects = column(dataset, "subject").astype(object)
     n_rows = len(dataset)
     stage_rows = [(name, int((labels == i).sum())) for i, name in enumerate(names)]
     if (labels == IGNORE_INDEX).any():

@@ -34,6 +34,17 @@ __all__ = [
 ]
 
 
+def column(dataset, name: str) -> np.ndarray:
+    """One column as a numpy array (object dtype for strings), honouring ``select``/``filter`` views.
+
+    Args:
+        dataset: a ``datasets.Dataset``.
+        name: the column.
+    """
+    values = dataset.with_format("numpy", columns=[name])[:][name]
+    return np.asarray(values)
+
+
 def epoch_features(n_chans: int, n_times: int, label_names: Sequence[str], keep_unknown: bool = False):
     """The ``datasets.Features`` of an epoch dataset.
 
@@ -251,7 +262,7 @@ def combine_datasets(parts: Sequence[Any]):
             raise ValueError(f"part {i} has features {part.features}, part 0 has {loaded[0].features}")
     seen: dict[str, int] = {}
     for i, part in enumerate(loaded):
-        for rec in set(part.unique("recording")):
+        for rec in set(column(part, "recording").tolist()):
             if rec in seen:
                 raise ValueError(f"recording {rec!r} is in part {seen[rec]} and in part {i}")
             seen[rec] = i
@@ -317,8 +328,8 @@ def to_sequences(
     stride = stride or seq_len
     if stride < 1:
         raise ValueError(f"stride must be >= 1, got {stride}")
-    recordings = np.asarray(dataset["recording"], dtype=object)
-    epoch_index = np.asarray(dataset["epoch_index"], dtype=np.int64)
+    recordings = column(dataset, "recording").astype(object)
+    epoch_index = column(dataset, "epoch_index").astype(np.int64)
     starts: list[int] = []
     boundaries = np.flatnonzero(recordings[1:] != recordings[:-1]) + 1
     for lo, hi in zip(np.r_[0, boundaries], np.r_[boundaries, len(recordings)], strict=True):
@@ -398,7 +409,7 @@ def subject_split(dataset, test_size: float | int = 0.2, validation_size: float 
     """
     from datasets import DatasetDict
 
-    subjects = np.asarray(dataset["subject"], dtype=object)
+    subjects = column(dataset, "subject").astype(object)
     unique = np.array(sorted(set(subjects.tolist())), dtype=object)
     n = len(unique)
     n_test = _count(test_size, n, "test_size")
@@ -439,7 +450,7 @@ def subject_kfold(dataset, n_folds: int = 5, seed: int = 0, validation_size: flo
     """
     from datasets import DatasetDict
 
-    subjects = np.asarray(dataset["subject"], dtype=object)
+    subjects = column(dataset, "subject").astype(object)
     unique = np.array(sorted(set(subjects.tolist())), dtype=object)
     if not 2 <= n_folds <= len(unique):
         raise ValueError(
@@ -475,7 +486,7 @@ def stage_counts(dataset, label_names: Sequence[str]) -> dict[str, int]:
         dataset: an epoch dataset.
         label_names: class names in id order.
     """
-    labels = np.asarray(dataset["labels"]).ravel()
+    labels = column(dataset, "labels").ravel()
     counts = {name: int((labels == i).sum()) for i, name in enumerate(label_names)}
     if (labels == IGNORE_INDEX).any():
         counts["ignored"] = int((labels == IGNORE_INDEX).sum())

@@ -62,3 +62,9 @@ def small_sleep_edf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_sleep_edf_night(out, hypnogram=SHORT_NIGHT[::-1], subject=1, night=1, seed=2)
     write_sleep_edf_night(out, hypnogram=SHORT_NIGHT, subject=2, night=1, study="ST", seed=3)
     return out
+
+
+@pytest.fixture(scope="session")
+def short_night() -> list[str]:
+    """The stages of the first ``small_sleep_edf`` night (``SC4001E0``)."""
+    return list(SHORT_NIGHT)
