@@ -144,7 +144,7 @@ def run_generate(args: argparse.Namespace) -> int:
     if args.kind == "sleep-edf":
         results = synthetic.generate_sleep_edf(
             args.out, hypnograms=args.hypnograms, n_nights=None if args.hypnograms else args.n_nights,
-            study=args.study, seed=args.seed, num_proc=args.num_proc, progress=True,
+            study=args.study, seed=args.seed, num_proc=args.num_proc, progress=True, n_hours=args.hours,
         )  # fmt: skip
     elif args.kind == "mass":
         results = [

@@ -958,6 +958,7 @@ def generate_sleep_edf(
     seed: int = 0,
     num_proc: int = 1,
     progress: bool = False,
+    n_hours: float = 8.0,
 ) -> list[tuple[Path, Path]]:
     """Write many synthetic Sleep-EDF nights, driven by real hypnogram files or synthetic ones.
 
@@ -970,6 +971,7 @@ def generate_sleep_edf(
         seed: random seed.
         num_proc: nights written in parallel.
         progress: show a progress bar.
+        n_hours: sleep period of each synthetic hypnogram.
 
     Returns:
         ``(psg_path, hypnogram_path)`` per night, in input order.
@@ -999,8 +1001,10 @@ def generate_sleep_edf(
         if not n_nights or n_nights < 1:
             raise ValueError("give hypnograms or a positive n_nights")
         for i in range(n_nights):
+            subject, night = i // 2, i % 2 + 1
+            stages = synthetic_hypnogram(n_hours, seed=seed * 1000 + subject * 10 + night)
             jobs.append(
-                dict(out_dir=out_dir, hypnogram=None, subject=i // 2, night=i % 2 + 1, study=study, seed=seed)
+                dict(out_dir=out_dir, hypnogram=stages, subject=subject, night=night, study=study, seed=seed)
             )
     bar = tqdm(total=len(jobs), desc="nights", unit="night", disable=not progress)
     if num_proc <= 1:
