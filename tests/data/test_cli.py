@@ -23,7 +23,17 @@ def test_generate_then_convert_sleep_edf(tmp_path: Path, capsys) -> None:
     assert sorted(p.name for p in raw.iterdir()) == [
         "SC4001E0-PSG.edf", "SC4001EC-Hypnogram.edf", "SC4002E0-PSG.edf", "SC4002EC-Hypnogram.edf",
     ]  # fmt: skip
-    argv = ["convert", "sleep-edf", str(raw), "--out", str(out), "--channels", "EEG Fpz-Cz", "EEG Pz-Oz", "--card"]
+    argv = [
+        "convert",
+        "sleep-edf",
+        str(raw),
+        "--out",
+        str(out),
+        "--channels",
+        "EEG Fpz-Cz",
+        "EEG Pz-Oz",
+        "--card",
+    ]
     assert run([*argv, "--subset", "sleep-edf-20"]) == 0
     ds = load_from_disk(str(out))
     assert ds.features["input_values"].shape == (2, 3000) and set(ds["recording"]) == {"SC4001E0", "SC4002E0"}
@@ -32,12 +42,42 @@ def test_generate_then_convert_sleep_edf(tmp_path: Path, capsys) -> None:
 
 
 def test_generate_then_convert_mass_and_rodent(tmp_path: Path) -> None:
-    assert run(["generate", "mass", "--out", str(tmp_path / "mass"), "--n-nights", "1", "--hours", "0.5", "--subset", "2"]) == 0
+    assert (
+        run(
+            [
+                "generate",
+                "mass",
+                "--out",
+                str(tmp_path / "mass"),
+                "--n-nights",
+                "1",
+                "--hours",
+                "0.5",
+                "--subset",
+                "2",
+            ]
+        )
+        == 0
+    )
     assert run(["convert", "mass", str(tmp_path / "mass"), "--out", str(tmp_path / "mass-ds")]) == 0
     assert load_from_disk(str(tmp_path / "mass-ds")).features["input_values"].shape == (1, 3000)
-    gen = ["generate", "rodent", "--out", str(tmp_path / "rod"), "--n-nights", "1", "--hours", "0.2", "--epoch-seconds", "4"]
+    gen = [
+        "generate",
+        "rodent",
+        "--out",
+        str(tmp_path / "rod"),
+        "--n-nights",
+        "1",
+        "--hours",
+        "0.2",
+        "--epoch-seconds",
+        "4",
+    ]
     assert run(gen) == 0
-    assert run(["convert", "rodent", str(tmp_path / "rod"), "--out", str(tmp_path / "rod-ds"), "--slumbernet"]) == 0
+    assert (
+        run(["convert", "rodent", str(tmp_path / "rod"), "--out", str(tmp_path / "rod-ds"), "--slumbernet"])
+        == 0
+    )
     assert load_from_disk(str(tmp_path / "rod-ds")).features["input_values"].shape == (2, 256)
 
 
