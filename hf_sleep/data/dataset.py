@@ -376,6 +376,7 @@ def to_sequences(
     finally:
         writer.close()
     if not starts:
+        path.unlink(missing_ok=True)
         return Dataset.from_dict({k: [] for k in features}, features=features)
     out = Dataset.from_file(str(path))
     out.info.description = dataset.info.description

@@ -173,11 +173,20 @@ def _traits(seed: int) -> _Traits:
 # --------------------------------------------------------------------------------------------
 
 
+_NOISE_PERIOD = 1 << 19
+"""Length of one block of band-limited noise (87 min at 100 Hz); longer nights tile it seamlessly."""
+
+
 def _band_noise(
     rng: np.random.Generator, n: int, sfreq: float, lo: float, hi: float, exponent: float = 0.0
 ) -> np.ndarray:
-    """Gaussian noise with unit RMS whose spectrum is confined to [lo, hi] Hz (∝ f^-exponent/2)."""
-    n_fft = scipy.fft.next_fast_len(n, real=True)
+    """Gaussian noise with unit RMS whose spectrum is confined to [lo, hi] Hz (∝ f^-exponent/2).
+
+    An inverse FFT output is periodic, so a block of ``_NOISE_PERIOD`` samples tiles without a seam;
+    nights longer than a block reuse it (under different envelopes and events), which keeps a 22-h
+    night at a few inverse FFTs of 2**19 points.
+    """
+    n_fft = scipy.fft.next_fast_len(n, real=True) if n <= _NOISE_PERIOD else _NOISE_PERIOD
     freqs_step = sfreq / n_fft
     k0 = max(1, int(np.ceil(lo / freqs_step)))
     k1 = min(n_fft // 2, int(np.floor(min(hi, 0.48 * sfreq) / freqs_step)))
@@ -192,9 +201,11 @@ def _band_noise(
         band *= (np.arange(k0, k1 + 1, dtype=np.float32) * freqs_step) ** (-exponent / 2)
     spec[k0 : k1 + 1] = band
     power = float(np.sum(np.abs(band) ** 2))
-    x = scipy.fft.irfft(spec, n=n_fft, workers=-1)[:n]
-    x *= n_fft / np.sqrt(2.0 * power)
-    return x.astype(np.float32, copy=False)
+    x = scipy.fft.irfft(spec, n=n_fft, workers=-1).astype(np.float32, copy=False)
+    x *= np.float32(n_fft / np.sqrt(2.0 * power))
+    if n > n_fft:
+        x = np.tile(x, -(-n // n_fft))
+    return x[:n]
 
 
 def _envelope(per_epoch: np.ndarray, spe: int, sfreq: float) -> np.ndarray:
@@ -483,7 +494,9 @@ def synthesize_night(
             hi = np.clip(np.arange(n_epochs) + width - width // 2, 0, n_epochs)
             smooth = (csum[hi] - csum[lo]) / (hi - lo)
             x = 37.1 - 0.5 * _envelope(smooth, spe, sfreq)
-            x += np.cumsum(rng.normal(0, 1e-4, n)).astype(np.float32)
+            step = max(1, int(sfreq))  # a slow random walk, one knot per second
+            walk = np.cumsum(rng.normal(0, 1e-3, n // step + 2)).astype(np.float32)
+            x += _linear_upsample(walk, step, n)
             x = x.astype(np.float32)
         else:  # marker
             x = np.zeros(n, dtype=np.float32)
