@@ -1,0 +1,148 @@
+"""Dataset cards generated from the converted data (counts per stage and per subject)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .dataset import column
+from .labels import IGNORE_INDEX
+
+__all__ = ["push_to_hub", "write_dataset_card"]
+
+TEMPLATE = Path(__file__).with_name("templates") / "dataset_card.md"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _label_names(dataset) -> list[str]:
+    feature = dataset.features["labels"]
+    names = getattr(feature, "names", None) or getattr(getattr(feature, "feature", None), "names", None)
+    if names:
+        return list(names)
+    for line in (dataset.info.description or "").splitlines():
+        if line.startswith("- label names:"):
+            return [n.strip() for n in line.split(":", 1)[1].split(",")]
+    n = int(np.max(column(dataset, "labels"))) + 1
+    return [str(i) for i in range(n)]
+
+
+def build_dataset_card(
+    dataset,
+    *,
+    pretty_name: str | None = None,
+    source: str | None = None,
+    license: str | None = None,
+    summary: str | None = None,
+):
+    """Build a ``huggingface_hub.DatasetCard`` from a converted dataset.
+
+    Args:
+        dataset: an epoch or sequence ``Dataset`` made by this package (its ``info`` holds the
+            source, licence, citation and preprocessing).
+        pretty_name: title (defaults to ``info.dataset_name``).
+        source: a sentence on where the recordings come from.
+        license: SPDX-like licence id for the YAML header (defaults to ``info.license``).
+        summary: an opening paragraph.
+
+    Returns:
+        The card (``str(card)`` is the Markdown).
+    """
+    from huggingface_hub import DatasetCard, DatasetCardData
+
+    info = dataset.info
+    names = _label_names(dataset)
+    labels = column(dataset, "labels").ravel()
+    subjects = column(dataset, "subject").astype(object)
+    n_rows = len(dataset)
+    stage_rows = [(name, int((labels == i).sum())) for i, name in enumerate(names)]
+    if (labels == IGNORE_INDEX).any():
+        stage_rows.append(("ignored (-100)", int((labels == IGNORE_INDEX).sum())))
+    stage_rows.append(("total", int(labels.size)))
+    per_subject = []
+    label_rows = labels.reshape(n_rows, -1) if n_rows else labels.reshape(0, 1)
+    for subject in sorted(set(subjects.tolist())):
+        mine = label_rows[subjects == subject].ravel()
+        per_subject.append([subject, *[int((mine == i).sum()) for i in range(len(names))], int(mine.size)])
+    license_id = license or info.license or "other"
+    size = (
+        "n<1K"
+        if n_rows < 1000
+        else "1K<n<10K"
+        if n_rows < 10_000
+        else "10K<n<100K"
+        if n_rows < 100_000
+        else "100K<n<1M"
+    )
+    card_data = DatasetCardData(
+        license=license_id,
+        pretty_name=pretty_name or info.dataset_name or "sleep staging",
+        task_categories=["time-series-classification"],
+        tags=["sleep-staging", "eeg", "polysomnography", "hf_sleep"],
+        size_categories=[size],
+    )
+    input_feature = dataset.features["input_values"]
+    label_feature = dataset.features["labels"]
+    return DatasetCard.from_template(
+        card_data,
+        template_path=str(TEMPLATE),
+        pretty_name=pretty_name or info.dataset_name or "Sleep staging dataset",
+        summary=summary
+        or f"{n_rows} examples from {len(set(subjects.tolist()))} subjects, converted with `hf_sleep` for sleep staging.",
+        source=source or info.homepage or "see the citation below",
+        homepage=info.homepage or "n/a",
+        license_text=license_id,
+        description=info.description or "(none recorded)",
+        input_type=f"{type(input_feature).__name__}{tuple(input_feature.shape)} {input_feature.dtype}",
+        label_type=type(label_feature).__name__,
+        label_text="class ids: "
+        + ", ".join(f"{i} = {n}" for i, n in enumerate(names))
+        + "; -100 = unscored (ignored)",
+        stage_table=_table(["stage", "epochs"], stage_rows),
+        subject_table=_table(["subject", *names, "total"], per_subject),
+        citation=info.citation or "n/a",
+    )
+
+
+def write_dataset_card(dataset, path: str | os.PathLike, **kwargs) -> Path:
+    """Write the dataset card as ``README.md`` (``path`` a folder) or to ``path`` (a ``.md`` file).
+
+    Args:
+        dataset: the converted dataset.
+        path: a folder (e.g. the ``save_to_disk`` folder) or a Markdown file path.
+        **kwargs: ``pretty_name``, ``source``, ``license``, ``summary`` (see ``build_dataset_card``).
+
+    Returns:
+        The written file.
+    """
+    path = Path(path)
+    target = path if path.suffix == ".md" else path / "README.md"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(str(build_dataset_card(dataset, **kwargs)), encoding="utf-8")
+    os.replace(tmp, target)
+    return target
+
+
+def push_to_hub(
+    dataset, repo_id: str, *, private: bool = True, token: str | None = None, **card_kwargs
+) -> None:
+    """Push a dataset and its generated card to the Hugging Face Hub.
+
+    Args:
+        dataset: a ``Dataset`` or ``DatasetDict``.
+        repo_id: ``user/name`` of the dataset repository.
+        private: create the repository private.
+        token: Hub token (default: the logged-in user's).
+        **card_kwargs: passed to ``build_dataset_card``.
+    """
+    dataset.push_to_hub(repo_id, private=private, token=token)
+    first = dataset[next(iter(dataset))] if hasattr(dataset, "keys") else dataset
+    build_dataset_card(first, **card_kwargs).push_to_hub(repo_id, repo_type="dataset", token=token)

@@ -1,0 +1,494 @@
+"""Dataset assembly: features, streamed parallel conversion, sequences, subject splits, shards.
+
+Conversion streams one recording at a time: each recording is read, epoched and written to its
+own Arrow shard by a worker (``num_proc`` processes), so memory does not grow with the number of
+recordings. Shards are written into a hidden folder next to the target and moved into place only
+when every recording has converted; a failure leaves nothing where the dataset is expected.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .labels import IGNORE_INDEX
+from .preprocess import RecordingEpochs
+
+__all__ = [
+    "combine_datasets",
+    "epoch_features",
+    "save_dataset",
+    "subject_kfold",
+    "subject_split",
+    "to_sequences",
+]
+
+
+def column(dataset, name: str) -> np.ndarray:
+    """One column as a numpy array (object dtype for strings), honouring ``select``/``filter`` views.
+
+    Args:
+        dataset: a ``datasets.Dataset``.
+        name: the column.
+    """
+    values = dataset.with_format("numpy", columns=[name])[:][name]
+    return np.asarray(values)
+
+
+def epoch_features(n_chans: int, n_times: int, label_names: Sequence[str], keep_unknown: bool = False):
+    """The ``datasets.Features`` of an epoch dataset.
+
+    ``labels`` is a ``ClassLabel`` over ``label_names`` when unscored epochs are dropped (the
+    default). With ``keep_unknown=True`` unscored epochs stay in place (sequence models need the
+    continuity) with label ``-100``, which a ``ClassLabel`` cannot hold, so ``labels`` is then an
+    ``int64`` ``Value``; the names stay in ``dataset.info.description`` and the card.
+
+    Args:
+        n_chans: number of channels.
+        n_times: samples per epoch.
+        label_names: class names in id order.
+        keep_unknown: whether unscored epochs are kept (label ``-100``).
+    """
+    from datasets import Array2D, ClassLabel, Features, Value
+
+    return Features(
+        {
+            "input_values": Array2D((n_chans, n_times), "float32"),
+            "labels": Value("int64") if keep_unknown else ClassLabel(names=list(label_names)),
+            "subject": Value("string"),
+            "night": Value("int32"),
+            "recording": Value("string"),
+            "epoch_index": Value("int32"),
+            "onset_s": Value("float64"),
+            "source_label": Value("string"),
+        }
+    )
+
+
+def _write_shard(epochs: RecordingEpochs, path: Path, features) -> None:
+    from datasets.arrow_writer import ArrowWriter
+
+    n = len(epochs.labels)
+    expected = tuple(features["input_values"].shape)
+    if epochs.data.shape[1:] != expected:
+        from .errors import RecordingError
+
+        raise RecordingError(
+            epochs.recording,
+            f"epochs of shape {epochs.data.shape[1:]} differ from the dataset's {expected} "
+            "(another sampling rate or epoch length than the first recording)",
+        )
+    writer = ArrowWriter(features=features, path=str(path))
+    try:
+        writer.write_batch(
+            {
+                "input_values": epochs.data,
+                "labels": epochs.labels.astype(np.int64),
+                "subject": [epochs.subject] * n,
+                "night": np.full(n, epochs.night, dtype=np.int32),
+                "recording": [epochs.recording] * n,
+                "epoch_index": epochs.epoch_index.astype(np.int32),
+                "onset_s": epochs.onset_s.astype(np.float64),
+                "source_label": [str(t) for t in epochs.source_label],
+            }
+        )
+        writer.finalize()
+    finally:
+        writer.close()
+
+
+@dataclass(frozen=True)
+class _Job:
+    task: Any
+    load: Callable[[Any], RecordingEpochs]
+    shard: Path
+    features: Any
+
+
+def _run_job(job: _Job) -> tuple[str, int]:
+    epochs = job.load(job.task)
+    _write_shard(epochs, job.shard, job.features)
+    return epochs.recording, len(epochs.labels)
+
+
+def _default_cache_dir() -> Path:
+    import datasets
+
+    return Path(datasets.config.HF_DATASETS_CACHE) / "hf_sleep"
+
+
+def run_conversion(
+    tasks: Sequence[Any],
+    load: Callable[[Any], RecordingEpochs],
+    *,
+    features,
+    info_kwargs: dict[str, Any],
+    num_proc: int = 1,
+    output_dir: str | os.PathLike | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    overwrite: bool = False,
+    desc: str = "recordings",
+    progress: bool = True,
+):
+    """Convert recordings in parallel into one ``datasets.Dataset`` (internal engine of ``convert_*``).
+
+    Args:
+        tasks: one picklable task per recording.
+        load: top-level function turning a task into ``RecordingEpochs`` (runs in the workers).
+        features: the dataset features.
+        info_kwargs: ``DatasetInfo`` fields (description, citation, homepage, license).
+        num_proc: worker processes (1: in this process).
+        output_dir: if given, the dataset is saved there (``save_to_disk``), atomically.
+        cache_dir: where the Arrow shards live when ``output_dir`` is not given.
+        overwrite: replace an existing ``output_dir``.
+        desc: progress-bar label.
+        progress: show a tqdm bar over recordings.
+    """
+    from datasets import Dataset, concatenate_datasets
+    from tqdm.auto import tqdm
+
+    if not tasks:
+        raise ValueError("no recordings to convert")
+    if output_dir is not None and Path(output_dir).exists() and not overwrite:
+        raise FileExistsError(f"{output_dir} exists; pass overwrite=True to replace it")
+    base = Path(output_dir).parent if output_dir is not None else Path(cache_dir or _default_cache_dir())
+    base.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".hf_sleep-convert-", dir=base))
+    try:
+        jobs = [_Job(task, load, work / f"shard-{i:05d}.arrow", features) for i, task in enumerate(tasks)]
+        bar = tqdm(total=len(jobs), desc=desc, unit="recording", disable=not progress)
+        if num_proc <= 1 or len(jobs) == 1:
+            for job in jobs:
+                _run_job(job)
+                bar.update(1)
+        else:
+            with ProcessPoolExecutor(
+                max_workers=min(num_proc, len(jobs)), mp_context=get_context("spawn")
+            ) as pool:
+                pending = {pool.submit(_run_job, job) for job in jobs}
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                    for future in done:
+                        future.result()  # re-raises a worker's RecordingError
+                        bar.update(1)
+        bar.close()
+        if output_dir is None:
+            final = base / f"{desc.replace(' ', '_')}-{uuid.uuid4().hex[:12]}"
+            os.replace(work, final)
+            work = final
+            parts = [Dataset.from_file(str(final / job.shard.name)) for job in jobs]
+            dataset = concatenate_datasets(parts) if len(parts) > 1 else parts[0]
+            _set_info(dataset, info_kwargs)
+            return dataset
+        parts = [Dataset.from_file(str(job.shard)) for job in jobs]
+        dataset = concatenate_datasets(parts) if len(parts) > 1 else parts[0]
+        _set_info(dataset, info_kwargs)
+        return save_dataset(dataset, output_dir, overwrite=overwrite)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    finally:
+        if output_dir is not None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _set_info(dataset, info_kwargs: dict[str, Any]) -> None:
+    for key, value in info_kwargs.items():
+        setattr(dataset.info, key, value)
+
+
+def save_dataset(dataset, output_dir: str | os.PathLike, *, overwrite: bool = False):
+    """``save_to_disk`` into a hidden sibling folder, then move it into place.
+
+    Args:
+        dataset: a ``Dataset`` or ``DatasetDict``.
+        output_dir: the target folder.
+        overwrite: replace an existing target.
+
+    Returns:
+        The dataset loaded back from ``output_dir`` (memory-mapped).
+    """
+    from datasets import load_from_disk
+
+    target = Path(output_dir)
+    if target.exists() and not overwrite:
+        raise FileExistsError(f"{target} exists; pass overwrite=True to replace it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    old = None
+    try:
+        dataset.save_to_disk(str(tmp))
+        if target.exists():
+            old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
+            os.replace(target, old)
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and not target.exists():
+            os.replace(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return load_from_disk(str(target))
+
+
+def combine_datasets(parts: Sequence[Any]):
+    """Combine shards converted by separate processes or machines into one dataset.
+
+    Args:
+        parts: ``Dataset`` objects or folders written by ``save_to_disk`` (e.g. the output of
+            ``convert_sleep_edf(..., shard_index=i, num_shards=n, output_dir=...)`` on each machine).
+
+    Raises:
+        ValueError: the parts have different features, or a recording appears in two parts.
+    """
+    from datasets import Dataset, concatenate_datasets, load_from_disk
+
+    loaded = [p if isinstance(p, Dataset) else load_from_disk(str(p)) for p in parts]
+    if not loaded:
+        raise ValueError("no dataset to combine")
+    for i, part in enumerate(loaded[1:], start=1):
+        if part.features != loaded[0].features:
+            raise ValueError(f"part {i} has features {part.features}, part 0 has {loaded[0].features}")
+    seen: dict[str, int] = {}
+    for i, part in enumerate(loaded):
+        for rec in set(column(part, "recording").tolist()):
+            if rec in seen:
+                raise ValueError(f"recording {rec!r} is in part {seen[rec]} and in part {i}")
+            seen[rec] = i
+    combined = concatenate_datasets(loaded) if len(loaded) > 1 else loaded[0]
+    combined.info.description = loaded[0].info.description
+    combined.info.license = loaded[0].info.license
+    combined.info.citation = loaded[0].info.citation
+    combined.info.homepage = loaded[0].info.homepage
+    return combined
+
+
+def shard_tasks(tasks: Sequence[Any], shard_index: int, num_shards: int) -> list[Any]:
+    """Every ``num_shards``-th task starting at ``shard_index`` (disjoint, covering all tasks).
+
+    Args:
+        tasks: all tasks, in a deterministic order.
+        shard_index: this shard, ``0 <= shard_index < num_shards``.
+        num_shards: number of shards.
+    """
+    if not 0 <= shard_index < num_shards:
+        raise ValueError(f"shard_index must be in [0, {num_shards}), got {shard_index}")
+    return list(tasks[shard_index::num_shards])
+
+
+# --------------------------------------------------------------------------------------------
+# Sequences
+# --------------------------------------------------------------------------------------------
+
+
+def to_sequences(
+    dataset,
+    seq_len: int,
+    stride: int | None = None,
+    *,
+    allow_gaps: bool = False,
+    cache_dir: str | os.PathLike | None = None,
+    batch_windows: int = 256,
+):
+    """Sequences of ``seq_len`` consecutive epochs, each inside one recording.
+
+    A window never crosses recordings; without ``allow_gaps`` it also never spans a gap in
+    ``epoch_index`` (an epoch dropped as unscored), so every sequence is truly consecutive.
+
+    Args:
+        dataset: an epoch dataset (rows of one recording in ``epoch_index`` order, as converters
+            write them).
+        seq_len: epochs per sequence.
+        stride: step between sequence starts (default ``seq_len``: non-overlapping).
+        allow_gaps: accept windows across dropped epochs.
+        cache_dir: where to write the Arrow file (default: next to the datasets cache).
+        batch_windows: windows gathered per write.
+
+    Returns:
+        A ``Dataset`` with ``input_values`` ``(seq_len, n_chans, n_times)``, ``labels``
+        ``(seq_len,)`` (same label feature as the input), ``subject``, ``night``, ``recording``,
+        ``epoch_index`` and ``onset_s`` of the first epoch.
+    """
+    from datasets import Array3D, Dataset, Features, Sequence, Value
+    from datasets.arrow_writer import ArrowWriter
+
+    if seq_len < 1:
+        raise ValueError(f"seq_len must be >= 1, got {seq_len}")
+    stride = stride or seq_len
+    if stride < 1:
+        raise ValueError(f"stride must be >= 1, got {stride}")
+    recordings = column(dataset, "recording").astype(object)
+    epoch_index = column(dataset, "epoch_index").astype(np.int64)
+    starts: list[int] = []
+    boundaries = np.flatnonzero(recordings[1:] != recordings[:-1]) + 1
+    for lo, hi in zip(np.r_[0, boundaries], np.r_[boundaries, len(recordings)], strict=True):
+        run_starts = [lo]
+        if not allow_gaps:
+            gaps = np.flatnonzero(np.diff(epoch_index[lo:hi]) != 1) + lo + 1
+            run_starts = [lo, *gaps.tolist()]
+        run_ends = [*run_starts[1:], hi]
+        for a, b in zip(run_starts, run_ends, strict=True):
+            starts.extend(range(a, b - seq_len + 1, stride))
+    shape = dataset.features["input_values"].shape
+    label_feature = dataset.features["labels"]
+    features = Features(
+        {
+            "input_values": Array3D((seq_len, *shape), "float32"),
+            "labels": Sequence(label_feature, length=seq_len),
+            "subject": Value("string"),
+            "night": Value("int32"),
+            "recording": Value("string"),
+            "epoch_index": Value("int32"),
+            "onset_s": Value("float64"),
+        }
+    )
+    base = Path(cache_dir or _default_cache_dir())
+    base.mkdir(parents=True, exist_ok=True)
+    path = base / f"sequences-{uuid.uuid4().hex[:12]}.arrow"
+    source = dataset.with_format("numpy", columns=["input_values", "labels"])
+    meta = dataset.select_columns(["subject", "night", "recording", "epoch_index", "onset_s"])
+    writer = ArrowWriter(features=features, path=str(path))
+    try:
+        for k in range(0, len(starts), batch_windows):
+            chunk = np.asarray(starts[k : k + batch_windows])
+            rows = (chunk[:, None] + np.arange(seq_len)).ravel()
+            got = source[rows]
+            first = meta[chunk.tolist()]
+            writer.write_batch(
+                {
+                    "input_values": np.asarray(got["input_values"]).reshape(len(chunk), seq_len, *shape),
+                    "labels": np.asarray(got["labels"]).reshape(len(chunk), seq_len).tolist(),
+                    **first,
+                }
+            )
+        writer.finalize()
+    finally:
+        writer.close()
+    if not starts:
+        path.unlink(missing_ok=True)
+        return Dataset.from_dict({k: [] for k in features}, features=features)
+    out = Dataset.from_file(str(path))
+    out.info.description = dataset.info.description
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Subject-wise splits
+# --------------------------------------------------------------------------------------------
+
+
+def _count(size: float | int, n: int, name: str) -> int:
+    if isinstance(size, float) and 0 <= size < 1:
+        return int(round(size * n))
+    if isinstance(size, int) and 0 <= size <= n:
+        return size
+    raise ValueError(f"{name} must be a fraction in [0, 1) or a count of subjects <= {n}, got {size!r}")
+
+
+def subject_split(dataset, test_size: float | int = 0.2, validation_size: float | int = 0.1, seed: int = 0):
+    """Train/validation/test split by subject: every subject's epochs land in exactly one split.
+
+    Args:
+        dataset: an epoch (or sequence) dataset with a ``subject`` column.
+        test_size: fraction of subjects (float) or number of subjects (int) for ``test``.
+        validation_size: the same for ``validation`` (0: no validation split).
+        seed: shuffling seed.
+
+    Returns:
+        ``DatasetDict`` with ``train``, ``validation`` (unless 0) and ``test``.
+    """
+    from datasets import DatasetDict
+
+    subjects = column(dataset, "subject").astype(object)
+    unique = np.array(sorted(set(subjects.tolist())), dtype=object)
+    n = len(unique)
+    n_test = _count(test_size, n, "test_size")
+    n_val = _count(validation_size, n, "validation_size")
+    if test_size and n_test == 0:
+        n_test = 1
+    if validation_size and n_val == 0:
+        n_val = 1
+    if n_test + n_val >= n:
+        raise ValueError(
+            f"{n} subjects cannot give {n_test} test + {n_val} validation subjects and a train set"
+        )
+    order = unique[np.random.default_rng(seed).permutation(n)]
+    groups = {
+        "test": order[:n_test],
+        "validation": order[n_test : n_test + n_val],
+        "train": order[n_test + n_val :],
+    }
+    out = {}
+    for name in ("train", "validation", "test"):
+        if name == "validation" and n_val == 0:
+            continue
+        out[name] = dataset.select(np.flatnonzero(np.isin(subjects, groups[name])))
+    return DatasetDict(out)
+
+
+def subject_kfold(dataset, n_folds: int = 5, seed: int = 0, validation_size: float | int = 0):
+    """K-fold cross-validation by subject: each subject is in the test set of exactly one fold.
+
+    Args:
+        dataset: a dataset with a ``subject`` column.
+        n_folds: number of folds (at most the number of subjects).
+        seed: shuffling seed.
+        validation_size: fraction or count of each fold's training subjects held out as ``validation``.
+
+    Returns:
+        A list of ``n_folds`` ``DatasetDict`` with ``train`` (and ``validation``) and ``test``.
+    """
+    from datasets import DatasetDict
+
+    subjects = column(dataset, "subject").astype(object)
+    unique = np.array(sorted(set(subjects.tolist())), dtype=object)
+    if not 2 <= n_folds <= len(unique):
+        raise ValueError(
+            f"n_folds must be between 2 and the number of subjects ({len(unique)}), got {n_folds}"
+        )
+    rng = np.random.default_rng(seed)
+    order = unique[rng.permutation(len(unique))]
+    folds = np.array_split(order, n_folds)
+    out = []
+    for k in range(n_folds):
+        test = folds[k]
+        train = np.concatenate([f for j, f in enumerate(folds) if j != k])
+        parts = {}
+        n_val = _count(validation_size, len(train), "validation_size")
+        if validation_size and n_val == 0:
+            n_val = 1
+        if n_val:
+            train = train[rng.permutation(len(train))]
+            parts["validation"] = dataset.select(np.flatnonzero(np.isin(subjects, train[:n_val])))
+            train = train[n_val:]
+        parts["train"] = dataset.select(np.flatnonzero(np.isin(subjects, train)))
+        parts["test"] = dataset.select(np.flatnonzero(np.isin(subjects, test)))
+        out.append(
+            DatasetDict({name: parts[name] for name in ("train", "validation", "test") if name in parts})
+        )
+    return out
+
+
+def stage_counts(dataset, label_names: Sequence[str]) -> dict[str, int]:
+    """Number of epochs per class name (``ignored`` for ``-100``).
+
+    Args:
+        dataset: an epoch dataset.
+        label_names: class names in id order.
+    """
+    labels = column(dataset, "labels").ravel()
+    counts = {name: int((labels == i).sum()) for i, name in enumerate(label_names)}
+    if (labels == IGNORE_INDEX).any():
+        counts["ignored"] = int((labels == IGNORE_INDEX).sum())
+    return counts

@@ -1,0 +1,248 @@
+"""Small EDF/EDF+ helpers: header validation, annotation reading and annotation-file writing.
+
+MNE reads the signals; these helpers check a file before MNE sees it (so a truncated or corrupt
+file gives an error naming the file and the problem) and write the annotation-only EDF+ files
+that Sleep-EDF and MASS use for hypnograms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import RecordingError
+
+ANNOTATION_LABEL = "EDF Annotations"
+
+
+@dataclass(frozen=True)
+class EdfHeader:
+    """The parts of an EDF header that conversion needs.
+
+    Args:
+        path: the file.
+        start: recording start (date and time of the header, no time zone).
+        n_records: number of data records.
+        record_duration: duration of a data record in seconds.
+        labels: signal labels (stripped), annotation signals included.
+        n_samples: samples per data record of each signal.
+        units: physical dimension of each signal.
+    """
+
+    path: Path
+    start: dt.datetime
+    n_records: int
+    record_duration: float
+    labels: tuple[str, ...]
+    n_samples: tuple[int, ...]
+    units: tuple[str, ...]
+
+    @property
+    def duration(self) -> float:
+        """Length of the recording in seconds."""
+        return self.n_records * self.record_duration
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """Signal labels without the EDF+ annotation signal."""
+        return tuple(label for label in self.labels if label != ANNOTATION_LABEL)
+
+    def sfreq(self, channel: str) -> float:
+        """Sampling rate of ``channel`` in Hz.
+
+        Args:
+            channel: a signal label.
+        """
+        if self.record_duration <= 0:
+            raise RecordingError(self.path, f"data record duration is {self.record_duration} s")
+        return self.n_samples[self.labels.index(channel)] / self.record_duration
+
+
+def _field(raw: bytes, start: int, length: int) -> str:
+    return raw[start : start + length].decode("latin-1").strip()
+
+
+def _parse_start(path: Path, date: str, time: str) -> dt.datetime:
+    try:
+        day, month, year = (int(x) for x in date.split("."))
+        hour, minute, second = (int(x) for x in time.replace(":", ".").split("."))
+        year += 1900 if year >= 85 else 2000
+        return dt.datetime(year, month, day, hour, minute, second)
+    except ValueError as err:
+        raise RecordingError(path, f"corrupt EDF header: start date/time {date!r} {time!r}") from err
+
+
+def read_edf_header(path: str | os.PathLike) -> EdfHeader:
+    """Read and validate an EDF/EDF+ header, and check that the file holds all its data records.
+
+    Args:
+        path: the EDF file.
+
+    Returns:
+        The parsed header.
+
+    Raises:
+        RecordingError: the file is missing, not an EDF file, its header is corrupt, or it is
+            shorter than its header says (truncated).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise RecordingError(path, "file not found")
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(256)
+        if len(head) < 256:
+            raise RecordingError(path, f"not an EDF file: {size} bytes, shorter than a 256-byte EDF header")
+        if head[:8].strip() != b"0":
+            raise RecordingError(path, f"not an EDF file: version field is {head[:8]!r}, expected '0'")
+        try:
+            header_bytes = int(_field(head, 184, 8))
+            n_records = int(_field(head, 236, 8))
+            record_duration = float(_field(head, 244, 8))
+            n_signals = int(_field(head, 252, 4))
+        except ValueError as err:
+            raise RecordingError(path, f"corrupt EDF header: {err}") from err
+        if n_signals < 1 or header_bytes != 256 * (n_signals + 1):
+            raise RecordingError(
+                path, f"corrupt EDF header: {n_signals} signals but a header of {header_bytes} bytes"
+            )
+        sig = f.read(256 * n_signals)
+    if len(sig) < 256 * n_signals:
+        raise RecordingError(path, f"truncated EDF header: {size} bytes, header needs {header_bytes}")
+    ns = n_signals
+
+    def column(offset: int, width: int) -> list[str]:
+        base = offset * ns
+        return [_field(sig, base + i * width, width) for i in range(ns)]
+
+    labels = column(0, 16)
+    units = column(16 + 80, 8)
+    try:
+        n_samples = [int(x) for x in column(16 + 80 + 8 + 8 * 4 + 80, 8)]
+    except ValueError as err:
+        raise RecordingError(path, f"corrupt EDF header: samples per record: {err}") from err
+    record_bytes = 2 * sum(n_samples)
+    data_bytes = size - header_bytes
+    if n_records < 0:  # allowed while recording: derive from the file size
+        n_records = data_bytes // record_bytes if record_bytes else 0
+    expected = n_records * record_bytes
+    if data_bytes < expected:
+        raise RecordingError(
+            path,
+            f"truncated EDF: header announces {n_records} data records ({expected} bytes of data) "
+            f"but the file holds {data_bytes} bytes",
+        )
+    start = _parse_start(path, _field(head, 168, 8), _field(head, 176, 8))
+    return EdfHeader(path, start, n_records, record_duration, tuple(labels), tuple(n_samples), tuple(units))
+
+
+def read_annotations(path: str | os.PathLike) -> tuple[EdfHeader, np.ndarray, np.ndarray, np.ndarray]:
+    """Read the annotations of an EDF+ file (a Sleep-EDF hypnogram or a MASS ``Base.edf``).
+
+    Args:
+        path: the EDF+ annotation file.
+
+    Returns:
+        ``(header, onset, duration, description)``; onsets are in seconds from the file's start.
+
+    Raises:
+        RecordingError: the file is not a readable EDF+ annotation file.
+    """
+    import mne
+
+    header = read_edf_header(path)
+    if ANNOTATION_LABEL not in header.labels:
+        raise RecordingError(path, "no 'EDF Annotations' signal: not an EDF+ annotation file")
+    try:
+        annotations = mne.read_annotations(path)
+    except Exception as err:  # MNE raises many kinds on corrupt TALs
+        raise RecordingError(path, f"cannot read the EDF+ annotations: {err}") from err
+    onset = np.asarray(annotations.onset, dtype=float)
+    duration = np.asarray(annotations.duration, dtype=float)
+    description = np.array([str(text) for text in annotations.description], dtype=object)
+    return header, onset, duration, description
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.6f}".rstrip("0")
+
+
+def write_annotations_edf(
+    path: str | os.PathLike,
+    annotations: Sequence[tuple[float, float, str]],
+    *,
+    start: dt.datetime,
+    patient: str = "X X X X",
+    recording: str | None = None,
+) -> Path:
+    """Write an annotation-only EDF+ file in the layout of a Sleep-EDF hypnogram.
+
+    One data record of duration 0 holds one ``EDF Annotations`` signal with all the annotations
+    as time-stamped annotation lists (TALs), exactly as the PhysioNet hypnogram files do.
+
+    Args:
+        path: where to write.
+        annotations: ``(onset_s, duration_s, text)`` triples, onsets from the file start.
+        start: the recording start written into the header.
+        patient: the header's patient field.
+        recording: the header's recording field (defaults to ``Startdate dd-MMM-yyyy X X X``).
+
+    Returns:
+        The written path.
+    """
+    path = Path(path)
+    tal = bytearray(b"+0\x14\x14\x00")
+    for onset, duration, text in annotations:
+        sign = "+" if onset >= 0 else "-"
+        tal += f"{sign}{_fmt(abs(onset))}\x15{_fmt(duration)}\x14{text}\x14\x00".encode("latin-1")
+    if len(tal) % 2:
+        tal += b"\x00"
+    n_samples = len(tal) // 2
+    if recording is None:
+        recording = f"Startdate {start.strftime('%d-%b-%Y').upper()} X X X"
+
+    def pad(value: str, width: int) -> bytes:
+        return value.encode("latin-1")[:width].ljust(width, b" ")
+
+    header = b"".join(
+        [
+            pad("0", 8),
+            pad(patient, 80),
+            pad(recording, 80),
+            pad(start.strftime("%d.%m.%y"), 8),
+            pad(start.strftime("%H.%M.%S"), 8),
+            pad("512", 8),
+            pad("EDF+C", 44),
+            pad("1", 8),
+            pad("0", 8),
+            pad("1", 4),
+            pad(ANNOTATION_LABEL, 16),
+            pad("", 80),
+            pad("", 8),
+            pad("0", 8),
+            pad("1", 8),
+            pad("-32768", 8),
+            pad("32767", 8),
+            pad("", 80),
+            pad(str(n_samples), 8),
+            pad("", 32),
+        ]
+    )
+    path.write_bytes(header + bytes(tal))
+    return path
+
+
+def ceil_records(duration: float, record_duration: float) -> int:
+    """Number of whole data records covering ``duration`` seconds.
+
+    Args:
+        duration: seconds.
+        record_duration: seconds per record.
+    """
+    return int(math.ceil(duration / record_duration - 1e-9))

@@ -1,0 +1,66 @@
+"""Sleep-stage label sets and the mappings from scorers' annotation texts to them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+AASM_LABELS: tuple[str, ...] = ("W", "N1", "N2", "N3", "REM")
+"""The five AASM stages, in the order of their class ids (``W`` = 0 … ``REM`` = 4)."""
+
+RODENT_LABELS: tuple[str, ...] = ("Wake", "NREM", "REM")
+"""The three rodent vigilance states, in the order of their class ids."""
+
+IGNORE_INDEX: int = -100
+"""Label of an epoch that is kept but not scored (``torch.nn.CrossEntropyLoss`` ignores it)."""
+
+IGNORED = None
+"""Value in a label map for an annotation that is known but carries no stage (``Movement time``)."""
+
+SLEEP_EDF_LABEL_MAP: dict[str, str | None] = {
+    "Sleep stage W": "W",
+    "Sleep stage 1": "N1",
+    "Sleep stage 2": "N2",
+    "Sleep stage 3": "N3",
+    "Sleep stage 4": "N3",
+    "Sleep stage R": "REM",
+    "Sleep stage ?": IGNORED,
+    "Movement time": IGNORED,
+}
+"""R&K annotation texts of Sleep-EDF (and MASS) mapped to AASM; stages 3 and 4 merge into N3."""
+
+RODENT_LABEL_MAP: dict[str, str | None] = {
+    "Wake": "Wake",
+    "W": "Wake",
+    "Non REM": "NREM",
+    "NREM": "NREM",
+    "N": "NREM",
+    "REM": "REM",
+    "R": "REM",
+    "Unscored": IGNORED,
+    "A": IGNORED,
+}
+"""Rodent scoring texts (focolab ``Score`` column, SlumberNet ``W``/``N``/``R``) mapped to states."""
+
+SLEEP_STAGES: frozenset[str] = frozenset({"N1", "N2", "N3", "REM", "NREM"})
+"""States that count as sleep when trimming wake around the sleep period."""
+
+
+def label_ids(label_map: Mapping[str, str | None], names: tuple[str, ...]) -> dict[str, int]:
+    """Turn a text→stage map into a text→class-id map (``IGNORE_INDEX`` for ignored texts).
+
+    Args:
+        label_map: annotation text to stage name (one of ``names``) or ``None`` (ignored).
+        names: the class names, in class-id order.
+
+    Returns:
+        A dict from annotation text to class id.
+    """
+    ids = {}
+    for text, stage in label_map.items():
+        if stage is None:
+            ids[text] = IGNORE_INDEX
+        elif stage in names:
+            ids[text] = names.index(stage)
+        else:
+            raise ValueError(f"label map sends {text!r} to {stage!r}, which is not one of {names}")
+    return ids

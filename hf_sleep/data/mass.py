@@ -1,0 +1,269 @@
+"""MASS (Montreal Archive of Sleep Studies, SS1–SS5) to a Hugging Face dataset."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .dataset import epoch_features, run_conversion, shard_tasks
+from .edf import read_annotations, read_edf_header
+from .errors import RecordingError
+from .labels import AASM_LABELS, IGNORE_INDEX, SLEEP_EDF_LABEL_MAP, label_ids
+from .preprocess import RecordingEpochs, read_signals, samples_per_epoch, trim_wake
+
+__all__ = ["MassPair", "convert_mass", "find_mass_pairs"]
+
+_NAME_RE = re.compile(r"^(?P<cohort>\d{2})-(?P<subset>\d{2})-(?P<subject>\d{4}) (?P<kind>PSG|Base)\.edf$")
+MASS_CITATION = (
+    "O'Reilly C, Gosselin N, Carrier J, Nielsen T. Montreal Archive of Sleep Studies: an open-access "
+    "resource for instrument benchmarking and exploratory research. J Sleep Res 23(6):628-635 (2014)."
+)
+
+
+@dataclass(frozen=True)
+class MassPair:
+    """A MASS PSG (``CC-SS-NNNN PSG.edf``) and its stage annotations (``CC-SS-NNNN Base.edf``).
+
+    Args:
+        psg: the PSG file.
+        base: the annotation file.
+        subset: MASS subset (1–5).
+        subject: subject number within the subset.
+    """
+
+    psg: Path
+    base: Path
+    subset: int
+    subject: int
+
+    @property
+    def recording(self) -> str:
+        """The recording id, e.g. ``01-03-0001``."""
+        return self.psg.name.removesuffix(" PSG.edf")
+
+
+def find_mass_pairs(paths_or_dir: str | os.PathLike | Iterable[str | os.PathLike]) -> list[MassPair]:
+    """Pair ``CC-SS-NNNN PSG.edf`` with ``CC-SS-NNNN Base.edf``.
+
+    Args:
+        paths_or_dir: a folder (searched recursively) or files.
+
+    Raises:
+        RecordingError: a PSG without its Base file or the reverse.
+    """
+    if isinstance(paths_or_dir, (str, os.PathLike)):
+        root = Path(paths_or_dir)
+        if not root.exists():
+            raise FileNotFoundError(f"{root}: no such file or folder")
+        files = sorted(root.rglob("*.edf")) if root.is_dir() else [root]
+    else:
+        files = [Path(p) for p in paths_or_dir]
+    found: dict[str, dict[str, Path]] = {}
+    for f in files:
+        if m := _NAME_RE.match(f.name):
+            found.setdefault(f.name.rsplit(" ", 1)[0], {})[m["kind"]] = f
+    pairs = []
+    for key, kinds in sorted(found.items()):
+        if "PSG" not in kinds:
+            raise RecordingError(kinds["Base"], f"no PSG file found (expected '{key} PSG.edf')")
+        if "Base" not in kinds:
+            raise RecordingError(kinds["PSG"], f"no annotation file found (expected '{key} Base.edf')")
+        m = _NAME_RE.match(kinds["PSG"].name)
+        assert m is not None
+        pairs.append(MassPair(kinds["PSG"], kinds["Base"], int(m["subset"]), int(m["subject"])))
+    return pairs
+
+
+def _resolve_channels(path: Path, wanted: Sequence[str], available: Sequence[str]) -> tuple[str, ...]:
+    """Each entry may list alternatives separated by ``|`` (``EEG C4-CLE|EEG C4-LER``): first present wins."""
+    out = []
+    for spec in wanted:
+        options = [s.strip() for s in spec.split("|")]
+        hit = next((o for o in options if o in available), None)
+        if hit is None:
+            raise RecordingError(path, f"channel {spec!r} not found; available: {', '.join(available)}")
+        out.append(hit)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class _MassTask:
+    pair: MassPair
+    channels: tuple[str, ...]
+    sfreq: float | None
+    window_seconds: float
+    l_freq: float | None
+    h_freq: float | None
+    trim_wake_minutes: float | None
+    keep_unknown: bool
+    label_map: Mapping[str, str | None]
+
+
+def _load(task: _MassTask) -> RecordingEpochs:
+    pair = task.pair
+    base_header, onset, duration, text = read_annotations(pair.base)
+    header = read_edf_header(pair.psg)
+    if (base_header.start - header.start).total_seconds() != 0:
+        raise RecordingError(
+            pair.base,
+            f"does not belong to {pair.psg.name}: starts {base_header.start}, PSG starts {header.start}",
+        )
+    ids_map = label_ids(task.label_map, AASM_LABELS)
+    unknown = sorted(set(text.tolist()) - set(ids_map))
+    if unknown:
+        raise RecordingError(pair.base, f"unknown annotation label(s) {unknown}; known: {sorted(ids_map)}")
+    if len(onset) == 0:
+        raise RecordingError(pair.base, "no sleep-stage annotation")
+    order = np.argsort(onset, kind="stable")
+    onset, duration, text = onset[order], duration[order], text[order]
+    if float(onset[-1] + duration[-1]) > header.duration + float(duration.max()):
+        raise RecordingError(
+            pair.base,
+            f"does not belong to {pair.psg.name}: scores up to {onset[-1] + duration[-1]:g} s but the PSG lasts "
+            f"{header.duration:g} s",
+        )
+    channels = _resolve_channels(pair.psg, task.channels, header.channels)
+    data, sfreq, _ = read_signals(
+        pair.psg, channels, sfreq=task.sfreq, l_freq=task.l_freq, h_freq=task.h_freq, header=header
+    )
+    n_win = samples_per_epoch(sfreq, task.window_seconds, pair.psg)
+    ids = np.array([ids_map[t] for t in text], dtype=np.int64)
+    # 20-s epochs are widened to windows centred on the scored epoch (SeqSleepNet); 30-s stay 30-s.
+    starts = np.round((onset + duration / 2 - task.window_seconds / 2) * sfreq).astype(np.int64)
+    inside = (starts >= 0) & (starts + n_win <= data.shape[1])
+    trim = (
+        None
+        if task.trim_wake_minutes is None
+        else int(round(task.trim_wake_minutes * 60 / np.median(duration)))
+    )
+    span = trim_wake(ids, [i for i, name in enumerate(AASM_LABELS) if name != "W"], trim)
+    keep = np.zeros(len(ids), dtype=bool)
+    keep[span] = True
+    keep &= inside
+    if not task.keep_unknown:
+        keep &= ids != IGNORE_INDEX
+    index = np.flatnonzero(keep)
+    if len(index) == 0:
+        raise RecordingError(pair.psg, "no scored epoch inside the signal: nothing to convert")
+    windows = data[:, starts[index, None] + np.arange(n_win)]  # (C, n, n_win)
+    return RecordingEpochs(
+        recording=pair.recording,
+        subject=pair.recording,
+        night=1,
+        data=np.ascontiguousarray(windows.transpose(1, 0, 2)),
+        labels=ids[index],
+        epoch_index=index,
+        onset_s=onset[index],
+        source_label=[str(t) for t in text[index]],
+    )
+
+
+def convert_mass(
+    paths_or_dir: str | os.PathLike | Iterable[str | os.PathLike],
+    *,
+    channels: Sequence[str] = ("EEG C4-CLE|EEG C4-LER",),
+    subsets: Iterable[int] | None = None,
+    sfreq: float | None = 100.0,
+    window_seconds: float = 30.0,
+    l_freq: float | None = None,
+    h_freq: float | None = None,
+    trim_wake_minutes: float | None = None,
+    keep_unknown: bool = False,
+    label_map: Mapping[str, str | None] | None = None,
+    num_proc: int = 1,
+    output_dir: str | os.PathLike | None = None,
+    overwrite: bool = False,
+    cache_dir: str | os.PathLike | None = None,
+    shard_index: int = 0,
+    num_shards: int = 1,
+    progress: bool = True,
+):
+    """Convert MASS recordings into a ``datasets.Dataset``, one row per scored epoch.
+
+    Each scored epoch becomes a window of ``window_seconds`` centred on it: the 20-s epochs of
+    SS2/SS4/SS5 are widened to 30 s (5 s of context each side, as SeqSleepNet does), the 30-s
+    epochs of SS1/SS3 stay as they are. ``subject`` and ``recording`` are the MASS id
+    (``01-03-0001``), ``onset_s`` the scored epoch's onset, ``epoch_index`` its rank among the
+    scored epochs.
+
+    Args:
+        paths_or_dir: folder with ``* PSG.edf`` and ``* Base.edf`` files, or the files.
+        channels: labels with their reference (``EEG C4-CLE``, ``EEG C4-LER``, ``EOG Left Horiz``,
+            ``EMG Chin1``, ...); ``|`` separates alternatives, the first present is used.
+        subsets: keep only these subsets (1–5).
+        sfreq: output rate (100 Hz default; ``None`` keeps the native 256 Hz).
+        window_seconds: window length around each scored epoch.
+        l_freq: optional band-pass high-pass edge (Hz), e.g. 0.3.
+        h_freq: optional band-pass low-pass edge (Hz), e.g. 35.
+        trim_wake_minutes: wake kept around the sleep period (``None``: all scored epochs).
+        keep_unknown: keep ``Sleep stage ?`` windows with label -100.
+        label_map: annotation text → AASM name or ``None``.
+        num_proc: recordings in parallel.
+        output_dir: also save there, atomically.
+        overwrite: replace an existing ``output_dir``.
+        cache_dir: folder for the Arrow shards when ``output_dir`` is not given.
+        shard_index: this machine's shard (see ``convert_sleep_edf``).
+        num_shards: number of shards.
+        progress: show a progress bar.
+    """
+    pairs = find_mass_pairs(paths_or_dir)
+    if subsets is not None:
+        wanted = set(subsets)
+        pairs = [p for p in pairs if p.subset in wanted]
+    if not pairs:
+        raise ValueError(f"no MASS recording found in {paths_or_dir}")
+    pairs = shard_tasks(pairs, shard_index, num_shards)
+    if sfreq is None:
+        first = read_edf_header(pairs[0].psg)
+        sfreq = first.sfreq(_resolve_channels(pairs[0].psg, channels, first.channels)[0])
+    label_map = dict(label_map or SLEEP_EDF_LABEL_MAP)
+    n_win = samples_per_epoch(sfreq, window_seconds)
+    tasks = [
+        _MassTask(
+            p,
+            tuple(channels),
+            sfreq,
+            window_seconds,
+            l_freq,
+            h_freq,
+            trim_wake_minutes,
+            keep_unknown,
+            label_map,
+        )
+        for p in pairs
+    ]
+    params = {
+        "channels": ", ".join(channels),
+        "sampling rate": f"{sfreq:g} Hz",
+        "window": f"{window_seconds:g} s centred on each scored epoch",
+        "band-pass": f"{l_freq} - {h_freq} Hz" if (l_freq or h_freq) else "none",
+        "wake trimming": f"{trim_wake_minutes:g} min" if trim_wake_minutes is not None else "none",
+        "unscored epochs": "kept with label -100" if keep_unknown else "dropped",
+        "label names": ", ".join(AASM_LABELS),
+    }
+    description = "MASS converted with hf_sleep: one row per scored epoch.\n\nPreprocessing:\n" + "\n".join(
+        f"- {k}: {v}" for k, v in params.items()
+    )
+    return run_conversion(
+        tasks,
+        _load,
+        features=epoch_features(len(channels), n_win, AASM_LABELS, keep_unknown),
+        info_kwargs={
+            "description": description,
+            "citation": MASS_CITATION,
+            "homepage": "http://ceams-carsm.ca/en/mass/",
+            "license": "other",
+            "dataset_name": "mass",
+        },
+        num_proc=num_proc,
+        output_dir=output_dir,
+        cache_dir=cache_dir,
+        overwrite=overwrite,
+        desc="MASS recordings",
+        progress=progress,
+    )

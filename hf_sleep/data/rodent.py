@@ -1,0 +1,339 @@
+"""Rodent EEG/EMG recordings (EDF or arrays) with fixed-length epoch scores to a Hugging Face dataset."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .dataset import epoch_features, run_conversion, shard_tasks
+from .edf import read_edf_header
+from .errors import RecordingError
+from .labels import IGNORE_INDEX, RODENT_LABEL_MAP, RODENT_LABELS, label_ids
+from .preprocess import RecordingEpochs, read_signals, resample_ratio, samples_per_epoch, trim_wake
+from .synthetic import read_rodent_scores
+
+__all__ = ["RodentArrays", "RodentPair", "convert_rodent", "find_rodent_pairs", "slumbernet_preprocess"]
+
+SLUMBERNET_SFREQ = 64.0
+"""SlumberNet's input rate: 4-s epochs recorded at 256 Hz, downsampled 4× to 256 samples."""
+
+
+@dataclass(frozen=True)
+class RodentPair:
+    """A rodent EDF (``<animal>.edf``) and a score file (``<animal>scores_<scorer>.txt``).
+
+    Args:
+        edf: the EEG/EMG recording.
+        scores: the score file.
+        animal: animal id.
+        scorer: scorer initials (``""`` if the name has none).
+    """
+
+    edf: Path
+    scores: Path
+    animal: str
+    scorer: str = ""
+
+
+@dataclass(frozen=True)
+class RodentArrays:
+    """A rodent recording given as arrays instead of files.
+
+    Args:
+        signals: ``(n_chans, n_samples)`` in µV, rows in ``channels`` order.
+        sfreq: sampling rate in Hz.
+        labels: one score text per epoch (``Wake``, ``Non REM``/``NREM``/``N``, ``REM``/``R``, ...).
+        animal: animal id.
+        epoch_seconds: epoch length.
+        channels: channel names of the rows.
+        session: session number (stored as ``night``).
+    """
+
+    signals: np.ndarray
+    sfreq: float
+    labels: Sequence[str]
+    animal: str
+    epoch_seconds: float = 4.0
+    channels: tuple[str, ...] = ("EEG", "EMG")
+    session: int = 1
+
+
+def find_rodent_pairs(paths_or_dir: str | os.PathLike, scorer: str | None = None) -> list[RodentPair]:
+    """Pair ``<animal>.edf`` with ``<animal>scores_<scorer>.txt`` in a folder.
+
+    Args:
+        paths_or_dir: the folder.
+        scorer: pick this scorer's file where an animal has several (required then).
+
+    Raises:
+        RecordingError: an EDF without score file, or several scorers and none chosen.
+    """
+    root = Path(paths_or_dir)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: no such folder")
+    pairs = []
+    for edf in sorted(root.rglob("*.edf")):
+        animal = edf.stem
+        candidates = sorted(edf.parent.glob(f"{animal}scores*.txt"))
+        if scorer is not None:
+            candidates = [c for c in candidates if c.stem.endswith(f"_{scorer}")]
+        if not candidates:
+            raise RecordingError(edf, f"no score file {animal}scores_<scorer>.txt next to it")
+        if len(candidates) > 1:
+            raise RecordingError(
+                edf, f"several score files ({', '.join(c.name for c in candidates)}); choose one with scorer="
+            )
+        m = re.match(rf"^{re.escape(animal)}scores_?(.*)$", candidates[0].stem)
+        pairs.append(RodentPair(edf, candidates[0], animal, m.group(1) if m else ""))
+    return pairs
+
+
+def slumbernet_preprocess(epochs: np.ndarray, sfreq: float, emg_index: int = 1) -> tuple[np.ndarray, float]:
+    """SlumberNet's preprocessing, vectorised over epochs.
+
+    Per epoch (Jha et al., SlumberNet): the EMG is low-passed (4th-order Butterworth, 16 Hz,
+    causal ``lfilter`` from rest); both signals are resampled (polyphase) to 64 Hz and a
+    degree-12 polynomial fitted over the epoch is subtracted (baseline correction).
+
+    Args:
+        epochs: ``(n_epochs, n_chans, n_times)``.
+        sfreq: their sampling rate.
+        emg_index: row of the EMG channel (``None`` to skip the EMG low-pass).
+
+    Returns:
+        ``(epochs at 64 Hz as float32, 64.0)``.
+    """
+    from scipy.signal import butter, lfilter, resample_poly
+
+    x = epochs.astype(np.float64)
+    if emg_index is not None:
+        b, a = butter(4, 16.0 / (sfreq / 2), "low")
+        x[:, emg_index] = lfilter(b, a, x[:, emg_index], axis=-1)
+    up, down = resample_ratio("<epochs>", "EEG", sfreq, SLUMBERNET_SFREQ)
+    x = resample_poly(x, up, down, axis=-1)
+    n_times = x.shape[-1]
+    t = np.arange(n_times, dtype=np.float64)
+    flat = x.reshape(-1, n_times).T  # (n_times, n_epochs * n_chans)
+    coef = np.polyfit(t, flat, 12)
+    baseline = np.vander(t, 13) @ coef
+    return (flat - baseline).T.reshape(x.shape).astype(np.float32), SLUMBERNET_SFREQ
+
+
+@dataclass(frozen=True)
+class _RodentTask:
+    source: RodentPair | RodentArrays
+    channels: tuple[str, ...]
+    sfreq: float | None
+    epoch_seconds: float | None
+    preprocessing: str | None
+    keep_artifacts: bool
+    keep_unknown: bool
+    trim_wake_minutes: float | None
+    label_map: Mapping[str, str | None]
+
+
+def _label_ids(texts: Sequence[str], task: _RodentTask, path: Path | str) -> np.ndarray:
+    ids_map = label_ids(task.label_map, RODENT_LABELS)
+    out = np.empty(len(texts), dtype=np.int64)
+    unknown = set()
+    for i, text in enumerate(texts):
+        base, artefact = (text[:-2], True) if text.endswith(" X") else (text, False)
+        if base not in ids_map:
+            unknown.add(text)
+            continue
+        out[i] = ids_map[base] if (task.keep_artifacts or not artefact) else IGNORE_INDEX
+    if unknown:
+        raise RecordingError(path, f"unknown score label(s) {sorted(unknown)}; known: {sorted(ids_map)}")
+    return out
+
+
+def _load(task: _RodentTask) -> RecordingEpochs:
+    src = task.source
+    if isinstance(src, RodentArrays):
+        path: Path | str = f"<arrays of {src.animal}>"
+        data = np.asarray(src.signals, dtype=np.float32)
+        if data.ndim != 2 or data.shape[0] != len(src.channels):
+            raise RecordingError(
+                path, f"signals must be (n_chans={len(src.channels)}, n_samples), got {data.shape}"
+            )
+        picks = [src.channels.index(ch) for ch in task.channels if ch in src.channels]
+        if len(picks) != len(task.channels):
+            raise RecordingError(path, f"channels {list(task.channels)} not all in {list(src.channels)}")
+        data, sfreq = data[picks], float(src.sfreq)
+        if not np.isfinite(data).all():
+            raise RecordingError(path, "NaN or infinite values in the signals")
+        if task.sfreq is not None and task.sfreq != sfreq:
+            from scipy.signal import resample_poly
+
+            up, down = resample_ratio(path, task.channels[0], sfreq, task.sfreq)
+            data, sfreq = resample_poly(data, up, down, axis=-1).astype(np.float32), task.sfreq
+        texts, epoch_seconds = list(src.labels), src.epoch_seconds
+        recording, subject, night = f"{src.animal}_s{src.session}", src.animal, src.session
+        label_path: Path | str = path
+    else:
+        path, label_path = src.edf, src.scores
+        texts, file_epoch = read_rodent_scores(src.scores)
+        epoch_seconds = task.epoch_seconds or file_epoch or 10.0
+        header = read_edf_header(src.edf)
+        data, sfreq, _ = read_signals(src.edf, task.channels, sfreq=task.sfreq, header=header)
+        recording = f"{src.animal}_{src.scorer}" if src.scorer else src.animal
+        subject, night = src.animal, 1
+    spe = samples_per_epoch(sfreq, epoch_seconds, path)
+    n_signal = data.shape[1] // spe
+    if n_signal == 0:
+        raise RecordingError(path, f"recording is shorter than one {epoch_seconds:g}-s epoch")
+    if len(texts) > n_signal + 1 or len(texts) < n_signal // 2:
+        raise RecordingError(
+            label_path,
+            f"does not belong to {Path(str(path)).name}: {len(texts)} scored epochs of {epoch_seconds:g} s "
+            f"but the signal holds {n_signal}",
+        )
+    ids = _label_ids(texts, task, label_path)
+    n = min(len(ids), n_signal)
+    ids = ids[:n]
+    trim = None if task.trim_wake_minutes is None else int(round(task.trim_wake_minutes * 60 / epoch_seconds))
+    span = trim_wake(ids, [1, 2], trim)
+    index = np.arange(span.start, span.stop)
+    if not task.keep_unknown:
+        index = index[ids[index] != IGNORE_INDEX]
+    if len(index) == 0:
+        raise RecordingError(label_path, "no scored epoch: nothing to convert")
+    epochs = data[:, : n * spe].reshape(data.shape[0], n, spe)[:, index].transpose(1, 0, 2)
+    if task.preprocessing == "slumbernet":
+        emg = task.channels.index("EMG") if "EMG" in task.channels else None
+        epochs, _ = slumbernet_preprocess(epochs, sfreq, emg_index=emg)
+    return RecordingEpochs(
+        recording=recording,
+        subject=subject,
+        night=night,
+        data=np.ascontiguousarray(epochs, dtype=np.float32),
+        labels=ids[index],
+        epoch_index=index,
+        onset_s=index * epoch_seconds,
+        source_label=[texts[i] for i in index],
+    )
+
+
+def convert_rodent(
+    recordings: str
+    | os.PathLike
+    | Iterable[RodentPair | RodentArrays | tuple[str | os.PathLike, str | os.PathLike]],
+    *,
+    channels: Sequence[str] = ("EEG", "EMG"),
+    scorer: str | None = None,
+    epoch_seconds: float | None = None,
+    sfreq: float | None = None,
+    preprocessing: str | None = None,
+    keep_artifacts: bool = False,
+    keep_unknown: bool = False,
+    trim_wake_minutes: float | None = None,
+    label_map: Mapping[str, str | None] | None = None,
+    num_proc: int = 1,
+    output_dir: str | os.PathLike | None = None,
+    overwrite: bool = False,
+    cache_dir: str | os.PathLike | None = None,
+    shard_index: int = 0,
+    num_shards: int = 1,
+    progress: bool = True,
+):
+    """Convert rodent EEG/EMG recordings with Wake/NREM/REM scores into a ``datasets.Dataset``.
+
+    Args:
+        recordings: a folder of ``<animal>.edf`` + ``<animal>scores_<scorer>.txt`` files, or
+            ``RodentPair`` / ``(edf, scores)`` tuples / ``RodentArrays``.
+        channels: channels to keep, in order.
+        scorer: which scorer's file to use when an animal has several.
+        epoch_seconds: epoch length; default from the score file's times (focolab CSV: 10 s), else 10.
+        sfreq: output rate (``None``: native). Ignored with ``preprocessing="slumbernet"`` (64 Hz).
+        preprocessing: ``None`` or ``"slumbernet"`` (EMG 16-Hz low-pass, 64 Hz, degree-12 detrend
+            per epoch; use 4-s epochs at 256 Hz for SlumberNet's 256-sample inputs).
+        keep_artifacts: label epochs marked as artefact (``Wake X``) with their state; default
+            treats them as unscored.
+        keep_unknown: keep unscored epochs with label -100.
+        trim_wake_minutes: wake kept around the sleep period (``None``: everything).
+        label_map: score text → ``RODENT_LABELS`` name or ``None``.
+        num_proc: recordings in parallel.
+        output_dir: also save there, atomically.
+        overwrite: replace an existing ``output_dir``.
+        cache_dir: folder for the Arrow shards when ``output_dir`` is not given.
+        shard_index: this machine's shard.
+        num_shards: number of shards.
+        progress: show a progress bar.
+    """
+    if preprocessing not in (None, "slumbernet"):
+        raise ValueError(f"preprocessing must be None or 'slumbernet', got {preprocessing!r}")
+    if isinstance(recordings, (str, os.PathLike)):
+        sources: list[RodentPair | RodentArrays] = list(find_rodent_pairs(recordings, scorer))
+    else:
+        sources = []
+        for item in recordings:
+            if isinstance(item, (RodentPair, RodentArrays)):
+                sources.append(item)
+            else:
+                edf, scores = (Path(p) for p in item)
+                sources.append(RodentPair(edf, scores, edf.stem))
+    if not sources:
+        raise ValueError(f"no rodent recording found in {recordings}")
+    sources = shard_tasks(sources, shard_index, num_shards)
+    channels = tuple(channels)
+    label_map = dict(label_map or RODENT_LABEL_MAP)
+    tasks = [
+        _RodentTask(
+            s,
+            channels,
+            sfreq,
+            epoch_seconds,
+            preprocessing,
+            keep_artifacts,
+            keep_unknown,
+            trim_wake_minutes,
+            label_map,
+        )
+        for s in sources
+    ]
+    # The row shape must be known up front: probe the first recording's rate and epoch length.
+    first = sources[0]
+    if isinstance(first, RodentArrays):
+        rate, epoch = sfreq or first.sfreq, first.epoch_seconds
+    else:
+        header = read_edf_header(first.edf)
+        if any(ch not in header.channels for ch in channels):
+            raise RecordingError(
+                first.edf,
+                f"channel(s) {list(channels)} not all found; available: {', '.join(header.channels)}",
+            )
+        rate = sfreq or header.sfreq(channels[0])
+        epoch = epoch_seconds or read_rodent_scores(first.scores)[1] or 10.0
+    if preprocessing == "slumbernet":
+        rate = SLUMBERNET_SFREQ
+    n_times = samples_per_epoch(rate, epoch)
+    params = {
+        "channels": ", ".join(channels),
+        "sampling rate": f"{rate:g} Hz",
+        "epoch": f"{epoch:g} s",
+        "preprocessing": preprocessing or "none",
+        "artefact-marked epochs": "labelled with their state" if keep_artifacts else "treated as unscored",
+        "unscored epochs": "kept with label -100" if keep_unknown else "dropped",
+        "label names": ", ".join(RODENT_LABELS),
+    }
+    description = (
+        "Rodent EEG/EMG converted with hf_sleep: one row per scored epoch.\n\nPreprocessing:\n"
+        + "\n".join(f"- {k}: {v}" for k, v in params.items())
+    )
+    return run_conversion(
+        tasks,
+        _load,
+        features=epoch_features(len(channels), n_times, RODENT_LABELS, keep_unknown),
+        info_kwargs={"description": description, "license": "other", "dataset_name": "rodent"},
+        num_proc=num_proc,
+        output_dir=output_dir,
+        cache_dir=cache_dir,
+        overwrite=overwrite,
+        desc="rodent recordings",
+        progress=progress,
+    )

@@ -1,0 +1,357 @@
+"""Sleep-EDF Expanded (sleep-cassette and sleep-telemetry) to a Hugging Face dataset."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .dataset import epoch_features, run_conversion, shard_tasks
+from .edf import read_annotations, read_edf_header
+from .errors import RecordingError
+from .labels import AASM_LABELS, IGNORE_INDEX, SLEEP_EDF_LABEL_MAP, label_ids
+from .preprocess import RecordingEpochs, epoch_labels, read_signals, samples_per_epoch, trim_wake
+
+__all__ = [
+    "SLEEP_EDF_SUBSETS",
+    "SleepEdfPair",
+    "convert_sleep_edf",
+    "find_sleep_edf_pairs",
+    "read_sleep_edf_recording",
+]
+
+_PSG_RE = re.compile(
+    r"^(?P<study>SC|ST)(?P<digit>[47])(?P<subject>\d{2})(?P<night>\d)(?P<tech>[A-Z])0-PSG\.edf$"
+)
+_HYP_RE = re.compile(
+    r"^(?P<study>SC|ST)(?P<digit>[47])(?P<subject>\d{2})(?P<night>\d)(?P<tech>[A-Z])[A-Z0-9]-Hypnogram\.edf$"
+)
+
+_EDF78_EXCLUDED = {39, 68, 69, 78, 79}
+SLEEP_EDF_SUBSETS: dict[str, frozenset[int]] = {
+    "sleep-edf-20": frozenset(range(20)),
+    "sleep-edf-78": frozenset(set(range(83)) - _EDF78_EXCLUDED),
+}
+"""Named subsets: sleep-cassette subjects of Sleep-EDF-20 (39 nights) and Sleep-EDF-78 (153 nights)."""
+
+SLEEP_EDF_CITATION = (
+    "Kemp B, Zwinderman AH, Tuk B, Kamphuisen HAC, Oberyé JJL. Analysis of a sleep-dependent neuronal "
+    "feedback loop: the slow-wave microcontinuity of the EEG. IEEE-BME 47(9):1185-1194 (2000).\n"
+    "Goldberger AL et al. PhysioBank, PhysioToolkit, and PhysioNet. Circulation 101(23):e215-e220 (2000)."
+)
+
+
+@dataclass(frozen=True)
+class SleepEdfPair:
+    """A PSG file and its hypnogram, with the ids parsed from the PhysioNet names.
+
+    Args:
+        psg: ``SC4ssNE0-PSG.edf`` or ``ST7ssNJ0-PSG.edf``.
+        hypnogram: ``SC4ssNEx-Hypnogram.edf`` or ``ST7ssNJx-Hypnogram.edf``.
+        study: ``SC`` or ``ST``.
+        subject: subject number ``ss``.
+        night: night number ``N``.
+    """
+
+    psg: Path
+    hypnogram: Path
+    study: str
+    subject: int
+    night: int
+
+    @property
+    def recording(self) -> str:
+        """The recording id, e.g. ``SC4001E0``."""
+        return self.psg.name.removesuffix("-PSG.edf")
+
+    @property
+    def subject_id(self) -> str:
+        """Subject id unique across both studies, e.g. ``SC00`` or ``ST13``."""
+        return f"{self.study}{self.subject:02d}"
+
+
+def find_sleep_edf_pairs(paths_or_dir: str | os.PathLike | Iterable[str | os.PathLike]) -> list[SleepEdfPair]:
+    """Pair PSG and hypnogram files by the Sleep-EDF naming rules.
+
+    ``SC4ssNE0-PSG.edf`` pairs with ``SC4ssNE?-Hypnogram.edf`` (same study, subject, night and
+    technician letter; the last character of the hypnogram name is the scorer). Files that match
+    neither pattern are ignored.
+
+    Args:
+        paths_or_dir: a folder (searched recursively) or an iterable of files.
+
+    Returns:
+        Pairs sorted by study, subject and night.
+
+    Raises:
+        RecordingError: a PSG without hypnogram, a hypnogram without PSG, or two hypnograms for one PSG.
+    """
+    if isinstance(paths_or_dir, (str, os.PathLike)):
+        root = Path(paths_or_dir)
+        if not root.exists():
+            raise FileNotFoundError(f"{root}: no such file or folder")
+        files = sorted(root.rglob("*.edf")) if root.is_dir() else [root]
+    else:
+        files = [Path(p) for p in paths_or_dir]
+    psgs: dict[str, Path] = {}
+    hyps: dict[str, list[Path]] = {}
+    for f in files:
+        if m := _PSG_RE.match(f.name):
+            psgs[f.name[:7]] = f
+        elif m := _HYP_RE.match(f.name):
+            hyps.setdefault(f.name[:7], []).append(f)
+    pairs = []
+    for key, psg in psgs.items():
+        found = hyps.get(key, [])
+        if not found:
+            raise RecordingError(psg, f"no hypnogram found (expected {key}?-Hypnogram.edf next to it)")
+        if len(found) > 1:
+            raise RecordingError(psg, f"several hypnograms match: {', '.join(p.name for p in found)}")
+        m = _PSG_RE.match(psg.name)
+        assert m is not None
+        pairs.append(SleepEdfPair(psg, found[0], m["study"], int(m["subject"]), int(m["night"])))
+    orphans = sorted(set(hyps) - set(psgs))
+    if orphans:
+        raise RecordingError(hyps[orphans[0]][0], f"no PSG file found (expected {orphans[0]}0-PSG.edf)")
+    return sorted(pairs, key=lambda p: (p.study, p.subject, p.night))
+
+
+@dataclass(frozen=True)
+class _SleepEdfTask:
+    pair: SleepEdfPair
+    channels: tuple[str, ...]
+    sfreq: float
+    epoch_seconds: float
+    l_freq: float | None
+    h_freq: float | None
+    trim_wake_minutes: float | None
+    keep_unknown: bool
+    label_map: Mapping[str, str | None] = field(default_factory=lambda: dict(SLEEP_EDF_LABEL_MAP))
+
+
+def read_sleep_edf_recording(
+    pair: SleepEdfPair,
+    *,
+    channels: Sequence[str] = ("EEG Fpz-Cz",),
+    sfreq: float = 100.0,
+    epoch_seconds: float = 30.0,
+    l_freq: float | None = None,
+    h_freq: float | None = None,
+    trim_wake_minutes: float | None = 30,
+    keep_unknown: bool = False,
+    label_map: Mapping[str, str | None] | None = None,
+) -> RecordingEpochs:
+    """Read, check and epoch one Sleep-EDF recording (see ``convert_sleep_edf`` for the arguments)."""
+    return _load(
+        _SleepEdfTask(
+            pair, tuple(channels), sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown,
+            dict(label_map or SLEEP_EDF_LABEL_MAP),
+        )
+    )  # fmt: skip
+
+
+def _load(task: _SleepEdfTask) -> RecordingEpochs:
+    pair = task.pair
+    hyp_header, onset, duration, text = read_annotations(pair.hypnogram)
+    psg_header = read_edf_header(pair.psg)
+    spe = samples_per_epoch(task.sfreq, task.epoch_seconds, pair.psg)
+    if psg_header.duration < task.epoch_seconds:
+        raise RecordingError(
+            pair.psg,
+            f"recording is {psg_header.duration:g} s long, shorter than one {task.epoch_seconds:g}-s epoch",
+        )
+    offset = (hyp_header.start - psg_header.start).total_seconds()
+    if offset != 0:
+        raise RecordingError(
+            pair.hypnogram,
+            f"does not belong to {pair.psg.name}: hypnogram starts {hyp_header.start}, PSG starts "
+            f"{psg_header.start} ({offset:+g} s)",
+        )
+    ids_map = label_ids(task.label_map, AASM_LABELS)
+    n_epochs = int(psg_header.duration // task.epoch_seconds)
+    scored = np.array([ids_map.get(t, 0) != IGNORE_INDEX for t in text], dtype=bool)
+    if scored.any():
+        scored_end = float(np.max(onset[scored] + duration[scored]))
+        if scored_end > psg_header.duration + task.epoch_seconds:
+            raise RecordingError(
+                pair.hypnogram,
+                f"does not belong to {pair.psg.name}: it scores stages up to {scored_end:g} s but the PSG "
+                f"lasts {psg_header.duration:g} s",
+            )
+    hyp_end = float(np.max(onset + duration)) if len(onset) else 0.0
+    if hyp_end < psg_header.duration / 2:
+        raise RecordingError(
+            pair.hypnogram,
+            f"does not belong to {pair.psg.name}: it covers {hyp_end:g} s of a {psg_header.duration:g}-s PSG",
+        )
+    ids, texts = epoch_labels(
+        pair.hypnogram,
+        onset,
+        duration,
+        text,
+        n_epochs=n_epochs,
+        epoch_seconds=task.epoch_seconds,
+        label_ids=ids_map,
+    )
+    trim = (
+        None
+        if task.trim_wake_minutes is None
+        else int(round(task.trim_wake_minutes * 60 / task.epoch_seconds))
+    )
+    span = trim_wake(ids, [i for i, name in enumerate(AASM_LABELS) if name != "W"], trim)
+    index = np.arange(span.start, span.stop)
+    if not task.keep_unknown:
+        index = index[ids[index] != IGNORE_INDEX]
+    if len(index) == 0:
+        raise RecordingError(pair.hypnogram, "no scored sleep epoch: nothing left to convert")
+    data, _, _ = read_signals(
+        pair.psg, task.channels, sfreq=task.sfreq, l_freq=task.l_freq, h_freq=task.h_freq, header=psg_header
+    )
+    epochs = data[:, : n_epochs * spe].reshape(len(task.channels), n_epochs, spe)
+    return RecordingEpochs(
+        recording=pair.recording,
+        subject=pair.subject_id,
+        night=pair.night,
+        data=np.ascontiguousarray(epochs[:, index].transpose(1, 0, 2)),
+        labels=ids[index],
+        epoch_index=index,
+        onset_s=index * task.epoch_seconds,
+        source_label=texts[index].tolist(),
+    )
+
+
+def _describe(study_names: str, params: dict) -> str:
+    lines = [
+        f"Sleep-EDF Expanded ({study_names}) converted with hf_sleep: one row per scored 30-s epoch.",
+        "Labels: R&K stages mapped to AASM (W, N1, N2, N3 = stages 3+4, REM).",
+        "",
+        "Preprocessing:",
+    ]
+    lines += [f"- {key}: {value}" for key, value in params.items()]
+    return "\n".join(lines)
+
+
+def convert_sleep_edf(
+    paths_or_dir: str | os.PathLike | Iterable[str | os.PathLike],
+    *,
+    channels: Sequence[str] = ("EEG Fpz-Cz",),
+    subset: str | None = None,
+    subjects: Iterable[int] | None = None,
+    studies: Sequence[str] = ("SC", "ST"),
+    sfreq: float = 100.0,
+    epoch_seconds: float = 30.0,
+    l_freq: float | None = None,
+    h_freq: float | None = None,
+    trim_wake_minutes: float | None = 30,
+    keep_unknown: bool = False,
+    label_map: Mapping[str, str | None] | None = None,
+    num_proc: int = 1,
+    output_dir: str | os.PathLike | None = None,
+    overwrite: bool = False,
+    cache_dir: str | os.PathLike | None = None,
+    shard_index: int = 0,
+    num_shards: int = 1,
+    progress: bool = True,
+):
+    """Convert Sleep-EDF Expanded recordings into a ``datasets.Dataset`` of 30-s epochs.
+
+    Each row: ``input_values`` ``(n_chans, sfreq * 30)`` float32 in µV, ``labels`` (AASM
+    ``ClassLabel``), ``subject`` (``SC00``/``ST13``), ``night``, ``recording`` (``SC4001E0``),
+    ``epoch_index`` (position in the 30-s grid from the PSG start), ``onset_s`` and
+    ``source_label`` (the scorer's R&K text). Labels are clipped to the signal (SC hypnograms
+    run past the PSG).
+
+    Args:
+        paths_or_dir: folder with PSG and hypnogram files, or the files themselves.
+        channels: signals to keep, in order: ``EEG Fpz-Cz`` (default), ``EEG Pz-Oz``,
+            ``EOG horizontal``, ``EMG submental`` (1 Hz in SC files, resampled), ...
+        subset: ``"sleep-edf-20"`` or ``"sleep-edf-78"`` (sleep-cassette subjects of those
+            benchmarks); ``None``: everything found.
+        subjects: keep only these subject numbers.
+        studies: which studies to keep (``SC``, ``ST``).
+        sfreq: output sampling rate; channels at other rates are resampled (polyphase).
+        epoch_seconds: epoch length (30 s in Sleep-EDF).
+        l_freq: optional band-pass high-pass edge (Hz).
+        h_freq: optional band-pass low-pass edge (Hz).
+        trim_wake_minutes: wake kept before the first and after the last sleep epoch (30 min as in
+            DeepSleepNet/TinySleepNet); ``None`` keeps the whole recording.
+        keep_unknown: keep ``Sleep stage ?``/``Movement time``/unannotated epochs with label -100
+            (``labels`` becomes an ``int64`` column); default drops them.
+        label_map: annotation text → AASM name or ``None`` (ignored); defaults to
+            ``SLEEP_EDF_LABEL_MAP``. Texts outside it are an error.
+        num_proc: recordings converted in parallel (processes).
+        output_dir: also ``save_to_disk`` there, atomically.
+        overwrite: replace an existing ``output_dir``.
+        cache_dir: folder for the Arrow shards when ``output_dir`` is not given.
+        shard_index: with ``num_shards``, convert only every ``num_shards``-th recording (to spread
+            a conversion over machines; combine with ``combine_datasets``).
+        num_shards: number of shards.
+        progress: show a progress bar over recordings.
+
+    Returns:
+        The ``datasets.Dataset``.
+
+    Raises:
+        RecordingError: a file is corrupt, truncated, mismatched, lacks a channel, holds NaN or flat
+            signals or unknown labels; the message names the file and the problem.
+    """
+    pairs = find_sleep_edf_pairs(paths_or_dir)
+    pairs = [p for p in pairs if p.study in studies]
+    if subset is not None:
+        if subset not in SLEEP_EDF_SUBSETS:
+            raise ValueError(f"unknown subset {subset!r}; known: {sorted(SLEEP_EDF_SUBSETS)}")
+        pairs = [p for p in pairs if p.study == "SC" and p.subject in SLEEP_EDF_SUBSETS[subset]]
+    if subjects is not None:
+        wanted = set(subjects)
+        pairs = [p for p in pairs if p.subject in wanted]
+    if not pairs:
+        raise ValueError(
+            f"no Sleep-EDF recording found in {paths_or_dir} (subset={subset}, subjects={subjects})"
+        )
+    pairs = shard_tasks(pairs, shard_index, num_shards)
+    channels = tuple(channels)
+    spe = samples_per_epoch(sfreq, epoch_seconds)
+    label_map = dict(label_map or SLEEP_EDF_LABEL_MAP)
+    tasks = [
+        _SleepEdfTask(
+            p, channels, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown, label_map
+        )
+        for p in pairs
+    ]
+    studies_found = sorted({p.study for p in pairs})
+    params = {
+        "channels": ", ".join(channels),
+        "sampling rate": f"{sfreq:g} Hz",
+        "epoch": f"{epoch_seconds:g} s",
+        "band-pass": f"{l_freq} - {h_freq} Hz" if (l_freq or h_freq) else "none",
+        "wake trimming": f"{trim_wake_minutes:g} min around the sleep period"
+        if trim_wake_minutes is not None
+        else "none",
+        "unscored epochs": "kept with label -100" if keep_unknown else "dropped",
+        "subset": subset or "all recordings found",
+        "label names": ", ".join(AASM_LABELS),
+    }
+    names = {"SC": "sleep-cassette", "ST": "sleep-telemetry"}
+    info = {
+        "description": _describe(" and ".join(names[s] for s in studies_found), params),
+        "citation": SLEEP_EDF_CITATION,
+        "homepage": "https://physionet.org/content/sleep-edfx/1.0.0/",
+        "license": "odc-by",
+        "dataset_name": subset or "sleep-edf",
+    }
+    return run_conversion(
+        tasks,
+        _load,
+        features=epoch_features(len(channels), spe, AASM_LABELS, keep_unknown),
+        info_kwargs=info,
+        num_proc=num_proc,
+        output_dir=output_dir,
+        cache_dir=cache_dir,
+        overwrite=overwrite,
+        desc="Sleep-EDF recordings",
+        progress=progress,
+    )

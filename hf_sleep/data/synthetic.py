@@ -1,0 +1,1089 @@
+"""Synthetic polysomnography that follows a hypnogram, written in the Sleep-EDF, MASS and rodent layouts.
+
+The signals are built so that a sleep scorer recognises the stages:
+
+* **W** — alpha (8–12 Hz, subject-specific peak, strongest over Pz-Oz), beta, high chin EMG,
+  saccades in the EOG, occasional movement artefacts.
+* **N1** — alpha gives way to theta (4–7.5 Hz), slow rolling eye movements, vertex waves,
+  lower EMG.
+* **N2** — sleep spindles (0.5–2 s waxing-waning bursts at the subject's 11.5–14 Hz spindle
+  frequency) and K-complexes (sharp negative then slow positive wave, ~100 µV) on a theta/delta
+  background.
+* **N3** — high-amplitude delta (0.5–2.5 Hz, > 75 µV peak to peak), few spindles (R&K stage 4
+  more delta than stage 3).
+* **REM** — low-voltage mixed theta with sawtooth-wave bursts (2–4 Hz), rapid conjugate eye
+  movements, chin EMG at its lowest (atonia) with brief twitches.
+
+Under everything lies a 1/f background; each subject has its own amplitude scale, alpha and
+spindle frequencies and 1/f exponent, and each epoch its own amplitude jitter. For rodents
+(``species="mouse"``) Wake has high EMG and theta/beta activity, NREM large delta and spindles,
+REM a strong regular hippocampal theta (6.5–8.5 Hz) with atonia.
+
+Everything is vectorised numpy (a few inverse FFTs over the whole night, events added with
+``np.bincount``): a 22-h Sleep-EDF night takes a few seconds. Output is deterministic for a seed.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.fft
+
+from .edf import read_annotations, write_annotations_edf
+
+__all__ = [
+    "MASS_CHANNELS",
+    "RODENT_CHANNELS",
+    "SLEEP_EDF_CHANNELS",
+    "generate_rodent",
+    "generate_sleep_edf",
+    "synthesize_night",
+    "synthetic_hypnogram",
+    "write_mass_night",
+    "write_rodent_recording",
+    "write_sleep_edf_night",
+]
+
+# --------------------------------------------------------------------------------------------
+# Stage profiles
+# --------------------------------------------------------------------------------------------
+
+# Columns: background scale, delta, theta, alpha, EMG (µV rms at the reference site), slow eye
+# movements (µV rms), then event rates per 30 s: saccades, spindles, K-complexes, sawtooth bursts,
+# vertex waves, movement artefacts, EMG twitches.
+_PROFILE_COLUMNS = (
+    "bg", "delta", "theta", "alpha", "emg", "sem",
+    "saccade", "spindle", "kcomplex", "sawtooth", "vertex", "artefact", "twitch",
+)  # fmt: skip
+_HUMAN_PROFILES: dict[str, tuple[float, ...]] = {
+    #       bg   delta theta alpha emg  sem  sacc spin  kc   saw  vert  art  twitch
+    "W":   (1.0, 4.0, 4.0, 16.0, 20.0, 12.0, 4.0, 0.0, 0.0, 0.0, 0.0, 0.15, 0.0),
+    "N1":  (0.9, 6.0, 13.0, 3.0, 10.0, 45.0, 0.2, 0.0, 0.0, 0.0, 0.6, 0.05, 0.0),
+    "N2":  (1.0, 14.0, 9.0, 2.0, 7.0, 4.0, 0.0, 2.5, 0.8, 0.0, 0.1, 0.02, 0.0),
+    "N3":  (1.2, 40.0, 8.0, 1.5, 6.0, 0.0, 0.0, 0.7, 0.2, 0.0, 0.0, 0.01, 0.0),
+    "S4":  (1.3, 55.0, 8.0, 1.5, 5.5, 0.0, 0.0, 0.4, 0.1, 0.0, 0.0, 0.01, 0.0),
+    "REM": (0.8, 6.0, 11.0, 4.0, 2.0, 3.0, 8.0, 0.0, 0.0, 1.2, 0.0, 0.02, 1.0),
+    "MT":  (1.0, 10.0, 6.0, 6.0, 45.0, 10.0, 3.0, 0.0, 0.0, 0.0, 0.0, 3.0, 0.0),
+    "?":   (1.0, 5.0, 4.0, 10.0, 22.0, 10.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.5, 0.0),
+}  # fmt: skip
+_MOUSE_PROFILES: dict[str, tuple[float, ...]] = {
+    "Wake": (1.0, 15.0, 20.0, 0.0, 40.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.3, 0.0),
+    "NREM": (1.2, 80.0, 10.0, 0.0, 12.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.02, 0.0),
+    "REM":  (0.8, 12.0, 55.0, 0.0, 4.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.02, 1.0),
+    "?":    (1.0, 20.0, 15.0, 0.0, 35.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.5, 0.0),
+}  # fmt: skip
+
+_HUMAN_ALIASES = {
+    "W": "W", "WAKE": "W", "0": "W", "SLEEP STAGE W": "W",
+    "N1": "N1", "1": "N1", "S1": "N1", "SLEEP STAGE 1": "N1",
+    "N2": "N2", "2": "N2", "S2": "N2", "SLEEP STAGE 2": "N2",
+    "N3": "N3", "3": "N3", "S3": "N3", "SLEEP STAGE 3": "N3",
+    "4": "S4", "S4": "S4", "SLEEP STAGE 4": "S4",
+    "REM": "REM", "R": "REM", "SLEEP STAGE R": "REM",
+    "MT": "MT", "MOVEMENT TIME": "MT",
+    "?": "?", "SLEEP STAGE ?": "?", "UNSCORED": "?", "UNKNOWN": "?",
+}  # fmt: skip
+_MOUSE_ALIASES = {
+    "WAKE": "Wake", "W": "Wake", "NREM": "NREM", "NON REM": "NREM", "N": "NREM",
+    "REM": "REM", "R": "REM", "UNSCORED": "?", "?": "?", "A": "?",
+}  # fmt: skip
+
+SLEEP_EDF_CHANNELS: dict[str, tuple[tuple[str, float, str], ...]] = {
+    "SC": (
+        ("EEG Fpz-Cz", 100.0, "uV"),
+        ("EEG Pz-Oz", 100.0, "uV"),
+        ("EOG horizontal", 100.0, "uV"),
+        ("Resp oro-nasal", 1.0, ""),
+        ("EMG submental", 1.0, "uV"),
+        ("Temp rectal", 1.0, "DegC"),
+        ("Event marker", 1.0, ""),
+    ),
+    "ST": (
+        ("EEG Fpz-Cz", 100.0, "uV"),
+        ("EEG Pz-Oz", 100.0, "uV"),
+        ("EOG horizontal", 100.0, "uV"),
+        ("EMG submental", 100.0, "uV"),
+        ("Marker", 10.0, ""),
+    ),
+}
+"""Signals of the Sleep-EDF Expanded PSG files: label, sampling rate (Hz), physical dimension."""
+
+MASS_CHANNELS: tuple[str, ...] = (
+    "EEG F3-{ref}", "EEG C3-{ref}", "EEG C4-{ref}", "EEG O1-{ref}",
+    "EOG Left Horiz", "EOG Right Horiz", "EMG Chin1", "ECG ECGI",
+)  # fmt: skip
+"""Default MASS signal labels; ``{ref}`` is the EEG reference (``CLE`` or ``LER``)."""
+
+RODENT_CHANNELS: tuple[str, ...] = ("EEG", "EMG")
+"""Signal labels of the rodent EDF layout."""
+
+
+def _normalise_stages(stages: Sequence[str | int], species: str) -> list[str]:
+    aliases = _HUMAN_ALIASES if species == "human" else _MOUSE_ALIASES
+    out = []
+    for stage in stages:
+        key = str(stage).strip()
+        artefact = species != "human" and key.upper().endswith(" X")
+        if artefact:
+            key = key[:-2]
+        state = aliases.get(key.upper())
+        if state is None:
+            raise ValueError(f"unknown stage {stage!r} for species {species!r}; known: {sorted(aliases)}")
+        out.append(state)
+    return out
+
+
+@dataclass(frozen=True)
+class _Traits:
+    """Per-subject physiology drawn from the subject seed."""
+
+    amplitude: float
+    alpha_hz: float
+    spindle_hz: float
+    theta_hz: float
+    exponent: float
+    delta_gain: float
+    emg_gain: float
+
+
+def _traits(seed: int) -> _Traits:
+    rng = np.random.default_rng([seed, 7919])
+    return _Traits(
+        amplitude=float(rng.lognormal(0.0, 0.15)),
+        alpha_hz=float(rng.uniform(8.5, 11.5)),
+        spindle_hz=float(rng.uniform(11.5, 14.0)),
+        theta_hz=float(rng.uniform(6.5, 8.5)),
+        exponent=float(rng.uniform(1.6, 2.2)),
+        delta_gain=float(rng.lognormal(0.0, 0.15)),
+        emg_gain=float(rng.lognormal(0.0, 0.25)),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Signal building blocks (all vectorised over the whole night)
+# --------------------------------------------------------------------------------------------
+
+
+_NOISE_PERIOD = 1 << 19
+"""Length of one block of band-limited noise (87 min at 100 Hz); longer nights tile it seamlessly."""
+
+
+def _band_noise(
+    rng: np.random.Generator, n: int, sfreq: float, lo: float, hi: float, exponent: float = 0.0
+) -> np.ndarray:
+    """Gaussian noise with unit RMS whose spectrum is confined to [lo, hi] Hz (∝ f^-exponent/2).
+
+    An inverse FFT output is periodic, so a block of ``_NOISE_PERIOD`` samples tiles without a seam;
+    nights longer than a block reuse it (under different envelopes and events), which keeps a 22-h
+    night at a few inverse FFTs of 2**19 points.
+    """
+    n_fft = scipy.fft.next_fast_len(n, real=True) if n <= _NOISE_PERIOD else _NOISE_PERIOD
+    freqs_step = sfreq / n_fft
+    k0 = max(1, int(np.ceil(lo / freqs_step)))
+    k1 = min(n_fft // 2, int(np.floor(min(hi, 0.48 * sfreq) / freqs_step)))
+    if k1 <= k0:
+        return np.zeros(n, dtype=np.float32)
+    m = k1 - k0 + 1
+    spec = np.zeros(n_fft // 2 + 1, dtype=np.complex64)
+    band = (rng.standard_normal(m, dtype=np.float32) + 1j * rng.standard_normal(m, dtype=np.float32)).astype(
+        np.complex64
+    )
+    if exponent:
+        band *= (np.arange(k0, k1 + 1, dtype=np.float32) * freqs_step) ** (-exponent / 2)
+    spec[k0 : k1 + 1] = band
+    power = float(np.sum(np.abs(band) ** 2))
+    x = scipy.fft.irfft(spec, n=n_fft, workers=-1).astype(np.float32, copy=False)
+    x *= np.float32(n_fft / np.sqrt(2.0 * power))
+    if n > n_fft:
+        x = np.tile(x, -(-n // n_fft))
+    return x[:n]
+
+
+def _envelope(per_epoch: np.ndarray, spe: int, sfreq: float) -> np.ndarray:
+    """Per-epoch amplitudes as a per-sample envelope, with linear ~2-s transitions between epochs."""
+    values = np.asarray(per_epoch, dtype=np.float32)
+    env = np.repeat(values, spe)
+    half = int(min(sfreq, spe // 4))
+    changed = np.flatnonzero(values[1:] != values[:-1])
+    if half > 0 and len(changed):
+        ramp = (np.arange(-half, half, dtype=np.float32) + 0.5) / (2 * half) + 0.5  # 0 → 1
+        idx = ((changed + 1) * spe)[:, None] + np.arange(-half, half)
+        v0, v1 = values[changed][:, None], values[changed + 1][:, None]
+        env[idx] = v0 + (v1 - v0) * ramp
+    return env
+
+
+def _linear_upsample(knots: np.ndarray, step: int, n: int) -> np.ndarray:
+    """Linear interpolation between knots placed every ``step`` samples, cut to ``n`` samples."""
+    frac = np.arange(step, dtype=np.float32) / step
+    seg = knots[:-1, None] + (knots[1:] - knots[:-1])[:, None] * frac
+    return seg.ravel()[:n]
+
+
+def _slow_modulation(
+    rng: np.random.Generator, n: int, sfreq: float, sd: float, period: float = 2.0
+) -> np.ndarray:
+    """A positive multiplicative modulation (waxing and waning) with a time scale of ``period`` s."""
+    step = max(1, int(round(period * sfreq)))
+    knots = rng.lognormal(0.0, sd, n // step + 2).astype(np.float32)
+    return _linear_upsample(knots, step, n)
+
+
+def _event_times(rng: np.random.Generator, rates: np.ndarray, epoch_seconds: float) -> np.ndarray:
+    """Event times (s) from per-epoch Poisson rates given per 30 s."""
+    counts = rng.poisson(rates * epoch_seconds / 30.0)
+    epochs = np.repeat(np.arange(len(rates)), counts)
+    return (epochs + rng.random(len(epochs))) * epoch_seconds
+
+
+def _add_events(n: int, sfreq: float, times: np.ndarray, kernels: np.ndarray, t_offset: float) -> np.ndarray:
+    """Sum of event waveforms: ``kernels[i]`` (one row per event) placed at ``times[i]``.
+
+    ``t_offset`` is the time of the kernel's first sample relative to the event time.
+    """
+    if len(times) == 0:
+        return np.zeros(n, dtype=np.float32)
+    length = kernels.shape[1]
+    start = np.round((times + t_offset) * sfreq).astype(np.int64)
+    idx = start[:, None] + np.arange(length)
+    valid = (idx >= 0) & (idx < n)
+    return np.bincount(idx[valid], weights=kernels[valid], minlength=n).astype(np.float32)
+
+
+def _spindles(rng, n, sfreq, times, freq_hz, amp) -> np.ndarray:
+    m = len(times)
+    dur = rng.uniform(0.5, 2.0, m)[:, None]
+    f = (freq_hz + rng.normal(0.0, 0.4, m))[:, None]
+    t = np.arange(-1.0, 1.0, 1.0 / sfreq)[None, :]
+    window = np.where(np.abs(t) < dur / 2, 0.5 * (1 + np.cos(2 * np.pi * t / dur)), 0.0)
+    a = (amp * rng.lognormal(0.0, 0.25, m))[:, None]
+    kernels = a * window * np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi, m)[:, None])
+    return _add_events(n, sfreq, times, kernels, -1.0)
+
+
+def _k_complexes(rng, n, sfreq, times, amp) -> np.ndarray:
+    m = len(times)
+    t = np.arange(-0.5, 1.5, 1.0 / sfreq)[None, :]
+    a = (amp * rng.lognormal(0.0, 0.2, m))[:, None]
+    w1 = rng.uniform(0.08, 0.14, m)[:, None]
+    kernels = a * (-np.exp(-0.5 * ((t - 0.15) / w1) ** 2) + 0.6 * np.exp(-0.5 * ((t - 0.55) / 0.18) ** 2))
+    return _add_events(n, sfreq, times, kernels, -0.5)
+
+
+def _vertex_waves(rng, n, sfreq, times, amp) -> np.ndarray:
+    m = len(times)
+    t = np.arange(-0.3, 0.3, 1.0 / sfreq)[None, :]
+    a = (amp * rng.lognormal(0.0, 0.2, m))[:, None]
+    return _add_events(n, sfreq, times, -a * np.exp(-0.5 * (t / 0.06) ** 2), -0.3)
+
+
+def _sawtooth_bursts(rng, n, sfreq, times, amp) -> np.ndarray:
+    m = len(times)
+    f = rng.uniform(2.0, 4.0, m)[:, None]
+    dur = rng.uniform(1.0, 3.0, m)[:, None]
+    t = np.arange(0.0, 3.0, 1.0 / sfreq)[None, :]
+    phase = (f * t) % 1.0
+    saw = np.where(phase < 0.8, phase / 0.8, (1.0 - phase) / 0.2) * 2.0 - 1.0  # slow rise, sharp fall
+    window = np.where(t < dur, np.sin(np.pi * np.clip(t / dur, 0, 1)) ** 0.5, 0.0)
+    a = (amp * rng.lognormal(0.0, 0.2, m))[:, None]
+    return _add_events(n, sfreq, times, a * saw * window, 0.0)
+
+
+def _saccades(rng, n, sfreq, times, amp) -> np.ndarray:
+    m = len(times)
+    t = np.arange(0.0, 2.0, 1.0 / sfreq)[None, :]
+    hold = rng.uniform(0.2, 1.0, m)[:, None]
+    sign = rng.choice([-1.0, 1.0], m)[:, None]
+    a = (amp * rng.lognormal(0.0, 0.3, m))[:, None]
+    shape = np.tanh(t / 0.02) * np.where(t < hold, 1.0, np.exp(-(t - hold) / 0.15))
+    return _add_events(n, sfreq, times, sign * a * shape, 0.0)
+
+
+def _movements(rng, n, sfreq, times, amp) -> np.ndarray:
+    m = len(times)
+    t = np.arange(0.0, 3.0, 1.0 / sfreq)[None, :]
+    dur = rng.uniform(0.5, 3.0, m)[:, None]
+    a = (amp * rng.lognormal(0.0, 0.4, m) * rng.choice([-1.0, 1.0], m))[:, None]
+    return _add_events(n, sfreq, times, a * np.where(t < dur, np.sin(np.pi * t / dur), 0.0), 0.0)
+
+
+def _boxes(n, sfreq, times, durations) -> np.ndarray:
+    """Sum of unit boxes starting at ``times`` (s) lasting ``durations`` (s)."""
+    if len(times) == 0:
+        return np.zeros(n, dtype=np.float32)
+    length = int(np.ceil(durations.max() * sfreq)) + 1
+    t = np.arange(length)[None, :] / sfreq
+    return _add_events(n, sfreq, times, (t < durations[:, None]).astype(np.float64), 0.0)
+
+
+def _location(channel: str) -> dict[str, float]:
+    """Topographic weights of an EEG derivation, from its first electrode."""
+    match = re.match(r"EEG\s*([A-Za-z]+)", channel)
+    site = match.group(1).upper() if match else ""
+    if site.startswith("F"):
+        return {"delta": 1.2, "theta": 1.0, "alpha": 0.5, "spindle": 0.9, "kc": 1.3, "saw": 0.8, "eye": 0.35}
+    if site.startswith(("P", "O")):
+        return {"delta": 0.7, "theta": 0.9, "alpha": 1.4, "spindle": 0.7, "kc": 0.6, "saw": 0.9, "eye": 0.02}
+    return {"delta": 1.0, "theta": 1.0, "alpha": 0.8, "spindle": 1.1, "kc": 1.0, "saw": 1.1, "eye": 0.08}
+
+
+def _channel_kind(channel: str) -> str:
+    for prefix, kind in (
+        ("EEG", "eeg"), ("EOG", "eog"), ("EMG", "emg"), ("RESP", "resp"), ("TEMP", "temp"),
+        ("ECG", "ecg"), ("EVENT", "marker"), ("MARKER", "marker"),
+    ):  # fmt: skip
+        if channel.upper().startswith(prefix):
+            return kind
+    raise ValueError(
+        f"cannot synthesise channel {channel!r}: its name must start with EEG, EOG, EMG, Resp, Temp, "
+        "ECG, Event or Marker"
+    )
+
+
+def synthesize_night(
+    stages: Sequence[str],
+    *,
+    sfreq: float = 100.0,
+    epoch_seconds: float = 30.0,
+    channels: Sequence[str] = ("EEG Fpz-Cz",),
+    seed: int = 0,
+    species: str = "human",
+    subject_seed: int | None = None,
+    artefacts: bool = True,
+) -> np.ndarray:
+    """Synthesise a night of PSG signals that follows a hypnogram.
+
+    Args:
+        stages: one stage per epoch. Human: AASM (``W``, ``N1``, ``N2``, ``N3``, ``REM``), R&K
+            annotation texts (``Sleep stage 4``, ``Movement time``, ``Sleep stage ?``) or digits.
+            Mouse: ``Wake``, ``NREM`` (``Non REM``), ``REM``, ``Unscored``; a trailing `` X`` (artefact
+            mark) is accepted.
+        sfreq: sampling rate in Hz; ``sfreq * epoch_seconds`` must be a whole number.
+        epoch_seconds: duration of one stage epoch in seconds.
+        channels: signal labels; the prefix picks the kind (``EEG …``, ``EOG …``, ``EMG …``,
+            ``Resp …``, ``Temp …``, ``ECG …``, ``Event marker``/``Marker``); the first electrode of
+            an EEG derivation picks its topography (frontal, central, parieto-occipital).
+        seed: seed of this night's noise and events.
+        species: ``"human"`` or ``"mouse"``.
+        subject_seed: seed of the per-subject traits (amplitude, alpha and spindle frequency,
+            1/f exponent); defaults to ``seed``. Give two nights of one subject the same value.
+        artefacts: add movement artefacts and electrode pops.
+
+    Returns:
+        ``float32`` array ``(len(channels), len(stages) * sfreq * epoch_seconds)``: µV for EEG, EOG,
+        EMG and ECG, °C for temperature, arbitrary units for respiration and markers.
+    """
+    if species not in ("human", "mouse"):
+        raise ValueError(f"species must be 'human' or 'mouse', got {species!r}")
+    spe_f = sfreq * epoch_seconds
+    if sfreq <= 0 or epoch_seconds <= 0 or abs(spe_f - round(spe_f)) > 1e-6:
+        raise ValueError(
+            f"sfreq * epoch_seconds must be a positive whole number, got {sfreq} * {epoch_seconds}"
+        )
+    spe = int(round(spe_f))
+    states = _normalise_stages(stages, species)
+    if not states:
+        raise ValueError("stages is empty: nothing to synthesise")
+    kinds = [_channel_kind(ch) for ch in channels]
+    traits = _traits(seed if subject_seed is None else subject_seed)
+    rng = np.random.default_rng([seed, 104729])
+    profiles = _HUMAN_PROFILES if species == "human" else _MOUSE_PROFILES
+    table = np.array([profiles[s] for s in states], dtype=np.float64)  # (n_epochs, n_columns)
+    col = {name: table[:, i] for i, name in enumerate(_PROFILE_COLUMNS)}
+    n_epochs = len(states)
+    n = n_epochs * spe
+    jitter = rng.lognormal(0.0, 0.15, (n_epochs, 4))  # per-epoch amplitude jitter
+    if not artefacts:
+        col["artefact"] = np.zeros(n_epochs)
+
+    # Events shared by all EEG derivations (one brain) and by the EOG.
+    spindle_amp, kc_amp = (25.0, 110.0) if species == "human" else (30.0, 0.0)
+    spindles = _spindles(
+        rng, n, sfreq, _event_times(rng, col["spindle"], epoch_seconds), traits.spindle_hz, spindle_amp
+    )
+    kcs = _k_complexes(rng, n, sfreq, _event_times(rng, col["kcomplex"], epoch_seconds), kc_amp)
+    vertex = _vertex_waves(rng, n, sfreq, _event_times(rng, col["vertex"], epoch_seconds), 60.0)
+    saw = _sawtooth_bursts(rng, n, sfreq, _event_times(rng, col["sawtooth"], epoch_seconds), 25.0)
+    eyes = _saccades(rng, n, sfreq, _event_times(rng, col["saccade"], epoch_seconds), 80.0)
+    needs_eye = any(k in ("eeg", "eog") for k in kinds) and species == "human"
+    if needs_eye:
+        eyes += _band_noise(rng, n, sfreq, 0.15, 0.6) * _envelope(col["sem"] * jitter[:, 0], spe, sfreq) * 1.4
+    art_times = _event_times(rng, col["artefact"], epoch_seconds)
+    moves = _movements(rng, n, sfreq, art_times, 150.0) if len(art_times) else np.zeros(n, np.float32)
+    art_box = _boxes(n, sfreq, art_times, rng.uniform(0.5, 3.0, len(art_times)))
+    twitch_times = _event_times(rng, col["twitch"], epoch_seconds)
+    twitch_box = _boxes(n, sfreq, twitch_times, rng.uniform(0.05, 0.3, len(twitch_times)))
+    sleep_fraction = np.isin(np.array(states), ["N1", "N2", "N3", "S4", "REM", "NREM"]).astype(float)
+
+    a = traits.amplitude
+    out = np.empty((len(channels), n), dtype=np.float32)
+    frontal_cache: np.ndarray | None = None
+    for c, (channel, kind) in enumerate(zip(channels, kinds, strict=True)):
+        if kind == "eeg":
+            loc = _location(channel) if species == "human" else {
+                "delta": 1.0, "theta": 1.0, "alpha": 0.0, "spindle": 1.0, "kc": 0.0, "saw": 0.0, "eye": 0.0
+            }  # fmt: skip
+            x = _band_noise(rng, n, sfreq, 0.3, 0.45 * sfreq, traits.exponent)
+            x *= _envelope(col["bg"] * 12.0 * jitter[:, 1], spe, sfreq)
+            delta = _band_noise(rng, n, sfreq, 0.5, 2.5 if species == "human" else 4.0)
+            x += (
+                delta
+                * _envelope(col["delta"] * traits.delta_gain * loc["delta"] * jitter[:, 2], spe, sfreq)
+                * (_slow_modulation(rng, n, sfreq, 0.3, period=4.0))
+            )
+            lo, hi = (4.0, 7.5) if species == "human" else (traits.theta_hz - 1.0, traits.theta_hz + 1.0)
+            x += _band_noise(rng, n, sfreq, lo, hi) * _envelope(
+                col["theta"] * loc["theta"] * jitter[:, 3], spe, sfreq
+            )
+            if species == "human":
+                alpha = _band_noise(rng, n, sfreq, traits.alpha_hz - 1.0, traits.alpha_hz + 1.0)
+                alpha *= _slow_modulation(rng, n, sfreq, 0.5)
+                x += alpha * _envelope(col["alpha"] * loc["alpha"], spe, sfreq)
+            x += loc["spindle"] * spindles + loc["kc"] * kcs + vertex + loc["saw"] * saw + loc["eye"] * eyes
+            x += moves * rng.uniform(0.5, 1.5)
+            x *= a
+            if artefacts and rng.random() < 0.5:  # an electrode pop or two
+                pops = rng.uniform(0, n / sfreq, rng.integers(1, 3))
+                t = np.arange(0.0, 2.0, 1.0 / sfreq)[None, :]
+                x += _add_events(n, sfreq, pops, 300.0 * np.exp(-t / 0.3).repeat(len(pops), 0), 0.0)
+            if frontal_cache is None or _location(channel)["eye"] > 0.3:
+                frontal_cache = x
+        elif kind == "eog":
+            sign = -1.0 if "RIGHT" in channel.upper() else 1.0
+            x = sign * eyes + 0.3 * (kcs + spindles * 0.3) + moves * rng.uniform(0.5, 1.5)
+            x += _band_noise(rng, n, sfreq, 0.5, 2.5) * _envelope(col["delta"] * 0.4, spe, sfreq)
+            x += rng.standard_normal(n, dtype=np.float32) * 3.0
+            x *= a
+        elif kind == "emg":
+            level = col["emg"] * traits.emg_gain * jitter[:, 0]
+            env = _envelope(level, spe, sfreq) * _slow_modulation(rng, n, sfreq, 0.2, period=1.0)
+            env += art_box * 60.0 + twitch_box * 25.0
+            white = rng.standard_normal(n + 1, dtype=np.float32)
+            x = (white[1:] - white[:-1]) * np.float32(1 / np.sqrt(2)) * env  # high-pass: EMG-like spectrum
+        elif kind == "ecg":
+            rate = {"W": 1.2, "N1": 1.1, "N2": 1.0, "N3": 0.95, "S4": 0.95, "REM": 1.1}
+            hr = np.array([rate.get(s, 1.1) for s in states]) * rng.uniform(0.9, 1.1)
+            rr = 1.0 / np.repeat(hr, int(np.ceil(epoch_seconds * 1.5)))[: int(n / sfreq * 1.6) + 2]
+            beats = np.cumsum(rr * rng.lognormal(0, 0.03, len(rr)))
+            beats = beats[beats < n / sfreq]
+            t = np.arange(-0.1, 0.4, 1.0 / sfreq)[None, :]
+            qrs = 800 * np.exp(-0.5 * (t / 0.012) ** 2) + 150 * np.exp(-0.5 * ((t - 0.25) / 0.05) ** 2)
+            x = _add_events(n, sfreq, beats, qrs.repeat(len(beats), 0), -0.1)
+            x += rng.standard_normal(n, dtype=np.float32) * 10.0
+        elif kind == "resp":
+            f = {"W": 0.3, "N1": 0.27, "N2": 0.25, "N3": 0.23, "S4": 0.23, "REM": 0.3}
+            rate = np.array([f.get(s, 0.3) for s in states])
+            irregular = np.array([0.15 if s in ("W", "REM", "MT", "?") else 0.04 for s in states])
+            inst = _envelope(rate, spe, sfreq) * _slow_modulation(rng, n, sfreq, 0.1, period=5.0)
+            inst *= 1 + _envelope(irregular, spe, sfreq) * _band_noise(rng, n, sfreq, 0.02, 0.2)
+            x = (np.sin(2 * np.pi * np.cumsum(inst, dtype=np.float64) / sfreq) * 200.0).astype(np.float32)
+            x *= _slow_modulation(rng, n, sfreq, 0.2, period=10.0)
+        elif kind == "temp":
+            width = max(1, int(3600 / epoch_seconds))
+            csum = np.concatenate([[0.0], np.cumsum(sleep_fraction)])
+            lo = np.clip(np.arange(n_epochs) - width // 2, 0, n_epochs)
+            hi = np.clip(np.arange(n_epochs) + width - width // 2, 0, n_epochs)
+            smooth = (csum[hi] - csum[lo]) / (hi - lo)
+            x = 37.1 - 0.5 * _envelope(smooth, spe, sfreq)
+            step = max(1, int(sfreq))  # a slow random walk, one knot per second
+            walk = np.cumsum(rng.normal(0, 1e-3, n // step + 2)).astype(np.float32)
+            x += _linear_upsample(walk, step, n)
+            x = x.astype(np.float32)
+        else:  # marker
+            x = np.zeros(n, dtype=np.float32)
+        out[c] = x
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Hypnograms
+# --------------------------------------------------------------------------------------------
+
+
+def synthetic_hypnogram(
+    n_hours: float = 8.0,
+    *,
+    seed: int = 0,
+    species: str = "human",
+    epoch_seconds: float = 30.0,
+    wake_before_hours: float = 0.25,
+    wake_after_hours: float = 0.25,
+) -> list[str]:
+    """A plausible hypnogram: wake, ~90-min NREM/REM cycles (N3 early, REM late), wake.
+
+    Args:
+        n_hours: hours of the sleep period (between the two wake periods).
+        seed: random seed.
+        species: ``"human"`` (AASM labels) or ``"mouse"`` (``Wake``/``NREM``/``REM``, short bouts).
+        epoch_seconds: epoch length in seconds.
+        wake_before_hours: wake before sleep onset.
+        wake_after_hours: wake after the final awakening.
+
+    Returns:
+        One label per epoch.
+    """
+    rng = np.random.default_rng([seed, 31337])
+    per_min = 60.0 / epoch_seconds
+    stages: list[str] = []
+    if species == "mouse":
+        total = int(n_hours * 60 * per_min)
+        while len(stages) < total:
+            state = rng.choice(["Wake", "NREM", "REM"], p=[0.45, 0.47, 0.08])
+            minutes = {"Wake": rng.exponential(4), "NREM": rng.exponential(6), "REM": rng.uniform(0.5, 2)}[
+                state
+            ]
+            stages += [str(state)] * max(1, int(minutes * per_min))
+        return stages[:total]
+    stages += ["W"] * int(wake_before_hours * 60 * per_min)
+    sleep_epochs = int(n_hours * 60 * per_min)
+    sleep: list[str] = []
+    cycle = 0
+    while len(sleep) < sleep_epochs:
+        depth = max(0.0, 1.0 - 0.3 * cycle)
+        minutes = {
+            "N1": rng.uniform(2, 7),
+            "N2": rng.uniform(15, 30),
+            "N3": 35 * depth * rng.uniform(0.6, 1.2),
+            "N2b": rng.uniform(5, 15),
+            "REM": min(40.0, 8 + 8 * cycle) * rng.uniform(0.7, 1.3),
+        }
+        for key, dur in minutes.items():
+            sleep += [key.rstrip("b")] * int(dur * per_min)
+        if rng.random() < 0.5:
+            sleep += ["W"] * int(rng.uniform(1, 4) * per_min)
+        cycle += 1
+    stages += sleep[:sleep_epochs]
+    stages += ["W"] * int(wake_after_hours * 60 * per_min)
+    return stages
+
+
+_AASM_TO_RK = {"W": "Sleep stage W", "N1": "Sleep stage 1", "N2": "Sleep stage 2", "N3": "Sleep stage 3",
+               "S4": "Sleep stage 4", "REM": "Sleep stage R", "MT": "Movement time", "?": "Sleep stage ?"}  # fmt: skip
+
+
+def _runs(labels: Sequence[str]) -> list[tuple[int, int, str]]:
+    """Run-length encoding: ``(first_index, length, label)``."""
+    runs: list[tuple[int, int, str]] = []
+    for i, label in enumerate(labels):
+        if runs and runs[-1][2] == label:
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1, label)
+        else:
+            runs.append((i, 1, label))
+    return runs
+
+
+def _epoch_stages(
+    onset: np.ndarray, duration: np.ndarray, text: np.ndarray, n_epochs: int, epoch: float
+) -> list[str]:
+    """Annotation intervals → one annotation text per epoch (``Sleep stage ?`` where none)."""
+    labels = np.full(n_epochs, "Sleep stage ?", dtype=object)
+    for o, d, t in zip(onset, duration, text, strict=True):
+        first, last = int(round(o / epoch)), int(round((o + d) / epoch))
+        labels[max(first, 0) : min(last, n_epochs)] = t
+    return list(labels)
+
+
+def _atomic_write(path: Path, write) -> Path:
+    """Call ``write(tmp_path)`` then move the file into place, so no partial file is left."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _write_psg(
+    path: Path,
+    data_by_channel: Sequence[tuple[str, np.ndarray, float, str]],
+    *,
+    start: dt.datetime,
+    patient_field: str,
+    record_duration: float,
+) -> Path:
+    from edfio import Edf, EdfSignal, Patient, Recording
+
+    signals = []
+    for label, x, rate, unit in data_by_channel:
+        lo, hi = float(np.min(x)), float(np.max(x))
+        if hi - lo < 1e-6:
+            lo, hi = lo - 1.0, hi + 1.0
+        signals.append(
+            EdfSignal(
+                x.astype(np.float64), rate, label=label, physical_dimension=unit, physical_range=(lo, hi)
+            )
+        )
+    parts = (patient_field.split() + ["X"] * 4)[:4]
+    sex = parts[1] if parts[1] in ("M", "F") else "X"
+    patient = Patient(code=parts[0], sex=sex, name=parts[3])
+    edf = Edf(
+        signals,
+        patient=patient,
+        recording=Recording(startdate=start.date()),
+        starttime=start.time(),
+        data_record_duration=record_duration,
+    )
+    return _atomic_write(path, lambda tmp: edf.write(tmp))
+
+
+def _downsample_channel(x: np.ndarray, sfreq: float, rate: float, kind: str) -> np.ndarray:
+    """Bring a synthesised channel from ``sfreq`` to its layout rate (block RMS for EMG, block mean else)."""
+    if rate == sfreq:
+        return x
+    factor = int(round(sfreq / rate))
+    blocks = x[: len(x) // factor * factor].reshape(-1, factor)
+    if kind == "emg":
+        return np.sqrt(np.mean(blocks.astype(np.float64) ** 2, axis=1)).astype(np.float32)
+    return blocks.mean(axis=1).astype(np.float32)
+
+
+def write_sleep_edf_night(
+    out_dir: str | os.PathLike,
+    *,
+    hypnogram: str | os.PathLike | Sequence[str] | None,
+    subject: int,
+    night: int,
+    study: str = "SC",
+    seed: int = 0,
+    duration_hours: float | None = None,
+) -> tuple[Path, Path]:
+    """Write one synthetic night as a Sleep-EDF Expanded PSG/hypnogram pair.
+
+    The PSG has the study's signals, rates and 30-s data records (see ``SLEEP_EDF_CHANNELS``); the
+    hypnogram is an annotation-only EDF+ with the original R&K texts. Files are named by the
+    PhysioNet rules: ``SC4ssNE0-PSG.edf`` + ``SC4ssNEC-Hypnogram.edf`` or ``ST7ssNJ0-PSG.edf`` +
+    ``ST7ssNJR-Hypnogram.edf``.
+
+    Args:
+        out_dir: destination folder (created if needed).
+        hypnogram: a real Sleep-EDF hypnogram file (copied byte for byte under the matching name;
+            its scorer letter is kept), a sequence of per-epoch stages (AASM or R&K texts), or
+            ``None`` for a synthetic hypnogram.
+        subject: subject number (0–99).
+        night: night number (1 or 2).
+        study: ``"SC"`` (sleep cassette) or ``"ST"`` (sleep telemetry).
+        seed: seed of the signals; the subject traits use ``seed`` and ``subject`` only, so both
+            nights of a subject share them.
+        duration_hours: PSG length. ``None``: like the real files, the PSG ends where the final
+            ``Sleep stage ?`` annotation starts (SC hypnograms run past the PSG), else at the end
+            of the hypnogram.
+
+    Returns:
+        ``(psg_path, hypnogram_path)``.
+    """
+    if study not in SLEEP_EDF_CHANNELS:
+        raise ValueError(f"study must be 'SC' or 'ST', got {study!r}")
+    if not (0 <= subject <= 99 and 0 <= night <= 9):
+        raise ValueError(f"subject must be 0-99 and night 0-9, got {subject}, {night}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    prefix = f"SC4{subject:02d}{night}E" if study == "SC" else f"ST7{subject:02d}{night}J"
+    letter = "C" if study == "SC" else "R"
+    epoch = 30.0
+    start = dt.datetime(
+        1989 if study == "SC" else 1994, 4, 1, 16 if study == "SC" else 23, 13
+    ) + dt.timedelta(days=2 * subject + night)
+    patient_field = (
+        f"X {'F' if subject % 2 else 'M'} X {'Female' if subject % 2 else 'Male'}_{25 + subject % 70}yr"
+    )
+    real: Path | None = None
+    if hypnogram is None:
+        hypnogram = synthetic_hypnogram(8.0, seed=seed * 1000 + subject * 10 + night)
+    if isinstance(hypnogram, (str, os.PathLike)):
+        real = Path(hypnogram)
+        header, onset, duration, text = read_annotations(real)
+        match = re.search(r"(?:SC4\d{3}E|ST7\d{3}J)([A-Z0-9])-Hypnogram", real.name)
+        letter = match.group(1) if match else letter
+        start, patient_field = header.start, _patient_field(real)
+        annotations = list(zip(onset.tolist(), duration.tolist(), [str(t) for t in text], strict=True))
+    else:
+        rk = [_AASM_TO_RK.get(_normalise_stages([s], "human")[0]) for s in hypnogram]
+        annotations = [(i * epoch, n * epoch, label) for i, n, label in _runs(rk)]
+        if study == "SC":  # like PhysioNet: the hypnogram runs past the PSG with an unscored tail
+            end = annotations[-1][0] + annotations[-1][1]
+            annotations.append((end, 6900.0, "Sleep stage ?"))
+    if duration_hours is not None:
+        psg_seconds = duration_hours * 3600.0
+    elif annotations[-1][2] == "Sleep stage ?" and len(annotations) > 1:
+        psg_seconds = annotations[-1][0]
+    else:
+        psg_seconds = annotations[-1][0] + annotations[-1][1]
+    n_epochs = int(psg_seconds // epoch)
+    if n_epochs < 1:
+        raise ValueError(f"PSG would be {psg_seconds} s long: shorter than one 30-s epoch")
+    onset = np.array([a[0] for a in annotations])
+    duration = np.array([a[1] for a in annotations])
+    texts = np.array([a[2] for a in annotations], dtype=object)
+    stages = _epoch_stages(onset, duration, texts, n_epochs, epoch)
+    layout = SLEEP_EDF_CHANNELS[study]
+    labels = [label for label, _, _ in layout]
+    signals = synthesize_night(
+        stages, sfreq=100.0, epoch_seconds=epoch, channels=labels, seed=seed * 100003 + subject * 10 + night,
+        subject_seed=seed * 100003 + subject * 10,
+    )  # fmt: skip
+    data = [
+        (label, _downsample_channel(x, 100.0, rate, _channel_kind(label)), rate, unit)
+        for (label, rate, unit), x in zip(layout, signals, strict=True)
+    ]
+    psg_path = out_dir / f"{prefix}0-PSG.edf"
+    hyp_path = out_dir / f"{prefix}{letter}-Hypnogram.edf"
+    _write_psg(psg_path, data, start=start, patient_field=patient_field, record_duration=epoch)
+    if real is not None:
+        _atomic_write(hyp_path, lambda tmp: shutil.copyfile(real, tmp))
+    else:
+        _atomic_write(
+            hyp_path,
+            lambda tmp: write_annotations_edf(tmp, annotations, start=start, patient=patient_field),
+        )
+    return psg_path, hyp_path
+
+
+def _patient_field(path: Path) -> str:
+    with open(path, "rb") as f:
+        return f.read(88)[8:].decode("latin-1").strip()
+
+
+_MASS_RK = {"W": "Sleep stage W", "N1": "Sleep stage 1", "N2": "Sleep stage 2", "N3": "Sleep stage 3",
+            "S4": "Sleep stage 4", "REM": "Sleep stage R", "MT": "Sleep stage ?", "?": "Sleep stage ?"}  # fmt: skip
+MASS_EPOCH_SECONDS = {1: 30.0, 2: 20.0, 3: 30.0, 4: 20.0, 5: 20.0}
+"""Scoring epoch length of each MASS subset (SS1, SS3 AASM 30 s; SS2, SS4, SS5 R&K 20 s)."""
+
+
+def write_mass_night(
+    out_dir: str | os.PathLike,
+    *,
+    hypnogram: Sequence[str] | None = None,
+    subset: int = 3,
+    subject: int = 1,
+    seed: int = 0,
+    sfreq: float = 256.0,
+    reference: str = "CLE",
+    channels: Sequence[str] | None = None,
+    n_hours: float = 7.5,
+) -> tuple[Path, Path]:
+    """Write one synthetic night in the MASS layout: ``01-0S-NNNN PSG.edf`` + ``01-0S-NNNN Base.edf``.
+
+    As in MASS, scoring starts a non-integer number of seconds into the recording, each scored
+    epoch is its own annotation (``Sleep stage W``, ``1``, ``2``, ``3``, ``4`` (R&K subsets only),
+    ``R``, ``?``), SS2/SS4/SS5 are scored in 20-s epochs and SS1/SS3 in 30-s epochs.
+
+    Args:
+        out_dir: destination folder.
+        hypnogram: per-epoch stages (AASM or R&K); ``None`` for a synthetic one of ``n_hours``.
+        subset: MASS subset 1–5 (sets the epoch length).
+        subject: subject number within the subset.
+        seed: random seed.
+        sfreq: sampling rate of every signal.
+        reference: EEG reference written into the labels (``CLE`` or ``LER``).
+        channels: signal labels; defaults to ``MASS_CHANNELS`` with ``reference``.
+        n_hours: length of a synthetic hypnogram's sleep period.
+
+    Returns:
+        ``(psg_path, base_path)``.
+    """
+    if subset not in MASS_EPOCH_SECONDS:
+        raise ValueError(f"MASS subset must be 1-5, got {subset}")
+    epoch = MASS_EPOCH_SECONDS[subset]
+    out_dir = Path(out_dir)
+    if hypnogram is None:
+        hypnogram = synthetic_hypnogram(n_hours, seed=seed * 1000 + subject, epoch_seconds=epoch)
+    stages = _normalise_stages(hypnogram, "human")
+    if subset in (1, 3):  # AASM subsets: no stage 4
+        stages = ["N3" if s == "S4" else s for s in stages]
+    channels = tuple(channels or (ch.format(ref=reference) for ch in MASS_CHANNELS))
+    rng = np.random.default_rng([seed, subject, subset])
+    lead = float(np.round(rng.uniform(5.0, 60.0), 3))
+    n_pre = int(np.ceil(lead / epoch)) + 1
+    tail = 2
+    padded = ["W"] * n_pre + stages + ["W"] * tail
+    signals = synthesize_night(
+        padded, sfreq=sfreq, epoch_seconds=epoch, channels=channels, seed=seed * 7919 + subject,
+        subject_seed=seed * 7919 + subject,
+    )  # fmt: skip
+    first = int(round((n_pre * epoch - lead) * sfreq))  # sample where scoring starts in `padded`
+    total = int((lead + (len(stages) + tail) * epoch) * sfreq) // int(sfreq) * int(sfreq)
+    signals = signals[:, first : first + total]
+    name = f"01-{subset:02d}-{subject:04d}"
+    psg_path = out_dir / f"{name} PSG.edf"
+    base_path = out_dir / f"{name} Base.edf"
+    start = dt.datetime(2005, 1, 1, 22, 0) + dt.timedelta(days=subject)
+    _write_psg(
+        psg_path,
+        [(ch, x, sfreq, "uV") for ch, x in zip(channels, signals, strict=True)],
+        start=start,
+        patient_field=f"X X X {name.replace(' ', '_')}",
+        record_duration=1.0,
+    )
+    annotations = [(lead + i * epoch, epoch, _MASS_RK[s]) for i, s in enumerate(stages)]
+    _atomic_write(base_path, lambda tmp: write_annotations_edf(tmp, annotations, start=start))
+    return psg_path, base_path
+
+
+_RODENT_SCORE_CODES = {
+    "Wake": 1,
+    "Non REM": 2,
+    "REM": 3,
+    "Wake X": 129,
+    "Non REM X": 130,
+    "REM X": 131,
+    "Unscored": 255,
+}
+_RODENT_TEXT = {"Wake": "Wake", "NREM": "Non REM", "REM": "REM", "?": "Unscored"}
+
+
+def read_rodent_scores(path: str | os.PathLike) -> tuple[list[str], float | None]:
+    """Read a rodent score file.
+
+    Two formats: the focolab CSV (``Epoch #,Start Time,End Time,Score #, Score``) and a plain file
+    with one label per line (``W``/``N``/``R``/... as SlumberNet's scorers write them).
+
+    Args:
+        path: the score file.
+
+    Returns:
+        ``(labels, epoch_seconds)``; ``epoch_seconds`` is ``None`` where the file does not say.
+    """
+    from .errors import RecordingError
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise RecordingError(path, f"cannot read the score file: {err}") from err
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise RecordingError(path, "score file is empty")
+    if lines[0].lower().startswith("epoch"):
+        rows = list(csv.reader(lines[1:]))
+        try:
+            labels = [row[4].strip() for row in rows]
+            epoch = None
+            if rows:
+                fmt = "%m/%d/%Y %H:%M:%S"
+                t0, t1 = (dt.datetime.strptime(rows[0][i].strip(), fmt) for i in (1, 2))
+                epoch = (t1 - t0).total_seconds()
+        except (IndexError, ValueError) as err:
+            raise RecordingError(path, f"malformed score CSV row: {err}") from err
+        return labels, epoch
+    return [line.strip() for line in lines if not line.startswith("#")], None
+
+
+def write_rodent_recording(
+    out_dir: str | os.PathLike,
+    *,
+    scores: str | os.PathLike | Sequence[str] | None = None,
+    animal: str = "mouse01",
+    scorer: str = "XX",
+    seed: int = 0,
+    epoch_seconds: float = 10.0,
+    sfreq: float = 256.0,
+    n_hours: float = 2.0,
+) -> tuple[Path, Path]:
+    """Write a synthetic rodent EEG/EMG recording (``<animal>.edf``) and its score file.
+
+    The score file is the focolab CSV (``<animal>scores_<scorer>.txt``; ``Epoch #,Start Time,End
+    Time,Score #, Score`` with ``Wake``, ``Non REM``, ``REM``, `` X`` artefact variants and
+    ``Unscored``). Use ``epoch_seconds=4`` for the SlumberNet layout.
+
+    Args:
+        out_dir: destination folder.
+        scores: a real score file (copied byte for byte; its epoch length wins), per-epoch states,
+            or ``None`` for a synthetic sequence of ``n_hours``.
+        animal: animal id used in the file names.
+        scorer: scorer initials used in the score file name.
+        seed: random seed.
+        epoch_seconds: scoring epoch length.
+        sfreq: sampling rate of EEG and EMG.
+        n_hours: length of a synthetic score sequence.
+
+    Returns:
+        ``(edf_path, scores_path)``.
+    """
+    out_dir = Path(out_dir)
+    real: Path | None = None
+    if scores is None:
+        labels = [
+            _RODENT_TEXT[s]
+            for s in synthetic_hypnogram(n_hours, seed=seed, species="mouse", epoch_seconds=epoch_seconds)
+        ]
+    elif isinstance(scores, (str, os.PathLike)):
+        real = Path(scores)
+        labels, file_epoch = read_rodent_scores(real)
+        epoch_seconds = file_epoch or epoch_seconds
+    else:
+        labels = [str(s) for s in scores]
+    states = _normalise_stages(labels, "mouse")
+    signals = synthesize_night(
+        states, sfreq=sfreq, epoch_seconds=epoch_seconds, channels=RODENT_CHANNELS, seed=seed, species="mouse"
+    )
+    edf_path = out_dir / f"{animal}.edf"
+    scores_path = out_dir / f"{animal}scores_{scorer}.txt"
+    start = dt.datetime(2019, 1, 2, 9, 0, 0)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _write_psg(
+        edf_path,
+        [(ch, x, sfreq, "uV") for ch, x in zip(RODENT_CHANNELS, signals, strict=True)],
+        start=start,
+        patient_field=f"X X X {animal}",
+        record_duration=epoch_seconds,
+    )
+    if real is not None:
+        _atomic_write(scores_path, lambda tmp: shutil.copyfile(real, tmp))
+    else:
+
+        def write_csv(tmp: Path) -> None:
+            with open(tmp, "w", newline="") as f:
+                f.write("Epoch #,Start Time,End Time,Score #, Score\n")
+                for i, label in enumerate(labels):
+                    t0 = start + dt.timedelta(seconds=i * epoch_seconds)
+                    t1 = t0 + dt.timedelta(seconds=epoch_seconds)
+                    text = _RODENT_TEXT.get(label, label)
+                    code = _RODENT_SCORE_CODES.get(text, 255)
+                    f.write(f"{i + 1},{t0:%m/%d/%Y %H:%M:%S},{t1:%m/%d/%Y %H:%M:%S},{code},{text}\n")
+
+        _atomic_write(scores_path, write_csv)
+    return edf_path, scores_path
+
+
+def _write_sleep_edf_job(kwargs: dict) -> tuple[Path, Path]:
+    return write_sleep_edf_night(**kwargs)
+
+
+def generate_sleep_edf(
+    out_dir: str | os.PathLike,
+    *,
+    hypnograms: str | os.PathLike | Sequence[str | os.PathLike] | None = None,
+    n_nights: int | None = None,
+    study: str = "SC",
+    seed: int = 0,
+    num_proc: int = 1,
+    progress: bool = False,
+    n_hours: float = 8.0,
+) -> list[tuple[Path, Path]]:
+    """Write many synthetic Sleep-EDF nights, driven by real hypnogram files or synthetic ones.
+
+    Args:
+        out_dir: destination folder.
+        hypnograms: a folder of ``*-Hypnogram.edf`` files or a list of them; subject, night and
+            study are parsed from each name. ``None``: ``n_nights`` synthetic hypnograms.
+        n_nights: number of synthetic nights (subjects 0, 0, 1, 1, … nights 1, 2, 1, 2, …).
+        study: study of synthetic nights (``SC`` or ``ST``).
+        seed: random seed.
+        num_proc: nights written in parallel.
+        progress: show a progress bar.
+        n_hours: sleep period of each synthetic hypnogram.
+
+    Returns:
+        ``(psg_path, hypnogram_path)`` per night, in input order.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from tqdm.auto import tqdm
+
+    jobs: list[dict] = []
+    if hypnograms is not None:
+        files = (
+            sorted(Path(hypnograms).glob("*-Hypnogram.edf"))
+            if isinstance(hypnograms, (str, os.PathLike)) and Path(hypnograms).is_dir()
+            else [
+                Path(h) for h in ([hypnograms] if isinstance(hypnograms, (str, os.PathLike)) else hypnograms)
+            ]
+        )
+        for f in files:
+            m = re.match(r"^(SC|ST)[47](\d{2})(\d)", f.name)
+            if not m:
+                raise ValueError(f"{f}: not a Sleep-EDF hypnogram name (SC4ssN…/ST7ssN…-Hypnogram.edf)")
+            jobs.append(
+                dict(out_dir=out_dir, hypnogram=f, subject=int(m[2]), night=int(m[3]), study=m[1], seed=seed)
+            )
+    else:
+        if not n_nights or n_nights < 1:
+            raise ValueError("give hypnograms or a positive n_nights")
+        for i in range(n_nights):
+            subject, night = i // 2, i % 2 + 1
+            stages = synthetic_hypnogram(n_hours, seed=seed * 1000 + subject * 10 + night)
+            jobs.append(
+                dict(out_dir=out_dir, hypnogram=stages, subject=subject, night=night, study=study, seed=seed)
+            )
+    bar = tqdm(total=len(jobs), desc="nights", unit="night", disable=not progress)
+    if num_proc <= 1:
+        results = []
+        for job in jobs:
+            results.append(_write_sleep_edf_job(job))
+            bar.update(1)
+    else:
+        with ProcessPoolExecutor(max_workers=num_proc, mp_context=get_context("spawn")) as pool:
+            results = []
+            for result in pool.map(_write_sleep_edf_job, jobs):
+                results.append(result)
+                bar.update(1)
+    bar.close()
+    return results
+
+
+def generate_rodent(
+    out_dir: str | os.PathLike,
+    *,
+    scores: str | os.PathLike | None = None,
+    n_recordings: int = 2,
+    epoch_seconds: float = 10.0,
+    n_hours: float = 2.0,
+    seed: int = 0,
+) -> list[tuple[Path, Path]]:
+    """Write rodent recordings driven by a folder of real ``NNNscores_XX.txt`` files, or synthetic ones.
+
+    With real scores, one EDF per animal follows the first scorer's file (alphabetical) and every
+    scorer's file is copied next to it, so a converter can pick a scorer.
+
+    Args:
+        out_dir: destination folder.
+        scores: folder of score files (``None``: ``n_recordings`` synthetic animals).
+        n_recordings: number of synthetic animals.
+        epoch_seconds: epoch length of synthetic scores (4 s for SlumberNet).
+        n_hours: length of synthetic scores.
+        seed: random seed.
+
+    Returns:
+        ``(edf_path, scores_path)`` per animal (the first scorer's file).
+    """
+    results = []
+    if scores is None:
+        for i in range(n_recordings):
+            results.append(
+                write_rodent_recording(
+                    out_dir,
+                    animal=f"mouse{i + 1:02d}",
+                    seed=seed + i,
+                    epoch_seconds=epoch_seconds,
+                    n_hours=n_hours,
+                )
+            )
+        return results
+    by_animal: dict[str, list[Path]] = {}
+    for f in sorted(Path(scores).glob("*scores_*.txt")):
+        by_animal.setdefault(f.name.split("scores_")[0], []).append(f)
+    for i, (animal, files) in enumerate(sorted(by_animal.items())):
+        first_scorer = files[0].stem.rsplit("_", 1)[-1]
+        results.append(
+            write_rodent_recording(
+                out_dir, scores=files[0], animal=animal, scorer=first_scorer, seed=seed + i
+            )
+        )
+        for f in files[1:]:
+            target = Path(out_dir) / f.name
+            _atomic_write(target, lambda tmp, src=f: shutil.copyfile(src, tmp))
+    return results
