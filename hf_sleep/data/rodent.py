@@ -94,34 +94,36 @@ def find_rodent_pairs(paths_or_dir: str | os.PathLike, scorer: str | None = None
 
 
 def slumbernet_preprocess(epochs: np.ndarray, sfreq: float, emg_index: int = 1) -> tuple[np.ndarray, float]:
-    """SlumberNet's preprocessing, vectorised over epochs.
+    """SlumberNet's preprocessing of `(n_epochs, 2, n_times)` EEG/EMG epochs, keeping their channel order.
 
-    Per epoch (Jha et al., SlumberNet): the EMG is low-passed (4th-order Butterworth, 16 Hz,
-    causal ``lfilter`` from rest); both signals are resampled (polyphase) to 64 Hz and a
-    degree-12 polynomial fitted over the epoch is subtracted (baseline correction).
+    A converter-side wrapper around [`hf_sleep.preprocessing.slumbernet_preprocess`] (EMG low-pass at 16 Hz,
+    resampling to 64 Hz, order-12 polynomial detrend per epoch), which is the one implementation.
 
     Args:
-        epochs: ``(n_epochs, n_chans, n_times)``.
+        epochs: ``(n_epochs, 2, n_times)``: one EEG and one EMG row.
         sfreq: their sampling rate.
-        emg_index: row of the EMG channel (``None`` to skip the EMG low-pass).
+        emg_index: row of the EMG channel (0 or 1).
 
     Returns:
         ``(epochs at 64 Hz as float32, 64.0)``.
     """
-    from scipy.signal import butter, lfilter, resample_poly
+    from hf_sleep.preprocessing import slumbernet_preprocess as preprocess
 
-    x = epochs.astype(np.float64)
-    if emg_index is not None:
-        b, a = butter(4, 16.0 / (sfreq / 2), "low")
-        x[:, emg_index] = lfilter(b, a, x[:, emg_index], axis=-1)
-    up, down = resample_ratio("<epochs>", "EEG", sfreq, SLUMBERNET_SFREQ)
-    x = resample_poly(x, up, down, axis=-1)
-    n_times = x.shape[-1]
-    t = np.arange(n_times, dtype=np.float64)
-    flat = x.reshape(-1, n_times).T  # (n_times, n_epochs * n_chans)
-    coef = np.polyfit(t, flat, 12)
-    baseline = np.vander(t, 13) @ coef
-    return (flat - baseline).T.reshape(x.shape).astype(np.float32), SLUMBERNET_SFREQ
+    if epochs.ndim != 3 or epochs.shape[1] != 2 or emg_index not in (0, 1):
+        raise ValueError(
+            "SlumberNet preprocessing needs epochs (n_epochs, 2, n_times) of one EEG and one EMG channel "
+            f"(emg_index 0 or 1), got shape {epochs.shape} and emg_index={emg_index!r}"
+        )
+    eeg_index = 1 - emg_index
+    out, rate = preprocess(
+        epochs[:, eeg_index],
+        epochs[:, emg_index],
+        sfreq,
+        epoch_seconds=epochs.shape[-1] / sfreq,
+        target_sfreq=SLUMBERNET_SFREQ,
+    )
+    # `preprocess` returns EEG first; restore the caller's channel order.
+    return (out if emg_index == 1 else out[:, ::-1].copy()), rate
 
 
 @dataclass(frozen=True)
@@ -205,8 +207,11 @@ def _load(task: _RodentTask) -> RecordingEpochs:
         raise RecordingError(label_path, "no scored epoch: nothing to convert")
     epochs = data[:, : n * spe].reshape(data.shape[0], n, spe)[:, index].transpose(1, 0, 2)
     if task.preprocessing == "slumbernet":
-        emg = task.channels.index("EMG") if "EMG" in task.channels else None
-        epochs, _ = slumbernet_preprocess(epochs, sfreq, emg_index=emg)
+        if "EMG" not in task.channels or len(task.channels) != 2:
+            raise RecordingError(
+                label_path, f"SlumberNet preprocessing needs one EEG and one EMG channel, got {task.channels}"
+            )
+        epochs, _ = slumbernet_preprocess(epochs, sfreq, emg_index=task.channels.index("EMG"))
     return RecordingEpochs(
         recording=recording,
         subject=subject,
