@@ -14,6 +14,7 @@ from collections.abc import Sequence
 # The explicit list of modules that contribute sub-commands.
 COMMAND_MODULES: tuple[str, ...] = (
     "hf_sleep.demo",
+    "hf_sleep.data.cli",
     "hf_sleep.hub_cli",
     "hf_sleep.stage_cli",
     "hf_sleep.training.cli",
