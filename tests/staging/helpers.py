@@ -1,7 +1,7 @@
 """Small recordings for the staging tests, written with edfio in the Sleep-EDF layout.
 
-Signals follow a hypnogram loosely (noise plus a stage-dependent rhythm); they are only meant to be read,
-not to be staged correctly. The team's synthetic-PSG generator can replace `stage_like_signal` later.
+Signals come from the project's synthetic-PSG generator (`hf_sleep.data.synthetic`); `write_edf` lets a
+test choose file names, units and channel rates that the generator's exact Sleep-EDF writer does not.
 """
 
 from __future__ import annotations
@@ -10,9 +10,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-
-# Dominant rhythm (Hz) and amplitude (µV) per stage.
-RHYTHMS = {"W": (10.0, 15.0), "N1": (6.0, 20.0), "N2": (13.0, 25.0), "N3": (1.0, 75.0), "REM": (5.0, 20.0)}
 
 
 def cycling_hypnogram(hours: float, seed: int = 0) -> list[str]:
@@ -29,13 +26,10 @@ def cycling_hypnogram(hours: float, seed: int = 0) -> list[str]:
 
 
 def stage_like_signal(hypnogram: Sequence[str], sfreq: float = 100.0, seed: int = 0) -> np.ndarray:
-    """`(n_samples,)` µV: white noise plus each epoch's stage rhythm."""
-    rng = np.random.default_rng(seed)
-    per_epoch = int(30 * sfreq)
-    frequency = np.repeat([RHYTHMS[s][0] for s in hypnogram], per_epoch)
-    amplitude = np.repeat([RHYTHMS[s][1] for s in hypnogram], per_epoch)
-    t = np.arange(len(frequency)) / sfreq
-    return (amplitude * np.sin(2 * np.pi * frequency * t) + 10 * rng.standard_normal(len(t))).astype(np.float32)
+    """`(n_samples,)` µV of Fpz-Cz EEG following the hypnogram, from the project's synthetic-PSG generator."""
+    from hf_sleep.data.synthetic import synthesize_night
+
+    return synthesize_night(list(hypnogram), sfreq=sfreq, channels=("EEG Fpz-Cz",), seed=seed)[0].astype(np.float32)
 
 
 def write_edf(
@@ -71,11 +65,13 @@ def _whole(signals, rates, seconds) -> bool:
 
 
 def write_sleep_edf_night(path: str | Path, hypnogram: Sequence[str], seed: int = 0) -> Path:
-    """A night in the Sleep-EDF layout: `EEG Fpz-Cz`, `EEG Pz-Oz`, `EOG horizontal` at 100 Hz, 1-Hz temperature."""
-    fpz = stage_like_signal(hypnogram, seed=seed)
-    pz = stage_like_signal(hypnogram, seed=seed + 1)
-    eog = 0.5 * stage_like_signal(hypnogram, seed=seed + 2)
-    return write_edf(path, {"EEG Fpz-Cz": fpz, "EEG Pz-Oz": pz, "EOG horizontal": eog})
+    """A night under any file name, with Sleep-EDF's `EEG Fpz-Cz`, `EEG Pz-Oz`, `EOG horizontal` (100 Hz) and
+    a 1-Hz temperature channel; signals from the project's generator."""
+    from hf_sleep.data.synthetic import synthesize_night
+
+    channels = ("EEG Fpz-Cz", "EEG Pz-Oz", "EOG horizontal")
+    signals = synthesize_night(list(hypnogram), sfreq=100.0, channels=channels, seed=seed)
+    return write_edf(path, dict(zip(channels, signals, strict=True)))
 
 
 def yasa_excerpt(shared_data: Path, repeats: int = 4) -> tuple[np.ndarray, float]:
