@@ -9,7 +9,6 @@ from __future__ import annotations
 import inspect
 import json
 import math
-import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,10 +37,10 @@ def architecture_choices() -> list[tuple[str, str]]:
 
 
 def argument_docs(config_class: type) -> dict[str, str]:
-    """`{argument: one-line description}` from a config's `Args:` docstring."""
-    doc = inspect.getdoc(config_class) or ""
-    entries = re.findall(r"^\s{4}(\w+) \(`[^`]+`[^)]*\):\n\s+(.+?)(?=\n\s{4}\w+ \(|\n\s*\n|\Z)", doc, re.M | re.S)
-    return {name: " ".join(text.split()) for name, text in entries}
+    """`{argument: description}` from a config's `Args:` docstring (the parser the model cards use)."""
+    from hf_sleep.model_card import config_arguments
+
+    return {argument.name: argument.description for argument in config_arguments(config_class)}
 
 
 def hyperparameter_defaults(name: str) -> dict[str, Any]:
@@ -166,43 +165,11 @@ def io_contract(config: SleepStagingConfig) -> str:
 
 # --- Model card --------------------------------------------------------------------------------------------
 # A simple stand-in: the Hub card renderer (hf_sleep.hub) replaces this function when it lands.
-def render_model_card(config: SleepStagingConfig) -> str:
-    """A Markdown model card for a (randomly initialised) model with this config."""
-    arch = get_architecture(config.model_type)
-    docs = argument_docs(arch.config_class)
-    defaults = hyperparameter_defaults(arch.name)
-    rows = [
-        f"| `{key}` | `{getattr(config, key)!r}` | {docs.get(key, '')} |"
-        for key in (*SIGNAL_ARGUMENTS, *defaults)
-    ]
-    summary = (inspect.getdoc(arch.config_class) or "").split("\n\n")[0].replace("\n", " ")
-    original = "; ".join(f"{setting}: {count:,}" for setting, count in arch.original_parameters.items())
-    return "\n".join(
-        [
-            f"# {arch.display_name} ({arch.name})",
-            "",
-            arch.summary,
-            "",
-            summary,
-            "",
-            f"- **Paper**: {arch.paper}",
-            f"- **Original code**: {arch.code_url}",
-            f"- **Parameters in the original**: {original or 'not published'}",
-            "- **Weights**: random (this explorer builds the architecture; load a checkpoint to stage for real)",
-            "",
-            "## Configuration",
-            "",
-            "| Argument | Value | Meaning |",
-            "|---|---|---|",
-            *rows,
-            "",
-            "## Citation",
-            "",
-            "```bibtex",
-            arch.bibtex,
-            "```",
-        ]
-    )
+def render_model_card(model: torch.nn.Module) -> str:
+    """The package's architecture-only model card for this (randomly initialised) model, as Markdown."""
+    from hf_sleep.model_card import model_card_for
+
+    return model_card_for(model, trained=False).text
 
 
 @dataclass
@@ -234,7 +201,7 @@ def explore(
     torch.manual_seed(0)
     model = get_architecture(name).model_class(config)
     return Exploration(config, count_parameters(model), layer_table(model), io_contract(config),
-                       render_model_card(config))
+                       render_model_card(model))
 
 
 # --- Staging a night ----------------------------------------------------------------------------------------

@@ -9,9 +9,6 @@ epochs of a sequence through a second bidirectional RNN; each position has its o
 
 from __future__ import annotations
 
-import itertools
-from typing import Any
-
 import numpy as np
 import torch
 from torch import nn
@@ -298,18 +295,6 @@ class SeqSleepNetPreTrainedModel(SleepStagingPreTrainedModel):
     config_class = SeqSleepNetConfig
     base_model_prefix = "seqsleepnet"
     is_sequence_model = True
-
-    @classmethod
-    def from_pretrained(cls, *args: Any, **kwargs: Any):
-        loaded = super().from_pretrained(*args, **kwargs)
-        model = loaded[0] if isinstance(loaded, tuple) else loaded
-        # Weights loaded zero-copy from safetensors can sit at unaligned CPU addresses, where the GRU kernel
-        # takes another path and the outputs differ from the saved model's in the last bit: copy them.
-        with torch.no_grad():
-            for tensor in itertools.chain(model.parameters(), model.buffers()):
-                if tensor.device.type == "cpu" and tensor.data_ptr() % 64:
-                    tensor.data = tensor.data.clone()
-        return loaded
 
     def _init_weights(self, module: nn.Module) -> None:
         if isinstance(module, SeqSleepNetFrontEnd):
