@@ -10,8 +10,9 @@ MASK_LOSS_TARGETS: tuple[str, ...] = ("masked", "visible", "all")
 
 # The `Args:` entries of the arguments below, appended to each backbone config's docstring.
 DSB_OBJECTIVE_ARGS_DOC = """
-        temperature (`float`, *optional*, defaults to 0.5):
-            Temperature of the NT-Xent contrastive loss. The original configs say 0.1 (and 0.07), but its
+        contrastive_temperature (`float`, *optional*, defaults to 0.5):
+            Temperature of the NT-Xent contrastive loss (not `temperature`, which transformers reserves for
+            generation). The original configs say 0.1 (and 0.07), but its
             `NTXentLoss` was built without arguments, so 0.5 is what its runs actually used.
         mask_ratio (`float`, *optional*):
             Fraction of the input hidden from the encoder in masked-prediction pretraining. Defaults to the
@@ -46,7 +47,7 @@ class DSBConfig(SleepStagingConfig):
 
     def __init__(
         self,
-        temperature: float = 0.5,
+        contrastive_temperature: float = 0.5,
         mask_ratio: float | None = None,
         mask_loss_on: str = "masked",
         alpha_crl: float = 1.0,
@@ -58,8 +59,8 @@ class DSBConfig(SleepStagingConfig):
         **kwargs: Any,
     ) -> None:
         mask_ratio = self.default_mask_ratio if mask_ratio is None else mask_ratio
-        if not (isinstance(temperature, (int, float)) and temperature > 0):
-            raise ValueError(f"temperature must be a positive number, got {temperature!r}")
+        if not (isinstance(contrastive_temperature, (int, float)) and contrastive_temperature > 0):
+            raise ValueError(f"contrastive_temperature must be a positive number, got {contrastive_temperature!r}")
         if not 0.0 < mask_ratio < 1.0:
             raise ValueError(f"mask_ratio must be in (0, 1) (fraction of the input hidden), got {mask_ratio!r}")
         if mask_loss_on not in MASK_LOSS_TARGETS:
@@ -72,7 +73,7 @@ class DSBConfig(SleepStagingConfig):
             raise ValueError(f"classifier_hidden_size must be a positive integer, got {classifier_hidden_size}")
         if not 0.0 <= classifier_dropout < 1.0:
             raise ValueError(f"classifier_dropout must be in [0, 1), got {classifier_dropout}")
-        self.temperature = float(temperature)
+        self.contrastive_temperature = float(contrastive_temperature)
         self.mask_ratio = float(mask_ratio)
         self.mask_loss_on = mask_loss_on
         self.alpha_crl = float(alpha_crl)

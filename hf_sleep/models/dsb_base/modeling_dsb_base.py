@@ -136,6 +136,21 @@ class DSBPreTrainedModel(SleepStagingPreTrainedModel):
         else:
             super()._init_weights(module)
 
+    @classmethod
+    def from_pretrained(cls, *args, **kwargs):
+        """`PreTrainedModel.from_pretrained`, then every tensor copied to freshly allocated memory.
+
+        Weights loaded from safetensors can sit at addresses that are not 64-byte aligned, and oneDNN then
+        takes another kernel path for small matrix products (the squeeze-and-excitation gates): outputs differ
+        from the saved model's in the last bit. Aligned copies make a reloaded model reproduce it exactly.
+        """
+        model = super().from_pretrained(*args, **kwargs)
+        with torch.no_grad():
+            for tensor in (*model.parameters(), *model.buffers()):
+                if tensor.device.type == "cpu" and tensor.data_ptr() % 64:
+                    tensor.data = tensor.data.clone()
+        return model
+
     def random_generator(self, device: torch.device) -> torch.Generator:
         """The generator behind augmentations and masks, on `device` (seeded from `config.augmentation_seed`)."""
         generator = getattr(self, "_dsb_generator", None)
@@ -164,7 +179,7 @@ class DSBPreTrainedModel(SleepStagingPreTrainedModel):
         generator = self.random_generator(epochs.device)
         views = torch.cat([augment(epochs, generator), augment(epochs, generator)])
         latents = self.dsb.embed(views).reshape(2, epochs.shape[0], -1)
-        return nt_xent_loss(latents[0], latents[1], self.config.temperature), latents
+        return nt_xent_loss(latents[0], latents[1], self.config.contrastive_temperature), latents
 
 
 class DSBTokenParameters(nn.Module):

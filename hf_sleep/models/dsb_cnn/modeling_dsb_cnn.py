@@ -23,6 +23,7 @@ from hf_sleep.models.dsb_base.modeling_dsb_base import (
     pretraining_output,
     random_keep_mask,
 )
+
 from .configuration_dsb_cnn import DSBCNNConfig
 
 
