@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 # The explicit list of modules that contribute sub-commands.
-COMMAND_MODULES: tuple[str, ...] = ("hf_sleep.demo",)
+COMMAND_MODULES: tuple[str, ...] = ("hf_sleep.demo", "hf_sleep.pretraining", "hf_sleep.latent_cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -149,6 +149,9 @@ class DSBPreTrainedModel(SleepStagingPreTrainedModel):
             for tensor in (*model.parameters(), *model.buffers()):
                 if tensor.device.type == "cpu" and tensor.data_ptr() % 64:
                     tensor.data = tensor.data.clone()
+        if getattr(model.config, "freeze_encoder", False) and hasattr(model, "classifier"):
+            # Loading replaces the parameters, so the freeze set in `__init__` is applied again.
+            model.dsb.requires_grad_(False)
         return model
 
     def random_generator(self, device: torch.device) -> torch.Generator:
