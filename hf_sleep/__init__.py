@@ -5,6 +5,31 @@ from hf_sleep.models.deepsleepnet import (
     DeepSleepNetForSleepStaging,
     DeepSleepNetModel,
 )
+from hf_sleep.models.dsb_base import DSBConfig, DSBPretrainingOutput
+from hf_sleep.models.dsb_cnn import (
+    DSBCNNConfig,
+    DSBCNNForContrastivePretraining,
+    DSBCNNForHybridPretraining,
+    DSBCNNForMaskedPretraining,
+    DSBCNNForSleepStaging,
+    DSBCNNModel,
+)
+from hf_sleep.models.dsb_cnn_attention import (
+    DSBCNNAttentionConfig,
+    DSBCNNAttentionForContrastivePretraining,
+    DSBCNNAttentionForHybridPretraining,
+    DSBCNNAttentionForMaskedPretraining,
+    DSBCNNAttentionForSleepStaging,
+    DSBCNNAttentionModel,
+)
+from hf_sleep.models.dsb_transformer import (
+    DSBTransformerConfig,
+    DSBTransformerForContrastivePretraining,
+    DSBTransformerForHybridPretraining,
+    DSBTransformerForMaskedPretraining,
+    DSBTransformerForSleepStaging,
+    DSBTransformerModel,
+)
 from hf_sleep.models.seqsleepnet import (
     SeqSleepNetConfig,
     SeqSleepNetForSleepStaging,
@@ -61,4 +86,24 @@ __all__ = [
     "register_auto_classes",
     "sleep_statistics",
     "stage_recording",
+    "DSBConfig",
+    "DSBPretrainingOutput",
+    "DSBCNNConfig",
+    "DSBCNNForContrastivePretraining",
+    "DSBCNNForHybridPretraining",
+    "DSBCNNForMaskedPretraining",
+    "DSBCNNForSleepStaging",
+    "DSBCNNModel",
+    "DSBCNNAttentionConfig",
+    "DSBCNNAttentionForContrastivePretraining",
+    "DSBCNNAttentionForHybridPretraining",
+    "DSBCNNAttentionForMaskedPretraining",
+    "DSBCNNAttentionForSleepStaging",
+    "DSBCNNAttentionModel",
+    "DSBTransformerConfig",
+    "DSBTransformerForContrastivePretraining",
+    "DSBTransformerForHybridPretraining",
+    "DSBTransformerForMaskedPretraining",
+    "DSBTransformerForSleepStaging",
+    "DSBTransformerModel",
 ]

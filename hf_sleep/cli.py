@@ -18,6 +18,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hf_sleep.hub_cli",
     "hf_sleep.stage_cli",
     "hf_sleep.training.cli",
+    "hf_sleep.pretraining",
+    "hf_sleep.latent_cli",
 )
 
 

@@ -5,10 +5,34 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from transformers import AutoConfig, AutoModel
+from transformers import AutoConfig, AutoModel, AutoModelForPreTraining
 
 from hf_sleep.models.deepsleepnet.configuration_deepsleepnet import DeepSleepNetConfig
 from hf_sleep.models.deepsleepnet.modeling_deepsleepnet import DeepSleepNetForSleepStaging, DeepSleepNetModel
+from hf_sleep.models.dsb_cnn.configuration_dsb_cnn import DSBCNNConfig
+from hf_sleep.models.dsb_cnn.modeling_dsb_cnn import (
+    DSBCNNForContrastivePretraining,
+    DSBCNNForHybridPretraining,
+    DSBCNNForMaskedPretraining,
+    DSBCNNForSleepStaging,
+    DSBCNNModel,
+)
+from hf_sleep.models.dsb_cnn_attention.configuration_dsb_cnn_attention import DSBCNNAttentionConfig
+from hf_sleep.models.dsb_cnn_attention.modeling_dsb_cnn_attention import (
+    DSBCNNAttentionForContrastivePretraining,
+    DSBCNNAttentionForHybridPretraining,
+    DSBCNNAttentionForMaskedPretraining,
+    DSBCNNAttentionForSleepStaging,
+    DSBCNNAttentionModel,
+)
+from hf_sleep.models.dsb_transformer.configuration_dsb_transformer import DSBTransformerConfig
+from hf_sleep.models.dsb_transformer.modeling_dsb_transformer import (
+    DSBTransformerForContrastivePretraining,
+    DSBTransformerForHybridPretraining,
+    DSBTransformerForMaskedPretraining,
+    DSBTransformerForSleepStaging,
+    DSBTransformerModel,
+)
 from hf_sleep.models.seqsleepnet.configuration_seqsleepnet import SeqSleepNetConfig
 from hf_sleep.models.seqsleepnet.modeling_seqsleepnet import SeqSleepNetForSleepStaging, SeqSleepNetModel
 from hf_sleep.models.slumbernet.configuration_slumbernet import SlumberNetConfig
@@ -34,6 +58,8 @@ class Architecture:
         original_parameters: `{setting: count}` as published or counted in the original code.
         faithful_configs: `{setting: config kwargs}` that reproduce the original (same keys as above).
         parameter_note: why our count differs from the original's, if it does.
+        pretraining_classes: `{objective: head class}` of self-supervised pretraining heads sharing the config
+            (`"contrastive"`, `"masked"`, `"hybrid"`); the hybrid one is what `AutoModelForPreTraining` returns.
     """
 
     name: str
@@ -48,6 +74,7 @@ class Architecture:
     original_parameters: dict[str, int] = field(default_factory=dict)
     faithful_configs: dict[str, dict[str, Any]] = field(default_factory=dict)
     parameter_note: str = ""
+    pretraining_classes: dict[str, type] = field(default_factory=dict)
 
     def build(self, **config_kwargs: Any):
         """A randomly initialised `...ForSleepStaging` model with the given config arguments."""
@@ -175,6 +202,95 @@ ARCHITECTURES: dict[str, Architecture] = {
                 "samples; here EEG and EMG are two rows and every kernel runs along time."
             ),
         ),
+        Architecture(
+            name="dsb_cnn",
+            display_name="DeepSleepBench CNN",
+            config_class=DSBCNNConfig,
+            model_class=DSBCNNForSleepStaging,
+            base_model_class=DSBCNNModel,
+            summary="SleePyCo's gated CNN encoder (128-d latent) for contrastive, masked or hybrid pretraining.",
+            paper="DeepSleepBench (Kreft et al., ETH Deep Learning project 2025), after SleePyCo (Lee et al. 2024)",
+            bibtex="""@misc{deepsleepbench2025,
+  title={Benchmarking Neural Latent Representations on EEG Data for Sleep Stage Classification (DeepSleepBench)},
+  author={Kreft, Raphael and others},
+  howpublished={ETH Zurich Deep Learning project, code at https://github.com/RaphaelKreft/DeepLearningProject},
+  year={2025}, note={Fork of SleePyCo (Lee et al. 2024, Expert Systems with Applications 237:121484)}
+}""",
+            code_url="https://github.com/RaphaelKreft/DeepLearningProject",
+            original_parameters={"1 channel, 100 Hz, 30 s": 1_244_098},
+            faithful_configs={"1 channel, 100 Hz, 30 s": {}},
+            parameter_note=(
+                "Encoder 1,142,973 as the original; plus its evaluation MLP 128→256→256→5 with batch norm "
+                "(101,125). The mirrored decoder (1,751,042; the original's 1,751,039, whose 1-channel output "
+                "gate has 0 hidden units where ours has 1) lives in the masked and hybrid heads only."
+            ),
+            pretraining_classes={
+                "contrastive": DSBCNNForContrastivePretraining,
+                "masked": DSBCNNForMaskedPretraining,
+                "hybrid": DSBCNNForHybridPretraining,
+            },
+        ),
+        Architecture(
+            name="dsb_cnn_attention",
+            display_name="DeepSleepBench CNN+Attention",
+            config_class=DSBCNNAttentionConfig,
+            model_class=DSBCNNAttentionForSleepStaging,
+            base_model_class=DSBCNNAttentionModel,
+            summary="The DeepSleepBench CNN with 8-head self-attention after its last two stages.",
+            paper="DeepSleepBench (Kreft et al., ETH Deep Learning project 2025), after SleePyCo (Lee et al. 2024)",
+            bibtex="""@misc{deepsleepbench2025,
+  title={Benchmarking Neural Latent Representations on EEG Data for Sleep Stage Classification (DeepSleepBench)},
+  author={Kreft, Raphael and others},
+  howpublished={ETH Zurich Deep Learning project, code at https://github.com/RaphaelKreft/DeepLearningProject},
+  year={2025}, note={Fork of SleePyCo (Lee et al. 2024, Expert Systems with Applications 237:121484)}
+}""",
+            code_url="https://github.com/RaphaelKreft/DeepLearningProject",
+            original_parameters={"1 channel, 100 Hz, 30 s": 1_574_082},
+            faithful_configs={"1 channel, 100 Hz, 30 s": {}},
+            parameter_note=(
+                "Encoder 1,472,957 as the original; plus the evaluation MLP (101,125). The decoder "
+                "(2,163,330) lives in the masked and hybrid heads only."
+            ),
+            pretraining_classes={
+                "contrastive": DSBCNNAttentionForContrastivePretraining,
+                "masked": DSBCNNAttentionForMaskedPretraining,
+                "hybrid": DSBCNNAttentionForHybridPretraining,
+            },
+        ),
+        Architecture(
+            name="dsb_transformer",
+            display_name="DeepSleepBench Transformer",
+            config_class=DSBTransformerConfig,
+            model_class=DSBTransformerForSleepStaging,
+            base_model_class=DSBTransformerModel,
+            summary="ViT-style masked auto-encoder over patches of the epoch (CLS latent), 6 + 8 layers.",
+            paper="DeepSleepBench (Kreft et al., ETH Deep Learning project 2025), after NeuroNet and MAE",
+            bibtex="""@misc{deepsleepbench2025,
+  title={Benchmarking Neural Latent Representations on EEG Data for Sleep Stage Classification (DeepSleepBench)},
+  author={Kreft, Raphael and others},
+  howpublished={ETH Zurich Deep Learning project, code at https://github.com/RaphaelKreft/DeepLearningProject},
+  year={2025}, note={Fork of SleePyCo (Lee et al. 2024, Expert Systems with Applications 237:121484)}
+}""",
+            code_url="https://github.com/RaphaelKreft/DeepLearningProject",
+            original_parameters={"1 channel, 100 Hz, 30 s, one 30-s token (original)": 1_675_269},
+            faithful_configs={
+                "1 channel, 100 Hz, 30 s, one 30-s token (original)": {
+                    "patch_seconds": 30.0,
+                    "mask_unit": "sample",
+                }
+            },
+            parameter_note=(
+                "Encoder 1,574,144 (trainable parameters of the original's patch projection, CLS token, 6 blocks "
+                "and norm; its fixed sinusoidal positions are computed, not stored, here) plus the evaluation MLP (101,125). Not counted: "
+                "the original's unused 128→1024→512 projector (658,944). The default config uses 1-s patches "
+                "(30 tokens): 1,304,069."
+            ),
+            pretraining_classes={
+                "contrastive": DSBTransformerForContrastivePretraining,
+                "masked": DSBTransformerForMaskedPretraining,
+                "hybrid": DSBTransformerForHybridPretraining,
+            },
+        ),
     )
 }
 
@@ -192,3 +308,7 @@ def register_auto_classes() -> None:
     for arch in ARCHITECTURES.values():
         AutoConfig.register(arch.name, arch.config_class, exist_ok=True)
         AutoModel.register(arch.config_class, arch.model_class, exist_ok=True)
+        if "hybrid" in arch.pretraining_classes:
+            AutoModelForPreTraining.register(
+                arch.config_class, arch.pretraining_classes["hybrid"], exist_ok=True
+            )

@@ -1,9 +1,9 @@
 #!/usr/bin/env python
-"""Thin wrapper: `python scripts/pretrain.py --help` (also installed as `hf-sleep-pretrain`)."""
+"""Thin wrapper: `python scripts/pretrain.py --help` (also installed as `hf-sleep-pretrain`, and `hf-sleep pretrain`)."""
 
 import sys
 
-from hf_sleep.training.pretrain import main
+from hf_sleep.pretraining import main
 
 if __name__ == "__main__":
     sys.exit(main())

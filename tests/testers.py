@@ -63,7 +63,43 @@ SLUMBERNET_TESTER = ModelTester(
     faithful_parameter_counts={"2 channels (EEG, EMG), 64 Hz, 4 s": 5_338_931},
 )
 
+# DeepSleepBench: narrow stages at the real 3000 samples (shorter epochs leave windows of the max-pooling
+# with no negative value, and PReLU slopes before them get no gradient); counts are checked at full size.
+DSB_CNN_TINY = dict(
+    channels=[8, 8, 16, 16, 16], n_layers=[1, 1, 2, 1, 1], gate_reduction=4, attention_heads=2,
+    classifier_hidden_size=16,
+)
+
+DSB_CNN_TESTER = ModelTester(
+    name="dsb_cnn",
+    tiny_config=dict(DSB_CNN_TINY),
+    faithful_parameter_counts={"1 channel, 100 Hz, 30 s": 1_244_098},
+)
+
+DSB_CNN_ATTENTION_TESTER = ModelTester(
+    name="dsb_cnn_attention",
+    tiny_config=dict(DSB_CNN_TINY),
+    faithful_parameter_counts={"1 channel, 100 Hz, 30 s": 1_574_082},
+)
+
+DSB_TRANSFORMER_TESTER = ModelTester(
+    name="dsb_transformer",
+    tiny_config=dict(
+        sfreq=10.0, patch_seconds=3.0, hidden_size=16, num_layers=2, num_heads=2, decoder_hidden_size=8,
+        decoder_num_layers=1, decoder_num_heads=2, classifier_hidden_size=16,
+    ),
+    faithful_parameter_counts={"1 channel, 100 Hz, 30 s, one 30-s token (original)": 1_675_269},
+)
+
 TESTERS: dict[str, ModelTester] = {
     tester.name: tester
-    for tester in (DEEPSLEEPNET_TESTER, TINYSLEEPNET_TESTER, SEQSLEEPNET_TESTER, SLUMBERNET_TESTER)
+    for tester in (
+        DEEPSLEEPNET_TESTER,
+        TINYSLEEPNET_TESTER,
+        SEQSLEEPNET_TESTER,
+        SLUMBERNET_TESTER,
+        DSB_CNN_TESTER,
+        DSB_CNN_ATTENTION_TESTER,
+        DSB_TRANSFORMER_TESTER,
+    )
 }

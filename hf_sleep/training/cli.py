@@ -1,4 +1,4 @@
-"""`hf-sleep train | finetune | evaluate | cross-validate | pretrain`: the training scripts as sub-commands.
+"""`hf-sleep train | finetune | evaluate | cross-validate`: the training scripts as sub-commands.
 
 Everything after the sub-command goes to the script's own `HfArgumentParser` (`hf-sleep train --help`).
 """
@@ -14,7 +14,6 @@ TRAINING_COMMANDS: dict[str, tuple[str, str]] = {
     "finetune": ("hf_sleep.training.finetune", "fine-tune a pretrained model on another dataset"),
     "evaluate": ("hf_sleep.training.evaluation", "evaluate a model: metrics table, JSON and confusion-matrix plot"),
     "cross-validate": ("hf_sleep.training.cross_validate", "subject-wise k-fold cross-validation, predictions pooled"),
-    "pretrain": ("hf_sleep.training.pretrain", "self-supervised pre-training, then a probe on the frozen encoder"),
 }
 
 

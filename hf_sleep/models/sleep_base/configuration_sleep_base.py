@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, ClassVar
 
 from transformers import PretrainedConfig
 
@@ -50,7 +50,8 @@ class SleepStagingConfig(PretrainedConfig):
     """
 
     model_type = "sleep_staging"
-    auto_model_class: str = ""
+    # A class attribute, not a config field: it must not be written into config.json.
+    auto_model_class: ClassVar[str] = ""
 
     def __init__(
         self,
