@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the browser test (tests/space/test_explorer_browser.py) needs: Debian's headless Chromium
-# and its WebDriver, and the Selenium client in the given Python (default: .venv's, else `python3`).
+# and its WebDriver, and the Selenium client in the given Python (default: .venv's, else `python3`);
+# `--system-only` installs just the Debian packages.
 # Idempotent: does nothing that is already done. Needs root (or sudo) for apt-get.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="${1:-}"
+SYSTEM_ONLY=0
+if [ "$PY" = "--system-only" ]; then SYSTEM_ONLY=1; PY=""; fi
 if [ -z "$PY" ]; then
   if [ -x "${HF_SLEEP_VENV:-$ROOT/.venv}/bin/python" ]; then PY="${HF_SLEEP_VENV:-$ROOT/.venv}/bin/python"; else PY=python3; fi
 fi
@@ -16,6 +19,11 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver
 fi
 
+if [ "$SYSTEM_ONLY" = 1 ]; then
+  # Selenium comes with the dev extra that scripts/run_tests.sh installs.
+  echo "browser ready: $(chromium --version)"
+  exit 0
+fi
 if ! "$PY" -c "import selenium" 2>/dev/null; then
   "$PY" -m pip install --quiet "selenium>=4.20"
 fi
