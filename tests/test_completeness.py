@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from hf_sleep import ARCHITECTURES
+from hf_sleep import ARCHITECTURES, SleepStagingConfig
 
 from .conftest import REPO_ROOT
 from .testers import TESTERS
@@ -29,21 +29,29 @@ def test_architecture_has_readme_row(name):
 
 @pytest.mark.parametrize("name", sorted(ARCHITECTURES))
 def test_every_config_argument_is_documented(name):
+    """Every `__init__` argument of the config class, and of its bases up to `SleepStagingConfig`, is in an
+    `Args:` block (the class's own or a base's) with its type and, where it has one, its default."""
     config_class = ARCHITECTURES[name].config_class
-    doc = inspect.getdoc(config_class) or ""
-    parameters = [
-        p
-        for p in inspect.signature(config_class.__init__).parameters.values()
-        if p.name != "self" and p.kind is not inspect.Parameter.VAR_KEYWORD
-    ]
-    for parameter in parameters:
-        assert re.search(rf"^\s*{parameter.name} \(`[^`]+`", doc, re.MULTILINE), (
-            f"{config_class.__name__} does not document `{parameter.name}` in its Args block"
-        )
-        default = parameter.default
-        if default is not inspect.Parameter.empty and default is not None:
-            entry = re.search(rf"^\s*{parameter.name} \(.*defaults to (.+?)\):", doc, re.MULTILINE)
-            assert entry, f"{config_class.__name__}.{parameter.name}: the docstring gives no default"
-            assert entry.group(1).strip("`\"'") == str(default), (
-                f"{config_class.__name__}.{parameter.name}: docstring default {entry.group(1)} != {default!r}"
+    for position, klass in enumerate(config_class.__mro__):
+        if not issubclass(klass, SleepStagingConfig):
+            break
+        # The class's own docstring first (a subclass may change a base default), then the architecture's
+        # (an intermediate base may leave its arguments to be documented per architecture), then the bases'.
+        order = [klass, config_class, *config_class.__mro__[position + 1 :]]
+        docs = "\n".join(inspect.getdoc(base) or "" for base in order if issubclass(base, SleepStagingConfig))
+        parameters = [
+            p
+            for p in inspect.signature(klass.__init__).parameters.values()
+            if p.name != "self" and p.kind is not inspect.Parameter.VAR_KEYWORD
+        ]
+        for parameter in parameters:
+            assert re.search(rf"^\s*{parameter.name} \(`[^`]+`", docs, re.MULTILINE), (
+                f"{klass.__name__} does not document `{parameter.name}` in an Args block"
             )
+            default = parameter.default
+            if default is not inspect.Parameter.empty and default is not None:
+                entry = re.search(rf"^\s*{parameter.name} \(.*defaults to (.+?)\):", docs, re.MULTILINE)
+                assert entry, f"{klass.__name__}.{parameter.name}: the docstring gives no default"
+                assert entry.group(1).strip("`\"'") == str(default), (
+                    f"{klass.__name__}.{parameter.name}: docstring default {entry.group(1)} != {default!r}"
+                )

@@ -44,15 +44,22 @@ def argument_docs(config_class: type) -> dict[str, str]:
 
 
 def hyperparameter_defaults(name: str) -> dict[str, Any]:
-    """The architecture's own hyper-parameters (everything but the signal shape) with their defaults."""
-    config_class = get_architecture(name).config_class
-    return {
-        parameter.name: parameter.default
-        for parameter in inspect.signature(config_class.__init__).parameters.values()
-        if parameter.name not in ("self", *SIGNAL_ARGUMENTS)
-        and parameter.kind is not inspect.Parameter.VAR_KEYWORD
-        and parameter.default is not inspect.Parameter.empty
-    }
+    """The architecture's own hyper-parameters (everything but the signal shape and the shared contract) with
+    their defaults, from its config class and any intermediate base (e.g. the DeepSleepBench heads' options)."""
+    from hf_sleep.models.sleep_base import SleepStagingConfig
+
+    defaults: dict[str, Any] = {}
+    for klass in get_architecture(name).config_class.__mro__:
+        if klass is SleepStagingConfig or not issubclass(klass, SleepStagingConfig):
+            break
+        for parameter in inspect.signature(klass.__init__).parameters.values():
+            if (
+                parameter.name not in ("self", *SIGNAL_ARGUMENTS)
+                and parameter.kind is not inspect.Parameter.VAR_KEYWORD
+                and parameter.default is not inspect.Parameter.empty
+            ):
+                defaults.setdefault(parameter.name, parameter.default)
+    return defaults
 
 
 def default_signal_shape(name: str) -> dict[str, Any]:

@@ -29,14 +29,19 @@ def test_every_registered_architecture_is_listed_with_its_hyperparameters():
 @pytest.mark.parametrize("name", sorted(ARCHITECTURES))
 def test_explore_reports_the_real_model(name):
     tiny = TESTERS[name].tiny_config
-    hyper = {key: value for key, value in tiny.items() if key != "seq_len"}
-    result = explorer.explore(name, n_chans=2, seq_len=3, num_classes=3, hyperparameters=json.dumps(hyper))
+    hyper = {key: value for key, value in tiny.items() if key not in explorer.SIGNAL_ARGUMENTS}
+    sfreq = tiny.get("sfreq", 100.0)
+    result = explorer.explore(
+        name, n_chans=2, sfreq=sfreq, seq_len=3, num_classes=3, hyperparameters=json.dumps(hyper)
+    )
+    n_times = int(sfreq * 30)
     model = ARCHITECTURES[name].model_class(result.config)
     assert result.n_parameters == sum(p.numel() for p in model.parameters())
     assert f"{result.n_parameters:,} parameters" in result.parameter_text
-    assert result.layers[-1][0] == "classifier" and result.layers[-1][2] == "(1, 3, 3)"
+    classifier = next(row for row in result.layers if row[0] == "classifier")
+    assert classifier[2] in ("(1, 3, 3)", "(3, 3)")  # per epoch of the sequence, or per epoch
     assert sum(row[3] for row in result.layers if "." not in row[0]) == result.n_parameters
-    assert "(batch, 3, 2, 3000)" in result.contract and "0 = W, 1 = NREM, 2 = REM" in result.contract
+    assert f"(batch, 3, 2, {n_times})" in result.contract and "0 = W, 1 = NREM, 2 = REM" in result.contract
     assert ARCHITECTURES[name].display_name in result.card and "```bibtex" in result.card
 
 
