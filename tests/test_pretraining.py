@@ -61,6 +61,7 @@ def test_pretraining_lowers_the_loss(toy_dir, tmp_path, arch, objective, overrid
     )
 
 
+@pytest.mark.slow  # about a minute on 2 cores: UMAP's first use compiles with numba
 def test_command_line_pretrain_frozen_staging_and_latent_eval(toy_dir, tmp_path, capsys):
     out = tmp_path / "run"
     config = json.dumps({key: value for key, value in TINY_CNN.items() if key != "augmentation_seed"})
