@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shlex
 import subprocess
 import sys
@@ -52,6 +53,12 @@ def _errors(value) -> list[str]:
     return []
 
 
+def _hf_sleep_version() -> str:
+    """`__version__` of the checkout, read from its source: this process stays small (no torch import)."""
+    match = re.search(r'^__version__ = "([^"]+)"', (REPO_ROOT / "hf_sleep" / "__init__.py").read_text(), re.M)
+    return match.group(1) if match else "unknown"
+
+
 def _commit() -> str:
     try:
         result = subprocess.run(
@@ -89,8 +96,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{time.perf_counter() - start:7.1f} s] {message}", flush=True)
 
     ctx = Context(settings=settings, work_dir=work_dir, log=log)
-    import hf_sleep
-
     peers = python_peers()
     results = {
         "meta": {
@@ -99,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             "machine": machine_info(),
             "versions_ours": package_versions(python_ours(), OURS_PACKAGES),
             "versions_peers": package_versions(peers, PEER_PACKAGES) if peers else None,
-            "hf_sleep_version": hf_sleep.__version__,
+            "hf_sleep_version": _hf_sleep_version(),
             "commit": _commit(),
             "generator": nights.GENERATOR,
             "command": "python bench/run_all.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:])),

@@ -9,7 +9,7 @@ import platform
 import statistics
 import subprocess
 import sys
-import time
+import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -108,6 +108,7 @@ def thread_env(extra: dict[str, str] | None = None) -> dict[str, str]:
             "PYTHONWARNINGS": "ignore",
             "MNE_LOGGING_LEVEL": "ERROR",
             "TQDM_DISABLE": "1",
+            "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
         }
     )
     pythonpath = [str(REPO_ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
@@ -120,60 +121,34 @@ def thread_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 def run_process(
     command: Sequence[str], *, timeout: float = 900, env: dict[str, str] | None = None, check: bool = True
 ) -> ProcessRun:
-    """Runs `command` in a fresh process; wall time by `perf_counter`, peak RSS from `wait4` of that child.
+    """Runs `command` in a fresh process and returns its wall time, its own peak RSS and its output.
 
-    `os.wait4` reports the resource usage of this one child (and the children it waited for), unlike
-    `getrusage(RUSAGE_CHILDREN)`, whose maximum runs over every child this process ever had.
+    The command is started by `launcher.py`, a small process that forks it and reads its peak RSS with
+    `os.wait4` (see there why the harness does not fork it itself).
     """
-    start = time.perf_counter()
-    process = subprocess.Popen(
-        list(command),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env if env is not None else thread_env(),
-        cwd=REPO_ROOT,
+    with tempfile.TemporaryDirectory(prefix="hf-sleep-bench-run-") as scratch:
+        measured = Path(scratch) / "measured.json"
+        launcher = [sys.executable, "-I", "-S", str(Path(__file__).with_name("launcher.py")), str(measured)]
+        try:
+            completed = subprocess.run(
+                launcher + list(command),
+                capture_output=True,
+                text=True,
+                env=env if env is not None else thread_env(),
+                cwd=REPO_ROOT,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(f"timed out after {timeout:.0f} s: {' '.join(command)}") from None
+        stats = json.loads(measured.read_text()) if measured.is_file() else {"seconds": 0.0, "maxrss_kb": 0}
+    run = ProcessRun(
+        stats["seconds"], stats["maxrss_kb"] / 1024, completed.returncode, completed.stdout, completed.stderr
     )
-    try:
-        # communicate() drains the pipes (a full pipe would block the child); the child is reaped below.
-        stdout, stderr = _communicate_without_reaping(process, timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        os.wait4(process.pid, 0)
-        raise RuntimeError(f"timed out after {timeout:.0f} s: {' '.join(command)}") from None
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    run = ProcessRun(seconds, usage.ru_maxrss / 1024, process.returncode, stdout, stderr)
     if check and run.returncode != 0:
         raise RuntimeError(
-            f"command failed with exit code {run.returncode}: {' '.join(command)}\n{stderr[-3000:]}"
+            f"command failed with exit code {run.returncode}: {' '.join(command)}\n{run.stderr[-3000:]}"
         )
     return run
-
-
-def _communicate_without_reaping(process: subprocess.Popen, timeout: float) -> tuple[str, str]:
-    """Reads both pipes to their end without letting `subprocess` reap the child (we need its rusage)."""
-    import threading
-
-    chunks: dict[str, str] = {}
-
-    def drain(name: str, stream) -> None:
-        chunks[name] = stream.read()
-        stream.close()
-
-    threads = [
-        threading.Thread(target=drain, args=("stdout", process.stdout), daemon=True),
-        threading.Thread(target=drain, args=("stderr", process.stderr), daemon=True),
-    ]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + timeout
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-        if thread.is_alive():
-            raise subprocess.TimeoutExpired(process.args, timeout)
-    return chunks.get("stdout", ""), chunks.get("stderr", "")
 
 
 def python_ours() -> str:

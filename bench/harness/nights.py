@@ -62,8 +62,8 @@ def synthetic_stages(hours: float, seed: int) -> list[str]:
     rng = np.random.default_rng(seed)
     cycle = ["Sleep stage 1"] * 10 + ["Sleep stage 2"] * 60 + ["Sleep stage 3"] * 40 + ["Sleep stage 2"] * 30
     cycle += ["Sleep stage R"] * 40
-    stages = ["Sleep stage W"] * int(rng.integers(40, 80))
     n_epochs = int(round(hours * 3600 / EPOCH_SECONDS))
+    stages = ["Sleep stage W"] * min(int(rng.integers(40, 80)), n_epochs // 2)  # short nights hold sleep too
     while len(stages) < n_epochs:
         stages.extend(cycle)
     return stages[:n_epochs]
