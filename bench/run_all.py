@@ -67,7 +67,9 @@ def _commit() -> str:
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, cwd=REPO_ROOT
         )
-        return result.stdout.strip() + ("+changes" if dirty.stdout.strip() else "") or "unknown"
+        if result.returncode != 0:
+            return "unknown (not a git checkout)"
+        return result.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 

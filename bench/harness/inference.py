@@ -156,6 +156,8 @@ def _render_staging(result: dict[str, Any], per_hour: dict[str, Stat]) -> list[s
         "|---|---|---:|---:|---:|---:|",
     ]
     stage_ours = result.get("stage_ours", {})
+    ours_models = result.get("ours", {}).get("models", {})
+    names = {arch: ours_models.get(arch, {}).get("display_name", arch) for arch in stage_ours}
     e2e: dict[str, Stat] = {}
     for arch, entry in stage_ours.items():
         if isinstance(entry, dict) and "seconds" in entry:
@@ -165,11 +167,11 @@ def _render_staging(result: dict[str, Any], per_hour: dict[str, Stat]) -> list[s
         model_time = per_hour.get(f"ours:{arch}")
         model_cell = model_time.scaled(hours).fmt() if model_time else "—"
         if _err(entry):
-            lines.append(f"| hf-sleep stage | {arch} | not measured: {_err(entry)} | {model_cell} | — | — |")
+            lines.append(f"| hf-sleep stage | {names[arch]} | not measured: {_err(entry)} | {model_cell} | — | — |")
             continue
         rss = Stat.of(entry["peak_rss_mb"])
         lines.append(
-            f"| hf-sleep stage | {arch} | {e2e[arch].fmt()} | {model_cell} | {rss.fmt()} | {ratio(e2e[arch], reference)} |"
+            f"| hf-sleep stage | {names[arch]} | {e2e[arch].fmt()} | {model_cell} | {rss.fmt()} | {ratio(e2e[arch], reference)} |"
         )
     for tool, label in (("yasa", "YASA 0.8 `SleepStaging`"), ("gssc", "GSSC `EEGInfer.mne_infer`")):
         entry = result.get(tool, {})
