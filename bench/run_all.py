@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - start:7.1f} s] {message}", flush=True)
 
-    ctx = Context(settings=settings, work_dir=work_dir, log=log)
+    ctx = Context(settings=settings, work_dir=work_dir, log=log, verbose=args.verbose)
     peers = python_peers()
     results = {
         "meta": {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
-import sys
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +24,9 @@ class Settings:
         conversion_nights: nights converted together in the conversion comparison.
         memory_nights: night counts of the memory-growth series.
         memory_hours: length of each night in the memory series.
-        train_steps: optimizer steps per timed training run; train_batch_size: sequences per step.
+        train_steps: optimizer steps per timed training run.
+        train_batch_size: sequences per training step.
+        train_runs: timed training runs per architecture.
     """
 
     quick: bool = False
@@ -61,6 +63,7 @@ class Context:
     settings: Settings
     work_dir: Path
     log: Callable[[str], None] = print
+    verbose: bool = False
     _cache: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -95,6 +98,10 @@ class Context:
             self.ours("save-model", "--arch", arch, "--out", str(path))
         return path
 
+    def attempt(self, function: Callable[[], Any]) -> Any:
+        """[`attempt`] with this run's log and verbosity."""
+        return attempt(function, self.log, self.verbose)
+
     def ours(self, *args: str, timeout: float = 1800) -> ProcessRun:
         """`python -m bench.harness.worker ARGS` in a fresh process of the hf_sleep environment."""
         return run_process([python_ours(), "-m", "bench.harness.worker", *args], timeout=timeout)
@@ -120,16 +127,17 @@ def has_module(name: str) -> bool:
         return False
 
 
-def attempt(function: Callable[[], Any], log: Callable[[str], None] = print) -> Any:
-    """Runs one measurement; a failure becomes `{"error": message}` so the other measurements still run."""
+def attempt(function: Callable[[], Any], log: Callable[[str], None] = print, verbose: bool = False) -> Any:
+    """Runs one measurement; a failure becomes `{"error": message}` so the other measurements still run.
+
+    The message is the last line of the error, which for a failed worker is the exception it raised.
+    """
     try:
         return function()
     except Exception as error:  # noqa: BLE001 - every failure is reported in BENCHMARKS.md
         message = str(error).strip().splitlines()
         text = message[-1] if message else type(error).__name__
         log(f"  failed: {text}")
-        if "--verbose" in sys.argv:
-            import traceback
-
+        if verbose:
             traceback.print_exc()
         return {"error": text[:500]}

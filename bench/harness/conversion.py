@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from bench.harness.common import Stat, ratio
-from bench.harness.context import Context, attempt
+from bench.harness.context import Context
 
 TARGET_SPEEDUP = 3.0
 TARGET_PEAK_MB = 1024.0
@@ -27,11 +27,10 @@ def run(ctx: Context) -> dict[str, Any]:
     runs = ctx.settings.process_runs
     result: dict[str, Any] = {"n_nights": len(pairs), "night_hours": ctx.settings.night_hours}
     ctx.log("conversion: hf_sleep convert_sleep_edf")
-    result["ours"] = attempt(lambda: _collect([ctx.ours("convert", *files) for _ in range(runs)]), ctx.log)
+    result["ours"] = ctx.attempt(lambda: _collect([ctx.ours("convert", *files) for _ in range(runs)]))
     ctx.log("conversion: braindecode windowing")
-    result["braindecode"] = attempt(
-        lambda: _collect([ctx.peer("convert_braindecode.py", *files) for _ in range(runs)]), ctx.log
-    )
+    result["braindecode"] = ctx.attempt(
+        lambda: _collect([ctx.peer("convert_braindecode.py", *files) for _ in range(runs)]))
     return result
 
 

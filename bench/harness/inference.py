@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from bench.harness.common import Stat, python_ours, ratio, run_process, thread_env
-from bench.harness.context import Context, attempt, has_module
+from bench.harness.context import Context, has_module
 
 BRAINDECODE_MODELS = ("DeepSleepNet", "AttnSleep", "USleep")
 # hf-sleep stage targets from the staging issue (8-h night, 2 cores).
@@ -26,25 +26,20 @@ def run(ctx: Context) -> dict[str, Any]:
     result: dict[str, Any] = {"night_hours": s.night_hours, "recording": ctx.staged_night().name}
 
     ctx.log("inference: hf_sleep model time")
-    result["ours"] = attempt(
-        lambda: ctx.ours("infer", night, "--runs", str(s.model_runs)).json(), ctx.log
-    )
+    result["ours"] = ctx.attempt(lambda: ctx.ours("infer", night, "--runs", str(s.model_runs)).json())
     ctx.log("inference: braindecode model time")
-    result["braindecode"] = attempt(
-        lambda: ctx.peer(
-            "infer_braindecode.py", "--recording", night, "--runs", str(s.model_runs)
-        ).json(),
-        ctx.log,
-    )
+    peer_args = ("--recording", night, "--runs", str(s.model_runs))
+    result["braindecode"] = ctx.attempt(lambda: ctx.peer("infer_braindecode.py", *peer_args).json())
 
     ctx.log("staging end to end: hf-sleep stage")
     ours_models = result["ours"].get("models", {}) if "error" not in result["ours"] else {}
     result["stage_ours"] = {
-        arch: attempt(lambda arch=arch: _stage_ours(ctx, arch, night), ctx.log) for arch in ours_models or ["tinysleepnet"]
+        arch: ctx.attempt(lambda arch=arch: _stage_ours(ctx, arch, night))
+        for arch in ours_models or ["tinysleepnet"]
     }
     for tool, script in (("yasa", "stage_yasa.py"), ("gssc", "stage_gssc.py")):
         ctx.log(f"staging end to end: {tool}")
-        result[tool] = attempt(lambda script=script: _stage_peer(ctx, script, night), ctx.log)
+        result[tool] = ctx.attempt(lambda script=script: _stage_peer(ctx, script, night))
     return result
 
 

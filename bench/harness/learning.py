@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness.common import BENCH_DIR, python_ours, run_process
-from bench.harness.context import Context, attempt
+from bench.harness.context import Context
 
 SCRIPT = BENCH_DIR / "learning.py"
 
@@ -32,7 +32,7 @@ def run(ctx: Context) -> dict[str, Any]:
         return data
 
     ctx.log("learning: bench/learning.py")
-    return attempt(measure, ctx.log)
+    return ctx.attempt(measure)
 
 
 def render(result: dict[str, Any]) -> str:

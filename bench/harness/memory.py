@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.harness.context import Context, attempt, has_module
+from bench.harness.context import Context, has_module
 from bench.harness.conversion import TARGET_PEAK_MB, files_of
 
 FLAT_TOLERANCE = 1.25  # largest / smallest peak allowed for "flat"
@@ -41,7 +41,7 @@ def run(ctx: Context) -> dict[str, Any]:
         series = {}
         for n in counts:
             ctx.log(f"memory: {key}, {n} night(s)")
-            series[str(n)] = attempt(lambda function=function, n=n: function(n), ctx.log)
+            series[str(n)] = ctx.attempt(lambda function=function, n=n: function(n))
             if "error" in series[str(n)]:
                 break  # the same failure would repeat for every count
         result["series"][key] = series

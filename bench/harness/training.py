@@ -5,20 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from bench.harness.common import Stat, gpu_name
-from bench.harness.context import Context, attempt
+from bench.harness.context import Context
 
 
 def run(ctx: Context) -> dict[str, Any]:
     s = ctx.settings
     options = ["--steps", str(s.train_steps), "--batch-size", str(s.train_batch_size), "--runs", str(s.train_runs)]
     ctx.log("training throughput: CPU")
-    result: dict[str, Any] = {"cpu": attempt(lambda: ctx.ours("train", "--device", "cpu", *options).json(), ctx.log)}
+    result: dict[str, Any] = {"cpu": ctx.attempt(lambda: ctx.ours("train", "--device", "cpu", *options).json())}
     gpu = gpu_name()
     if gpu:
         ctx.log(f"training throughput: {gpu}")
         gpu_options = ["--steps", str(5 * s.train_steps), "--batch-size", str(8 * s.train_batch_size)]
         gpu_options += ["--runs", str(s.train_runs)]
-        result["gpu"] = attempt(lambda: ctx.ours("train", "--device", "cuda", *gpu_options).json(), ctx.log)
+        result["gpu"] = ctx.attempt(lambda: ctx.ours("train", "--device", "cuda", *gpu_options).json())
     else:
         result["gpu"] = {"note": "no CUDA GPU at hand on this machine"}
     return result
