@@ -30,7 +30,8 @@ def run(ctx: Context) -> dict[str, Any]:
     result["ours"] = ctx.attempt(lambda: _collect([ctx.ours("convert", *files) for _ in range(runs)]))
     ctx.log("conversion: braindecode windowing")
     result["braindecode"] = ctx.attempt(
-        lambda: _collect([ctx.peer("convert_braindecode.py", *files) for _ in range(runs)]))
+        lambda: _collect([ctx.peer("convert_braindecode.py", *files) for _ in range(runs)])
+    )
     return result
 
 
