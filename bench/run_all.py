@@ -74,6 +74,12 @@ def _commit() -> str:
         return "unknown"
 
 
+def _write(path: Path, markdown: str) -> None:
+    partial = path.with_suffix(".partial")
+    partial.write_text(markdown)
+    partial.replace(path)  # never a half-written BENCHMARKS.md
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the harness in a minute or two")
@@ -87,7 +93,17 @@ def main(argv: list[str] | None = None) -> int:
         help="generated nights, saved models and scratch (kept between runs; nights are re-used)",
     )  # fmt: skip
     parser.add_argument("--verbose", action="store_true", help="print tracebacks of failed measurements")
+    parser.add_argument("--note", help="a sentence added to the set-up (e.g. what else ran on the machine)")
+    parser.add_argument(
+        "--from-json", type=Path, metavar="RESULTS", help="measure nothing: re-render RESULTS (a --json file)"
+    )
     args = parser.parse_args(argv)
+    if args.from_json:
+        results = json.loads(args.from_json.read_text())
+        if args.note:
+            results["meta"]["note"] = args.note
+        _write(args.output, report.render(results))
+        return 1 if _errors(results["sections"]) else 0
 
     settings = Settings.quick_settings() if args.quick else Settings()
     work_dir = args.work_dir / ("quick" if args.quick else "full")
@@ -110,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             "commit": _commit(),
             "generator": nights.GENERATOR,
             "command": "python bench/run_all.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:])),
+            "note": args.note,
         },
         "sections": {},
     }
@@ -125,10 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     json_path = args.json or work_dir / "results.json"
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(results, indent=1, default=str))
-    markdown = report.render(results)
-    partial = args.output.with_suffix(".partial")
-    partial.write_text(markdown)
-    partial.replace(args.output)  # never a half-written BENCHMARKS.md
+    _write(args.output, report.render(results))
     errors = _errors(results["sections"])
     log(f"wrote {args.output} and {json_path}; {len(errors)} measurement(s) not available")
     for error in errors:

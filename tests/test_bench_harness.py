@@ -157,3 +157,16 @@ def test_run_all_exits_nonzero_only_for_real_failures():
     errors = _errors(sections)
     assert "boom" in errors and "peer environment missing" in errors
     assert not any("GPU" in error for error in errors)  # no GPU is a fact of the machine, not a failure
+
+
+def test_run_all_re_renders_saved_results(tmp_path):
+    import json
+
+    from bench.run_all import main
+
+    saved, output = tmp_path / "results.json", tmp_path / "BENCHMARKS.md"
+    saved.write_text(json.dumps(_fake_results()))
+    assert main(["--from-json", str(saved), "--output", str(output), "--note", "quiet machine"]) == 1
+    text = output.read_text()
+    assert "- Note: quiet machine" in text and "**4.13×** (pipeline)" in text
+    assert not (tmp_path / "BENCHMARKS.partial").exists()

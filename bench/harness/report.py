@@ -48,6 +48,7 @@ def render(results: dict[str, Any]) -> str:
         else "- Peers: environment missing (`bash bench/peers/setup_peers.sh`); their figures are not measured.",
         f"- Generated nights: {meta['generator']}, driven by the real Sleep-EDF hypnograms of the team data "
         "(30 min of wake before the first sleep epoch, then the night as scored); Sleep-EDF SC layout.",
+        *([f"- Note: {meta['note']}"] if meta.get("note") else []),
         "- braindecode imports torchaudio at module level; torchaudio has no build for this CPU torch, so the peer "
         "environment carries a stub providing only those names (`bench/peers/torchaudio_stub`); none of the "
         "measured code calls it. GSSC's pickled networks are loaded with `torch.load(weights_only=False)` "
