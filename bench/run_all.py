@@ -93,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         help="generated nights, saved models and scratch (kept between runs; nights are re-used)",
     )  # fmt: skip
     parser.add_argument("--verbose", action="store_true", help="print tracebacks of failed measurements")
+    parser.add_argument(
+        "--learning-json", type=Path, metavar="PATH", help="re-use an earlier `bench/learning.py --out PATH`"
+    )
     parser.add_argument("--note", help="a sentence added to the set-up (e.g. what else ran on the machine)")
     parser.add_argument(
         "--from-json", type=Path, metavar="RESULTS", help="measure nothing: re-render RESULTS (a --json file)"
@@ -113,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - start:7.1f} s] {message}", flush=True)
 
-    ctx = Context(settings=settings, work_dir=work_dir, log=log, verbose=args.verbose)
+    ctx = Context(settings=settings, work_dir=work_dir, log=log, verbose=args.verbose, learning_json=args.learning_json)
     peers = python_peers()
     results = {
         "meta": {

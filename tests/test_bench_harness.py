@@ -170,3 +170,18 @@ def test_run_all_re_renders_saved_results(tmp_path):
     text = output.read_text()
     assert "- Note: quiet machine" in text and "**4.13×** (pipeline)" in text
     assert not (tmp_path / "BENCHMARKS.partial").exists()
+
+
+def test_learning_section_renders_the_training_scripts_json():
+    from bench.harness import learning
+
+    data = {
+        "dataset_minutes": 0.5,
+        "epochs": {"train": 9000, "test": 2000},
+        "tinysleepnet": {"accuracy": 0.8123, "macro_f1": 0.7, "kappa": 0.65, "minutes": 3.25},
+        "source": "`bench/learning.py`, 4.0 min in this run",
+    }
+    text = learning.render(data)
+    assert "| tinysleepnet | 0.812 | 0.700 | 0.650 | 3.2 |" in text
+    assert "Epochs per split: train 9,000, test 2,000." in text
+    assert "Not measured: skipped in --quick" in learning.render({"note": "skipped in --quick: slow"})

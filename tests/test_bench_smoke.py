@@ -71,6 +71,6 @@ def test_run_all_quick_writes_every_section(tmp_path):
     else:
         assert "hf_sleep.staging is not available yet" in text
 
-    learning = (REPO_ROOT / "bench" / "learning.py").is_file()
-    complete = peers and converter and staging and learning
+    assert "Not measured: skipped in --quick" in text  # learning trains for minutes: not in a smoke test
+    complete = peers and converter and staging
     assert process.returncode == (0 if complete else 1), process.stderr[-3000:]

@@ -64,6 +64,7 @@ class Context:
     work_dir: Path
     log: Callable[[str], None] = print
     verbose: bool = False
+    learning_json: Path | None = None
     _cache: dict[str, Any] = field(default_factory=dict)
 
     @property
