@@ -5,5 +5,5 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/setup_env.sh" "dev,latent,space"
 cd "$ROOT"
-ruff check hf_sleep tests scripts
+ruff check hf_sleep tests scripts bench
 python -m pytest "$@"
