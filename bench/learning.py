@@ -47,6 +47,7 @@ def night_stages(path: Path, edge_minutes: float = 30.0) -> list[int | None]:
 
 def build_dataset(sfreq: float = 100.0):
     import datasets
+
     from hf_sleep.data.synthetic import synthesize_night
 
     files = sorted(HYPNOGRAMS.glob("SC4*-Hypnogram.edf"))

@@ -103,12 +103,10 @@ def predict_night(
     n_windows = torch.zeros(n_epochs, dtype=torch.float64, device=device)
 
     try:
-        # Encode every epoch once; windows then only re-run the (cheap) sequence part.
+        # Encode every epoch once; windows then only re-run the (cheap) sequence part. Chunks of
+        # `batch_size` epochs: much larger ones fall out of the CPU caches and run slower.
         embeddings = torch.cat(
-            [
-                model.embed_epochs(epochs[i : i + batch_size * window])
-                for i in range(0, n_epochs, batch_size * window)
-            ]
+            [model.embed_epochs(epochs[i : i + batch_size]) for i in range(0, n_epochs, batch_size)]
         )
         split = True
     except NotImplementedError:

@@ -92,9 +92,8 @@ def cmd_save_model(args: argparse.Namespace) -> None:
 
 def cmd_stage_many(args: argparse.Namespace) -> None:
     """Stages every recording in turn in this one process (peak memory must not grow with their number)."""
-    from hf_sleep.staging import stage_recording
-
     from hf_sleep import get_architecture
+    from hf_sleep.staging import stage_recording
 
     model = get_architecture(args.arch).build(ch_names=["EEG Fpz-Cz"]).eval()
     per_night, n_epochs = [], 0
