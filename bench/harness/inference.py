@@ -33,9 +33,13 @@ def run(ctx: Context) -> dict[str, Any]:
 
     ctx.log("staging end to end: hf-sleep stage")
     ours_models = result["ours"].get("models", {}) if "error" not in result["ours"] else {}
+    # Whole-night staging of the Fpz-Cz night: the architectures that take one EEG channel of 30-s epochs.
+    human_eeg = [
+        arch for arch, model in ours_models.items()
+        if model.get("n_chans", 1) == 1 and model.get("epoch_seconds", 30.0) == 30.0
+    ]  # fmt: skip
     result["stage_ours"] = {
-        arch: ctx.attempt(lambda arch=arch: _stage_ours(ctx, arch, night))
-        for arch in ours_models or ["tinysleepnet"]
+        arch: ctx.attempt(lambda arch=arch: _stage_ours(ctx, arch, night)) for arch in human_eeg or ["tinysleepnet"]
     }
     for tool, script in (("yasa", "stage_yasa.py"), ("gssc", "stage_gssc.py")):
         ctx.log(f"staging end to end: {tool}")

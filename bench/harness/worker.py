@@ -47,18 +47,29 @@ def read_epochs(recording: str, channel: str = "EEG Fpz-Cz", hours: float | None
 
 def cmd_infer(args: argparse.Namespace) -> None:
     """Model time of `predict_night` for every architecture on the same epochs (warm-up run excluded)."""
+    import numpy as np
     import torch
 
     from hf_sleep import ARCHITECTURES
     from hf_sleep.inference import predict_night
 
-    epochs = read_epochs(args.recording, hours=args.hours)
+    eeg_epochs = read_epochs(args.recording, hours=args.hours)
+    recorded_seconds = len(eeg_epochs) * 30.0
     names = args.archs or list(ARCHITECTURES)
     results = {}
     for name in names:
         arch = ARCHITECTURES[name]
         torch.manual_seed(0)
         model = arch.build().eval()
+        config = model.config
+        if (config.n_chans, config.n_times) == eeg_epochs.shape[1:]:
+            epochs = eeg_epochs
+        else:
+            # Another signal shape (SlumberNet: EEG + EMG, 4-s epochs at 64 Hz): the same recorded duration
+            # in its own shape; model time does not depend on the values.
+            n_epochs = int(recorded_seconds // config.epoch_seconds)
+            rng = np.random.default_rng(0)
+            epochs = rng.normal(0.0, 20.0, (n_epochs, config.n_chans, config.n_times)).astype(np.float32)
         start = time.perf_counter()
         predict_night(model, epochs)
         warmup = time.perf_counter() - start
@@ -74,8 +85,10 @@ def cmd_infer(args: argparse.Namespace) -> None:
             "seconds": times,
             "warmup_seconds": warmup,
             "n_epochs": int(prediction.stages.shape[0]),
+            "epoch_seconds": float(config.epoch_seconds),
+            "n_chans": int(config.n_chans),
         }
-    _emit({"hours": len(epochs) / 120, "n_epochs": len(epochs), "threads": torch.get_num_threads(), "models": results})
+    _emit({"hours": recorded_seconds / 3600, "n_epochs": len(eeg_epochs), "threads": torch.get_num_threads(), "models": results})
 
 
 def cmd_save_model(args: argparse.Namespace) -> None:
