@@ -32,6 +32,7 @@ from hf_sleep.hub import (
     push_model,
 )
 from hf_sleep.model_card import SleepCardCallback
+from hf_sleep.training.metrics import build_compute_metrics
 from tests.testers import TESTERS
 
 WORKDIR = Path(sys.argv[1])
@@ -59,6 +60,7 @@ def python_blocks(card_text: str) -> list[str]:
     return re.findall(r"```python\n(.*?)```", card_text, re.DOTALL)
 
 
+
 class CardTrainer(CardTrainerMixin, Trainer):
     pass
 
@@ -71,28 +73,6 @@ def random_dataset(config, n: int, seed: int) -> list[dict]:
         labels = torch.randint(0, config.num_labels, (config.seq_len,), generator=generator)
         rows.append({"input_values": x, "labels": labels})
     return rows
-
-
-def compute_metrics(eval_prediction) -> dict:
-    from sklearn.metrics import accuracy_score, cohen_kappa_score, confusion_matrix, f1_score
-
-    logits = (
-        eval_prediction.predictions[0]
-        if isinstance(eval_prediction.predictions, tuple)
-        else eval_prediction.predictions
-    )
-    predictions = logits.argmax(-1).reshape(-1)
-    labels = eval_prediction.label_ids.reshape(-1)
-    stages = list(range(logits.shape[-1]))
-    per_stage = f1_score(labels, predictions, labels=stages, average=None, zero_division=0)
-    names = ["W", "N1", "N2", "N3", "REM"]
-    return {
-        "accuracy": float(accuracy_score(labels, predictions)),
-        "macro_f1": float(per_stage.mean()),
-        "kappa": float(cohen_kappa_score(labels, predictions, labels=stages)),
-        **{f"f1_{names[i]}": float(v) for i, v in enumerate(per_stage)},
-        "confusion_matrix": confusion_matrix(labels, predictions, labels=stages).tolist(),
-    }
 
 
 # --------------------------------------------------------------------------------------- trained models
@@ -126,7 +106,8 @@ for name in sorted(ARCHITECTURES):
             args=args,
             train_dataset=random_dataset(config, 12, 1),
             eval_dataset=random_dataset(config, 4, 2),
-            compute_metrics=compute_metrics,
+            # The package's own metrics (the local `evaluate` module), as `hf-sleep train` reports them.
+            compute_metrics=build_compute_metrics(config.stage_names),
             callbacks=[callback],
         )
         trainer.train()
