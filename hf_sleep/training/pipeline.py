@@ -364,6 +364,11 @@ def run_training(
     if hasattr(train_dataset, "set_epoch"):
         all_callbacks.append(SetEpochCallback(train_dataset))
     if training_args.early_stopping_patience:
+        if training_args.eval_strategy == "no":
+            raise ValueError(
+                "--early_stopping_patience needs evaluations: set --eval_strategy steps or epoch (with a validation "
+                "split), or --early_stopping_patience 0"
+            )
         all_callbacks.append(EarlyStoppingCallback(early_stopping_patience=training_args.early_stopping_patience))
     trainer = SleepTrainer(
         model=trained,
