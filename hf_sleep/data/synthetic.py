@@ -15,7 +15,11 @@ The signals are built so that a sleep scorer recognises the stages:
   movements, chin EMG at its lowest (atonia) with brief twitches.
 
 Under everything lies a 1/f background; each subject has its own amplitude scale, alpha and
-spindle frequencies and 1/f exponent, and each epoch its own amplitude jitter. For rodents
+spindle frequencies and 1/f exponent, and each epoch its own amplitude jitter. As in a real night,
+a stage change does not wait for the scoring grid: it falls anywhere within about a third of an epoch of
+the boundary (the scored label is the state that fills most of the epoch, as a scorer's majority
+rule gives), so epochs at transitions are mixed; and slow-wave amplitude is highest after sleep
+onset and declines towards the morning (homeostatic process S). For rodents
 (``species="mouse"``) Wake has high EMG and theta/beta activity, NREM large delta and spindles,
 REM a strong regular hippocampal theta (6.5–8.5 Hz) with atonia.
 
@@ -349,6 +353,42 @@ def _channel_kind(channel: str) -> str:
     )
 
 
+
+def _shift_transitions(states: list[str], split: int, rng: np.random.Generator) -> list[str]:
+    """Per-epoch states → ``split`` sub-epochs each, every stage change moved by a random whole number of them.
+
+    A change moves by at most ``(split - 1) // 2`` sub-epochs either way, and never so far that an epoch keeps
+    less than the majority of its sub-epochs in its own state: the scored label stays what a scorer would give.
+    """
+    if split <= 1:
+        return list(states)
+    limit = (split - 1) // 2
+    sub = [state for state in states for _ in range(split)]
+    lost = np.zeros(len(states), dtype=int)  # sub-epochs each epoch gave to its neighbours
+    for i in range(1, len(states)):
+        if states[i] == states[i - 1]:
+            continue
+        shift = int(rng.integers(-limit, limit + 1))
+        shift = max(shift, -(limit - lost[i - 1]))  # epoch i's state reaches back into epoch i - 1
+        start = i * split
+        if shift > 0:  # the previous state lasts into epoch i
+            sub[start : start + shift] = [states[i - 1]] * shift
+            lost[i] += shift
+        elif shift < 0:
+            sub[start + shift : start] = [states[i]] * -shift
+            lost[i - 1] -= shift
+    return sub
+
+
+def _slow_wave_decline(states: Sequence[str], epoch_seconds: float) -> np.ndarray:
+    """Slow-wave amplitude over the night: high after sleep onset, decaying towards the morning (process S)."""
+    asleep = np.flatnonzero(np.isin(np.array(states), ["N1", "N2", "N3", "S4", "REM"]))
+    if not len(asleep):
+        return np.ones(len(states))
+    hours = np.clip(np.arange(len(states)) - asleep[0], 0, None) * epoch_seconds / 3600.0
+    return 0.8 + 0.35 * np.exp(-hours / 3.0)
+
+
 def synthesize_night(
     stages: Sequence[str],
     *,
@@ -397,11 +437,23 @@ def synthesize_night(
     traits = _traits(seed if subject_seed is None else subject_seed)
     rng = np.random.default_rng([seed, 104729])
     profiles = _HUMAN_PROFILES if species == "human" else _MOUSE_PROFILES
+    n_scored = len(states)
+    jitter = rng.lognormal(0.0, 0.15, (n_scored, 4))  # per-epoch amplitude jitter
+    split = 1
+    if species == "human":
+        # Physiology changes at any moment, not on the scoring grid: a scorer labels an epoch by the state that
+        # fills most of it. Work on sub-epochs and move every stage change by up to a third of an epoch.
+        split = next((k for k in (6, 5, 4, 3) if spe % k == 0), 1)
+        states = _shift_transitions(states, split, np.random.default_rng([seed, 15485863]))
+        spe //= split
+        epoch_seconds /= split
+        jitter = np.repeat(jitter, split, axis=0)
     table = np.array([profiles[s] for s in states], dtype=np.float64)  # (n_epochs, n_columns)
     col = {name: table[:, i] for i, name in enumerate(_PROFILE_COLUMNS)}
     n_epochs = len(states)
     n = n_epochs * spe
-    jitter = rng.lognormal(0.0, 0.15, (n_epochs, 4))  # per-epoch amplitude jitter
+    if species == "human":
+        col["delta"] = col["delta"] * _slow_wave_decline(states, epoch_seconds)
     if not artefacts:
         col["artefact"] = np.zeros(n_epochs)
 

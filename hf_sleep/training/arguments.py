@@ -59,7 +59,11 @@ class DataArguments:
         default=0.2, metadata={"help": "Share of subjects held out for testing when the dataset is not split."}
     )
     validation_size: float = field(
-        default=0.1, metadata={"help": "Share of subjects for validation when the dataset is not split."}
+        default=0.1,
+        metadata={
+            "help": "Share of subjects for validation when the dataset is not split, and of the training subjects "
+            "of each cross-validation fold."
+        },
     )
     split_seed: int = field(default=42, metadata={"help": "Seed of the subject-wise split."})
     stage_names: list[str] | None = field(

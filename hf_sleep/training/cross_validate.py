@@ -73,7 +73,10 @@ def run_cross_validation(
             raise ValueError(f"fold {index} has no {data_args.test_split!r} split; it has {list(fold)}")
         fold_args = dataclasses.replace(training_args, output_dir=os.path.join(training_args.output_dir, f"fold_{index}"))
         if data_args.validation_split not in fold and fold_args.eval_strategy != "no":
-            fold_args = dataclasses.replace(fold_args, eval_strategy="no", load_best_model_at_end=False)
+            # no validation subjects: train for the set steps, nothing to select checkpoints or stop early on
+            fold_args = dataclasses.replace(
+                fold_args, eval_strategy="no", load_best_model_at_end=False, early_stopping_patience=None
+            )
         logger.info("fold %d/%d: %s", index + 1, len(folds), {name: len(split) for name, split in fold.items()})
         result = run_training(model_args, data_args, fold_args, splits=fold)
         fold_predictions, fold_references = result.test_predictions
@@ -108,7 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     loaded = load_raw_dataset(data_args)
     if isinstance(loaded, datasets.DatasetDict):  # all recordings take part in the folds
         loaded = datasets.concatenate_datasets(list(loaded.values()))
-    folds = subject_kfold(loaded, n_folds=cv_args.n_folds, seed=cv_args.fold_seed)
+    # each fold holds out --validation_size of its training subjects for checkpoint selection, as the papers do
+    folds = subject_kfold(
+        loaded, n_folds=cv_args.n_folds, seed=cv_args.fold_seed, validation_size=data_args.validation_size
+    )
     metrics = run_cross_validation(folds, model_args, data_args, training_args, cv_args.folds)
     print(json.dumps({k: v for k, v in metrics.items() if k not in ("per_fold", "cv_confusion_matrix")}, indent=2))
     return 0

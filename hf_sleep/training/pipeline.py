@@ -224,6 +224,29 @@ def build_model(model_args: ModelArguments, stage_names: Sequence[str], n_chans:
     )
 
 
+def fit_input_normalization(model, dataset, max_epochs: int = 20000, seed: int = 0) -> int:
+    """Fits a model's input normalisation on training epochs where the architecture has one; returns the epochs used.
+
+    SeqSleepNet standardises every bin of its log spectrum with training-set statistics, as the original's training
+    script does (`fit_spectrum_normalization`). At most `max_epochs` epochs, drawn at random with `seed`, keep the
+    memory bounded on large datasets. Models without such a method are left alone (returns 0).
+    """
+    fit = getattr(model, "fit_spectrum_normalization", None)
+    if not callable(fit):
+        return 0
+    import torch
+
+    rows = np.arange(len(dataset))
+    if len(rows) > max_epochs:
+        rows = np.sort(np.random.default_rng(seed).choice(len(rows), max_epochs, replace=False))
+    picked = dataset.select(rows).with_format("numpy", columns=["input_values"])
+    signals = np.asarray(picked["input_values"], dtype=np.float32)
+    signals = signals.reshape(-1, *signals.shape[-2:])  # a dataset of sequences counts their epochs
+    fit(torch.from_numpy(signals))
+    logger.info("fitted the input normalisation of %s on %d training epochs", type(model).__name__, len(signals))
+    return len(signals)
+
+
 # -- the run ---------------------------------------------------------------------------------------------
 @dataclass
 class RunResult:
@@ -315,6 +338,8 @@ def run_training(
     stage_names = stage_names_of(reference, data_args)
     n_chans, n_times = signal_shape_of(reference)
     model = build_model(model_args, stage_names, n_chans, n_times, channel_names_of(reference, n_chans))
+    if do_train and model_args.model_type is not None and getattr(model.config, "spectrum_mean", 0) is None:
+        fit_input_normalization(model, splits[data_args.train_split], seed=training_args.seed)  # from scratch only
     if model_args.freeze_encoder:
         logger.info("froze %d encoder parameters", freeze_encoder(model))
 
@@ -339,6 +364,11 @@ def run_training(
     if hasattr(train_dataset, "set_epoch"):
         all_callbacks.append(SetEpochCallback(train_dataset))
     if training_args.early_stopping_patience:
+        if training_args.eval_strategy == "no":
+            raise ValueError(
+                "--early_stopping_patience needs evaluations: set --eval_strategy steps or epoch (with a validation "
+                "split), or --early_stopping_patience 0"
+            )
         all_callbacks.append(EarlyStoppingCallback(early_stopping_patience=training_args.early_stopping_patience))
     trainer = SleepTrainer(
         model=trained,

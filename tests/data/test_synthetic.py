@@ -188,3 +188,20 @@ def test_rodent_states_physiology() -> None:
     assert np.argmax(theta / delta) == 2  # REM: theta dominates
     rms = np.sqrt((emg.astype(float) ** 2).mean(axis=(1, 2)))
     assert rms[0] > rms[1] > rms[2]  # wake > NREM > REM (atonia)
+
+
+def test_stage_changes_fall_inside_epochs_but_keep_the_scored_majority() -> None:
+    from hf_sleep.data.synthetic import _shift_transitions, _slow_wave_decline
+
+    rng = np.random.default_rng(0)
+    states = [str(s) for s in rng.choice(["W", "N1", "N2", "N3", "REM"], 400)]  # a change at most boundaries
+    sub = _shift_transitions(states, 6, np.random.default_rng(1))
+    assert len(sub) == 6 * len(states)
+    for i, state in enumerate(states):
+        assert sub[6 * i : 6 * i + 6].count(state) >= 4  # the scored label fills most of its epoch
+    changes = [i for i in range(1, len(states)) if states[i] != states[i - 1]]
+    moved = [i for i in changes if sub[6 * i] != states[i] or sub[6 * i - 1] != states[i - 1]]
+    assert len(moved) > len(changes) / 2  # most changes left the scoring grid
+    assert _shift_transitions(states, 1, rng) == states
+    decline = _slow_wave_decline(["W"] * 10 + ["N3"] * 1000, 30.0)
+    assert decline[0] == decline[10] and decline[10] > 1.1 > 0.85 > decline[-1]  # from sleep onset to morning

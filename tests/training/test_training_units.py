@@ -139,7 +139,9 @@ def test_recipes_parse_into_the_argument_dataclasses(tmp_path):
     from ..conftest import REPO_ROOT
 
     recipes = sorted((REPO_ROOT / "scripts" / "configs").glob("*.json"))
-    assert {p.stem for p in recipes} >= {"tinysleepnet", "deepsleepnet_phase1", "deepsleepnet_phase2"}
+    assert {p.stem for p in recipes} >= {
+        "tinysleepnet", "deepsleepnet_phase1", "deepsleepnet_phase2", "seqsleepnet", "slumbernet"
+    }  # fmt: skip
     for recipe in recipes:
         argv = [str(recipe), "--dataset_path", "x", "--output_dir", str(tmp_path), "--report_to", "none"]
         model_args, data_args, training_args = parse_arguments(
@@ -153,3 +155,56 @@ def test_recipes_parse_into_the_argument_dataclasses(tmp_path):
     bad.write_text("[1, 2]")
     with pytest.raises(ValueError, match="one JSON object"):
         recipe_to_argv(bad)
+
+
+def _parse_recipe(name: str, tmp_path):
+    from hf_sleep.training.arguments import DataArguments, ModelArguments, SleepTrainingArguments
+    from hf_sleep.training.pipeline import parse_arguments
+
+    from ..conftest import REPO_ROOT
+
+    argv = [str(REPO_ROOT / "scripts" / "configs" / f"{name}.json"), "--dataset_path", "x", "--output_dir",
+            str(tmp_path), "--report_to", "none", "--use_cpu", "true"]  # fmt: skip
+    return parse_arguments((ModelArguments, DataArguments, SleepTrainingArguments), argv)
+
+
+def test_seqsleepnet_recipe_matches_the_original_training_script(tmp_path):
+    import hf_sleep
+    from hf_sleep.training.trainer import SleepTrainer
+
+    model_args, data_args, args = _parse_recipe("seqsleepnet", tmp_path)
+    overrides = json.loads(model_args.config_overrides)
+    assert model_args.model_type == "seqsleepnet" and overrides == {"seq_len": 20, "drop_prob": 0.25}
+    assert (args.learning_rate, args.adam_beta1, args.adam_beta2, args.adam_epsilon) == (1e-4, 0.9, 0.999, 1e-8)
+    assert args.per_device_train_batch_size == 32 and args.num_train_epochs == 10 and args.weight_decay == 0.0
+    assert args.eval_steps == 100 and args.metric_for_best_model == "accuracy" and data_args.skip_sequence_start
+    assert args.conv_l2 == pytest.approx(1e-3 / 32)  # the original sums the loss over its 32 sequences
+    # L2 on every weight but the filterbank, as the original excludes the filterbank scopes
+    model = hf_sleep.SeqSleepNetForSleepStaging(hf_sleep.SeqSleepNetConfig(**overrides))
+    trainer = SleepTrainer(model=model, args=args, eval_dataset=tiny_sleep_dataset(n_subjects=1, n_nights=1))
+    penalised = {id(p) for p in trainer._l2_parameters}
+    for name, parameter in model.named_parameters():
+        assert (id(parameter) in penalised) == ("filterbank" not in name), name
+
+
+def test_slumbernet_recipe_matches_the_original_training_script(tmp_path):
+    model_args, data_args, args = _parse_recipe("slumbernet", tmp_path)
+    assert model_args.model_type == "slumbernet"
+    assert json.loads(model_args.config_overrides) == {"epoch_seconds": 4, "drop_prob": 0.0}
+    assert (args.learning_rate, args.adam_epsilon, args.per_device_train_batch_size) == (1e-6, 1e-7, 128)
+    assert args.num_train_epochs == 50 and args.metric_for_best_model == "accuracy"
+    assert args.lr_scheduler_type == "reduce_lr_on_plateau"
+    assert args.lr_scheduler_kwargs == {"mode": "max", "factor": 0.5, "patience": 3, "min_lr": 1e-7}
+    assert data_args.signal_shift == 0.99
+
+
+def test_spectrum_normalisation_is_fitted_on_the_training_split():
+    import hf_sleep
+    from hf_sleep.training.pipeline import fit_input_normalization
+
+    data = tiny_sleep_dataset(n_subjects=1, n_nights=1, n_epochs=12)  # 20 Hz, 30-s epochs
+    config = hf_sleep.SeqSleepNetConfig(sfreq=20.0, seq_len=4, filter_high_hz=10.0)
+    model = hf_sleep.SeqSleepNetForSleepStaging(config)
+    assert fit_input_normalization(model, data, max_epochs=8, seed=0) == 8
+    assert np.asarray(model.config.spectrum_mean).shape == (1, config.n_fft // 2 + 1)
+    assert fit_input_normalization(hf_sleep.TinySleepNetForSleepStaging(hf_sleep.TinySleepNetConfig()), data) == 0
