@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -76,7 +76,8 @@ def epoch_features(n_chans: int, n_times: int, label_names: Sequence[str], keep_
 
 
 def _write_shard(epochs: RecordingEpochs, path: Path, features) -> None:
-    from datasets.arrow_writer import ArrowWriter
+    """One recording as an Arrow IPC stream file, the format and schema ``datasets.ArrowWriter`` writes."""
+    import pyarrow as pa
 
     n = len(epochs.labels)
     expected = tuple(features["input_values"].shape)
@@ -88,18 +89,15 @@ def _write_shard(epochs: RecordingEpochs, path: Path, features) -> None:
             f"epochs of shape {epochs.data.shape[1:]} differ from the dataset's {expected} "
             "(another sampling rate or epoch length than the first recording)",
         )
-    writer = ArrowWriter(features=features, path=str(path))
-    try:
-        per_row = max(1, int(np.prod(epochs.data.shape[1:])))
-        step = max(1, 2**30 // per_row)  # list<> offsets are int32: keep each table's values below 2**31
-        for lo in range(0, max(n, 1), step):
-            writer.write_table(_epochs_table(epochs, features, slice(lo, lo + step)))
-        writer.finalize()
-    finally:
-        writer.close()
+    schema = features.arrow_schema  # carries the features in its metadata, as datasets writes them
+    per_row = max(1, int(np.prod(expected)))
+    step = max(1, 2**30 // per_row)  # list<> offsets are int32: keep each table's values below 2**31
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, schema) as writer:
+        for lo in range(0, n, step):
+            writer.write_table(_epochs_table(epochs, schema, slice(lo, lo + step)), max_chunksize=1000)
 
 
-def _epochs_table(epochs: RecordingEpochs, features, rows_slice: slice):
+def _epochs_table(epochs: RecordingEpochs, schema, rows_slice: slice):
     """Rows of one recording as an Arrow table, the signal array shared with numpy (no copy)."""
     import pyarrow as pa
 
@@ -111,7 +109,6 @@ def _epochs_table(epochs: RecordingEpochs, features, rows_slice: slice):
         pa.array(np.arange(0, n * n_chans * n_times + 1, n_times, dtype=np.int32)), pa.array(data.reshape(-1))
     )
     storage = pa.ListArray.from_arrays(pa.array(np.arange(0, n * n_chans + 1, n_chans, dtype=np.int32)), rows)
-    schema = features.arrow_schema
     signal = pa.ExtensionArray.from_storage(schema.field("input_values").type, storage)
     columns = {
         "input_values": signal,
@@ -194,8 +191,17 @@ def run_conversion(
         ]
         bar = tqdm(total=len(jobs), desc=desc, unit="recording", disable=not progress)
         if num_proc <= 1 or len(jobs) == 1:
-            for job in jobs:
-                _run_job(job)
+            # A writer thread puts recording i on disk while recording i + 1 is read: at most two in memory.
+            with ThreadPoolExecutor(max_workers=1) as writer:
+                writing = None
+                for job in jobs:
+                    epochs = job.load(job.task)
+                    if writing is not None:
+                        writing.result()
+                        bar.update(1)
+                    writing = writer.submit(_write_shard, epochs, job.shard, job.features)
+                    del epochs
+                writing.result()
                 bar.update(1)
         else:
             with ProcessPoolExecutor(

@@ -140,36 +140,39 @@ def read_signals(
     single_rate = len(set(native.values())) == 1
     pointwise = single_rate and read_rate == sfreq and l_freq is None and h_freq is None
     read_first, read_last = (first, last) if pointwise else (0, None)
+    units = dict(zip(header.labels, header.units, strict=True))
+    scale = np.array([1e6 if units[ch].lower() in _VOLT_SCALE else 1.0 for ch in channels])
     try:
         if single_rate:
-            data = read_edf_signals(header, channels, read_first, read_last)
+            data = read_edf_signals(header, channels, read_first, read_last, scale=scale)
         else:  # MNE upsamples the slower picks to the fastest one (FFT) while reading
             import mne
 
             raw = mne.io.read_raw_edf(path, include=list(channels), preload=False, verbose="error")
-            data = raw.get_data(picks=list(channels), start=read_first, stop=read_last)
+            data = (
+                raw.get_data(picks=list(channels), start=read_first, stop=read_last) * scale[:, None]
+            ).astype(np.float32)
     except Exception as err:  # MNE raises many kinds on corrupt files
         raise RecordingError(path, f"cannot read the EDF signals: {err}") from err
-    units = dict(zip(header.labels, header.units, strict=True))
-    scale = np.array([1e6 if units[ch].lower() in _VOLT_SCALE else 1.0 for ch in channels])
-    data *= scale[:, None]
-    data = data.astype(np.float32)
     if read_rate != sfreq:
         from scipy.signal import resample_poly
 
         up, down = resample_ratio(path, channels[0], read_rate, sfreq)
         data = resample_poly(data, up, down, axis=-1).astype(np.float32)
-    bad = ~np.isfinite(data)
-    if bad.any():
-        rows = np.flatnonzero(bad.any(axis=1))
-        raise RecordingError(
-            path,
-            "NaN or infinite values in "
-            + ", ".join(f"{channels[r]!r} ({int(bad[r].sum())} samples)" for r in rows),
-        )
-    flat = [channels[r] for r in range(len(channels)) if data.shape[1] and data[r].min() == data[r].max()]
-    if flat:
-        raise RecordingError(path, f"flat signal (constant value) in {', '.join(map(repr, flat))}")
+    # Row minima and maxima answer both checks in two passes: NaN and ±inf show in them, equal ones mean flat.
+    if data.shape[1]:
+        low, high = data.min(axis=1), data.max(axis=1)
+        if not (np.isfinite(low).all() and np.isfinite(high).all()):
+            bad = ~np.isfinite(data)
+            rows = np.flatnonzero(bad.any(axis=1))
+            raise RecordingError(
+                path,
+                "NaN or infinite values in "
+                + ", ".join(f"{channels[r]!r} ({int(bad[r].sum())} samples)" for r in rows),
+            )
+        flat = [channels[r] for r in range(len(channels)) if low[r] == high[r]]
+        if flat:
+            raise RecordingError(path, f"flat signal (constant value) in {', '.join(map(repr, flat))}")
     if l_freq is not None or h_freq is not None:
         import mne
 

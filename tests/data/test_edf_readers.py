@@ -34,6 +34,10 @@ def test_signals_equal_mne_bit_for_bit(night, channels, start, stop) -> None:
     got = read_edf_signals(read_edf_header(psg), channels, start, stop)
     assert got.dtype == np.float64 and got.shape == want.shape
     np.testing.assert_array_equal(got, want)
+    scale = np.array([1e6, 2.0][: len(channels)])
+    scaled = read_edf_signals(read_edf_header(psg), channels, start, stop, scale=scale)
+    assert scaled.dtype == np.float32 and scaled.flags.c_contiguous
+    np.testing.assert_array_equal(scaled, (want * scale[:, None]).astype(np.float32))
 
 
 def test_signal_span_outside_recording_is_refused(night) -> None:
