@@ -117,7 +117,7 @@ def predict_night(
         batch_starts = starts[batch_start : batch_start + batch_size]
         index = torch.as_tensor(batch_starts, device=device)[:, None] + torch.arange(window, device=device)
         if split:
-            logits = model.stage_sequences(embeddings[index])
+            logits = model.stage_windows(embeddings, index)
         else:
             logits = model(epochs[index]).logits
         log_probs = torch.log_softmax(logits.double(), dim=-1)

@@ -120,6 +120,32 @@ class TinySleepNetForSleepStaging(TinySleepNetPreTrainedModel):
         recurrent, _ = self.tinysleepnet.lstm(embeddings)
         return self.classifier(self.tinysleepnet.dropout(recurrent))
 
+    def stage_windows(self, embeddings: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+        """Overlapping windows with the LSTM's input projection computed once per epoch.
+
+        With stride 1 every epoch sits in `seq_len` windows; `nn.LSTM` would project its 2,048 features
+        into the gates once per window, by far the largest cost of the sequence part. Here the projection
+        runs once per epoch of the batch and the recurrence (PyTorch's gate order i, f, g, o) is unrolled
+        over the window: the same arithmetic up to float rounding (differences of order 1e-6).
+        """
+        lstm = self.tinysleepnet.lstm
+        if self.training or lstm.num_layers != 1 or lstm.bidirectional or lstm.proj_size:
+            return super().stage_windows(embeddings, index)
+        first, last = int(index.min()), int(index.max()) + 1
+        projected = nn.functional.linear(embeddings[first:last], lstm.weight_ih_l0, lstm.bias_ih_l0)
+        gates_in = projected[index - first]  # (batch, window, 4 * hidden)
+        batch, window = index.shape
+        hidden = gates_in.new_zeros(batch, lstm.hidden_size)
+        cell = gates_in.new_zeros(batch, lstm.hidden_size)
+        outputs = []
+        for step in range(window):
+            gates = nn.functional.linear(hidden, lstm.weight_hh_l0, lstm.bias_hh_l0).add_(gates_in[:, step])
+            in_gate, forget_gate, cell_gate, out_gate = gates.unsafe_chunk(4, 1)
+            cell = forget_gate.sigmoid().mul(cell).add_(in_gate.sigmoid().mul(cell_gate.tanh()))
+            hidden = out_gate.sigmoid().mul(cell.tanh())
+            outputs.append(hidden)
+        return self.classifier(self.tinysleepnet.dropout(torch.stack(outputs, dim=1)))
+
     def forward(
         self,
         input_values: torch.Tensor,
