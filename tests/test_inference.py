@@ -74,8 +74,10 @@ def test_tinysleepnet_stage_windows_equals_lstm_per_window():
         reference = model.stage_sequences(embeddings[index])
     assert fast.shape == (len(index), 4, model.config.num_labels)
     torch.testing.assert_close(fast, reference, rtol=1e-5, atol=1e-6)
-    model.train()  # dropout active: the generic path, which samples its own masks
-    assert model.stage_windows(embeddings, index).shape == reference.shape
+    with_grad = model.stage_windows(embeddings.requires_grad_(), index)  # gradients: the nn.LSTM path
+    torch.testing.assert_close(with_grad.detach(), reference, rtol=1e-5, atol=1e-6)
+    with_grad.sum().backward()
+    assert embeddings.grad is not None
 
 
 @pytest.mark.parametrize("name", ["tinysleepnet", "deepsleepnet"])
