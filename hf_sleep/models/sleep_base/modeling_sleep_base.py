@@ -92,6 +92,8 @@ class SleepStagingPreTrainedModel(PreTrainedModel):
     supports_gradient_checkpointing = False
     # Capability flags read by the shared tests and the Hub/explorer code.
     is_sequence_model: bool = False
+    # Windows per `stage_windows` call in whole-night inference (`None`: the caller's batch size).
+    stage_windows_batch: int | None = None
 
     @classmethod
     def from_pretrained(cls, *args: Any, **kwargs: Any):

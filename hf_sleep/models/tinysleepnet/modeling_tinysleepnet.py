@@ -103,6 +103,10 @@ class TinySleepNetForSleepStaging(TinySleepNetPreTrainedModel):
     ```
     """
 
+    # The unrolled recurrence costs a few operations per step whatever the batch: large batches (42 MB of
+    # gate inputs at most) keep the operations, and the threads' synchronisations, few.
+    stage_windows_batch = 1024
+
     def __init__(self, config: TinySleepNetConfig) -> None:
         super().__init__(config)
         self.tinysleepnet = TinySleepNetModel(config)
