@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 import uuid
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -191,18 +192,20 @@ def run_conversion(
         ]
         bar = tqdm(total=len(jobs), desc=desc, unit="recording", disable=not progress)
         if num_proc <= 1 or len(jobs) == 1:
-            # A writer thread puts recording i on disk while recording i + 1 is read: at most two in memory.
-            with ThreadPoolExecutor(max_workers=1) as writer:
-                writing = None
+            # Two writer threads put recordings on disk while the next one is read (writing ~12 MB per
+            # 8-h channel costs more than reading it): at most three recordings in memory.
+            with ThreadPoolExecutor(max_workers=2) as writers:
+                writing: deque = deque()
                 for job in jobs:
                     epochs = job.load(job.task)
-                    if writing is not None:
-                        writing.result()
+                    if len(writing) == 2:
+                        writing.popleft().result()
                         bar.update(1)
-                    writing = writer.submit(_write_shard, epochs, job.shard, job.features)
+                    writing.append(writers.submit(_write_shard, epochs, job.shard, job.features))
                     del epochs
-                writing.result()
-                bar.update(1)
+                while writing:
+                    writing.popleft().result()
+                    bar.update(1)
         else:
             with ProcessPoolExecutor(
                 max_workers=min(num_proc, len(jobs)), mp_context=get_context("spawn")
