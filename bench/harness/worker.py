@@ -54,11 +54,15 @@ def cmd_infer(args: argparse.Namespace) -> None:
 
     epochs = read_epochs(args.recording, hours=args.hours)
     names = args.archs or list(ARCHITECTURES)
-    results = {}
+    results, skipped = {}, {}
     for name in names:
         arch = ARCHITECTURES[name]
         torch.manual_seed(0)
         model = arch.build().eval()
+        wanted = (model.config.n_chans, model.config.n_times)
+        if wanted != tuple(epochs.shape[1:]):  # e.g. SlumberNet: 2 rodent channels of 256 samples
+            skipped[name] = f"takes epochs of {wanted}, not one 100-Hz EEG channel of 30 s"
+            continue
         start = time.perf_counter()
         predict_night(model, epochs)
         warmup = time.perf_counter() - start
@@ -75,7 +79,8 @@ def cmd_infer(args: argparse.Namespace) -> None:
             "warmup_seconds": warmup,
             "n_epochs": int(prediction.stages.shape[0]),
         }
-    _emit({"hours": len(epochs) / 120, "n_epochs": len(epochs), "threads": torch.get_num_threads(), "models": results})
+    _emit({"hours": len(epochs) / 120, "n_epochs": len(epochs), "threads": torch.get_num_threads(), "models": results,
+           "skipped": skipped})
 
 
 def cmd_save_model(args: argparse.Namespace) -> None:
