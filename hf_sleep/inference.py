@@ -112,12 +112,14 @@ def predict_night(
     except NotImplementedError:
         split = False
 
-    batches = range(0, len(starts), batch_size)
+    # The sequence part may take more windows per call than the encoder (a model's `stage_windows_batch`).
+    window_batch = (getattr(model, "stage_windows_batch", None) or batch_size) if split else batch_size
+    batches = range(0, len(starts), window_batch)
     for batch_start in tqdm(batches, desc="staging", unit="batch", disable=not progress):
-        batch_starts = starts[batch_start : batch_start + batch_size]
+        batch_starts = starts[batch_start : batch_start + window_batch]
         index = torch.as_tensor(batch_starts, device=device)[:, None] + torch.arange(window, device=device)
         if split:
-            logits = model.stage_sequences(embeddings[index])
+            logits = model.stage_windows(embeddings, index)
         else:
             logits = model(epochs[index]).logits
         log_probs = torch.log_softmax(logits.double(), dim=-1)

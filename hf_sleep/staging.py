@@ -169,8 +169,6 @@ def read_signals(
         `(signal, info)`: `(n_chans, n_samples)` float32 in `units`, and `{"sfreq_in", "meas_date",
         "available", "warnings"}`.
     """
-    from scipy.signal import resample_poly
-
     if units not in UNIT_SCALE:
         raise ValueError(f"units must be one of {sorted(UNIT_SCALE)}, got {units!r}")
     if not channels:
@@ -201,6 +199,8 @@ def read_signals(
     signal *= rescale / UNIT_SCALE[units]
     sfreq_in = float(raw.info["sfreq"])
     if not math.isclose(sfreq_in, sfreq):
+        from scipy.signal import resample_poly  # a third of a second to import: only when resampling
+
         ratio = Fraction(sfreq / sfreq_in).limit_denominator(1000)
         signal = resample_poly(signal, ratio.numerator, ratio.denominator, axis=-1)
     names = [plus if minus is None else f"{plus}-{minus}" for plus, minus in resolved]

@@ -62,3 +62,41 @@ def test_bad_night_shape_is_refused():
         predict_night(model, torch.randn(5, 1, 2999))
     with pytest.raises(ValueError, match="at least one epoch"):
         window_starts(0, 4)
+
+
+def test_tinysleepnet_stage_windows_equals_lstm_per_window():
+    """The unrolled LSTM over per-epoch input projections gives what `nn.LSTM` gives on each window."""
+    model = tiny_model("tinysleepnet")
+    embeddings = torch.randn(30, model.config.epoch_feature_size)
+    index = torch.as_tensor(window_starts(30, 4, 3))[:, None] + torch.arange(4)
+    with torch.inference_mode():
+        fast = model.stage_windows(embeddings, index)
+        reference = model.stage_sequences(embeddings[index])
+    assert fast.shape == (len(index), 4, model.config.num_labels)
+    torch.testing.assert_close(fast, reference, rtol=1e-5, atol=1e-6)
+    with_grad = model.stage_windows(embeddings.requires_grad_(), index)  # gradients: the nn.LSTM path
+    torch.testing.assert_close(with_grad.detach(), reference, rtol=1e-5, atol=1e-6)
+    with_grad.sum().backward()
+    assert embeddings.grad is not None
+
+
+@pytest.mark.parametrize("name", ["tinysleepnet", "deepsleepnet"])
+def test_eval_conv_branch_folds_batch_norm(name):
+    """In eval mode the CNN runs with batch norm folded into the convolutions; the values stay those of
+    pad → conv → batch norm → activation, with trained (non-trivial) statistics."""
+    model = tiny_model(name)
+    torch.manual_seed(1)
+    for module in model.modules():
+        if isinstance(module, torch.nn.BatchNorm1d):
+            module.running_mean.uniform_(-1, 1)
+            module.running_var.uniform_(0.5, 2.0)
+            module.weight.data.uniform_(0.5, 1.5)
+            module.bias.data.uniform_(-0.5, 0.5)
+    branch = next(m for m in model.modules() if type(m).__name__ == "SleepConvBranch")
+    signal = torch.randn(5, 1, model.config.n_times) * 20
+    with torch.inference_mode():
+        folded = branch(signal)
+        unfused = branch.second_pool(branch.deep_convs(branch.first_pool(branch.first_conv(signal))))
+    assert folded.shape == unfused.shape
+    # float32 rounding after four convolutions of 400 to 1,024 terms: tiny against the features' scale
+    assert (folded - unfused).abs().max() <= 1e-5 * unfused.abs().max()

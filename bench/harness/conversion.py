@@ -3,7 +3,8 @@
 Same generated PSG/hypnogram files for both. hf_sleep: `hf_sleep.data.convert_sleep_edf` (Fpz-Cz, 30-s
 epochs, written as an Arrow dataset to a fresh folder). braindecode: `SleepPhysionet`'s loading of each
 file pair, channel pick and µV scaling, `create_windows_from_events` with preloaded windows
-(`bench/peers/convert_braindecode.py`). Both keep 30 min of wake around the sleep period (their defaults).
+(`bench/peers/convert_braindecode.py`). Both keep 30 min of wake around the sleep period (their defaults). Each
+side imports its libraries before its clock starts (`datasets` and MNE; braindecode with MNE, pandas and torch).
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def render(result: dict[str, Any]) -> str:
         "## 2. Conversion: Sleep-EDF nights into 30-s training windows",
         "",
         f"{result['n_nights']} generated night(s) of {result['night_hours']:g} h converted together, EEG Fpz-Cz. "
-        "*Pipeline* is the conversion call itself, timed inside the process; *process* is the fresh process's "
+        "*Pipeline* is the conversion call itself, timed inside the process once each tool's libraries are imported; "
+        "*process* is the fresh process's "
         "wall time (imports included). Per recorded hour of PSG; median (min–max, n).",
         "",
         "| Tool | Windows | Pipeline s per recorded hour | Process s per recorded hour | Peak RSS (MB) |",

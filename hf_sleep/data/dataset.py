@@ -12,8 +12,9 @@ import os
 import shutil
 import tempfile
 import uuid
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -76,7 +77,8 @@ def epoch_features(n_chans: int, n_times: int, label_names: Sequence[str], keep_
 
 
 def _write_shard(epochs: RecordingEpochs, path: Path, features) -> None:
-    from datasets.arrow_writer import ArrowWriter
+    """One recording as an Arrow IPC stream file, the format and schema ``datasets.ArrowWriter`` writes."""
+    import pyarrow as pa
 
     n = len(epochs.labels)
     expected = tuple(features["input_values"].shape)
@@ -88,23 +90,38 @@ def _write_shard(epochs: RecordingEpochs, path: Path, features) -> None:
             f"epochs of shape {epochs.data.shape[1:]} differ from the dataset's {expected} "
             "(another sampling rate or epoch length than the first recording)",
         )
-    writer = ArrowWriter(features=features, path=str(path))
-    try:
-        writer.write_batch(
-            {
-                "input_values": epochs.data,
-                "labels": epochs.labels.astype(np.int64),
-                "subject": [epochs.subject] * n,
-                "night": np.full(n, epochs.night, dtype=np.int32),
-                "recording": [epochs.recording] * n,
-                "epoch_index": epochs.epoch_index.astype(np.int32),
-                "onset_s": epochs.onset_s.astype(np.float64),
-                "source_label": [str(t) for t in epochs.source_label],
-            }
-        )
-        writer.finalize()
-    finally:
-        writer.close()
+    schema = features.arrow_schema  # carries the features in its metadata, as datasets writes them
+    per_row = max(1, int(np.prod(expected)))
+    step = max(1, 2**30 // per_row)  # list<> offsets are int32: keep each table's values below 2**31
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, schema) as writer:
+        for lo in range(0, n, step):
+            writer.write_table(_epochs_table(epochs, schema, slice(lo, lo + step)), max_chunksize=1000)
+
+
+def _epochs_table(epochs: RecordingEpochs, schema, rows_slice: slice):
+    """Rows of one recording as an Arrow table, the signal array shared with numpy (no copy)."""
+    import pyarrow as pa
+
+    data = np.ascontiguousarray(epochs.data[rows_slice], dtype=np.float32)
+    n = len(data)
+    _, n_chans, n_times = data.shape
+    # Array2D storage: list<list<float32>>; the offsets are built here, the values are the numpy buffer.
+    rows = pa.ListArray.from_arrays(
+        pa.array(np.arange(0, n * n_chans * n_times + 1, n_times, dtype=np.int32)), pa.array(data.reshape(-1))
+    )
+    storage = pa.ListArray.from_arrays(pa.array(np.arange(0, n * n_chans + 1, n_chans, dtype=np.int32)), rows)
+    signal = pa.ExtensionArray.from_storage(schema.field("input_values").type, storage)
+    columns = {
+        "input_values": signal,
+        "labels": pa.array(np.asarray(epochs.labels[rows_slice], dtype=np.int64)),
+        "subject": pa.array([epochs.subject] * n, pa.string()),
+        "night": pa.array(np.full(n, epochs.night, dtype=np.int32)),
+        "recording": pa.array([epochs.recording] * n, pa.string()),
+        "epoch_index": pa.array(np.asarray(epochs.epoch_index[rows_slice], dtype=np.int32)),
+        "onset_s": pa.array(np.asarray(epochs.onset_s[rows_slice], dtype=np.float64)),
+        "source_label": pa.array([str(t) for t in epochs.source_label[rows_slice]], pa.string()),
+    }
+    return pa.Table.from_arrays([columns[name] for name in schema.names], schema=schema)
 
 
 @dataclass(frozen=True)
@@ -142,19 +159,22 @@ def run_conversion(
 ):
     """Convert recordings in parallel into one ``datasets.Dataset`` (internal engine of ``convert_*``).
 
+    Each recording becomes one Arrow shard, written once: the shards are named and described
+    (``state.json``, ``dataset_info.json``) as ``Dataset.save_to_disk`` lays a dataset out, so the
+    folder is moved into place as it is, with no second copy of the data.
+
     Args:
         tasks: one picklable task per recording.
         load: top-level function turning a task into ``RecordingEpochs`` (runs in the workers).
         features: the dataset features.
         info_kwargs: ``DatasetInfo`` fields (description, citation, homepage, license).
         num_proc: worker processes (1: in this process).
-        output_dir: if given, the dataset is saved there (``save_to_disk``), atomically.
+        output_dir: if given, the dataset is saved there (``load_from_disk`` reads it), atomically.
         cache_dir: where the Arrow shards live when ``output_dir`` is not given.
         overwrite: replace an existing ``output_dir``.
         desc: progress-bar label.
         progress: show a tqdm bar over recordings.
     """
-    from datasets import Dataset, concatenate_datasets
     from tqdm.auto import tqdm
 
     if not tasks:
@@ -165,12 +185,27 @@ def run_conversion(
     base.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".hf_sleep-convert-", dir=base))
     try:
-        jobs = [_Job(task, load, work / f"shard-{i:05d}.arrow", features) for i, task in enumerate(tasks)]
+        n = len(tasks)
+        jobs = [
+            _Job(task, load, work / f"data-{i:05d}-of-{n:05d}.arrow", features)
+            for i, task in enumerate(tasks)
+        ]
         bar = tqdm(total=len(jobs), desc=desc, unit="recording", disable=not progress)
         if num_proc <= 1 or len(jobs) == 1:
-            for job in jobs:
-                _run_job(job)
-                bar.update(1)
+            # Two writer threads put recordings on disk while the next one is read (writing ~12 MB per
+            # 8-h channel costs more than reading it): at most three recordings in memory.
+            with ThreadPoolExecutor(max_workers=2) as writers:
+                writing: deque = deque()
+                for job in jobs:
+                    epochs = job.load(job.task)
+                    if len(writing) == 2:
+                        writing.popleft().result()
+                        bar.update(1)
+                    writing.append(writers.submit(_write_shard, epochs, job.shard, job.features))
+                    del epochs
+                while writing:
+                    writing.popleft().result()
+                    bar.update(1)
         else:
             with ProcessPoolExecutor(
                 max_workers=min(num_proc, len(jobs)), mp_context=get_context("spawn")
@@ -182,29 +217,59 @@ def run_conversion(
                         future.result()  # re-raises a worker's RecordingError
                         bar.update(1)
         bar.close()
+        _write_dataset_files(work, [job.shard.name for job in jobs], features, info_kwargs)
         if output_dir is None:
-            final = base / f"{desc.replace(' ', '_')}-{uuid.uuid4().hex[:12]}"
-            os.replace(work, final)
-            work = final
-            parts = [Dataset.from_file(str(final / job.shard.name)) for job in jobs]
-            dataset = concatenate_datasets(parts) if len(parts) > 1 else parts[0]
-            _set_info(dataset, info_kwargs)
-            return dataset
-        parts = [Dataset.from_file(str(job.shard)) for job in jobs]
-        dataset = concatenate_datasets(parts) if len(parts) > 1 else parts[0]
-        _set_info(dataset, info_kwargs)
-        return save_dataset(dataset, output_dir, overwrite=overwrite)
+            target = base / f"{desc.replace(' ', '_')}-{uuid.uuid4().hex[:12]}"
+            os.replace(work, target)
+        else:
+            target = Path(output_dir)
+            _move_into_place(work, target)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    finally:
-        if output_dir is not None:
-            shutil.rmtree(work, ignore_errors=True)
+    from datasets import load_from_disk
+
+    return load_from_disk(str(target))
 
 
-def _set_info(dataset, info_kwargs: dict[str, Any]) -> None:
-    for key, value in info_kwargs.items():
-        setattr(dataset.info, key, value)
+def _write_dataset_files(folder: Path, shards: Sequence[str], features, info_kwargs: dict[str, Any]) -> None:
+    """``state.json`` and ``dataset_info.json`` for Arrow shards, as ``Dataset.save_to_disk`` writes them."""
+    import json
+
+    from datasets import DatasetInfo
+    from datasets.fingerprint import generate_random_fingerprint
+    from datasets.utils.py_utils import asdict
+
+    state = {
+        "_data_files": [{"filename": name} for name in shards],
+        "_fingerprint": generate_random_fingerprint(),
+        "_format_columns": None,
+        "_format_kwargs": {},
+        "_format_type": None,
+        "_output_all_columns": False,
+        "_split": None,
+    }
+    (folder / "state.json").write_text(json.dumps(state, indent=2, sort_keys=True), encoding="utf-8")
+    info = asdict(DatasetInfo(features=features, **info_kwargs))
+    (folder / "dataset_info.json").write_text(
+        json.dumps({key: info[key] for key in sorted(info)}, indent=2), encoding="utf-8"
+    )
+
+
+def _move_into_place(source: Path, target: Path) -> None:
+    """Replace ``target`` by ``source`` (same file system); the old ``target`` is kept until the move worked."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
+        os.replace(target, old)
+    try:
+        os.replace(source, target)
+    except BaseException:
+        if old is not None and not target.exists():
+            os.replace(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def save_dataset(dataset, output_dir: str | os.PathLike, *, overwrite: bool = False):

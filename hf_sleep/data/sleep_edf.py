@@ -208,15 +208,26 @@ def _load(task: _SleepEdfTask) -> RecordingEpochs:
         index = index[ids[index] != IGNORE_INDEX]
     if len(index) == 0:
         raise RecordingError(pair.hypnogram, "no scored sleep epoch: nothing left to convert")
+    # Only the epochs from the first to the last kept one are read (not the whole, often 22-h, file).
+    lo, hi = int(index[0]), int(index[-1]) + 1
     data, _, _ = read_signals(
-        pair.psg, task.channels, sfreq=task.sfreq, l_freq=task.l_freq, h_freq=task.h_freq, header=psg_header
+        pair.psg,
+        task.channels,
+        sfreq=task.sfreq,
+        l_freq=task.l_freq,
+        h_freq=task.h_freq,
+        header=psg_header,
+        start_s=lo * task.epoch_seconds,
+        stop_s=hi * task.epoch_seconds,
     )
-    epochs = data[:, : n_epochs * spe].reshape(len(task.channels), n_epochs, spe)
+    epochs = data.reshape(len(task.channels), hi - lo, spe).transpose(1, 0, 2)
+    if len(index) != hi - lo:  # unscored epochs dropped inside the span
+        epochs = epochs[index - lo]
     return RecordingEpochs(
         recording=pair.recording,
         subject=pair.subject_id,
         night=pair.night,
-        data=np.ascontiguousarray(epochs[:, index].transpose(1, 0, 2)),
+        data=np.ascontiguousarray(epochs),
         labels=ids[index],
         epoch_index=index,
         onset_s=index * task.epoch_seconds,

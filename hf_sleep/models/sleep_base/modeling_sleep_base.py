@@ -92,6 +92,8 @@ class SleepStagingPreTrainedModel(PreTrainedModel):
     supports_gradient_checkpointing = False
     # Capability flags read by the shared tests and the Hub/explorer code.
     is_sequence_model: bool = False
+    # Windows per `stage_windows` call in whole-night inference (`None`: the caller's batch size).
+    stage_windows_batch: int | None = None
 
     @classmethod
     def from_pretrained(cls, *args: Any, **kwargs: Any):
@@ -166,6 +168,16 @@ class SleepStagingPreTrainedModel(PreTrainedModel):
         raise NotImplementedError(
             f"{type(self).__name__} does not split into epoch encoder and sequence part"
         )
+
+    def stage_windows(self, embeddings: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+        """Stage logits of overlapping windows over a night's per-epoch features.
+
+        `embeddings` is `(n_epochs, dim)` from `embed_epochs`, `index` `(batch, window)` the epochs of each
+        window. The default gathers the windows and runs `stage_sequences`; a model whose sequence part
+        starts with a per-epoch map can override it to compute that map once per epoch rather than once
+        per window.
+        """
+        return self.stage_sequences(embeddings[index])
 
     def split_input(self, input_values: torch.Tensor) -> tuple[torch.Tensor, bool]:
         """Checks `input_values` and returns it as `(batch, seq_len, n_chans, n_times)` plus whether it was 3-D.
@@ -272,5 +284,39 @@ class SleepConvBranch(nn.Module):
 
     def forward(self, signal: torch.Tensor) -> torch.Tensor:
         """Maps `(n, 1, n_times)` to `(n, n_filters_2, width)`."""
-        features = self.dropout(self.first_pool(self.first_conv(signal)))
-        return self.second_pool(self.deep_convs(features))
+        if self.training:
+            features = self.dropout(self.first_pool(self.first_conv(signal)))
+            return self.second_pool(self.deep_convs(features))
+        features = self.first_pool(_folded_block(self.first_conv, signal))
+        for block in self.deep_convs:
+            features = _folded_block(block, features)
+        return self.second_pool(features)
+
+
+def _folded_block(block: nn.Sequential, signal: torch.Tensor) -> torch.Tensor:
+    """pad → conv → batch norm → activation in eval mode, the batch norm folded into the convolution.
+
+    The standard inference fusion: one pass over the feature maps instead of three (a third faster on
+    CPU); equal to the unfused block up to float rounding (relative differences of order 1e-7).
+    """
+    pad, conv, norm, activation = block
+    if norm.running_mean is None or norm.running_var is None:  # no running statistics: nothing to fold
+        return block(signal)
+    scale = torch.rsqrt(norm.running_var + norm.eps)
+    if norm.weight is not None:
+        scale = scale * norm.weight
+    bias = -norm.running_mean * scale
+    if norm.bias is not None:
+        bias = bias + norm.bias
+    if conv.bias is not None:
+        bias = bias + conv.bias * scale
+    out = nn.functional.conv1d(
+        pad(signal),
+        conv.weight * scale[:, None, None],
+        bias,
+        conv.stride,
+        conv.padding,
+        conv.dilation,
+        conv.groups,
+    )
+    return nn.functional.relu(out, inplace=True) if isinstance(activation, nn.ReLU) else activation(out)

@@ -103,6 +103,10 @@ class TinySleepNetForSleepStaging(TinySleepNetPreTrainedModel):
     ```
     """
 
+    # The unrolled recurrence costs a few operations per step whatever the batch: large batches (42 MB of
+    # gate inputs at most) keep the operations, and the threads' synchronisations, few.
+    stage_windows_batch = 1024
+
     def __init__(self, config: TinySleepNetConfig) -> None:
         super().__init__(config)
         self.tinysleepnet = TinySleepNetModel(config)
@@ -119,6 +123,49 @@ class TinySleepNetForSleepStaging(TinySleepNetPreTrainedModel):
     def stage_sequences(self, embeddings: torch.Tensor) -> torch.Tensor:
         recurrent, _ = self.tinysleepnet.lstm(embeddings)
         return self.classifier(self.tinysleepnet.dropout(recurrent))
+
+    def stage_windows(self, embeddings: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+        """Overlapping windows with the LSTM's input projection computed once per epoch.
+
+        With stride 1 every epoch sits in `seq_len` windows; `nn.LSTM` would project its 2,048 features
+        into the gates once per window, by far the largest cost of the sequence part. Here the projection
+        (both biases included) runs once per epoch of the batch, and the recurrence is unrolled over the
+        window with the gates reordered to (input, forget, output | cell) so that each step is one matrix
+        product and three activations: the same arithmetic as `nn.LSTM` up to float rounding (differences
+        of order 1e-6). Used without gradients (`predict_night` runs under `torch.inference_mode`).
+        """
+        lstm = self.tinysleepnet.lstm
+        # Inference only (in-place steps, no autograd); training and gradients take `nn.LSTM`.
+        if (
+            self.training
+            or torch.is_grad_enabled()
+            or lstm.num_layers != 1
+            or lstm.bidirectional
+            or lstm.proj_size
+        ):
+            return super().stage_windows(embeddings, index)
+        size = lstm.hidden_size
+        order = torch.cat(
+            [torch.arange(2 * size), torch.arange(3 * size, 4 * size), torch.arange(2 * size, 3 * size)]
+        ).to(embeddings.device)
+        first, last = int(index.min()), int(index.max()) + 1
+        projected = nn.functional.linear(
+            embeddings[first:last], lstm.weight_ih_l0, lstm.bias_ih_l0 + lstm.bias_hh_l0
+        )[:, order]
+        gates_in = projected[index - first]  # (batch, window, 4 * hidden)
+        recurrent_weight = lstm.weight_hh_l0[order].t()
+        batch, window = index.shape
+        hidden = gates_in.new_zeros(batch, size)
+        cell = gates_in.new_zeros(batch, size)
+        outputs = gates_in.new_empty(batch, window, size)
+        for step in range(window):
+            gates = torch.addmm(gates_in[:, step], hidden, recurrent_weight)
+            sigmoids = gates[:, : 3 * size].sigmoid_()
+            cell = torch.addcmul(
+                sigmoids[:, size : 2 * size] * cell, sigmoids[:, :size], gates[:, 3 * size :].tanh_()
+            )
+            hidden = torch.mul(sigmoids[:, 2 * size :], cell.tanh(), out=outputs[:, step])
+        return self.classifier(self.tinysleepnet.dropout(outputs))
 
     def forward(
         self,
