@@ -101,7 +101,7 @@ def render(result: dict[str, Any]) -> str:
         rows.append(("hf_sleep", "all", "", "", None, _err(ours)))
     else:
         for name, entry in ours["models"].items():
-            stat = Stat.of(entry["seconds"]).scaled(1 / ours["hours"])
+            stat = Stat.of(entry["seconds"]).scaled(1 / entry.get("hours", ours["hours"]))
             per_hour[f"ours:{name}"] = stat
             rows.append(("hf_sleep", entry["display_name"], f"{entry['parameters']:,}", str(entry["seq_len"]), stat, None))
     bd = result.get("braindecode", {})
