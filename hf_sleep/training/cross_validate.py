@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from hf_sleep.console import setup_script_output
 from hf_sleep.training.arguments import DataArguments, ModelArguments, SleepTrainingArguments
 from hf_sleep.training.pipeline import parse_arguments, run_training, stage_names_of, write_metrics_report
 
@@ -106,10 +107,10 @@ def run_cross_validation(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     model_args, data_args, training_args, cv_args = parse_arguments(
         (ModelArguments, DataArguments, SleepTrainingArguments, CrossValidationArguments), argv
     )
+    setup_script_output("hf-sleep cross-validate", quiet=training_args.quiet, progress_bars=not training_args.disable_tqdm)
     import datasets
 
     from hf_sleep.data import subject_kfold
