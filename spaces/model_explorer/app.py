@@ -23,6 +23,7 @@ import gradio as gr  # noqa: E402
 BUNDLED = "Bundled generated night (8 h)"
 UPLOAD = "Upload a recording"
 LAYER_HEADERS = ["Layer", "Type", "Output shape", "Parameters"]
+LAYER_COLUMN_WIDTHS = ["40%", "22%", "22%", "16%"]
 
 
 def _default_architecture() -> str:
@@ -96,7 +97,11 @@ def build_ui() -> gr.Blocks:
                 parameters = gr.Markdown(elem_id="param-count")
                 with gr.Tabs():
                     with gr.Tab("Layers"):
-                        layers = gr.Dataframe(headers=LAYER_HEADERS, interactive=False, elem_id="layers")
+                        # Long layer names wrap so the parameter column stays in view on a 1,400-px window.
+                        layers = gr.Dataframe(
+                            headers=LAYER_HEADERS, datatype=["str", "str", "str", "number"], interactive=False,
+                            wrap=True, column_widths=LAYER_COLUMN_WIDTHS, elem_id="layers",
+                        )
                     with gr.Tab("Input / output"):
                         contract = gr.Markdown(elem_id="contract")
                     with gr.Tab("Model card"):
