@@ -6,8 +6,8 @@ import json
 import sys
 
 import numpy as np
-import torch
 import pytest
+import torch
 
 from hf_sleep import ARCHITECTURES
 
