@@ -290,7 +290,7 @@ def stage_night(
     path = Path(recording) if recording else bundled_night()
     out_dir = Path(tempfile.mkdtemp(prefix="run-", dir=_WORK_DIR))
     try:
-        result = stage_recording(path, model, channels=channels, out_dir=out_dir)
+        result = stage_recording(path, model, channels=channels, out_dir=out_dir, random_weights=not checkpoint)
     except ValueError as error:
         raise ValueError(gui_wording(str(error))) from None
     result.warnings[:] = [gui_wording(message) for message in result.warnings]
