@@ -452,10 +452,7 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
             `BatchFeature` with `input_values` `(n_epochs, n_chans, n_times)` float32 in `units`.
         """
         if isinstance(recording, (str, os.PathLike)) or hasattr(recording, "get_data"):
-            # The reader belongs to the hf_sleep package, not to the model code saved beside the weights.
-            reader = importlib.import_module("hf_sleep.data.recording")
-            signal, rate, _ = reader.read_recording(recording, self.ch_names, reference=self.reference, **kwargs)
-            signal = signal * np.float32(1e-6 / UNIT_SCALE[self.units]) if self.units != "uV" else signal
+            signal, rate, _ = self.read(recording, **kwargs)
         else:
             if sfreq is None:
                 raise ValueError("an array needs its sampling rate: pass sfreq=")
@@ -480,6 +477,23 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
             rate = float(sfreq)
         epochs = self.epochs_from_signal(signal, rate)
         return BatchFeature({"input_values": epochs}, tensor_type=return_tensors)
+
+    def read(self, recording: Any, *, rescale: float = 1.0) -> tuple[np.ndarray, float, dict[str, Any]]:
+        """Reads the contract's channels (derived and re-referenced) from a file or an MNE `Raw`, in `units`.
+
+        Needs the hf_sleep package (its recording reader); model code saved beside the weights runs without it
+        on arrays.
+
+        Returns:
+            `(signal, sfreq, info)`: `(n_chans, n_samples)` float32 at the recording's rate, and the reader's info
+            (`channels` as resolved, `available`, `meas_date`, `path`).
+        """
+        # Imported by name so that exporting this module for `trust_remote_code` does not copy the reader.
+        reader = importlib.import_module("hf_sleep.data.recording")
+        signal, rate, info = reader.read_recording(recording, self.ch_names, reference=self.reference, rescale=rescale)
+        if self.units != "uV":  # the reader gives µV
+            signal = signal * np.float32(UNIT_SCALE["uV"] / UNIT_SCALE[self.units])
+        return signal, rate, info
 
     def _reference_rows(self, available: list[str]) -> list[str]:
         if isinstance(self.reference, str) and self.reference.lower() == "average":
