@@ -39,14 +39,6 @@ OUTPUT_SUFFIXES: dict[str, str] = {
 }
 # Typical scalp EEG: a robust standard deviation of a few to a few hundred µV over a night.
 PLAUSIBLE_MICROVOLTS: tuple[float, float] = (0.5, 5000.0)
-# Recording suffixes stripped from output names (the reader's formats).
-READERS: dict[str, str] = {
-    ".edf": "read_raw_edf",
-    ".bdf": "read_raw_bdf",
-    ".fif": "read_raw_fif",
-    ".fif.gz": "read_raw_fif",
-    ".vhdr": "read_raw_brainvision",
-}
 
 
 @dataclass
@@ -334,11 +326,9 @@ def _model_name(model) -> str:
 
 def output_paths(recording: str | os.PathLike, out_dir: str | os.PathLike) -> dict[str, Path]:
     """The four output files for a recording, by kind."""
-    stem = Path(recording).name
-    for suffix in sorted(READERS, key=len, reverse=True):
-        if stem.lower().endswith(suffix):
-            stem = stem[: -len(suffix)]
-            break
+    from hf_sleep.data.recording import recording_stem
+
+    stem = recording_stem(recording)
     return {kind: Path(out_dir) / f"{stem}{suffix}" for kind, suffix in OUTPUT_SUFFIXES.items()}
 
 
