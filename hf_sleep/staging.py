@@ -265,7 +265,9 @@ def load_model(model: Any, device: str | None = None):
     if isinstance(model, (str, os.PathLike)):
         from transformers import AutoModel
 
-        import hf_sleep  # noqa: F401  (registers every architecture, so no remote code is needed)
+        from hf_sleep.registry import register_auto_classes
+
+        register_auto_classes()  # every architecture loads without remote code
 
         location = str(model)
         # "user/repo" is a Hub id; "./x", "/x", "~/x" or "a/b/c" can only be a folder.
