@@ -133,9 +133,10 @@ class SeqSleepNetFrontEnd(nn.Module):
         # Unconstrained weights; sigmoid keeps the effective filterbank non-negative.
         self.filterbank_weight = nn.Parameter(torch.empty(config.n_chans, config.n_bins, config.n_filters))
         self.register_buffer("triangular_filters", torch.from_numpy(self.triangular(config)).float())
-        mean, std = self.normalization(config)
-        self.register_buffer("spectrum_mean", mean)
-        self.register_buffer("spectrum_std", std)
+        if not self.per_recording:  # fixed statistics, saved with the weights
+            mean, std = self.normalization(config)
+            self.register_buffer("spectrum_mean", mean)
+            self.register_buffer("spectrum_std", std)
 
     @staticmethod
     def triangular(config: SeqSleepNetConfig) -> np.ndarray:
@@ -376,9 +377,10 @@ class SeqSleepNetPreTrainedModel(SleepStagingPreTrainedModel):
             # Standard-normal filterbank weights, as `tf.random_normal` in the original.
             init.normal_(module.filterbank_weight, 0.0, 1.0)
             _init_unless_loaded(module.triangular_filters, torch.from_numpy(module.triangular(self.config)))
-            mean, std = module.normalization(self.config)
-            _init_unless_loaded(module.spectrum_mean, mean)
-            _init_unless_loaded(module.spectrum_std, std)
+            if not module.per_recording:
+                mean, std = module.normalization(self.config)
+                _init_unless_loaded(module.spectrum_mean, mean)
+                _init_unless_loaded(module.spectrum_std, std)
         elif isinstance(module, (SeqSleepNetAttention, SeqSleepNetBNLSTM, SeqSleepNetClassifier)):
             module.reset_parameters()
         elif isinstance(module, nn.GRU):
@@ -503,6 +505,11 @@ class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):
             batch_size: epochs per STFT pass (memory only; the result does not depend on it).
         """
         config = self.config
+        if config.spectrum_standardization is not None:
+            raise ValueError(
+                f"this model standardises its spectrum per {config.spectrum_standardization}; fixed statistics "
+                "would be ignored"
+            )
         epochs = torch.as_tensor(epochs)
         if (
             epochs.ndim != 3
