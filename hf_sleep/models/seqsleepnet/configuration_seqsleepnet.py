@@ -31,8 +31,8 @@ class SeqSleepNetConfig(SleepStagingConfig):
 
     physioex's variant (the trained checkpoints `hf_sleep.pretrained` ships) is a configuration of this one:
     `epoch_rnn_cell="plain_lstm"` (PyTorch's `nn.LSTM`), `sequence_rnn_cell="gru"`, `attention_size=32`,
-    `per_position_classifier=False`, `spectrogram="scipy_density"`, `spectrum_standardization="recording"` and
-    no dropout (`drop_prob=0.0`).
+    `per_position_classifier=False`, `spectrogram="scipy_density"`, `spectrum_standardization="recording"`,
+    `channel_major_frames=True` and no dropout (`drop_prob=0.0`).
 
     Args:
         n_chans (`int`, *optional*, defaults to 1):
@@ -72,6 +72,11 @@ class SeqSleepNetConfig(SleepStagingConfig):
             spectrum per frequency bin with the mean and standard deviation over every frame of the recording
             being staged (see [`SeqSleepNetForSleepStaging.recording_statistics`]); a plain forward without them
             uses the statistics of its own input.
+        channel_major_frames (`bool`, *optional*, defaults to False):
+            How the channels' filterbank outputs become the frame RNN's input. `False`: frame `t` holds the `n_filters`
+            outputs of every channel at frame `t` (as the original). `True`: the `(n_chans, n_frames, n_filters)`
+            outputs are reshaped to `(n_frames, n_chans * n_filters)` as they lie in memory, as physioex does (the
+            same for one channel; with several, each row holds consecutive frames of one channel).
         rnn_cell (`str`, *optional*, defaults to `"gru"`):
             `"gru"` (as in the paper), `"lstm"` (the released code's batch-normalised LSTM) or `"plain_lstm"`
             (PyTorch's `nn.LSTM`, as physioex).
@@ -122,6 +127,7 @@ class SeqSleepNetConfig(SleepStagingConfig):
         spectrum_std: list[list[float]] | None = None,
         spectrogram: str = "magnitude",
         spectrum_standardization: str | None = None,
+        channel_major_frames: bool = False,
         rnn_cell: str = "gru",
         epoch_rnn_cell: str | None = None,
         sequence_rnn_cell: str | None = None,
@@ -175,6 +181,7 @@ class SeqSleepNetConfig(SleepStagingConfig):
         )
         self.spectrogram = spectrogram
         self.spectrum_standardization = spectrum_standardization
+        self.channel_major_frames = bool(channel_major_frames)
         self.rnn_cell = rnn_cell
         self.epoch_rnn_cell = epoch_rnn_cell
         self.sequence_rnn_cell = sequence_rnn_cell

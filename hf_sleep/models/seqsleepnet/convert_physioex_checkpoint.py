@@ -98,6 +98,7 @@ def physioex_config(state_dict: dict[str, torch.Tensor], seq_len: int = 21) -> S
         per_position_classifier=False,
         spectrogram="scipy_density",
         spectrum_standardization="recording",
+        channel_major_frames=True,  # physioex reshapes (n_chans, frames, filters) straight to (frames, -1)
         drop_prob=0.0,  # physioex's network has no dropout
         id2label=dict(enumerate(PHYSIOEX_LABELS)),
     )

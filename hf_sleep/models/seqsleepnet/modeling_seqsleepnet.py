@@ -128,6 +128,7 @@ class SeqSleepNetFrontEnd(nn.Module):
         self.sfreq = config.sfreq
         self.spectrogram = config.spectrogram
         self.per_recording = config.spectrum_standardization == "recording"
+        self.channel_major_frames = config.channel_major_frames
         # Set by `SeqSleepNetForSleepStaging.recording_statistics` while a recording is staged.
         self.recording_mean_std: tuple[torch.Tensor, torch.Tensor] | None = None
         # Unconstrained weights; sigmoid keeps the effective filterbank non-negative.
@@ -181,6 +182,10 @@ class SeqSleepNetFrontEnd(nn.Module):
     def forward(self, epochs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         spectrum = self.log_spectrum(epochs)
         filterbank = torch.sigmoid(self.filterbank_weight) * self.triangular_filters
+        if self.channel_major_frames:
+            # physioex: (n, n_chans, n_frames, n_filters) reshaped as it lies in memory.
+            filtered = torch.einsum("ncfb,cbk->ncfk", spectrum, filterbank)
+            return filtered.reshape(filtered.shape[0], filtered.shape[2], -1), spectrum
         filtered = torch.einsum("ncfb,cbk->nfck", spectrum, filterbank)
         return filtered.reshape(filtered.shape[0], filtered.shape[1], -1), spectrum
 
