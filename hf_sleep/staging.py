@@ -259,9 +259,16 @@ def epoch_signal(signal: np.ndarray, n_times: int) -> tuple[np.ndarray, int]:
 
 
 def load_model(model: Any, device: str | None = None):
-    """An hf_sleep model from an instance, a local folder or a Hub id (`AutoModel.from_pretrained`)."""
+    """An hf_sleep model from an instance, a bundled name, a local folder or a Hub id (`AutoModel.from_pretrained`).
+
+    `None` is the bundled default stager (`hf_sleep.pretrained.DEFAULT_MODEL`).
+    """
     import torch
 
+    from hf_sleep.pretrained import DEFAULT_MODEL, bundled_name, pretrained_path
+
+    if model is None or (isinstance(model, str) and bundled_name(model)):
+        model = pretrained_path(model or DEFAULT_MODEL)
     if isinstance(model, (str, os.PathLike)):
         from transformers import AutoModel
 
@@ -288,7 +295,7 @@ def load_model(model: Any, device: str | None = None):
 
 def stage_recording(
     path: str | os.PathLike,
-    model: Any,
+    model: Any = None,
     channels: Sequence[str] | None = None,
     reference: str | Sequence[str] | None = None,
     out_dir: str | os.PathLike | None = None,
@@ -304,8 +311,12 @@ def stage_recording(
 
     Args:
         path: an EDF/BDF/FIF/BrainVision recording.
-        model: an hf_sleep model, a local folder saved with `save_pretrained`, or a Hub repository id.
-        channels: the channels to feed the model, in its input order; defaults to `config.ch_names`.
+        model: an hf_sleep model, a bundled model's name (`"hf-sleep/seqsleepnet-physioex-eeg-eog-emg"`), a local
+            folder saved with `save_pretrained`, or a Hub repository id; `None` is the bundled default stager
+            (physioex's trained SeqSleepNet on one EEG channel).
+        channels: the channels to feed the model, in its input order; defaults to `config.ch_names`, where a
+            name that is a channel kind (`EEG`, `EOG`, `EMG`, as the bundled models) picks a fitting channel by name
+            (a central EEG first, see `hf_sleep.pretrained.channels`).
         reference: see [`read_signals`].
         out_dir: where to write the outputs; `None` writes nothing.
         rescale: factor for files whose physical dimension is wrong (see the amplitude warnings).
@@ -331,7 +342,11 @@ def stage_recording(
     model = load_model(model, device)
     config = model.config
     timings["load_model"] = time.perf_counter() - start
-    channels = list(channels) if channels else list(config.ch_names)
+    if not channels:
+        from hf_sleep.pretrained.channels import default_channels
+
+        channels = default_channels(config.ch_names, open_recording(path).ch_names)
+    channels = list(channels)
     if len(channels) != config.n_chans:
         raise ValueError(
             f"the model takes {config.n_chans} channel(s) ({', '.join(config.ch_names)}), got {len(channels)}: "
@@ -343,6 +358,10 @@ def stage_recording(
         path, channels, reference=reference, sfreq=config.sfreq, units=config.units, rescale=rescale
     )
     epochs, left_over = epoch_signal(signal, config.n_times)
+    if len(epochs):
+        from hf_sleep.pretrained.preprocessing import apply_saved_epoch_filter
+
+        epochs, _ = apply_saved_epoch_filter(model, epochs)
     timings["read"] = time.perf_counter() - start
     if len(epochs) == 0:
         seconds = signal.shape[-1] / config.sfreq
