@@ -19,8 +19,10 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shutil
 import tempfile
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,7 @@ MANAGED_SUFFIXES = (".safetensors", ".bin", ".py", ".safetensors.index.json")
 TRAINING_INFO_KEYS = frozenset(
     {
         "dataset_name", "datasets", "split", "preprocessing", "hyperparameters", "eval_dataset_name",
-        "eval_split", "model_name", "tags", "license",
+        "eval_split", "model_name", "tags", "license", "provenance",
     }
 )  # fmt: skip
 
@@ -132,12 +134,14 @@ def build_card(
     return render_model_card(card_data)
 
 
-def _write_folder(model: Any, folder: Path, trained: bool, card: Any) -> list[str]:
+def _write_folder(model: Any, folder: Path, trained: bool, card: Any, extra_files: Sequence[Path] = ()) -> list[str]:
     if trained:
         model.save_pretrained(folder)  # safetensors + config.json + modeling code
     else:
         model.config.save_pretrained(folder)  # config.json + modeling code, no weights
     card.save(folder / "README.md")
+    for path in extra_files:  # e.g. the signal contract, preprocessor_config.json
+        shutil.copyfile(path, folder / Path(path).name)
     return sorted(path.name for path in folder.iterdir() if path.is_file())
 
 
@@ -194,6 +198,7 @@ def push_model(
     private: bool | None = None,
     revision: str | None = None,
     create_pr: bool = False,
+    extra_files: Sequence[str | os.PathLike] = (),
 ) -> PushResult:
     """Publishes an hf_sleep model to the Hub with its generated card.
 
@@ -210,6 +215,7 @@ def push_model(
         commit_message: defaults to "Upload <Display> (trained|architecture only) with hf_sleep".
         private: visibility when the repository is created.
         revision, create_pr: as in `HfApi.create_commit`.
+        extra_files: files published beside the model as they are (e.g. `preprocessor_config.json`).
 
     Returns:
         A `PushResult`; `changed` is False when the repository already held exactly these files.
@@ -250,7 +256,7 @@ def push_model(
             _check_conflicts(repo_id, model, trained, remote_files, remote_config)
         with tempfile.TemporaryDirectory(prefix="hf_sleep_push_") as tmp:
             folder = Path(tmp)
-            sent = _write_folder(model, folder, trained, card)
+            sent = _write_folder(model, folder, trained, card, [Path(path) for path in extra_files])
             operations: list[Any] = [
                 CommitOperationAdd(path_in_repo=name, path_or_fileobj=str(folder / name)) for name in sent
             ]

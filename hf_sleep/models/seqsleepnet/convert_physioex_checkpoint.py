@@ -9,7 +9,8 @@ standardised with statistics of its training set that were not published; the co
 each recording with its own statistics instead (`spectrum_standardization="recording"`).
 
 The conversion maps every tensor of the checkpoint (none left unused, none of the model's missing), writes
-`model.safetensors`, `config.json`, `preprocessor_config.json` and a model card.
+`model.safetensors`, `config.json`, `preprocessor_config.json`, a model card and `training_info.json` (what the
+card says, read again by `hf-sleep push`).
 
     python scripts/convert_physioex_checkpoint.py seqsleepnet-EEG-L=21-test_acc=0.864.ckpt out/
 """
@@ -152,7 +153,7 @@ def convert_physioex_checkpoint(
         checkpoint: a physioex SeqSleepNet `.ckpt` file.
         out_dir: the folder to write (created; files in it are replaced).
         name: the model's name in its card (defaults to the folder name).
-        card: write `README.md`.
+        card: write `README.md` (and the `training_info.json` it is made from).
 
     Returns:
         The converted `SeqSleepNetForSleepStaging`, in eval mode.
@@ -170,7 +171,9 @@ def convert_physioex_checkpoint(
     model.save_pretrained(out_dir)
     (out_dir / "preprocessor_config.json").write_text(json.dumps(preprocessor_dict(config), indent=2) + "\n")
     if card:
-        from .physioex_card import physioex_model_card
+        from .physioex_card import physioex_model_card, physioex_training_info
 
-        (out_dir / "README.md").write_text(physioex_model_card(config, checkpoint.name, name or out_dir.name))
+        training_info = physioex_training_info(config, checkpoint.name, name or out_dir.name)
+        (out_dir / "training_info.json").write_text(json.dumps(training_info, indent=2) + "\n")
+        (out_dir / "README.md").write_text(physioex_model_card(config, training_info))
     return model

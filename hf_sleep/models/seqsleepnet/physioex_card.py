@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from .configuration_seqsleepnet import SeqSleepNetConfig
 from .convert_physioex_checkpoint import PHYSIOEX_COMMIT, PHYSIOEX_REPOSITORY
@@ -59,7 +60,20 @@ def physioex_provenance(config: SeqSleepNetConfig, checkpoint_name: str) -> str:
     )
 
 
-def physioex_model_card(config: SeqSleepNetConfig, checkpoint_name: str, name: str) -> str:
+def physioex_training_info(config: SeqSleepNetConfig, checkpoint_name: str, name: str) -> dict[str, Any]:
+    """What the card says about a converted model (saved as `training_info.json`, which `hf-sleep push` reads)."""
+    return {
+        "model_name": name,
+        "license": "mit",
+        "dataset_name": "real scored PSG recordings not documented by the source (physioex)",
+        "split": "not documented by the source",
+        "preprocessing": physioex_preprocessing(config),
+        "provenance": physioex_provenance(config, checkpoint_name),
+        "tags": ["physioex", "converted"],
+    }
+
+
+def physioex_model_card(config: SeqSleepNetConfig, training_info: dict[str, Any]) -> str:
     """The rendered card (Markdown with YAML front matter) of a converted physioex model."""
     import torch
 
@@ -70,14 +84,8 @@ def physioex_model_card(config: SeqSleepNetConfig, checkpoint_name: str, name: s
     torch.manual_seed(0)  # the card reads the architecture, not the weights
     card = model_card_for(
         SeqSleepNetForSleepStaging(config),
-        repo_id=f"{BUNDLE_NAMESPACE}/{name}",
+        repo_id=f"{BUNDLE_NAMESPACE}/{training_info['model_name']}",
         trained=True,
-        license="mit",
-        dataset_name="real scored PSG recordings not documented by the source (physioex)",
-        split="not documented by the source",
-        preprocessing=physioex_preprocessing(config),
-        provenance=physioex_provenance(config, checkpoint_name),
-        tags=["physioex", "sleep-staging", "converted"],
-        model_name=name,
+        **training_info,
     )
     return str(card)
