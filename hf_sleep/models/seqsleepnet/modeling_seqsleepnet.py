@@ -503,7 +503,8 @@ class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):
         """Sets the per-channel, per-bin mean and std of the log spectrum from training epochs.
 
         As in the original training script, statistics run over every frame of every epoch (population std).
-        They are written both into the buffers (saved with the weights) and into the config.
+        They are written both into the buffers (saved with the weights) and into the config. A model with
+        `spectrum_standardization="recording"` has no fixed statistics: this does nothing.
 
         Args:
             epochs: `(n_epochs, n_chans, n_times)` training signal in the model's units.
@@ -511,10 +512,7 @@ class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):
         """
         config = self.config
         if config.spectrum_standardization is not None:
-            raise ValueError(
-                f"this model standardises its spectrum per {config.spectrum_standardization}; fixed statistics "
-                "would be ignored"
-            )
+            return  # statistics come from each recording (or input), none are fixed at training time
         epochs = torch.as_tensor(epochs)
         if (
             epochs.ndim != 3
