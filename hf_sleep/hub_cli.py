@@ -14,7 +14,7 @@ def _handle_push(args: argparse.Namespace) -> int:
 
     source = args.source
     eval_results = training_info = None
-    extra_files: list[Path] = []
+    feature_extractor = None
     if args.eval_results:
         eval_results = _read_json(args.eval_results, "--eval-results")
     if args.training_info:
@@ -43,7 +43,9 @@ def _handle_push(args: argparse.Namespace) -> int:
         if trained and training_info is None and (Path(source) / "training_info.json").is_file():
             training_info = _read_json(str(Path(source) / "training_info.json"), "training_info.json")
         if (Path(source) / "preprocessor_config.json").is_file():
-            extra_files.append(Path(source) / "preprocessor_config.json")
+            from hf_sleep import SleepFeatureExtractor
+
+            feature_extractor = SleepFeatureExtractor.from_pretrained(source)
     elif source in ARCHITECTURES:
         if not args.architecture_only:
             raise ValueError(
@@ -66,7 +68,7 @@ def _handle_push(args: argparse.Namespace) -> int:
             force=args.force,
             token=args.token,
             private=args.private or None,
-            extra_files=extra_files,
+            feature_extractor=feature_extractor,
         )
     except HubPublishError as error:
         print(f"hf-sleep push: error: {error}", file=sys.stderr)

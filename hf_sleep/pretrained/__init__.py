@@ -55,6 +55,15 @@ def pretrained_path(name: str = DEFAULT_MODEL) -> Path:
     return BUNDLE_ROOT / resolved
 
 
+def resolve_bundled(model: Any) -> Any:
+    """`model` with a bundled name (or `None`, the default stager) replaced by the bundled folder's path."""
+    if model is None:
+        return pretrained_path(DEFAULT_MODEL)
+    if isinstance(model, str) and bundled_name(model):
+        return pretrained_path(model)
+    return model
+
+
 def load_pretrained(name: str = DEFAULT_MODEL, **kwargs: Any):
     """A bundled trained model, loaded with `AutoModel.from_pretrained` (keyword arguments passed on), in eval mode."""
     from transformers import AutoModel
@@ -68,7 +77,7 @@ def build_bundle(checkpoint_dir: str | os.PathLike, out_root: str | os.PathLike 
     """Converts physioex's checkpoints in `checkpoint_dir` into the bundled folders under `out_root`.
 
     Writes only [`BUNDLE_FILES`]: the copied modeling code of a saved folder is left out (the package provides it)
-    and `config.json` loses its `auto_map`. Returns the folders written.
+    and `config.json` and `preprocessor_config.json` lose their `auto_map`. Returns the folders written.
     """
     import shutil
     import tempfile
@@ -80,10 +89,11 @@ def build_bundle(checkpoint_dir: str | os.PathLike, out_root: str | os.PathLike 
         target = Path(out_root) / name
         with tempfile.TemporaryDirectory() as scratch:
             convert_physioex_checkpoint(Path(checkpoint_dir) / checkpoint, scratch, name=name)
-            config_path = Path(scratch) / "config.json"
-            config = json.loads(config_path.read_text())
-            config.pop("auto_map", None)
-            config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+            for json_name in ("config.json", "preprocessor_config.json"):  # no remote code in the bundle
+                path = Path(scratch) / json_name
+                content = json.loads(path.read_text())
+                content.pop("auto_map", None)
+                path.write_text(json.dumps(content, indent=2, sort_keys=True) + "\n")
             target.mkdir(parents=True, exist_ok=True)
             for file_name in BUNDLE_FILES:
                 shutil.copyfile(Path(scratch) / file_name, target / file_name)
@@ -99,4 +109,5 @@ __all__ = [
     "build_bundle",
     "load_pretrained",
     "pretrained_path",
+    "resolve_bundled",
 ]

@@ -131,17 +131,18 @@ def convert_state_dict(state_dict: dict[str, torch.Tensor], model: torch.nn.Modu
     return converted
 
 
-def preprocessor_dict(config: SeqSleepNetConfig) -> dict[str, Any]:
-    """The signal contract (`preprocessor_config.json`) of a converted model."""
+def physioex_feature_extractor(config: SeqSleepNetConfig):
+    """The signal contract (`preprocessor_config.json`) of a converted model: physioex's input preparation."""
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
+
     _, ch_types = PHYSIOEX_CHANNELS[config.n_chans]
-    return {
-        "feature_extractor_type": "SleepFeatureExtractor",
-        "ch_names": list(config.ch_names),
-        "ch_types": ch_types,
-        "reference": None,
+    return SleepFeatureExtractor(
+        ch_names=list(config.ch_names),
+        ch_types=ch_types,
+        reference=None,
+        label_names=[config.id2label[i] for i in range(config.num_labels)],
         **PHYSIOEX_PREPROCESSING,
-        "label_names": [config.id2label[i] for i in range(config.num_labels)],
-    }
+    )
 
 
 def convert_physioex_checkpoint(
@@ -169,11 +170,12 @@ def convert_physioex_checkpoint(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out_dir)
-    (out_dir / "preprocessor_config.json").write_text(json.dumps(preprocessor_dict(config), indent=2) + "\n")
+    feature_extractor = physioex_feature_extractor(config)
+    feature_extractor.save_pretrained(out_dir)
     if card:
         from .physioex_card import physioex_model_card, physioex_training_info
 
         training_info = physioex_training_info(config, checkpoint.name, name or out_dir.name)
         (out_dir / "training_info.json").write_text(json.dumps(training_info, indent=2) + "\n")
-        (out_dir / "README.md").write_text(physioex_model_card(config, training_info))
+        (out_dir / "README.md").write_text(physioex_model_card(config, training_info, feature_extractor))
     return model

@@ -20,7 +20,8 @@ def reported_accuracy(checkpoint_name: str) -> str | None:
 def physioex_preprocessing(config: SeqSleepNetConfig) -> str:
     channels = " + ".join(config.ch_names)
     return (
-        f"{channels} in µV, resampled to 100 Hz and cut into 30-s epochs; each epoch band-passed 0.3-40 Hz "
+        f"{channels} in µV (without `--channels`, `hf-sleep stage` picks them by name: a central EEG — C4, C3, Cz, "
+        "then Fpz-Cz — an EOG and a chin EMG), resampled to 100 Hz and cut into 30-s epochs; each epoch band-passed 0.3-40 Hz "
         "(5th-order Butterworth, forwards and backwards, `preprocessor_config.json`); inside the model: scipy's "
         "default power-spectral-density spectrogram (periodic Hamming window of 200 samples, 100 overlap, "
         "256-point FFT, constant detrend) as `20·log10(P + eps)`, 29 frames × 129 bins, then standardised per "
@@ -73,19 +74,16 @@ def physioex_training_info(config: SeqSleepNetConfig, checkpoint_name: str, name
     }
 
 
-def physioex_model_card(config: SeqSleepNetConfig, training_info: dict[str, Any]) -> str:
+def physioex_model_card(config: SeqSleepNetConfig, training_info: dict[str, Any], feature_extractor: Any) -> str:
     """The rendered card (Markdown with YAML front matter) of a converted physioex model."""
     import torch
 
-    from hf_sleep.model_card import model_card_for
+    from hf_sleep.model_card import SleepModelCardData, render_model_card
 
     from .modeling_seqsleepnet import SeqSleepNetForSleepStaging
 
     torch.manual_seed(0)  # the card reads the architecture, not the weights
-    card = model_card_for(
-        SeqSleepNetForSleepStaging(config),
-        repo_id=f"{BUNDLE_NAMESPACE}/{training_info['model_name']}",
-        trained=True,
-        **training_info,
-    )
-    return str(card)
+    card_data = SleepModelCardData(
+        repo_id=f"{BUNDLE_NAMESPACE}/{training_info['model_name']}", trained=True, **training_info
+    ).set_model(SeqSleepNetForSleepStaging(config), feature_extractor)
+    return str(render_model_card(card_data))
