@@ -32,7 +32,7 @@ ATOL = 1e-8
 
 
 def _randomise_non_weight_state(model: nn.Module, seed: int = 0) -> nn.Module:
-    """Gives biases, norm layers, running statistics and PReLU slopes non-default values; returns `model.eval()`."""
+    """Gives biases, norm layers, running statistics and PReLU slopes non-default values; eval mode, float64."""
     generator = torch.Generator().manual_seed(seed)
 
     def uniform(tensor: torch.Tensor, low: float, high: float) -> None:
@@ -51,15 +51,13 @@ def _randomise_non_weight_state(model: nn.Module, seed: int = 0) -> nn.Module:
                 uniform(module.bias, -0.2, 0.2)
             elif isinstance(module, nn.PReLU):
                 uniform(module.weight, 0.05, 0.4)
-        for name, parameter in model.named_parameters():
-            if name.rsplit(".", 1)[-1].startswith("bias") and parameter.ndim == 1:
-                if not any(name.startswith(n) for n, m in model.named_modules() if _is_norm(m) and n):
-                    uniform(parameter, -0.1, 0.1)
+            elif isinstance(module, (nn.Linear, nn.Conv1d, nn.Conv2d)) and module.bias is not None:
+                uniform(module.bias, -0.1, 0.1)
+            elif isinstance(module, (nn.LSTM, nn.GRU, nn.MultiheadAttention)):
+                for name, parameter in module.named_parameters(recurse=False):
+                    if "bias" in name:
+                        uniform(parameter, -0.1, 0.1)
     return model.eval().double()
-
-
-def _is_norm(module: nn.Module) -> bool:
-    return isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm))
 
 
 def _inputs(shape: tuple[int, ...], seed: int = 1) -> torch.Tensor:
