@@ -205,6 +205,9 @@ def train_frozen_staging(
     import torch
     from transformers import AutoConfig, AutoModel, set_seed
 
+    from hf_sleep.registry import register_auto_classes
+
+    register_auto_classes()
     set_seed(seed)
     config = AutoConfig.from_pretrained(pretrained_dir)
     config.freeze_encoder = True

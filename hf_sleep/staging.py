@@ -199,7 +199,9 @@ def load_model(model: Any, device: str | None = None):
     if isinstance(model, (str, os.PathLike)):
         from transformers import AutoModel
 
-        import hf_sleep  # noqa: F401  (registers every architecture, so no remote code is needed)
+        from hf_sleep.registry import register_auto_classes
+
+        register_auto_classes()  # every architecture loads without remote code
 
         location = str(model)
         # "user/repo" is a Hub id; "./x", "/x", "~/x" or "a/b/c" can only be a folder.
@@ -230,7 +232,7 @@ def stage_recording(
     rescale: float = 1.0,
     device: str | None = None,
     batch_size: int = 64,
-    stride: int = 1,
+    stride: int | None = None,
     progress: bool = False,
     overwrite: bool = False,
 ) -> StagingResult:
@@ -246,7 +248,8 @@ def stage_recording(
         rescale: factor for files whose physical dimension is wrong (see the amplitude warnings).
         device: `"cpu"`, `"cuda"`, ...; defaults to the GPU when there is one.
         batch_size: windows per forward pass.
-        stride: epochs between overlapping windows of sequence models (1 = every window).
+        stride: epochs between overlapping windows of sequence models (1 = every window); `None`: the model's
+            single whole-night pass where it has one (DeepSleepNet, as its original scores nights), else 1.
         progress: show a progress bar.
         overwrite: replace existing outputs instead of refusing.
 

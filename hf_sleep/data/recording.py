@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from hf_sleep.models.sleep_base.feature_extraction_sleep import derive_channels, resolve_channels
+from hf_sleep.models.sleep_base.signals import derive_channels, resolve_channels
 
 from .edf import EdfHeader, read_edf_header, read_edf_signals
 from .errors import RecordingError

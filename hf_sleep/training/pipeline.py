@@ -171,8 +171,9 @@ def build_model(model_args: ModelArguments, stage_names: Sequence[str], n_chans:
     `--config_overrides` unless its epochs are 30 s long. From a pretrained model the shape must match the data; a
     different label set needs `--ignore_mismatched_sizes` and gets a new classifier.
     """
-    import hf_sleep  # noqa: F401  (registers the architectures with the Auto classes)
-    from hf_sleep.registry import get_architecture
+    from hf_sleep.registry import get_architecture, register_auto_classes
+
+    register_auto_classes()
 
     overrides = _overrides(model_args)
     id2label = dict(enumerate(stage_names))
