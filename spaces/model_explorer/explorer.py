@@ -270,9 +270,11 @@ def stage_night(
     recording: str | Path | None = None,
     checkpoint: str | None = None,
     channels: str | list[str] | None = None,
+    pretrained: str | None = None,
 ):
-    """Stages `recording` (default: the bundled night) with a checkpoint (local folder or Hub id) or, without
-    one, with a random-weight model of the explorer's settings.
+    """Stages `recording` (default: the bundled night) with a checkpoint (local folder or Hub id), a trained model
+    shipped with the package (`pretrained`, e.g. `"seqsleepnet-physioex-eeg"`), or, without either, with a
+    random-weight model of the explorer's settings.
 
     Returns:
         The [`hf_sleep.staging.StagingResult`], whose `files` hold the PNG and the CSV.
@@ -281,6 +283,8 @@ def stage_night(
 
     if checkpoint:
         model: Any = checkpoint.strip()
+    elif pretrained:
+        model = pretrained
     else:
         config = build_config(name, n_chans, sfreq, epoch_seconds, seq_len, num_classes, hyperparameters)
         torch.manual_seed(0)
@@ -289,8 +293,9 @@ def stage_night(
         channels = [channel.strip() for channel in channels.split(",") if channel.strip()] or None
     path = Path(recording) if recording else bundled_night()
     out_dir = Path(tempfile.mkdtemp(prefix="run-", dir=_WORK_DIR))
+    random_weights = not (checkpoint or pretrained)
     try:
-        result = stage_recording(path, model, channels=channels, out_dir=out_dir, random_weights=not checkpoint)
+        result = stage_recording(path, model, channels=channels, out_dir=out_dir, random_weights=random_weights)
     except ValueError as error:
         raise ValueError(gui_wording(str(error))) from None
     result.warnings[:] = [gui_wording(message) for message in result.warnings]
@@ -311,6 +316,15 @@ def gui_wording(message: str) -> str:
     for pattern, replacement in _GUI_ADVICE:
         message = re.sub(pattern, replacement, message)
     return message
+
+
+def probabilities_markdown(stage_names: list[str], probabilities) -> str:
+    """The night's mean probability of each stage and the epochs scored as it, as a Markdown table."""
+    winners = probabilities.argmax(axis=1)
+    lines = ["| Stage | Mean probability | Epochs |", "|---|---:|---:|"]
+    for index, name in enumerate(stage_names):
+        lines.append(f"| {name} | {probabilities[:, index].mean():.3f} | {int((winners == index).sum())} |")
+    return "\n".join(lines)
 
 
 def statistics_markdown(statistics: dict[str, float]) -> str:

@@ -12,7 +12,7 @@ import pytest
 from hf_sleep import plotting
 from hf_sleep.cli import main
 from hf_sleep.plotting import plot_hypnogram
-from hf_sleep.staging import lights_from_annotations, seconds_from_start
+from hf_sleep.staging import lights_from_annotations, recording_lights, seconds_from_start
 
 from .helpers import cycling_hypnogram, stage_like_signal
 
@@ -71,10 +71,16 @@ def test_clock_times_become_seconds_from_the_start():
         seconds_from_start("23:00", None, 3600)
 
 
-def test_lights_from_annotations():
-    annotations = mne.Annotations([12.0, 30.0, 3000.0], [0, 30, 0], ["Lights off", "Sleep stage W", "LIGHTS_ON"])
-    assert lights_from_annotations(annotations) == {"lights_off": 12.0, "lights_on": 3000.0}
-    assert lights_from_annotations(mne.Annotations([5.0], [0], ["Lightsaber"])) == {}
+def test_lights_from_annotations(tmp_path):
+    texts = ["Lights off", "Sleep stage W", "LIGHTS_ON"]
+    assert lights_from_annotations([12.0, 30.0, 3000.0], texts) == {"lights_off": 12.0, "lights_on": 3000.0}
+    assert lights_from_annotations([5.0], ["Lightsaber"]) == {}
+    # other formats: MNE's annotations (a FIF file here)
+    info = mne.create_info(["EEG Fpz-Cz"], 100.0, "eeg")
+    raw = mne.io.RawArray(np.zeros((1, 6000)), info, verbose="error")
+    raw.set_annotations(mne.Annotations([10.0], [0.0], ["Lights Off"]))
+    raw.save(tmp_path / "night_raw.fif", verbose="error")
+    assert recording_lights(tmp_path / "night_raw.fif") == {"lights_off": 10.0}
 
 
 def test_stage_cli_plots_clock_time_lights_and_random_weights(tmp_path, monkeypatch):
