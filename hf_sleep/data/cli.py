@@ -51,6 +51,11 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     rodent.add_argument("--scorer", help="scorer initials when an animal has several score files")
     rodent.add_argument("--epoch-seconds", type=float, help="epoch length (default: from the score file)")
     rodent.add_argument("--slumbernet", action="store_true", help="apply SlumberNet's preprocessing (64 Hz)")
+    nsrr = kinds.add_parser("nsrr", help="NSRR cohorts (SHHS, MESA, MrOS, CFS, CHAT): EDF + -nsrr.xml")
+    _common_convert(nsrr)
+    nsrr.add_argument("--cohort", help="cohort whose channel presets apply (default: from the file names)")
+    nsrr.add_argument("--l-freq", type=float, help="band-pass high-pass edge (Hz)")
+    nsrr.add_argument("--h-freq", type=float, help="band-pass low-pass edge (Hz)")
     convert.set_defaults(handler=run_convert)
 
     generate = subparsers.add_parser("generate", help="write synthetic recordings in a real file layout")
@@ -61,10 +66,13 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     gmass = gkinds.add_parser("mass", help="MASS PSG + Base pairs")
     gmass.add_argument("--subset", type=int, default=3, choices=[1, 2, 3, 4, 5])
     gmass.add_argument("--reference", choices=["CLE", "LER"], default="CLE")
+    gnsrr = gkinds.add_parser("nsrr", help="NSRR EDF + -nsrr.xml (edfs/ and annotations-events-nsrr/)")
+    gnsrr.add_argument("--cohort", choices=["shhs", "mesa", "mros"], default="shhs")
+    gnsrr.add_argument("--layout", choices=["nsrr", "flat"], default="nsrr")
     grod = gkinds.add_parser("rodent", help="rodent EDF + score file")
     grod.add_argument("--scores", type=Path, help="folder of real NNNscores_XX.txt files to follow")
     grod.add_argument("--epoch-seconds", type=float, default=10.0, help="epoch length (4 for SlumberNet)")
-    for g in (gsedf, gmass, grod):
+    for g in (gsedf, gmass, gnsrr, grod):
         g.add_argument("--out", type=Path, required=True, help="output folder")
         g.add_argument("--n-nights", type=int, default=2, help="number of synthetic recordings")
         g.add_argument("--hours", type=float, default=8.0, help="sleep period of a synthetic hypnogram")
@@ -118,6 +126,13 @@ def run_convert(args: argparse.Namespace) -> int:
             args.input, sfreq=args.sfreq or 100.0, window_seconds=args.window_seconds,
             l_freq=args.l_freq, h_freq=args.h_freq, **common,
         )  # fmt: skip
+    elif args.kind == "nsrr":
+        from .nsrr import convert_nsrr
+
+        ds = convert_nsrr(
+            args.input, cohort=args.cohort, sfreq=args.sfreq or 100.0, l_freq=args.l_freq, h_freq=args.h_freq,
+            **common,
+        )  # fmt: skip
     else:
         from .rodent import convert_rodent
 
@@ -156,6 +171,16 @@ def run_generate(args: argparse.Namespace) -> int:
                 reference=args.reference,
                 n_hours=args.hours,
             )
+            for i in range(args.n_nights)
+        ]
+    elif args.kind == "nsrr":
+        from .synthetic_cohorts import write_nsrr_night
+
+        results = [
+            write_nsrr_night(
+                args.out, cohort=args.cohort, subject=200001 + i, layout=args.layout, seed=args.seed + i,
+                n_hours=args.hours,
+            )  # fmt: skip
             for i in range(args.n_nights)
         ]
     else:

@@ -1,0 +1,287 @@
+"""The conversion core shared by the cohort converters: one PSG file plus its stage intervals → epochs.
+
+NSRR, HMC, ISRUC, DREAMS and "bring your own" recordings differ only in how the stages are stored
+(XML, EDF+ annotations, text codes, CSV). Each cohort module reads its hypnogram into
+``(onset, duration, text)`` intervals; everything after that — the checks that the hypnogram belongs
+to the recording, the epoch grid, wake trimming, channel derivations and resampling — lives here once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .edf import EdfHeader, read_edf_header
+from .errors import RecordingError
+from .labels import AASM_LABELS, IGNORE_INDEX, label_ids
+from .preprocess import RecordingEpochs, epoch_labels, read_signals, samples_per_epoch, trim_wake
+
+__all__ = ["ScoredRecording", "StageIntervals", "describe", "read_channels", "resolve_channels"]
+
+StageIntervals = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""``(onset_s, duration_s, text)`` of the scored stages, onsets in seconds from the PSG start."""
+
+
+@dataclass(frozen=True)
+class ScoredRecording:
+    """A PSG file and the file that holds its sleep stages.
+
+    Args:
+        psg: the EDF/BDF signal file.
+        hypnogram: the stage file (XML, EDF+, text, CSV, ...); may be ``psg`` itself (embedded EDF+ annotations).
+        recording: recording id stored in every row.
+        subject: subject id (splits never share one).
+        night: night, visit or session number.
+    """
+
+    psg: Path
+    hypnogram: Path
+    recording: str
+    subject: str
+    night: int = 1
+
+
+def resolve_channels(path: str | os.PathLike, specs: Sequence[str], available: Sequence[str]) -> list[tuple[str, str | None]]:
+    """Map channel specifications to ``(channel, minus)`` pairs of the file's labels.
+
+    A specification lists alternatives separated by ``|`` (the first present wins). An alternative
+    is a signal label, matched exactly then ignoring case, or a bipolar derivation ``A-B`` of two
+    labels (used only when ``A-B`` is not itself a label), e.g. ``C4-A1`` from MrOS's separately
+    recorded ``C4`` and ``A1``.
+
+    Args:
+        path: the file, for the error message.
+        specs: one specification per output channel.
+        available: the file's signal labels.
+
+    Raises:
+        RecordingError: a specification matches nothing; the message lists the file's labels.
+    """
+    folded = {label.strip().lower(): label for label in available}
+
+    def match(name: str) -> str | None:
+        name = name.strip()
+        return name if name in available else folded.get(name.lower())
+
+    resolved = []
+    for spec in specs:
+        hit: tuple[str, str | None] | None = None
+        for option in (o.strip() for o in spec.split("|")):
+            if (label := match(option)) is not None:
+                hit = (label, None)
+                break
+            if "-" in option:
+                plus, minus = (match(part) for part in option.split("-", 1))
+                if plus is not None and minus is not None:
+                    hit = (plus, minus)
+                    break
+        if hit is None:
+            raise RecordingError(
+                path, f"channel {spec!r} not found (nor as a derivation A-B); available: {', '.join(available)}"
+            )
+        resolved.append(hit)
+    return resolved
+
+
+def read_channels(
+    path: str | os.PathLike,
+    specs: Sequence[str],
+    *,
+    sfreq: float,
+    l_freq: float | None = None,
+    h_freq: float | None = None,
+    header: EdfHeader | None = None,
+    start_s: float = 0.0,
+    stop_s: float | None = None,
+) -> np.ndarray:
+    """Read channels and derivations at ``sfreq`` (µV, ``float32`` ``(n_chans, n_samples)``).
+
+    The labels needed are read once through ``preprocess.read_signals`` (resampling each to
+    ``sfreq``, filtering), then derivations are formed by subtraction (both steps are linear, so the
+    order does not matter).
+
+    Args:
+        path: the EDF/BDF file.
+        specs: channel specifications (see ``resolve_channels``).
+        sfreq: output rate in Hz.
+        l_freq: optional band-pass high-pass edge (Hz).
+        h_freq: optional band-pass low-pass edge (Hz).
+        header: the already-read header.
+        start_s: start of the span returned (s).
+        stop_s: end of the span (``None``: end of the recording).
+    """
+    header = header or read_edf_header(path)
+    pairs = resolve_channels(path, specs, header.channels)
+    needed = list(dict.fromkeys(label for pair in pairs for label in pair if label))
+    data, _, _ = read_signals(
+        path, needed, sfreq=sfreq, l_freq=l_freq, h_freq=h_freq, header=header, start_s=start_s, stop_s=stop_s
+    )
+    row = {label: i for i, label in enumerate(needed)}
+    out = np.empty((len(pairs), data.shape[1]), dtype=np.float32)
+    for i, (plus, minus) in enumerate(pairs):
+        out[i] = data[row[plus]] if minus is None else data[row[plus]] - data[row[minus]]
+    return out
+
+
+@dataclass(frozen=True)
+class ScoredTask:
+    """One recording to convert, with everything the worker needs (picklable).
+
+    Args:
+        source: the files and ids.
+        read_stages: top-level function ``(hypnogram, psg_header) -> StageIntervals``.
+        channels: channel specifications, in output order.
+        sfreq: output rate in Hz.
+        epoch_seconds: scoring epoch length.
+        l_freq: optional band-pass high-pass edge.
+        h_freq: optional band-pass low-pass edge.
+        trim_wake_minutes: wake kept around the sleep period (``None``: everything).
+        keep_unknown: keep unscored epochs with label -100.
+        label_map: stage text → AASM name or ``None`` (unscored).
+    """
+
+    source: ScoredRecording
+    read_stages: Callable[[Path, EdfHeader], StageIntervals]
+    channels: tuple[str, ...]
+    sfreq: float
+    epoch_seconds: float
+    l_freq: float | None
+    h_freq: float | None
+    trim_wake_minutes: float | None
+    keep_unknown: bool
+    label_map: Mapping[str, str | None]
+
+
+def load_scored(task: ScoredTask) -> RecordingEpochs:
+    """Read, check and epoch one recording (the ``load`` function of ``run_conversion``)."""
+    src = task.source
+    header = read_edf_header(src.psg)
+    spe = samples_per_epoch(task.sfreq, task.epoch_seconds, src.psg)
+    if header.duration < task.epoch_seconds:
+        raise RecordingError(
+            src.psg, f"recording is {header.duration:g} s long, shorter than one {task.epoch_seconds:g}-s epoch"
+        )
+    onset, duration, text = task.read_stages(src.hypnogram, header)
+    if len(onset) == 0:
+        raise RecordingError(src.hypnogram, "no sleep-stage annotation found")
+    ids_map = label_ids(task.label_map, AASM_LABELS)
+    scored = np.array([ids_map.get(t, 0) != IGNORE_INDEX for t in text], dtype=bool)
+    end = onset + duration
+    if scored.any() and float(end[scored].max()) > header.duration + task.epoch_seconds:
+        raise RecordingError(
+            src.hypnogram,
+            f"does not belong to {src.psg.name}: it scores stages up to {float(end[scored].max()):g} s but the "
+            f"PSG lasts {header.duration:g} s",
+        )
+    if float(end.max()) < header.duration / 2:
+        raise RecordingError(
+            src.hypnogram,
+            f"does not belong to {src.psg.name}: it covers {float(end.max()):g} s of a {header.duration:g}-s PSG",
+        )
+    n_epochs = int(header.duration // task.epoch_seconds)
+    ids, texts = epoch_labels(
+        src.hypnogram, onset, duration, text, n_epochs=n_epochs, epoch_seconds=task.epoch_seconds, label_ids=ids_map
+    )
+    trim = None if task.trim_wake_minutes is None else int(round(task.trim_wake_minutes * 60 / task.epoch_seconds))
+    span = trim_wake(ids, [i for i, name in enumerate(AASM_LABELS) if name != "W"], trim)
+    index = np.arange(span.start, span.stop)
+    if not task.keep_unknown:
+        index = index[ids[index] != IGNORE_INDEX]
+    if len(index) == 0:
+        raise RecordingError(src.hypnogram, "no scored sleep epoch: nothing left to convert")
+    lo, hi = int(index[0]), int(index[-1]) + 1  # read only the span from the first to the last kept epoch
+    data = read_channels(
+        src.psg, task.channels, sfreq=task.sfreq, l_freq=task.l_freq, h_freq=task.h_freq, header=header,
+        start_s=lo * task.epoch_seconds, stop_s=hi * task.epoch_seconds,
+    )  # fmt: skip
+    epochs = data.reshape(len(task.channels), hi - lo, spe).transpose(1, 0, 2)[index - lo]
+    return RecordingEpochs(
+        recording=src.recording,
+        subject=src.subject,
+        night=src.night,
+        data=np.ascontiguousarray(epochs),
+        labels=ids[index],
+        epoch_index=index,
+        onset_s=index * task.epoch_seconds,
+        source_label=texts[index].tolist(),
+    )
+
+
+def describe(title: str, params: Mapping[str, object]) -> str:
+    """The dataset description: a title line, then one ``- key: value`` line per preprocessing setting.
+
+    Args:
+        title: what was converted.
+        params: preprocessing settings (``label names`` among them, which cards read back).
+    """
+    return "\n".join([title, "", "Preprocessing:", *(f"- {key}: {value}" for key, value in params.items())])
+
+
+def preprocessing_params(
+    channels: Sequence[str],
+    sfreq: float,
+    epoch_seconds: float,
+    l_freq: float | None,
+    h_freq: float | None,
+    trim_wake_minutes: float | None,
+    keep_unknown: bool,
+) -> dict[str, str]:
+    """The settings every cohort converter records in its description (see ``describe``)."""
+    return {
+        "channels": ", ".join(channels),
+        "sampling rate": f"{sfreq:g} Hz",
+        "epoch": f"{epoch_seconds:g} s",
+        "band-pass": f"{l_freq} - {h_freq} Hz" if (l_freq or h_freq) else "none",
+        "wake trimming": f"{trim_wake_minutes:g} min around the sleep period"
+        if trim_wake_minutes is not None
+        else "none",
+        "unscored epochs": "kept with label -100" if keep_unknown else "dropped",
+        "label names": ", ".join(AASM_LABELS),
+    }
+
+
+def convert_scored(
+    tasks: Sequence[ScoredTask],
+    *,
+    info_kwargs: Mapping[str, object],
+    num_proc: int = 1,
+    output_dir: str | os.PathLike | None = None,
+    overwrite: bool = False,
+    cache_dir: str | os.PathLike | None = None,
+    desc: str = "recordings",
+    progress: bool = True,
+):
+    """Run ``load_scored`` over ``tasks`` with the streaming engine (``dataset.run_conversion``).
+
+    Args:
+        tasks: one per recording; all share the number of channels, rate, epoch length and ``keep_unknown``.
+        info_kwargs: ``DatasetInfo`` fields (description, citation, homepage, license, dataset_name).
+        num_proc: recordings converted in parallel (processes).
+        output_dir: also save there, atomically.
+        overwrite: replace an existing ``output_dir``.
+        cache_dir: folder for the Arrow shards when ``output_dir`` is not given.
+        desc: progress-bar label.
+        progress: show a progress bar.
+    """
+    from .dataset import epoch_features, run_conversion
+
+    if not tasks:
+        raise ValueError("no recordings to convert")
+    first = tasks[0]
+    n_times = samples_per_epoch(first.sfreq, first.epoch_seconds)
+    return run_conversion(
+        list(tasks),
+        load_scored,
+        features=epoch_features(len(first.channels), n_times, AASM_LABELS, first.keep_unknown),
+        info_kwargs=dict(info_kwargs),
+        num_proc=num_proc,
+        output_dir=output_dir,
+        cache_dir=cache_dir,
+        overwrite=overwrite,
+        desc=desc,
+        progress=progress,
+    )
