@@ -152,7 +152,10 @@ def read_nsrr_stages(path: str | os.PathLike, header: EdfHeader | None = None) -
     except (ET.ParseError, OSError) as err:
         raise RecordingError(path, f"not a readable NSRR XML file: {err}") from err
     if root.tag != "PSGAnnotation" or root.find("ScoredEvents") is None:
-        raise RecordingError(path, f"not an NSRR annotation file: expected <PSGAnnotation> with <ScoredEvents>, got <{root.tag}>")
+        raise RecordingError(
+            path,
+            f"not an NSRR annotation file: expected <PSGAnnotation> with <ScoredEvents>, got <{root.tag}>",
+        )
     epoch_length = root.findtext("EpochLength")
     onsets, durations, texts = [], [], []
     for event in root.iter("ScoredEvent"):
@@ -168,7 +171,9 @@ def read_nsrr_stages(path: str | os.PathLike, header: EdfHeader | None = None) -
             onsets.append(float(event.findtext("Start") or ""))
             durations.append(float(event.findtext("Duration") or ""))
         except ValueError as err:
-            raise RecordingError(path, f"stage event {concept!r} has no numeric Start/Duration: {err}") from err
+            raise RecordingError(
+                path, f"stage event {concept!r} has no numeric Start/Duration: {err}"
+            ) from err
         texts.append(NSRR_STAGE_CONCEPTS[code])
     if not onsets:
         raise RecordingError(path, "no sleep-stage event (EventType 'Stages|Stages') in the XML")
@@ -219,7 +224,9 @@ def nsrr_ids(name: str) -> tuple[str, str, int]:
     return cohort, f"{cohort}-{rest[0]}", visit
 
 
-def find_nsrr_recordings(paths_or_dir: str | os.PathLike | Iterable[str | os.PathLike]) -> list[ScoredRecording]:
+def find_nsrr_recordings(
+    paths_or_dir: str | os.PathLike | Iterable[str | os.PathLike],
+) -> list[ScoredRecording]:
     """Pair each NSRR EDF with its ``-nsrr.xml`` annotation file.
 
     The XML is looked for in the NSRR layout (``.../edfs/<sub>/<name>.edf`` →
@@ -249,7 +256,9 @@ def find_nsrr_recordings(paths_or_dir: str | os.PathLike | Iterable[str | os.Pat
             candidates.insert(0, Path(*parts[:k], "annotations-events-nsrr", sub, xml_name))
         xml = next((c for c in candidates if c.is_file()), None)
         if xml is None:
-            raise RecordingError(edf, f"no NSRR annotation file found (looked for {' and '.join(map(str, candidates))})")
+            raise RecordingError(
+                edf, f"no NSRR annotation file found (looked for {' and '.join(map(str, candidates))})"
+            )
         _, subject, visit = nsrr_ids(edf.stem)
         out.append(ScoredRecording(edf, xml, edf.stem, subject, visit))
     return sorted(out, key=lambda r: (r.subject, r.night, r.recording))
@@ -352,7 +361,9 @@ def convert_nsrr(
     first = tasks[0]
     resolve_channels(first.source.psg, first.channels, read_edf_header(first.source.psg).channels)
     names = tuple(channels or NSRR_DEFAULT_CHANNELS.get(next(iter(sorted(cohorts))), ()))
-    params = preprocessing_params(names, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown)
+    params = preprocessing_params(
+        names, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown
+    )
     params["channel sources"] = "; ".join(f"{n} = {s}" for n, s in zip(names, first.channels, strict=False))
     title = f"NSRR {', '.join(c.upper() for c in sorted(cohorts))} converted with hf_sleep: one row per scored 30-s epoch."
     info = {

@@ -45,7 +45,9 @@ class ScoredRecording:
     night: int = 1
 
 
-def resolve_channels(path: str | os.PathLike, specs: Sequence[str], available: Sequence[str]) -> list[tuple[str, str | None]]:
+def resolve_channels(
+    path: str | os.PathLike, specs: Sequence[str], available: Sequence[str]
+) -> list[tuple[str, str | None]]:
     """Map channel specifications to ``(channel, minus)`` pairs of the file's labels.
 
     A specification lists alternatives separated by ``|`` (the first present wins). An alternative
@@ -81,7 +83,8 @@ def resolve_channels(path: str | os.PathLike, specs: Sequence[str], available: S
                     break
         if hit is None:
             raise RecordingError(
-                path, f"channel {spec!r} not found (nor as a derivation A-B); available: {', '.join(available)}"
+                path,
+                f"channel {spec!r} not found (nor as a derivation A-B); available: {', '.join(available)}",
             )
         resolved.append(hit)
     return resolved
@@ -163,7 +166,8 @@ def load_scored(task: ScoredTask) -> RecordingEpochs:
     spe = samples_per_epoch(task.sfreq, task.epoch_seconds, src.psg)
     if header.duration < task.epoch_seconds:
         raise RecordingError(
-            src.psg, f"recording is {header.duration:g} s long, shorter than one {task.epoch_seconds:g}-s epoch"
+            src.psg,
+            f"recording is {header.duration:g} s long, shorter than one {task.epoch_seconds:g}-s epoch",
         )
     onset, duration, text = task.read_stages(src.hypnogram, header)
     if len(onset) == 0:
@@ -184,9 +188,19 @@ def load_scored(task: ScoredTask) -> RecordingEpochs:
         )
     n_epochs = int(header.duration // task.epoch_seconds)
     ids, texts = epoch_labels(
-        src.hypnogram, onset, duration, text, n_epochs=n_epochs, epoch_seconds=task.epoch_seconds, label_ids=ids_map
+        src.hypnogram,
+        onset,
+        duration,
+        text,
+        n_epochs=n_epochs,
+        epoch_seconds=task.epoch_seconds,
+        label_ids=ids_map,
     )
-    trim = None if task.trim_wake_minutes is None else int(round(task.trim_wake_minutes * 60 / task.epoch_seconds))
+    trim = (
+        None
+        if task.trim_wake_minutes is None
+        else int(round(task.trim_wake_minutes * 60 / task.epoch_seconds))
+    )
     span = trim_wake(ids, [i for i, name in enumerate(AASM_LABELS) if name != "W"], trim)
     index = np.arange(span.start, span.stop)
     if not task.keep_unknown:

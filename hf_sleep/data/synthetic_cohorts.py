@@ -61,7 +61,11 @@ NSRR_LAYOUT_CHANNELS: dict[str, tuple[tuple[str, float, str], ...]] = {
 
 _NSRR_CONCEPT = {"W": "Wake|0", "N1": "Stage 1 sleep|1", "N2": "Stage 2 sleep|2", "N3": "Stage 3 sleep|3",
                  "S4": "Stage 4 sleep|4", "REM": "REM sleep|5", "MT": "Movement|6", "?": "Unscored|9"}  # fmt: skip
-_NAMES = {"shhs": "shhs{visit}-{subject}", "mesa": "mesa-sleep-{subject}", "mros": "mros-visit{visit}-{subject}"}
+_NAMES = {
+    "shhs": "shhs{visit}-{subject}",
+    "mesa": "mesa-sleep-{subject}",
+    "mros": "mros-visit{visit}-{subject}",
+}
 
 
 def _scored_event(event_type: str, concept: str, start: float, duration: float, extra: str = "") -> str:
@@ -93,7 +97,13 @@ def nsrr_xml(stages: Sequence[str], *, epoch_seconds: float = 30.0, seed: int = 
         else:
             extra = "<SignalLocation>SaO2</SignalLocation>\n<SpO2Nadir>89</SpO2Nadir>\n<SpO2Baseline>94</SpO2Baseline>\n"
             others.append(
-                _scored_event("Respiratory|Respiratory", "SpO2 desaturation|SpO2 desaturation", round(float(t), 1), 14.0, extra)
+                _scored_event(
+                    "Respiratory|Respiratory",
+                    "SpO2 desaturation|SpO2 desaturation",
+                    round(float(t), 1),
+                    14.0,
+                    extra,
+                )
             )
     stage_events = [
         _scored_event("Stages|Stages", _NSRR_CONCEPT[label], first * epoch_seconds, n * epoch_seconds)
@@ -145,7 +155,9 @@ def write_nsrr_night(
     out_dir = Path(out_dir)
     sub = {"shhs": f"shhs{visit}", "mros": f"visit{visit}"}.get(cohort, "")
     edf_dir, xml_dir = (
-        (out_dir / "edfs" / sub, out_dir / "annotations-events-nsrr" / sub) if layout == "nsrr" else (out_dir, out_dir)
+        (out_dir / "edfs" / sub, out_dir / "annotations-events-nsrr" / sub)
+        if layout == "nsrr"
+        else (out_dir, out_dir)
     )
     layout_channels = NSRR_LAYOUT_CHANNELS[cohort]
     base_rate = 250.0 if cohort == "shhs" else 256.0  # every rate of the cohort divides it

@@ -42,7 +42,9 @@ def test_shhs_layout_exact_counts_and_rates(shhs: Path, cache_dir: Path) -> None
         ("shhs1-200001", "shhs-200001", 1), ("shhs2-200001", "shhs-200001", 2),
     ]  # fmt: skip
     assert recordings[0].hypnogram.parent.parts[-2:] == ("annotations-events-nsrr", "shhs1")
-    ds = convert_nsrr(shhs, channels=["EEG", "EEG(sec)", "EOG(L)", "EMG"], cache_dir=cache_dir, progress=False)
+    ds = convert_nsrr(
+        shhs, channels=["EEG", "EEG(sec)", "EOG(L)", "EMG"], cache_dir=cache_dir, progress=False
+    )
     assert ds.features["input_values"].shape == (4, 3000)  # 125 Hz EEG and 50 Hz EOG both at 100 Hz
     first = ds.filter(lambda r: r == "shhs1-200001", input_columns="recording")
     assert counts(first) == EXPECTED
@@ -54,7 +56,9 @@ def test_shhs_layout_exact_counts_and_rates(shhs: Path, cache_dir: Path) -> None
     row = first.with_format("numpy")[40]
     k = int(row["epoch_index"])
     assert row["onset_s"] == 30.0 * k
-    np.testing.assert_allclose(row["input_values"][0], expected[k * 3000 : (k + 1) * 3000], rtol=1e-4, atol=1e-2)
+    np.testing.assert_allclose(
+        row["input_values"][0], expected[k * 3000 : (k + 1) * 3000], rtol=1e-4, atol=1e-2
+    )
 
 
 def test_keep_unknown_and_default_channel(shhs: Path, cache_dir: Path) -> None:
@@ -71,12 +75,16 @@ def test_flat_mesa_and_mros_derivation(tmp_path: Path, cache_dir: Path) -> None:
     edf, _ = write_nsrr_night(tmp_path, hypnogram=NIGHT, cohort="mros", subject="aa0007", visit=2,
                               layout="flat", seed=4)  # fmt: skip
     ds = convert_nsrr(tmp_path, cache_dir=cache_dir, progress=False)  # MESA EEG3, MrOS C4-A1 (C4 minus A1)
-    assert set(ds["subject"]) == {"mesa-0042", "mros-aa0007"} and counts(ds) == {k: 2 * v for k, v in EXPECTED.items()}
+    assert set(ds["subject"]) == {"mesa-0042", "mros-aa0007"} and counts(ds) == {
+        k: 2 * v for k, v in EXPECTED.items()
+    }
     mros = ds.filter(lambda r: r == "mros-visit2-aa0007", input_columns="recording").with_format("numpy")
     raw = mne.io.read_raw_edf(edf, include=["C4", "A1"], verbose="error").get_data(units="uV")
     derived = resample_poly(raw[0] - raw[1], 25, 64)
     k = int(mros[0]["epoch_index"])
-    np.testing.assert_allclose(mros[0]["input_values"][0], derived[k * 3000 : (k + 1) * 3000], rtol=1e-3, atol=0.05)
+    np.testing.assert_allclose(
+        mros[0]["input_values"][0], derived[k * 3000 : (k + 1) * 3000], rtol=1e-3, atol=0.05
+    )
     assert set(np.asarray(mros["night"]).tolist()) == {2}
 
 
@@ -106,7 +114,9 @@ HAND_XML = """<?xml version="1.0" encoding="UTF-8" standalone="no"?>
 @pytest.fixture()
 def hand_written(tmp_path: Path) -> Path:
     edf, xml = write_nsrr_night(tmp_path, hypnogram=["W"] * 70, cohort="shhs", subject=200002, layout="flat")
-    xml.write_text(HAND_XML.format(total=2100, tail=420))  # 70 epochs: 10 W, 3 N1, 20 N2, 4+5 N3, 2 ?, 11 R, 1 MT, 14 W
+    xml.write_text(
+        HAND_XML.format(total=2100, tail=420)
+    )  # 70 epochs: 10 W, 3 N1, 20 N2, 4+5 N3, 2 ?, 11 R, 1 MT, 14 W
     return xml
 
 
@@ -121,13 +131,24 @@ def test_hand_written_xml(hand_written: Path, cache_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda s: s.replace("<Start>300</Start>", "<Start>315</Start>"), "is not aligned to the 30-s epoch grid"),
+        (
+            lambda s: s.replace("<Start>300</Start>", "<Start>315</Start>"),
+            "is not aligned to the 30-s epoch grid",
+        ),
         (lambda s: s.replace("</PSGAnnotation>", ""), "not a readable NSRR XML file"),
         (lambda s: s.replace("PSGAnnotation", "CMPStudyConfig"), "not an NSRR annotation file"),
-        (lambda s: s.replace("Stage 2 sleep|2", "Stage 7 sleep|7"), "unknown stage concept 'Stage 7 sleep|7'"),
-        (lambda s: s.replace("<Duration>420</Duration>", "<Duration>7200</Duration>"), "does not belong to shhs1-200002.edf"),
-        (lambda s: s.replace("<EpochLength>30</EpochLength>", "<EpochLength>20</EpochLength>"),
-         "scored in 20-s epochs but epoch_seconds=30"),
+        (
+            lambda s: s.replace("Stage 2 sleep|2", "Stage 7 sleep|7"),
+            "unknown stage concept 'Stage 7 sleep|7'",
+        ),
+        (
+            lambda s: s.replace("<Duration>420</Duration>", "<Duration>7200</Duration>"),
+            "does not belong to shhs1-200002.edf",
+        ),
+        (
+            lambda s: s.replace("<EpochLength>30</EpochLength>", "<EpochLength>20</EpochLength>"),
+            "scored in 20-s epochs but epoch_seconds=30",
+        ),
     ],
 )
 def test_bad_xml_one_line_errors(hand_written: Path, edit, message: str) -> None:
