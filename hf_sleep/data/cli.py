@@ -8,8 +8,11 @@ from pathlib import Path
 __all__ = ["add_subparsers", "run_convert", "run_download", "run_generate"]
 
 
-def _common_convert(p: argparse.ArgumentParser) -> None:
-    p.add_argument("input", type=Path, help="folder with the recordings")
+def _common_convert(p: argparse.ArgumentParser, many: bool = False) -> None:
+    if many:
+        p.add_argument("input", type=Path, nargs="+", help="folder with the recordings, or the recording files")
+    else:
+        p.add_argument("input", type=Path, help="folder with the recordings")
     p.add_argument(
         "--out", type=Path, required=True, help="output folder (save_to_disk layout, written atomically)"
     )
@@ -56,6 +59,24 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     nsrr.add_argument("--cohort", help="cohort whose channel presets apply (default: from the file names)")
     nsrr.add_argument("--l-freq", type=float, help="band-pass high-pass edge (Hz)")
     nsrr.add_argument("--h-freq", type=float, help="band-pass low-pass edge (Hz)")
+    edf = kinds.add_parser("edf", help="your own scored EDF files (EDF+ annotations, CSV/TSV, label lists, BIDS)")
+    _common_convert(edf, many=True)
+    edf.add_argument(
+        "--hypnogram",
+        help="hypnogram file next to each EDF, with {stem} (EDF name without .edf) or {base} (without a BIDS "
+        "_eeg suffix): '{stem}.csv', '{stem}-Hypnogram.edf', '{base}_events.tsv'; default: embedded EDF+ annotations",
+    )
+    edf.add_argument(
+        "--label-map",
+        help="stage vocabulary (auto, aasm, rk, numeric, sleep-stage), 'text=STAGE,...' or a JSON/YAML file",
+    )
+    edf.add_argument("--epoch-seconds", type=float, default=30.0, help="scoring epoch length")
+    edf.add_argument("--label-seconds", type=float, help="duration of one label in one-label-per-line files")
+    edf.add_argument("--subject-pattern", help="regular expression whose first group is the subject id")
+    edf.add_argument("--l-freq", type=float, help="band-pass high-pass edge (Hz)")
+    edf.add_argument("--h-freq", type=float, help="band-pass low-pass edge (Hz)")
+    edf.add_argument("--name", default="scored-psg", help="dataset name for the info and card")
+    edf.add_argument("--license", default="other", help="licence of the recordings, for the card")
     convert.set_defaults(handler=run_convert)
 
     generate = subparsers.add_parser("generate", help="write synthetic recordings in a real file layout")
@@ -69,10 +90,13 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     gnsrr = gkinds.add_parser("nsrr", help="NSRR EDF + -nsrr.xml (edfs/ and annotations-events-nsrr/)")
     gnsrr.add_argument("--cohort", choices=["shhs", "mesa", "mros"], default="shhs")
     gnsrr.add_argument("--layout", choices=["nsrr", "flat"], default="nsrr")
+    gedf = gkinds.add_parser("edf", help="EDF + hypnogram in a bring-your-own layout (csv, edf+, labels, bids, ...)")
+    gedf.add_argument("--format", choices=["embedded", "edf+", "csv", "labels", "bids"], default="csv")
+    gedf.add_argument("--vocabulary", choices=["aasm", "rk", "numeric", "sleep-stage"], default="aasm")
     grod = gkinds.add_parser("rodent", help="rodent EDF + score file")
     grod.add_argument("--scores", type=Path, help="folder of real NNNscores_XX.txt files to follow")
     grod.add_argument("--epoch-seconds", type=float, default=10.0, help="epoch length (4 for SlumberNet)")
-    for g in (gsedf, gmass, gnsrr, grod):
+    for g in (gsedf, gmass, gnsrr, gedf, grod):
         g.add_argument("--out", type=Path, required=True, help="output folder")
         g.add_argument("--n-nights", type=int, default=2, help="number of synthetic recordings")
         g.add_argument("--hours", type=float, default=8.0, help="sleep period of a synthetic hypnogram")
@@ -125,6 +149,15 @@ def run_convert(args: argparse.Namespace) -> int:
         ds = convert_mass(
             args.input, sfreq=args.sfreq or 100.0, window_seconds=args.window_seconds,
             l_freq=args.l_freq, h_freq=args.h_freq, **common,
+        )  # fmt: skip
+    elif args.kind == "edf":
+        from .generic import convert_edf
+
+        inputs = args.input[0] if len(args.input) == 1 and args.input[0].is_dir() else args.input
+        ds = convert_edf(
+            inputs, hypnogram=args.hypnogram, label_map=args.label_map, label_seconds=args.label_seconds,
+            subject_pattern=args.subject_pattern, sfreq=args.sfreq or 100.0, epoch_seconds=args.epoch_seconds,
+            l_freq=args.l_freq, h_freq=args.h_freq, dataset_name=args.name, license=args.license, **common,
         )  # fmt: skip
     elif args.kind == "nsrr":
         from .nsrr import convert_nsrr
@@ -180,6 +213,16 @@ def run_generate(args: argparse.Namespace) -> int:
             write_nsrr_night(
                 args.out, cohort=args.cohort, subject=200001 + i, layout=args.layout, seed=args.seed + i,
                 n_hours=args.hours,
+            )  # fmt: skip
+            for i in range(args.n_nights)
+        ]
+    elif args.kind == "edf":
+        from .synthetic_cohorts import write_scored_night
+
+        results = [
+            write_scored_night(
+                args.out, name=f"sub-{i + 1:02d}_task-sleep_eeg" if args.format == "bids" else f"night{i + 1:02d}",
+                hypnogram_format=args.format, vocabulary=args.vocabulary, seed=args.seed + i, n_hours=args.hours,
             )  # fmt: skip
             for i in range(args.n_nights)
         ]

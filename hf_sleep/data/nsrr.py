@@ -129,7 +129,9 @@ NSRR_CITATION = (
 _VISIT_WORDS = {"baseline": 1, "followup": 2, "nonrandomized": 1, "sleep": 1}
 
 
-def read_nsrr_stages(path: str | os.PathLike, header: EdfHeader | None = None) -> StageIntervals:
+def read_nsrr_stages(
+    path: str | os.PathLike, header: EdfHeader | None = None, label_seconds: float | None = None
+) -> StageIntervals:
     """Read the sleep stages of an NSRR XML annotation file.
 
     Only ``Stages|Stages`` events are kept (arousals, desaturations, the ``Recording Start Time``
@@ -138,6 +140,7 @@ def read_nsrr_stages(path: str | os.PathLike, header: EdfHeader | None = None) -
     Args:
         path: the ``*-nsrr.xml`` file.
         header: the PSG header (unused: NSRR onsets are already seconds from the recording start).
+        label_seconds: unused (NSRR stages carry their durations).
 
     Returns:
         ``(onset_s, duration_s, concept)`` per stage run, sorted by onset.

@@ -136,7 +136,8 @@ class ScoredTask:
 
     Args:
         source: the files and ids.
-        read_stages: top-level function ``(hypnogram, psg_header) -> StageIntervals``.
+        read_stages: top-level function ``(hypnogram, psg_header, label_seconds) -> StageIntervals``;
+            ``label_seconds`` is how long one label lasts in a one-label-per-line hypnogram.
         channels: channel specifications, in output order.
         sfreq: output rate in Hz.
         epoch_seconds: scoring epoch length.
@@ -144,11 +145,12 @@ class ScoredTask:
         h_freq: optional band-pass low-pass edge.
         trim_wake_minutes: wake kept around the sleep period (``None``: everything).
         keep_unknown: keep unscored epochs with label -100.
-        label_map: stage text → AASM name or ``None`` (unscored).
+        label_map: stage text → AASM name or ``None`` (unscored); texts match ignoring case and spaces.
+        label_seconds: duration of one label of a one-label-per-line hypnogram (``None``: ``epoch_seconds``).
     """
 
     source: ScoredRecording
-    read_stages: Callable[[Path, EdfHeader], StageIntervals]
+    read_stages: Callable[[Path, EdfHeader, float], StageIntervals]
     channels: tuple[str, ...]
     sfreq: float
     epoch_seconds: float
@@ -157,6 +159,18 @@ class ScoredTask:
     trim_wake_minutes: float | None
     keep_unknown: bool
     label_map: Mapping[str, str | None]
+    label_seconds: float | None = None
+
+
+def canonical_texts(text: np.ndarray, label_map: Mapping[str, str | None]) -> np.ndarray:
+    """Each text replaced by the ``label_map`` key it matches ignoring case and runs of spaces (else kept).
+
+    Args:
+        text: annotation texts.
+        label_map: the known texts.
+    """
+    folded = {" ".join(key.split()).casefold(): key for key in label_map}
+    return np.array([folded.get(" ".join(str(t).split()).casefold(), t) for t in text], dtype=object)
 
 
 def load_scored(task: ScoredTask) -> RecordingEpochs:
@@ -169,22 +183,40 @@ def load_scored(task: ScoredTask) -> RecordingEpochs:
             src.psg,
             f"recording is {header.duration:g} s long, shorter than one {task.epoch_seconds:g}-s epoch",
         )
-    onset, duration, text = task.read_stages(src.hypnogram, header)
+    onset, duration, text = task.read_stages(src.hypnogram, header, task.label_seconds or task.epoch_seconds)
     if len(onset) == 0:
         raise RecordingError(src.hypnogram, "no sleep-stage annotation found")
+    text = canonical_texts(text, task.label_map)
     ids_map = label_ids(task.label_map, AASM_LABELS)
-    scored = np.array([ids_map.get(t, 0) != IGNORE_INDEX for t in text], dtype=bool)
+    unknown = sorted(set(text.tolist()) - set(ids_map))
+    if unknown:
+        shown = ", ".join(map(repr, unknown[:10])) + (
+            f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+        )
+        raise RecordingError(
+            src.hypnogram, f"unknown stage label(s) {shown}; give a label map (known: {', '.join(ids_map)})"
+        )
+    typical = float(np.median(duration[duration > 0])) if (duration > 0).any() else task.epoch_seconds
+    if typical < task.epoch_seconds - 1e-6:  # most stages shorter than one epoch: another epoch length
+        raise RecordingError(
+            src.hypnogram,
+            f"stages are scored in {typical:g}-s epochs, not {task.epoch_seconds:g}-s ones "
+            "(set the epoch length to the hypnogram's)",
+        )
+    scored = np.array([ids_map[t] != IGNORE_INDEX for t in text], dtype=bool)
     end = onset + duration
+    hint = "(a hypnogram of another recording, or scored in epochs of another length?)"
     if scored.any() and float(end[scored].max()) > header.duration + task.epoch_seconds:
         raise RecordingError(
             src.hypnogram,
             f"does not belong to {src.psg.name}: it scores stages up to {float(end[scored].max()):g} s but the "
-            f"PSG lasts {header.duration:g} s",
+            f"PSG lasts {header.duration:g} s {hint}",
         )
     if float(end.max()) < header.duration / 2:
         raise RecordingError(
             src.hypnogram,
-            f"does not belong to {src.psg.name}: it covers {float(end.max()):g} s of a {header.duration:g}-s PSG",
+            f"does not belong to {src.psg.name}: it covers {float(end.max()):g} s of a {header.duration:g}-s PSG "
+            f"{hint}",
         )
     n_epochs = int(header.duration // task.epoch_seconds)
     ids, texts = epoch_labels(

@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
+from .edf import write_annotations_edf
 from .synthetic import (
     _atomic_write,
     _normalise_stages,
@@ -24,7 +25,7 @@ from .synthetic import (
     synthetic_hypnogram,
 )
 
-__all__ = ["NSRR_LAYOUT_CHANNELS", "write_nsrr_night"]
+__all__ = ["HYPNOGRAM_FORMATS", "NSRR_LAYOUT_CHANNELS", "write_nsrr_night", "write_scored_night"]
 
 # label, rate (Hz), the synthetic channel that stands for it (its prefix picks the signal kind)
 NSRR_LAYOUT_CHANNELS: dict[str, tuple[tuple[str, float, str], ...]] = {
@@ -180,3 +181,95 @@ def write_nsrr_night(
     text = nsrr_xml(stages, seed=seed)
     _atomic_write(xml_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return edf_path, xml_path
+
+
+# per vocabulary: the text written for each synthetic state
+_VOCABULARY_TEXT: dict[str, dict[str, str]] = {
+    "aasm": {"W": "W", "N1": "N1", "N2": "N2", "N3": "N3", "S4": "N3", "REM": "R", "MT": "?", "?": "?"},
+    "rk": {"W": "Sleep stage W", "N1": "Sleep stage 1", "N2": "Sleep stage 2", "N3": "Sleep stage 3",
+           "S4": "Sleep stage 4", "REM": "Sleep stage R", "MT": "Movement time", "?": "Sleep stage ?"},
+    "numeric": {"W": "0", "N1": "1", "N2": "2", "N3": "3", "S4": "4", "REM": "5", "MT": "6", "?": "9"},
+    "sleep-stage": {"W": "Sleep stage W", "N1": "Sleep stage N1", "N2": "Sleep stage N2", "N3": "Sleep stage N3",
+                    "S4": "Sleep stage N3", "REM": "Sleep stage R", "MT": "Sleep stage ?", "?": "Sleep stage ?"},
+}  # fmt: skip
+
+HYPNOGRAM_FORMATS: dict[str, str] = {
+    "embedded": "{stem}",
+    "edf+": "{stem}-Hypnogram.edf",
+    "csv": "{stem}.csv",
+    "labels": "{stem}.txt",
+    "bids": "{base}_events.tsv",
+}
+"""Hypnogram layouts ``write_scored_night`` writes → the ``hypnogram`` pattern that finds them (``embedded``: none)."""
+
+
+def write_scored_night(
+    out_dir: str | os.PathLike,
+    *,
+    hypnogram: Sequence[str] | None = None,
+    name: str = "night01",
+    hypnogram_format: str = "csv",
+    vocabulary: str = "aasm",
+    channels: Sequence[str] = ("EEG C4-M1", "EOG E1-M2", "EMG chin"),
+    sfreq: float = 256.0,
+    epoch_seconds: float = 30.0,
+    seed: int = 0,
+    n_hours: float = 8.0,
+) -> tuple[Path, Path]:
+    """Write a synthetic scored PSG: an EDF plus its hypnogram in one of the "bring your own" layouts.
+
+    Args:
+        out_dir: destination folder.
+        hypnogram: per-epoch stages (AASM, ``S4``, ``MT``, ``?``); ``None``: a synthetic one of ``n_hours``.
+        name: the EDF stem (``sub-01_task-sleep_eeg`` for a BIDS layout).
+        hypnogram_format: ``embedded`` (EDF+ annotations in the PSG), ``edf+`` (``<stem>-Hypnogram.edf``),
+            ``csv`` (``onset,duration,stage`` runs), ``labels`` (one label per line) or ``bids``
+            (``<base>_events.tsv`` with ``onset``, ``duration``, ``trial_type``).
+        vocabulary: the stage texts: ``aasm``, ``rk``, ``numeric`` or ``sleep-stage``.
+        channels: signal labels (their prefix picks the synthetic signal kind).
+        sfreq: sampling rate of every signal.
+        epoch_seconds: scoring epoch length.
+        seed: random seed.
+        n_hours: sleep period of a synthetic hypnogram.
+
+    Returns:
+        ``(edf_path, hypnogram_path)`` (the same path for ``embedded``).
+    """
+    if hypnogram_format not in HYPNOGRAM_FORMATS:
+        raise ValueError(
+            f"hypnogram_format must be one of {sorted(HYPNOGRAM_FORMATS)}, got {hypnogram_format!r}"
+        )
+    if vocabulary not in _VOCABULARY_TEXT:
+        raise ValueError(f"vocabulary must be one of {sorted(_VOCABULARY_TEXT)}, got {vocabulary!r}")
+    stages = list(hypnogram) if hypnogram is not None else synthetic_hypnogram(n_hours, seed=seed)
+    states = _normalise_stages(stages, "human")
+    texts = [_VOCABULARY_TEXT[vocabulary][s] for s in states]
+    runs = [(first * epoch_seconds, n * epoch_seconds, text) for first, n, text in _runs(texts)]
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    signals = synthesize_night(stages, sfreq=sfreq, epoch_seconds=epoch_seconds, channels=channels, seed=seed)
+    start = dt.datetime(2021, 3, 4, 22, 30)
+    edf_path = out_dir / f"{name}.edf"
+    _write_psg(
+        edf_path,
+        [(ch, x, sfreq, "uV") for ch, x in zip(channels, signals, strict=True)],
+        start=start,
+        patient_field=f"X X X {name}",
+        record_duration=1.0,
+        annotations=runs if hypnogram_format == "embedded" else (),
+    )
+    if hypnogram_format == "embedded":
+        return edf_path, edf_path
+    base = name[: -len("_eeg")] if name.endswith("_eeg") else name
+    hyp_path = out_dir / HYPNOGRAM_FORMATS[hypnogram_format].format(stem=name, base=base)
+    if hypnogram_format == "edf+":
+        _atomic_write(hyp_path, lambda tmp: write_annotations_edf(tmp, runs, start=start))
+        return edf_path, hyp_path
+    if hypnogram_format == "csv":
+        lines = ["onset,duration,stage", *(f"{o:g},{d:g},{t}" for o, d, t in runs)]
+    elif hypnogram_format == "bids":
+        lines = ["onset\tduration\ttrial_type", *(f"{o:g}\t{d:g}\t{t}" for o, d, t in runs)]
+    else:
+        lines = texts
+    _atomic_write(hyp_path, lambda tmp: tmp.write_text("\n".join(lines) + "\n", encoding="utf-8"))
+    return edf_path, hyp_path
