@@ -160,15 +160,24 @@ def parse_label_map(spec: str | os.PathLike | Mapping[str, str | None] | None) -
 
 def _edf_stages(path: Path, header: EdfHeader) -> StageIntervals:
     hyp_header, onset, duration, text = read_annotations(path)
-    offset = (hyp_header.start - header.start).total_seconds()
-    if hyp_header.path != header.path and offset != 0:
+    # Onsets count from the annotation file's own start; a separate file may start later than the PSG.
+    offset = (hyp_header.start - header.start).total_seconds() if hyp_header.path != header.path else 0.0
+    if not 0 <= offset < header.duration:
         raise RecordingError(
             path,
             f"does not belong to {header.path.name}: annotations start {hyp_header.start}, PSG starts "
             f"{header.start} ({offset:+g} s)",
         )
     keep = duration > 0  # zero-length annotations are events (lights off, arousal markers), not stages
-    return onset[keep], duration[keep], text[keep]
+    return onset[keep] + offset, duration[keep], text[keep]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _sniff_rows(path: Path, text: str) -> list[list[str]]:
@@ -190,6 +199,9 @@ def _table_stages(path: Path, label_seconds: float) -> StageIntervals:
     if not rows:
         raise RecordingError(path, "hypnogram is empty")
     head = [cell.lower() for cell in rows[0]]
+    if all(len(row) >= 3 and _is_number(row[0]) and _is_number(row[1]) for row in rows):
+        rows = [["onset", "duration", "stage"], *rows]  # a headerless onset,duration,stage table (DCSM)
+        head = rows[0]
     if "onset" in head:  # an interval table (CSV/TSV, BIDS events.tsv)
         if "duration" not in head:
             raise RecordingError(path, f"has an 'onset' column but no 'duration' column (columns: {rows[0]})")
@@ -400,30 +412,79 @@ def convert_edf(
     recordings = find_scored_recordings(paths_or_dir, hypnogram, subject_pattern=subject_pattern)
     if not recordings:
         raise ValueError(f"no EDF recording found in {paths_or_dir}")
-    recordings = shard_tasks(recordings, shard_index, num_shards)
-    labels = parse_label_map(label_map)
+    return convert_recordings(
+        recordings, channels=channels, label_map=parse_label_map(label_map), label_seconds=label_seconds,
+        title="Scored PSG recordings converted with hf_sleep: one row per scored epoch.",
+        extra_params={"hypnogram": hypnogram or "EDF+ annotations of each recording"},
+        info={"license": license, "dataset_name": dataset_name}, sfreq=sfreq, epoch_seconds=epoch_seconds,
+        l_freq=l_freq, h_freq=h_freq, trim_wake_minutes=trim_wake_minutes, keep_unknown=keep_unknown,
+        num_proc=num_proc, output_dir=output_dir, overwrite=overwrite, cache_dir=cache_dir,
+        shard_index=shard_index, num_shards=num_shards, progress=progress,
+    )  # fmt: skip
+
+
+def convert_recordings(
+    recordings: Sequence[ScoredRecording],
+    *,
+    channels: Sequence[str],
+    label_map: Mapping[str, str | None],
+    title: str,
+    info: Mapping[str, str],
+    label_seconds: float | None = None,
+    extra_params: Mapping[str, str] | None = None,
+    sfreq: float = 100.0,
+    epoch_seconds: float = 30.0,
+    l_freq: float | None = None,
+    h_freq: float | None = None,
+    trim_wake_minutes: float | None = None,
+    keep_unknown: bool = False,
+    num_proc: int = 1,
+    output_dir: str | os.PathLike | None = None,
+    overwrite: bool = False,
+    cache_dir: str | os.PathLike | None = None,
+    shard_index: int = 0,
+    num_shards: int = 1,
+    progress: bool = True,
+):
+    """Convert paired recordings whose hypnograms ``read_hypnogram`` reads (the engine of ``convert_edf`` and the
+    PhysioNet cohorts).
+
+    Args:
+        recordings: the PSG/hypnogram pairs.
+        channels: channel specifications (labels, ``A-B`` derivations, ``|`` alternatives).
+        label_map: stage text → AASM name or ``None``.
+        title: first line of the dataset description.
+        info: ``DatasetInfo`` fields besides the description (license, dataset_name, citation, homepage).
+        label_seconds: duration of one label of one-label-per-line hypnograms.
+        extra_params: more ``- key: value`` lines for the description.
+        sfreq: output rate in Hz.
+        epoch_seconds: scoring epoch length.
+        l_freq: optional band-pass high-pass edge (Hz).
+        h_freq: optional band-pass low-pass edge (Hz).
+        trim_wake_minutes: wake kept around the sleep period (``None``: everything).
+        keep_unknown: keep unscored epochs with label -100.
+        num_proc: recordings converted in parallel.
+        output_dir: also save there, atomically.
+        overwrite: replace an existing ``output_dir``.
+        cache_dir: folder for the Arrow shards when ``output_dir`` is not given.
+        shard_index: this machine's shard.
+        num_shards: number of shards.
+        progress: show a progress bar.
+    """
+    recordings = shard_tasks(list(recordings), shard_index, num_shards)
     channels = tuple(channels)
     tasks = [
         ScoredTask(
             rec, read_hypnogram, channels, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes,
-            keep_unknown, labels, label_seconds,
+            keep_unknown, dict(label_map), label_seconds,
         )
         for rec in recordings
     ]  # fmt: skip
     first = recordings[0]
     resolve_channels(first.psg, channels, read_edf_header(first.psg).channels)
-    params = preprocessing_params(
-        channels, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown
-    )
-    params["hypnogram"] = hypnogram or "EDF+ annotations of each recording"
-    info = {
-        "description": describe(
-            "Scored PSG recordings converted with hf_sleep: one row per scored epoch.", params
-        ),
-        "license": license,
-        "dataset_name": dataset_name,
-    }
+    params = preprocessing_params(channels, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown)
+    params.update(extra_params or {})
     return convert_scored(
-        tasks, info_kwargs=info, num_proc=num_proc, output_dir=output_dir, overwrite=overwrite,
-        cache_dir=cache_dir, desc="recordings", progress=progress,
+        tasks, info_kwargs={"description": describe(title, params), **info}, num_proc=num_proc,
+        output_dir=output_dir, overwrite=overwrite, cache_dir=cache_dir, desc="recordings", progress=progress,
     )  # fmt: skip
