@@ -77,6 +77,17 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     edf.add_argument("--h-freq", type=float, help="band-pass low-pass edge (Hz)")
     edf.add_argument("--name", default="scored-psg", help="dataset name for the info and card")
     edf.add_argument("--license", default="other", help="licence of the recordings, for the card")
+    for name, title in (
+        ("hmc", "HMC (PhysioNet): SNnnn.edf + SNnnn_sleepscoring.edf"),
+        ("dcsm", "DCSM: <id>/psg.edf + <id>/hypnogram.ids"),
+        ("isruc", "ISRUC-Sleep: <n>/<n>.rec + <n>/<n>_1.txt"),
+        ("dreams", "DREAMS subjects/patients: subject<n>.edf + HypnogramAASM_subject<n>.txt"),
+    ):
+        cohort = kinds.add_parser(name, help=title)
+        _common_convert(cohort)
+        cohort.add_argument("--scorer", type=int, default=1, choices=[1, 2], help="ISRUC scorer")
+        cohort.add_argument("--l-freq", type=float, help="band-pass high-pass edge (Hz)")
+        cohort.add_argument("--h-freq", type=float, help="band-pass low-pass edge (Hz)")
     convert.set_defaults(handler=run_convert)
 
     generate = subparsers.add_parser("generate", help="write synthetic recordings in a real file layout")
@@ -93,10 +104,12 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     gedf = gkinds.add_parser("edf", help="EDF + hypnogram in a bring-your-own layout (csv, edf+, labels, bids, ...)")
     gedf.add_argument("--format", choices=["embedded", "edf+", "csv", "labels", "bids"], default="csv")
     gedf.add_argument("--vocabulary", choices=["aasm", "rk", "numeric", "sleep-stage"], default="aasm")
+    gcoh = gkinds.add_parser("cohort", help="HMC, DCSM, ISRUC or DREAMS file layout")
+    gcoh.add_argument("--cohort", choices=["hmc", "dcsm", "isruc", "dreams"], required=True)
     grod = gkinds.add_parser("rodent", help="rodent EDF + score file")
     grod.add_argument("--scores", type=Path, help="folder of real NNNscores_XX.txt files to follow")
     grod.add_argument("--epoch-seconds", type=float, default=10.0, help="epoch length (4 for SlumberNet)")
-    for g in (gsedf, gmass, gnsrr, gedf, grod):
+    for g in (gsedf, gmass, gnsrr, gedf, gcoh, grod):
         g.add_argument("--out", type=Path, required=True, help="output folder")
         g.add_argument("--n-nights", type=int, default=2, help="number of synthetic recordings")
         g.add_argument("--hours", type=float, default=8.0, help="sleep period of a synthetic hypnogram")
@@ -104,7 +117,7 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         g.add_argument("--num-proc", type=int, default=1)
     generate.set_defaults(handler=run_generate)
 
-    download = subparsers.add_parser("download", help="download Sleep-EDF Expanded from PhysioNet")
+    download = subparsers.add_parser("download", help="download Sleep-EDF Expanded or HMC from PhysioNet")
     dkinds = download.add_subparsers(dest="kind", required=True)
     dsedf = dkinds.add_parser("sleep-edf", help="selected subjects, checksums verified, resumable")
     dsedf.add_argument("--out", type=Path, required=True)
@@ -112,6 +125,10 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     dsedf.add_argument("--nights", type=int, nargs="+", default=[1, 2])
     dsedf.add_argument("--study", choices=["SC", "ST"], default="SC")
     dsedf.add_argument("--base-url", default=None, help="mirror of physionet.org/files/sleep-edfx/1.0.0/")
+    dhmc = dkinds.add_parser("hmc", help="HMC sleep staging (PhysioNet): checksums verified, resumable")
+    dhmc.add_argument("--out", type=Path, required=True)
+    dhmc.add_argument("--subjects", type=int, nargs="+", help="subject numbers, 1 = SN001 (default: all)")
+    dhmc.add_argument("--base-url", default=None, help="mirror of physionet.org/files/hmc-sleep-staging/1.1/")
     download.set_defaults(handler=run_download)
 
 
@@ -158,6 +175,13 @@ def run_convert(args: argparse.Namespace) -> int:
             inputs, hypnogram=args.hypnogram, label_map=args.label_map, label_seconds=args.label_seconds,
             subject_pattern=args.subject_pattern, sfreq=args.sfreq or 100.0, epoch_seconds=args.epoch_seconds,
             l_freq=args.l_freq, h_freq=args.h_freq, dataset_name=args.name, license=args.license, **common,
+        )  # fmt: skip
+    elif args.kind in ("hmc", "dcsm", "isruc", "dreams"):
+        from .cohorts import convert_cohort
+
+        ds = convert_cohort(
+            args.kind, args.input, scorer=args.scorer, sfreq=args.sfreq or 100.0, l_freq=args.l_freq,
+            h_freq=args.h_freq, **common,
         )  # fmt: skip
     elif args.kind == "nsrr":
         from .nsrr import convert_nsrr
@@ -226,6 +250,13 @@ def run_generate(args: argparse.Namespace) -> int:
             )  # fmt: skip
             for i in range(args.n_nights)
         ]
+    elif args.kind == "cohort":
+        from .synthetic_cohorts import write_cohort_night
+
+        results = [
+            write_cohort_night(args.cohort, args.out, subject=i + 1, seed=args.seed + i, n_hours=args.hours)
+            for i in range(args.n_nights)
+        ]
     else:
         results = synthetic.generate_rodent(
             args.out, scores=args.scores, n_recordings=args.n_nights, epoch_seconds=args.epoch_seconds,
@@ -241,6 +272,12 @@ def run_download(args: argparse.Namespace) -> int:
     Args:
         args: parsed arguments.
     """
+    if args.kind == "hmc":
+        from .cohorts import PHYSIONET_HMC, download_hmc
+
+        files = download_hmc(args.out, subjects=args.subjects, base_url=args.base_url or PHYSIONET_HMC)
+        print(f"{len(files)} files verified in {args.out}")
+        return 0
     from .download import PHYSIONET_SLEEP_EDF, download_sleep_edf
 
     files = download_sleep_edf(

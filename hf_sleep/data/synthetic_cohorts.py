@@ -69,6 +69,33 @@ _NAMES = {
 }
 
 
+def _write_layout_edf(
+    path: Path,
+    layout: Sequence[tuple[str, float, str]],
+    stages: Sequence[str],
+    *,
+    start: dt.datetime,
+    seed: int,
+    subject: object,
+) -> Path:
+    """Synthesise ``stages`` for every ``(label, rate, synthetic channel)`` of ``layout`` and write the EDF."""
+    rates = sorted({rate for _, rate, _ in layout})
+    base_rate = float(np.lcm.reduce([int(r) for r in rates]))  # every rate of the layout divides it
+    signals = synthesize_night(
+        stages, sfreq=base_rate, epoch_seconds=30.0, channels=[synth for _, _, synth in layout], seed=seed,
+        subject_seed=zlib.crc32(str(subject).encode()),
+    )  # fmt: skip
+    data = []
+    for (label, rate, synth), x in zip(layout, signals, strict=True):
+        if "mastoid" in synth:  # a reference electrode carries a small share of the brain signal
+            x = 0.2 * x
+        factor = int(round(base_rate / rate))
+        x = x[: len(x) // factor * factor].reshape(-1, factor).mean(axis=1).astype(np.float32)
+        data.append((label, x, rate, "V" if synth.startswith("Resp") else "uV"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return _write_psg(path, data, start=start, patient_field=f"X X X {path.stem}", record_duration=1.0)
+
+
 def _scored_event(event_type: str, concept: str, start: float, duration: float, extra: str = "") -> str:
     return (
         f"<ScoredEvent>\n<EventType>{escape(event_type)}</EventType>\n<EventConcept>{escape(concept)}</EventConcept>\n"
@@ -160,24 +187,10 @@ def write_nsrr_night(
         if layout == "nsrr"
         else (out_dir, out_dir)
     )
-    layout_channels = NSRR_LAYOUT_CHANNELS[cohort]
-    base_rate = 250.0 if cohort == "shhs" else 256.0  # every rate of the cohort divides it
-    signals = synthesize_night(
-        stages, sfreq=base_rate, epoch_seconds=30.0, channels=[synth for _, _, synth in layout_channels],
-        seed=seed, subject_seed=zlib.crc32(str(subject).encode()),
-    )  # fmt: skip
-    data = []
-    for (label, rate, synth), x in zip(layout_channels, signals, strict=True):
-        if "mastoid" in synth:  # a reference electrode carries a small share of the brain signal
-            x = 0.2 * x
-        factor = int(round(base_rate / rate))
-        x = x[: len(x) // factor * factor].reshape(-1, factor).mean(axis=1).astype(np.float32)
-        data.append((label, x, rate, "V" if synth.startswith("Resp") else "uV"))
     start = dt.datetime(1995, 1, 1, 22, 0) + dt.timedelta(days=visit)
     edf_path = edf_dir / f"{name}.edf"
     xml_path = xml_dir / f"{name}-nsrr.xml"
-    edf_dir.mkdir(parents=True, exist_ok=True)
-    _write_psg(edf_path, data, start=start, patient_field=f"X X X {name}", record_duration=1.0)
+    _write_layout_edf(edf_path, NSRR_LAYOUT_CHANNELS[cohort], stages, start=start, seed=seed, subject=subject)
     text = nsrr_xml(stages, seed=seed)
     _atomic_write(xml_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return edf_path, xml_path
@@ -273,3 +286,105 @@ def write_scored_night(
         lines = texts
     _atomic_write(hyp_path, lambda tmp: tmp.write_text("\n".join(lines) + "\n", encoding="utf-8"))
     return edf_path, hyp_path
+
+
+COHORT_LAYOUT_CHANNELS: dict[str, tuple[tuple[str, float, str], ...]] = {
+    "hmc": tuple(
+        (label, 256.0, synth)
+        for label, synth in (
+            ("EEG F4-M1", "EEG F4-M1"), ("EEG C4-M1", "EEG C4-M1"), ("EEG O2-M1", "EEG O2-M1"),
+            ("EEG C3-M2", "EEG C3-M2"), ("EMG chin", "EMG chin"), ("EOG E1-M2", "EOG left"),
+            ("EOG E2-M2", "EOG right"), ("ECG", "ECG"),
+        )
+    ),
+    "dcsm": tuple(
+        (label, 256.0, synth)
+        for label, synth in (
+            ("C3-M2", "EEG C3-M2"), ("C4-M1", "EEG C4-M1"), ("E1-M2", "EOG left"), ("E2-M2", "EOG right"),
+            ("CHIN", "EMG chin"), ("ECG-II", "ECG"),
+        )
+    ),
+    "isruc": tuple(
+        (label, 200.0, synth)
+        for label, synth in (
+            ("F3-A2", "EEG F3-A2"), ("C3-A2", "EEG C3-A2"), ("O1-A2", "EEG O1-A2"), ("F4-A1", "EEG F4-A1"),
+            ("C4-A1", "EEG C4-A1"), ("O2-A1", "EEG O2-A1"), ("LOC-A2", "EOG left"), ("ROC-A1", "EOG right"),
+            ("X1", "EMG chin"),
+        )
+    ),
+    "dreams": tuple(
+        (label, 200.0, synth)
+        for label, synth in (
+            ("FP1-A2", "EEG Fp1-A2"), ("CZ-A1", "EEG Cz-A1"), ("O1-A2", "EEG O1-A2"), ("EOG1", "EOG left"),
+            ("EOG2", "EOG right"), ("EMG1", "EMG chin"),
+        )
+    ),
+}  # fmt: skip
+"""Signals of the synthetic HMC, DCSM, ISRUC and DREAMS files: label, rate, synthetic stand-in."""
+
+_COHORT_TEXT = {
+    "hmc": _VOCABULARY_TEXT["sleep-stage"],
+    "dcsm": {"W": "W", "N1": "N1", "N2": "N2", "N3": "N3", "S4": "N3", "REM": "REM"},
+    "isruc": {"W": "0", "N1": "1", "N2": "2", "N3": "3", "S4": "3", "REM": "5", "MT": "9", "?": "9"},
+    "dreams": {"W": "5", "N1": "3", "N2": "2", "N3": "1", "S4": "1", "REM": "4", "MT": "-1", "?": "0"},
+}
+
+
+def write_cohort_night(
+    cohort: str,
+    out_dir: str | os.PathLike,
+    *,
+    hypnogram: Sequence[str] | None = None,
+    subject: int = 1,
+    seed: int = 0,
+    n_hours: float = 8.0,
+) -> tuple[Path, Path]:
+    """Write one synthetic night in the layout of HMC, DCSM, ISRUC or DREAMS (see ``cohorts.COHORTS``).
+
+    * ``hmc``: ``SNnnn.edf`` + ``SNnnn_sleepscoring.edf`` (one ``Sleep stage X`` annotation per 30-s epoch
+      and a zero-length ``Lights off``);
+    * ``dcsm``: ``tp<nnnn>/psg.edf`` + ``tp<nnnn>/hypnogram.ids`` (``onset,duration,stage`` runs, no header;
+      movement and unscored epochs are left out);
+    * ``isruc``: ``<n>/<n>.rec`` (EDF) + ``<n>/<n>_1.txt`` and ``<n>_2.txt`` (one code per 30 s);
+    * ``dreams``: ``subject<n>.edf`` + ``HypnogramAASM_subject<n>.txt`` (a title line, one code per 5 s).
+
+    Args:
+        cohort: ``hmc``, ``dcsm``, ``isruc`` or ``dreams``.
+        out_dir: destination folder.
+        hypnogram: per-epoch stages (AASM, ``S4``, ``MT``, ``?``); ``None``: a synthetic one of ``n_hours``.
+        subject: subject number in the file names.
+        seed: random seed.
+        n_hours: sleep period of a synthetic hypnogram.
+
+    Returns:
+        ``(psg_path, hypnogram_path)``.
+    """
+    if cohort not in COHORT_LAYOUT_CHANNELS:
+        raise ValueError(f"cohort must be one of {sorted(COHORT_LAYOUT_CHANNELS)}, got {cohort!r}")
+    stages = list(hypnogram) if hypnogram is not None else synthetic_hypnogram(n_hours, seed=seed)
+    codes = [_COHORT_TEXT[cohort].get(s) for s in _normalise_stages(stages, "human")]
+    out_dir = Path(out_dir)
+    start = dt.datetime(2018, 6, 1, 23, 0) + dt.timedelta(days=subject)
+    runs = [(first * 30.0, n * 30.0, code) for first, n, code in _runs(codes) if code is not None]
+    if cohort == "hmc":
+        psg, hyp = out_dir / f"SN{subject:03d}.edf", out_dir / f"SN{subject:03d}_sleepscoring.edf"
+        per_epoch = [(30.0 * i, 30.0, code) for i, code in enumerate(codes)]
+        write = lambda tmp: write_annotations_edf(tmp, [(0.0, 0.0, "Lights off"), *per_epoch], start=start)  # noqa: E731
+    elif cohort == "dcsm":
+        psg, hyp = out_dir / f"tp{subject:04d}" / "psg.edf", out_dir / f"tp{subject:04d}" / "hypnogram.ids"
+        text = "".join(f"{o:g},{d:g},{c}\n" for o, d, c in runs)
+        write = lambda tmp: tmp.write_text(text)  # noqa: E731
+    elif cohort == "isruc":
+        psg, hyp = out_dir / str(subject) / f"{subject}.rec", out_dir / str(subject) / f"{subject}_1.txt"
+        text = "\n".join(codes) + "\n"
+        write = lambda tmp: tmp.write_text(text)  # noqa: E731
+        second = hyp.with_name(f"{subject}_2.txt")
+        second.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(second, write)
+    else:
+        psg, hyp = out_dir / f"subject{subject}.edf", out_dir / f"HypnogramAASM_subject{subject}.txt"
+        text = "[HypnogramAASM]\n" + "".join(f"{c}\n" for c in codes for _ in range(6))
+        write = lambda tmp: tmp.write_text(text)  # noqa: E731
+    _write_layout_edf(psg, COHORT_LAYOUT_CHANNELS[cohort], stages, start=start, seed=seed, subject=subject)
+    _atomic_write(hyp, write)
+    return psg, hyp
