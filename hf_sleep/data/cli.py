@@ -131,6 +131,10 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     dhmc.add_argument("--base-url", default=None, help="mirror of physionet.org/files/hmc-sleep-staging/1.1/")
     download.set_defaults(handler=run_download)
 
+    from .publish import add_push_subparser
+
+    add_push_subparser(subparsers)
+
 
 def run_convert(args: argparse.Namespace) -> int:
     """Handler of ``hf-sleep convert``.
