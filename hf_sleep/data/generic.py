@@ -35,10 +35,11 @@ from .scored import (
     ScoredRecording,
     ScoredTask,
     StageIntervals,
+    choose_channels,
     convert_scored,
     describe,
     preprocessing_params,
-    resolve_channels,
+    scored_contract,
 )
 
 __all__ = [
@@ -473,15 +474,16 @@ def convert_recordings(
     """
     recordings = shard_tasks(list(recordings), shard_index, num_shards)
     channels = tuple(channels)
+    # The contract names each channel by its first alternative (``C4-M1|C3-M2`` → ``C4-M1``).
+    extractor = scored_contract([c.split("|")[0].strip() for c in channels], sfreq, epoch_seconds, l_freq, h_freq)
     tasks = [
         ScoredTask(
-            rec, read_hypnogram, channels, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes,
-            keep_unknown, dict(label_map), label_seconds,
+            rec, read_hypnogram, channels, extractor, trim_wake_minutes, keep_unknown, dict(label_map), label_seconds
         )
         for rec in recordings
-    ]  # fmt: skip
+    ]
     first = recordings[0]
-    resolve_channels(first.psg, channels, read_edf_header(first.psg).channels)
+    choose_channels(first.psg, channels, read_edf_header(first.psg).channels)
     params = preprocessing_params(channels, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown)
     params.update(extra_params or {})
     return convert_scored(

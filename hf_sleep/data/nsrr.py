@@ -28,10 +28,11 @@ from .scored import (
     ScoredRecording,
     ScoredTask,
     StageIntervals,
+    choose_channels,
     convert_scored,
     describe,
     preprocessing_params,
-    resolve_channels,
+    scored_contract,
 )
 
 __all__ = [
@@ -343,6 +344,9 @@ def convert_nsrr(
         raise ValueError(f"no NSRR recording (*.edf) found in {paths_or_dir}")
     recordings = shard_tasks(recordings, shard_index, num_shards)
     label_map = dict(label_map or NSRR_LABEL_MAP)
+    first_cohort = cohort or nsrr_ids(recordings[0].recording)[0]
+    names = tuple(channels) if channels else NSRR_DEFAULT_CHANNELS.get(first_cohort, ())
+    extractor = scored_contract(names or ("EEG",), sfreq, epoch_seconds, l_freq, h_freq)
     tasks = []
     cohorts = set()
     for rec in recordings:
@@ -350,23 +354,15 @@ def convert_nsrr(
         cohorts.add(rec_cohort or "nsrr")
         length = _epoch_length(rec.hypnogram)
         if length is not None and length != epoch_seconds:
-            raise RecordingError(
-                rec.hypnogram, f"scored in {length:g}-s epochs but epoch_seconds={epoch_seconds:g}"
-            )
+            raise RecordingError(rec.hypnogram, f"scored in {length:g}-s epochs but epoch_seconds={epoch_seconds:g}")
         specs = nsrr_channels(rec_cohort, channels)
         tasks.append(
-            ScoredTask(
-                rec, read_nsrr_stages, specs, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes,
-                keep_unknown, label_map,
-            )
-        )  # fmt: skip
+            ScoredTask(rec, read_nsrr_stages, specs, extractor, trim_wake_minutes, keep_unknown, label_map)
+        )
     # Check the channels of the first recording now: a typo fails before any worker starts.
     first = tasks[0]
-    resolve_channels(first.source.psg, first.channels, read_edf_header(first.source.psg).channels)
-    names = tuple(channels or NSRR_DEFAULT_CHANNELS.get(next(iter(sorted(cohorts))), ()))
-    params = preprocessing_params(
-        names, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown
-    )
+    choose_channels(first.source.psg, first.channels, read_edf_header(first.source.psg).channels)
+    params = preprocessing_params(names, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown)
     params["channel sources"] = "; ".join(f"{n} = {s}" for n, s in zip(names, first.channels, strict=False))
     title = f"NSRR {', '.join(c.upper() for c in sorted(cohorts))} converted with hf_sleep: one row per scored 30-s epoch."
     info = {

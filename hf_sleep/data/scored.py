@@ -15,12 +15,20 @@ from pathlib import Path
 
 import numpy as np
 
+from hf_sleep.models.sleep_base.feature_extraction_sleep import (
+    SleepFeatureExtractor,
+    cut_epochs,
+    resolve_channels,
+    whole_samples,
+)
+
 from .edf import EdfHeader, read_edf_header
 from .errors import RecordingError
 from .labels import AASM_LABELS, IGNORE_INDEX, label_ids
-from .preprocess import RecordingEpochs, epoch_labels, read_signals, samples_per_epoch, trim_wake
+from .preprocess import RecordingEpochs, epoch_labels, trim_wake
+from .recording import check_finite, read_recording
 
-__all__ = ["ScoredRecording", "StageIntervals", "describe", "read_channels", "resolve_channels"]
+__all__ = ["ScoredRecording", "ScoredTask", "StageIntervals", "choose_channels", "convert_scored", "read_epochs"]
 
 StageIntervals = tuple[np.ndarray, np.ndarray, np.ndarray]
 """``(onset_s, duration_s, text)`` of the scored stages, onsets in seconds from the PSG start."""
@@ -45,15 +53,13 @@ class ScoredRecording:
     night: int = 1
 
 
-def resolve_channels(
-    path: str | os.PathLike, specs: Sequence[str], available: Sequence[str]
-) -> list[tuple[str, str | None]]:
-    """Map channel specifications to ``(channel, minus)`` pairs of the file's labels.
+def choose_channels(path: str | os.PathLike, specs: Sequence[str], available: Sequence[str]) -> list[str]:
+    """The channel name each specification picks in one recording.
 
-    A specification lists alternatives separated by ``|`` (the first present wins). An alternative
-    is a signal label, matched exactly then ignoring case, or a bipolar derivation ``A-B`` of two
-    labels (used only when ``A-B`` is not itself a label), e.g. ``C4-A1`` from MrOS's separately
-    recorded ``C4`` and ``A1``.
+    A specification lists alternatives separated by ``|``; the first the recording has wins. An
+    alternative is a signal label (matched ignoring case) or a bipolar derivation ``A-B`` / ``A - B`` of
+    two labels (``C4-A1`` from MrOS's separately recorded ``C4`` and ``A1``), resolved by the one
+    reader's rules (``feature_extraction_sleep.resolve_channels``).
 
     Args:
         path: the file, for the error message.
@@ -63,71 +69,64 @@ def resolve_channels(
     Raises:
         RecordingError: a specification matches nothing; the message lists the file's labels.
     """
-    folded = {label.strip().lower(): label for label in available}
-
-    def match(name: str) -> str | None:
-        name = name.strip()
-        return name if name in available else folded.get(name.lower())
-
-    resolved = []
+    chosen = []
     for spec in specs:
-        hit: tuple[str, str | None] | None = None
         for option in (o.strip() for o in spec.split("|")):
-            if (label := match(option)) is not None:
-                hit = (label, None)
-                break
-            if "-" in option:
-                plus, minus = (match(part) for part in option.split("-", 1))
-                if plus is not None and minus is not None:
-                    hit = (plus, minus)
-                    break
-        if hit is None:
+            try:
+                resolve_channels([option], available)
+            except ValueError:
+                continue
+            chosen.append(option)
+            break
+        else:
             raise RecordingError(
-                path,
-                f"channel {spec!r} not found (nor as a derivation A-B); available: {', '.join(available)}",
+                path, f"channel {spec!r} not found (nor as a derivation A-B); available: {', '.join(available)}"
             )
-        resolved.append(hit)
-    return resolved
+    return chosen
 
 
-def read_channels(
+def read_epochs(
     path: str | os.PathLike,
     specs: Sequence[str],
+    extractor: SleepFeatureExtractor,
     *,
-    sfreq: float,
-    l_freq: float | None = None,
-    h_freq: float | None = None,
-    header: EdfHeader | None = None,
-    start_s: float = 0.0,
-    stop_s: float | None = None,
+    header: EdfHeader,
+    first_epoch: int,
+    stop_epoch: int,
 ) -> np.ndarray:
-    """Read channels and derivations at ``sfreq`` (µV, ``float32`` ``(n_chans, n_samples)``).
+    """Epochs ``[first_epoch, stop_epoch)`` of a recording as model input under the dataset's contract.
 
-    The labels needed are read once through ``preprocess.read_signals`` (resampling each to
-    ``sfreq``, filtering), then derivations are formed by subtraction (both steps are linear, so the
-    order does not matter).
+    The channels the specifications pick in this file are read (derivations formed) by the one reader
+    (``recording.read_recording``), then resampled and filtered by the contract's own steps
+    (``SleepFeatureExtractor.prepare_signal``/``prepare_epochs``), so the rows equal what the extractor gives a
+    trained model at inference.
 
     Args:
-        path: the EDF/BDF file.
-        specs: channel specifications (see ``resolve_channels``).
-        sfreq: output rate in Hz.
-        l_freq: optional band-pass high-pass edge (Hz).
-        h_freq: optional band-pass low-pass edge (Hz).
-        header: the already-read header.
-        start_s: start of the span returned (s).
-        stop_s: end of the span (``None``: end of the recording).
+        path: the EDF file.
+        specs: channel specifications (see ``choose_channels``), in contract order.
+        extractor: the dataset's contract (rate, epoch length, band-pass, preprocessing).
+        header: the file's header.
+        first_epoch: first epoch returned.
+        stop_epoch: end epoch (exclusive).
+
+    Returns:
+        ``float32`` ``(stop_epoch - first_epoch, n_chans, n_times)``.
     """
-    header = header or read_edf_header(path)
-    pairs = resolve_channels(path, specs, header.channels)
-    needed = list(dict.fromkeys(label for pair in pairs for label in pair if label))
-    data, _, _ = read_signals(
-        path, needed, sfreq=sfreq, l_freq=l_freq, h_freq=h_freq, header=header, start_s=start_s, stop_s=stop_s
-    )
-    row = {label: i for i, label in enumerate(needed)}
-    out = np.empty((len(pairs), data.shape[1]), dtype=np.float32)
-    for i, (plus, minus) in enumerate(pairs):
-        out[i] = data[row[plus]] if minus is None else data[row[plus]] - data[row[minus]]
-    return out
+    names = choose_channels(path, specs, header.channels)
+    start_s, stop_s = first_epoch * extractor.epoch_seconds, stop_epoch * extractor.epoch_seconds
+    rates = {header.sfreq(ch) for pair in resolve_channels(names, header.channels) for ch in pair if ch}
+    pointwise = len(rates) == 1 and extractor.is_pointwise(rates.pop())
+    span = {"start_s": start_s, "stop_s": stop_s} if pointwise else {}
+    data, rate, info = read_recording(path, names, reference=extractor.reference, header=header, **span)
+    check_finite(path, data, info["channels"])
+    if not pointwise:  # resampling and filtering see the whole night, then the span is cut out
+        try:
+            data, rate = extractor.prepare_signal(data, rate)
+        except ValueError as error:
+            raise RecordingError(path, str(error)) from None
+        data = data[:, int(round(start_s * rate)) : int(round(stop_s * rate))]
+    epochs = cut_epochs(data, whole_samples(rate, extractor.epoch_seconds))
+    return extractor.prepare_epochs(epochs, rate)
 
 
 @dataclass(frozen=True)
@@ -138,11 +137,8 @@ class ScoredTask:
         source: the files and ids.
         read_stages: top-level function ``(hypnogram, psg_header, label_seconds) -> StageIntervals``;
             ``label_seconds`` is how long one label lasts in a one-label-per-line hypnogram.
-        channels: channel specifications, in output order.
-        sfreq: output rate in Hz.
-        epoch_seconds: scoring epoch length.
-        l_freq: optional band-pass high-pass edge.
-        h_freq: optional band-pass low-pass edge.
+        channels: channel specifications, in contract order (see ``choose_channels``).
+        extractor: the dataset's signal contract (its ``ch_names`` name the specifications' channels).
         trim_wake_minutes: wake kept around the sleep period (``None``: everything).
         keep_unknown: keep unscored epochs with label -100.
         label_map: stage text → AASM name or ``None`` (unscored); texts match ignoring case and spaces.
@@ -152,10 +148,7 @@ class ScoredTask:
     source: ScoredRecording
     read_stages: Callable[[Path, EdfHeader, float], StageIntervals]
     channels: tuple[str, ...]
-    sfreq: float
-    epoch_seconds: float
-    l_freq: float | None
-    h_freq: float | None
+    extractor: SleepFeatureExtractor
     trim_wake_minutes: float | None
     keep_unknown: bool
     label_map: Mapping[str, str | None]
@@ -175,15 +168,14 @@ def canonical_texts(text: np.ndarray, label_map: Mapping[str, str | None]) -> np
 
 def load_scored(task: ScoredTask) -> RecordingEpochs:
     """Read, check and epoch one recording (the ``load`` function of ``run_conversion``)."""
-    src = task.source
+    src, epoch_seconds = task.source, task.extractor.epoch_seconds
     header = read_edf_header(src.psg)
-    spe = samples_per_epoch(task.sfreq, task.epoch_seconds, src.psg)
-    if header.duration < task.epoch_seconds:
+    if header.duration < epoch_seconds:
         raise RecordingError(
             src.psg,
-            f"recording is {header.duration:g} s long, shorter than one {task.epoch_seconds:g}-s epoch",
+            f"recording is {header.duration:g} s long, shorter than one {epoch_seconds:g}-s epoch",
         )
-    onset, duration, text = task.read_stages(src.hypnogram, header, task.label_seconds or task.epoch_seconds)
+    onset, duration, text = task.read_stages(src.hypnogram, header, task.label_seconds or epoch_seconds)
     if len(onset) == 0:
         raise RecordingError(src.hypnogram, "no sleep-stage annotation found")
     text = canonical_texts(text, task.label_map)
@@ -196,17 +188,17 @@ def load_scored(task: ScoredTask) -> RecordingEpochs:
         raise RecordingError(
             src.hypnogram, f"unknown stage label(s) {shown}; give a label map (known: {', '.join(ids_map)})"
         )
-    typical = float(np.median(duration[duration > 0])) if (duration > 0).any() else task.epoch_seconds
-    if typical < task.epoch_seconds - 1e-6:  # most stages shorter than one epoch: another epoch length
+    typical = float(np.median(duration[duration > 0])) if (duration > 0).any() else epoch_seconds
+    if typical < epoch_seconds - 1e-6:  # most stages shorter than one epoch: another epoch length
         raise RecordingError(
             src.hypnogram,
-            f"stages are scored in {typical:g}-s epochs, not {task.epoch_seconds:g}-s ones "
+            f"stages are scored in {typical:g}-s epochs, not {epoch_seconds:g}-s ones "
             "(set the epoch length to the hypnogram's)",
         )
     scored = np.array([ids_map[t] != IGNORE_INDEX for t in text], dtype=bool)
     end = onset + duration
     hint = "(a hypnogram of another recording, or scored in epochs of another length?)"
-    if scored.any() and float(end[scored].max()) > header.duration + task.epoch_seconds:
+    if scored.any() and float(end[scored].max()) > header.duration + epoch_seconds:
         raise RecordingError(
             src.hypnogram,
             f"does not belong to {src.psg.name}: it scores stages up to {float(end[scored].max()):g} s but the "
@@ -218,20 +210,20 @@ def load_scored(task: ScoredTask) -> RecordingEpochs:
             f"does not belong to {src.psg.name}: it covers {float(end.max()):g} s of a {header.duration:g}-s PSG "
             f"{hint}",
         )
-    n_epochs = int(header.duration // task.epoch_seconds)
+    n_epochs = int(header.duration // epoch_seconds)
     ids, texts = epoch_labels(
         src.hypnogram,
         onset,
         duration,
         text,
         n_epochs=n_epochs,
-        epoch_seconds=task.epoch_seconds,
+        epoch_seconds=epoch_seconds,
         label_ids=ids_map,
     )
     trim = (
         None
         if task.trim_wake_minutes is None
-        else int(round(task.trim_wake_minutes * 60 / task.epoch_seconds))
+        else int(round(task.trim_wake_minutes * 60 / epoch_seconds))
     )
     span = trim_wake(ids, [i for i, name in enumerate(AASM_LABELS) if name != "W"], trim)
     index = np.arange(span.start, span.stop)
@@ -240,11 +232,8 @@ def load_scored(task: ScoredTask) -> RecordingEpochs:
     if len(index) == 0:
         raise RecordingError(src.hypnogram, "no scored sleep epoch: nothing left to convert")
     lo, hi = int(index[0]), int(index[-1]) + 1  # read only the span from the first to the last kept epoch
-    data = read_channels(
-        src.psg, task.channels, sfreq=task.sfreq, l_freq=task.l_freq, h_freq=task.h_freq, header=header,
-        start_s=lo * task.epoch_seconds, stop_s=hi * task.epoch_seconds,
-    )  # fmt: skip
-    epochs = data.reshape(len(task.channels), hi - lo, spe).transpose(1, 0, 2)[index - lo]
+    epochs = read_epochs(src.psg, task.channels, task.extractor, header=header, first_epoch=lo, stop_epoch=hi)
+    epochs = epochs[index - lo]
     return RecordingEpochs(
         recording=src.recording,
         subject=src.subject,
@@ -252,9 +241,33 @@ def load_scored(task: ScoredTask) -> RecordingEpochs:
         data=np.ascontiguousarray(epochs),
         labels=ids[index],
         epoch_index=index,
-        onset_s=index * task.epoch_seconds,
+        onset_s=index * epoch_seconds,
         source_label=texts[index].tolist(),
     )
+
+
+def scored_contract(
+    names: Sequence[str], sfreq: float, epoch_seconds: float, l_freq: float | None, h_freq: float | None
+) -> SleepFeatureExtractor:
+    """The signal contract of a cohort conversion: channels, rate, epoch, band-pass, µV, AASM labels.
+
+    Args:
+        names: the channel names users see (preset or specification names), in order.
+        sfreq: output rate in Hz.
+        epoch_seconds: epoch length.
+        l_freq: optional band-pass high-pass edge (Hz).
+        h_freq: optional band-pass low-pass edge (Hz).
+
+    Raises:
+        RecordingError: impossible settings (e.g. a low-pass edge above Nyquist), named ``<settings>``.
+    """
+    try:
+        return SleepFeatureExtractor(
+            list(names), sfreq=sfreq, epoch_seconds=epoch_seconds, l_freq=l_freq, h_freq=h_freq,
+            label_names=list(AASM_LABELS),
+        )  # fmt: skip
+    except ValueError as error:
+        raise RecordingError("<settings>", str(error)) from None
 
 
 def describe(title: str, params: Mapping[str, object]) -> str:
@@ -304,7 +317,7 @@ def convert_scored(
     """Run ``load_scored`` over ``tasks`` with the streaming engine (``dataset.run_conversion``).
 
     Args:
-        tasks: one per recording; all share the number of channels, rate, epoch length and ``keep_unknown``.
+        tasks: one per recording; all share the contract and ``keep_unknown``.
         info_kwargs: ``DatasetInfo`` fields (description, citation, homepage, license, dataset_name).
         num_proc: recordings converted in parallel (processes).
         output_dir: also save there, atomically.
@@ -318,11 +331,10 @@ def convert_scored(
     if not tasks:
         raise ValueError("no recordings to convert")
     first = tasks[0]
-    n_times = samples_per_epoch(first.sfreq, first.epoch_seconds)
     return run_conversion(
         list(tasks),
         load_scored,
-        features=epoch_features(len(first.channels), n_times, AASM_LABELS, first.keep_unknown),
+        features=epoch_features(len(first.channels), first.extractor.n_times, AASM_LABELS, first.keep_unknown),
         info_kwargs=dict(info_kwargs),
         num_proc=num_proc,
         output_dir=output_dir,
