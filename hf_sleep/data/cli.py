@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-__all__ = ["add_subparsers", "run_convert", "run_download", "run_generate"]
+__all__ = ["add_subparsers", "run_combine", "run_convert", "run_download", "run_generate"]
 
 
 def _common_convert(p: argparse.ArgumentParser, many: bool = False) -> None:
@@ -130,6 +130,15 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     dhmc.add_argument("--subjects", type=int, nargs="+", help="subject numbers, 1 = SN001 (default: all)")
     dhmc.add_argument("--base-url", default=None, help="mirror of physionet.org/files/hmc-sleep-staging/1.1/")
     download.set_defaults(handler=run_download)
+
+    combine = subparsers.add_parser(
+        "combine", help="join datasets converted in shards (--shard-index/--num-shards) into one"
+    )
+    combine.add_argument("parts", type=Path, nargs="+", help="the shard folders written by hf-sleep convert")
+    combine.add_argument("--out", type=Path, required=True, help="output folder (written atomically)")
+    combine.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    combine.add_argument("--card", action="store_true", help="also write a dataset card (README.md) into --out")
+    combine.set_defaults(handler=run_combine)
 
     from .publish import add_push_subparser
 
@@ -267,6 +276,26 @@ def run_generate(args: argparse.Namespace) -> int:
             n_hours=args.hours, seed=args.seed,
         )  # fmt: skip
     print(f"wrote {len(results)} recordings to {args.out}")
+    return 0
+
+
+def run_combine(args: argparse.Namespace) -> int:
+    """Handler of ``hf-sleep combine``.
+
+    Args:
+        args: parsed arguments.
+    """
+    from .dataset import combine_datasets, save_dataset
+
+    missing = [str(p) for p in args.parts if not p.is_dir()]
+    if missing:
+        raise FileNotFoundError(f"no such dataset folder: {', '.join(missing)}")
+    ds = save_dataset(combine_datasets(args.parts), args.out, overwrite=args.overwrite)
+    if args.card:
+        from .card import write_dataset_card
+
+        write_dataset_card(ds, args.out)
+    print(f"wrote {len(ds)} epochs from {len(set(ds['recording']))} recordings ({len(args.parts)} parts) to {args.out}")
     return 0
 
 

@@ -18,6 +18,11 @@ def _load(dataset):
 
     if isinstance(dataset, (Dataset, DatasetDict)):
         return dataset
+    if isinstance(dataset, (list, tuple)):  # shards converted on several machines
+        from .dataset import combine_datasets
+
+        parts = [_load(part) for part in dataset]
+        return parts[0] if len(parts) == 1 else combine_datasets(parts)
     path = Path(dataset)
     if not (path / "dataset_info.json").is_file() and not (path / "dataset_dict.json").is_file():
         raise FileNotFoundError(f"{path} is not a dataset folder written by save_to_disk or hf-sleep convert")
@@ -62,7 +67,8 @@ def push_dataset(
     """Push a converted dataset and its card to the Hub.
 
     Args:
-        dataset: a ``Dataset``, a ``DatasetDict`` or a folder written by ``hf-sleep convert``/``save_to_disk``.
+        dataset: a ``Dataset``, a ``DatasetDict``, a folder written by ``hf-sleep convert``/``save_to_disk``, or a
+            list of such folders (shards converted with ``--shard-index``/``--num-shards``, combined here).
         repo_id: ``user/name`` of the dataset repository (created if needed).
         private: create the repository private.
         token: Hub token (default: the logged-in user's).
@@ -90,7 +96,7 @@ def push_dataset(
         else:
             loaded = DatasetDict({"train": loaded})
     if not len(loaded):
-        raise ValueError(f"{dataset}: the dataset has no split to push")
+        raise ValueError(f"{repo_id}: the dataset has no split to push")
     loaded.push_to_hub(repo_id, private=private, token=token)
     combined = combine_datasets(list(loaded.values()))  # keeps the converter's description, licence, citation
     subjects = len(set(column(combined, "subject").tolist()))
@@ -126,7 +132,7 @@ def add_push_subparser(subparsers) -> None:
         subparsers: the object returned by ``parser.add_subparsers()``.
     """
     p = subparsers.add_parser("push-dataset", help="publish a converted dataset and its card to the Hub")
-    p.add_argument("dataset", help="folder written by hf-sleep convert (or save_to_disk)")
+    p.add_argument("dataset", nargs="+", help="folder written by hf-sleep convert (or several shard folders)")
     p.add_argument("--repo-id", required=True, help="user/name of the dataset repository")
     p.add_argument("--public", action="store_true", help="create the repository public (default: private)")
     p.add_argument(
@@ -152,11 +158,12 @@ def run_push_dataset(args) -> int:
     Args:
         args: parsed arguments.
     """
-    _existing_dir(args.dataset)
+    for folder in args.dataset:
+        _existing_dir(folder)
     url = push_dataset(
-        args.dataset, args.repo_id, private=not args.public, test_size=_size(args.test_size),
+        args.dataset if len(args.dataset) > 1 else args.dataset[0], args.repo_id, private=not args.public, test_size=_size(args.test_size),
         validation_size=_size(args.validation_size) or 0, seed=args.seed, pretty_name=args.pretty_name,
         source=args.source, license=args.license,
     )  # fmt: skip
-    print(f"pushed {args.dataset} to {url}")
+    print(f"pushed {', '.join(args.dataset)} to {url}")
     return 0
