@@ -42,6 +42,10 @@ report = {{
                    .with_format("numpy")[int(0)]["input_values"]))),
     "readme": open(hf_hub_download("tester/shhs-mini", "README.md", repo_type="dataset")).read(),
 }}
+from hf_sleep.training.arguments import DataArguments
+from hf_sleep.training.pipeline import load_splits
+splits = load_splits(DataArguments(dataset_name="tester/shhs-mini"))  # what `hf-sleep train --dataset_name` reads
+report["training_splits"] = {{k: len(v) for k, v in splits.items()}}
 print("REPORT=" + json.dumps(report))
 """
     result = run_client(local_hub, hf_home, ["-c", code])
@@ -52,7 +56,7 @@ print("REPORT=" + json.dumps(report))
     names = ["W", "N1", "N2", "N3", "REM"]
     assert {name: report["labels"].count(i) for i, name in enumerate(names)} == counts
     assert counts == {"W": 42, "N1": 9, "N2": 36, "N3": 21, "REM": 18}
-    assert report["first_row_equal"]
+    assert report["first_row_equal"] and report["training_splits"] == report["splits"]
     readme = report["readme"]
     header = yaml.safe_load(readme.split("---")[1])
     assert header["license"] == "other" and "dataset_info" in header and "configs" in header
