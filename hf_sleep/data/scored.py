@@ -188,6 +188,12 @@ def load_scored(task: ScoredTask) -> RecordingEpochs:
         raise RecordingError(
             src.hypnogram, f"unknown stage label(s) {shown}; give a label map (known: {', '.join(ids_map)})"
         )
+    # A last stage that ends inside an epoch (5-s codes of a night that stops mid-epoch) is cut to whole epochs.
+    last = int(np.argmax(onset + duration))
+    whole_end = np.floor((onset[last] + duration[last]) / epoch_seconds + 1e-9) * epoch_seconds
+    if whole_end > onset[last] and abs(onset[last] / epoch_seconds - round(onset[last] / epoch_seconds)) < 1e-6:
+        duration = duration.copy()
+        duration[last] = whole_end - onset[last]
     typical = float(np.median(duration[duration > 0])) if (duration > 0).any() else epoch_seconds
     if typical < epoch_seconds - 1e-6:  # most stages shorter than one epoch: another epoch length
         raise RecordingError(

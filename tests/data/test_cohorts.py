@@ -60,6 +60,8 @@ def test_isruc_second_scorer_and_dreams_misaligned_codes(tmp_path: Path) -> None
     assert counts(convert_cohort("isruc", tmp_path / "isruc", scorer=2, progress=False))["N2"] == len(NIGHT)
     _, hyp = write_cohort_night("dreams", tmp_path / "dreams", hypnogram=NIGHT, subject=4)
     lines = hyp.read_text().splitlines()
+    hyp.write_text("\n".join(lines[:-2]))  # the night stops 20 s into its last epoch: that epoch is left out
+    assert len(convert_cohort("dreams", tmp_path / "dreams", progress=False)) == sum(EXPECTED.values()) - 1
     hyp.write_text("\n".join([lines[0], "5", *lines[1:-1]]))  # every code one 5-s step late
     with pytest.raises(RecordingError, match="HypnogramAASM_subject4.txt: annotation .* not aligned"):
         convert_cohort("dreams", tmp_path / "dreams", progress=False)
