@@ -68,27 +68,37 @@ def _match(name: str, available: Sequence[str]) -> str | None:
     return folded.get(name.strip().lower())
 
 
+def _resolve_one(name: str, available: Sequence[str]) -> tuple[str, str | None] | None:
+    match = _match(name, available)
+    if match is not None:
+        return match, None
+    separator = " - " if " - " in name else "-"
+    if separator in name:
+        plus, minus = (_match(part, available) for part in name.split(separator, 1))
+        if plus is not None and minus is not None:
+            return plus, minus
+    return None
+
+
 def resolve_channels(requested: Sequence[str], available: Sequence[str]) -> list[tuple[str, str | None]]:
     """Maps requested names to `(channel, minus)` pairs of `available` channels.
 
     A name matches exactly, then ignoring case and surrounding spaces. A derivation is written `"A - B"`; a name
-    `"A-B"` that is not a channel itself is read as the derivation `A - B` when both are channels.
+    `"A-B"` that is not a channel itself is read as the derivation `A - B` when both are channels. Alternatives
+    are separated by `|` (`"EEG C4-CLE|EEG C4-LER"`): the first one present wins.
 
     Raises:
         ValueError: naming the missing channel and listing the available ones.
     """
     resolved: list[tuple[str, str | None]] = []
     for name in requested:
-        match = _match(name, available)
-        if match is not None:
-            resolved.append((match, None))
+        found = next(
+            (pair for option in name.split("|") if (pair := _resolve_one(option.strip(), available)) is not None),
+            None,
+        )
+        if found is not None:
+            resolved.append(found)
             continue
-        separator = " - " if " - " in name else "-"
-        if separator in name:
-            plus, minus = (_match(part, available) for part in name.split(separator, 1))
-            if plus is not None and minus is not None:
-                resolved.append((plus, minus))
-                continue
         raise ValueError(
             f"channel {name!r} is not in the recording; it has: {', '.join(available)}. "
             "Choose channels with --channels (a bipolar derivation is written 'A - B')"
@@ -298,9 +308,9 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
         Raises:
             ValueError: the dataset carries no contract (converted before it was stored, or built by hand).
         """
+        if not hasattr(dataset, "features") and hasattr(dataset, "column_names"):  # DatasetDict: its first split
+            dataset = next(iter(dataset.values()))
         features = getattr(dataset, "features", dataset)
-        if features is None and hasattr(dataset, "values"):  # DatasetDict
-            features = next(iter(dataset.values())).features
         feature = features.get("input_values") if hasattr(features, "get") else None
         stored = getattr(feature, "id", None)
         try:
