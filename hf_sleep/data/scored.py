@@ -25,8 +25,7 @@ from hf_sleep.models.sleep_base.feature_extraction_sleep import (
 from .edf import EdfHeader, read_edf_header
 from .errors import RecordingError
 from .labels import AASM_LABELS, IGNORE_INDEX, label_ids
-from .preprocess import RecordingEpochs, epoch_labels, trim_wake
-from .recording import check_finite, read_recording
+from .preprocess import RecordingEpochs, epoch_labels, read_prepared, trim_wake
 
 __all__ = ["ScoredRecording", "ScoredTask", "StageIntervals", "choose_channels", "convert_scored", "read_epochs"]
 
@@ -96,10 +95,9 @@ def read_epochs(
 ) -> np.ndarray:
     """Epochs ``[first_epoch, stop_epoch)`` of a recording as model input under the dataset's contract.
 
-    The channels the specifications pick in this file are read (derivations formed) by the one reader
-    (``recording.read_recording``), then resampled and filtered by the contract's own steps
-    (``SleepFeatureExtractor.prepare_signal``/``prepare_epochs``), so the rows equal what the extractor gives a
-    trained model at inference.
+    The contract is applied with the channels the specifications pick in this file (``EEG 2`` where another
+    SHHS site wrote ``EEG(sec)``), through the converters' one path (``preprocess.read_prepared``, then the
+    contract's epoch steps), so the rows equal what the extractor gives a trained model at inference.
 
     Args:
         path: the EDF file.
@@ -113,20 +111,13 @@ def read_epochs(
         ``float32`` ``(stop_epoch - first_epoch, n_chans, n_times)``.
     """
     names = choose_channels(path, specs, header.channels)
-    start_s, stop_s = first_epoch * extractor.epoch_seconds, stop_epoch * extractor.epoch_seconds
-    rates = {header.sfreq(ch) for pair in resolve_channels(names, header.channels) for ch in pair if ch}
-    pointwise = len(rates) == 1 and extractor.is_pointwise(rates.pop())
-    span = {"start_s": start_s, "stop_s": stop_s} if pointwise else {}
-    data, rate, info = read_recording(path, names, reference=extractor.reference, header=header, **span)
-    check_finite(path, data, info["channels"])
-    if not pointwise:  # resampling and filtering see the whole night, then the span is cut out
-        try:
-            data, rate = extractor.prepare_signal(data, rate)
-        except ValueError as error:
-            raise RecordingError(path, str(error)) from None
-        data = data[:, int(round(start_s * rate)) : int(round(stop_s * rate))]
-    epochs = cut_epochs(data, whole_samples(rate, extractor.epoch_seconds))
-    return extractor.prepare_epochs(epochs, rate)
+    if names != extractor.ch_names:
+        extractor = SleepFeatureExtractor(**{**extractor.to_dict(), "ch_names": names})
+    data, rate = read_prepared(
+        path, extractor, header=header, start_s=first_epoch * extractor.epoch_seconds,
+        stop_s=stop_epoch * extractor.epoch_seconds,
+    )  # fmt: skip
+    return extractor.prepare_epochs(cut_epochs(data, whole_samples(rate, extractor.epoch_seconds)), rate)
 
 
 @dataclass(frozen=True)
@@ -340,7 +331,9 @@ def convert_scored(
     return run_conversion(
         list(tasks),
         load_scored,
-        features=epoch_features(len(first.channels), first.extractor.n_times, AASM_LABELS, first.keep_unknown),
+        features=epoch_features(
+            len(first.channels), first.extractor.n_times, AASM_LABELS, first.keep_unknown, contract=first.extractor
+        ),
         info_kwargs=dict(info_kwargs),
         num_proc=num_proc,
         output_dir=output_dir,

@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 from test_download import PREFIX, FakePhysioNet  # tests/data is on sys.path (no package)
 
+from hf_sleep import SleepFeatureExtractor
 from hf_sleep.data import AASM_LABELS, DownloadError, RecordingError
 from hf_sleep.data.cli import add_subparsers
-from hf_sleep.data.cohorts import convert_cohort, download_hmc, find_cohort_recordings
+from hf_sleep.data.cohorts import COHORTS, convert_cohort, download_hmc, find_cohort_recordings
 from hf_sleep.data.synthetic_cohorts import write_cohort_night
 
 NIGHT = (
@@ -50,6 +51,8 @@ def test_cohort_layouts_exact_counts(
     assert ds.features["input_values"].shape == channels and sorted(set(ds["recording"])) == recordings
     assert counts(ds) == {k: 2 * v for k, v in EXPECTED.items()}  # N3 = 3 + 4; movement, unscored dropped
     assert ds.info.license and ds.info.citation and ds.info.dataset_name == cohort
+    contract = SleepFeatureExtractor.from_dataset(ds)
+    assert contract.ch_names == (picks or [COHORTS[cohort].channels[0].split("|")[0]]) and contract.sfreq == 100.0
 
 
 def test_isruc_second_scorer_and_dreams_misaligned_codes(tmp_path: Path) -> None:

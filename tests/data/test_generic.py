@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hf_sleep import SleepFeatureExtractor
 from hf_sleep.data import AASM_LABELS, RecordingError
 from hf_sleep.data.cli import add_subparsers
 from hf_sleep.data.edf import write_annotations_edf
@@ -49,6 +50,7 @@ def test_each_layout_exact_counts(
     pattern = None if hypnogram_format == "embedded" else HYPNOGRAM_FORMATS[hypnogram_format]
     ds = convert_edf(tmp_path, hypnogram=pattern, channels=CHANNELS, cache_dir=cache_dir, progress=False)
     assert ds.features["input_values"].shape == (2, 3000) and counts(ds) == EXPECTED
+    assert SleepFeatureExtractor.from_dataset(ds).ch_names == CHANNELS
     assert len(ds) == sum(EXPECTED.values()) and 56 not in list(ds["epoch_index"])  # MT dropped
     if hypnogram_format == "bids":
         assert set(ds["subject"]) == {"07"} and set(ds["night"]) == {2}

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from scipy.signal import resample_poly
 
+from hf_sleep import SleepFeatureExtractor
 from hf_sleep.data import AASM_LABELS, RecordingError
 from hf_sleep.data.cli import add_subparsers
 from hf_sleep.data.nsrr import convert_nsrr, find_nsrr_recordings, nsrr_ids, read_nsrr_stages
@@ -46,6 +47,9 @@ def test_shhs_layout_exact_counts_and_rates(shhs: Path, cache_dir: Path) -> None
         shhs, channels=["EEG", "EEG(sec)", "EOG(L)", "EMG"], cache_dir=cache_dir, progress=False
     )
     assert ds.features["input_values"].shape == (4, 3000)  # 125 Hz EEG and 50 Hz EOG both at 100 Hz
+    contract = SleepFeatureExtractor.from_dataset(ds)  # the signal contract travels with the data
+    assert contract.ch_names == ["EEG", "EEG(sec)", "EOG(L)", "EMG"] and contract.sfreq == 100.0
+    assert contract.label_names == list(AASM_LABELS) and contract.epoch_seconds == 30.0
     first = ds.filter(lambda r: r == "shhs1-200001", input_columns="recording")
     assert counts(first) == EXPECTED
     assert counts(ds) == {k: 2 * v for k, v in EXPECTED.items()}

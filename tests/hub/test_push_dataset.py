@@ -51,7 +51,7 @@ print("REPORT=" + json.dumps(report))
     result = run_client(local_hub, hf_home, ["-c", code])
     assert result.returncode == 0, result.stderr[-4000:]
     report = json.loads(result.stdout.split("REPORT=", 1)[1])
-    assert report["splits"] == {"train": 2 * 42, "test": 42} and report["features_equal"]
+    assert report["splits"] == {"train": 2 * 42, "test": 42} and report["features_equal"]  # contract included
     assert len(set(report["subjects"]["train"]) & set(report["subjects"]["test"])) == 0
     names = ["W", "N1", "N2", "N3", "REM"]
     assert {name: report["labels"].count(i) for i, name in enumerate(names)} == counts
