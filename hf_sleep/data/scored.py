@@ -68,7 +68,7 @@ def choose_channels(path: str | os.PathLike, specs: Sequence[str], available: Se
     Raises:
         RecordingError: a specification matches nothing; the message lists the file's labels.
     """
-    chosen = []
+    chosen, missing = [], []
     for spec in specs:
         for option in (o.strip() for o in spec.split("|")):
             try:
@@ -78,9 +78,11 @@ def choose_channels(path: str | os.PathLike, specs: Sequence[str], available: Se
             chosen.append(option)
             break
         else:
-            raise RecordingError(
-                path, f"channel {spec!r} not found (nor as a derivation A-B); available: {', '.join(available)}"
-            )
+            missing.append(spec)
+    if missing:
+        raise RecordingError(
+            path, f"channel(s) {', '.join(map(repr, missing))} not found; available: {', '.join(available)}"
+        )
     return chosen
 
 
@@ -171,14 +173,6 @@ def load_scored(task: ScoredTask) -> RecordingEpochs:
         raise RecordingError(src.hypnogram, "no sleep-stage annotation found")
     text = canonical_texts(text, task.label_map)
     ids_map = label_ids(task.label_map, AASM_LABELS)
-    unknown = sorted(set(text.tolist()) - set(ids_map))
-    if unknown:
-        shown = ", ".join(map(repr, unknown[:10])) + (
-            f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
-        )
-        raise RecordingError(
-            src.hypnogram, f"unknown stage label(s) {shown}; give a label map (known: {', '.join(ids_map)})"
-        )
     # A last stage that ends inside an epoch (5-s codes of a night that stops mid-epoch) is cut to whole epochs.
     last = int(np.argmax(onset + duration))
     whole_end = np.floor((onset[last] + duration[last]) / epoch_seconds + 1e-9) * epoch_seconds
@@ -192,7 +186,7 @@ def load_scored(task: ScoredTask) -> RecordingEpochs:
             f"stages are scored in {typical:g}-s epochs, not {epoch_seconds:g}-s ones "
             "(set the epoch length to the hypnogram's)",
         )
-    scored = np.array([ids_map[t] != IGNORE_INDEX for t in text], dtype=bool)
+    scored = np.array([ids_map.get(t, 0) != IGNORE_INDEX for t in text], dtype=bool)  # unknown: epoch_labels
     end = onset + duration
     hint = "(a hypnogram of another recording, or scored in epochs of another length?)"
     if scored.any() and float(end[scored].max()) > header.duration + epoch_seconds:

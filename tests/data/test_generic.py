@@ -114,7 +114,7 @@ def _rewrite(path: Path, rows: list[tuple[float, float, str]]) -> None:
     ("rows", "message"),
     [
         ([(0, 360, "W"), (375, 120, "N1"), (495, 1500, "N2")], "annotation 'N1' at 375.0 s .* not aligned"),
-        ([(0, 360, "W"), (360, 120, "Dozing"), (480, 1500, "N2")], r"unknown stage label\(s\) 'Dozing'"),
+        ([(0, 360, "W"), (360, 120, "Dozing"), (480, 1500, "N2")], r"unknown annotation label\(s\) \['Dozing'\]"),
         ([(20.0 * i, 20, "N2") for i in range(96)], "stages are scored in 20-s epochs, not 30-s ones"),
         ([(0, 360, "W"), (360, 9000, "N2")], "does not belong to n1.edf: it scores stages up to 9360 s"),
         ([(0, 300, "W"), (300, 300, "N2")], "does not belong to n1.edf: it covers 600 s of a 2100-s PSG"),
@@ -150,7 +150,7 @@ def test_missing_hypnograms(tmp_path: Path) -> None:
         convert_edf(tmp_path, channels=["EEG C4-M1"], progress=False)
     with pytest.raises(RecordingError, match="no hypnogram found: nothing matches"):
         convert_edf(tmp_path, hypnogram="{stem}.tsv", channels=["EEG C4-M1"], progress=False)
-    with pytest.raises(RecordingError, match=r"channel 'EEG Fpz-Cz' not found"):
+    with pytest.raises(RecordingError, match=r"channel\(s\) 'EEG Fpz-Cz' not found; available: EEG C4-M1"):
         convert_edf(tmp_path, hypnogram="{stem}.csv", channels=["EEG Fpz-Cz"], progress=False)
 
 

@@ -163,7 +163,7 @@ def test_bad_xml_one_line_errors(hand_written: Path, edit, message: str) -> None
 
 
 def test_missing_xml_and_channel(tmp_path: Path, hand_written: Path) -> None:
-    with pytest.raises(RecordingError, match=r"channel 'EEG3' not found .*available: EEG\(sec\), ECG"):
+    with pytest.raises(RecordingError, match=r"channel\(s\) 'EEG3' not found; available: EEG\(sec\), ECG"):
         convert_nsrr(hand_written.parent, channels=["EEG3"], progress=False)
     hand_written.unlink()
     with pytest.raises(RecordingError, match="no NSRR annotation file found"):
