@@ -35,7 +35,7 @@ from .scored import (
     ScoredRecording,
     ScoredTask,
     StageIntervals,
-    choose_channels,
+    check_channels,
     convert_scored,
     describe,
     preprocessing_params,
@@ -483,7 +483,7 @@ def convert_recordings(
         for rec in recordings
     ]
     first = recordings[0]
-    choose_channels(first.psg, channels, read_edf_header(first.psg).channels)
+    check_channels(first.psg, channels, read_edf_header(first.psg).channels)
     params = preprocessing_params(channels, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown)
     params.update(extra_params or {})
     return convert_scored(

@@ -28,7 +28,7 @@ from .scored import (
     ScoredRecording,
     ScoredTask,
     StageIntervals,
-    choose_channels,
+    check_channels,
     convert_scored,
     describe,
     preprocessing_params,
@@ -361,7 +361,7 @@ def convert_nsrr(
         )
     # Check the channels of the first recording now: a typo fails before any worker starts.
     first = tasks[0]
-    choose_channels(first.source.psg, first.channels, read_edf_header(first.source.psg).channels)
+    check_channels(first.source.psg, first.channels, read_edf_header(first.source.psg).channels)
     params = preprocessing_params(names, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown)
     params["channel sources"] = "; ".join(f"{n} = {s}" for n, s in zip(names, first.channels, strict=False))
     title = f"NSRR {', '.join(c.upper() for c in sorted(cohorts))} converted with hf_sleep: one row per scored 30-s epoch."

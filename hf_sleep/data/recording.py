@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from hf_sleep.models.sleep_base.feature_extraction_sleep import derive_channels, resolve_channels
+from hf_sleep.models.sleep_base.signals import derive_channels, resolve_channels
 
 from .edf import EdfHeader, read_edf_header, read_edf_signals
 from .errors import RecordingError
@@ -112,8 +112,12 @@ def read_recording(
         raise FileNotFoundError(f"recording {path} does not exist")
     fast = is_path and path.name.lower().endswith((".edf", ".rec"))
     raw = None
+    if fast and header is None:
+        try:
+            header = read_edf_header(path)
+        except RecordingError:
+            fast = False  # let MNE try, and word the error as for any other format
     if fast:
-        header = header or read_edf_header(path)
         available = list(header.channels)
         eeg = available  # MNE types every EDF signal as EEG unless told otherwise
         meas_date: Any = header.start.replace(tzinfo=dt.timezone.utc)

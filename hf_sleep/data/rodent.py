@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,12 +19,46 @@ from .edf import read_edf_header
 from .errors import RecordingError
 from .labels import IGNORE_INDEX, RODENT_LABEL_MAP, RODENT_LABELS, label_ids
 from .preprocess import RecordingEpochs, read_prepared, samples_per_epoch, trim_wake
-from .synthetic import read_rodent_scores
 
 __all__ = ["RodentArrays", "RodentPair", "convert_rodent", "find_rodent_pairs", "slumbernet_preprocess"]
 
 SLUMBERNET_SFREQ = 64.0
 """SlumberNet's input rate: 4-s epochs recorded at 256 Hz, downsampled 4× to 256 samples."""
+
+
+def read_rodent_scores(path: str | os.PathLike) -> tuple[list[str], float | None]:
+    """Read a rodent score file.
+
+    Two formats: the focolab CSV (``Epoch #,Start Time,End Time,Score #, Score``) and a plain file
+    with one label per line (``W``/``N``/``R``/... as SlumberNet's scorers write them).
+
+    Args:
+        path: the score file.
+
+    Returns:
+        ``(labels, epoch_seconds)``; ``epoch_seconds`` is ``None`` where the file does not say.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise RecordingError(path, f"cannot read the score file: {err}") from err
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise RecordingError(path, "score file is empty")
+    if lines[0].lower().startswith("epoch"):
+        rows = list(csv.reader(lines[1:]))
+        try:
+            labels = [row[4].strip() for row in rows]
+            epoch = None
+            if rows:
+                fmt = "%m/%d/%Y %H:%M:%S"
+                t0, t1 = (dt.datetime.strptime(rows[0][i].strip(), fmt) for i in (1, 2))
+                epoch = (t1 - t0).total_seconds()
+        except (IndexError, ValueError) as err:
+            raise RecordingError(path, f"malformed score CSV row: {err}") from err
+        return labels, epoch
+    return [line.strip() for line in lines if not line.startswith("#")], None
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from .errors import RecordingError
 from .labels import AASM_LABELS, IGNORE_INDEX, label_ids
 from .preprocess import RecordingEpochs, epoch_labels, read_prepared, trim_wake
 
-__all__ = ["ScoredRecording", "ScoredTask", "StageIntervals", "choose_channels", "convert_scored", "read_epochs"]
+__all__ = ["ScoredRecording", "ScoredTask", "StageIntervals", "check_channels", "convert_scored", "read_epochs"]
 
 StageIntervals = tuple[np.ndarray, np.ndarray, np.ndarray]
 """``(onset_s, duration_s, text)`` of the scored stages, onsets in seconds from the PSG start."""
@@ -52,13 +52,12 @@ class ScoredRecording:
     night: int = 1
 
 
-def choose_channels(path: str | os.PathLike, specs: Sequence[str], available: Sequence[str]) -> list[str]:
-    """The channel name each specification picks in one recording.
+def check_channels(path: str | os.PathLike, specs: Sequence[str], available: Sequence[str]) -> None:
+    """Fail early, naming the file, when a channel specification matches nothing in a recording.
 
-    A specification lists alternatives separated by ``|``; the first the recording has wins. An
-    alternative is a signal label (matched ignoring case) or a bipolar derivation ``A-B`` / ``A - B`` of
-    two labels (``C4-A1`` from MrOS's separately recorded ``C4`` and ``A1``), resolved by the one
-    reader's rules (``feature_extraction_sleep.resolve_channels``).
+    A specification is what the one reader resolves (``signals.resolve_channels``): a label (matched ignoring
+    case), a derivation ``A-B`` / ``A - B`` (``C4-A1`` from MrOS's separately recorded ``C4`` and ``A1``), or
+    alternatives ``A|B`` (the first present wins: ``EEG(sec)|EEG 2`` across SHHS sites).
 
     Args:
         path: the file, for the error message.
@@ -66,24 +65,18 @@ def choose_channels(path: str | os.PathLike, specs: Sequence[str], available: Se
         available: the file's signal labels.
 
     Raises:
-        RecordingError: a specification matches nothing; the message lists the file's labels.
+        RecordingError: in ``preprocess.read_prepared``'s wording, listing the file's labels.
     """
-    chosen, missing = [], []
+    missing = []
     for spec in specs:
-        for option in (o.strip() for o in spec.split("|")):
-            try:
-                resolve_channels([option], available)
-            except ValueError:
-                continue
-            chosen.append(option)
-            break
-        else:
+        try:
+            resolve_channels([spec], available)
+        except ValueError:
             missing.append(spec)
     if missing:
         raise RecordingError(
             path, f"channel(s) {', '.join(map(repr, missing))} not found; available: {', '.join(available)}"
         )
-    return chosen
 
 
 def read_epochs(
@@ -97,13 +90,14 @@ def read_epochs(
 ) -> np.ndarray:
     """Epochs ``[first_epoch, stop_epoch)`` of a recording as model input under the dataset's contract.
 
-    The contract is applied with the channels the specifications pick in this file (``EEG 2`` where another
-    SHHS site wrote ``EEG(sec)``), through the converters' one path (``preprocess.read_prepared``, then the
-    contract's epoch steps), so the rows equal what the extractor gives a trained model at inference.
+    The contract is applied with this cohort's channel specifications in place of its channel names (the
+    ``EEG(sec)`` preset reads ``EEG(sec)|EEG 2|...``), through the converters' one path
+    (``preprocess.read_prepared``, then the contract's epoch steps), so the rows equal what the extractor gives
+    a trained model at inference.
 
     Args:
         path: the EDF file.
-        specs: channel specifications (see ``choose_channels``), in contract order.
+        specs: channel specifications (see ``check_channels``), in contract order.
         extractor: the dataset's contract (rate, epoch length, band-pass, preprocessing).
         header: the file's header.
         first_epoch: first epoch returned.
@@ -112,9 +106,8 @@ def read_epochs(
     Returns:
         ``float32`` ``(stop_epoch - first_epoch, n_chans, n_times)``.
     """
-    names = choose_channels(path, specs, header.channels)
-    if names != extractor.ch_names:
-        extractor = SleepFeatureExtractor(**{**extractor.to_dict(), "ch_names": names})
+    if list(specs) != extractor.ch_names:
+        extractor = SleepFeatureExtractor(**{**extractor.to_dict(), "ch_names": list(specs)})
     data, rate = read_prepared(
         path, extractor, header=header, start_s=first_epoch * extractor.epoch_seconds,
         stop_s=stop_epoch * extractor.epoch_seconds,
@@ -130,7 +123,7 @@ class ScoredTask:
         source: the files and ids.
         read_stages: top-level function ``(hypnogram, psg_header, label_seconds) -> StageIntervals``;
             ``label_seconds`` is how long one label lasts in a one-label-per-line hypnogram.
-        channels: channel specifications, in contract order (see ``choose_channels``).
+        channels: channel specifications, in contract order (see ``check_channels``).
         extractor: the dataset's signal contract (its ``ch_names`` name the specifications' channels).
         trim_wake_minutes: wake kept around the sleep period (``None``: everything).
         keep_unknown: keep unscored epochs with label -100.

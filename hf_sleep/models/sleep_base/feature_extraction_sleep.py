@@ -13,7 +13,6 @@ import importlib
 import json
 import os
 from collections.abc import Sequence
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -21,6 +20,13 @@ from transformers.feature_extraction_utils import BatchFeature, FeatureExtractio
 
 from hf_sleep.models.sleep_base.code_export import export_modules
 from hf_sleep.models.sleep_base.configuration_sleep_base import AASM_STAGES, UNIT_SCALE
+from hf_sleep.models.sleep_base.signals import (  # noqa: F401 - re-exported: the contract's helpers
+    cut_epochs,
+    derive_channels,
+    resample_ratio,
+    resolve_channels,
+    whole_samples,
+)
 
 FILTER_METHODS: tuple[str, ...] = ("fir", "butter")
 FILTER_SCOPES: tuple[str, ...] = ("recording", "epoch")
@@ -29,107 +35,6 @@ RESAMPLE_METHODS: tuple[str, ...] = ("polyphase",)
 EXTRACTOR_STEPS: tuple[str, ...] = ("slumbernet",)
 # Key of the contract in a dataset's `input_values` feature metadata (its `id` string holds JSON).
 DATASET_CONTRACT_KEY = "sleep_feature_extractor"
-
-
-def whole_samples(sfreq: float, seconds: float, what: str = "epochs") -> int:
-    """`sfreq * seconds` as an int; `ValueError` when it is not a positive whole number of samples."""
-    n_samples = sfreq * seconds
-    if n_samples <= 0 or abs(n_samples - round(n_samples)) > 1e-6:
-        raise ValueError(
-            f"{seconds:g}-s {what} at {sfreq:g} Hz are not a whole number of samples ({n_samples:g})"
-        )
-    return int(round(n_samples))
-
-
-def resample_ratio(native: float, target: float) -> tuple[int, int]:
-    """The `(up, down)` polyphase factors bringing `native` Hz to `target` Hz (a ratio of integers up to 512)."""
-    if native <= 0 or target <= 0:
-        raise ValueError(f"sampling rate {native:g} Hz cannot be resampled to {target:g} Hz")
-    ratio = Fraction(target / native).limit_denominator(512)
-    if ratio.numerator > 512 or abs(float(ratio) - target / native) > 1e-9 * target / native:
-        raise ValueError(
-            f"sampling rate {native:g} Hz cannot be resampled to {target:g} Hz "
-            "(their ratio is not a ratio of small integers)"
-        )
-    return ratio.numerator, ratio.denominator
-
-
-def cut_epochs(signal: np.ndarray, n_times: int) -> np.ndarray:
-    """`(n_chans, n_samples)` cut into `(n_epochs, n_chans, n_times)` from the first sample; a partial end is dropped."""
-    n_epochs = signal.shape[-1] // n_times
-    used = signal[:, : n_epochs * n_times]
-    return np.ascontiguousarray(used.reshape(signal.shape[0], n_epochs, n_times).transpose(1, 0, 2))
-
-
-def _match(name: str, available: Sequence[str]) -> str | None:
-    if name in available:
-        return name
-    folded = {channel.strip().lower(): channel for channel in available}
-    return folded.get(name.strip().lower())
-
-
-def _resolve_one(name: str, available: Sequence[str]) -> tuple[str, str | None] | None:
-    match = _match(name, available)
-    if match is not None:
-        return match, None
-    separator = " - " if " - " in name else "-"
-    if separator in name:
-        plus, minus = (_match(part, available) for part in name.split(separator, 1))
-        if plus is not None and minus is not None:
-            return plus, minus
-    return None
-
-
-def resolve_channels(requested: Sequence[str], available: Sequence[str]) -> list[tuple[str, str | None]]:
-    """Maps requested names to `(channel, minus)` pairs of `available` channels.
-
-    A name matches exactly, then ignoring case and surrounding spaces. A derivation is written `"A - B"`; a name
-    `"A-B"` that is not a channel itself is read as the derivation `A - B` when both are channels. Alternatives
-    are separated by `|` (`"EEG C4-CLE|EEG C4-LER"`): the first one present wins.
-
-    Raises:
-        ValueError: naming the missing channel and listing the available ones.
-    """
-    resolved: list[tuple[str, str | None]] = []
-    for name in requested:
-        found = next(
-            (pair for option in name.split("|") if (pair := _resolve_one(option.strip(), available)) is not None),
-            None,
-        )
-        if found is not None:
-            resolved.append(found)
-            continue
-        raise ValueError(
-            f"channel {name!r} is not in the recording; it has: {', '.join(available)}. "
-            "Choose channels with --channels (a bipolar derivation is written 'A - B')"
-        )
-    return resolved
-
-
-def derive_channels(
-    data: np.ndarray,
-    rows: Sequence[str],
-    resolved: Sequence[tuple[str, str | None]],
-    reference: Sequence[str] = (),
-) -> np.ndarray:
-    """The model's channels from signal rows named `rows`: derivations subtracted, then re-referenced.
-
-    Args:
-        data: `(len(rows), n_samples)`.
-        rows: the name of each row of `data`.
-        resolved: `(channel, minus)` pairs from [`resolve_channels`], in model order.
-        reference: rows whose mean is subtracted from every output channel (empty: keep the recorded one).
-    """
-    index = {name: row for row, name in enumerate(rows)}
-    if all(minus is None for _, minus in resolved) and [ch for ch, _ in resolved] == list(rows):
-        signal = data  # nothing to combine: keep the buffer (and its exact values)
-    else:
-        signal = np.stack(
-            [data[index[plus]] - data[index[minus]] if minus else data[index[plus]] for plus, minus in resolved]
-        )
-    if reference:
-        signal = signal - data[[index[name] for name in reference]].mean(axis=0)
-    return signal
 
 
 class SleepFeatureExtractor(FeatureExtractionMixin):
@@ -452,10 +357,7 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
             `BatchFeature` with `input_values` `(n_epochs, n_chans, n_times)` float32 in `units`.
         """
         if isinstance(recording, (str, os.PathLike)) or hasattr(recording, "get_data"):
-            # The reader belongs to the hf_sleep package, not to the model code saved beside the weights.
-            reader = importlib.import_module("hf_sleep.data.recording")
-            signal, rate, _ = reader.read_recording(recording, self.ch_names, reference=self.reference, **kwargs)
-            signal = signal * np.float32(1e-6 / UNIT_SCALE[self.units]) if self.units != "uV" else signal
+            signal, rate, _ = self.read(recording, **kwargs)
         else:
             if sfreq is None:
                 raise ValueError("an array needs its sampling rate: pass sfreq=")
@@ -480,6 +382,23 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
             rate = float(sfreq)
         epochs = self.epochs_from_signal(signal, rate)
         return BatchFeature({"input_values": epochs}, tensor_type=return_tensors)
+
+    def read(self, recording: Any, *, rescale: float = 1.0) -> tuple[np.ndarray, float, dict[str, Any]]:
+        """Reads the contract's channels (derived and re-referenced) from a file or an MNE `Raw`, in `units`.
+
+        Needs the hf_sleep package (its recording reader); model code saved beside the weights runs without it
+        on arrays.
+
+        Returns:
+            `(signal, sfreq, info)`: `(n_chans, n_samples)` float32 at the recording's rate, and the reader's info
+            (`channels` as resolved, `available`, `meas_date`, `path`).
+        """
+        # Imported by name so that exporting this module for `trust_remote_code` does not copy the reader.
+        reader = importlib.import_module("hf_sleep.data.recording")
+        signal, rate, info = reader.read_recording(recording, self.ch_names, reference=self.reference, rescale=rescale)
+        if self.units != "uV":  # the reader gives µV
+            signal = signal * np.float32(UNIT_SCALE["uV"] / UNIT_SCALE[self.units])
+        return signal, rate, info
 
     def _reference_rows(self, available: list[str]) -> list[str]:
         if isinstance(self.reference, str) and self.reference.lower() == "average":
