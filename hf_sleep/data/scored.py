@@ -12,20 +12,19 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hf_sleep.models.sleep_base.feature_extraction_sleep import (
-    SleepFeatureExtractor,
-    cut_epochs,
-    resolve_channels,
-    whole_samples,
-)
+from hf_sleep.models.sleep_base.signals import cut_epochs, resolve_channels, whole_samples
 
 from .edf import EdfHeader, read_edf_header
 from .errors import RecordingError
 from .labels import AASM_LABELS, IGNORE_INDEX, label_ids
 from .preprocess import RecordingEpochs, epoch_labels, read_prepared, trim_wake
+
+if TYPE_CHECKING:  # the extractor module imports transformers: conversion modules load it only when they run
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 
 __all__ = ["ScoredRecording", "ScoredTask", "StageIntervals", "check_channels", "convert_scored", "read_epochs"]
 
@@ -107,7 +106,7 @@ def read_epochs(
         ``float32`` ``(stop_epoch - first_epoch, n_chans, n_times)``.
     """
     if list(specs) != extractor.ch_names:
-        extractor = SleepFeatureExtractor(**{**extractor.to_dict(), "ch_names": list(specs)})
+        extractor = type(extractor)(**{**extractor.to_dict(), "ch_names": list(specs)})
     data, rate = read_prepared(
         path, extractor, header=header, start_s=first_epoch * extractor.epoch_seconds,
         stop_s=stop_epoch * extractor.epoch_seconds,
@@ -245,6 +244,8 @@ def scored_contract(
     Raises:
         RecordingError: impossible settings (e.g. a low-pass edge above Nyquist), named ``<settings>``.
     """
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
+
     try:
         return SleepFeatureExtractor(
             list(names), sfreq=sfreq, epoch_seconds=epoch_seconds, l_freq=l_freq, h_freq=h_freq,
