@@ -15,7 +15,7 @@ from .edf import read_annotations
 from .errors import RecordingError
 from .labels import AASM_LABELS, SLEEP_EDF_LABEL_MAP
 from .preprocess import RecordingEpochs, samples_per_epoch
-from .scored import ScoredRecording, ScoredTask, load_scored
+from .scored import ScoredRecording, ScoredTask, load_scored, preprocessing_params, scored_contract
 
 __all__ = [
     "SLEEP_EDF_SUBSETS",
@@ -143,23 +143,10 @@ def read_sleep_edf_recording(
     label_map: Mapping[str, str | None] | None = None,
 ) -> RecordingEpochs:
     """Read, check and epoch one Sleep-EDF recording (see ``convert_sleep_edf`` for the arguments)."""
-    extractor = sleep_edf_contract(channels, sfreq, epoch_seconds, l_freq, h_freq)
+    extractor = scored_contract(channels, sfreq, epoch_seconds, l_freq, h_freq)
     return _load(
         _SleepEdfTask(pair, extractor, trim_wake_minutes, keep_unknown, dict(label_map or SLEEP_EDF_LABEL_MAP))
     )
-
-
-def sleep_edf_contract(
-    channels: Sequence[str], sfreq: float, epoch_seconds: float, l_freq: float | None, h_freq: float | None
-) -> SleepFeatureExtractor:
-    """The signal contract of a Sleep-EDF conversion (µV, AASM labels)."""
-    try:
-        return SleepFeatureExtractor(
-            list(channels), sfreq=sfreq, epoch_seconds=epoch_seconds, l_freq=l_freq, h_freq=h_freq,
-            label_names=list(AASM_LABELS),
-        )  # fmt: skip
-    except ValueError as error:
-        raise RecordingError("<settings>", str(error)) from None
 
 
 def _sleep_edf_stages(hypnogram: Path, psg_header, label_seconds: float | None = None):
@@ -277,22 +264,12 @@ def convert_sleep_edf(
     pairs = shard_tasks(pairs, shard_index, num_shards)
     channels = tuple(channels)
     spe = samples_per_epoch(sfreq, epoch_seconds)
-    extractor = sleep_edf_contract(channels, sfreq, epoch_seconds, l_freq, h_freq)
+    extractor = scored_contract(channels, sfreq, epoch_seconds, l_freq, h_freq)
     label_map = dict(label_map or SLEEP_EDF_LABEL_MAP)
     tasks = [_SleepEdfTask(p, extractor, trim_wake_minutes, keep_unknown, label_map) for p in pairs]
     studies_found = sorted({p.study for p in pairs})
-    params = {
-        "channels": ", ".join(channels),
-        "sampling rate": f"{sfreq:g} Hz",
-        "epoch": f"{epoch_seconds:g} s",
-        "band-pass": f"{l_freq} - {h_freq} Hz" if (l_freq or h_freq) else "none",
-        "wake trimming": f"{trim_wake_minutes:g} min around the sleep period"
-        if trim_wake_minutes is not None
-        else "none",
-        "unscored epochs": "kept with label -100" if keep_unknown else "dropped",
-        "subset": subset or "all recordings found",
-        "label names": ", ".join(AASM_LABELS),
-    }
+    params = preprocessing_params(channels, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown)
+    params["subset"] = subset or "all recordings found"
     names = {"SC": "sleep-cassette", "ST": "sleep-telemetry"}
     info = {
         "description": _describe(" and ".join(names[s] for s in studies_found), params),
