@@ -157,7 +157,7 @@ def load_feature_extractor(source: Any, config: Any):
 
 def check_amplitudes(signal: np.ndarray, names: Sequence[str], units: str) -> list[str]:
     """Warns when channel amplitudes are implausible for EEG in `units` (e.g. volts stored as µV)."""
-    from hf_sleep.models.sleep_base.configuration_sleep_base import UNIT_SCALE
+    from hf_sleep.models.sleep_base.signals import UNIT_SCALE
 
     to_microvolts = UNIT_SCALE[units] / 1e-6
     messages = []
@@ -193,9 +193,15 @@ def epoch_signal(signal: np.ndarray, n_times: int) -> tuple[np.ndarray, int]:
 
 
 def load_model(model: Any, device: str | None = None):
-    """An hf_sleep model from an instance, a local folder or a Hub id (`AutoModel.from_pretrained`)."""
+    """An hf_sleep model from an instance, a bundled name, a local folder or a Hub id (`AutoModel.from_pretrained`).
+
+    `None` is the bundled default stager (`hf_sleep.pretrained.DEFAULT_MODEL`).
+    """
     import torch
 
+    from hf_sleep.pretrained import resolve_bundled
+
+    model = resolve_bundled(model)
     if isinstance(model, (str, os.PathLike)):
         from transformers import AutoModel
 
@@ -224,7 +230,7 @@ def load_model(model: Any, device: str | None = None):
 
 def stage_recording(
     path: str | os.PathLike,
-    model: Any,
+    model: Any = None,
     channels: Sequence[str] | None = None,
     reference: str | Sequence[str] | None = None,
     out_dir: str | os.PathLike | None = None,
@@ -240,9 +246,13 @@ def stage_recording(
 
     Args:
         path: an EDF/BDF/FIF/BrainVision recording.
-        model: an hf_sleep model, a local folder saved with `save_pretrained`, or a Hub repository id.
+        model: an hf_sleep model, a bundled model's name (`"hf-sleep/seqsleepnet-physioex-eeg-eog-emg"`), a local
+            folder saved with `save_pretrained`, or a Hub repository id; `None` is the bundled default stager
+            (physioex's trained SeqSleepNet on one EEG channel).
         channels: the channels to feed the model, in its input order; defaults to those of the model's feature
-            extractor (its `preprocessor_config.json`, else `config.ch_names`).
+            extractor (its `preprocessor_config.json`, else `config.ch_names`), where a name that is a channel
+            kind (`EEG`, `EOG`, `EMG`, as in the bundled models) picks a fitting channel of the recording by name
+            (a central EEG first; `hf_sleep.pretrained.channels`).
         reference: overrides the feature extractor's: channel(s) to subtract, or `"average"`.
         out_dir: where to write the outputs; `None` writes nothing.
         rescale: factor for files whose physical dimension is wrong (see the amplitude warnings).
@@ -266,6 +276,9 @@ def stage_recording(
     _refuse_existing(targets, overwrite)
     timings: dict[str, float] = {}
     start = time.perf_counter()
+    from hf_sleep.pretrained import resolve_bundled
+
+    model = resolve_bundled(model)
     source = model if isinstance(model, (str, os.PathLike)) else getattr(getattr(model, "config", None), "_name_or_path", "")
     model = load_model(model, device)
     config = model.config
@@ -278,6 +291,10 @@ def stage_recording(
                 f"{', '.join(channels)}"
             )
         extractor.ch_names = list(channels)
+    else:
+        from hf_sleep.pretrained.channels import default_channels
+
+        extractor.ch_names = default_channels(extractor.ch_names, open_recording(path).ch_names)
     if reference is not None:
         extractor.reference = reference
 

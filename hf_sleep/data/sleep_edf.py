@@ -7,8 +7,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
+from typing import TYPE_CHECKING
 
 from .dataset import epoch_features, run_conversion, shard_tasks
 from .edf import read_annotations
@@ -16,6 +15,9 @@ from .errors import RecordingError
 from .labels import AASM_LABELS, SLEEP_EDF_LABEL_MAP
 from .preprocess import RecordingEpochs, samples_per_epoch
 from .scored import ScoredRecording, ScoredTask, load_scored, preprocessing_params, scored_contract
+
+if TYPE_CHECKING:
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 
 __all__ = [
     "SLEEP_EDF_SUBSETS",
