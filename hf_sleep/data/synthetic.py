@@ -666,8 +666,9 @@ def _write_psg(
     start: dt.datetime,
     patient_field: str,
     record_duration: float,
+    annotations: Sequence[tuple[float, float, str]] = (),
 ) -> Path:
-    from edfio import Edf, EdfSignal, Patient, Recording
+    from edfio import Edf, EdfAnnotation, EdfSignal, Patient, Recording
 
     signals = []
     for label, x, rate, unit in data_by_channel:
@@ -688,6 +689,7 @@ def _write_psg(
         recording=Recording(startdate=start.date()),
         starttime=start.time(),
         data_record_duration=record_duration,
+        annotations=[EdfAnnotation(onset, duration, text) for onset, duration, text in annotations] or None,
     )
     return _atomic_write(path, lambda tmp: edf.write(tmp))
 
