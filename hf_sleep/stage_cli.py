@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 
 def _build_model(args: argparse.Namespace):
@@ -26,7 +28,7 @@ def _build_model(args: argparse.Namespace):
 def _handle(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     from hf_sleep.sleep_stats import format_statistics
-    from hf_sleep.staging import stage_recording
+    from hf_sleep.staging_many import FailedRecording, stage_recordings
 
     if args.architecture and not args.quiet:
         print(f"Using {args.architecture} with RANDOM weights (demo): its stages mean nothing.")
@@ -34,7 +36,7 @@ def _handle(args: argparse.Namespace) -> int:
         from hf_sleep.pretrained import DEFAULT_MODEL, NAMESPACE
 
         print(f"Staging with the bundled {NAMESPACE}/{DEFAULT_MODEL} (physioex's trained SeqSleepNet; research use only)")
-    result = stage_recording(
+    outcomes = stage_recordings(
         args.recording,
         _build_model(args),
         channels=args.channels,
@@ -51,18 +53,41 @@ def _handle(args: argparse.Namespace) -> int:
         random_weights=bool(args.architecture),
         time_axis=args.time_axis,
     )
-    if args.quiet:
-        return 0
-    hours = result.n_epochs * result.epoch_seconds / 3600
-    print(f"{result.recording.name}: {result.n_epochs} epochs ({hours:.2f} h) from {', '.join(result.channels)}")
-    if result.dropped_seconds:
-        print(f"  last {result.dropped_seconds:g} s (shorter than one epoch) left unscored")
-    print(format_statistics(result.statistics))
-    for kind, path in result.files.items():
-        print(f"  {kind:<12}{path}")
-    timings = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in result.timings.items())
-    print(f"  time: {timings}; total {time.perf_counter() - start:.2f} s")
+    single = len(args.recording) == 1 and not Path(args.recording[0]).is_dir()
+    failures = []
+    for result in outcomes:
+        if isinstance(result, FailedRecording):
+            if single:  # one file: its error is the command's (worded by the CLI, exit code 2)
+                raise result.error
+            failures.append(result)
+            continue
+        if args.quiet:
+            continue
+        hours = result.n_epochs * result.epoch_seconds / 3600
+        print(f"{result.recording.name}: {result.n_epochs} epochs ({hours:.2f} h) from {', '.join(result.channels)}")
+        if result.dropped_seconds:
+            print(f"  last {result.dropped_seconds:g} s (shorter than one epoch) left unscored")
+        print(format_statistics(result.statistics))
+        for kind, path in result.files.items():
+            print(f"  {kind:<12}{path}")
+        timings = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in result.timings.items())
+        print(f"  time: {timings}; total {time.perf_counter() - start:.2f} s")
+    if not single:
+        return _report_many(args, failures, time.perf_counter() - start)
     return 0
+
+
+def _report_many(args: argparse.Namespace, failures: list, seconds: float) -> int:
+    """The summary of several recordings: nights per minute, then one error line per failed recording."""
+    from hf_sleep.staging_many import expand_recordings
+
+    total = len(expand_recordings(args.recording))
+    staged = total - len(failures)
+    if not args.quiet:
+        print(f"staged {staged} of {total} recording(s) in {seconds:.1f} s ({staged / seconds * 60:.1f} nights per minute)")
+    for failure in failures:
+        print(f"error: {failure.message}", file=sys.stderr)
+    return 1 if failures else 0
 
 
 def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
@@ -75,7 +100,11 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
             "<name>_hypnogram.png and <name>_sleep_stats.json."
         ),
     )
-    parser.add_argument("recording", help="the recording: .edf, .bdf, .fif or .vhdr")
+    parser.add_argument(
+        "recording", nargs="+",
+        help="recording(s) (.edf, .bdf, .fif, .vhdr) or folders of them: the model is loaded once, a broken file "
+        "is reported at the end (exit code 1) and the others are staged",
+    )  # fmt: skip
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
         "--model",
