@@ -42,6 +42,7 @@ import numpy as np
 import scipy.fft
 
 from .edf import read_annotations, write_annotations_edf
+from .parallel import worker_pool
 from .rodent import read_rodent_scores
 
 __all__ = [
@@ -1006,9 +1007,6 @@ def generate_sleep_edf(
     Returns:
         ``(psg_path, hypnogram_path)`` per night, in input order.
     """
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
     from tqdm.auto import tqdm
 
     jobs: list[dict] = []
@@ -1043,7 +1041,7 @@ def generate_sleep_edf(
             results.append(_write_sleep_edf_job(job))
             bar.update(1)
     else:
-        with ProcessPoolExecutor(max_workers=num_proc, mp_context=get_context("spawn")) as pool:
+        with worker_pool(num_proc) as pool:
             results = []
             for result in pool.map(_write_sleep_edf_job, jobs):
                 results.append(result)
