@@ -269,8 +269,8 @@ def read_night(
     channels: Sequence[str] | None = None,
     reference: str | Sequence[str] | None = None,
     rescale: float = 1.0,
-) -> tuple[Any, np.ndarray, float, dict[str, Any]]:
-    """Reads the channels a model needs from one recording (the reading step of [`stage_recording`]).
+) -> tuple[Any, np.ndarray, float, dict[str, Any], np.ndarray]:
+    """Reads and prepares the channels a model needs from one recording (the first step of [`stage_recording`]).
 
     Args:
         path: the recording.
@@ -280,7 +280,8 @@ def read_night(
         rescale: factor for files whose physical dimension is wrong.
 
     Returns:
-        `(extractor, signal, sfreq, info)`: the copy set up for this recording and what its `read` returns.
+        `(extractor, signal, sfreq, info, epochs)`: the copy set up for this recording, what its `read` returns
+        (`info["warnings"]` added: the amplitude warnings, also issued) and the model input it makes of the signal.
     """
     extractor = copy.deepcopy(extractor)
     if channels:
@@ -297,7 +298,8 @@ def read_night(
     if reference is not None:
         extractor.reference = reference
     signal, sfreq_in, info = extractor.read(path, rescale=rescale)
-    return extractor, signal, sfreq_in, info
+    info["warnings"] = check_amplitudes(signal, info["channels"], extractor.units)
+    return extractor, signal, sfreq_in, info, extractor.epochs_from_signal(signal, sfreq_in)
 
 
 def load_model(model: Any, device: str | None = None):
@@ -353,7 +355,7 @@ def stage_recording(
     lights_on: str | float | None = None,
     random_weights: bool = False,
     time_axis: str = "clock",
-    preread: tuple[Any, np.ndarray, float, dict[str, Any]] | None = None,
+    preread: tuple[Any, np.ndarray, float, dict[str, Any], np.ndarray] | None = None,
 ) -> StagingResult:
     """Stages a whole recording with a sleep-staging model and (with `out_dir`) writes the four outputs.
 
@@ -406,9 +408,8 @@ def stage_recording(
     extractor = load_feature_extractor(source, config)
     timings["load_model"] = time.perf_counter() - start
     start = time.perf_counter()
-    extractor, signal, sfreq_in, info = preread or read_night(path, extractor, channels, reference, rescale)
-    messages = check_amplitudes(signal, info["channels"], extractor.units)
-    epochs = extractor.epochs_from_signal(signal, sfreq_in)
+    extractor, signal, sfreq_in, info, epochs = preread or read_night(path, extractor, channels, reference, rescale)
+    messages = info["warnings"]
     seconds = signal.shape[-1] / sfreq_in
     lights = {}  # given times first, else the recording's own lights-off/on annotations
     annotated = recording_lights(path) if lights_off is None or lights_on is None else {}

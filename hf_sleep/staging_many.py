@@ -107,6 +107,8 @@ def stage_recordings(
         ahead = None
         if extractor is not None:
             ahead = reader.submit(read_night, recordings[0], extractor, channels, reference, rescale)
+        if recordings and out_dir is not None:  # the plot's matplotlib, imported while the model loads or runs
+            reader.submit(_import_plotting)
         model = load_model(model, device) if recordings else None
         if recordings and extractor is None:
             extractor = load_feature_extractor(source, model.config)
@@ -124,6 +126,12 @@ def stage_recordings(
             except RECORDING_ERRORS as error:
                 yield FailedRecording(path, error)
             del current, preread  # the night just staged is not held while the next one is read
+
+
+def _import_plotting() -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401
+    from matplotlib.figure import Figure  # noqa: F401
+    from matplotlib.ticker import FixedLocator  # noqa: F401
 
 
 def _saved_extractor(model: Any):
