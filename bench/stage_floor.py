@@ -30,6 +30,7 @@ def main() -> None:
     parser.add_argument("--hours", type=float, default=8.0)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--night", help="an existing night (default: generate one)")
+    parser.add_argument("--before", help="another checkout of the package, staged too (before/after in one run)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     work = Path(tempfile.mkdtemp(prefix="stage-floor-"))
@@ -46,14 +47,18 @@ def main() -> None:
     stage = [sys.executable, "-m", "hf_sleep.cli", "stage", str(night), "--quiet", "--overwrite",
              "--out-dir", str(work / "out")]  # fmt: skip
     times: dict[str, list[float]] = {"mne_read": [], "stage": []}
+    before_env = {**env, "PYTHONPATH": str(Path(args.before).resolve())} if args.before else None
     for _ in range(args.repeats):
         times["mne_read"].append(_seconds(read, env))
         times["stage"].append(_seconds(stage, env))
+        if before_env:
+            times.setdefault("before", []).append(_seconds(stage, before_env))
     best = {name: min(values) for name, values in times.items()}
     print(f"night: {night} ({args.hours:g} h); load average {os.getloadavg()[0]:.1f}")
     for name, values in times.items():
         print(f"  {name:<9} best {best[name]:.2f} s  (all: {', '.join(f'{v:.2f}' for v in values)})")
-    print(f"  ratio stage / MNE read: {best['stage'] / best['mne_read']:.2f}")
+    for name in ("stage", "before")[: 1 + bool(args.before)]:
+        print(f"  ratio {name} / MNE read: {best[name] / best['mne_read']:.2f}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ channels the model needs (only those are read).
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -109,7 +110,9 @@ def stage_recordings(
             ahead = reader.submit(read_night, recordings[0], extractor, channels, reference, rescale)
         if recordings and out_dir is not None:  # the plot's matplotlib, imported while the model loads or runs
             reader.submit(_import_plotting)
+        loading = time.perf_counter()
         model = load_model(model, device) if recordings else None
+        loading = time.perf_counter() - loading
         if recordings and extractor is None:
             extractor = load_feature_extractor(source, model.config)
         for index, path in enumerate(recordings):
@@ -119,10 +122,15 @@ def stage_recordings(
                 ahead = reader.submit(read_night, recordings[index + 1], extractor, channels, reference, rescale)
             preread = None
             try:
+                waiting = time.perf_counter()
                 preread = current.result()
-                yield stage_recording(
+                waiting = time.perf_counter() - waiting
+                result = stage_recording(
                     path, model, channels, reference, out_dir, rescale=rescale, device=device, preread=preread, **options
                 )
+                # What this night cost beyond the read ahead: the model's load (first night) and any wait for it.
+                result.timings.update(load_model=loading if index == 0 else 0.0, wait_for_read=waiting)
+                yield result
             except RECORDING_ERRORS as error:
                 yield FailedRecording(path, error)
             del current, preread  # the night just staged is not held while the next one is read
