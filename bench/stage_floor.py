@@ -19,9 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _seconds(command: list[str], env: dict[str, str]) -> float:
+def _seconds(command: list[str], env: dict[str, str], cwd: Path = ROOT) -> float:
     start = time.perf_counter()
-    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+    # In the checkout's folder: `python -m` puts the working directory first on sys.path.
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, cwd=cwd)
     return time.perf_counter() - start
 
 
@@ -52,7 +53,7 @@ def main() -> None:
         times["mne_read"].append(_seconds(read, env))
         times["stage"].append(_seconds(stage, env))
         if before_env:
-            times.setdefault("before", []).append(_seconds(stage, before_env))
+            times.setdefault("before", []).append(_seconds(stage, before_env, Path(args.before).resolve()))
     best = {name: min(values) for name, values in times.items()}
     print(f"night: {night} ({args.hours:g} h); load average {os.getloadavg()[0]:.1f}")
     for name, values in times.items():
