@@ -19,6 +19,7 @@ import csv
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -31,6 +32,16 @@ from typing import Any
 
 import numpy as np
 
+from hf_sleep.data.checks import (
+    amplitude_problems,
+    apply_umask,
+    check_writable_folder,
+    derivation_name,
+    nonfinite_epochs,
+    parse_channel,
+    volts_per_unit,
+)
+
 STAGE_PREFIX = "Sleep stage "
 OUTPUT_SUFFIXES: dict[str, str] = {
     "csv": "_hypnogram.csv",
@@ -38,10 +49,10 @@ OUTPUT_SUFFIXES: dict[str, str] = {
     "plot": "_hypnogram.png",
     "statistics": "_sleep_stats.json",
 }
-# Volts per unit of the model's input.
-UNIT_SCALE: dict[str, float] = {"uV": 1e-6, "mV": 1e-3, "V": 1.0}
-# Typical scalp EEG: a robust standard deviation of a few to a few hundred µV over a night.
-PLAUSIBLE_MICROVOLTS: tuple[float, float] = (0.5, 5000.0)
+# The stage of an epoch that holds NaN or infinite samples: not scored, not fed to the model.
+UNSCORABLE = "?"
+# Channels typed EEG that are not: EOG, EMG, ECG and respiration labels, for `reference="average"`.
+NOT_EEG_PATTERN = re.compile(r"EOG|EMG|ECG|EKG|RESP|SAO2|SPO2|PULSE|TEMP|CHIN|LEG|EVENT|MARKER|STATUS|TRIG", re.I)
 READERS: dict[str, str] = {
     ".edf": "read_raw_edf",
     ".bdf": "read_raw_bdf",
@@ -56,8 +67,9 @@ class StagingResult:
     """A staged night.
 
     Args:
-        stages: one stage label per epoch.
-        probabilities: `(n_epochs, n_stages)` fused stage probabilities (rows sum to 1).
+        stages: one stage label per epoch; `"?"` (`UNSCORABLE`) for epochs holding NaN or infinite samples.
+        probabilities: `(n_epochs, n_stages)` fused stage probabilities (rows sum to 1; NaN rows for
+            unscorable epochs).
         stage_names: the model's labels in class-index order (the probability columns).
         onsets: `(n_epochs,)` epoch starts in seconds from the recording start.
         epoch_seconds: epoch length in seconds.
@@ -68,7 +80,13 @@ class StagingResult:
             `out_dir` was given.
         dropped_seconds: signal at the end shorter than one epoch, left unscored.
         timings: seconds spent reading, preprocessing, running the model and writing.
-        warnings: messages about the input (amplitude units, flat channels) also issued as `UserWarning`.
+        warnings: messages about the input (amplitude units, flat channels, truncation, non-finite samples)
+            also issued as `UserWarning`.
+        meas_date: the recording start (`datetime`) or `None`.
+        unscorable: `(n_epochs,)` bool, True for the epochs left out because they hold non-finite samples.
+        reference: the reference applied (`None`: the recorded one; `"average of ..."` names the channels).
+        context_epochs: epochs per window the model saw (shorter than `config.seq_len` for a short recording).
+        notes: remarks on the result that are not problems of the input (e.g. a shortened context).
     """
 
     stages: list[str]
@@ -84,6 +102,10 @@ class StagingResult:
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     meas_date: Any = None
+    unscorable: np.ndarray | None = None
+    reference: str | None = None
+    context_epochs: int | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def n_epochs(self) -> int:
@@ -111,38 +133,16 @@ def open_recording(path: str | os.PathLike, **kwargs: Any):
         raise ValueError(f"could not read {path} as a recording ({type(error).__name__}: {error})") from error
 
 
-def _match(name: str, available: Sequence[str]) -> str | None:
-    if name in available:
-        return name
-    folded = {channel.strip().lower(): channel for channel in available}
-    return folded.get(name.strip().lower())
-
-
 def resolve_channels(requested: Sequence[str], available: Sequence[str]) -> list[tuple[str, str | None]]:
-    """Maps requested channel names to `(channel, minus)` pairs in the file.
+    """Maps requested channel names to `(channel, minus)` pairs in the file (see `checks.parse_channel`).
 
-    A name is matched exactly, then ignoring case and surrounding spaces; a name `A-B` that is not a
-    channel itself becomes the bipolar derivation `A - B` when both `A` and `B` are channels.
+    An exact channel name always wins (then the name ignoring case and surrounding spaces); `"A - B"` is the
+    bipolar derivation A minus B, also when A and B contain `-` (`"FP1-A1 - C3-A1"`).
 
     Raises:
         ValueError: listing the channels the file has when one cannot be found.
     """
-    resolved: list[tuple[str, str | None]] = []
-    for name in requested:
-        match = _match(name, available)
-        if match is not None:
-            resolved.append((match, None))
-            continue
-        if "-" in name:
-            plus, minus = (_match(part, available) for part in name.split("-", 1))
-            if plus is not None and minus is not None:
-                resolved.append((plus, minus))
-                continue
-        raise ValueError(
-            f"channel {name!r} is not in the recording; it has: {', '.join(available)}. "
-            "Choose channels with --channels (a bipolar derivation is written 'A-B')"
-        )
-    return resolved
+    return [parse_channel(name, available) for name in requested]
 
 
 def read_signals(
@@ -156,23 +156,38 @@ def read_signals(
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Reads, derives, re-references, resamples and scales the channels a model needs.
 
+    Non-finite samples (NaN, inf) are set to 0 before resampling, so they cannot spread beyond their
+    epochs; `info["nonfinite"]` marks them.
+
     Args:
         path: the recording.
-        channels: channel names (or `A-B` derivations), in the model's input order.
+        channels: channel names (or `"A - B"` derivations), in the model's input order.
         reference: a channel (or several, averaged) subtracted from every channel, `"average"` for the
-            average of all EEG channels, or `None` to keep the recorded reference.
+            average of the EEG channels (by type, and by name where a file types EOG/EMG as EEG), or `None`
+            to keep the recorded reference.
         sfreq: the model's sampling rate; the signal is resampled with a polyphase filter.
         units: the model's input unit (`"uV"`, `"mV"` or `"V"`).
         rescale: a factor applied to the signal read, for files whose physical dimension is wrong.
 
     Returns:
         `(signal, info)`: `(n_chans, n_samples)` float32 in `units`, and `{"sfreq_in", "meas_date",
-        "available", "warnings"}`.
+        "available", "channels", "reference", "nonfinite", "warnings"}`; `nonfinite` is a `(n_samples_in,)`
+        bool array at `sfreq_in` (True where a channel used is NaN or infinite) or `None`.
     """
-    if units not in UNIT_SCALE:
-        raise ValueError(f"units must be one of {sorted(UNIT_SCALE)}, got {units!r}")
+    model_volts = volts_per_unit(units)
+    if model_volts is None:
+        raise ValueError(f"units must be a voltage unit (uV, mV, V), got {units!r}")
     if not channels:
         raise ValueError("at least one channel is needed")
+    messages: list[str] = []
+    if Path(path).name.lower().endswith(".edf") and Path(path).is_file():
+        from hf_sleep.data.edf import read_edf_header
+
+        # The judgement conversion makes too: a truncated file (or a wrong record count) is read as far as
+        # it goes, and says so.
+        problem = read_edf_header(path).record_count_problem
+        if problem:
+            messages.append(f"{path}: {problem}")
     header = open_recording(path)
     available = list(header.ch_names)
     resolved = resolve_channels(channels, available)
@@ -180,6 +195,7 @@ def read_signals(
         reference_names: list[str] = []
     elif isinstance(reference, str) and reference.lower() == "average":
         reference_names = [available[i] for i in _eeg_indices(header)]
+        reference = "average of " + ", ".join(reference_names)
     else:
         reference_names = [ch for ch, _ in resolve_channels([reference] if isinstance(reference, str) else reference,
                                                               available)]
@@ -192,62 +208,56 @@ def read_signals(
         data = raw.get_data(picks=needed)  # volts, float64
     except Exception as error:
         raise ValueError(f"could not read the signal of {path} ({type(error).__name__}: {error})") from error
+    from hf_sleep.data.edf import volts_correction
+
+    # MNE reads `UV` or `uv` as volts; every spelling of µV means µV (the table conversion uses too).
+    file_units = getattr(raw, "_orig_units", None) or {}
+    for row, name in enumerate(needed):
+        factor = volts_correction(file_units.get(name, "V"))
+        if factor not in (None, 1.0):
+            data[row] *= factor
+    nonfinite = ~np.isfinite(data)
+    bad_samples = nonfinite.any(axis=0) if nonfinite.any() else None
+    if bad_samples is not None:
+        data[nonfinite] = 0.0  # so resampling and re-referencing cannot spread them; the epochs are masked
     rows = {name: index for index, name in enumerate(needed)}
     signal = np.stack([data[rows[plus]] - (data[rows[minus]] if minus else 0.0) for plus, minus in resolved])
     if reference_names:
         signal = signal - data[[rows[name] for name in reference_names]].mean(axis=0)
-    signal *= rescale / UNIT_SCALE[units]
+    signal *= rescale / model_volts
     sfreq_in = float(raw.info["sfreq"])
     if not math.isclose(sfreq_in, sfreq):
         from scipy.signal import resample_poly  # a third of a second to import: only when resampling
 
         ratio = Fraction(sfreq / sfreq_in).limit_denominator(1000)
         signal = resample_poly(signal, ratio.numerator, ratio.denominator, axis=-1)
-    names = [plus if minus is None else f"{plus}-{minus}" for plus, minus in resolved]
-    messages = check_amplitudes(signal, names, units)
+    names = [derivation_name(plus, minus) for plus, minus in resolved]
+    valid = slice(None)
+    if bad_samples is not None:  # judge the amplitude on the finite stretches only
+        valid = ~bad_samples[np.minimum((np.arange(signal.shape[-1]) * (sfreq_in / sfreq)).astype(np.int64),
+                                        len(bad_samples) - 1)]  # fmt: skip
+    messages += amplitude_problems(signal[:, valid], names, model_volts / 1e-6)
+    for message in messages:
+        warnings.warn(message, UserWarning, stacklevel=2)
     return signal.astype(np.float32), {
         "sfreq_in": sfreq_in,
         "meas_date": raw.info.get("meas_date"),
         "available": available,
         "channels": names,
+        "reference": reference if reference is None or isinstance(reference, str) else " + ".join(reference),
+        "nonfinite": bad_samples,
         "warnings": messages,
     }
 
 
 def _eeg_indices(raw) -> list[int]:
+    """EEG channels by type, less those whose name says EOG, EMG, ECG, ... (files often type them EEG)."""
     import mne
 
-    indices = list(mne.pick_types(raw.info, eeg=True, exclude=[]))
+    indices = [i for i in mne.pick_types(raw.info, eeg=True, exclude=[]) if not NOT_EEG_PATTERN.search(raw.ch_names[i])]
     if not indices:
         raise ValueError("reference='average' needs EEG channels, and the recording has none")
     return indices
-
-
-def check_amplitudes(signal: np.ndarray, names: Sequence[str], units: str) -> list[str]:
-    """Warns when channel amplitudes are implausible for EEG in `units` (e.g. volts stored as µV)."""
-    to_microvolts = UNIT_SCALE[units] / 1e-6
-    messages = []
-    low, high = PLAUSIBLE_MICROVOLTS
-    for name, channel in zip(names, signal, strict=True):
-        # A robust spread (MAD) so a few artefacts or a flat start do not decide.
-        spread = 1.4826 * float(np.median(np.abs(channel - np.median(channel)))) * to_microvolts
-        if spread == 0.0:
-            message = f"channel {name!r} is flat (no signal): its stages will be meaningless"
-        elif spread < low:
-            message = (
-                f"channel {name!r} has a typical amplitude of {spread:.3g} µV, far below EEG's: the file may "
-                "store volts where its header says µV. Fix the header or pass --rescale 1e6"
-            )
-        elif spread > high:
-            message = (
-                f"channel {name!r} has a typical amplitude of {spread:.3g} µV, far above EEG's: the file may "
-                "store µV where its header says volts (or lacks a unit). Fix the header or pass --rescale 1e-6"
-            )
-        else:
-            continue
-        warnings.warn(message, UserWarning, stacklevel=3)
-        messages.append(message)
-    return messages
 
 
 def epoch_signal(signal: np.ndarray, n_times: int) -> tuple[np.ndarray, int]:
@@ -258,8 +268,20 @@ def epoch_signal(signal: np.ndarray, n_times: int) -> tuple[np.ndarray, int]:
     return np.ascontiguousarray(epochs), signal.shape[-1] - used
 
 
-def load_model(model: Any, device: str | None = None):
-    """An hf_sleep model from an instance, a local folder or a Hub id (`AutoModel.from_pretrained`)."""
+def load_model(model: Any, device: str | None = None, *, progress: bool = True):
+    """An hf_sleep model from an instance, a local folder or a Hub id (`AutoModel.from_pretrained`).
+
+    Args:
+        model: a model, a folder written by `save_pretrained`, or a Hub repository id.
+        device: where to put it; defaults to the GPU when there is one.
+        progress: show transformers' weight-loading bar.
+
+    Raises:
+        FileNotFoundError: a local folder that does not exist.
+        ValueError: one line naming the folder (or the file in it) when it cannot be loaded: missing or
+            corrupt `config.json`, an incomplete or corrupt `model.safetensors`, a config of another
+            architecture, a repository that does not exist.
+    """
     import torch
 
     if isinstance(model, (str, os.PathLike)):
@@ -274,16 +296,43 @@ def load_model(model: Any, device: str | None = None):
             raise FileNotFoundError(f"model folder {location} does not exist")
         if Path(location).expanduser().exists():
             location = str(Path(location).expanduser())
-        try:
-            model = AutoModel.from_pretrained(location)
-        except OSError as error:
-            raise ValueError(f"could not load a model from {location!r}: {error}") from error
+        model = _from_pretrained(AutoModel, location, progress)
     from hf_sleep.models.sleep_base import SleepStagingConfig
 
     if not isinstance(getattr(model, "config", None), SleepStagingConfig):
         raise ValueError(f"{type(model).__name__} is not an hf_sleep sleep-staging model")
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     return model.to(device).eval()
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())
+
+
+def _from_pretrained(auto_class: Any, location: str, progress: bool = True):
+    """`auto_class.from_pretrained(location)` with every failure as one line naming the folder or file."""
+    from transformers.utils import logging as transformers_logging
+
+    folder = Path(location)
+    for name in ("config.json", "preprocessor_config.json"):
+        if (folder / name).is_file():
+            try:
+                json.loads((folder / name).read_text(encoding="utf-8"))
+            except (ValueError, UnicodeDecodeError) as error:
+                raise ValueError(f"{folder / name} is not valid JSON ({_one_line(error)})") from None
+    bars_were_on = transformers_logging.is_progress_bar_enabled()
+    if not progress:
+        transformers_logging.disable_progress_bar()
+    try:
+        return auto_class.from_pretrained(location)
+    except Exception as error:  # transformers, safetensors and the Hub raise many types for one bad folder
+        if "safetensor" in type(error).__name__.lower() or "safetensors" in str(error).lower():
+            weights = next(iter(sorted(folder.glob("*.safetensors"))), folder / "model.safetensors")
+            raise ValueError(f"{weights} is incomplete or corrupt ({_one_line(error)})") from None
+        raise ValueError(f"could not load a model from {location!r}: {_one_line(error)}") from None
+    finally:
+        if bars_were_on and not progress:
+            transformers_logging.enable_progress_bar()
 
 
 def stage_recording(
@@ -312,8 +361,12 @@ def stage_recording(
         device: `"cpu"`, `"cuda"`, ...; defaults to the GPU when there is one.
         batch_size: windows per forward pass.
         stride: epochs between overlapping windows of sequence models (1 = every window).
-        progress: show a progress bar.
+        progress: show the progress bars (weight loading and staging).
         overwrite: replace existing outputs instead of refusing.
+
+    Epochs that hold NaN or infinite samples are unscorable: they get the stage `"?"` and no
+    probabilities, count in no sleep statistic but time in bed, and are cut out of the sequence that the
+    model sees, so the other epochs get exactly the stages they would get if those epochs were absent.
 
     Returns:
         A [`StagingResult`].
@@ -326,9 +379,11 @@ def stage_recording(
         raise FileNotFoundError(f"recording {path} does not exist")
     targets = output_paths(path, out_dir) if out_dir is not None else {}
     _refuse_existing(targets, overwrite)
+    if out_dir is not None:
+        check_writable_folder(out_dir)  # before the night is staged, not after
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    model = load_model(model, device)
+    model = load_model(model, device, progress=progress)
     config = model.config
     timings["load_model"] = time.perf_counter() - start
     channels = list(channels) if channels else list(config.ch_names)
@@ -351,18 +406,49 @@ def stage_recording(
             "nothing to stage"
         )
 
+    unscorable = np.zeros(len(epochs), dtype=bool)
+    if info["nonfinite"] is not None:
+        unscorable = nonfinite_epochs(info["nonfinite"], info["sfreq_in"], config.epoch_seconds, len(epochs))
+    if unscorable.all():
+        raise ValueError(
+            f"{path}: every {config.epoch_seconds:g}-s epoch holds NaN or infinite samples in "
+            f"{', '.join(info['channels'])}: nothing can be staged"
+        )
+    messages = list(info["warnings"])
+    if unscorable.any():
+        message = (
+            f"{path}: {int(unscorable.sum())} of {len(epochs)} epochs hold NaN or infinite samples; they are "
+            f"reported as unscorable ('{UNSCORABLE}') and left out of the model's sequence context"
+        )
+        warnings.warn(message, UserWarning, stacklevel=2)
+        messages.append(message)
+
     start = time.perf_counter()
+    scorable = np.flatnonzero(~unscorable)
     prediction = predict_night(
-        model, epochs, batch_size=batch_size, stride=stride, progress=progress
-    )
+        model, epochs[scorable] if unscorable.any() else epochs, batch_size=batch_size, stride=stride,
+        progress=progress,
+    )  # fmt: skip
     timings["model"] = time.perf_counter() - start
     stage_names = prediction.stage_names
-    stages = prediction.stage_labels
+    stages = [UNSCORABLE] * len(epochs)
+    probabilities = np.full((len(epochs), len(stage_names)), np.nan)
+    for index, stage in zip(scorable, prediction.stage_labels, strict=True):
+        stages[index] = stage
+    probabilities[scorable] = prediction.probabilities
+    context = min(int(getattr(config, "seq_len", 1) or 1), len(scorable))
+    notes = []
+    if context < int(getattr(config, "seq_len", 1) or 1):
+        notes.append(
+            f"the recording has {len(scorable)} scorable epochs, fewer than the model's context of "
+            f"{config.seq_len}: every epoch was staged with a context of {context}, so the stages may be "
+            "less reliable than on a whole night"
+        )
     rem = "REM" if "REM" in stage_names else ("R" if "R" in stage_names else None)
     wake = "W" if "W" in stage_names else ("Wake" if "Wake" in stage_names else stage_names[0])
     result = StagingResult(
         stages=stages,
-        probabilities=prediction.probabilities,
+        probabilities=probabilities,
         stage_names=stage_names,
         onsets=np.arange(len(stages)) * float(config.epoch_seconds),
         epoch_seconds=float(config.epoch_seconds),
@@ -370,9 +456,13 @@ def stage_recording(
         channels=info["channels"],
         recording=path,
         dropped_seconds=left_over / config.sfreq,
-        warnings=info["warnings"],
+        warnings=messages,
         meas_date=info["meas_date"],
         timings=timings,
+        unscorable=unscorable,
+        reference=info["reference"],
+        context_epochs=context,
+        notes=notes,
     )
     if out_dir is not None:
         start = time.perf_counter()
@@ -407,8 +497,7 @@ def write_outputs(
     """Writes the CSV, the EDF+ annotations, the PNG and the statistics; all or nothing."""
     from hf_sleep.plotting import plot_hypnogram
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = check_writable_folder(out_dir)
     targets = output_paths(result.recording, out_dir)
     _refuse_existing(targets, overwrite)
     staging = Path(tempfile.mkdtemp(prefix=".hf-sleep-stage-", dir=out_dir))
@@ -429,12 +518,18 @@ def write_outputs(
             "model": model_name,
             "channels": result.channels,
             "epoch_seconds": result.epoch_seconds,
+            "reference": result.reference or "as recorded",
             "n_epochs": result.n_epochs,
+            "unscorable_epochs": int(np.sum(result.unscorable)) if result.unscorable is not None else 0,
+            "context_epochs": result.context_epochs,
+            "notes": result.notes,
+            "warnings": result.warnings,
             "unscored_seconds_at_end": result.dropped_seconds,
             "statistics": {key: (None if math.isnan(value) else value) for key, value in result.statistics.items()},
         }
         temporary["statistics"].write_text(json.dumps(summary, indent=2) + "\n")
         for kind, target in targets.items():
+            apply_umask(temporary[kind])
             os.replace(temporary[kind], target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -442,12 +537,16 @@ def write_outputs(
 
 
 def write_hypnogram_csv(result: StagingResult, path: str | os.PathLike) -> None:
-    """One row per epoch: `onset,duration,stage,prob_<stage>...` (onsets in seconds from the start)."""
+    """One row per epoch: `onset,duration,stage,prob_<stage>...` (onsets in seconds from the start).
+
+    An unscorable epoch has the stage `"?"` and empty probabilities.
+    """
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["onset", "duration", "stage", *(f"prob_{name}" for name in result.stage_names)])
         for onset, stage, row in zip(result.onsets, result.stages, result.probabilities, strict=True):
-            writer.writerow([f"{onset:g}", f"{result.epoch_seconds:g}", stage, *(f"{p:.6f}" for p in row)])
+            probabilities = ("" if math.isnan(p) else f"{p:.6f}" for p in row)
+            writer.writerow([f"{onset:g}", f"{result.epoch_seconds:g}", stage, *probabilities])
 
 
 def write_annotations_edf(result: StagingResult, path: str | os.PathLike) -> None:

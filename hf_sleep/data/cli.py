@@ -39,6 +39,9 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     )
     sedf.add_argument("--l-freq", type=float, help="band-pass high-pass edge (Hz)")
     sedf.add_argument("--h-freq", type=float, help="band-pass low-pass edge (Hz)")
+    sedf.add_argument(
+        "--rescale", type=float, default=1.0, help="multiply the voltage signals (for files with a wrong unit)"
+    )
     mass = kinds.add_parser("mass", help="MASS SS1-SS5")
     _common_convert(mass)
     mass.add_argument(
@@ -109,7 +112,7 @@ def run_convert(args: argparse.Namespace) -> int:
         )
         ds = convert_sleep_edf(
             args.input, subset=args.subset, sfreq=args.sfreq or 100.0, trim_wake_minutes=trim,
-            l_freq=args.l_freq, h_freq=args.h_freq, **common,
+            l_freq=args.l_freq, h_freq=args.h_freq, rescale=args.rescale, **common,
         )  # fmt: skip
     elif args.kind == "mass":
         from .mass import convert_mass

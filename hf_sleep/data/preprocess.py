@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -10,11 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .edf import EdfHeader, read_edf_header, read_edf_signals
+from .checks import amplitude_problems
+from .edf import EdfHeader, read_edf_header, read_edf_signals, volts_correction
 from .errors import RecordingError
 from .labels import IGNORE_INDEX
-
-_VOLT_SCALE = {"v": 1.0, "mv": 1e-3, "uv": 1e-6, "µv": 1e-6, "nv": 1e-9}
 
 
 @dataclass
@@ -78,6 +78,7 @@ def read_signals(
     header: EdfHeader | None = None,
     start_s: float = 0.0,
     stop_s: float | None = None,
+    rescale: float = 1.0,
 ) -> tuple[np.ndarray, float, EdfHeader]:
     """Read, resample and filter the picked channels of an EDF file.
 
@@ -98,16 +99,20 @@ def read_signals(
             at ``sfreq``). Resampling and filtering still run over the whole recording, so the
             span's values do not depend on where it starts.
         stop_s: end of the span (``None``: the end of the recording).
+        rescale: factor applied to the voltage channels, for files whose physical dimension is wrong.
 
     Returns:
         ``(data, sfreq, header)`` with ``data`` ``float32`` ``(n_chans, n_samples)``.
 
     Raises:
         RecordingError: truncated/corrupt file, missing channel, impossible resampling, NaN or flat
-            signal, filter edge above Nyquist, or a recording shorter than a second.
+            signal, implausible amplitudes (a wrong unit), filter edge above Nyquist, or a recording
+            shorter than a second.
     """
     path = Path(path)
     header = header or read_edf_header(path)
+    if header.record_count_problem:
+        warnings.warn(f"{path}: {header.record_count_problem}", UserWarning, stacklevel=2)
     if not channels:
         raise ValueError("no channel requested")
     missing = [ch for ch in channels if ch not in header.channels]
@@ -141,7 +146,9 @@ def read_signals(
     pointwise = single_rate and read_rate == sfreq and l_freq is None and h_freq is None
     read_first, read_last = (first, last) if pointwise else (0, None)
     units = dict(zip(header.labels, header.units, strict=True))
-    scale = np.array([1e6 if units[ch].lower() in _VOLT_SCALE else 1.0 for ch in channels])
+    to_volts = [volts_correction(units[ch]) for ch in channels]
+    voltage = [factor is not None for factor in to_volts]
+    scale = np.array([1.0 if factor is None else 1e6 * factor * rescale for factor in to_volts])
     try:
         if single_rate:
             data = read_edf_signals(header, channels, read_first, read_last, scale=scale)
@@ -173,6 +180,9 @@ def read_signals(
         flat = [channels[r] for r in range(len(channels)) if low[r] == high[r]]
         if flat:
             raise RecordingError(path, f"flat signal (constant value) in {', '.join(map(repr, flat))}")
+        problems = amplitude_problems(data[voltage], [ch for ch, volt in zip(channels, voltage, strict=True) if volt])
+        if problems:
+            raise RecordingError(path, "; ".join(problems))
     if l_freq is not None or h_freq is not None:
         import mne
 

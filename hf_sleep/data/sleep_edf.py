@@ -131,6 +131,7 @@ class _SleepEdfTask:
     trim_wake_minutes: float | None
     keep_unknown: bool
     label_map: Mapping[str, str | None] = field(default_factory=lambda: dict(SLEEP_EDF_LABEL_MAP))
+    rescale: float = 1.0
 
 
 def read_sleep_edf_recording(
@@ -219,6 +220,7 @@ def _load(task: _SleepEdfTask) -> RecordingEpochs:
         header=psg_header,
         start_s=lo * task.epoch_seconds,
         stop_s=hi * task.epoch_seconds,
+        rescale=task.rescale,
     )
     epochs = data.reshape(len(task.channels), hi - lo, spe).transpose(1, 0, 2)
     if len(index) != hi - lo:  # unscored epochs dropped inside the span
@@ -267,6 +269,7 @@ def convert_sleep_edf(
     shard_index: int = 0,
     num_shards: int = 1,
     progress: bool = True,
+    rescale: float = 1.0,
 ):
     """Convert Sleep-EDF Expanded recordings into a ``datasets.Dataset`` of 30-s epochs.
 
@@ -302,6 +305,8 @@ def convert_sleep_edf(
             a conversion over machines; combine with ``combine_datasets``).
         num_shards: number of shards.
         progress: show a progress bar over recordings.
+        rescale: factor applied to the voltage signals, for files whose physical dimension is wrong
+            (the amplitude check's error suggests it).
 
     Returns:
         The ``datasets.Dataset``.
@@ -329,7 +334,7 @@ def convert_sleep_edf(
     label_map = dict(label_map or SLEEP_EDF_LABEL_MAP)
     tasks = [
         _SleepEdfTask(
-            p, channels, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown, label_map
+            p, channels, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown, label_map, rescale
         )
         for p in pairs
     ]

@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 import scipy.fft
 
+from .checks import apply_umask
 from .edf import read_annotations, write_annotations_edf
 
 __all__ = [
@@ -651,6 +652,7 @@ def _atomic_write(path: Path, write) -> Path:
     os.close(fd)
     try:
         write(Path(tmp))
+        apply_umask(tmp)  # mkstemp made it private
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,174 @@
+"""Checks shared by every path that reads a recording or writes results (`hf-sleep stage`, `convert`, ...).
+
+One implementation per judgement, so that staging and conversion say the same thing about the same file:
+what a unit spelling means, whether amplitudes are plausible, how a derivation is written, which epochs
+hold non-finite samples, and whether an output folder can be written.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+# Volts per unit, keyed by the folded spelling (`_fold`): `uV`, `UV`, `uv`, `µV` (micro sign) and `μV`
+# (Greek mu) all mean microvolts. The one unit table of the package.
+VOLTS_PER_UNIT: dict[str, float] = {"v": 1.0, "mv": 1e-3, "uv": 1e-6, "nv": 1e-9}
+# Typical scalp EEG: a robust standard deviation of a few to a few hundred µV over a night.
+PLAUSIBLE_MICROVOLTS: tuple[float, float] = (0.5, 5000.0)
+DERIVATION_SEPARATOR = " - "
+
+
+def _fold(unit: str) -> str:
+    # MNE decodes a Shift-JIS "μV" as "\x83\xcaV"; both micro characters become "u".
+    unit = unit.strip().replace("\x83\xca", "u").replace("\u00b5", "u").replace("\u03bc", "u")
+    return unit.lower()
+
+
+def volts_per_unit(unit: str) -> float | None:
+    """Volts in one `unit` (any common spelling), or `None` when `unit` is not a voltage (`DegC`, empty).
+
+    Args:
+        unit: a physical dimension as files write it, e.g. `"uV"`, `"UV"`, `"µV"`, `"μV"`, `"mV"`, `"V"`.
+
+    >>> volts_per_unit("UV"), volts_per_unit("mV"), volts_per_unit("DegC")
+    (1e-06, 0.001, None)
+    """
+    return VOLTS_PER_UNIT.get(_fold(unit))
+
+
+def amplitude_problems(signal: np.ndarray, names: Sequence[str], microvolts_per_unit: float = 1.0) -> list[str]:
+    """Messages for channels whose amplitude is implausible for EEG (e.g. volts stored as µV); `[]` when fine.
+
+    A robust spread (1.4826 × the median absolute deviation) decides, so a few artefacts or a flat start do
+    not. Non-finite samples are ignored.
+
+    Args:
+        signal: `(n_chans, n_samples)`.
+        names: a name per channel, for the messages.
+        microvolts_per_unit: µV in one unit of `signal` (1 for µV, 1e6 for volts).
+    """
+    messages = []
+    low, high = PLAUSIBLE_MICROVOLTS
+    for name, channel in zip(names, signal, strict=True):
+        channel = channel[np.isfinite(channel)]
+        if not channel.size:
+            continue
+        spread = 1.4826 * float(np.median(np.abs(channel - np.median(channel)))) * microvolts_per_unit
+        if spread == 0.0:
+            messages.append(f"channel {name!r} is flat (no signal): its stages will be meaningless")
+        elif spread < low:
+            messages.append(
+                f"channel {name!r} has a typical amplitude of {spread:.3g} µV, far below EEG's: the file may "
+                "store volts where its header says µV. Fix the header or pass --rescale 1e6"
+            )
+        elif spread > high:
+            messages.append(
+                f"channel {name!r} has a typical amplitude of {spread:.3g} µV, far above EEG's: the file may "
+                "store µV where its header says volts (or lacks a unit). Fix the header or pass --rescale 1e-6"
+            )
+    return messages
+
+
+def _match(name: str, available: Sequence[str]) -> str | None:
+    if name in available:
+        return name
+    folded = {channel.strip().lower(): channel for channel in available}
+    return folded.get(name.strip().lower())
+
+
+def parse_channel(name: str, available: Sequence[str]) -> tuple[str, str | None]:
+    """The `(channel, minus)` a requested name means in a file: a channel, or the derivation `A - B`.
+
+    An exact channel name always wins (then the name ignoring case and surrounding spaces), so channels
+    that contain `-` (`EEG Fpz-Cz`, `C3-A1`) are never split. A derivation is written `"A - B"` with spaces
+    around the minus (`"FP1-A1 - C3-A1"`); `"A-B"` without spaces is accepted only when exactly one split
+    names two channels.
+
+    Args:
+        name: the requested channel or derivation.
+        available: the file's channel names.
+
+    Raises:
+        ValueError: naming the request and listing the file's channels when it cannot be resolved.
+    """
+    match = _match(name, available)
+    if match is not None:
+        return match, None
+    for separator in (DERIVATION_SEPARATOR, "-"):
+        pairs = []
+        start = 0
+        while (position := name.find(separator, start)) >= 0:
+            plus = _match(name[:position], available)
+            minus = _match(name[position + len(separator) :], available)
+            if plus is not None and minus is not None:
+                pairs.append((plus, minus))
+            start = position + 1
+        if len(pairs) == 1:
+            return pairs[0]
+        if len(pairs) > 1:
+            raise ValueError(
+                f"channel {name!r} is ambiguous: it splits into {' or '.join(f'{a!r} - {b!r}' for a, b in pairs)}; "
+                f"write the derivation with spaces around the minus, e.g. '{pairs[0][0]} - {pairs[0][1]}'"
+            )
+    raise ValueError(
+        f"channel {name!r} is not in the recording; it has: {', '.join(available)}. "
+        "Choose channels with --channels (a bipolar derivation is written 'A - B')"
+    )
+
+
+def derivation_name(plus: str, minus: str | None) -> str:
+    """`"A"` or `"A - B"`: how a channel or a derivation is written (the signal contract's syntax)."""
+    return plus if minus is None else f"{plus}{DERIVATION_SEPARATOR}{minus}"
+
+
+def nonfinite_epochs(bad_samples: np.ndarray, sfreq: float, epoch_seconds: float, n_epochs: int) -> np.ndarray:
+    """`(n_epochs,)` bool: the epochs that contain at least one non-finite sample.
+
+    Args:
+        bad_samples: `(n_samples,)` bool, True where any channel is NaN or infinite, at `sfreq`.
+        sfreq: the rate of `bad_samples` (the file's rate, before any resampling).
+        epoch_seconds: epoch length.
+        n_epochs: number of epochs staged.
+    """
+    mask = np.zeros(n_epochs, dtype=bool)
+    where = np.flatnonzero(bad_samples)
+    if where.size:
+        epochs = (where / sfreq // epoch_seconds).astype(np.int64)
+        mask[np.unique(epochs[epochs < n_epochs])] = True
+    return mask
+
+
+def check_writable_folder(folder: str | os.PathLike, what: str = "output folder") -> Path:
+    """Creates `folder` if needed and proves that a file can be written in it.
+
+    Raises:
+        ValueError: one line naming the folder and the reason (permission denied, a file in the way, ...).
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(prefix=".hf-sleep-write-test-", dir=folder)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ValueError(f"{what} {folder} is not writable ({reason})") from None
+    return folder
+
+
+def apply_umask(path: str | os.PathLike) -> None:
+    """Gives `path` (recursively for a folder) the permissions the user's umask gives new files.
+
+    Temporary files and folders (`tempfile.mkstemp`/`mkdtemp`) are private (0600/0700); results moved
+    into place from them should be readable as if written directly.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    path = Path(path)
+    paths = [path, *path.rglob("*")] if path.is_dir() else [path]
+    for item in paths:
+        os.chmod(item, (0o777 if item.is_dir() else 0o666) & ~umask)
