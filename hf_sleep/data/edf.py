@@ -21,6 +21,9 @@ from .checks import volts_per_unit
 from .errors import RecordingError
 
 ANNOTATION_LABEL = "EDF Annotations"
+# The equipment code of the EDF+ recording field in files written by `hf_sleep.data.synthetic`: converters
+# read it to say, in the dataset's metadata and card, that the data are generated.
+SYNTHETIC_EQUIPMENT = "hf_sleep-synthetic"
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class EdfHeader:
         physical_max: physical maximum of each signal.
         digital_min: digital minimum of each signal.
         digital_max: digital maximum of each signal.
+        recording_id: the header's local recording identification (EDF+: ``Startdate ... equipment ...``).
         announced_records: the record count of the header when the file holds another number of whole
             records (`n_records` is then the file's, as MNE reads it); `None` when they agree.
     """
@@ -54,7 +58,18 @@ class EdfHeader:
     physical_max: tuple[float, ...] = ()
     digital_min: tuple[float, ...] = ()
     digital_max: tuple[float, ...] = ()
+    recording_id: str = ""
     announced_records: int | None = None
+
+    @property
+    def synthetic_driver(self) -> str | None:
+        """What drove a file written by ``hf_sleep.data.synthetic`` (``"generated"`` or ``"real-<hypnogram>"``);
+        ``None`` for a real recording."""
+        fields = self.recording_id.split()
+        if SYNTHETIC_EQUIPMENT not in fields:
+            return None
+        rest = fields[fields.index(SYNTHETIC_EQUIPMENT) + 1 :]
+        return rest[0] if rest else "generated"
 
     @property
     def record_count_problem(self) -> str | None:
@@ -180,7 +195,7 @@ def read_edf_header(path: str | os.PathLike) -> EdfHeader:
     ranges = [tuple(_number(x) for x in column(16 + 80 + 8 * k, 8)) for k in range(1, 5)]
     return EdfHeader(
         path, start, n_records, record_duration, tuple(labels), tuple(n_samples), tuple(units), *ranges,
-        announced_records=announced,
+        recording_id=_field(head, 88, 80), announced_records=announced,
     )  # fmt: skip
 
 

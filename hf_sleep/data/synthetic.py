@@ -43,7 +43,7 @@ import numpy as np
 import scipy.fft
 
 from .checks import apply_umask
-from .edf import read_annotations, write_annotations_edf
+from .edf import SYNTHETIC_EQUIPMENT, read_annotations, write_annotations_edf
 
 __all__ = [
     "MASS_CHANNELS",
@@ -667,7 +667,9 @@ def _write_psg(
     start: dt.datetime,
     patient_field: str,
     record_duration: float,
+    driver: str = "generated",
 ) -> Path:
+    """Writes generated signals as EDF+; the recording field says they are synthetic and what drove them."""
     from edfio import Edf, EdfSignal, Patient, Recording
 
     signals = []
@@ -686,7 +688,9 @@ def _write_psg(
     edf = Edf(
         signals,
         patient=patient,
-        recording=Recording(startdate=start.date()),
+        recording=Recording(
+            startdate=start.date(), equipment_code=SYNTHETIC_EQUIPMENT, additional=(driver.replace(" ", "_")[:30],)
+        ),
         starttime=start.time(),
         data_record_duration=record_duration,
     )
@@ -794,7 +798,8 @@ def write_sleep_edf_night(
     ]
     psg_path = out_dir / f"{prefix}0-PSG.edf"
     hyp_path = out_dir / f"{prefix}{letter}-Hypnogram.edf"
-    _write_psg(psg_path, data, start=start, patient_field=patient_field, record_duration=epoch)
+    driver = "generated" if real is None else f"real-{real.name.removesuffix('.edf')}"
+    _write_psg(psg_path, data, start=start, patient_field=patient_field, record_duration=epoch, driver=driver)
     if real is not None:
         _atomic_write(hyp_path, lambda tmp: shutil.copyfile(real, tmp))
     else:
