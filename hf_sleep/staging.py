@@ -180,14 +180,16 @@ def read_signals(
     if not channels:
         raise ValueError("at least one channel is needed")
     messages: list[str] = []
+    file_units: dict[str, str] = {}  # the physical dimensions as the file spells them (EDF)
     if Path(path).name.lower().endswith(".edf") and Path(path).is_file():
         from hf_sleep.data.edf import read_edf_header
 
+        edf_header = read_edf_header(path)
+        file_units = dict(zip(edf_header.labels, edf_header.units, strict=True))
         # The judgement conversion makes too: a truncated file (or a wrong record count) is read as far as
         # it goes, and says so.
-        problem = read_edf_header(path).record_count_problem
-        if problem:
-            messages.append(f"{path}: {problem}")
+        if edf_header.record_count_problem:
+            messages.append(f"{path}: {edf_header.record_count_problem}")
     header = open_recording(path)
     available = list(header.ch_names)
     resolved = resolve_channels(channels, available)
@@ -211,7 +213,6 @@ def read_signals(
     from hf_sleep.data.edf import volts_correction
 
     # MNE reads `UV` or `uv` as volts; every spelling of µV means µV (the table conversion uses too).
-    file_units = getattr(raw, "_orig_units", None) or {}
     for row, name in enumerate(needed):
         factor = volts_correction(file_units.get(name, "V"))
         if factor not in (None, 1.0):

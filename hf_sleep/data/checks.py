@@ -23,8 +23,11 @@ DERIVATION_SEPARATOR = " - "
 
 
 def _fold(unit: str) -> str:
-    # MNE decodes a Shift-JIS "μV" as "\x83\xcaV"; both micro characters become "u".
-    unit = unit.strip().replace("\x83\xca", "u").replace("\u00b5", "u").replace("\u03bc", "u")
+    # Files decoded as Latin-1 show a Shift-JIS "μV" as "\x83\xcaV" and a UTF-8 one as "\xce\xbcV" (or
+    # "\xc2\xb5V"); every micro character becomes "u".
+    for micro in ("\x83\xca", "\xce\xbc", "\xc2\xb5", "\u00b5", "\u03bc"):
+        unit = unit.replace(micro, "u")
+    unit = unit.strip()
     return unit.lower()
 
 

@@ -176,11 +176,17 @@ def run_download(args: argparse.Namespace) -> int:
     Args:
         args: parsed arguments.
     """
-    from .download import PHYSIONET_SLEEP_EDF, download_sleep_edf
+    import sys
 
-    files = download_sleep_edf(
-        args.out, subjects=args.subjects, nights=args.nights, study=args.study,
-        base_url=args.base_url or PHYSIONET_SLEEP_EDF,
-    )  # fmt: skip
+    from .download import PHYSIONET_SLEEP_EDF, DownloadError, download_sleep_edf
+
+    try:
+        files = download_sleep_edf(
+            args.out, subjects=args.subjects, nights=args.nights, study=args.study,
+            base_url=args.base_url or PHYSIONET_SLEEP_EDF,
+        )  # fmt: skip
+    except DownloadError as error:  # the network, not the user's input: one line, exit status 1
+        print(f"hf-sleep download: error: {error}", file=sys.stderr)
+        return 1
     print(f"{len(files)} files verified in {args.out}")
     return 0
