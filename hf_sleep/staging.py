@@ -192,7 +192,10 @@ def read_signals(
             messages.append(f"{path}: {edf_header.record_count_problem}")
     header = open_recording(path)
     available = list(header.ch_names)
-    resolved = resolve_channels(channels, available)
+    try:
+        resolved = resolve_channels(channels, available)
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
     if reference is None:
         reference_names: list[str] = []
     elif isinstance(reference, str) and reference.lower() == "average":
@@ -315,25 +318,44 @@ def _from_pretrained(auto_class: Any, location: str, progress: bool = True):
     from transformers.utils import logging as transformers_logging
 
     folder = Path(location)
+    if folder.is_dir() and not (folder / "config.json").is_file():
+        raise ValueError(f"model folder {folder} has no config.json: expected a folder written by save_pretrained")
     for name in ("config.json", "preprocessor_config.json"):
         if (folder / name).is_file():
             try:
-                json.loads((folder / name).read_text(encoding="utf-8"))
+                content = json.loads((folder / name).read_text(encoding="utf-8"))
             except (ValueError, UnicodeDecodeError) as error:
                 raise ValueError(f"{folder / name} is not valid JSON ({_one_line(error)})") from None
+            if not isinstance(content, dict):
+                raise ValueError(f"{folder / name} must hold a JSON object, not {type(content).__name__}")
     bars_were_on = transformers_logging.is_progress_bar_enabled()
+    verbosity = transformers_logging.get_verbosity()
+    transformers_logging.set_verbosity_error()  # its multi-line loading report: our own error says it in one line
     if not progress:
         transformers_logging.disable_progress_bar()
     try:
-        return auto_class.from_pretrained(location)
+        model, loading = auto_class.from_pretrained(location, output_loading_info=True)
     except Exception as error:  # transformers, safetensors and the Hub raise many types for one bad folder
-        if "safetensor" in type(error).__name__.lower() or "safetensors" in str(error).lower():
+        if "safetensor" in type(error).__name__.lower() or "deserializ" in str(error).lower():
             weights = next(iter(sorted(folder.glob("*.safetensors"))), folder / "model.safetensors")
             raise ValueError(f"{weights} is incomplete or corrupt ({_one_line(error)})") from None
+        if "ignore_mismatched_sizes" in str(error):
+            raise ValueError(
+                f"the weights of {location} do not fit its config.json (tensor sizes differ): a config of another "
+                "size or architecture?"
+            ) from None
         raise ValueError(f"could not load a model from {location!r}: {_one_line(error)}") from None
     finally:
+        transformers_logging.set_verbosity(verbosity)
         if bars_were_on and not progress:
             transformers_logging.enable_progress_bar()
+    missing, unexpected = list(loading.get("missing_keys", ())), list(loading.get("unexpected_keys", ()))
+    if missing or unexpected:  # transformers would stage with randomly initialised layers
+        raise ValueError(
+            f"the weights of {location} do not fit its config.json ({len(missing)} missing, {len(unexpected)} "
+            f"unexpected, e.g. {(missing or unexpected)[0]!r}): a config of another architecture?"
+        )
+    return model
 
 
 def stage_recording(
