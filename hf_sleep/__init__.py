@@ -38,6 +38,7 @@ from hf_sleep.models.seqsleepnet import (
 from hf_sleep.models.sleep_base import (
     AASM_STAGES,
     SleepEncoderOutput,
+    SleepFeatureExtractor,
     SleepStagingConfig,
     SleepStagingOutput,
     SleepStagingPreTrainedModel,
@@ -72,6 +73,7 @@ __all__ = [
     "SeqSleepNetForSleepStaging",
     "SeqSleepNetModel",
     "SleepEncoderOutput",
+    "SleepFeatureExtractor",
     "SleepStagingConfig",
     "SleepStagingOutput",
     "SleepStagingPreTrainedModel",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from transformers import AutoConfig, AutoModel, AutoModelForPreTraining
+from transformers import AutoConfig, AutoFeatureExtractor, AutoModel, AutoModelForPreTraining
 
 from hf_sleep.models.deepsleepnet.configuration_deepsleepnet import DeepSleepNetConfig
 from hf_sleep.models.deepsleepnet.modeling_deepsleepnet import DeepSleepNetForSleepStaging, DeepSleepNetModel
@@ -35,6 +35,7 @@ from hf_sleep.models.dsb_transformer.modeling_dsb_transformer import (
 )
 from hf_sleep.models.seqsleepnet.configuration_seqsleepnet import SeqSleepNetConfig
 from hf_sleep.models.seqsleepnet.modeling_seqsleepnet import SeqSleepNetForSleepStaging, SeqSleepNetModel
+from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 from hf_sleep.models.slumbernet.configuration_slumbernet import SlumberNetConfig
 from hf_sleep.models.slumbernet.modeling_slumbernet import SlumberNetForSleepStaging, SlumberNetModel
 from hf_sleep.models.tinysleepnet.configuration_tinysleepnet import TinySleepNetConfig
@@ -304,10 +305,11 @@ def get_architecture(name: str) -> Architecture:
 
 
 def register_auto_classes() -> None:
-    """Registers every architecture with `AutoConfig` and `AutoModel` (idempotent)."""
+    """Registers every architecture with `AutoConfig`, `AutoModel` and `AutoFeatureExtractor` (idempotent)."""
     for arch in ARCHITECTURES.values():
         AutoConfig.register(arch.name, arch.config_class, exist_ok=True)
         AutoModel.register(arch.config_class, arch.model_class, exist_ok=True)
+        AutoFeatureExtractor.register(arch.config_class, SleepFeatureExtractor, exist_ok=True)
         if "hybrid" in arch.pretraining_classes:
             AutoModelForPreTraining.register(
                 arch.config_class, arch.pretraining_classes["hybrid"], exist_ok=True

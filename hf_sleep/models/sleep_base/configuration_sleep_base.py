@@ -10,7 +10,9 @@ from transformers import PretrainedConfig
 from hf_sleep.models.sleep_base.code_export import export_model_code
 
 AASM_STAGES: tuple[str, ...] = ("W", "N1", "N2", "N3", "REM")
-SUPPORTED_UNITS: tuple[str, ...] = ("uV", "mV", "V")
+# Volts per unit of model input, by the unit names a config or feature extractor accepts.
+UNIT_SCALE: dict[str, float] = {"uV": 1e-6, "mV": 1e-3, "V": 1.0}
+SUPPORTED_UNITS: tuple[str, ...] = tuple(UNIT_SCALE)
 
 
 class SleepStagingConfig(PretrainedConfig):
