@@ -19,7 +19,6 @@ import csv
 import json
 import math
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -37,8 +36,8 @@ from hf_sleep.data.checks import (
     apply_umask,
     check_writable_folder,
     derivation_name,
+    eeg_channels,
     nonfinite_epochs,
-    parse_channel,
     volts_per_unit,
 )
 
@@ -51,8 +50,6 @@ OUTPUT_SUFFIXES: dict[str, str] = {
 }
 # The stage of an epoch that holds NaN or infinite samples: not scored, not fed to the model.
 UNSCORABLE = "?"
-# Channels typed EEG that are not: EOG, EMG, ECG and respiration labels, for `reference="average"`.
-NOT_EEG_PATTERN = re.compile(r"EOG|EMG|ECG|EKG|RESP|SAO2|SPO2|PULSE|TEMP|CHIN|LEG|EVENT|MARKER|STATUS|TRIG", re.I)
 READERS: dict[str, str] = {
     ".edf": "read_raw_edf",
     ".bdf": "read_raw_bdf",
@@ -134,7 +131,7 @@ def open_recording(path: str | os.PathLike, **kwargs: Any):
 
 
 def resolve_channels(requested: Sequence[str], available: Sequence[str]) -> list[tuple[str, str | None]]:
-    """Maps requested channel names to `(channel, minus)` pairs in the file (see `checks.parse_channel`).
+    """Maps requested channel names to `(channel, minus)` pairs in the file (the signal contract's rules).
 
     An exact channel name always wins (then the name ignoring case and surrounding spaces); `"A - B"` is the
     bipolar derivation A minus B, also when A and B contain `-` (`"FP1-A1 - C3-A1"`).
@@ -142,7 +139,9 @@ def resolve_channels(requested: Sequence[str], available: Sequence[str]) -> list
     Raises:
         ValueError: listing the channels the file has when one cannot be found.
     """
-    return [parse_channel(name, available) for name in requested]
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import resolve_channels as resolve
+
+    return resolve(requested, available)
 
 
 def read_signals(
@@ -258,7 +257,8 @@ def _eeg_indices(raw) -> list[int]:
     """EEG channels by type, less those whose name says EOG, EMG, ECG, ... (files often type them EEG)."""
     import mne
 
-    indices = [i for i in mne.pick_types(raw.info, eeg=True, exclude=[]) if not NOT_EEG_PATTERN.search(raw.ch_names[i])]
+    typed = [raw.ch_names[i] for i in mne.pick_types(raw.info, eeg=True, exclude=[])]
+    indices = [raw.ch_names.index(name) for name in eeg_channels(typed)]
     if not indices:
         raise ValueError("reference='average' needs EEG channels, and the recording has none")
     return indices

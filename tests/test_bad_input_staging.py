@@ -22,8 +22,9 @@ import torch
 from hf_sleep import get_architecture
 from hf_sleep.cli import main
 from hf_sleep.data import convert_sleep_edf
-from hf_sleep.data.checks import parse_channel, volts_per_unit
+from hf_sleep.data.checks import volts_per_unit
 from hf_sleep.data.synthetic import write_sleep_edf_night as write_sleep_edf_pair
+from hf_sleep.models.sleep_base.feature_extraction_sleep import resolve_channels
 from hf_sleep.staging import read_signals, stage_recording
 
 from .staging.helpers import cycling_hypnogram, stage_like_signal, write_edf, write_sleep_edf_night
@@ -213,13 +214,13 @@ def test_microvolts_labelled_volts_get_the_same_check_and_fix_in_both_paths(tmp_
 # -- derivations of channels whose names contain "-" ---------------------------------------------------------
 def test_derivation_syntax_and_exact_names_win(tmp_path):
     available = ["FP1-A1", "C3-A1", "EEG Fpz-Cz", "C4", "M1", "C4-M1"]
-    assert parse_channel("FP1-A1 - C3-A1", available) == ("FP1-A1", "C3-A1")
-    assert parse_channel("FP1-A1-C3-A1", available) == ("FP1-A1", "C3-A1")  # only one split names two channels
-    assert parse_channel("C4-M1", available) == ("C4-M1", None)  # the exact name wins over C4 - M1
-    assert parse_channel("C4 - M1", available) == ("C4", "M1")
-    assert parse_channel("eeg fpz-cz", available) == ("EEG Fpz-Cz", None)
+    assert resolve_channels(["FP1-A1 - C3-A1"], available)[0] == ("FP1-A1", "C3-A1")
+    assert resolve_channels(["FP1-A1-C3-A1"], available)[0] == ("FP1-A1", "C3-A1")  # only one split names two channels
+    assert resolve_channels(["C4-M1"], available)[0] == ("C4-M1", None)  # the exact name wins over C4 - M1
+    assert resolve_channels(["C4 - M1"], available)[0] == ("C4", "M1")
+    assert resolve_channels(["eeg fpz-cz"], available)[0] == ("EEG Fpz-Cz", None)
     with pytest.raises(ValueError, match=r"'A-B-C' is ambiguous: it splits into 'A' - 'B-C' or 'A-B' - 'C'"):
-        parse_channel("A-B-C", ["A-B", "C", "A", "B-C"])
+        resolve_channels(["A-B-C"], ["A-B", "C", "A", "B-C"])[0]
     rng = np.random.default_rng(0)
     a, b = (20 * rng.standard_normal(6000) for _ in range(2))
     recording = write_edf(tmp_path / "r.edf", {"FP1-A1": a, "C3-A1": b}, slow_channel=False)

@@ -1,13 +1,15 @@
 """Checks shared by every path that reads a recording or writes results (`hf-sleep stage`, `convert`, ...).
 
 One implementation per judgement, so that staging and conversion say the same thing about the same file:
-what a unit spelling means, whether amplitudes are plausible, how a derivation is written, which epochs
-hold non-finite samples, and whether an output folder can be written.
+what a unit spelling means, whether amplitudes are plausible, how a derivation is named, which epochs
+hold non-finite samples, and whether an output folder can be written. (How a requested derivation is parsed
+lives with the signal contract: `feature_extraction_sleep.split_derivation`.)
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +22,8 @@ VOLTS_PER_UNIT: dict[str, float] = {"v": 1.0, "mv": 1e-3, "uv": 1e-6, "nv": 1e-9
 # Typical scalp EEG: a robust standard deviation of a few to a few hundred µV over a night.
 PLAUSIBLE_MICROVOLTS: tuple[float, float] = (0.5, 5000.0)
 DERIVATION_SEPARATOR = " - "
+# Labels of channels that files often type (or, EDF, cannot type) as EEG although they are not.
+NOT_EEG_PATTERN = re.compile(r"EOG|EMG|ECG|EKG|RESP|SAO2|SPO2|PULSE|TEMP|CHIN|LEG|EVENT|MARKER|STATUS|TRIG", re.I)
 
 
 def _fold(unit: str) -> str:
@@ -76,51 +80,10 @@ def amplitude_problems(signal: np.ndarray, names: Sequence[str], microvolts_per_
     return messages
 
 
-def _match(name: str, available: Sequence[str]) -> str | None:
-    if name in available:
-        return name
-    folded = {channel.strip().lower(): channel for channel in available}
-    return folded.get(name.strip().lower())
-
-
-def parse_channel(name: str, available: Sequence[str]) -> tuple[str, str | None]:
-    """The `(channel, minus)` a requested name means in a file: a channel, or the derivation `A - B`.
-
-    An exact channel name always wins (then the name ignoring case and surrounding spaces), so channels
-    that contain `-` (`EEG Fpz-Cz`, `C3-A1`) are never split. A derivation is written `"A - B"` with spaces
-    around the minus (`"FP1-A1 - C3-A1"`); `"A-B"` without spaces is accepted only when exactly one split
-    names two channels.
-
-    Args:
-        name: the requested channel or derivation.
-        available: the file's channel names.
-
-    Raises:
-        ValueError: naming the request and listing the file's channels when it cannot be resolved.
-    """
-    match = _match(name, available)
-    if match is not None:
-        return match, None
-    for separator in (DERIVATION_SEPARATOR, "-"):
-        pairs = []
-        start = 0
-        while (position := name.find(separator, start)) >= 0:
-            plus = _match(name[:position], available)
-            minus = _match(name[position + len(separator) :], available)
-            if plus is not None and minus is not None:
-                pairs.append((plus, minus))
-            start = position + 1
-        if len(pairs) == 1:
-            return pairs[0]
-        if len(pairs) > 1:
-            raise ValueError(
-                f"channel {name!r} is ambiguous: it splits into {' or '.join(f'{a!r} - {b!r}' for a, b in pairs)}; "
-                f"write the derivation with spaces around the minus, e.g. '{pairs[0][0]} - {pairs[0][1]}'"
-            )
-    raise ValueError(
-        f"channel {name!r} is not in the recording; it has: {', '.join(available)}. "
-        "Choose channels with --channels (a bipolar derivation is written 'A - B')"
-    )
+def eeg_channels(names: Sequence[str]) -> list[str]:
+    """The EEG channels among `names` (typed EEG, or untyped as in EDF): those whose label does not say EOG,
+    EMG, ECG, respiration, temperature or events. The channels of `reference="average"`."""
+    return [name for name in names if not NOT_EEG_PATTERN.search(name)]
 
 
 def derivation_name(plus: str, minus: str | None) -> str:
