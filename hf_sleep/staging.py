@@ -37,6 +37,7 @@ from hf_sleep.data.checks import (
     check_writable_folder,
     derivation_name,
     eeg_channels,
+    mask_nonfinite,
     nonfinite_epochs,
     volts_per_unit,
 )
@@ -219,10 +220,7 @@ def read_signals(
         factor = volts_correction(file_units.get(name, "V"))
         if factor not in (None, 1.0):
             data[row] *= factor
-    nonfinite = ~np.isfinite(data)
-    bad_samples = nonfinite.any(axis=0) if nonfinite.any() else None
-    if bad_samples is not None:
-        data[nonfinite] = 0.0  # so resampling and re-referencing cannot spread them; the epochs are masked
+    data, bad_samples = mask_nonfinite(data)  # the epochs they touch are staged as unscorable
     rows = {name: index for index, name in enumerate(needed)}
     signal = np.stack([data[rows[plus]] - (data[rows[minus]] if minus else 0.0) for plus, minus in resolved])
     if reference_names:

@@ -241,6 +241,7 @@ def test_broken_model_folders(base, case) -> None:
             assert not out.exists() or list(out.iterdir()) == []
 
 
+@pytest.mark.slow  # a fresh interpreter against the local Hub: ~20 s on a busy machine
 def test_repository_that_does_not_exist_on_the_hub(base, tmp_path) -> None:
     from hf_sleep.testing.hub_server import LocalHub, hub_client_env
 

@@ -91,6 +91,24 @@ def derivation_name(plus: str, minus: str | None) -> str:
     return plus if minus is None else f"{plus}{DERIVATION_SEPARATOR}{minus}"
 
 
+def mask_nonfinite(signal: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Sets NaN and infinite samples to 0 (in place) so that resampling, filtering and re-referencing cannot
+    spread them, and says where they were.
+
+    Args:
+        signal: `(n_chans, n_samples)`, before any resampling.
+
+    Returns:
+        `(signal, bad_samples)`: `bad_samples` is `(n_samples,)` bool, True where any channel was non-finite, or
+        `None` when every sample is finite. Pass it to [`nonfinite_epochs`].
+    """
+    nonfinite = ~np.isfinite(signal)
+    if not nonfinite.any():
+        return signal, None
+    signal[nonfinite] = 0.0
+    return signal, nonfinite.any(axis=0)
+
+
 def nonfinite_epochs(bad_samples: np.ndarray, sfreq: float, epoch_seconds: float, n_epochs: int) -> np.ndarray:
     """`(n_epochs,)` bool: the epochs that contain at least one non-finite sample.
 
