@@ -7,8 +7,8 @@ Two kinds of repository:
 - **architecture-only**: `config.json`, the modeling code and a card, no weights (as braindecode's
   architecture cards), for people who train the architecture themselves.
 
-`push_model` is the one entry point; `model.push_to_hub`, `hf-sleep push` and `CardTrainerMixin.push_to_hub`
-all go through it. Publishing is safe to repeat: an unchanged push makes no commit, a push over a
+`push_model` is the one entry point; `model.push_to_hub` (through `push_from_model_method`), `hf-sleep push`
+and `hf_sleep.training.trainer.CardTrainerMixin.push_to_hub` all go through it. Publishing is safe to repeat: an unchanged push makes no commit, a push over a
 repository holding another architecture (or trained weights, for an architecture-only push) is refused
 unless forced, a connection lost half-way is reported and a retry completes it (LFS objects already
 uploaded are not sent again), and a rejected token is reported as such.
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -117,6 +116,7 @@ def build_card(
     trained: bool,
     eval_results: dict[str, Any] | None = None,
     training_info: dict[str, Any] | None = None,
+    feature_extractor: Any = None,
 ):
     """The rendered `ModelCard` that `push_model` would publish (no network)."""
     from hf_sleep.model_card import SleepModelCardData, render_model_card
@@ -126,17 +126,22 @@ def build_card(
         raise ValueError(
             "eval_results were given for an architecture-only push; pass trained=True to push weights"
         )
-    card_data = SleepModelCardData(repo_id=repo_id, trained=trained, **info).set_model(model)
+    card_data = SleepModelCardData(repo_id=repo_id, trained=trained, **info).set_model(model, feature_extractor)
     if eval_results is not None:
         card_data.set_eval_results(eval_results)
     return render_model_card(card_data)
 
 
-def _write_folder(model: Any, folder: Path, trained: bool, card: Any) -> list[str]:
+def _write_folder(model: Any, folder: Path, trained: bool, card: Any, feature_extractor: Any = None) -> list[str]:
+    from hf_sleep.model_card import model_feature_extractor
+
     if trained:
         model.save_pretrained(folder)  # safetensors + config.json + modeling code
     else:
         model.config.save_pretrained(folder)  # config.json + modeling code, no weights
+    # The signal contract travels with every model: preprocessor_config.json (+ its code for trust_remote_code).
+    extractor = feature_extractor if feature_extractor is not None else model_feature_extractor(model.config)
+    extractor.save_pretrained(folder)
     card.save(folder / "README.md")
     return sorted(path.name for path in folder.iterdir() if path.is_file())
 
@@ -194,6 +199,7 @@ def push_model(
     private: bool | None = None,
     revision: str | None = None,
     create_pr: bool = False,
+    feature_extractor: Any = None,
 ) -> PushResult:
     """Publishes an hf_sleep model to the Hub with its generated card.
 
@@ -210,6 +216,8 @@ def push_model(
         commit_message: defaults to "Upload <Display> (trained|architecture only) with hf_sleep".
         private: visibility when the repository is created.
         revision, create_pr: as in `HfApi.create_commit`.
+        feature_extractor: the model's `SleepFeatureExtractor`, published as `preprocessor_config.json`; by
+            default the one saved in the folder the model came from, else one derived from its config.
 
     Returns:
         A `PushResult`; `changed` is False when the repository already held exactly these files.
@@ -223,9 +231,9 @@ def push_model(
     from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
     from huggingface_hub.errors import HfHubHTTPError
 
-    from hf_sleep.models.sleep_base import SleepStagingPreTrainedModel
-
-    if not isinstance(model, SleepStagingPreTrainedModel) and not hasattr(model.config, "n_chans"):
+    # Recognised by its config, not by class: the hub layer imports no modeling code (the models call into it),
+    # and a model loaded with `trust_remote_code` is not an instance of the installed class anyway.
+    if not hasattr(getattr(model, "config", None), "n_chans"):
         raise ValueError(f"model must be an hf_sleep SleepStagingPreTrainedModel, got {type(model).__name__}")
     if not isinstance(repo_id, str) or not repo_id or repo_id.count("/") > 1 or repo_id.startswith("/"):
         raise ValueError(f"repo_id must be 'namespace/name' or 'name', got {repo_id!r}")
@@ -237,7 +245,10 @@ def push_model(
             stacklevel=2,
         )
     # Everything that can fail on bad input happens before the first request.
-    card = build_card(model, repo_id, trained=trained, eval_results=eval_results, training_info=training_info)
+    card = build_card(
+        model, repo_id, trained=trained, eval_results=eval_results, training_info=training_info,
+        feature_extractor=feature_extractor,
+    )  # fmt: skip
     api = HfApi(token=token)
     endpoint = api.endpoint
     kind = "trained" if trained else "architecture only"
@@ -250,7 +261,7 @@ def push_model(
             _check_conflicts(repo_id, model, trained, remote_files, remote_config)
         with tempfile.TemporaryDirectory(prefix="hf_sleep_push_") as tmp:
             folder = Path(tmp)
-            sent = _write_folder(model, folder, trained, card)
+            sent = _write_folder(model, folder, trained, card, feature_extractor)
             operations: list[Any] = [
                 CommitOperationAdd(path_in_repo=name, path_or_fileobj=str(folder / name)) for name in sent
             ]
@@ -300,83 +311,20 @@ def push_model(
     )
 
 
-class CardTrainerMixin:
-    """Makes a `Trainer`'s `push_to_hub` publish through `push_model`, with the hf_sleep card.
+def push_from_model_method(model: Any, repo_id: str, **kwargs: Any) -> PushResult:
+    """What `model.push_to_hub(repo_id, **kwargs)` does for an hf_sleep model: transformers' keywords mapped onto
+    [`push_model`].
 
-    The generic transformers card and the pickled `training_args.bin` are not uploaded; the card gets the
-    hyper-parameters and the last evaluation of the run from a `SleepCardCallback` (one is added when the
-    trainer has none). Mix it in front of `Trainer` (or a subclass):
-
-        class MyTrainer(CardTrainerMixin, Trainer): ...
+    `tags` are added to the card, `trained` defaults to True, `eval_results`, `training_info`, `force`,
+    `token`, `private`, `revision` and `commit_message` are passed on; `max_shard_size` and
+    `commit_description` are ignored (small models: one safetensors file).
     """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        from hf_sleep.model_card import SleepCardCallback
-
-        if not any(isinstance(cb, SleepCardCallback) for cb in self.callback_handler.callbacks):
-            self.add_callback(SleepCardCallback())
-
-    @property
-    def card_callback(self):
-        from hf_sleep.model_card import SleepCardCallback
-
-        return next(cb for cb in self.callback_handler.callbacks if isinstance(cb, SleepCardCallback))
-
-    def create_model_card(self, model_name: str | None = None, **kwargs: Any) -> None:
-        """Writes the hf_sleep card (not the generic one) to `output_dir/README.md`."""
-        from hf_sleep.model_card import render_model_card
-
-        repo_id = self.args.hub_model_id or model_name or Path(self.args.output_dir).name
-        card_data = self.card_callback.card_data(self.accelerator.unwrap_model(self.model), repo_id=repo_id)
-        os.makedirs(self.args.output_dir, exist_ok=True)
-        render_model_card(card_data).save(os.path.join(self.args.output_dir, "README.md"))
-
-    def push_to_hub(
-        self,
-        commit_message: str | None = "End of training",
-        blocking: bool = True,
-        token: str | None = None,
-        revision: str | None = None,
-        private: bool | None = None,
-        force: bool = False,
-        **kwargs: Any,
-    ) -> PushResult:
-        """Publishes the trained model with the card filled from the run (hyper-parameters, metrics)."""
-        self.callback_handler.on_push_begin(self.args, self.state, self.control)
-        repo_id = self.args.hub_model_id or Path(self.args.output_dir).name
-        callback = self.card_callback
-        model = self.accelerator.unwrap_model(self.model)
-        if callback.eval_metrics is None:
-            raise ValueError(
-                "no evaluation metrics were collected: run trainer.evaluate() before push_to_hub"
-            )
-        card_data = callback.card_data(model, repo_id=repo_id)
-        training_info = {
-            key: getattr(card_data, key)
-            for key in (
-                "dataset_name",
-                "datasets",
-                "split",
-                "preprocessing",
-                "eval_dataset_name",
-                "eval_split",
-            )
-        }
-        training_info["hyperparameters"] = card_data.hyperparameters
-        if kwargs.get("tags"):
-            training_info["tags"] = (
-                list(kwargs["tags"]) if not isinstance(kwargs["tags"], str) else [kwargs["tags"]]
-            )
-        return push_model(
-            model,
-            repo_id,
-            trained=True,
-            eval_results=callback.eval_metrics,
-            training_info=training_info,
-            force=force,
-            token=token if token is not None else self.args.hub_token,
-            commit_message=commit_message,
-            private=private if private is not None else self.args.hub_private_repo,
-            revision=revision,
-        )
+    tags = kwargs.pop("tags", None)
+    training_info = dict(kwargs.pop("training_info", None) or {})
+    if tags:
+        training_info["tags"] = [tags] if isinstance(tags, str) else list(tags)
+    kwargs.pop("max_shard_size", None)
+    kwargs.pop("commit_description", None)
+    return push_model(
+        model, repo_id, trained=kwargs.pop("trained", True), training_info=training_info or None, **kwargs
+    )

@@ -2,7 +2,9 @@
 
 Sequence models see `seq_len` consecutive epochs at a time. As in SeqSleepNet's evaluation, a night of
 N epochs is cut into overlapping windows (stride 1 by default), and each epoch's stage is decided by the
-sum of the log-probabilities that every window containing it gave it.
+sum of the log-probabilities that every window containing it gave it. A model whose original scores a night
+in one pass (DeepSleepNet: LSTM states carried from chunk to chunk) has a `stage_night` method, used unless a
+stride is asked for.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def predict_night(
     epochs: np.ndarray | torch.Tensor,
     *,
     window: int | None = None,
-    stride: int = 1,
+    stride: int | None = None,
     batch_size: int = 64,
     device: str | torch.device | None = None,
     progress: bool = False,
@@ -77,7 +79,8 @@ def predict_night(
         epochs: `(n_epochs, n_chans, n_times)` signal of consecutive epochs, in the model's units.
         window: epochs per window; defaults to the model's `config.seq_len`. A night shorter than the window
             is scored as one window of its own length.
-        stride: epochs between window starts (1 scores each epoch `window` times inside the night).
+        stride: epochs between window starts (1 scores each epoch `window` times inside the night). `None`
+            (default): the model's single whole-night pass where it has one (`stage_night`, DeepSleepNet), else 1.
         batch_size: windows per forward pass; the result does not depend on it.
         device: where to run; defaults to the model's device.
         progress: show a progress bar over batches.
@@ -94,11 +97,19 @@ def predict_night(
         )
     n_epochs = epochs.shape[0]
     window = min(window or config.seq_len, max(n_epochs, 1))
-    starts = window_starts(n_epochs, window, stride)
     model.eval()
     device = torch.device(device) if device is not None else next(model.parameters()).device
     dtype = next(model.parameters()).dtype
     epochs = epochs.to(device=device, dtype=dtype)
+    stage_names = [config.id2label[i] for i in range(config.num_labels)]
+    if stride is None and hasattr(model, "stage_night"):
+        embeddings = torch.cat(
+            [model.embed_epochs(epochs[i : i + batch_size]) for i in range(0, n_epochs, batch_size)]
+        )
+        log_probs = torch.log_softmax(model.stage_night(embeddings).double(), dim=-1)
+        return NightPrediction(log_probs.cpu().numpy(), np.ones(n_epochs), stage_names)
+    stride = stride or 1
+    starts = window_starts(n_epochs, window, stride)
     log_prob_sum = torch.zeros(n_epochs, config.num_labels, dtype=torch.float64, device=device)
     n_windows = torch.zeros(n_epochs, dtype=torch.float64, device=device)
 
@@ -127,5 +138,4 @@ def predict_night(
         n_windows.index_add_(
             0, index.reshape(-1), torch.ones(index.numel(), dtype=torch.float64, device=device)
         )
-    stage_names = [config.id2label[i] for i in range(config.num_labels)]
     return NightPrediction(log_prob_sum.cpu().numpy(), n_windows.cpu().numpy(), stage_names)

@@ -14,10 +14,11 @@ def _handle(args: argparse.Namespace) -> int:
     import numpy as np
     from transformers import AutoModel
 
-    import hf_sleep  # noqa: F401  (registers the architectures with the Auto classes)
     from hf_sleep.latent import embed_dataset, evaluate_latent_space
     from hf_sleep.pretraining import evaluation_split, load_epochs
+    from hf_sleep.registry import register_auto_classes
 
+    register_auto_classes()
     model_dir = Path(args.model)
     if not (model_dir / "config.json").is_file():
         raise FileNotFoundError(f"--model {model_dir}: no config.json (expected a folder written by save_pretrained)")

@@ -2,56 +2,26 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 from dataclasses import dataclass, field
 from typing import Any
-
-from transformers import AutoConfig, AutoFeatureExtractor, AutoModel, AutoModelForPreTraining
-
-from hf_sleep.models.deepsleepnet.configuration_deepsleepnet import DeepSleepNetConfig
-from hf_sleep.models.deepsleepnet.modeling_deepsleepnet import DeepSleepNetForSleepStaging, DeepSleepNetModel
-from hf_sleep.models.dsb_cnn.configuration_dsb_cnn import DSBCNNConfig
-from hf_sleep.models.dsb_cnn.modeling_dsb_cnn import (
-    DSBCNNForContrastivePretraining,
-    DSBCNNForHybridPretraining,
-    DSBCNNForMaskedPretraining,
-    DSBCNNForSleepStaging,
-    DSBCNNModel,
-)
-from hf_sleep.models.dsb_cnn_attention.configuration_dsb_cnn_attention import DSBCNNAttentionConfig
-from hf_sleep.models.dsb_cnn_attention.modeling_dsb_cnn_attention import (
-    DSBCNNAttentionForContrastivePretraining,
-    DSBCNNAttentionForHybridPretraining,
-    DSBCNNAttentionForMaskedPretraining,
-    DSBCNNAttentionForSleepStaging,
-    DSBCNNAttentionModel,
-)
-from hf_sleep.models.dsb_transformer.configuration_dsb_transformer import DSBTransformerConfig
-from hf_sleep.models.dsb_transformer.modeling_dsb_transformer import (
-    DSBTransformerForContrastivePretraining,
-    DSBTransformerForHybridPretraining,
-    DSBTransformerForMaskedPretraining,
-    DSBTransformerForSleepStaging,
-    DSBTransformerModel,
-)
-from hf_sleep.models.seqsleepnet.configuration_seqsleepnet import SeqSleepNetConfig
-from hf_sleep.models.seqsleepnet.modeling_seqsleepnet import SeqSleepNetForSleepStaging, SeqSleepNetModel
-from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
-from hf_sleep.models.slumbernet.configuration_slumbernet import SlumberNetConfig
-from hf_sleep.models.slumbernet.modeling_slumbernet import SlumberNetForSleepStaging, SlumberNetModel
-from hf_sleep.models.tinysleepnet.configuration_tinysleepnet import TinySleepNetConfig
-from hf_sleep.models.tinysleepnet.modeling_tinysleepnet import TinySleepNetForSleepStaging, TinySleepNetModel
 
 
 @dataclass(frozen=True)
 class Architecture:
     """One registered architecture and what is known about the original it reproduces.
 
+    Classes are named, not imported: the registry loads without torch or transformers (so `hf-sleep --help`
+    and the CLI's argument checks start fast), and each class is imported from
+    `hf_sleep/models/<name>/configuration_<name>.py` or `modeling_<name>.py` when first asked for.
+
     Args:
         name: the `model_type`, also the folder name under `hf_sleep/models/`.
         display_name: how papers and users write it.
-        config_class: its `SleepStagingConfig` subclass.
-        model_class: the `...ForSleepStaging` class that `AutoModel` returns.
-        base_model_class: the backbone without classifier.
+        config_class_name: its `SleepStagingConfig` subclass (`config_class` is the class).
+        model_class_name: the `...ForSleepStaging` class that `AutoModel` returns (`model_class`).
+        base_model_class_name: the backbone without classifier (`base_model_class`).
         summary: one line for tables and cards.
         paper: short citation.
         bibtex: BibTeX entry of the original paper.
@@ -59,15 +29,16 @@ class Architecture:
         original_parameters: `{setting: count}` as published or counted in the original code.
         faithful_configs: `{setting: config kwargs}` that reproduce the original (same keys as above).
         parameter_note: why our count differs from the original's, if it does.
-        pretraining_classes: `{objective: head class}` of self-supervised pretraining heads sharing the config
-            (`"contrastive"`, `"masked"`, `"hybrid"`); the hybrid one is what `AutoModelForPreTraining` returns.
+        pretraining_class_names: `{objective: head class}` of self-supervised pretraining heads sharing the
+            config (`"contrastive"`, `"masked"`, `"hybrid"`); the hybrid one is what `AutoModelForPreTraining`
+            returns (`pretraining_classes` maps to the classes).
     """
 
     name: str
     display_name: str
-    config_class: type
-    model_class: type
-    base_model_class: type
+    config_class_name: str
+    model_class_name: str
+    base_model_class_name: str
     summary: str
     paper: str
     bibtex: str
@@ -75,11 +46,32 @@ class Architecture:
     original_parameters: dict[str, int] = field(default_factory=dict)
     faithful_configs: dict[str, dict[str, Any]] = field(default_factory=dict)
     parameter_note: str = ""
-    pretraining_classes: dict[str, type] = field(default_factory=dict)
+    pretraining_class_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def config_class(self) -> type:
+        return _class_of(f"hf_sleep.models.{self.name}.configuration_{self.name}", self.config_class_name)
+
+    @property
+    def model_class(self) -> type:
+        return _class_of(f"hf_sleep.models.{self.name}.modeling_{self.name}", self.model_class_name)
+
+    @property
+    def base_model_class(self) -> type:
+        return _class_of(f"hf_sleep.models.{self.name}.modeling_{self.name}", self.base_model_class_name)
+
+    @property
+    def pretraining_classes(self) -> dict[str, type]:
+        modeling = f"hf_sleep.models.{self.name}.modeling_{self.name}"
+        return {objective: _class_of(modeling, name) for objective, name in self.pretraining_class_names.items()}
 
     def build(self, **config_kwargs: Any):
         """A randomly initialised `...ForSleepStaging` model with the given config arguments."""
         return self.model_class(self.config_class(**config_kwargs))
+
+
+def _class_of(module: str, name: str) -> type:
+    return getattr(importlib.import_module(module), name)
 
 
 ARCHITECTURES: dict[str, Architecture] = {
@@ -88,9 +80,9 @@ ARCHITECTURES: dict[str, Architecture] = {
         Architecture(
             name="deepsleepnet",
             display_name="DeepSleepNet",
-            config_class=DeepSleepNetConfig,
-            model_class=DeepSleepNetForSleepStaging,
-            base_model_class=DeepSleepNetModel,
+            config_class_name="DeepSleepNetConfig",
+            model_class_name="DeepSleepNetForSleepStaging",
+            base_model_class_name="DeepSleepNetModel",
             summary="Two-branch CNN per epoch with sequence residual learning by a bidirectional LSTM.",
             paper="Supratak, Dong, Wu & Guo (2017), IEEE TNSRE 25(11):1998-2008",
             bibtex="""@article{supratak2017deepsleepnet,
@@ -111,9 +103,9 @@ ARCHITECTURES: dict[str, Architecture] = {
         Architecture(
             name="tinysleepnet",
             display_name="TinySleepNet",
-            config_class=TinySleepNetConfig,
-            model_class=TinySleepNetForSleepStaging,
-            base_model_class=TinySleepNetModel,
+            config_class_name="TinySleepNetConfig",
+            model_class_name="TinySleepNetForSleepStaging",
+            base_model_class_name="TinySleepNetModel",
             summary="Small CNN per epoch followed by a unidirectional LSTM over the sequence.",
             paper="Supratak & Guo (2020), IEEE EMBC 2020:641-644",
             bibtex="""@inproceedings{supratak2020tinysleepnet,
@@ -133,9 +125,9 @@ ARCHITECTURES: dict[str, Architecture] = {
         Architecture(
             name="seqsleepnet",
             display_name="SeqSleepNet",
-            config_class=SeqSleepNetConfig,
-            model_class=SeqSleepNetForSleepStaging,
-            base_model_class=SeqSleepNetModel,
+            config_class_name="SeqSleepNetConfig",
+            model_class_name="SeqSleepNetForSleepStaging",
+            base_model_class_name="SeqSleepNetModel",
             summary=(
                 "Log-spectrogram and learnable filterbank per channel, a bidirectional RNN with attention over "
                 "the frames of each epoch, a bidirectional RNN over the sequence and one classifier per position."
@@ -180,9 +172,9 @@ ARCHITECTURES: dict[str, Architecture] = {
         Architecture(
             name="slumbernet",
             display_name="SlumberNet",
-            config_class=SlumberNetConfig,
-            model_class=SlumberNetForSleepStaging,
-            base_model_class=SlumberNetModel,
+            config_class_name="SlumberNetConfig",
+            model_class_name="SlumberNetForSleepStaging",
+            base_model_class_name="SlumberNetModel",
             summary=(
                 "ResNet (7 residual blocks, global average pooling) scoring 4-s mouse epochs as Wake, NREM or REM "
                 "from EEG and EMG."
@@ -206,9 +198,9 @@ ARCHITECTURES: dict[str, Architecture] = {
         Architecture(
             name="dsb_cnn",
             display_name="DeepSleepBench CNN",
-            config_class=DSBCNNConfig,
-            model_class=DSBCNNForSleepStaging,
-            base_model_class=DSBCNNModel,
+            config_class_name="DSBCNNConfig",
+            model_class_name="DSBCNNForSleepStaging",
+            base_model_class_name="DSBCNNModel",
             summary="SleePyCo's gated CNN encoder (128-d latent) for contrastive, masked or hybrid pretraining.",
             paper="DeepSleepBench (Kreft et al., ETH Deep Learning project 2025), after SleePyCo (Lee et al. 2024)",
             bibtex="""@misc{deepsleepbench2025,
@@ -225,18 +217,18 @@ ARCHITECTURES: dict[str, Architecture] = {
                 "(101,125). The mirrored decoder (1,751,042; the original's 1,751,039, whose 1-channel output "
                 "gate has 0 hidden units where ours has 1) lives in the masked and hybrid heads only."
             ),
-            pretraining_classes={
-                "contrastive": DSBCNNForContrastivePretraining,
-                "masked": DSBCNNForMaskedPretraining,
-                "hybrid": DSBCNNForHybridPretraining,
+            pretraining_class_names={
+                "contrastive": "DSBCNNForContrastivePretraining",
+                "masked": "DSBCNNForMaskedPretraining",
+                "hybrid": "DSBCNNForHybridPretraining",
             },
         ),
         Architecture(
             name="dsb_cnn_attention",
             display_name="DeepSleepBench CNN+Attention",
-            config_class=DSBCNNAttentionConfig,
-            model_class=DSBCNNAttentionForSleepStaging,
-            base_model_class=DSBCNNAttentionModel,
+            config_class_name="DSBCNNAttentionConfig",
+            model_class_name="DSBCNNAttentionForSleepStaging",
+            base_model_class_name="DSBCNNAttentionModel",
             summary="The DeepSleepBench CNN with 8-head self-attention after its last two stages.",
             paper="DeepSleepBench (Kreft et al., ETH Deep Learning project 2025), after SleePyCo (Lee et al. 2024)",
             bibtex="""@misc{deepsleepbench2025,
@@ -252,18 +244,18 @@ ARCHITECTURES: dict[str, Architecture] = {
                 "Encoder 1,472,957 as the original; plus the evaluation MLP (101,125). The decoder "
                 "(2,163,330) lives in the masked and hybrid heads only."
             ),
-            pretraining_classes={
-                "contrastive": DSBCNNAttentionForContrastivePretraining,
-                "masked": DSBCNNAttentionForMaskedPretraining,
-                "hybrid": DSBCNNAttentionForHybridPretraining,
+            pretraining_class_names={
+                "contrastive": "DSBCNNAttentionForContrastivePretraining",
+                "masked": "DSBCNNAttentionForMaskedPretraining",
+                "hybrid": "DSBCNNAttentionForHybridPretraining",
             },
         ),
         Architecture(
             name="dsb_transformer",
             display_name="DeepSleepBench Transformer",
-            config_class=DSBTransformerConfig,
-            model_class=DSBTransformerForSleepStaging,
-            base_model_class=DSBTransformerModel,
+            config_class_name="DSBTransformerConfig",
+            model_class_name="DSBTransformerForSleepStaging",
+            base_model_class_name="DSBTransformerModel",
             summary="ViT-style masked auto-encoder over patches of the epoch (CLS latent), 6 + 8 layers.",
             paper="DeepSleepBench (Kreft et al., ETH Deep Learning project 2025), after NeuroNet and MAE",
             bibtex="""@misc{deepsleepbench2025,
@@ -286,10 +278,10 @@ ARCHITECTURES: dict[str, Architecture] = {
                 "the original's unused 128→1024→512 projector (658,944). The default config uses 1-s patches "
                 "(30 tokens): 1,304,069."
             ),
-            pretraining_classes={
-                "contrastive": DSBTransformerForContrastivePretraining,
-                "masked": DSBTransformerForMaskedPretraining,
-                "hybrid": DSBTransformerForHybridPretraining,
+            pretraining_class_names={
+                "contrastive": "DSBTransformerForContrastivePretraining",
+                "masked": "DSBTransformerForMaskedPretraining",
+                "hybrid": "DSBTransformerForHybridPretraining",
             },
         ),
     )
@@ -305,12 +297,86 @@ def get_architecture(name: str) -> Architecture:
 
 
 def register_auto_classes() -> None:
-    """Registers every architecture with `AutoConfig`, `AutoModel` and `AutoFeatureExtractor` (idempotent)."""
+    """Registers every architecture with `AutoConfig`, `AutoModel`, `AutoFeatureExtractor` and `AutoModelForPreTraining`
+    (idempotent).
+
+    `import hf_sleep` arranges this by itself (see [`register_when_transformers_loads`]); call it directly where
+    the registration must not depend on import order, e.g. in a process that only loads saved models.
+    """
+    from transformers import AutoConfig, AutoFeatureExtractor, AutoModel, AutoModelForPreTraining
+
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
+
     for arch in ARCHITECTURES.values():
         AutoConfig.register(arch.name, arch.config_class, exist_ok=True)
         AutoModel.register(arch.config_class, arch.model_class, exist_ok=True)
         AutoFeatureExtractor.register(arch.config_class, SleepFeatureExtractor, exist_ok=True)
-        if "hybrid" in arch.pretraining_classes:
-            AutoModelForPreTraining.register(
-                arch.config_class, arch.pretraining_classes["hybrid"], exist_ok=True
-            )
+        if "hybrid" in arch.pretraining_class_names:
+            AutoModelForPreTraining.register(arch.config_class, arch.pretraining_classes["hybrid"], exist_ok=True)
+
+
+# transformers' modules that hold the Auto mappings: once either is imported, the architectures are registered.
+_AUTO_MODULES = ("transformers.models.auto.configuration_auto", "transformers.models.auto.modeling_auto")
+
+
+def _initialising(name: str, module: Any) -> bool:
+    """Whether `module` is half-way through its import (the flag Python's own import system sets and reads)."""
+    spec = getattr(module, "__spec__", None)
+    return name.startswith(("hf_sleep", "transformers")) and bool(getattr(spec, "_initializing", False))
+
+
+class _RegisterOnAutoImport:
+    """A `sys.meta_path` finder that registers the architectures once transformers' Auto module is loaded.
+
+    It finds nothing itself: for each module of transformers or hf_sleep it asks the other finders for the spec
+    and wraps the loader, so that after the module has executed, `register_auto_classes` runs if an Auto module
+    is loaded and no transformers or hf_sleep module is half-way through its import (the registration imports
+    both). It removes itself once the registration is done.
+    """
+
+    def __init__(self) -> None:
+        self.registering = False
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if not fullname.startswith(("transformers", "hf_sleep")) or self.registering:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        if spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        execute = spec.loader.exec_module
+
+        def exec_module(module: Any) -> None:
+            execute(module)
+            self.register_if_ready(module)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+    def register_if_ready(self, finished: Any) -> None:
+        if self.registering or self not in sys.meta_path or not any(m in sys.modules for m in _AUTO_MODULES):
+            return
+        if any(_initialising(n, m) for n, m in list(sys.modules.items()) if m is not finished):
+            return  # retried when the module being imported now has finished
+        self.registering = True
+        try:
+            register_auto_classes()
+            sys.meta_path.remove(self)
+        finally:
+            self.registering = False
+
+
+def register_when_transformers_loads() -> None:
+    """Registers the architectures with the Auto classes now if transformers' Auto module is loaded, otherwise
+    as soon as it is: `import hf_sleep` stays free of torch and transformers, and `AutoModel.from_pretrained`
+    finds every architecture after it, whichever of the two is imported first."""
+    if any(name in sys.modules for name in _AUTO_MODULES):
+        register_auto_classes()
+    elif not any(isinstance(finder, _RegisterOnAutoImport) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _RegisterOnAutoImport())

@@ -110,7 +110,11 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: the GPU when there is one)")
     parser.add_argument("--batch-size", type=int, default=64, help="windows per forward pass (default 64)")
-    parser.add_argument("--stride", type=int, default=1, help="epochs between overlapping windows (default 1)")
+    parser.add_argument(
+        "--stride", type=int, default=None,
+        help="epochs between overlapping windows, fused by summed log-probabilities (default: 1, or DeepSleepNet's "
+        "single whole-night pass as its original scores nights; --stride 1 for every window)",
+    )  # fmt: skip
     parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random weights of --architecture")
     parser.add_argument(

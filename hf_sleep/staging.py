@@ -25,7 +25,6 @@ import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +34,6 @@ from hf_sleep.data.checks import (
     amplitude_problems,
     apply_umask,
     check_writable_folder,
-    derivation_name,
-    eeg_channels,
     mask_nonfinite,
     nonfinite_epochs,
     volts_per_unit,
@@ -51,13 +48,6 @@ OUTPUT_SUFFIXES: dict[str, str] = {
 }
 # The stage of an epoch that holds NaN or infinite samples: not scored, not fed to the model.
 UNSCORABLE = "?"
-READERS: dict[str, str] = {
-    ".edf": "read_raw_edf",
-    ".bdf": "read_raw_bdf",
-    ".fif": "read_raw_fif",
-    ".fif.gz": "read_raw_fif",
-    ".vhdr": "read_raw_brainvision",
-}
 
 
 @dataclass
@@ -111,35 +101,14 @@ class StagingResult:
 
 
 def open_recording(path: str | os.PathLike, **kwargs: Any):
-    """Opens a recording lazily with MNE (EDF, BDF, FIF, BrainVision; others through `mne.io.read_raw`).
+    """Opens a recording lazily with MNE (see `hf_sleep.data.recording.open_recording`)."""
+    from hf_sleep.data.recording import open_recording as open_with_mne
 
-    Raises:
-        FileNotFoundError: when `path` does not exist.
-        ValueError: naming the file when MNE cannot read it.
-    """
-    import mne
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"recording {path} does not exist")
-    name = path.name.lower()
-    reader_name = next((reader for suffix, reader in READERS.items() if name.endswith(suffix)), "read_raw")
-    reader = getattr(mne.io, reader_name)
-    try:
-        return reader(path, preload=False, verbose="error", **kwargs)
-    except Exception as error:  # MNE raises many types for corrupt files; the user needs the file name.
-        raise ValueError(f"could not read {path} as a recording ({type(error).__name__}: {error})") from error
+    return open_with_mne(path, **kwargs)
 
 
 def resolve_channels(requested: Sequence[str], available: Sequence[str]) -> list[tuple[str, str | None]]:
-    """Maps requested channel names to `(channel, minus)` pairs in the file (the signal contract's rules).
-
-    An exact channel name always wins (then the name ignoring case and surrounding spaces); `"A - B"` is the
-    bipolar derivation A minus B, also when A and B contain `-` (`"FP1-A1 - C3-A1"`).
-
-    Raises:
-        ValueError: listing the channels the file has when one cannot be found.
-    """
+    """Maps requested channel names to `(channel, minus)` pairs in the file (see the feature extractor's)."""
     from hf_sleep.models.sleep_base.feature_extraction_sleep import resolve_channels as resolve
 
     return resolve(requested, available)
@@ -154,120 +123,95 @@ def read_signals(
     units: str = "uV",
     rescale: float = 1.0,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Reads, derives, re-references, resamples and scales the channels a model needs.
-
-    Non-finite samples (NaN, inf) are set to 0 before resampling, so they cannot spread beyond their
-    epochs; `info["nonfinite"]` marks them.
+    """Reads, derives, re-references, resamples and scales channels: a `SleepFeatureExtractor` made of the arguments.
 
     Args:
         path: the recording.
-        channels: channel names (or `"A - B"` derivations), in the model's input order.
+        channels: channel names (or `A - B` derivations), in the model's input order.
         reference: a channel (or several, averaged) subtracted from every channel, `"average"` for the
-            average of the EEG channels (by type, and by name where a file types EOG/EMG as EEG), or `None`
-            to keep the recorded reference.
+            average of all EEG channels, or `None` to keep the recorded reference.
         sfreq: the model's sampling rate; the signal is resampled with a polyphase filter.
         units: the model's input unit (`"uV"`, `"mV"` or `"V"`).
         rescale: a factor applied to the signal read, for files whose physical dimension is wrong.
+
+    Non-finite samples (NaN, inf) are set to 0 before resampling, so they cannot spread beyond their epochs;
+    `info["nonfinite"]` marks them.
 
     Returns:
         `(signal, info)`: `(n_chans, n_samples)` float32 in `units`, and `{"sfreq_in", "meas_date",
         "available", "channels", "reference", "nonfinite", "warnings"}`; `nonfinite` is a `(n_samples_in,)`
         bool array at `sfreq_in` (True where a channel used is NaN or infinite) or `None`.
     """
-    model_volts = volts_per_unit(units)
-    if model_volts is None:
-        raise ValueError(f"units must be a voltage unit (uV, mV, V), got {units!r}")
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
+
     if not channels:
         raise ValueError("at least one channel is needed")
-    messages: list[str] = []
-    file_units: dict[str, str] = {}  # the physical dimensions as the file spells them (EDF)
-    if Path(path).name.lower().endswith(".edf") and Path(path).is_file():
-        from hf_sleep.data.edf import read_edf_header
+    # One-sample "epochs": the epoch length plays no part in reading a continuous signal.
+    extractor = SleepFeatureExtractor(list(channels), sfreq=sfreq, epoch_seconds=1 / sfreq, units=units,
+                                      reference=reference)  # fmt: skip
+    signal, info = read_checked(extractor, path, rescale=rescale)
+    signal, _ = extractor.prepare_signal(signal, info["sfreq_in"])
+    return signal, info
 
-        edf_header = read_edf_header(path)
-        file_units = dict(zip(edf_header.labels, edf_header.units, strict=True))
-        # The judgement conversion makes too: a truncated file (or a wrong record count) is read as far as
-        # it goes, and says so.
-        if edf_header.record_count_problem:
-            messages.append(f"{path}: {edf_header.record_count_problem}")
-    header = open_recording(path)
-    available = list(header.ch_names)
-    try:
-        resolved = resolve_channels(channels, available)
-    except ValueError as error:
-        raise ValueError(f"{path}: {error}") from None
-    if reference is None:
-        reference_names: list[str] = []
-    elif isinstance(reference, str) and reference.lower() == "average":
-        reference_names = [available[i] for i in _eeg_indices(header)]
-        reference = "average of " + ", ".join(reference_names)
-    else:
-        reference_names = [ch for ch, _ in resolve_channels([reference] if isinstance(reference, str) else reference,
-                                                              available)]
-    needed = list(dict.fromkeys([ch for pair in resolved for ch in pair if ch] + reference_names))
-    raw = header
-    if Path(path).name.lower().endswith((".edf", ".bdf")):
-        # Reading only the needed channels keeps slow channels (1 Hz) from being upsampled to the EEG rate.
-        raw = open_recording(path, include=needed)
-    try:
-        data = raw.get_data(picks=needed)  # volts, float64
-    except Exception as error:
-        raise ValueError(f"could not read the signal of {path} ({type(error).__name__}: {error})") from error
-    from hf_sleep.data.edf import volts_correction
 
-    # MNE reads `UV` or `uv` as volts; every spelling of µV means µV (the table conversion uses too).
-    for row, name in enumerate(needed):
-        factor = volts_correction(file_units.get(name, "V"))
-        if factor not in (None, 1.0):
-            data[row] *= factor
-    data, bad_samples = mask_nonfinite(data)  # the epochs they touch are staged as unscorable
-    rows = {name: index for index, name in enumerate(needed)}
-    signal = np.stack([data[rows[plus]] - (data[rows[minus]] if minus else 0.0) for plus, minus in resolved])
-    if reference_names:
-        signal = signal - data[[rows[name] for name in reference_names]].mean(axis=0)
-    signal *= rescale / model_volts
-    sfreq_in = float(raw.info["sfreq"])
-    if not math.isclose(sfreq_in, sfreq):
-        from scipy.signal import resample_poly  # a third of a second to import: only when resampling
+def read_checked(extractor: Any, path: str | os.PathLike, *, rescale: float = 1.0) -> tuple[np.ndarray, dict]:
+    """`extractor.read(path)` with the checks staging makes: the reader's warnings (a truncated EDF) collected,
+    non-finite samples set to 0 and marked, amplitudes judged.
 
-        ratio = Fraction(sfreq / sfreq_in).limit_denominator(1000)
-        signal = resample_poly(signal, ratio.numerator, ratio.denominator, axis=-1)
-    names = [derivation_name(plus, minus) for plus, minus in resolved]
-    valid = slice(None)
-    if bad_samples is not None:  # judge the amplitude on the finite stretches only
-        valid = ~bad_samples[np.minimum((np.arange(signal.shape[-1]) * (sfreq_in / sfreq)).astype(np.int64),
-                                        len(bad_samples) - 1)]  # fmt: skip
-    messages += amplitude_problems(signal[:, valid], names, model_volts / 1e-6)
+    Returns:
+        `(signal, info)`: the signal at the recording's rate in the extractor's units, and the reader's info
+        plus `sfreq_in`, `nonfinite` (see [`read_signals`]) and `warnings` (also issued as `UserWarning`).
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        signal, sfreq_in, info = extractor.read(path, rescale=rescale)
+    messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    signal, bad_samples = mask_nonfinite(signal)  # the epochs they touch are staged as unscorable
+    valid = slice(None) if bad_samples is None else ~bad_samples  # judge amplitudes on finite stretches only
+    messages += amplitude_problems(signal[:, valid], info["channels"], volts_per_unit(extractor.units) / 1e-6)
+    for message in dict.fromkeys(messages):
+        warnings.warn(message, UserWarning, stacklevel=3)
+    return signal, {**info, "sfreq_in": sfreq_in, "nonfinite": bad_samples, "warnings": list(dict.fromkeys(messages))}
+
+
+def load_feature_extractor(source: Any, config: Any):
+    """The model's `SleepFeatureExtractor`: its `preprocessor_config.json`, else one derived from its config.
+
+    Args:
+        source: the model folder or Hub id (or `None` for a model given as an instance).
+        config: the model's config, for models saved without a feature extractor.
+    """
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
+
+    if source:
+        try:
+            extractor = SleepFeatureExtractor.from_pretrained(str(Path(str(source)).expanduser()))
+        except (OSError, ValueError):
+            extractor = None
+        if extractor is not None:
+            if (len(extractor.ch_names), extractor.n_times) != (config.n_chans, config.n_times):
+                raise ValueError(
+                    f"{source}: preprocessor_config.json describes epochs of ({len(extractor.ch_names)}, "
+                    f"{extractor.n_times}) but the model takes ({config.n_chans}, {config.n_times})"
+                )
+            return extractor
+    return SleepFeatureExtractor.from_model_config(config)
+
+
+def check_amplitudes(signal: np.ndarray, names: Sequence[str], units: str) -> list[str]:
+    """Warns when channel amplitudes are implausible for EEG in `units` (see `checks.amplitude_problems`)."""
+    messages = amplitude_problems(signal, names, volts_per_unit(units) / 1e-6)
     for message in messages:
         warnings.warn(message, UserWarning, stacklevel=2)
-    return signal.astype(np.float32), {
-        "sfreq_in": sfreq_in,
-        "meas_date": raw.info.get("meas_date"),
-        "available": available,
-        "channels": names,
-        "reference": reference if reference is None or isinstance(reference, str) else " + ".join(reference),
-        "nonfinite": bad_samples,
-        "warnings": messages,
-    }
-
-
-def _eeg_indices(raw) -> list[int]:
-    """EEG channels by type, less those whose name says EOG, EMG, ECG, ... (files often type them EEG)."""
-    import mne
-
-    typed = [raw.ch_names[i] for i in mne.pick_types(raw.info, eeg=True, exclude=[])]
-    indices = [raw.ch_names.index(name) for name in eeg_channels(typed)]
-    if not indices:
-        raise ValueError("reference='average' needs EEG channels, and the recording has none")
-    return indices
+    return messages
 
 
 def epoch_signal(signal: np.ndarray, n_times: int) -> tuple[np.ndarray, int]:
     """Cuts `(n_chans, n_samples)` into `(n_epochs, n_chans, n_times)`; returns it and the samples left over."""
-    n_epochs = signal.shape[-1] // n_times
-    used = n_epochs * n_times
-    epochs = signal[:, :used].reshape(signal.shape[0], n_epochs, n_times).transpose(1, 0, 2)
-    return np.ascontiguousarray(epochs), signal.shape[-1] - used
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import cut_epochs
+
+    epochs = cut_epochs(signal, n_times)
+    return epochs, signal.shape[-1] - len(epochs) * n_times
 
 
 def load_model(model: Any, device: str | None = None, *, progress: bool = True):
@@ -289,7 +233,9 @@ def load_model(model: Any, device: str | None = None, *, progress: bool = True):
     if isinstance(model, (str, os.PathLike)):
         from transformers import AutoModel
 
-        import hf_sleep  # noqa: F401  (registers every architecture, so no remote code is needed)
+        from hf_sleep.registry import register_auto_classes
+
+        register_auto_classes()  # every architecture loads without remote code
 
         location = str(model)
         # "user/repo" is a Hub id; "./x", "/x", "~/x" or "a/b/c" can only be a folder.
@@ -366,7 +312,7 @@ def stage_recording(
     rescale: float = 1.0,
     device: str | None = None,
     batch_size: int = 64,
-    stride: int = 1,
+    stride: int | None = None,
     progress: bool = False,
     overwrite: bool = False,
 ) -> StagingResult:
@@ -375,13 +321,15 @@ def stage_recording(
     Args:
         path: an EDF/BDF/FIF/BrainVision recording.
         model: an hf_sleep model, a local folder saved with `save_pretrained`, or a Hub repository id.
-        channels: the channels to feed the model, in its input order; defaults to `config.ch_names`.
-        reference: see [`read_signals`].
+        channels: the channels to feed the model, in its input order; defaults to those of the model's feature
+            extractor (its `preprocessor_config.json`, else `config.ch_names`).
+        reference: overrides the feature extractor's: channel(s) to subtract, or `"average"`.
         out_dir: where to write the outputs; `None` writes nothing.
         rescale: factor for files whose physical dimension is wrong (see the amplitude warnings).
         device: `"cpu"`, `"cuda"`, ...; defaults to the GPU when there is one.
         batch_size: windows per forward pass.
-        stride: epochs between overlapping windows of sequence models (1 = every window).
+        stride: epochs between overlapping windows of sequence models (1 = every window); `None`: the model's
+            single whole-night pass where it has one (DeepSleepNet, as its original scores nights), else 1.
         progress: show the progress bars (weight loading and staging).
         overwrite: replace existing outputs instead of refusing.
 
@@ -404,24 +352,28 @@ def stage_recording(
         check_writable_folder(out_dir)  # before the night is staged, not after
     timings: dict[str, float] = {}
     start = time.perf_counter()
+    source = model if isinstance(model, (str, os.PathLike)) else getattr(getattr(model, "config", None), "_name_or_path", "")
     model = load_model(model, device, progress=progress)
     config = model.config
+    extractor = load_feature_extractor(source, config)
     timings["load_model"] = time.perf_counter() - start
-    channels = list(channels) if channels else list(config.ch_names)
-    if len(channels) != config.n_chans:
-        raise ValueError(
-            f"the model takes {config.n_chans} channel(s) ({', '.join(config.ch_names)}), got {len(channels)}: "
-            f"{', '.join(channels)}"
-        )
+    if channels:
+        if len(channels) != config.n_chans:
+            raise ValueError(
+                f"the model takes {config.n_chans} channel(s) ({', '.join(extractor.ch_names)}), got {len(channels)}: "
+                f"{', '.join(channels)}"
+            )
+        extractor.ch_names = list(channels)
+    if reference is not None:
+        extractor.reference = reference
 
     start = time.perf_counter()
-    signal, info = read_signals(
-        path, channels, reference=reference, sfreq=config.sfreq, units=config.units, rescale=rescale
-    )
-    epochs, left_over = epoch_signal(signal, config.n_times)
+    signal, info = read_checked(extractor, path, rescale=rescale)
+    sfreq_in = info["sfreq_in"]
+    epochs = extractor.epochs_from_signal(signal, sfreq_in)
+    seconds = signal.shape[-1] / sfreq_in
     timings["read"] = time.perf_counter() - start
     if len(epochs) == 0:
-        seconds = signal.shape[-1] / config.sfreq
         raise ValueError(
             f"recording {path} is {seconds:.1f} s long, shorter than one {config.epoch_seconds:g}-s epoch: "
             "nothing to stage"
@@ -476,12 +428,12 @@ def stage_recording(
         statistics=sleep_statistics(stages, config.epoch_seconds, stages=stage_names, wake=wake, rem=rem),
         channels=info["channels"],
         recording=path,
-        dropped_seconds=left_over / config.sfreq,
+        dropped_seconds=seconds - len(epochs) * float(config.epoch_seconds),
         warnings=messages,
         meas_date=info["meas_date"],
         timings=timings,
         unscorable=unscorable,
-        reference=info["reference"],
+        reference=info.get("reference"),
         context_epochs=context,
         notes=notes,
     )
@@ -498,11 +450,9 @@ def _model_name(model) -> str:
 
 def output_paths(recording: str | os.PathLike, out_dir: str | os.PathLike) -> dict[str, Path]:
     """The four output files for a recording, by kind."""
-    stem = Path(recording).name
-    for suffix in sorted(READERS, key=len, reverse=True):
-        if stem.lower().endswith(suffix):
-            stem = stem[: -len(suffix)]
-            break
+    from hf_sleep.data.recording import recording_stem
+
+    stem = recording_stem(recording)
     return {kind: Path(out_dir) / f"{stem}{suffix}" for kind, suffix in OUTPUT_SUFFIXES.items()}
 
 

@@ -168,3 +168,16 @@ def test_remote_code_folder_loads_the_extractor_without_hf_sleep(tmp_path):
     result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "REMOTE-OK transformers_modules" in result.stdout
+
+
+def test_model_card_shows_the_channels_and_preprocessing_of_the_saved_extractor(tmp_path):
+    from transformers import AutoModel
+
+    from hf_sleep.model_card import model_card_for
+
+    config = TinySleepNetConfig(seq_len=2, ch_names=["EEG Fpz-Cz"])
+    TinySleepNetForSleepStaging(config).save_pretrained(tmp_path)
+    SleepFeatureExtractor.from_model_config(config, l_freq=0.3, h_freq=35.0).save_pretrained(tmp_path)
+    card = str(model_card_for(AutoModel.from_pretrained(tmp_path), repo_id="me/tiny", trained=False))
+    assert "`EEG Fpz-Cz`" in card and "band-passed 0.3-35 Hz (zero-phase FIR (MNE) over the whole recording)" in card
+    assert "preprocessor_config.json" in card

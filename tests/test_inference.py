@@ -30,12 +30,47 @@ def naive_fusion(model, epochs: torch.Tensor, window: int) -> np.ndarray:
 def test_fusion_matches_windowed_forward_and_counts(name):
     model = tiny_model(name, seq_len=4)
     epochs = 10 * torch.randn(11, 1, 3000, generator=torch.Generator().manual_seed(1))
-    prediction = predict_night(model, epochs, batch_size=3)
+    prediction = predict_night(model, epochs, batch_size=3, stride=1)
     np.testing.assert_allclose(prediction.log_prob_sum, naive_fusion(model, epochs, 4), rtol=1e-5, atol=1e-6)
     # Every epoch is scored by every window that contains it: L inside the night, fewer at the edges.
     expected_counts = [min(i + 1, 4, 11 - i, 8) for i in range(11)]
     np.testing.assert_array_equal(prediction.n_windows, expected_counts)
     np.testing.assert_allclose(prediction.probabilities.sum(axis=1), 1.0, rtol=1e-9)
+
+
+def original_deepsleepnet_night(model, epochs: torch.Tensor) -> torch.Tensor:
+    """Logits of a night scored as akaraspt/deepsleepnet's `predict.py` (`custom_run_epoch`) does: batches of one
+    `seq_len`-epoch sequence in order, the forward and the backward LSTM states fed back from each sequence into
+    the next, the residual shortcut and softmax layer per epoch. The original drops the last `n % seq_len`
+    epochs; here they form one last, shorter sequence with the same carried states."""
+    block, seq_len = model.deepsleepnet.sequence_block, model.config.seq_len
+    features = model.embed_epochs(epochs)
+    forward_state = backward_state = None
+    logits = []
+    for start in range(0, len(features), seq_len):
+        sequence = features[None, start : start + seq_len]
+        forward_out, forward_state = block.forward_lstm(sequence, forward_state)
+        backward_out, backward_state = block.backward_lstm(sequence.flip(1), backward_state)
+        recurrent = torch.cat((forward_out, backward_out.flip(1)), dim=-1)[0]
+        logits.append(model.classifier(recurrent + block.shortcut(sequence[0])))
+    return torch.cat(logits)
+
+
+@pytest.mark.parametrize("n_epochs", [4, 11, 12])
+def test_deepsleepnet_whole_night_pass_is_the_originals_evaluation(n_epochs):
+    """The default for DeepSleepNet (no stride): one pass with carried LSTM states, equal to the original's."""
+    model = tiny_model("deepsleepnet", seq_len=4)
+    epochs = 10 * torch.randn(n_epochs, 1, 3000, generator=torch.Generator().manual_seed(3))
+    prediction = predict_night(model, epochs, batch_size=5)
+    with torch.inference_mode():
+        expected = torch.log_softmax(original_deepsleepnet_night(model, epochs).double(), -1).numpy()
+        one_sequence = torch.log_softmax(model(epochs[None, :4]).logits[0].double(), -1).numpy()
+    np.testing.assert_allclose(prediction.log_prob_sum, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(prediction.n_windows, np.ones(n_epochs))
+    # The first sequence starts from zero states, as the model's forward pass does.
+    np.testing.assert_allclose(prediction.log_prob_sum[:4], one_sequence, rtol=1e-5, atol=1e-6)
+    # Asking for a stride gives the fusion of overlapping windows instead.
+    assert predict_night(model, epochs, stride=1).n_windows.max() == min(4, n_epochs - 3)
 
 
 def test_result_does_not_depend_on_batch_size():

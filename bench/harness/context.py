@@ -27,6 +27,8 @@ class Settings:
         train_steps: optimizer steps per timed training run.
         train_batch_size: sequences per training step.
         train_runs: timed training runs per architecture.
+        staged_archs: the architectures staged end to end (`None`: every one that takes one 30-s EEG channel;
+            the staging path is the same for all, so the quick run stages TinySleepNet only).
     """
 
     quick: bool = False
@@ -39,20 +41,22 @@ class Settings:
     train_steps: int = 3
     train_batch_size: int = 4
     train_runs: int = 3
+    staged_archs: tuple[str, ...] | None = None
 
     @classmethod
     def quick_settings(cls) -> Settings:
         return cls(
             quick=True,
             night_hours=0.25,
-            model_runs=2,
+            model_runs=1,
             process_runs=1,
             conversion_nights=1,
             memory_nights=(1, 2),
             memory_hours=0.25,
             train_steps=1,
-            train_batch_size=2,
-            train_runs=2,
+            train_batch_size=1,
+            train_runs=1,
+            staged_archs=("tinysleepnet",),
         )
 
 

@@ -38,6 +38,8 @@ def run(ctx: Context) -> dict[str, Any]:
         arch for arch, model in ours_models.items()
         if model.get("n_chans", 1) == 1 and model.get("epoch_seconds", 30.0) == 30.0
     ]  # fmt: skip
+    if s.staged_archs is not None:
+        human_eeg = [arch for arch in human_eeg if arch in s.staged_archs]
     result["stage_ours"] = {
         arch: ctx.attempt(lambda arch=arch: _stage_ours(ctx, arch, night)) for arch in human_eeg or ["tinysleepnet"]
     }

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from hf_sleep.models.sleep_base.feature_extraction_sleep import derive_channels, resolve_channels
+from hf_sleep.models.sleep_base.signals import derive_channels, resolve_channels
 
 from .checks import derivation_name, eeg_channels
 from .edf import EdfHeader, read_edf_header, read_edf_signals, volts_correction
@@ -96,8 +96,8 @@ def read_recording(
 
     Returns:
         `(signal, sfreq, info)`: `signal` float32 `(n_chans, n_samples)`; `info` has `channels` (as resolved,
-        `A - B` for derivations), `available`, `reference` (`"average of ..."` names the channels), `meas_date`
-        and `path`.
+        `A - B` for derivations), `available`, `reference` (`"average of ..."` names the channels), `voltage` (a
+        bool per channel: its unit is a voltage, so its amplitude can be judged), `meas_date` and `path`.
 
     Raises:
         RecordingError: a missing channel, picks at rates that cannot be combined, or an unreadable file.
@@ -112,8 +112,12 @@ def read_recording(
         raise FileNotFoundError(f"recording {path} does not exist")
     fast = is_path and path.name.lower().endswith(".edf")
     raw = None
+    if fast and header is None:
+        try:
+            header = read_edf_header(path)
+        except RecordingError:
+            fast = False  # let MNE try, and word the error as for any other format
     if fast:
-        header = header or read_edf_header(path)
         available = list(header.channels)
         eeg = eeg_channels(available)  # EDF has no types: the names tell EOG, EMG, ... apart
         meas_date: Any = header.start.replace(tzinfo=dt.timezone.utc)
@@ -147,8 +151,14 @@ def read_recording(
     names = [derivation_name(plus, minus) for plus, minus in resolved]
     used_reference = reference if not isinstance(reference, str) or reference.lower() != "average" else (
         "average of " + ", ".join(reference_names))  # fmt: skip
-    info = {"channels": names, "available": available, "reference": used_reference, "meas_date": meas_date,
-            "path": path}  # fmt: skip
+    if fast:
+        units = dict(zip(header.labels, header.units, strict=True))
+        voltage = [volts_correction(units[plus]) is not None for plus, _ in resolved]
+    else:
+        types = dict(zip(available, raw.get_channel_types(), strict=True))
+        voltage = [types[plus] in ("eeg", "eog", "emg", "ecg", "seeg", "ecog") for plus, _ in resolved]
+    info = {"channels": names, "available": available, "reference": used_reference, "voltage": voltage,
+            "meas_date": meas_date, "path": path}  # fmt: skip
     return np.asarray(signal, dtype=np.float32), float(sfreq), info
 
 

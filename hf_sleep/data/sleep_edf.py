@@ -10,11 +10,13 @@ from pathlib import Path
 
 import numpy as np
 
+from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor, cut_epochs
+
 from .dataset import epoch_features, run_conversion, shard_tasks
 from .edf import read_annotations, read_edf_header
 from .errors import RecordingError
 from .labels import AASM_LABELS, IGNORE_INDEX, SLEEP_EDF_LABEL_MAP, label_ids
-from .preprocess import RecordingEpochs, epoch_labels, read_signals, samples_per_epoch, trim_wake
+from .preprocess import RecordingEpochs, epoch_labels, read_prepared, samples_per_epoch, trim_wake
 
 __all__ = [
     "SLEEP_EDF_SUBSETS",
@@ -123,11 +125,7 @@ def find_sleep_edf_pairs(paths_or_dir: str | os.PathLike | Iterable[str | os.Pat
 @dataclass(frozen=True)
 class _SleepEdfTask:
     pair: SleepEdfPair
-    channels: tuple[str, ...]
-    sfreq: float
-    epoch_seconds: float
-    l_freq: float | None
-    h_freq: float | None
+    extractor: SleepFeatureExtractor
     trim_wake_minutes: float | None
     keep_unknown: bool
     label_map: Mapping[str, str | None] = field(default_factory=lambda: dict(SLEEP_EDF_LABEL_MAP))
@@ -147,23 +145,34 @@ def read_sleep_edf_recording(
     label_map: Mapping[str, str | None] | None = None,
 ) -> RecordingEpochs:
     """Read, check and epoch one Sleep-EDF recording (see ``convert_sleep_edf`` for the arguments)."""
+    extractor = sleep_edf_contract(channels, sfreq, epoch_seconds, l_freq, h_freq)
     return _load(
-        _SleepEdfTask(
-            pair, tuple(channels), sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown,
-            dict(label_map or SLEEP_EDF_LABEL_MAP),
-        )
-    )  # fmt: skip
+        _SleepEdfTask(pair, extractor, trim_wake_minutes, keep_unknown, dict(label_map or SLEEP_EDF_LABEL_MAP))
+    )
+
+
+def sleep_edf_contract(
+    channels: Sequence[str], sfreq: float, epoch_seconds: float, l_freq: float | None, h_freq: float | None
+) -> SleepFeatureExtractor:
+    """The signal contract of a Sleep-EDF conversion (µV, AASM labels)."""
+    try:
+        return SleepFeatureExtractor(
+            list(channels), sfreq=sfreq, epoch_seconds=epoch_seconds, l_freq=l_freq, h_freq=h_freq,
+            label_names=list(AASM_LABELS),
+        )  # fmt: skip
+    except ValueError as error:
+        raise RecordingError("<settings>", str(error)) from None
 
 
 def _load(task: _SleepEdfTask) -> RecordingEpochs:
-    pair = task.pair
+    pair, extractor = task.pair, task.extractor
+    epoch_seconds = extractor.epoch_seconds
     hyp_header, onset, duration, text = read_annotations(pair.hypnogram)
     psg_header = read_edf_header(pair.psg)
-    spe = samples_per_epoch(task.sfreq, task.epoch_seconds, pair.psg)
-    if psg_header.duration < task.epoch_seconds:
+    if psg_header.duration < epoch_seconds:
         raise RecordingError(
             pair.psg,
-            f"recording is {psg_header.duration:g} s long, shorter than one {task.epoch_seconds:g}-s epoch"
+            f"recording is {psg_header.duration:g} s long, shorter than one {epoch_seconds:g}-s epoch"
             + (f" ({psg_header.record_count_problem})" if psg_header.record_count_problem else ""),
         )
     offset = (hyp_header.start - psg_header.start).total_seconds()
@@ -174,16 +183,16 @@ def _load(task: _SleepEdfTask) -> RecordingEpochs:
             f"{psg_header.start} ({offset:+g} s)",
         )
     ids_map = label_ids(task.label_map, AASM_LABELS)
-    n_epochs = int(psg_header.duration // task.epoch_seconds)
+    n_epochs = int(psg_header.duration // epoch_seconds)
     # A truncated PSG (or one with a wrong record count) is converted as far as it goes, with a warning
-    # (`read_signals`); its hypnogram is judged against both the announced and the actual length.
+    # (`read_recording`); its hypnogram is judged against both the announced and the actual length.
     announced = (psg_header.announced_records or psg_header.n_records) * psg_header.record_duration
     longest, shortest = max(announced, psg_header.duration), min(announced, psg_header.duration)
     cause = f" (the PSG itself is at fault: {psg_header.record_count_problem})" if psg_header.record_count_problem else ""
     scored = np.array([ids_map.get(t, 0) != IGNORE_INDEX for t in text], dtype=bool)
     if scored.any():
         scored_end = float(np.max(onset[scored] + duration[scored]))
-        if scored_end > longest + task.epoch_seconds:
+        if scored_end > longest + epoch_seconds:
             raise RecordingError(
                 pair.hypnogram,
                 f"does not belong to {pair.psg.name}: it scores stages up to {scored_end:g} s but the PSG "
@@ -201,13 +210,13 @@ def _load(task: _SleepEdfTask) -> RecordingEpochs:
         duration,
         text,
         n_epochs=n_epochs,
-        epoch_seconds=task.epoch_seconds,
+        epoch_seconds=epoch_seconds,
         label_ids=ids_map,
     )
     trim = (
         None
         if task.trim_wake_minutes is None
-        else int(round(task.trim_wake_minutes * 60 / task.epoch_seconds))
+        else int(round(task.trim_wake_minutes * 60 / epoch_seconds))
     )
     span = trim_wake(ids, [i for i, name in enumerate(AASM_LABELS) if name != "W"], trim)
     index = np.arange(span.start, span.stop)
@@ -217,18 +226,11 @@ def _load(task: _SleepEdfTask) -> RecordingEpochs:
         raise RecordingError(pair.hypnogram, "no scored sleep epoch: nothing left to convert")
     # Only the epochs from the first to the last kept one are read (not the whole, often 22-h, file).
     lo, hi = int(index[0]), int(index[-1]) + 1
-    data, _, _ = read_signals(
-        pair.psg,
-        task.channels,
-        sfreq=task.sfreq,
-        l_freq=task.l_freq,
-        h_freq=task.h_freq,
-        header=psg_header,
-        start_s=lo * task.epoch_seconds,
-        stop_s=hi * task.epoch_seconds,
+    data, rate = read_prepared(
+        pair.psg, extractor, header=psg_header, start_s=lo * epoch_seconds, stop_s=hi * epoch_seconds,
         rescale=task.rescale,
-    )
-    epochs = data.reshape(len(task.channels), hi - lo, spe).transpose(1, 0, 2)
+    )  # fmt: skip
+    epochs = extractor.prepare_epochs(cut_epochs(data, samples_per_epoch(rate, epoch_seconds, pair.psg)), rate)
     if len(index) != hi - lo:  # unscored epochs dropped inside the span
         epochs = epochs[index - lo]
     return RecordingEpochs(
@@ -238,7 +240,7 @@ def _load(task: _SleepEdfTask) -> RecordingEpochs:
         data=np.ascontiguousarray(epochs),
         labels=ids[index],
         epoch_index=index,
-        onset_s=index * task.epoch_seconds,
+        onset_s=index * epoch_seconds,
         source_label=texts[index].tolist(),
     )
 
@@ -337,8 +339,8 @@ def convert_sleep_edf(
             a conversion over machines; combine with ``combine_datasets``).
         num_shards: number of shards.
         progress: show a progress bar over recordings.
-        rescale: factor applied to the voltage signals, for files whose physical dimension is wrong
-            (the amplitude check's error suggests it).
+        rescale: factor applied to the signals, for files whose physical dimension is wrong (the amplitude
+            check's error suggests it).
 
     Returns:
         The ``datasets.Dataset``.
@@ -363,13 +365,9 @@ def convert_sleep_edf(
     pairs = shard_tasks(pairs, shard_index, num_shards)
     channels = tuple(channels)
     spe = samples_per_epoch(sfreq, epoch_seconds)
+    extractor = sleep_edf_contract(channels, sfreq, epoch_seconds, l_freq, h_freq)
     label_map = dict(label_map or SLEEP_EDF_LABEL_MAP)
-    tasks = [
-        _SleepEdfTask(
-            p, channels, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown, label_map, rescale
-        )
-        for p in pairs
-    ]
+    tasks = [_SleepEdfTask(p, extractor, trim_wake_minutes, keep_unknown, label_map, rescale) for p in pairs]
     studies_found = sorted({p.study for p in pairs})
     params = {
         "channels": ", ".join(channels),
@@ -397,7 +395,7 @@ def convert_sleep_edf(
     return run_conversion(
         tasks,
         _load,
-        features=epoch_features(len(channels), spe, AASM_LABELS, keep_unknown),
+        features=epoch_features(len(channels), spe, AASM_LABELS, keep_unknown, contract=extractor),
         info_kwargs=info,
         num_proc=num_proc,
         output_dir=output_dir,

@@ -29,7 +29,6 @@ Everything is vectorised numpy (a few inverse FFTs over the whole night, events 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import os
 import re
@@ -44,6 +43,7 @@ import scipy.fft
 
 from .checks import apply_umask
 from .edf import SYNTHETIC_EQUIPMENT, read_annotations, write_annotations_edf
+from .rodent import read_rodent_scores
 
 __all__ = [
     "MASS_CHANNELS",
@@ -901,43 +901,6 @@ _RODENT_SCORE_CODES = {
     "Unscored": 255,
 }
 _RODENT_TEXT = {"Wake": "Wake", "NREM": "Non REM", "REM": "REM", "?": "Unscored"}
-
-
-def read_rodent_scores(path: str | os.PathLike) -> tuple[list[str], float | None]:
-    """Read a rodent score file.
-
-    Two formats: the focolab CSV (``Epoch #,Start Time,End Time,Score #, Score``) and a plain file
-    with one label per line (``W``/``N``/``R``/... as SlumberNet's scorers write them).
-
-    Args:
-        path: the score file.
-
-    Returns:
-        ``(labels, epoch_seconds)``; ``epoch_seconds`` is ``None`` where the file does not say.
-    """
-    from .errors import RecordingError
-
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as err:
-        raise RecordingError(path, f"cannot read the score file: {err}") from err
-    lines = [line for line in text.splitlines() if line.strip()]
-    if not lines:
-        raise RecordingError(path, "score file is empty")
-    if lines[0].lower().startswith("epoch"):
-        rows = list(csv.reader(lines[1:]))
-        try:
-            labels = [row[4].strip() for row in rows]
-            epoch = None
-            if rows:
-                fmt = "%m/%d/%Y %H:%M:%S"
-                t0, t1 = (dt.datetime.strptime(rows[0][i].strip(), fmt) for i in (1, 2))
-                epoch = (t1 - t0).total_seconds()
-        except (IndexError, ValueError) as err:
-            raise RecordingError(path, f"malformed score CSV row: {err}") from err
-        return labels, epoch
-    return [line.strip() for line in lines if not line.startswith("#")], None
 
 
 def write_rodent_recording(

@@ -11,15 +11,102 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 from transformers import Trainer, TrainerCallback
 
-from hf_sleep.hub import CardTrainerMixin
+from hf_sleep.hub import PushResult, push_model
 from hf_sleep.training.data import ClassBalancedSampler, shift_signals
+
+
+class CardTrainerMixin:
+    """Makes a `Trainer`'s `push_to_hub` publish through `push_model`, with the hf_sleep card.
+
+    The generic transformers card and the pickled `training_args.bin` are not uploaded; the card gets the
+    hyper-parameters and the last evaluation of the run from a `SleepCardCallback` (one is added when the
+    trainer has none). Mix it in front of `Trainer` (or a subclass):
+
+        class MyTrainer(CardTrainerMixin, Trainer): ...
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from hf_sleep.model_card import SleepCardCallback
+
+        if not any(isinstance(cb, SleepCardCallback) for cb in self.callback_handler.callbacks):
+            self.add_callback(SleepCardCallback())
+
+    @property
+    def card_callback(self):
+        from hf_sleep.model_card import SleepCardCallback
+
+        return next(cb for cb in self.callback_handler.callbacks if isinstance(cb, SleepCardCallback))
+
+    def create_model_card(self, model_name: str | None = None, **kwargs: Any) -> None:
+        """Writes the hf_sleep card (not the generic one) to `output_dir/README.md`."""
+        from hf_sleep.model_card import render_model_card
+
+        repo_id = self.args.hub_model_id or model_name or Path(self.args.output_dir).name
+        card_data = self.card_callback.card_data(
+            self.accelerator.unwrap_model(self.model), repo_id=repo_id, feature_extractor=self.processing_class
+        )
+        os.makedirs(self.args.output_dir, exist_ok=True)
+        render_model_card(card_data).save(os.path.join(self.args.output_dir, "README.md"))
+
+    def push_to_hub(
+        self,
+        commit_message: str | None = "End of training",
+        blocking: bool = True,
+        token: str | None = None,
+        revision: str | None = None,
+        private: bool | None = None,
+        force: bool = False,
+        **kwargs: Any,
+    ) -> PushResult:
+        """Publishes the trained model with the card filled from the run (hyper-parameters, metrics)."""
+        self.callback_handler.on_push_begin(self.args, self.state, self.control)
+        repo_id = self.args.hub_model_id or Path(self.args.output_dir).name
+        callback = self.card_callback
+        model = self.accelerator.unwrap_model(self.model)
+        if callback.eval_metrics is None:
+            raise ValueError(
+                "no evaluation metrics were collected: run trainer.evaluate() before push_to_hub"
+            )
+        card_data = callback.card_data(model, repo_id=repo_id, feature_extractor=self.processing_class)
+        training_info = {
+            key: getattr(card_data, key)
+            for key in (
+                "dataset_name",
+                "datasets",
+                "split",
+                "preprocessing",
+                "eval_dataset_name",
+                "eval_split",
+            )
+        }
+        training_info["hyperparameters"] = card_data.hyperparameters
+        if kwargs.get("tags"):
+            training_info["tags"] = (
+                list(kwargs["tags"]) if not isinstance(kwargs["tags"], str) else [kwargs["tags"]]
+            )
+        return push_model(
+            model,
+            repo_id,
+            trained=True,
+            eval_results=callback.eval_metrics,
+            training_info=training_info,
+            force=force,
+            token=token if token is not None else self.args.hub_token,
+            commit_message=commit_message,
+            private=private if private is not None else self.args.hub_private_repo,
+            revision=revision,
+            feature_extractor=self.processing_class,
+        )
 
 
 def encoder_of(model: nn.Module) -> nn.Module:

@@ -90,6 +90,23 @@ class DeepSleepNetSequenceBlock(nn.Module):
         recurrent = torch.cat((forward_out, backward_out.flip(1)), dim=-1)
         return self.dropout(recurrent + shortcut)
 
+    def forward_night(self, night: torch.Tensor, chunk: int) -> torch.Tensor:
+        """A whole night as the original evaluates it: consecutive chunks of `chunk` epochs, each LSTM's state
+        carried from one chunk into the next. `(n_epochs, features) -> (n_epochs, 2 * hidden)`.
+
+        Carrying the forward state over chunks is one forward pass over the night; the backward LSTM reads each
+        chunk in reverse, starting from the state it ended the previous chunk in (akaraspt/deepsleepnet
+        `predict.py`, `custom_run_epoch`). The last chunk may be shorter (the original leaves those epochs out).
+        """
+        shortcut = self.shortcut(night)
+        forward_out, _ = self.forward_lstm(night[None])
+        backward_parts, state = [], None
+        for start in range(0, night.shape[0], chunk):
+            part, state = self.backward_lstm(night[None, start : start + chunk].flip(1), state)
+            backward_parts.append(part.flip(1))
+        recurrent = torch.cat((forward_out, torch.cat(backward_parts, dim=1)), dim=-1)[0]
+        return self.dropout(recurrent + shortcut)
+
 
 class DeepSleepNetPreTrainedModel(SleepStagingPreTrainedModel):
     config_class = DeepSleepNetConfig
@@ -157,6 +174,12 @@ class DeepSleepNetForSleepStaging(DeepSleepNetPreTrainedModel):
 
     def stage_sequences(self, embeddings: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.deepsleepnet.sequence_block(embeddings))
+
+    def stage_night(self, embeddings: torch.Tensor) -> torch.Tensor:
+        """Logits of every epoch of a night in one pass, as the original scores a night: `seq_len`-epoch chunks
+        with the LSTM states carried over (see `DeepSleepNetSequenceBlock.forward_night`).
+        `(n_epochs, epoch_feature_size) -> (n_epochs, num_labels)`; per-epoch features from `embed_epochs`."""
+        return self.classifier(self.deepsleepnet.sequence_block.forward_night(embeddings, self.config.seq_len))
 
     def forward(
         self,

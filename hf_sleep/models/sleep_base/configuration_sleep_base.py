@@ -15,6 +15,18 @@ UNIT_SCALE: dict[str, float] = {"uV": 1e-6, "mV": 1e-3, "V": 1.0}
 SUPPORTED_UNITS: tuple[str, ...] = tuple(UNIT_SCALE)
 
 
+# Activations a config may name; `modeling_sleep_base.ACTIVATIONS` builds them (a test keeps the two equal).
+ACTIVATION_NAMES: tuple[str, ...] = (
+    "relu", "elu", "gelu", "leaky_relu", "prelu", "tanh", "sigmoid", "silu", "identity",
+)  # fmt: skip
+
+
+def check_activation(argument: str, name: str) -> None:
+    """Raises a `ValueError` naming the config argument when `name` is not a known activation."""
+    if name not in ACTIVATION_NAMES:
+        raise ValueError(f"{argument} must be one of {sorted(ACTIVATION_NAMES)}, got {name!r}")
+
+
 class SleepStagingConfig(PretrainedConfig):
     r"""Base configuration of every hf_sleep model: the shape of the signal and the stages to predict.
 

@@ -13,7 +13,6 @@ import importlib
 import json
 import os
 from collections.abc import Sequence
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -21,6 +20,13 @@ from transformers.feature_extraction_utils import BatchFeature, FeatureExtractio
 
 from hf_sleep.models.sleep_base.code_export import export_modules
 from hf_sleep.models.sleep_base.configuration_sleep_base import AASM_STAGES, UNIT_SCALE
+from hf_sleep.models.sleep_base.signals import (  # noqa: F401 - re-exported: the contract's helpers
+    cut_epochs,
+    derive_channels,
+    resample_ratio,
+    resolve_channels,
+    whole_samples,
+)
 
 FILTER_METHODS: tuple[str, ...] = ("fir", "butter")
 FILTER_SCOPES: tuple[str, ...] = ("recording", "epoch")
@@ -29,125 +35,6 @@ RESAMPLE_METHODS: tuple[str, ...] = ("polyphase",)
 EXTRACTOR_STEPS: tuple[str, ...] = ("slumbernet",)
 # Key of the contract in a dataset's `input_values` feature metadata (its `id` string holds JSON).
 DATASET_CONTRACT_KEY = "sleep_feature_extractor"
-
-
-def whole_samples(sfreq: float, seconds: float, what: str = "epochs") -> int:
-    """`sfreq * seconds` as an int; `ValueError` when it is not a positive whole number of samples."""
-    n_samples = sfreq * seconds
-    if n_samples <= 0 or abs(n_samples - round(n_samples)) > 1e-6:
-        raise ValueError(
-            f"{seconds:g}-s {what} at {sfreq:g} Hz are not a whole number of samples ({n_samples:g})"
-        )
-    return int(round(n_samples))
-
-
-def resample_ratio(native: float, target: float) -> tuple[int, int]:
-    """The `(up, down)` polyphase factors bringing `native` Hz to `target` Hz (a ratio of integers up to 512)."""
-    if native <= 0 or target <= 0:
-        raise ValueError(f"sampling rate {native:g} Hz cannot be resampled to {target:g} Hz")
-    ratio = Fraction(target / native).limit_denominator(512)
-    if ratio.numerator > 512 or abs(float(ratio) - target / native) > 1e-9 * target / native:
-        raise ValueError(
-            f"sampling rate {native:g} Hz cannot be resampled to {target:g} Hz "
-            "(their ratio is not a ratio of small integers)"
-        )
-    return ratio.numerator, ratio.denominator
-
-
-def cut_epochs(signal: np.ndarray, n_times: int) -> np.ndarray:
-    """`(n_chans, n_samples)` cut into `(n_epochs, n_chans, n_times)` from the first sample; a partial end is dropped."""
-    n_epochs = signal.shape[-1] // n_times
-    used = signal[:, : n_epochs * n_times]
-    return np.ascontiguousarray(used.reshape(signal.shape[0], n_epochs, n_times).transpose(1, 0, 2))
-
-
-def _match(name: str, available: Sequence[str]) -> str | None:
-    if name in available:
-        return name
-    folded = {channel.strip().lower(): channel for channel in available}
-    return folded.get(name.strip().lower())
-
-
-def split_derivation(name: str, available: Sequence[str]) -> tuple[str, str] | None:
-    """The `(plus, minus)` channels of a derivation `"A - B"` (or `"A-B"`), or `None` when it names none.
-
-    Channel names may contain `-` (`"FP1-A1 - C3-A1"`): every split is tried, the spaced `" - "` first; a
-    `"A-B"` without spaces is accepted only when exactly one split names two channels.
-
-    Raises:
-        ValueError: when several splits name two channels (write the derivation with spaces around the minus).
-    """
-    for separator in (" - ", "-"):
-        pairs = []
-        start = 0
-        while (position := name.find(separator, start)) >= 0:
-            plus = _match(name[:position], available)
-            minus = _match(name[position + len(separator) :], available)
-            if plus is not None and minus is not None:
-                pairs.append((plus, minus))
-            start = position + 1
-        if len(pairs) == 1:
-            return pairs[0]
-        if len(pairs) > 1:
-            raise ValueError(
-                f"channel {name!r} is ambiguous: it splits into {' or '.join(f'{a!r} - {b!r}' for a, b in pairs)}; "
-                f"write the derivation with spaces around the minus, e.g. '{pairs[0][0]} - {pairs[0][1]}'"
-            )
-    return None
-
-
-def resolve_channels(requested: Sequence[str], available: Sequence[str]) -> list[tuple[str, str | None]]:
-    """Maps requested names to `(channel, minus)` pairs of `available` channels.
-
-    A name matches exactly, then ignoring case and surrounding spaces: an exact channel name always wins. A
-    derivation is written `"A - B"`, also for names that contain `-` (`"FP1-A1 - C3-A1"`); a name `"A-B"` that is
-    not a channel itself is read as a derivation when exactly one split names two channels
-    ([`split_derivation`]).
-
-    Raises:
-        ValueError: naming the missing channel and listing the available ones.
-    """
-    resolved: list[tuple[str, str | None]] = []
-    for name in requested:
-        match = _match(name, available)
-        if match is not None:
-            resolved.append((match, None))
-            continue
-        pair = split_derivation(name, available)
-        if pair is not None:
-            resolved.append(pair)
-            continue
-        raise ValueError(
-            f"channel {name!r} is not in the recording; it has: {', '.join(available)}. "
-            "Choose channels with --channels (a bipolar derivation is written 'A - B')"
-        )
-    return resolved
-
-
-def derive_channels(
-    data: np.ndarray,
-    rows: Sequence[str],
-    resolved: Sequence[tuple[str, str | None]],
-    reference: Sequence[str] = (),
-) -> np.ndarray:
-    """The model's channels from signal rows named `rows`: derivations subtracted, then re-referenced.
-
-    Args:
-        data: `(len(rows), n_samples)`.
-        rows: the name of each row of `data`.
-        resolved: `(channel, minus)` pairs from [`resolve_channels`], in model order.
-        reference: rows whose mean is subtracted from every output channel (empty: keep the recorded one).
-    """
-    index = {name: row for row, name in enumerate(rows)}
-    if all(minus is None for _, minus in resolved) and [ch for ch, _ in resolved] == list(rows):
-        signal = data  # nothing to combine: keep the buffer (and its exact values)
-    else:
-        signal = np.stack(
-            [data[index[plus]] - data[index[minus]] if minus else data[index[plus]] for plus, minus in resolved]
-        )
-    if reference:
-        signal = signal - data[[index[name] for name in reference]].mean(axis=0)
-    return signal
 
 
 class SleepFeatureExtractor(FeatureExtractionMixin):
@@ -326,9 +213,9 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
         Raises:
             ValueError: the dataset carries no contract (converted before it was stored, or built by hand).
         """
+        if not hasattr(dataset, "features") and hasattr(dataset, "column_names"):  # DatasetDict: its first split
+            dataset = next(iter(dataset.values()))
         features = getattr(dataset, "features", dataset)
-        if features is None and hasattr(dataset, "values"):  # DatasetDict
-            features = next(iter(dataset.values())).features
         feature = features.get("input_values") if hasattr(features, "get") else None
         stored = getattr(feature, "id", None)
         try:
@@ -470,10 +357,7 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
             `BatchFeature` with `input_values` `(n_epochs, n_chans, n_times)` float32 in `units`.
         """
         if isinstance(recording, (str, os.PathLike)) or hasattr(recording, "get_data"):
-            # The reader belongs to the hf_sleep package, not to the model code saved beside the weights.
-            reader = importlib.import_module("hf_sleep.data.recording")
-            signal, rate, _ = reader.read_recording(recording, self.ch_names, reference=self.reference, **kwargs)
-            signal = signal * np.float32(1e-6 / UNIT_SCALE[self.units]) if self.units != "uV" else signal
+            signal, rate, _ = self.read(recording, **kwargs)
         else:
             if sfreq is None:
                 raise ValueError("an array needs its sampling rate: pass sfreq=")
@@ -498,6 +382,23 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
             rate = float(sfreq)
         epochs = self.epochs_from_signal(signal, rate)
         return BatchFeature({"input_values": epochs}, tensor_type=return_tensors)
+
+    def read(self, recording: Any, *, rescale: float = 1.0) -> tuple[np.ndarray, float, dict[str, Any]]:
+        """Reads the contract's channels (derived and re-referenced) from a file or an MNE `Raw`, in `units`.
+
+        Needs the hf_sleep package (its recording reader); model code saved beside the weights runs without it
+        on arrays.
+
+        Returns:
+            `(signal, sfreq, info)`: `(n_chans, n_samples)` float32 at the recording's rate, and the reader's info
+            (`channels` as resolved, `available`, `meas_date`, `path`).
+        """
+        # Imported by name so that exporting this module for `trust_remote_code` does not copy the reader.
+        reader = importlib.import_module("hf_sleep.data.recording")
+        signal, rate, info = reader.read_recording(recording, self.ch_names, reference=self.reference, rescale=rescale)
+        if self.units != "uV":  # the reader gives µV
+            signal = signal * np.float32(UNIT_SCALE["uV"] / UNIT_SCALE[self.units])
+        return signal, rate, info
 
     def _reference_rows(self, available: list[str]) -> list[str]:
         if isinstance(self.reference, str) and self.reference.lower() == "average":

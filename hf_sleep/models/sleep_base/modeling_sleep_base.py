@@ -41,12 +41,6 @@ def get_activation(name: str) -> nn.Module:
         raise ValueError(f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}") from None
 
 
-def check_activation(argument: str, name: str) -> None:
-    """Raises a `ValueError` naming the config argument when `name` is not a known activation."""
-    if name not in ACTIVATIONS:
-        raise ValueError(f"{argument} must be one of {sorted(ACTIVATIONS)}, got {name!r}")
-
-
 @dataclass
 class SleepEncoderOutput(ModelOutput):
     """Output of a backbone (`<Arch>Model`).
@@ -136,22 +130,14 @@ class SleepStagingPreTrainedModel(PreTrainedModel):
         transformers upload is used.
         """
         try:
-            # Resolved at call time, not imported at module level: this file is also shipped, flattened,
-            # inside saved folders, where hf_sleep may be absent.
+            # Looked up at call time, so modeling code has no import edge to the hub layer; this file also
+            # ships, flattened, inside saved folders, where hf_sleep may be absent.
             hub = importlib.import_module("hf_sleep.hub")
         except ImportError:
             hub = None
         if hub is None or args:
             return super().push_to_hub(repo_id, *args, **kwargs)
-        tags = kwargs.pop("tags", None)
-        training_info = dict(kwargs.pop("training_info", None) or {})
-        if tags:
-            training_info["tags"] = [tags] if isinstance(tags, str) else list(tags)
-        kwargs.pop("max_shard_size", None)  # small models: one safetensors file
-        kwargs.pop("commit_description", None)
-        return hub.push_model(
-            self, repo_id, trained=kwargs.pop("trained", True), training_info=training_info or None, **kwargs
-        )
+        return hub.push_from_model_method(self, repo_id, **kwargs)
 
     def embed_epochs(self, epochs: torch.Tensor) -> torch.Tensor:
         """Per-epoch features before any sequence context: `(n_epochs, n_chans, n_times) -> (n_epochs, dim)`.

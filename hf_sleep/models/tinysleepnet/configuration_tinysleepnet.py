@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hf_sleep.models.sleep_base.configuration_sleep_base import SleepStagingConfig
-from hf_sleep.models.sleep_base.modeling_sleep_base import check_activation
+from hf_sleep.models.sleep_base.configuration_sleep_base import SleepStagingConfig, check_activation
 
 
 class TinySleepNetConfig(SleepStagingConfig):

@@ -25,7 +25,6 @@ from transformers import AutoConfig, AutoModel, Trainer, TrainingArguments
 from hf_sleep import ARCHITECTURES
 from hf_sleep.cli import main as cli_main
 from hf_sleep.hub import (
-    CardTrainerMixin,
     HubAuthenticationError,
     HubUploadError,
     RepositoryConflictError,
@@ -33,6 +32,7 @@ from hf_sleep.hub import (
 )
 from hf_sleep.model_card import SleepCardCallback
 from hf_sleep.training.metrics import build_compute_metrics
+from hf_sleep.training.trainer import CardTrainerMixin
 from tests.testers import TESTERS
 
 WORKDIR = Path(sys.argv[1])

@@ -1,0 +1,82 @@
+"""What each entry point imports: `hf-sleep --help` starts without torch or transformers, conversion without
+transformers, staging without datasets/evaluate, and `import hf_sleep` still registers every architecture.
+
+Each check runs in a fresh interpreter and reads `sys.modules`, so it tests imports, not timings (the timings
+are in BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.conftest import REPO_ROOT
+
+HEAVY = ("torch", "transformers", "datasets", "evaluate", "accelerate", "mne", "scipy", "matplotlib")
+
+
+def _imported_after(code: str) -> set[str]:
+    """The HEAVY modules a fresh interpreter has imported after running `code` (its stdout is discarded)."""
+    wrapper = (
+        "import contextlib, io, json, sys\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        + "".join(f"    {line}\n" for line in code.splitlines())
+        + f"print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def test_help_of_every_command_imports_neither_torch_nor_transformers():
+    code = (
+        "from hf_sleep.cli import build_parser\n"
+        "parser = build_parser()\n"
+        "commands = [None, *parser._subparsers._group_actions[0].choices]\n"
+        "for command in commands:\n"
+        "    try:\n"
+        "        parser.parse_args(['--help'] if command is None else [command, '--help'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "assert len(commands) > 5, commands\n"
+    )
+    assert _imported_after(code) == set()
+
+
+def test_the_console_script_help_imports_nothing_heavy():
+    code = "import sys\nsys.argv = ['hf-sleep', '--help']\nfrom hf_sleep.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass"
+    assert _imported_after(code) == set()
+
+
+def test_conversion_modules_import_neither_torch_nor_transformers():
+    imported = _imported_after("import hf_sleep.data.sleep_edf, hf_sleep.data.rodent, hf_sleep.data.dataset")
+    assert not imported & {"torch", "transformers"}, imported
+
+
+def test_staging_imports_neither_datasets_nor_evaluate():
+    code = (
+        "import hf_sleep.stage_cli, hf_sleep.staging, hf_sleep.inference\n"
+        "import hf_sleep\n"
+        "hf_sleep.TinySleepNetForSleepStaging(hf_sleep.TinySleepNetConfig())\n"
+    )
+    imported = _imported_after(code)
+    assert {"torch", "transformers"} <= imported and not imported & {"datasets", "evaluate"}, imported
+
+
+def test_auto_classes_know_every_architecture_whichever_is_imported_first():
+    check = (
+        "from transformers import AutoConfig, AutoModel\n"
+        "from hf_sleep.registry import ARCHITECTURES\n"
+        "for name, arch in ARCHITECTURES.items():\n"
+        "    assert type(AutoConfig.for_model(name)) is arch.config_class, name\n"
+        "    assert AutoModel._model_mapping[arch.config_class] is arch.model_class, name\n"
+    )
+    for first in (
+        "import hf_sleep",  # the package first: registered when transformers' Auto module loads
+        "import transformers.models.auto\nimport hf_sleep",  # transformers first: registered at once
+        "import hf_sleep\nfrom hf_sleep.models.tinysleepnet import TinySleepNetConfig",  # registered mid-import
+    ):
+        assert "torch" in _imported_after(first + "\n" + check), first
