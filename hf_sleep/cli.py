@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hf_sleep.training.cli",
     "hf_sleep.pretraining",
     "hf_sleep.latent_cli",
+    "hf_sleep.pretrained.cli",
 )
 
 

@@ -29,7 +29,7 @@ MANAGED_SUFFIXES = (".safetensors", ".bin", ".py", ".safetensors.index.json")
 TRAINING_INFO_KEYS = frozenset(
     {
         "dataset_name", "datasets", "split", "preprocessing", "hyperparameters", "eval_dataset_name",
-        "eval_split", "model_name", "tags", "license",
+        "eval_split", "model_name", "tags", "license", "provenance",
     }
 )  # fmt: skip
 

@@ -18,6 +18,7 @@ def _handle_push(args: argparse.Namespace) -> int:
 
     source = args.source
     eval_results = training_info = None
+    feature_extractor = None
     if args.eval_results:
         eval_results = _read_json(args.eval_results, "--eval-results")
     if args.training_info:
@@ -45,8 +46,13 @@ def _handle_push(args: argparse.Namespace) -> int:
         metrics = next((Path(source) / name for name in METRICS_FILES if (Path(source) / name).is_file()), None)
         if trained and eval_results is None and metrics is not None:
             eval_results = _read_json(str(metrics), metrics.name)
-        if training_info is None and (Path(source) / "training_info.json").is_file():
+        # A trained or converted folder carries what its card says (data, provenance, licence) and its contract.
+        if trained and training_info is None and (Path(source) / "training_info.json").is_file():
             training_info = _read_json(str(Path(source) / "training_info.json"), "training_info.json")
+        if (Path(source) / "preprocessor_config.json").is_file():
+            from hf_sleep import SleepFeatureExtractor
+
+            feature_extractor = SleepFeatureExtractor.from_pretrained(source)
     elif source in ARCHITECTURES:
         if not args.architecture_only:
             raise ValueError(
@@ -69,6 +75,7 @@ def _handle_push(args: argparse.Namespace) -> int:
             force=args.force,
             token=args.token,
             private=args.private or None,
+            feature_extractor=feature_extractor,
         )
     except HubPublishError as error:
         print(f"hf-sleep push: error: {error}", file=sys.stderr)

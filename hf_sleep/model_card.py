@@ -203,6 +203,8 @@ class SleepModelCardData(CardData):
         hyperparameters (`dict`, *optional*): training hyper-parameters to report.
         tags (`list[str]`, *optional*): extra tags; the base tags and the architecture are always added.
         model_name (`str`, *optional*): card title; defaults to the repository name.
+        provenance (`str`, *optional*): Markdown on where converted weights come from (source, commit, licence,
+            what the source reports and what differs here); rendered as its own section.
     """
 
     repo_id: str | None = None
@@ -218,6 +220,7 @@ class SleepModelCardData(CardData):
     hyperparameters: dict[str, Any] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
     model_name: str | None = None
+    provenance: str | None = None
 
     # Filled from the model by `set_model`.
     model_type: str = field(default="", init=False)

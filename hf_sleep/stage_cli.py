@@ -9,8 +9,8 @@ import warnings
 
 
 def _build_model(args: argparse.Namespace):
-    """The model to stage with: `--model` (folder or Hub id) or a randomly initialised `--architecture`."""
-    if args.model:
+    """The model to stage with: `--model`, a randomly initialised `--architecture`, or `None` (the bundled default)."""
+    if not args.architecture:
         return args.model
     import torch
 
@@ -31,6 +31,10 @@ def _handle(args: argparse.Namespace) -> int:
 
     if args.architecture and not args.quiet:
         print(f"Using {args.architecture} with RANDOM weights (demo): its stages mean nothing.")
+    elif not args.model and not args.quiet:
+        from hf_sleep.pretrained import DEFAULT_MODEL, NAMESPACE
+
+        print(f"Staging with the bundled {NAMESPACE}/{DEFAULT_MODEL} (physioex's trained SeqSleepNet; research use only)")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         result = _stage(args)
@@ -84,8 +88,15 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("recording", help="the recording: .edf, .bdf, .fif or .vhdr")
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--model", help="a local folder saved with save_pretrained, or a Hub repository id")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--model",
+        help=(
+            "a bundled model (default: hf-sleep/seqsleepnet-physioex-eeg, physioex's trained SeqSleepNet on one "
+            "central EEG; hf-sleep/seqsleepnet-physioex-eeg-eog-emg takes EEG, EOG and EMG), a local folder saved "
+            "with save_pretrained, or a Hub repository id"
+        ),
+    )
     source.add_argument(
         "--architecture", help="stage with a randomly initialised model of this architecture (a demo)"
     )
@@ -93,9 +104,9 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         "--channels",
         nargs="+",
         help=(
-            "channels in the model's input order (default: the model's ch_names). An exact channel name always "
-            "wins; 'A - B' (spaces around the minus) derives A minus B, also for names with '-': "
-            "'FP1-A1 - C3-A1'"
+            "channels in the model's input order (default: the model's ch_names; for the bundled models a central "
+            "EEG, an EOG and a chin EMG picked by name). An exact channel name always wins; 'A - B' (spaces around "
+            "the minus) derives A minus B, also for names with '-': 'FP1-A1 - C3-A1'"
         ),
     )
     parser.add_argument(

@@ -215,10 +215,11 @@ def epoch_signal(signal: np.ndarray, n_times: int) -> tuple[np.ndarray, int]:
 
 
 def load_model(model: Any, device: str | None = None, *, progress: bool = True):
-    """An hf_sleep model from an instance, a local folder or a Hub id (`AutoModel.from_pretrained`).
+    """An hf_sleep model from an instance, a bundled name, a local folder or a Hub id (`AutoModel.from_pretrained`).
 
     Args:
-        model: a model, a folder written by `save_pretrained`, or a Hub repository id.
+        model: a model, a bundled name (`None`: the default stager, `hf_sleep.pretrained.DEFAULT_MODEL`), a
+            folder written by `save_pretrained`, or a Hub repository id.
         device: where to put it; defaults to the GPU when there is one.
         progress: show transformers' weight-loading bar.
 
@@ -230,6 +231,9 @@ def load_model(model: Any, device: str | None = None, *, progress: bool = True):
     """
     import torch
 
+    from hf_sleep.pretrained import resolve_bundled
+
+    model = resolve_bundled(model)
     if isinstance(model, (str, os.PathLike)):
         from transformers import AutoModel
 
@@ -304,7 +308,7 @@ def _from_pretrained(auto_class: Any, location: str, progress: bool = True):
 
 def stage_recording(
     path: str | os.PathLike,
-    model: Any,
+    model: Any = None,
     channels: Sequence[str] | None = None,
     reference: str | Sequence[str] | None = None,
     out_dir: str | os.PathLike | None = None,
@@ -320,9 +324,13 @@ def stage_recording(
 
     Args:
         path: an EDF/BDF/FIF/BrainVision recording.
-        model: an hf_sleep model, a local folder saved with `save_pretrained`, or a Hub repository id.
+        model: an hf_sleep model, a bundled model's name (`"hf-sleep/seqsleepnet-physioex-eeg-eog-emg"`), a local
+            folder saved with `save_pretrained`, or a Hub repository id; `None` is the bundled default stager
+            (physioex's trained SeqSleepNet on one EEG channel).
         channels: the channels to feed the model, in its input order; defaults to those of the model's feature
-            extractor (its `preprocessor_config.json`, else `config.ch_names`).
+            extractor (its `preprocessor_config.json`, else `config.ch_names`), where a name that is a channel
+            kind (`EEG`, `EOG`, `EMG`, as in the bundled models) picks a fitting channel of the recording by name
+            (a central EEG first; `hf_sleep.pretrained.channels`).
         reference: overrides the feature extractor's: channel(s) to subtract, or `"average"`.
         out_dir: where to write the outputs; `None` writes nothing.
         rescale: factor for files whose physical dimension is wrong (see the amplitude warnings).
@@ -352,6 +360,9 @@ def stage_recording(
         check_writable_folder(out_dir)  # before the night is staged, not after
     timings: dict[str, float] = {}
     start = time.perf_counter()
+    from hf_sleep.pretrained import resolve_bundled
+
+    model = resolve_bundled(model)
     source = model if isinstance(model, (str, os.PathLike)) else getattr(getattr(model, "config", None), "_name_or_path", "")
     model = load_model(model, device, progress=progress)
     config = model.config
@@ -364,6 +375,10 @@ def stage_recording(
                 f"{', '.join(channels)}"
             )
         extractor.ch_names = list(channels)
+    else:
+        from hf_sleep.pretrained.channels import default_channels
+
+        extractor.ch_names = default_channels(extractor.ch_names, open_recording(path).ch_names)
     if reference is not None:
         extractor.reference = reference
 

@@ -21,6 +21,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     model_args, data_args, training_args = parse_arguments((ModelArguments, DataArguments, SleepTrainingArguments), argv)
     if model_args.model_name_or_path is None or model_args.model_type is not None:
         raise ValueError("fine-tuning starts from --model_name_or_path (a Hub repository or a saved folder), not --model_type")
+    from hf_sleep.pretrained import bundled_name, pretrained_path
+
+    if bundled_name(model_args.model_name_or_path):  # e.g. hf-sleep/seqsleepnet-physioex-eeg, shipped in the package
+        model_args.model_name_or_path = str(pretrained_path(model_args.model_name_or_path))
     run_training(model_args, data_args, training_args)
     return 0
 

@@ -234,9 +234,11 @@ def stage_night(
     recording: str | Path | None = None,
     checkpoint: str | None = None,
     channels: str | list[str] | None = None,
+    pretrained: str | None = None,
 ):
-    """Stages `recording` (default: the bundled night) with a checkpoint (local folder or Hub id) or, without
-    one, with a random-weight model of the explorer's settings.
+    """Stages `recording` (default: the bundled night) with a checkpoint (local folder or Hub id), a trained model
+    shipped with the package (`pretrained`, e.g. `"seqsleepnet-physioex-eeg"`), or, without either, with a
+    random-weight model of the explorer's settings.
 
     Returns:
         The [`hf_sleep.staging.StagingResult`], whose `files` hold the PNG and the CSV.
@@ -245,6 +247,8 @@ def stage_night(
 
     if checkpoint:
         model: Any = checkpoint.strip()
+    elif pretrained:
+        model = pretrained
     else:
         config = build_config(name, n_chans, sfreq, epoch_seconds, seq_len, num_classes, hyperparameters)
         torch.manual_seed(0)
@@ -254,6 +258,15 @@ def stage_night(
     path = Path(recording) if recording else bundled_night()
     out_dir = Path(tempfile.mkdtemp(prefix="run-", dir=_WORK_DIR))
     return stage_recording(path, model, channels=channels, out_dir=out_dir)
+
+
+def probabilities_markdown(stage_names: list[str], probabilities) -> str:
+    """The night's mean probability of each stage and the epochs scored as it, as a Markdown table."""
+    winners = probabilities.argmax(axis=1)
+    lines = ["| Stage | Mean probability | Epochs |", "|---|---:|---:|"]
+    for index, name in enumerate(stage_names):
+        lines.append(f"| {name} | {probabilities[:, index].mean():.3f} | {int((winners == index).sum())} |")
+    return "\n".join(lines)
 
 
 def statistics_markdown(statistics: dict[str, float]) -> str:

@@ -64,3 +64,24 @@ def test_stage_the_bundled_night_with_random_weights():
     assert "| TST |" in explorer.statistics_markdown(result.statistics)
     with pytest.raises(ValueError, match="'Fp1' is not in the recording"):
         explorer.stage_night("tinysleepnet", hyperparameters=hyper, channels="Fp1")
+
+
+def test_stage_an_uploaded_edf_with_the_trained_default(tmp_path):
+    """What the Space does with an upload and the default model choice: staged by the bundled trained model."""
+    from ..staging.helpers import cycling_hypnogram, stage_like_signal, write_edf
+
+    sys.path.insert(0, str(REPO_ROOT / "spaces" / "model_explorer"))
+    import app
+
+    signal = stage_like_signal(cycling_hypnogram(0.5))
+    upload = write_edf(tmp_path / "upload.edf", {"EEG C3-M2": signal, "EMG chin": signal / 10})
+    image, summary, csv_path = app.run_staging(
+        "tinysleepnet", 1, 100.0, 30.0, 20, 5, "{}", app.UPLOAD, str(upload), "", "", app.TRAINED_EEG
+    )
+    assert image.endswith("upload_hypnogram.png") and csv_path.endswith("upload_hypnogram.csv")
+    assert "60 epochs (0.50 h) from EEG C3-M2" in summary
+    assert "trained model hf-sleep/seqsleepnet-physioex-eeg" in summary
+    assert "| Stage | Mean probability | Epochs |" in summary and "| TST |" in summary
+    table = [line for line in summary.splitlines() if line.startswith("| ") and line.count("|") == 4][1:6]
+    assert sum(int(line.split("|")[3]) for line in table) == 60
+    assert abs(sum(float(line.split("|")[2]) for line in table) - 1.0) < 1e-3
