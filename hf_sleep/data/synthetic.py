@@ -43,6 +43,7 @@ import scipy.fft
 
 from .checks import apply_umask
 from .edf import SYNTHETIC_EQUIPMENT, read_annotations, write_annotations_edf
+from .parallel import worker_pool
 from .rodent import read_rodent_scores
 
 __all__ = [
@@ -667,10 +668,11 @@ def _write_psg(
     start: dt.datetime,
     patient_field: str,
     record_duration: float,
+    annotations: Sequence[tuple[float, float, str]] = (),
     driver: str = "generated",
 ) -> Path:
     """Writes generated signals as EDF+; the recording field says they are synthetic and what drove them."""
-    from edfio import Edf, EdfSignal, Patient, Recording
+    from edfio import Edf, EdfAnnotation, EdfSignal, Patient, Recording
 
     signals = []
     for label, x, rate, unit in data_by_channel:
@@ -693,6 +695,7 @@ def _write_psg(
         ),
         starttime=start.time(),
         data_record_duration=record_duration,
+        annotations=[EdfAnnotation(onset, duration, text) for onset, duration, text in annotations] or None,
     )
     return _atomic_write(path, lambda tmp: edf.write(tmp))
 
@@ -1011,9 +1014,6 @@ def generate_sleep_edf(
     Returns:
         ``(psg_path, hypnogram_path)`` per night, in input order.
     """
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
     from tqdm.auto import tqdm
 
     jobs: list[dict] = []
@@ -1048,7 +1048,7 @@ def generate_sleep_edf(
             results.append(_write_sleep_edf_job(job))
             bar.update(1)
     else:
-        with ProcessPoolExecutor(max_workers=num_proc, mp_context=get_context("spawn")) as pool:
+        with worker_pool(num_proc) as pool:
             results = []
             for result in pool.map(_write_sleep_edf_job, jobs):
                 results.append(result)
