@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .dataset import epoch_features, run_conversion, shard_tasks
-from .edf import read_annotations
+from .edf import read_annotations, read_edf_header
 from .errors import RecordingError
 from .labels import AASM_LABELS, SLEEP_EDF_LABEL_MAP
 from .preprocess import RecordingEpochs, samples_per_epoch
