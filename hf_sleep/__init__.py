@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     from hf_sleep.models.sleep_base import (
         AASM_STAGES,
         SleepEncoderOutput,
+        SleepFeatureExtractor,
         SleepStagingConfig,
         SleepStagingOutput,
         SleepStagingPreTrainedModel,
@@ -60,6 +61,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
         TinySleepNetForSleepStaging,
         TinySleepNetModel,
     )
+    from hf_sleep.pretrained import load_pretrained
     from hf_sleep.registry import ARCHITECTURES, Architecture, get_architecture, register_auto_classes
     from hf_sleep.sleep_stats import sleep_statistics
     from hf_sleep.staging import StagingResult, stage_recording
@@ -81,6 +83,7 @@ __all__ = [
     "SeqSleepNetForSleepStaging",
     "SeqSleepNetModel",
     "SleepEncoderOutput",
+    "SleepFeatureExtractor",
     "SleepStagingConfig",
     "SleepStagingOutput",
     "SleepStagingPreTrainedModel",
@@ -92,6 +95,7 @@ __all__ = [
     "TinySleepNetForSleepStaging",
     "TinySleepNetModel",
     "get_architecture",
+    "load_pretrained",
     "register_auto_classes",
     "sleep_statistics",
     "stage_recording",

@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hf_sleep.training.cli",
     "hf_sleep.pretraining",
     "hf_sleep.latent_cli",
+    "hf_sleep.pretrained.cli",
 )
 
 
@@ -37,6 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
+    from hf_sleep.console import plain_warnings
+
+    plain_warnings(f"hf-sleep {args.command}")
     try:
         return int(args.handler(args) or 0)
     except (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError) as error:

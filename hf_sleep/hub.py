@@ -29,7 +29,7 @@ MANAGED_SUFFIXES = (".safetensors", ".bin", ".py", ".safetensors.index.json")
 TRAINING_INFO_KEYS = frozenset(
     {
         "dataset_name", "datasets", "split", "preprocessing", "hyperparameters", "eval_dataset_name",
-        "eval_split", "model_name", "tags", "license",
+        "eval_split", "model_name", "tags", "license", "provenance",
     }
 )  # fmt: skip
 
@@ -116,6 +116,7 @@ def build_card(
     trained: bool,
     eval_results: dict[str, Any] | None = None,
     training_info: dict[str, Any] | None = None,
+    feature_extractor: Any = None,
 ):
     """The rendered `ModelCard` that `push_model` would publish (no network)."""
     from hf_sleep.model_card import SleepModelCardData, render_model_card
@@ -125,17 +126,22 @@ def build_card(
         raise ValueError(
             "eval_results were given for an architecture-only push; pass trained=True to push weights"
         )
-    card_data = SleepModelCardData(repo_id=repo_id, trained=trained, **info).set_model(model)
+    card_data = SleepModelCardData(repo_id=repo_id, trained=trained, **info).set_model(model, feature_extractor)
     if eval_results is not None:
         card_data.set_eval_results(eval_results)
     return render_model_card(card_data)
 
 
-def _write_folder(model: Any, folder: Path, trained: bool, card: Any) -> list[str]:
+def _write_folder(model: Any, folder: Path, trained: bool, card: Any, feature_extractor: Any = None) -> list[str]:
+    from hf_sleep.model_card import model_feature_extractor
+
     if trained:
         model.save_pretrained(folder)  # safetensors + config.json + modeling code
     else:
         model.config.save_pretrained(folder)  # config.json + modeling code, no weights
+    # The signal contract travels with every model: preprocessor_config.json (+ its code for trust_remote_code).
+    extractor = feature_extractor if feature_extractor is not None else model_feature_extractor(model.config)
+    extractor.save_pretrained(folder)
     card.save(folder / "README.md")
     return sorted(path.name for path in folder.iterdir() if path.is_file())
 
@@ -193,6 +199,7 @@ def push_model(
     private: bool | None = None,
     revision: str | None = None,
     create_pr: bool = False,
+    feature_extractor: Any = None,
 ) -> PushResult:
     """Publishes an hf_sleep model to the Hub with its generated card.
 
@@ -209,6 +216,8 @@ def push_model(
         commit_message: defaults to "Upload <Display> (trained|architecture only) with hf_sleep".
         private: visibility when the repository is created.
         revision, create_pr: as in `HfApi.create_commit`.
+        feature_extractor: the model's `SleepFeatureExtractor`, published as `preprocessor_config.json`; by
+            default the one saved in the folder the model came from, else one derived from its config.
 
     Returns:
         A `PushResult`; `changed` is False when the repository already held exactly these files.
@@ -236,7 +245,10 @@ def push_model(
             stacklevel=2,
         )
     # Everything that can fail on bad input happens before the first request.
-    card = build_card(model, repo_id, trained=trained, eval_results=eval_results, training_info=training_info)
+    card = build_card(
+        model, repo_id, trained=trained, eval_results=eval_results, training_info=training_info,
+        feature_extractor=feature_extractor,
+    )  # fmt: skip
     api = HfApi(token=token)
     endpoint = api.endpoint
     kind = "trained" if trained else "architecture only"
@@ -249,7 +261,7 @@ def push_model(
             _check_conflicts(repo_id, model, trained, remote_files, remote_config)
         with tempfile.TemporaryDirectory(prefix="hf_sleep_push_") as tmp:
             folder = Path(tmp)
-            sent = _write_folder(model, folder, trained, card)
+            sent = _write_folder(model, folder, trained, card, feature_extractor)
             operations: list[Any] = [
                 CommitOperationAdd(path_in_repo=name, path_or_fileobj=str(folder / name)) for name in sent
             ]

@@ -14,6 +14,7 @@ def _handle_push(args: argparse.Namespace) -> int:
 
     source = args.source
     eval_results = training_info = None
+    feature_extractor = None
     if args.eval_results:
         eval_results = _read_json(args.eval_results, "--eval-results")
     if args.training_info:
@@ -38,6 +39,13 @@ def _handle_push(args: argparse.Namespace) -> int:
         trained = not args.architecture_only
         if trained and eval_results is None and (Path(source) / "eval_results.json").is_file():
             eval_results = _read_json(str(Path(source) / "eval_results.json"), "eval_results.json")
+        # A converted folder carries what its card says (provenance, licence) and its signal contract.
+        if trained and training_info is None and (Path(source) / "training_info.json").is_file():
+            training_info = _read_json(str(Path(source) / "training_info.json"), "training_info.json")
+        if (Path(source) / "preprocessor_config.json").is_file():
+            from hf_sleep import SleepFeatureExtractor
+
+            feature_extractor = SleepFeatureExtractor.from_pretrained(source)
     elif source in ARCHITECTURES:
         if not args.architecture_only:
             raise ValueError(
@@ -60,6 +68,7 @@ def _handle_push(args: argparse.Namespace) -> int:
             force=args.force,
             token=args.token,
             private=args.private or None,
+            feature_extractor=feature_extractor,
         )
     except HubPublishError as error:
         print(f"hf-sleep push: error: {error}", file=sys.stderr)

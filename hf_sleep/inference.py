@@ -9,6 +9,7 @@ stride is asked for.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,12 +114,15 @@ def predict_night(
     log_prob_sum = torch.zeros(n_epochs, config.num_labels, dtype=torch.float64, device=device)
     n_windows = torch.zeros(n_epochs, dtype=torch.float64, device=device)
 
+    # A model that standardises its input over the whole recording (physioex's SeqSleepNet) sees all of it first.
+    recording_statistics = getattr(model, "recording_statistics", None)
     try:
         # Encode every epoch once; windows then only re-run the (cheap) sequence part. Chunks of
         # `batch_size` epochs: much larger ones fall out of the CPU caches and run slower.
-        embeddings = torch.cat(
-            [model.embed_epochs(epochs[i : i + batch_size]) for i in range(0, n_epochs, batch_size)]
-        )
+        with recording_statistics(epochs) if recording_statistics else contextlib.nullcontext():
+            embeddings = torch.cat(
+                [model.embed_epochs(epochs[i : i + batch_size]) for i in range(0, n_epochs, batch_size)]
+            )
         split = True
     except NotImplementedError:
         split = False

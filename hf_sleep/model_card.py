@@ -203,6 +203,8 @@ class SleepModelCardData(CardData):
         hyperparameters (`dict`, *optional*): training hyper-parameters to report.
         tags (`list[str]`, *optional*): extra tags; the base tags and the architecture are always added.
         model_name (`str`, *optional*): card title; defaults to the repository name.
+        provenance (`str`, *optional*): Markdown on where converted weights come from (source, commit, licence,
+            what the source reports and what differs here); rendered as its own section.
     """
 
     repo_id: str | None = None
@@ -218,6 +220,7 @@ class SleepModelCardData(CardData):
     hyperparameters: dict[str, Any] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
     model_name: str | None = None
+    provenance: str | None = None
 
     # Filled from the model by `set_model`.
     model_type: str = field(default="", init=False)
@@ -243,11 +246,18 @@ class SleepModelCardData(CardData):
             raise ValueError("eval_results belong to a trained repository; pass trained=True")
 
     # -------------------------------------------------------------------------------------- from the model
-    def set_model(self, model: Any) -> SleepModelCardData:
-        """Fills the architecture, input contract, parameter table and count from an hf_sleep model."""
+    def set_model(self, model: Any, feature_extractor: Any = None) -> SleepModelCardData:
+        """Fills the architecture, input contract, parameter table and count from an hf_sleep model.
+
+        Args:
+            model: the model.
+            feature_extractor: its `SleepFeatureExtractor` (the signal contract); by default the
+                `preprocessor_config.json` of the folder the model was loaded from, when there is one.
+        """
         from hf_sleep.registry import get_architecture
 
         config = model.config
+        extractor = feature_extractor if feature_extractor is not None else _saved_feature_extractor(config)
         arch = get_architecture(config.model_type)
         self.model_type = arch.name
         self.display_name = arch.display_name
@@ -290,7 +300,11 @@ class SleepModelCardData(CardData):
                 "Output",
                 f"`logits` of shape `(batch, seq_len, {config.num_labels})` over {', '.join(self.stage_names)}",
             ),
-            ("Preprocessing", self.preprocessing or _default_preprocessing(config)),
+            (
+                "Preprocessing",
+                self.preprocessing
+                or (describe_preprocessing(extractor) if extractor is not None else _default_preprocessing(config)),
+            ),
         ]
         return self
 
@@ -454,6 +468,49 @@ def _default_preprocessing(config: Any) -> str:
     )
 
 
+def model_feature_extractor(config: Any) -> Any:
+    """The model's `SleepFeatureExtractor`: the one saved where it was loaded from, else derived from its config."""
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
+
+    return _saved_feature_extractor(config) or SleepFeatureExtractor.from_model_config(config)
+
+
+def _saved_feature_extractor(config: Any) -> Any:
+    """The `SleepFeatureExtractor` saved in the local folder the model came from, or `None`."""
+    folder = Path(str(getattr(config, "_name_or_path", "") or ""))
+    if not (folder / "preprocessor_config.json").is_file():
+        return None
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
+
+    return SleepFeatureExtractor.from_pretrained(folder)
+
+
+def describe_preprocessing(extractor: Any) -> str:
+    """One paragraph on how a recording becomes model input, from a `SleepFeatureExtractor`."""
+    steps = []
+    if extractor.reference is not None:
+        reference = extractor.reference if isinstance(extractor.reference, str) else " + ".join(extractor.reference)
+        steps.append(f"re-referenced to {reference}")
+    steps.append(f"resampled to {extractor.sfreq:g} Hz ({extractor.resample_method})")
+    if extractor.filter is not None and (extractor.l_freq is not None or extractor.h_freq is not None):
+        design = extractor.filter
+        method = "zero-phase " if design.get("zero_phase", True) else ""
+        method += "FIR (MNE)" if design.get("method", "fir") == "fir" else f"Butterworth order {design.get('order', 5)}"
+        scope = "each epoch" if design.get("scope") == "epoch" else "the whole recording"
+        steps.append(f"band-passed {extractor.l_freq or 0:g}-{extractor.h_freq or extractor.sfreq / 2:g} Hz ({method} over {scope})")
+    for step in extractor.preprocessing:
+        if step["name"] == "slumbernet":
+            steps.append("SlumberNet's steps per epoch (EMG 16-Hz low-pass, resampling, order-12 polynomial detrend)")
+        else:
+            steps.append(f"`{step['name']}` (applied by the model)")
+    return (
+        f"Channels {', '.join(f'`{name}`' for name in extractor.ch_names)} in {UNIT_NAMES[extractor.units]}, "
+        + ", ".join(steps)
+        + f", cut into {extractor.epoch_seconds:g}-s epochs. Saved as `preprocessor_config.json`: "
+        "`AutoFeatureExtractor.from_pretrained(repo)(recording)` applies it to an EDF/BDF/FIF/BrainVision file."
+    )
+
+
 def render_model_card(card_data: SleepModelCardData) -> ModelCard:
     """Renders the package's template with `ModelCard.from_template`."""
     if not card_data.model_type:
@@ -534,13 +591,19 @@ class SleepCardCallback(TrainerCallback):
         if state.epoch is not None:
             self.hyperparameters["epochs_trained"] = round(float(state.epoch), 2)
 
-    def card_data(self, model: Any, repo_id: str | None = None, eval_results: dict[str, Any] | None = None):
+    def card_data(
+        self,
+        model: Any,
+        repo_id: str | None = None,
+        eval_results: dict[str, Any] | None = None,
+        feature_extractor: Any = None,
+    ):
         """A trained model's `SleepModelCardData` from what was collected (or the `eval_results` given)."""
         results = eval_results if eval_results is not None else self.eval_metrics
         if results is None:
             raise ValueError("no evaluation metrics were collected: run trainer.evaluate() before pushing")
         card_data = SleepModelCardData(
             repo_id=repo_id, trained=True, hyperparameters=dict(self.hyperparameters), **self.card_kwargs
-        ).set_model(model)
+        ).set_model(model, feature_extractor)
         card_data.set_eval_results(results)
         return card_data

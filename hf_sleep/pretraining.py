@@ -75,7 +75,12 @@ def evaluation_split(path: str | os.PathLike):
 
 
 def _signal_shape(dataset, sfreq: float) -> dict[str, Any]:
-    """Config arguments read from the dataset: channels, epoch length, stage names."""
+    """Config arguments read from the dataset: its signal contract, else the shape of a row at `sfreq`."""
+    from hf_sleep.training.pipeline import contract_of
+
+    contract = contract_of(dataset)
+    if contract is not None:
+        return contract.config_kwargs()
     first = dataset.with_format("numpy")[0]["input_values"]
     if first.ndim != 2:
         raise ValueError(f"input_values must be (n_chans, n_times) per epoch, got shape {first.shape}")
@@ -146,7 +151,18 @@ def pretrain(
     output_dir = Path(output_dir)
     losses = _train(model, dataset, _training_arguments(output_dir, max_steps, batch_size, learning_rate, seed))
     model.save_pretrained(output_dir)
+    _save_feature_extractor(config, output_dir, dataset)
     return TrainingRun(output_dir=output_dir, losses=losses)
+
+
+def _save_feature_extractor(config, output_dir: Path, dataset=None) -> None:
+    """Saves the signal contract beside the model: the dataset's, else the one of the folder `config` was loaded
+    from, else one derived from `config`."""
+    from hf_sleep.model_card import model_feature_extractor
+    from hf_sleep.training.pipeline import contract_of
+
+    extractor = contract_of(dataset) if dataset is not None else None
+    (extractor if extractor is not None else model_feature_extractor(config)).save_pretrained(output_dir)
 
 
 def staging_metrics(model, dataset, batch_size: int = 256) -> dict[str, float]:
@@ -204,6 +220,7 @@ def train_frozen_staging(
         raise RuntimeError("the encoder changed while training the frozen staging head")
     metrics = staging_metrics(model, eval_dataset if eval_dataset is not None else dataset)
     model.save_pretrained(output_dir)
+    _save_feature_extractor(model.config, output_dir)
     (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     return TrainingRun(output_dir=output_dir, losses=losses, metrics=metrics)
 

@@ -297,16 +297,20 @@ def get_architecture(name: str) -> Architecture:
 
 
 def register_auto_classes() -> None:
-    """Registers every architecture with `AutoConfig`, `AutoModel` and `AutoModelForPreTraining` (idempotent).
+    """Registers every architecture with `AutoConfig`, `AutoModel`, `AutoFeatureExtractor` and `AutoModelForPreTraining`
+    (idempotent).
 
     `import hf_sleep` arranges this by itself (see [`register_when_transformers_loads`]); call it directly where
     the registration must not depend on import order, e.g. in a process that only loads saved models.
     """
-    from transformers import AutoConfig, AutoModel, AutoModelForPreTraining
+    from transformers import AutoConfig, AutoFeatureExtractor, AutoModel, AutoModelForPreTraining
+
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 
     for arch in ARCHITECTURES.values():
         AutoConfig.register(arch.name, arch.config_class, exist_ok=True)
         AutoModel.register(arch.config_class, arch.model_class, exist_ok=True)
+        AutoFeatureExtractor.register(arch.config_class, SleepFeatureExtractor, exist_ok=True)
         if "hybrid" in arch.pretraining_class_names:
             AutoModelForPreTraining.register(arch.config_class, arch.pretraining_classes["hybrid"], exist_ok=True)
 

@@ -7,8 +7,8 @@ import time
 
 
 def _build_model(args: argparse.Namespace):
-    """The model to stage with: `--model` (folder or Hub id) or a randomly initialised `--architecture`."""
-    if args.model:
+    """The model to stage with: `--model`, a randomly initialised `--architecture`, or `None` (the bundled default)."""
+    if not args.architecture:
         return args.model
     import torch
 
@@ -30,6 +30,10 @@ def _handle(args: argparse.Namespace) -> int:
 
     if args.architecture and not args.quiet:
         print(f"Using {args.architecture} with RANDOM weights (demo): its stages mean nothing.")
+    elif not args.model and not args.quiet:
+        from hf_sleep.pretrained import DEFAULT_MODEL, NAMESPACE
+
+        print(f"Staging with the bundled {NAMESPACE}/{DEFAULT_MODEL} (physioex's trained SeqSleepNet; research use only)")
     result = stage_recording(
         args.recording,
         _build_model(args),
@@ -42,6 +46,10 @@ def _handle(args: argparse.Namespace) -> int:
         stride=args.stride,
         progress=not args.quiet,
         overwrite=args.overwrite,
+        lights_off=args.lights_off,
+        lights_on=args.lights_on,
+        random_weights=bool(args.architecture),
+        time_axis=args.time_axis,
     )
     if args.quiet:
         return 0
@@ -68,15 +76,25 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("recording", help="the recording: .edf, .bdf, .fif or .vhdr")
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--model", help="a local folder saved with save_pretrained, or a Hub repository id")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--model",
+        help=(
+            "a bundled model (default: hf-sleep/seqsleepnet-physioex-eeg, physioex's trained SeqSleepNet on one "
+            "central EEG; hf-sleep/seqsleepnet-physioex-eeg-eog-emg takes EEG, EOG and EMG), a local folder saved "
+            "with save_pretrained, or a Hub repository id"
+        ),
+    )
     source.add_argument(
         "--architecture", help="stage with a randomly initialised model of this architecture (a demo)"
     )
     parser.add_argument(
         "--channels",
         nargs="+",
-        help="channels in the model's input order (default: the model's ch_names); 'A-B' derives A minus B",
+        help=(
+            "channels in the model's input order (default: the model's ch_names; for the bundled models a central "
+            "EEG, an EOG and a chin EMG picked by name); 'A-B' derives A minus B"
+        ),
     )
     parser.add_argument(
         "--reference", nargs="+", help="channel(s) to re-reference to (averaged), or 'average' for all EEG"
@@ -93,6 +111,14 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         "single whole-night pass as its original scores nights; --stride 1 for every window)",
     )  # fmt: skip
     parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    parser.add_argument(
+        "--lights-off", metavar="HH:MM", help="lights-off clock time, marked on the plot (default: the file's annotation)"
+    )
+    parser.add_argument("--lights-on", metavar="HH:MM", help="lights-on clock time, marked on the plot")
+    parser.add_argument(
+        "--time-axis", choices=("clock", "hours"), default="clock",
+        help="plot against the clock time from the recording's start (default) or hours from the start",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the random weights of --architecture")
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     parser.set_defaults(handler=_handle)

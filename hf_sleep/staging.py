@@ -25,7 +25,6 @@ import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -38,17 +37,8 @@ OUTPUT_SUFFIXES: dict[str, str] = {
     "plot": "_hypnogram.png",
     "statistics": "_sleep_stats.json",
 }
-# Volts per unit of the model's input.
-UNIT_SCALE: dict[str, float] = {"uV": 1e-6, "mV": 1e-3, "V": 1.0}
 # Typical scalp EEG: a robust standard deviation of a few to a few hundred µV over a night.
 PLAUSIBLE_MICROVOLTS: tuple[float, float] = (0.5, 5000.0)
-READERS: dict[str, str] = {
-    ".edf": "read_raw_edf",
-    ".bdf": "read_raw_bdf",
-    ".fif": "read_raw_fif",
-    ".fif.gz": "read_raw_fif",
-    ".vhdr": "read_raw_brainvision",
-}
 
 
 @dataclass
@@ -69,6 +59,10 @@ class StagingResult:
         dropped_seconds: signal at the end shorter than one epoch, left unscored.
         timings: seconds spent reading, preprocessing, running the model and writing.
         warnings: messages about the input (amplitude units, flat channels) also issued as `UserWarning`.
+        meas_date: the recording's start (date and time from its header), `None` when the file has none.
+        lights_off: lights-off in seconds from the recording start (given, or from the file's annotations).
+        lights_on: lights-on in seconds from the recording start.
+        random_weights: the model was not trained: the plot says so.
     """
 
     stages: list[str]
@@ -84,6 +78,9 @@ class StagingResult:
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     meas_date: Any = None
+    lights_off: float | None = None
+    lights_on: float | None = None
+    random_weights: bool = False
 
     @property
     def n_epochs(self) -> int:
@@ -91,58 +88,17 @@ class StagingResult:
 
 
 def open_recording(path: str | os.PathLike, **kwargs: Any):
-    """Opens a recording lazily with MNE (EDF, BDF, FIF, BrainVision; others through `mne.io.read_raw`).
+    """Opens a recording lazily with MNE (see `hf_sleep.data.recording.open_recording`)."""
+    from hf_sleep.data.recording import open_recording as open_with_mne
 
-    Raises:
-        FileNotFoundError: when `path` does not exist.
-        ValueError: naming the file when MNE cannot read it.
-    """
-    import mne
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"recording {path} does not exist")
-    name = path.name.lower()
-    reader_name = next((reader for suffix, reader in READERS.items() if name.endswith(suffix)), "read_raw")
-    reader = getattr(mne.io, reader_name)
-    try:
-        return reader(path, preload=False, verbose="error", **kwargs)
-    except Exception as error:  # MNE raises many types for corrupt files; the user needs the file name.
-        raise ValueError(f"could not read {path} as a recording ({type(error).__name__}: {error})") from error
-
-
-def _match(name: str, available: Sequence[str]) -> str | None:
-    if name in available:
-        return name
-    folded = {channel.strip().lower(): channel for channel in available}
-    return folded.get(name.strip().lower())
+    return open_with_mne(path, **kwargs)
 
 
 def resolve_channels(requested: Sequence[str], available: Sequence[str]) -> list[tuple[str, str | None]]:
-    """Maps requested channel names to `(channel, minus)` pairs in the file.
+    """Maps requested channel names to `(channel, minus)` pairs in the file (see the feature extractor's)."""
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import resolve_channels as resolve
 
-    A name is matched exactly, then ignoring case and surrounding spaces; a name `A-B` that is not a
-    channel itself becomes the bipolar derivation `A - B` when both `A` and `B` are channels.
-
-    Raises:
-        ValueError: listing the channels the file has when one cannot be found.
-    """
-    resolved: list[tuple[str, str | None]] = []
-    for name in requested:
-        match = _match(name, available)
-        if match is not None:
-            resolved.append((match, None))
-            continue
-        if "-" in name:
-            plus, minus = (_match(part, available) for part in name.split("-", 1))
-            if plus is not None and minus is not None:
-                resolved.append((plus, minus))
-                continue
-        raise ValueError(
-            f"channel {name!r} is not in the recording; it has: {', '.join(available)}. "
-            "Choose channels with --channels (a bipolar derivation is written 'A-B')"
-        )
-    return resolved
+    return resolve(requested, available)
 
 
 def read_signals(
@@ -154,11 +110,11 @@ def read_signals(
     units: str = "uV",
     rescale: float = 1.0,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Reads, derives, re-references, resamples and scales the channels a model needs.
+    """Reads, derives, re-references, resamples and scales channels: a `SleepFeatureExtractor` made of the arguments.
 
     Args:
         path: the recording.
-        channels: channel names (or `A-B` derivations), in the model's input order.
+        channels: channel names (or `A - B` derivations), in the model's input order.
         reference: a channel (or several, averaged) subtracted from every channel, `"average"` for the
             average of all EEG channels, or `None` to keep the recorded reference.
         sfreq: the model's sampling rate; the signal is resampled with a polyphase filter.
@@ -167,64 +123,112 @@ def read_signals(
 
     Returns:
         `(signal, info)`: `(n_chans, n_samples)` float32 in `units`, and `{"sfreq_in", "meas_date",
-        "available", "warnings"}`.
+        "available", "channels", "warnings"}`.
     """
-    if units not in UNIT_SCALE:
-        raise ValueError(f"units must be one of {sorted(UNIT_SCALE)}, got {units!r}")
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
+
     if not channels:
         raise ValueError("at least one channel is needed")
-    header = open_recording(path)
-    available = list(header.ch_names)
-    resolved = resolve_channels(channels, available)
-    if reference is None:
-        reference_names: list[str] = []
-    elif isinstance(reference, str) and reference.lower() == "average":
-        reference_names = [available[i] for i in _eeg_indices(header)]
+    # One-sample "epochs": the epoch length plays no part in reading a continuous signal.
+    extractor = SleepFeatureExtractor(list(channels), sfreq=sfreq, epoch_seconds=1 / sfreq, units=units,
+                                      reference=reference)  # fmt: skip
+    signal, sfreq_in, info = extractor.read(path, rescale=rescale)
+    messages = check_amplitudes(signal, info["channels"], units)
+    signal, _ = extractor.prepare_signal(signal, sfreq_in)
+    return signal, {**info, "sfreq_in": sfreq_in, "warnings": messages}
+
+
+_LIGHTS_PATTERNS = {"lights_off": r"\blights?[\s_-]*off\b", "lights_on": r"\blights?[\s_-]*on\b"}
+
+
+def lights_from_annotations(onsets: Sequence[float], descriptions: Sequence[str]) -> dict[str, float]:
+    """`{"lights_off": seconds, "lights_on": seconds}` from annotations such as `Lights off` / `LIGHTS_ON`
+    (the first of each, onsets in seconds from the recording start); empty when there are none."""
+    import re
+
+    found: dict[str, float] = {}
+    for onset, description in zip(onsets, descriptions, strict=True):
+        for key, pattern in _LIGHTS_PATTERNS.items():
+            if key not in found and re.search(pattern, str(description), re.IGNORECASE):
+                found[key] = float(onset)
+    return found
+
+
+def recording_lights(path: str | os.PathLike) -> dict[str, float]:
+    """The lights-off/on annotations of a recording: an EDF+ file's annotation signal, MNE's annotations else."""
+    path = Path(path)
+    if path.name.lower().endswith(".edf"):
+        from hf_sleep.data.edf import ANNOTATION_LABEL, read_annotations, read_edf_header
+
+        if ANNOTATION_LABEL not in read_edf_header(path).labels:  # plain EDF: no annotations
+            return {}
+        _, onsets, _, descriptions = read_annotations(path)
+        return lights_from_annotations(onsets, descriptions)
+    annotations = open_recording(path).annotations
+    return lights_from_annotations(annotations.onset, annotations.description)
+
+
+def seconds_from_start(value: str | float, start: Any, duration: float, what: str = "lights-off") -> float:
+    """A clock time `HH:MM` (or seconds from the start) as seconds from the recording start.
+
+    Clock times after midnight belong to the next day (a 22:50 start, lights on at 07:05: 8 h 15 min).
+
+    Args:
+        value: `"HH:MM"` (24-h) or seconds from the recording start.
+        start: the recording's start (`datetime`), needed for a clock time.
+        duration: the recording's length in seconds; the time must fall within it.
+        what: the name used in error messages.
+    """
+    import re
+
+    if isinstance(value, (int, float)):
+        offset = float(value)
     else:
-        reference_names = [ch for ch, _ in resolve_channels([reference] if isinstance(reference, str) else reference,
-                                                              available)]
-    needed = list(dict.fromkeys([ch for pair in resolved for ch in pair if ch] + reference_names))
-    raw = header
-    if Path(path).name.lower().endswith((".edf", ".bdf")):
-        # Reading only the needed channels keeps slow channels (1 Hz) from being upsampled to the EEG rate.
-        raw = open_recording(path, include=needed)
-    try:
-        data = raw.get_data(picks=needed)  # volts, float64
-    except Exception as error:
-        raise ValueError(f"could not read the signal of {path} ({type(error).__name__}: {error})") from error
-    rows = {name: index for index, name in enumerate(needed)}
-    signal = np.stack([data[rows[plus]] - (data[rows[minus]] if minus else 0.0) for plus, minus in resolved])
-    if reference_names:
-        signal = signal - data[[rows[name] for name in reference_names]].mean(axis=0)
-    signal *= rescale / UNIT_SCALE[units]
-    sfreq_in = float(raw.info["sfreq"])
-    if not math.isclose(sfreq_in, sfreq):
-        from scipy.signal import resample_poly  # a third of a second to import: only when resampling
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})", str(value).strip())
+        if not match or int(match[1]) > 23 or int(match[2]) > 59:
+            raise ValueError(f"{what} must be a clock time HH:MM (24-h), got {value!r}")
+        if start is None:
+            raise ValueError(f"{what} {value} needs the recording's start time, and the recording has none")
+        clock = int(match[1]) * 3600 + int(match[2]) * 60
+        offset = float((clock - (start.hour * 3600 + start.minute * 60 + start.second)) % 86400)
+    if not 0 <= offset <= duration:
+        if start is None:
+            raise ValueError(f"{what} {value} is outside the recording (0 to {duration:g} s)")
+        import datetime
 
-        ratio = Fraction(sfreq / sfreq_in).limit_denominator(1000)
-        signal = resample_poly(signal, ratio.numerator, ratio.denominator, axis=-1)
-    names = [plus if minus is None else f"{plus}-{minus}" for plus, minus in resolved]
-    messages = check_amplitudes(signal, names, units)
-    return signal.astype(np.float32), {
-        "sfreq_in": sfreq_in,
-        "meas_date": raw.info.get("meas_date"),
-        "available": available,
-        "channels": names,
-        "warnings": messages,
-    }
+        end = start + datetime.timedelta(seconds=duration)
+        raise ValueError(f"{what} {value} is outside the recording ({start:%H:%M} to {end:%H:%M})")
+    return offset
 
 
-def _eeg_indices(raw) -> list[int]:
-    import mne
+def load_feature_extractor(source: Any, config: Any):
+    """The model's `SleepFeatureExtractor`: its `preprocessor_config.json`, else one derived from its config.
 
-    indices = list(mne.pick_types(raw.info, eeg=True, exclude=[]))
-    if not indices:
-        raise ValueError("reference='average' needs EEG channels, and the recording has none")
-    return indices
+    Args:
+        source: the model folder or Hub id (or `None` for a model given as an instance).
+        config: the model's config, for models saved without a feature extractor.
+    """
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
+
+    if source:
+        try:
+            extractor = SleepFeatureExtractor.from_pretrained(str(Path(str(source)).expanduser()))
+        except (OSError, ValueError):
+            extractor = None
+        if extractor is not None:
+            if (len(extractor.ch_names), extractor.n_times) != (config.n_chans, config.n_times):
+                raise ValueError(
+                    f"{source}: preprocessor_config.json describes epochs of ({len(extractor.ch_names)}, "
+                    f"{extractor.n_times}) but the model takes ({config.n_chans}, {config.n_times})"
+                )
+            return extractor
+    return SleepFeatureExtractor.from_model_config(config)
 
 
 def check_amplitudes(signal: np.ndarray, names: Sequence[str], units: str) -> list[str]:
     """Warns when channel amplitudes are implausible for EEG in `units` (e.g. volts stored as µV)."""
+    from hf_sleep.models.sleep_base.signals import UNIT_SCALE
+
     to_microvolts = UNIT_SCALE[units] / 1e-6
     messages = []
     low, high = PLAUSIBLE_MICROVOLTS
@@ -252,16 +256,22 @@ def check_amplitudes(signal: np.ndarray, names: Sequence[str], units: str) -> li
 
 def epoch_signal(signal: np.ndarray, n_times: int) -> tuple[np.ndarray, int]:
     """Cuts `(n_chans, n_samples)` into `(n_epochs, n_chans, n_times)`; returns it and the samples left over."""
-    n_epochs = signal.shape[-1] // n_times
-    used = n_epochs * n_times
-    epochs = signal[:, :used].reshape(signal.shape[0], n_epochs, n_times).transpose(1, 0, 2)
-    return np.ascontiguousarray(epochs), signal.shape[-1] - used
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import cut_epochs
+
+    epochs = cut_epochs(signal, n_times)
+    return epochs, signal.shape[-1] - len(epochs) * n_times
 
 
 def load_model(model: Any, device: str | None = None):
-    """An hf_sleep model from an instance, a local folder or a Hub id (`AutoModel.from_pretrained`)."""
+    """An hf_sleep model from an instance, a bundled name, a local folder or a Hub id (`AutoModel.from_pretrained`).
+
+    `None` is the bundled default stager (`hf_sleep.pretrained.DEFAULT_MODEL`).
+    """
     import torch
 
+    from hf_sleep.pretrained import resolve_bundled
+
+    model = resolve_bundled(model)
     if isinstance(model, (str, os.PathLike)):
         from transformers import AutoModel
 
@@ -290,7 +300,7 @@ def load_model(model: Any, device: str | None = None):
 
 def stage_recording(
     path: str | os.PathLike,
-    model: Any,
+    model: Any = None,
     channels: Sequence[str] | None = None,
     reference: str | Sequence[str] | None = None,
     out_dir: str | os.PathLike | None = None,
@@ -301,14 +311,23 @@ def stage_recording(
     stride: int | None = None,
     progress: bool = False,
     overwrite: bool = False,
+    lights_off: str | float | None = None,
+    lights_on: str | float | None = None,
+    random_weights: bool = False,
+    time_axis: str = "clock",
 ) -> StagingResult:
     """Stages a whole recording with a sleep-staging model and (with `out_dir`) writes the four outputs.
 
     Args:
         path: an EDF/BDF/FIF/BrainVision recording.
-        model: an hf_sleep model, a local folder saved with `save_pretrained`, or a Hub repository id.
-        channels: the channels to feed the model, in its input order; defaults to `config.ch_names`.
-        reference: see [`read_signals`].
+        model: an hf_sleep model, a bundled model's name (`"hf-sleep/seqsleepnet-physioex-eeg-eog-emg"`), a local
+            folder saved with `save_pretrained`, or a Hub repository id; `None` is the bundled default stager
+            (physioex's trained SeqSleepNet on one EEG channel).
+        channels: the channels to feed the model, in its input order; defaults to those of the model's feature
+            extractor (its `preprocessor_config.json`, else `config.ch_names`), where a name that is a channel
+            kind (`EEG`, `EOG`, `EMG`, as in the bundled models) picks a fitting channel of the recording by name
+            (a central EEG first; `hf_sleep.pretrained.channels`).
+        reference: overrides the feature extractor's: channel(s) to subtract, or `"average"`.
         out_dir: where to write the outputs; `None` writes nothing.
         rescale: factor for files whose physical dimension is wrong (see the amplitude warnings).
         device: `"cpu"`, `"cuda"`, ...; defaults to the GPU when there is one.
@@ -317,6 +336,11 @@ def stage_recording(
             single whole-night pass where it has one (DeepSleepNet, as its original scores nights), else 1.
         progress: show a progress bar.
         overwrite: replace existing outputs instead of refusing.
+        lights_off: lights-off as `"HH:MM"` or seconds from the start; default: a `Lights off` annotation
+            of the recording, if any. Marked on the plot.
+        lights_on: lights-on, likewise.
+        random_weights: the model is untrained (a demo): the plot says so.
+        time_axis: the plot's time axis: `"clock"` (time of day from the recording's start) or `"hours"`.
 
     Returns:
         A [`StagingResult`].
@@ -327,28 +351,47 @@ def stage_recording(
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"recording {path} does not exist")
+    if time_axis not in ("clock", "hours"):
+        raise ValueError(f"time_axis must be 'clock' or 'hours', got {time_axis!r}")
     targets = output_paths(path, out_dir) if out_dir is not None else {}
     _refuse_existing(targets, overwrite)
     timings: dict[str, float] = {}
     start = time.perf_counter()
+    from hf_sleep.pretrained import resolve_bundled
+
+    model = resolve_bundled(model)
+    source = model if isinstance(model, (str, os.PathLike)) else getattr(getattr(model, "config", None), "_name_or_path", "")
     model = load_model(model, device)
     config = model.config
+    extractor = load_feature_extractor(source, config)
     timings["load_model"] = time.perf_counter() - start
-    channels = list(channels) if channels else list(config.ch_names)
-    if len(channels) != config.n_chans:
-        raise ValueError(
-            f"the model takes {config.n_chans} channel(s) ({', '.join(config.ch_names)}), got {len(channels)}: "
-            f"{', '.join(channels)}"
-        )
+    if channels:
+        if len(channels) != config.n_chans:
+            raise ValueError(
+                f"the model takes {config.n_chans} channel(s) ({', '.join(extractor.ch_names)}), got {len(channels)}: "
+                f"{', '.join(channels)}"
+            )
+        extractor.ch_names = list(channels)
+    else:
+        from hf_sleep.pretrained.channels import default_channels
+
+        extractor.ch_names = default_channels(extractor.ch_names, open_recording(path).ch_names)
+    if reference is not None:
+        extractor.reference = reference
 
     start = time.perf_counter()
-    signal, info = read_signals(
-        path, channels, reference=reference, sfreq=config.sfreq, units=config.units, rescale=rescale
-    )
-    epochs, left_over = epoch_signal(signal, config.n_times)
+    signal, sfreq_in, info = extractor.read(path, rescale=rescale)
+    messages = check_amplitudes(signal, info["channels"], extractor.units)
+    epochs = extractor.epochs_from_signal(signal, sfreq_in)
+    seconds = signal.shape[-1] / sfreq_in
+    lights = {}  # given times first, else the recording's own lights-off/on annotations
+    annotated = recording_lights(path) if lights_off is None or lights_on is None else {}
+    for name, value in (("lights_off", lights_off), ("lights_on", lights_on)):
+        value = annotated.get(name) if value is None else value
+        if value is not None:
+            lights[name] = seconds_from_start(value, info["meas_date"], seconds, name.replace("_", "-"))
     timings["read"] = time.perf_counter() - start
     if len(epochs) == 0:
-        seconds = signal.shape[-1] / config.sfreq
         raise ValueError(
             f"recording {path} is {seconds:.1f} s long, shorter than one {config.epoch_seconds:g}-s epoch: "
             "nothing to stage"
@@ -372,14 +415,18 @@ def stage_recording(
         statistics=sleep_statistics(stages, config.epoch_seconds, stages=stage_names, wake=wake, rem=rem),
         channels=info["channels"],
         recording=path,
-        dropped_seconds=left_over / config.sfreq,
-        warnings=info["warnings"],
+        dropped_seconds=seconds - len(epochs) * float(config.epoch_seconds),
+        warnings=messages,
         meas_date=info["meas_date"],
         timings=timings,
+        random_weights=random_weights,
+        **lights,
     )
     if out_dir is not None:
         start = time.perf_counter()
-        result.files = write_outputs(result, out_dir, overwrite=overwrite, model_name=_model_name(model))
+        result.files = write_outputs(
+            result, out_dir, overwrite=overwrite, model_name=_model_name(model), time_axis=time_axis
+        )
         timings["write"] = time.perf_counter() - start
     return result
 
@@ -390,11 +437,9 @@ def _model_name(model) -> str:
 
 def output_paths(recording: str | os.PathLike, out_dir: str | os.PathLike) -> dict[str, Path]:
     """The four output files for a recording, by kind."""
-    stem = Path(recording).name
-    for suffix in sorted(READERS, key=len, reverse=True):
-        if stem.lower().endswith(suffix):
-            stem = stem[: -len(suffix)]
-            break
+    from hf_sleep.data.recording import recording_stem
+
+    stem = recording_stem(recording)
     return {kind: Path(out_dir) / f"{stem}{suffix}" for kind, suffix in OUTPUT_SUFFIXES.items()}
 
 
@@ -405,9 +450,18 @@ def _refuse_existing(targets: dict[str, Path], overwrite: bool) -> None:
 
 
 def write_outputs(
-    result: StagingResult, out_dir: str | os.PathLike, *, overwrite: bool = False, model_name: str = ""
+    result: StagingResult,
+    out_dir: str | os.PathLike,
+    *,
+    overwrite: bool = False,
+    model_name: str = "",
+    time_axis: str = "clock",
 ) -> dict[str, Path]:
-    """Writes the CSV, the EDF+ annotations, the PNG and the statistics; all or nothing."""
+    """Writes the CSV, the EDF+ annotations, the PNG and the statistics; all or nothing.
+
+    The PNG's time axis is the clock time from the recording's start (`time_axis="hours"`: hours from the
+    start); it marks lights-off/on and says when the model has random weights.
+    """
     from hf_sleep.plotting import plot_hypnogram
 
     out_dir = Path(out_dir)
@@ -426,6 +480,11 @@ def write_outputs(
             result.epoch_seconds,
             title=f"{result.recording.name}" + (f" — {model_name}" if model_name else ""),
             path=temporary["plot"],
+            start_time=result.meas_date,
+            time_axis=time_axis,
+            lights_off=result.lights_off,
+            lights_on=result.lights_on,
+            note="RANDOM WEIGHTS (untrained model): these stages mean nothing" if result.random_weights else None,
         )
         summary = {
             "recording": str(result.recording),

@@ -39,21 +39,34 @@ def scipy_log_spectrogram(eeg: np.ndarray) -> np.ndarray:
     return 20 * np.log10(np.abs(stft) * window.sum()).T
 
 
-def test_stft_front_end_matches_scipy_on_real_eeg(n3_eeg):
-    reference = scipy_log_spectrogram(n3_eeg)
+def check_stft_front_end_matches_scipy(eeg: np.ndarray) -> None:
+    reference = scipy_log_spectrogram(eeg)
     assert reference.shape == (29, 129)
-    ours = log_magnitude_spectrogram(torch.from_numpy(n3_eeg), 200, 100, 256).numpy()
+    ours = log_magnitude_spectrogram(torch.from_numpy(eeg), 200, 100, 256).numpy()
     np.testing.assert_allclose(ours, reference, rtol=1e-4)
 
     # The model's own front end (unnormalised by default), in double and in float32.
     model = tiny().double()
     front_end = model.seqsleepnet.epoch_encoder.front_end
-    in_model = front_end.log_spectrum(torch.from_numpy(n3_eeg)[None, None])[0, 0].detach().numpy()
+    in_model = front_end.log_spectrum(torch.from_numpy(eeg)[None, None])[0, 0].detach().numpy()
     np.testing.assert_allclose(in_model, reference, rtol=1e-4)
     single = tiny().seqsleepnet.epoch_encoder.front_end.log_spectrum(
-        torch.from_numpy(n3_eeg).float()[None, None]
+        torch.from_numpy(eeg).float()[None, None]
     )
     np.testing.assert_allclose(single[0, 0].detach().numpy(), reference, atol=0.01)
+
+
+def test_stft_front_end_matches_scipy_on_real_eeg(n3_eeg):
+    check_stft_front_end_matches_scipy(n3_eeg)
+
+
+def test_stft_front_end_matches_scipy_on_a_generated_epoch():
+    """Runs everywhere: 30 s of the project's synthetic N3 EEG (slow waves, 1/f background) in µV."""
+    from hf_sleep.data.synthetic import synthesize_night
+
+    eeg = synthesize_night(["N3"], channels=("EEG Fpz-Cz",), seed=0)[0].astype(np.float64)
+    assert eeg.shape == (3000,) and 10 < eeg.std() < 200
+    check_stft_front_end_matches_scipy(eeg)
 
 
 def test_flat_channel_gives_finite_features():
@@ -220,3 +233,52 @@ def test_night_shorter_than_the_window_gets_every_epoch():
     np.testing.assert_array_equal(prediction.n_windows, [1, 1])
     expected = torch.log_softmax(model(epochs[None]).logits[0].double(), -1).detach().numpy()
     np.testing.assert_allclose(prediction.log_prob_sum, expected, rtol=1e-5, atol=1e-6)
+
+
+PHYSIOEX_VARIANT = dict(
+    epoch_rnn_cell="plain_lstm",
+    sequence_rnn_cell="gru",
+    per_position_classifier=False,
+    spectrogram="scipy_density",
+    spectrum_standardization="recording",
+    channel_major_frames=True,
+    drop_prob=0.0,
+)
+
+
+def test_physioex_variant_is_a_configuration(tmp_path):
+    model = tiny(n_chans=2, ch_names=["EEG", "EOG"], **PHYSIOEX_VARIANT).eval()
+    encoder = model.seqsleepnet
+    assert isinstance(encoder.epoch_encoder.frame_rnn.rnn, torch.nn.LSTM)
+    assert isinstance(encoder.sequence_rnn.rnn, torch.nn.GRU)
+    # No fixed statistics are kept: they come from the recording.
+    assert not any("spectrum_" in key for key in model.state_dict())
+    epochs = 10 * torch.randn(7, 2, 3000, generator=torch.Generator().manual_seed(3))
+    logits = model(epochs[None]).logits
+    assert logits.shape == (1, 7, 5) and torch.isfinite(logits).all()
+    model.save_pretrained(tmp_path)
+    reloaded = type(model).from_pretrained(tmp_path).eval()
+    torch.testing.assert_close(reloaded(epochs[None]).logits, logits)
+    # Statistics of the whole night differ from those of one window: the scope changes the result.
+    with model.recording_statistics(torch.cat([epochs, 3 * epochs])):
+        assert not torch.allclose(model(epochs[None]).logits, logits)
+    model.fit_spectrum_normalization(epochs)  # nothing to fit: statistics come from each recording
+    assert model.config.spectrum_mean is None
+    logits.sum().backward()  # trainable end to end
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (dict(epoch_rnn_cell="lstm_plain"), "epoch_rnn_cell must be one of"),
+        (dict(spectrogram="stft"), "spectrogram must be one of"),
+        (dict(spectrum_standardization="night"), "spectrum_standardization must be one of"),
+        (
+            dict(spectrum_standardization="recording", spectrum_mean=[[0.0] * 129], spectrum_std=[[1.0] * 129]),
+            "not both",
+        ),
+    ],
+)
+def test_physioex_options_are_validated(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        SeqSleepNetConfig(**overrides)

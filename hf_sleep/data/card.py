@@ -22,16 +22,51 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return "\n".join(lines)
 
 
+def _contract(dataset):
+    """The dataset's `SleepFeatureExtractor` (its signal contract), or `None` for a dataset without one."""
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
+
+    try:
+        return SleepFeatureExtractor.from_dataset(dataset)
+    except ValueError:
+        return None
+
+
 def _label_names(dataset) -> list[str]:
     feature = dataset.features["labels"]
     names = getattr(feature, "names", None) or getattr(getattr(feature, "feature", None), "names", None)
     if names:
         return list(names)
-    for line in (dataset.info.description or "").splitlines():
-        if line.startswith("- label names:"):
-            return [n.strip() for n in line.split(":", 1)[1].split(",")]
+    contract = _contract(dataset)
+    if contract is not None:
+        return list(contract.label_names)
     n = int(np.max(column(dataset, "labels"))) + 1
     return [str(i) for i in range(n)]
+
+
+def _contract_text(dataset) -> str:
+    contract = _contract(dataset)
+    if contract is None:
+        return "Not recorded (converted before hf_sleep stored it)."
+    band = (
+        f"{contract.l_freq or 0:g}-{contract.h_freq:g} Hz" if contract.h_freq is not None
+        else f"above {contract.l_freq:g} Hz" if contract.l_freq is not None else "none"
+    )  # fmt: skip
+    rows = [
+        ("channels", ", ".join(f"`{name}`" for name in contract.ch_names)),
+        ("sampling rate", f"{contract.sfreq:g} Hz"),
+        ("epoch", f"{contract.epoch_seconds:g} s ({contract.n_times} samples)"),
+        ("units", contract.units),
+        ("reference", contract.reference or "as recorded"),
+        ("band-pass", band + (f" ({contract.filter})" if contract.filter else "")),
+        ("preprocessing", ", ".join(step["name"] for step in contract.preprocessing) or "none"),
+        ("labels", ", ".join(contract.label_names)),
+    ]
+    return (
+        "The `SleepFeatureExtractor` the rows were made with, stored in the `input_values` feature "
+        "(`SleepFeatureExtractor.from_dataset(ds)` reads it; training saves it beside the model):\n\n"
+        + _table(["", ""], rows)
+    )
 
 
 def build_dataset_card(
@@ -100,6 +135,7 @@ def build_dataset_card(
         homepage=info.homepage or "n/a",
         license_text=license_id,
         description=info.description or "(none recorded)",
+        contract_text=_contract_text(dataset),
         input_type=f"{type(input_feature).__name__}{tuple(input_feature.shape)} {input_feature.dtype}",
         label_type=type(label_feature).__name__,
         label_text="class ids: "
@@ -133,16 +169,19 @@ def write_dataset_card(dataset, path: str | os.PathLike, **kwargs) -> Path:
 
 def push_to_hub(
     dataset, repo_id: str, *, private: bool = True, token: str | None = None, **card_kwargs
-) -> None:
-    """Push a dataset and its generated card to the Hugging Face Hub.
+) -> str:
+    """Push a dataset and its generated card to the Hugging Face Hub (``publish.push_dataset``).
 
     Args:
         dataset: a ``Dataset`` or ``DatasetDict``.
         repo_id: ``user/name`` of the dataset repository.
         private: create the repository private.
         token: Hub token (default: the logged-in user's).
-        **card_kwargs: passed to ``build_dataset_card``.
+        **card_kwargs: ``pretty_name``, ``source``, ``license``, ``summary`` (see ``build_dataset_card``).
+
+    Returns:
+        The repository URL.
     """
-    dataset.push_to_hub(repo_id, private=private, token=token)
-    first = dataset[next(iter(dataset))] if hasattr(dataset, "keys") else dataset
-    build_dataset_card(first, **card_kwargs).push_to_hub(repo_id, repo_type="dataset", token=token)
+    from .publish import push_dataset
+
+    return push_dataset(dataset, repo_id, private=private, token=token, **card_kwargs)

@@ -1,7 +1,7 @@
 """Dataset assembly: features, streamed parallel conversion, sequences, subject splits, shards.
 
 Conversion streams one recording at a time: each recording is read, epoched and written to its
-own Arrow shard by a worker (``num_proc`` processes), so memory does not grow with the number of
+own Arrow shard by a worker (``num_proc`` processes, see ``parallel.py``), so memory does not grow with the number of
 recordings. Shards are written into a hidden folder next to the target and moved into place only
 when every recording has converted; a failure leaves nothing where the dataset is expected.
 """
@@ -14,15 +14,15 @@ import tempfile
 import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .labels import IGNORE_INDEX
+from .parallel import worker_pool
 from .preprocess import RecordingEpochs
 
 __all__ = [
@@ -46,25 +46,35 @@ def column(dataset, name: str) -> np.ndarray:
     return np.asarray(values)
 
 
-def epoch_features(n_chans: int, n_times: int, label_names: Sequence[str], keep_unknown: bool = False):
+def epoch_features(
+    n_chans: int, n_times: int, label_names: Sequence[str], keep_unknown: bool = False, contract=None
+):
     """The ``datasets.Features`` of an epoch dataset.
 
     ``labels`` is a ``ClassLabel`` over ``label_names`` when unscored epochs are dropped (the
     default). With ``keep_unknown=True`` unscored epochs stay in place (sequence models need the
     continuity) with label ``-100``, which a ``ClassLabel`` cannot hold, so ``labels`` is then an
-    ``int64`` ``Value``; the names stay in ``dataset.info.description`` and the card.
+    ``int64`` ``Value``; the names stay in the signal contract.
+
+    The signal contract (a ``SleepFeatureExtractor``: channels, rate, epoch length, units, filters,
+    preprocessing, label names) is stored as JSON in the ``input_values`` feature's metadata (its ``id``):
+    features survive ``save_to_disk``/``load_from_disk``, ``select``/``filter``/``map`` and
+    ``push_to_hub``/``load_dataset`` (the card's YAML), where ``DatasetInfo.description`` does not.
+    ``SleepFeatureExtractor.from_dataset(ds)`` reads it back.
 
     Args:
         n_chans: number of channels.
         n_times: samples per epoch.
         label_names: class names in id order.
         keep_unknown: whether unscored epochs are kept (label ``-100``).
+        contract: the ``SleepFeatureExtractor`` the rows were made with.
     """
     from datasets import Array2D, ClassLabel, Features, Value
 
+    feature_id = contract.to_feature_id() if contract is not None else None
     return Features(
         {
-            "input_values": Array2D((n_chans, n_times), "float32"),
+            "input_values": Array2D((n_chans, n_times), "float32", id=feature_id),
             "labels": Value("int64") if keep_unknown else ClassLabel(names=list(label_names)),
             "subject": Value("string"),
             "night": Value("int32"),
@@ -207,9 +217,7 @@ def run_conversion(
                     writing.popleft().result()
                     bar.update(1)
         else:
-            with ProcessPoolExecutor(
-                max_workers=min(num_proc, len(jobs)), mp_context=get_context("spawn")
-            ) as pool:
+            with worker_pool(min(num_proc, len(jobs))) as pool:
                 pending = {pool.submit(_run_job, job) for job in jobs}
                 while pending:
                     done, pending = wait(pending, return_when=FIRST_EXCEPTION)
@@ -409,7 +417,7 @@ def to_sequences(
     label_feature = dataset.features["labels"]
     features = Features(
         {
-            "input_values": Array3D((seq_len, *shape), "float32"),
+            "input_values": Array3D((seq_len, *shape), "float32", id=dataset.features["input_values"].id),
             "labels": Sequence(label_feature, length=seq_len),
             "subject": Value("string"),
             "night": Value("int32"),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-AASM_LABELS: tuple[str, ...] = ("W", "N1", "N2", "N3", "REM")
-"""The five AASM stages, in the order of their class ids (``W`` = 0 … ``REM`` = 4)."""
+from hf_sleep.models.sleep_base.signals import AASM_STAGES
+
+AASM_LABELS: tuple[str, ...] = AASM_STAGES
+"""The five AASM stages, in the order of their class ids (``W`` = 0 … ``REM`` = 4): the models' ``AASM_STAGES``."""
 
 RODENT_LABELS: tuple[str, ...] = ("Wake", "NREM", "REM")
 """The three rodent vigilance states, in the order of their class ids."""

@@ -7,14 +7,20 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from hf_sleep.models.sleep_base.signals import resolve_channels
 
 from .dataset import epoch_features, run_conversion, shard_tasks
 from .edf import read_annotations, read_edf_header
 from .errors import RecordingError
 from .labels import AASM_LABELS, IGNORE_INDEX, SLEEP_EDF_LABEL_MAP, label_ids
-from .preprocess import RecordingEpochs, read_signals, samples_per_epoch, trim_wake
+from .preprocess import RecordingEpochs, read_prepared, samples_per_epoch, trim_wake
+
+if TYPE_CHECKING:
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 
 __all__ = ["MassPair", "convert_mass", "find_mass_pairs"]
 
@@ -79,26 +85,10 @@ def find_mass_pairs(paths_or_dir: str | os.PathLike | Iterable[str | os.PathLike
     return pairs
 
 
-def _resolve_channels(path: Path, wanted: Sequence[str], available: Sequence[str]) -> tuple[str, ...]:
-    """Each entry may list alternatives separated by ``|`` (``EEG C4-CLE|EEG C4-LER``): first present wins."""
-    out = []
-    for spec in wanted:
-        options = [s.strip() for s in spec.split("|")]
-        hit = next((o for o in options if o in available), None)
-        if hit is None:
-            raise RecordingError(path, f"channel {spec!r} not found; available: {', '.join(available)}")
-        out.append(hit)
-    return tuple(out)
-
-
 @dataclass(frozen=True)
 class _MassTask:
     pair: MassPair
-    channels: tuple[str, ...]
-    sfreq: float | None
-    window_seconds: float
-    l_freq: float | None
-    h_freq: float | None
+    extractor: SleepFeatureExtractor
     trim_wake_minutes: float | None
     keep_unknown: bool
     label_map: Mapping[str, str | None]
@@ -127,14 +117,12 @@ def _load(task: _MassTask) -> RecordingEpochs:
             f"does not belong to {pair.psg.name}: scores up to {onset[-1] + duration[-1]:g} s but the PSG lasts "
             f"{header.duration:g} s",
         )
-    channels = _resolve_channels(pair.psg, task.channels, header.channels)
-    data, sfreq, _ = read_signals(
-        pair.psg, channels, sfreq=task.sfreq, l_freq=task.l_freq, h_freq=task.h_freq, header=header
-    )
-    n_win = samples_per_epoch(sfreq, task.window_seconds, pair.psg)
+    window_seconds = task.extractor.epoch_seconds
+    data, sfreq = read_prepared(pair.psg, task.extractor, header=header)
+    n_win = samples_per_epoch(sfreq, window_seconds, pair.psg)
     ids = np.array([ids_map[t] for t in text], dtype=np.int64)
     # 20-s epochs are widened to windows centred on the scored epoch (SeqSleepNet); 30-s stay 30-s.
-    starts = np.round((onset + duration / 2 - task.window_seconds / 2) * sfreq).astype(np.int64)
+    starts = np.round((onset + duration / 2 - window_seconds / 2) * sfreq).astype(np.int64)
     inside = (starts >= 0) & (starts + n_win <= data.shape[1])
     trim = (
         None
@@ -150,12 +138,16 @@ def _load(task: _MassTask) -> RecordingEpochs:
     index = np.flatnonzero(keep)
     if len(index) == 0:
         raise RecordingError(pair.psg, "no scored epoch inside the signal: nothing to convert")
-    windows = data[:, starts[index, None] + np.arange(n_win)]  # (C, n, n_win)
+    windows = data[:, starts[index, None] + np.arange(n_win)].transpose(1, 0, 2)  # (n, C, n_win)
+    try:
+        windows = task.extractor.prepare_epochs(windows, sfreq)
+    except ValueError as error:
+        raise RecordingError(pair.psg, str(error)) from None
     return RecordingEpochs(
         recording=pair.recording,
         subject=pair.recording,
         night=1,
-        data=np.ascontiguousarray(windows.transpose(1, 0, 2)),
+        data=np.ascontiguousarray(windows),
         labels=ids[index],
         epoch_index=index,
         onset_s=onset[index],
@@ -211,6 +203,8 @@ def convert_mass(
         num_shards: number of shards.
         progress: show a progress bar.
     """
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
+
     pairs = find_mass_pairs(paths_or_dir)
     if subsets is not None:
         wanted = set(subsets)
@@ -220,23 +214,20 @@ def convert_mass(
     pairs = shard_tasks(pairs, shard_index, num_shards)
     if sfreq is None:
         first = read_edf_header(pairs[0].psg)
-        sfreq = first.sfreq(_resolve_channels(pairs[0].psg, channels, first.channels)[0])
+        try:
+            sfreq = first.sfreq(resolve_channels(channels[:1], first.channels)[0][0])
+        except ValueError as error:
+            raise RecordingError(pairs[0].psg, str(error)) from None
     label_map = dict(label_map or SLEEP_EDF_LABEL_MAP)
     n_win = samples_per_epoch(sfreq, window_seconds)
-    tasks = [
-        _MassTask(
-            p,
-            tuple(channels),
-            sfreq,
-            window_seconds,
-            l_freq,
-            h_freq,
-            trim_wake_minutes,
-            keep_unknown,
-            label_map,
-        )
-        for p in pairs
-    ]
+    try:
+        extractor = SleepFeatureExtractor(
+            list(channels), sfreq=sfreq, epoch_seconds=window_seconds, l_freq=l_freq, h_freq=h_freq,
+            label_names=list(AASM_LABELS),
+        )  # fmt: skip
+    except ValueError as error:
+        raise RecordingError("<settings>", str(error)) from None
+    tasks = [_MassTask(p, extractor, trim_wake_minutes, keep_unknown, label_map) for p in pairs]
     params = {
         "channels": ", ".join(channels),
         "sampling rate": f"{sfreq:g} Hz",
@@ -252,7 +243,7 @@ def convert_mass(
     return run_conversion(
         tasks,
         _load,
-        features=epoch_features(len(channels), n_win, AASM_LABELS, keep_unknown),
+        features=epoch_features(len(channels), n_win, AASM_LABELS, keep_unknown, contract=extractor),
         info_kwargs={
             "description": description,
             "citation": MASS_CITATION,

@@ -1,20 +1,24 @@
-"""Signal reading and preprocessing shared by the converters (vectorised, one MNE read per file)."""
+"""Reading a recording through its signal contract, and the epoch-label helpers the converters share."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .edf import EdfHeader, read_edf_header, read_edf_signals
+from hf_sleep.models.sleep_base.signals import resolve_channels, whole_samples
+
+from .edf import EdfHeader, read_edf_header
 from .errors import RecordingError
 from .labels import IGNORE_INDEX
+from .recording import check_finite, read_recording
 
-_VOLT_SCALE = {"v": 1.0, "mv": 1e-3, "uv": 1e-6, "µv": 1e-6, "nv": 1e-9}
+if TYPE_CHECKING:
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 
 
 @dataclass
@@ -42,30 +46,63 @@ class RecordingEpochs:
     source_label: list[str] = field(default_factory=list)
 
 
-def resample_ratio(path: str | os.PathLike, channel: str, native: float, target: float) -> tuple[int, int]:
-    """The ``(up, down)`` factors that bring ``native`` Hz to ``target`` Hz.
+def read_prepared(
+    path: str | os.PathLike,
+    extractor: SleepFeatureExtractor,
+    *,
+    header: EdfHeader | None = None,
+    start_s: float = 0.0,
+    stop_s: float | None = None,
+) -> tuple[np.ndarray, float]:
+    """An EDF recording's channels after the contract's signal-wide steps (resampling, a recording-wide filter).
+
+    Only the ``[start_s, stop_s)`` span is read when nothing needs the neighbouring samples; otherwise the whole
+    recording is prepared and the span cut out, so its values do not depend on where it starts.
 
     Args:
-        path: file, for the error message.
-        channel: channel, for the error message.
-        native: the channel's sampling rate.
-        target: the wanted rate.
+        path: the EDF file.
+        extractor: the contract (channels, reference, rate, band-pass, preprocessing).
+        header: the already-read header, if any.
+        start_s: start of the span in seconds (whole samples at the output rate).
+        stop_s: end of the span (``None``: the end of the recording).
+
+    Returns:
+        ``(signal, rate)``: ``float32`` ``(n_chans, n_samples)`` in µV and its rate (the contract's, unless an
+        epoch-wise step resamples later).
 
     Raises:
-        RecordingError: the rates are not positive or their ratio is not a ratio of integers up to 512.
+        RecordingError: missing channel, impossible resampling, NaN or flat signal, filter edge above Nyquist.
     """
-    if native <= 0 or target <= 0:
-        raise RecordingError(
-            path, f"channel {channel!r}: sampling rate {native} Hz cannot be resampled to {target} Hz"
-        )
-    ratio = Fraction(target / native).limit_denominator(512)
-    if ratio.numerator > 512 or abs(float(ratio) - target / native) > 1e-9 * target / native:
+    path = Path(path)
+    header = header or read_edf_header(path)
+    resolved, missing = [], []
+    for name in extractor.ch_names:
+        try:
+            resolved += resolve_channels([name], header.channels)
+        except ValueError:
+            missing.append(name)
+    if missing:
         raise RecordingError(
             path,
-            f"channel {channel!r}: sampling rate {native:g} Hz cannot be resampled to {target:g} Hz "
-            "(their ratio is not a ratio of small integers)",
+            f"channel(s) {', '.join(map(repr, missing))} not found; available: {', '.join(header.channels)}",
         )
-    return ratio.numerator, ratio.denominator
+    rates = {header.sfreq(ch) for pair in resolved for ch in pair if ch}
+    # Mixed rates are upsampled by MNE (FFT) over the span it reads: only single-rate picks can read a span.
+    pointwise = len(rates) == 1 and extractor.is_pointwise(max(rates))
+    span = {"start_s": start_s, "stop_s": stop_s} if pointwise else {}
+    data, rate, info = read_recording(path, extractor.ch_names, reference=extractor.reference, header=header, **span)
+    check_finite(path, data, info["channels"])
+    if pointwise:
+        return data, rate
+    try:
+        data, rate = extractor.prepare_signal(data, rate)
+    except ValueError as error:
+        raise RecordingError(path, str(error)) from None
+    first = int(round(start_s * rate))
+    last = data.shape[1] if stop_s is None else int(round(stop_s * rate))
+    if not 0 <= first <= last <= data.shape[1]:
+        raise ValueError(f"span [{start_s}, {stop_s}) s is outside the {header.duration:g}-s recording")
+    return data[:, first:last], rate
 
 
 def read_signals(
@@ -79,111 +116,40 @@ def read_signals(
     start_s: float = 0.0,
     stop_s: float | None = None,
 ) -> tuple[np.ndarray, float, EdfHeader]:
-    """Read, resample and filter the picked channels of an EDF file.
-
-    Channels sharing one sampling rate are read straight from the file's data records
-    (``read_edf_signals``: the values of ``mne.io.read_raw_edf``, bit for bit); picks with mixed
-    rates go through ``mne.io.read_raw_edf(..., include=channels, preload=False)``. Only the
-    picked channels are read, and when nothing needs the neighbouring samples (no resampling,
-    no filtering) only the ``[start_s, stop_s)`` span is. Voltages come out in µV.
+    """Read, resample and band-pass channels of an EDF file (``read_prepared`` with a contract made of the arguments).
 
     Args:
         path: the EDF file.
         channels: labels to pick, in output order.
         sfreq: target rate in Hz; ``None`` keeps the file's rate (all picks must share it).
-        l_freq: high-pass edge in Hz of an optional zero-phase FIR band-pass (``None``: none).
+        l_freq: high-pass edge in Hz of MNE's zero-phase FIR band-pass (``None``: none).
         h_freq: low-pass edge in Hz (``None``: none).
         header: the already-read header, if any.
-        start_s: start of the returned span, seconds from the recording start (whole samples
-            at ``sfreq``). Resampling and filtering still run over the whole recording, so the
-            span's values do not depend on where it starts.
+        start_s: start of the returned span in seconds.
         stop_s: end of the span (``None``: the end of the recording).
 
     Returns:
-        ``(data, sfreq, header)`` with ``data`` ``float32`` ``(n_chans, n_samples)``.
-
-    Raises:
-        RecordingError: truncated/corrupt file, missing channel, impossible resampling, NaN or flat
-            signal, filter edge above Nyquist, or a recording shorter than a second.
+        ``(data, sfreq, header)`` with ``data`` ``float32`` ``(n_chans, n_samples)`` in µV.
     """
     path = Path(path)
     header = header or read_edf_header(path)
     if not channels:
         raise ValueError("no channel requested")
-    missing = [ch for ch in channels if ch not in header.channels]
-    if missing:
-        raise RecordingError(
-            path,
-            f"channel(s) {', '.join(map(repr, missing))} not found; available: {', '.join(header.channels)}",
-        )
-    if len(set(channels)) != len(channels):
-        raise ValueError(f"channels are repeated: {list(channels)}")
-    if header.n_records <= 0:
-        raise RecordingError(path, "recording is empty (0 data records)")
-    native = {ch: header.sfreq(ch) for ch in channels}
-    read_rate = max(native.values())
     if sfreq is None:
-        if len(set(native.values())) > 1:
+        rates = {ch: header.sfreq(ch) for ch in channels if ch in header.channels}
+        if len(set(rates.values())) > 1:
             raise RecordingError(
-                path,
-                f"picked channels have different rates {native}; pass a target sampling rate to resample",
+                path, f"picked channels have different rates {rates}; pass a target sampling rate to resample"
             )
-        sfreq = read_rate
-    for ch, rate in native.items():
-        resample_ratio(path, ch, rate, sfreq)
-    n_out = int(round(header.duration * sfreq))
-    first = int(round(start_s * sfreq))
-    last = n_out if stop_s is None else int(round(stop_s * sfreq))
-    if not 0 <= first <= last <= n_out:
-        raise ValueError(f"span [{start_s}, {stop_s}) s is outside the {header.duration:g}-s recording")
-    # Pointwise pipeline: reading just the span gives the same values as reading everything.
-    single_rate = len(set(native.values())) == 1
-    pointwise = single_rate and read_rate == sfreq and l_freq is None and h_freq is None
-    read_first, read_last = (first, last) if pointwise else (0, None)
-    units = dict(zip(header.labels, header.units, strict=True))
-    scale = np.array([1e6 if units[ch].lower() in _VOLT_SCALE else 1.0 for ch in channels])
-    try:
-        if single_rate:
-            data = read_edf_signals(header, channels, read_first, read_last, scale=scale)
-        else:  # MNE upsamples the slower picks to the fastest one (FFT) while reading
-            import mne
+        sfreq = next(iter(rates.values()))
+    if h_freq is not None and h_freq >= sfreq / 2:
+        raise RecordingError(path, f"low-pass edge {h_freq} Hz is not below Nyquist ({sfreq / 2} Hz)")
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 
-            raw = mne.io.read_raw_edf(path, include=list(channels), preload=False, verbose="error")
-            data = (
-                raw.get_data(picks=list(channels), start=read_first, stop=read_last) * scale[:, None]
-            ).astype(np.float32)
-    except Exception as err:  # MNE raises many kinds on corrupt files
-        raise RecordingError(path, f"cannot read the EDF signals: {err}") from err
-    if read_rate != sfreq:
-        from scipy.signal import resample_poly
-
-        up, down = resample_ratio(path, channels[0], read_rate, sfreq)
-        data = resample_poly(data, up, down, axis=-1).astype(np.float32)
-    # Row minima and maxima answer both checks in two passes: NaN and ±inf show in them, equal ones mean flat.
-    if data.shape[1]:
-        low, high = data.min(axis=1), data.max(axis=1)
-        if not (np.isfinite(low).all() and np.isfinite(high).all()):
-            bad = ~np.isfinite(data)
-            rows = np.flatnonzero(bad.any(axis=1))
-            raise RecordingError(
-                path,
-                "NaN or infinite values in "
-                + ", ".join(f"{channels[r]!r} ({int(bad[r].sum())} samples)" for r in rows),
-            )
-        flat = [channels[r] for r in range(len(channels)) if low[r] == high[r]]
-        if flat:
-            raise RecordingError(path, f"flat signal (constant value) in {', '.join(map(repr, flat))}")
-    if l_freq is not None or h_freq is not None:
-        import mne
-
-        if h_freq is not None and h_freq >= sfreq / 2:
-            raise RecordingError(path, f"low-pass edge {h_freq} Hz is not below Nyquist ({sfreq / 2} Hz)")
-        data = mne.filter.filter_data(data.astype(np.float64), sfreq, l_freq, h_freq, verbose="error").astype(
-            np.float32
-        )
-    if not pointwise:
-        data = data[:, first : None if stop_s is None else last]
-    return data, float(sfreq), header
+    # One-sample "epochs": the epoch length plays no part in the signal-wide steps.
+    extractor = SleepFeatureExtractor(list(channels), sfreq=sfreq, epoch_seconds=1 / sfreq, l_freq=l_freq, h_freq=h_freq)
+    data, rate = read_prepared(path, extractor, header=header, start_s=start_s, stop_s=stop_s)
+    return data, rate, header
 
 
 def epoch_labels(
@@ -264,16 +230,8 @@ def trim_wake(ids: np.ndarray, sleep_ids: Sequence[int], trim_epochs: int | None
 
 
 def samples_per_epoch(sfreq: float, epoch_seconds: float, path: str | os.PathLike = "<settings>") -> int:
-    """``sfreq * epoch_seconds`` as an int, or an error when it is not whole.
-
-    Args:
-        sfreq: sampling rate.
-        epoch_seconds: epoch (or window) length.
-        path: file, for the error message.
-    """
-    n = sfreq * epoch_seconds
-    if abs(n - round(n)) > 1e-6 or n <= 0:
-        raise RecordingError(
-            path, f"{epoch_seconds:g}-s epochs at {sfreq:g} Hz are not a whole number of samples"
-        )
-    return int(round(n))
+    """``sfreq * epoch_seconds`` as an int (``whole_samples``), a ``RecordingError`` naming ``path`` when not whole."""
+    try:
+        return whole_samples(sfreq, epoch_seconds)
+    except ValueError as error:
+        raise RecordingError(path, str(error)) from None

@@ -9,14 +9,20 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from hf_sleep.models.sleep_base.signals import cut_epochs
 
 from .dataset import epoch_features, run_conversion, shard_tasks
 from .edf import read_edf_header
 from .errors import RecordingError
 from .labels import IGNORE_INDEX, RODENT_LABEL_MAP, RODENT_LABELS, label_ids
-from .preprocess import RecordingEpochs, read_signals, resample_ratio, samples_per_epoch, trim_wake
+from .preprocess import RecordingEpochs, read_prepared, samples_per_epoch, trim_wake
+
+if TYPE_CHECKING:
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 
 __all__ = ["RodentArrays", "RodentPair", "convert_rodent", "find_rodent_pairs", "slumbernet_preprocess"]
 
@@ -132,8 +138,8 @@ def find_rodent_pairs(paths_or_dir: str | os.PathLike, scorer: str | None = None
 def slumbernet_preprocess(epochs: np.ndarray, sfreq: float, emg_index: int = 1) -> tuple[np.ndarray, float]:
     """SlumberNet's preprocessing of `(n_epochs, 2, n_times)` EEG/EMG epochs, keeping their channel order.
 
-    A converter-side wrapper around [`hf_sleep.preprocessing.slumbernet_preprocess`] (EMG low-pass at 16 Hz,
-    resampling to 64 Hz, order-12 polynomial detrend per epoch), which is the one implementation.
+    The `{"name": "slumbernet"}` step of a [`SleepFeatureExtractor`] (EMG low-pass at 16 Hz, resampling to
+    64 Hz, order-12 polynomial detrend per epoch, by [`hf_sleep.preprocessing.slumbernet_preprocess`]).
 
     Args:
         epochs: ``(n_epochs, 2, n_times)``: one EEG and one EMG row.
@@ -143,32 +149,44 @@ def slumbernet_preprocess(epochs: np.ndarray, sfreq: float, emg_index: int = 1) 
     Returns:
         ``(epochs at 64 Hz as float32, 64.0)``.
     """
-    from hf_sleep.preprocessing import slumbernet_preprocess as preprocess
-
     if epochs.ndim != 3 or epochs.shape[1] != 2 or emg_index not in (0, 1):
         raise ValueError(
             "SlumberNet preprocessing needs epochs (n_epochs, 2, n_times) of one EEG and one EMG channel "
             f"(emg_index 0 or 1), got shape {epochs.shape} and emg_index={emg_index!r}"
         )
-    eeg_index = 1 - emg_index
-    out, rate = preprocess(
-        epochs[:, eeg_index],
-        epochs[:, emg_index],
-        sfreq,
-        epoch_seconds=epochs.shape[-1] / sfreq,
-        target_sfreq=SLUMBERNET_SFREQ,
-    )
-    # `preprocess` returns EEG first; restore the caller's channel order.
-    return (out if emg_index == 1 else out[:, ::-1].copy()), rate
+    names = ["EMG", "EEG"] if emg_index == 0 else ["EEG", "EMG"]
+    extractor = rodent_contract(names, SLUMBERNET_SFREQ, epochs.shape[-1] / sfreq, "slumbernet")
+    return extractor.prepare_epochs(epochs, sfreq), SLUMBERNET_SFREQ
+
+
+def rodent_contract(
+    channels: Sequence[str], sfreq: float, epoch_seconds: float, preprocessing: str | None
+) -> SleepFeatureExtractor:
+    """The signal contract of a rodent conversion (µV, Wake/NREM/REM), with SlumberNet's steps if asked."""
+    steps = None
+    if preprocessing == "slumbernet":
+        if "EMG" not in channels or len(channels) != 2:
+            raise RecordingError(
+                "<settings>", f"SlumberNet preprocessing needs one EEG and one EMG channel, got {tuple(channels)}"
+            )
+        steps, sfreq = [{"name": "slumbernet", "emg_index": list(channels).index("EMG")}], SLUMBERNET_SFREQ
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
+
+    try:
+        return SleepFeatureExtractor(
+            list(channels), sfreq=sfreq, epoch_seconds=epoch_seconds, preprocessing=steps,
+            ch_types=["emg" if "EMG" in name.upper() else "eeg" for name in channels],
+            label_names=list(RODENT_LABELS),
+        )  # fmt: skip
+    except ValueError as error:
+        raise RecordingError("<settings>", str(error)) from None
 
 
 @dataclass(frozen=True)
 class _RodentTask:
     source: RodentPair | RodentArrays
-    channels: tuple[str, ...]
-    sfreq: float | None
+    extractor: SleepFeatureExtractor
     epoch_seconds: float | None
-    preprocessing: str | None
     keep_artifacts: bool
     keep_unknown: bool
     trim_wake_minutes: float | None
@@ -191,7 +209,8 @@ def _label_ids(texts: Sequence[str], task: _RodentTask, path: Path | str) -> np.
 
 
 def _load(task: _RodentTask) -> RecordingEpochs:
-    src = task.source
+    src, extractor = task.source, task.extractor
+    channels = extractor.ch_names
     if isinstance(src, RodentArrays):
         path: Path | str = f"<arrays of {src.animal}>"
         data = np.asarray(src.signals, dtype=np.float32)
@@ -199,28 +218,31 @@ def _load(task: _RodentTask) -> RecordingEpochs:
             raise RecordingError(
                 path, f"signals must be (n_chans={len(src.channels)}, n_samples), got {data.shape}"
             )
-        picks = [src.channels.index(ch) for ch in task.channels if ch in src.channels]
-        if len(picks) != len(task.channels):
-            raise RecordingError(path, f"channels {list(task.channels)} not all in {list(src.channels)}")
-        data, sfreq = data[picks], float(src.sfreq)
+        picks = [src.channels.index(ch) for ch in channels if ch in src.channels]
+        if len(picks) != len(channels):
+            raise RecordingError(path, f"channels {list(channels)} not all in {list(src.channels)}")
+        data = data[picks]
         if not np.isfinite(data).all():
             raise RecordingError(path, "NaN or infinite values in the signals")
-        if task.sfreq is not None and task.sfreq != sfreq:
-            from scipy.signal import resample_poly
-
-            up, down = resample_ratio(path, task.channels[0], sfreq, task.sfreq)
-            data, sfreq = resample_poly(data, up, down, axis=-1).astype(np.float32), task.sfreq
+        try:
+            data, sfreq = extractor.prepare_signal(data, float(src.sfreq))
+        except ValueError as error:
+            raise RecordingError(path, str(error)) from None
         texts, epoch_seconds = list(src.labels), src.epoch_seconds
         recording, subject, night = f"{src.animal}_s{src.session}", src.animal, src.session
         label_path: Path | str = path
     else:
         path, label_path = src.edf, src.scores
         texts, file_epoch = read_rodent_scores(src.scores)
-        epoch_seconds = task.epoch_seconds or file_epoch or 10.0
-        header = read_edf_header(src.edf)
-        data, sfreq, _ = read_signals(src.edf, task.channels, sfreq=task.sfreq, header=header)
+        epoch_seconds = task.epoch_seconds or file_epoch or extractor.epoch_seconds
+        data, sfreq = read_prepared(src.edf, extractor, header=read_edf_header(src.edf))
         recording = f"{src.animal}_{src.scorer}" if src.scorer else src.animal
         subject, night = src.animal, 1
+    if abs(epoch_seconds - extractor.epoch_seconds) > 1e-9:
+        raise RecordingError(
+            label_path,
+            f"scores {epoch_seconds:g}-s epochs, the dataset {extractor.epoch_seconds:g}-s ones (set epoch_seconds)",
+        )
     spe = samples_per_epoch(sfreq, epoch_seconds, path)
     n_signal = data.shape[1] // spe
     if n_signal == 0:
@@ -241,13 +263,10 @@ def _load(task: _RodentTask) -> RecordingEpochs:
         index = index[ids[index] != IGNORE_INDEX]
     if len(index) == 0:
         raise RecordingError(label_path, "no scored epoch: nothing to convert")
-    epochs = data[:, : n * spe].reshape(data.shape[0], n, spe)[:, index].transpose(1, 0, 2)
-    if task.preprocessing == "slumbernet":
-        if "EMG" not in task.channels or len(task.channels) != 2:
-            raise RecordingError(
-                label_path, f"SlumberNet preprocessing needs one EEG and one EMG channel, got {task.channels}"
-            )
-        epochs, _ = slumbernet_preprocess(epochs, sfreq, emg_index=task.channels.index("EMG"))
+    try:
+        epochs = extractor.prepare_epochs(cut_epochs(data[:, : n * spe], spe)[index], sfreq)
+    except ValueError as error:
+        raise RecordingError(path, str(error)) from None
     return RecordingEpochs(
         recording=recording,
         subject=subject,
@@ -323,20 +342,6 @@ def convert_rodent(
     sources = shard_tasks(sources, shard_index, num_shards)
     channels = tuple(channels)
     label_map = dict(label_map or RODENT_LABEL_MAP)
-    tasks = [
-        _RodentTask(
-            s,
-            channels,
-            sfreq,
-            epoch_seconds,
-            preprocessing,
-            keep_artifacts,
-            keep_unknown,
-            trim_wake_minutes,
-            label_map,
-        )
-        for s in sources
-    ]
     # The row shape must be known up front: probe the first recording's rate and epoch length.
     first = sources[0]
     if isinstance(first, RodentArrays):
@@ -350,9 +355,12 @@ def convert_rodent(
             )
         rate = sfreq or header.sfreq(channels[0])
         epoch = epoch_seconds or read_rodent_scores(first.scores)[1] or 10.0
-    if preprocessing == "slumbernet":
-        rate = SLUMBERNET_SFREQ
-    n_times = samples_per_epoch(rate, epoch)
+    extractor = rodent_contract(channels, rate, epoch, preprocessing)
+    rate, n_times = extractor.sfreq, extractor.n_times
+    tasks = [
+        _RodentTask(s, extractor, epoch_seconds, keep_artifacts, keep_unknown, trim_wake_minutes, label_map)
+        for s in sources
+    ]
     params = {
         "channels": ", ".join(channels),
         "sampling rate": f"{rate:g} Hz",
@@ -369,7 +377,7 @@ def convert_rodent(
     return run_conversion(
         tasks,
         _load,
-        features=epoch_features(len(channels), n_times, RODENT_LABELS, keep_unknown),
+        features=epoch_features(len(channels), n_times, RODENT_LABELS, keep_unknown, contract=extractor),
         info_kwargs={"description": description, "license": "other", "dataset_name": "rodent"},
         num_proc=num_proc,
         output_dir=output_dir,

@@ -7,14 +7,17 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .dataset import epoch_features, run_conversion, shard_tasks
-from .edf import read_annotations, read_edf_header
+from .edf import read_annotations
 from .errors import RecordingError
-from .labels import AASM_LABELS, IGNORE_INDEX, SLEEP_EDF_LABEL_MAP, label_ids
-from .preprocess import RecordingEpochs, epoch_labels, read_signals, samples_per_epoch, trim_wake
+from .labels import AASM_LABELS, SLEEP_EDF_LABEL_MAP
+from .preprocess import RecordingEpochs, samples_per_epoch
+from .scored import ScoredRecording, ScoredTask, load_scored, preprocessing_params, scored_contract
+
+if TYPE_CHECKING:
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 
 __all__ = [
     "SLEEP_EDF_SUBSETS",
@@ -123,11 +126,7 @@ def find_sleep_edf_pairs(paths_or_dir: str | os.PathLike | Iterable[str | os.Pat
 @dataclass(frozen=True)
 class _SleepEdfTask:
     pair: SleepEdfPair
-    channels: tuple[str, ...]
-    sfreq: float
-    epoch_seconds: float
-    l_freq: float | None
-    h_freq: float | None
+    extractor: SleepFeatureExtractor
     trim_wake_minutes: float | None
     keep_unknown: bool
     label_map: Mapping[str, str | None] = field(default_factory=lambda: dict(SLEEP_EDF_LABEL_MAP))
@@ -146,93 +145,34 @@ def read_sleep_edf_recording(
     label_map: Mapping[str, str | None] | None = None,
 ) -> RecordingEpochs:
     """Read, check and epoch one Sleep-EDF recording (see ``convert_sleep_edf`` for the arguments)."""
+    extractor = scored_contract(channels, sfreq, epoch_seconds, l_freq, h_freq)
     return _load(
-        _SleepEdfTask(
-            pair, tuple(channels), sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown,
-            dict(label_map or SLEEP_EDF_LABEL_MAP),
-        )
-    )  # fmt: skip
+        _SleepEdfTask(pair, extractor, trim_wake_minutes, keep_unknown, dict(label_map or SLEEP_EDF_LABEL_MAP))
+    )
 
 
-def _load(task: _SleepEdfTask) -> RecordingEpochs:
-    pair = task.pair
-    hyp_header, onset, duration, text = read_annotations(pair.hypnogram)
-    psg_header = read_edf_header(pair.psg)
-    spe = samples_per_epoch(task.sfreq, task.epoch_seconds, pair.psg)
-    if psg_header.duration < task.epoch_seconds:
-        raise RecordingError(
-            pair.psg,
-            f"recording is {psg_header.duration:g} s long, shorter than one {task.epoch_seconds:g}-s epoch",
-        )
+def _sleep_edf_stages(hypnogram: Path, psg_header, label_seconds: float | None = None):
+    """The stage annotations of a Sleep-EDF hypnogram, which must start when its PSG starts."""
+    hyp_header, onset, duration, text = read_annotations(hypnogram)
     offset = (hyp_header.start - psg_header.start).total_seconds()
     if offset != 0:
         raise RecordingError(
-            pair.hypnogram,
-            f"does not belong to {pair.psg.name}: hypnogram starts {hyp_header.start}, PSG starts "
+            hypnogram,
+            f"does not belong to {psg_header.path.name}: hypnogram starts {hyp_header.start}, PSG starts "
             f"{psg_header.start} ({offset:+g} s)",
         )
-    ids_map = label_ids(task.label_map, AASM_LABELS)
-    n_epochs = int(psg_header.duration // task.epoch_seconds)
-    scored = np.array([ids_map.get(t, 0) != IGNORE_INDEX for t in text], dtype=bool)
-    if scored.any():
-        scored_end = float(np.max(onset[scored] + duration[scored]))
-        if scored_end > psg_header.duration + task.epoch_seconds:
-            raise RecordingError(
-                pair.hypnogram,
-                f"does not belong to {pair.psg.name}: it scores stages up to {scored_end:g} s but the PSG "
-                f"lasts {psg_header.duration:g} s",
-            )
-    hyp_end = float(np.max(onset + duration)) if len(onset) else 0.0
-    if hyp_end < psg_header.duration / 2:
-        raise RecordingError(
-            pair.hypnogram,
-            f"does not belong to {pair.psg.name}: it covers {hyp_end:g} s of a {psg_header.duration:g}-s PSG",
+    return onset, duration, text
+
+
+def _load(task: _SleepEdfTask) -> RecordingEpochs:
+    pair, extractor = task.pair, task.extractor
+    source = ScoredRecording(pair.psg, pair.hypnogram, pair.recording, pair.subject_id, pair.night)
+    return load_scored(
+        ScoredTask(
+            source, _sleep_edf_stages, tuple(extractor.ch_names), extractor, task.trim_wake_minutes,
+            task.keep_unknown, task.label_map,
         )
-    ids, texts = epoch_labels(
-        pair.hypnogram,
-        onset,
-        duration,
-        text,
-        n_epochs=n_epochs,
-        epoch_seconds=task.epoch_seconds,
-        label_ids=ids_map,
-    )
-    trim = (
-        None
-        if task.trim_wake_minutes is None
-        else int(round(task.trim_wake_minutes * 60 / task.epoch_seconds))
-    )
-    span = trim_wake(ids, [i for i, name in enumerate(AASM_LABELS) if name != "W"], trim)
-    index = np.arange(span.start, span.stop)
-    if not task.keep_unknown:
-        index = index[ids[index] != IGNORE_INDEX]
-    if len(index) == 0:
-        raise RecordingError(pair.hypnogram, "no scored sleep epoch: nothing left to convert")
-    # Only the epochs from the first to the last kept one are read (not the whole, often 22-h, file).
-    lo, hi = int(index[0]), int(index[-1]) + 1
-    data, _, _ = read_signals(
-        pair.psg,
-        task.channels,
-        sfreq=task.sfreq,
-        l_freq=task.l_freq,
-        h_freq=task.h_freq,
-        header=psg_header,
-        start_s=lo * task.epoch_seconds,
-        stop_s=hi * task.epoch_seconds,
-    )
-    epochs = data.reshape(len(task.channels), hi - lo, spe).transpose(1, 0, 2)
-    if len(index) != hi - lo:  # unscored epochs dropped inside the span
-        epochs = epochs[index - lo]
-    return RecordingEpochs(
-        recording=pair.recording,
-        subject=pair.subject_id,
-        night=pair.night,
-        data=np.ascontiguousarray(epochs),
-        labels=ids[index],
-        epoch_index=index,
-        onset_s=index * task.epoch_seconds,
-        source_label=texts[index].tolist(),
-    )
+    )  # fmt: skip
 
 
 def _describe(study_names: str, params: dict) -> str:
@@ -326,26 +266,12 @@ def convert_sleep_edf(
     pairs = shard_tasks(pairs, shard_index, num_shards)
     channels = tuple(channels)
     spe = samples_per_epoch(sfreq, epoch_seconds)
+    extractor = scored_contract(channels, sfreq, epoch_seconds, l_freq, h_freq)
     label_map = dict(label_map or SLEEP_EDF_LABEL_MAP)
-    tasks = [
-        _SleepEdfTask(
-            p, channels, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown, label_map
-        )
-        for p in pairs
-    ]
+    tasks = [_SleepEdfTask(p, extractor, trim_wake_minutes, keep_unknown, label_map) for p in pairs]
     studies_found = sorted({p.study for p in pairs})
-    params = {
-        "channels": ", ".join(channels),
-        "sampling rate": f"{sfreq:g} Hz",
-        "epoch": f"{epoch_seconds:g} s",
-        "band-pass": f"{l_freq} - {h_freq} Hz" if (l_freq or h_freq) else "none",
-        "wake trimming": f"{trim_wake_minutes:g} min around the sleep period"
-        if trim_wake_minutes is not None
-        else "none",
-        "unscored epochs": "kept with label -100" if keep_unknown else "dropped",
-        "subset": subset or "all recordings found",
-        "label names": ", ".join(AASM_LABELS),
-    }
+    params = preprocessing_params(channels, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown)
+    params["subset"] = subset or "all recordings found"
     names = {"SC": "sleep-cassette", "ST": "sleep-telemetry"}
     info = {
         "description": _describe(" and ".join(names[s] for s in studies_found), params),
@@ -357,7 +283,7 @@ def convert_sleep_edf(
     return run_conversion(
         tasks,
         _load,
-        features=epoch_features(len(channels), spe, AASM_LABELS, keep_unknown),
+        features=epoch_features(len(channels), spe, AASM_LABELS, keep_unknown, contract=extractor),
         info_kwargs=info,
         num_proc=num_proc,
         output_dir=output_dir,

@@ -80,7 +80,8 @@ def finalize_training_arguments(training_args: SleepTrainingArguments) -> SleepT
         and not (training_args.bf16 or training_args.fp16 or training_args.use_cpu)
         and torch.cuda.is_available()
     ):
-        precision = {"bf16": True} if torch.cuda.is_bf16_supported() else {"fp16": True}
+        # Native bf16 only (compute capability 8.0+): torch also reports the slow emulated bf16 of older GPUs.
+        precision = {"bf16": True} if torch.cuda.is_bf16_supported(including_emulation=False) else {"fp16": True}
         logger.info("CUDA device found: training with %s mixed precision", next(iter(precision)))
         training_args = dataclasses.replace(training_args, **precision)
     return training_args
@@ -115,8 +116,18 @@ def load_splits(data_args: DataArguments):
     return loaded
 
 
+def contract_of(dataset):
+    """The signal contract (`SleepFeatureExtractor`) a converted dataset carries, or `None` for one without."""
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
+
+    try:
+        return SleepFeatureExtractor.from_dataset(dataset)
+    except ValueError:
+        return None
+
+
 def stage_names_of(dataset, data_args: DataArguments) -> list[str]:
-    """Stage names in class order: `--stage_names`, else the `labels` ClassLabel of the dataset."""
+    """Stage names in class order: `--stage_names`, else the `labels` ClassLabel, else the dataset's contract."""
     if data_args.stage_names:
         return list(data_args.stage_names)
     feature = dataset.features["labels"]
@@ -124,6 +135,9 @@ def stage_names_of(dataset, data_args: DataArguments) -> list[str]:
         feature = feature.feature
     names = getattr(feature, "names", None)
     if not names:
+        contract = contract_of(dataset)
+        if contract is not None:
+            return list(contract.label_names)
         raise ValueError("the dataset's `labels` column is not a ClassLabel; give the stage names with --stage_names")
     return list(names)
 
@@ -134,13 +148,6 @@ def signal_shape_of(dataset) -> tuple[int, int]:
     if sample.ndim not in (2, 3):
         raise ValueError(f"input_values must be (n_chans, n_times) or (seq_len, n_chans, n_times), got {sample.shape}")
     return int(sample.shape[-2]), int(sample.shape[-1])
-
-
-def channel_names_of(dataset, n_chans: int) -> list[str] | None:
-    if "ch_names" in dataset.column_names:
-        names = list(dataset[0]["ch_names"])
-        return names if len(names) == n_chans else None
-    return None
 
 
 # -- model -----------------------------------------------------------------------------------------------
@@ -156,12 +163,13 @@ def _overrides(model_args: ModelArguments) -> dict[str, Any]:
     return overrides
 
 
-def build_model(model_args: ModelArguments, stage_names: Sequence[str], n_chans: int, n_times: int, ch_names=None):
+def build_model(model_args: ModelArguments, stage_names: Sequence[str], n_chans: int, n_times: int, contract=None):
     """A model for `stage_names` and epochs of `(n_chans, n_times)`: from scratch or from a pretrained one.
 
-    From scratch, the signal shape comes from the data (`sfreq = n_times / epoch_seconds`, 30-s epochs unless
-    `epoch_seconds` is overridden). From a pretrained model the shape must match the data; a different label
-    set needs `--ignore_mismatched_sizes` and gets a new classifier.
+    The signal shape (channel names, rate, epoch length, units) comes from the dataset's signal `contract` (a
+    `SleepFeatureExtractor`). A dataset without one (built by hand) needs `sfreq` or `epoch_seconds` in
+    `--config_overrides` unless its epochs are 30 s long. From a pretrained model the shape must match the data; a
+    different label set needs `--ignore_mismatched_sizes` and gets a new classifier.
     """
     from hf_sleep.registry import get_architecture, register_auto_classes
 
@@ -177,19 +185,21 @@ def build_model(model_args: ModelArguments, stage_names: Sequence[str], n_chans:
         )
     if (model_args.model_type is None) == (model_args.model_name_or_path is None):
         raise ValueError("give exactly one of --model_type (train from scratch) or --model_name_or_path (start from a model)")
+    signal: dict[str, Any] = {}
+    if contract is not None:
+        if (len(contract.ch_names), contract.n_times) != (n_chans, n_times):
+            raise ValueError(
+                f"the dataset's contract describes epochs of ({len(contract.ch_names)}, {contract.n_times}) but its "
+                f"rows are ({n_chans}, {n_times})"
+            )
+        signal = {key: value for key, value in contract.config_kwargs().items() if key != "id2label"}
     if model_args.model_type is not None:
         arch = get_architecture(model_args.model_type)
-        epoch_seconds = float(overrides.pop("epoch_seconds", 30.0))
-        kwargs = dict(
-            n_chans=n_chans,
-            sfreq=n_times / epoch_seconds,
-            epoch_seconds=epoch_seconds,
-            id2label=id2label,
-            label2id=label2id,
-            class_weights=model_args.class_weights,
-        )
-        if ch_names is not None:
-            kwargs["ch_names"] = ch_names
+        if not signal:  # no contract: the rate follows from the epoch length given (30 s unless overridden)
+            epoch_seconds = float(overrides.pop("epoch_seconds", n_times / overrides["sfreq"] if "sfreq" in overrides else 30.0))
+            logger.warning("the dataset carries no signal contract: assuming %g-s epochs", epoch_seconds)
+            signal = {"n_chans": n_chans, "sfreq": n_times / epoch_seconds, "epoch_seconds": epoch_seconds}
+        kwargs = dict(signal, id2label=id2label, label2id=label2id, class_weights=model_args.class_weights)
         kwargs.update(overrides)
         return arch.model_class(arch.config_class(**kwargs))
 
@@ -202,7 +212,9 @@ def build_model(model_args: ModelArguments, stage_names: Sequence[str], n_chans:
             f"{model_args.model_name_or_path} predicts {config.id2label} but the dataset has stages {list(stage_names)}; "
             "pass --ignore_mismatched_sizes to train a new classifier for the new label set"
         )
-    updates: dict[str, Any] = dict(overrides)
+    # The fine-tuned model takes what the dataset holds: its channel names, rate and units.
+    updates: dict[str, Any] = {key: value for key, value in signal.items() if key != "n_chans"}
+    updates.update(overrides)
     if new_labels:
         updates.update(id2label=id2label, label2id=label2id, num_labels=len(stage_names))
         if config.class_weights is not None and model_args.class_weights is None:
@@ -223,6 +235,27 @@ def build_model(model_args: ModelArguments, stage_names: Sequence[str], n_chans:
         ignore_mismatched_sizes=model_args.ignore_mismatched_sizes,
         trust_remote_code=model_args.trust_remote_code,
     )
+
+
+def feature_extractor_for(model, contract, model_args: ModelArguments):
+    """The `SleepFeatureExtractor` saved beside the trained model: the dataset's contract with the model's labels.
+
+    Without a dataset contract: the one saved with the pretrained model, else one derived from the model config.
+    """
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
+
+    if contract is None and model_args.model_name_or_path is not None:
+        try:
+            contract = SleepFeatureExtractor.from_pretrained(model_args.model_name_or_path)
+        except OSError:
+            contract = None
+    config = model.config
+    if contract is None:
+        return SleepFeatureExtractor.from_model_config(config)
+    values = contract.to_dict()
+    values.pop("auto_map", None)
+    values["label_names"] = [config.id2label[index] for index in range(config.num_labels)]
+    return SleepFeatureExtractor.from_dict(values)
 
 
 def fit_input_normalization(model, dataset, max_epochs: int = 20000, seed: int = 0) -> int:
@@ -338,7 +371,9 @@ def run_training(
     reference = splits[data_args.train_split] if do_train else next(iter(splits.values()))
     stage_names = stage_names_of(reference, data_args)
     n_chans, n_times = signal_shape_of(reference)
-    model = build_model(model_args, stage_names, n_chans, n_times, channel_names_of(reference, n_chans))
+    contract = contract_of(reference)
+    model = build_model(model_args, stage_names, n_chans, n_times, contract)
+    extractor = feature_extractor_for(model, contract, model_args)
     if do_train and model_args.model_type is not None and getattr(model.config, "spectrum_mean", 0) is None:
         fit_input_normalization(model, splits[data_args.train_split], seed=training_args.seed)  # from scratch only
     if model_args.freeze_encoder:
@@ -382,12 +417,14 @@ def run_training(
         callbacks=all_callbacks,
         signal_shift=data_args.signal_shift,
         frozen_encoder=model_args.freeze_encoder,
+        processing_class=extractor,  # saved beside every checkpoint and pushed with the model
     )
 
     if do_train:
         result = trainer.train(resume_from_checkpoint=_resolve_checkpoint(training_args))
         if trainer.is_world_process_zero():
             model.save_pretrained(training_args.output_dir)
+            extractor.save_pretrained(training_args.output_dir)
             trainer.save_metrics("train", result.metrics)
             trainer.save_state()
 

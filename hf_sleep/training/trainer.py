@@ -52,7 +52,9 @@ class CardTrainerMixin:
         from hf_sleep.model_card import render_model_card
 
         repo_id = self.args.hub_model_id or model_name or Path(self.args.output_dir).name
-        card_data = self.card_callback.card_data(self.accelerator.unwrap_model(self.model), repo_id=repo_id)
+        card_data = self.card_callback.card_data(
+            self.accelerator.unwrap_model(self.model), repo_id=repo_id, feature_extractor=self.processing_class
+        )
         os.makedirs(self.args.output_dir, exist_ok=True)
         render_model_card(card_data).save(os.path.join(self.args.output_dir, "README.md"))
 
@@ -75,7 +77,7 @@ class CardTrainerMixin:
             raise ValueError(
                 "no evaluation metrics were collected: run trainer.evaluate() before push_to_hub"
             )
-        card_data = callback.card_data(model, repo_id=repo_id)
+        card_data = callback.card_data(model, repo_id=repo_id, feature_extractor=self.processing_class)
         training_info = {
             key: getattr(card_data, key)
             for key in (
@@ -103,6 +105,7 @@ class CardTrainerMixin:
             commit_message=commit_message,
             private=private if private is not None else self.args.hub_private_repo,
             revision=revision,
+            feature_extractor=self.processing_class,
         )
 
 

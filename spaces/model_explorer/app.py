@@ -22,7 +22,13 @@ import gradio as gr  # noqa: E402
 
 BUNDLED = "Bundled generated night (8 h)"
 UPLOAD = "Upload a recording"
+# Which model stages: the trained models shipped with hf_sleep, or the architecture built above.
+TRAINED_EEG = "Trained: SeqSleepNet (physioex), 1 EEG channel"
+TRAINED_PSG = "Trained: SeqSleepNet (physioex), EEG + EOG + EMG"
+RANDOM = "The architecture above (random weights)"
+PRETRAINED_NAMES = {TRAINED_EEG: "seqsleepnet-physioex-eeg", TRAINED_PSG: "seqsleepnet-physioex-eeg-eog-emg"}
 LAYER_HEADERS = ["Layer", "Type", "Output shape", "Parameters"]
+LAYER_COLUMN_WIDTHS = ["40%", "22%", "22%", "16%"]
 
 
 def _default_architecture() -> str:
@@ -46,25 +52,34 @@ def show_model(name, n_chans, sfreq, epoch_seconds, seq_len, num_classes, hyper)
 
 
 def run_staging(name, n_chans, sfreq, epoch_seconds, seq_len, num_classes, hyper, source, upload, channels,
-                checkpoint):
+                checkpoint, model_choice=TRAINED_EEG):
     if source == UPLOAD and not upload:
         raise gr.Error("upload a recording (.edf, .bdf, .fif or .vhdr) or choose the bundled night")
+    pretrained = None if checkpoint else PRETRAINED_NAMES.get(model_choice)
     try:
         result = explorer.stage_night(
             name, n_chans, sfreq, epoch_seconds, seq_len, num_classes, hyper,
             recording=upload if source == UPLOAD else None, checkpoint=checkpoint or None, channels=channels,
+            pretrained=pretrained,
         )
     except (ValueError, FileNotFoundError, TypeError) as error:
         raise gr.Error(str(error)) from None
     hours = result.n_epochs * result.epoch_seconds / 3600
+    if checkpoint:
+        source_note = f" — model {checkpoint}"
+    elif pretrained:
+        source_note = f" — trained model hf-sleep/{pretrained} (research use, not a medical device)"
+    else:
+        source_note = " — *random weights: the stages mean nothing*"
     summary = (
         f"**{result.recording.name}**: {result.n_epochs} epochs ({hours:.2f} h) from {', '.join(result.channels)}"
-        + ("" if checkpoint else " — *random weights: the stages mean nothing*")
+        + source_note
         + "".join(f"\n\n⚠️ {message}" for message in result.warnings)
     )
     return (
         str(result.files["plot"]),
-        summary + "\n\n" + explorer.statistics_markdown(result.statistics),
+        summary + "\n\n" + explorer.probabilities_markdown(result.stage_names, result.probabilities)
+        + "\n\n" + explorer.statistics_markdown(result.statistics),
         str(result.files["csv"]),
     )
 
@@ -75,7 +90,8 @@ def build_ui() -> gr.Blocks:
     with gr.Blocks(title="hf_sleep model explorer") as demo:
         gr.Markdown(
             "# hf_sleep model explorer\nPick a sleep-staging architecture, set the signal shape and its "
-            "hyper-parameters: the model is built live. Then stage a whole night with it."
+            "hyper-parameters: the model is built live. Then stage a whole night: with the trained SeqSleepNet "
+            "shipped with hf_sleep (physioex's weights; research use, not a medical device) or with the model above."
         )
         with gr.Row():
             with gr.Column(scale=1):
@@ -96,7 +112,11 @@ def build_ui() -> gr.Blocks:
                 parameters = gr.Markdown(elem_id="param-count")
                 with gr.Tabs():
                     with gr.Tab("Layers"):
-                        layers = gr.Dataframe(headers=LAYER_HEADERS, interactive=False, elem_id="layers")
+                        # Long layer names wrap so the parameter column stays in view on a 1,400-px window.
+                        layers = gr.Dataframe(
+                            headers=LAYER_HEADERS, datatype=["str", "str", "str", "number"], interactive=False,
+                            wrap=True, column_widths=LAYER_COLUMN_WIDTHS, elem_id="layers",
+                        )
                     with gr.Tab("Input / output"):
                         contract = gr.Markdown(elem_id="contract")
                     with gr.Tab("Model card"):
@@ -104,10 +124,15 @@ def build_ui() -> gr.Blocks:
         gr.Markdown("## Stage a night")
         with gr.Row():
             with gr.Column(scale=1):
+                model_choice = gr.Radio([TRAINED_EEG, TRAINED_PSG, RANDOM], value=TRAINED_EEG, label="Model",
+                                        elem_id="model-choice")
                 source = gr.Radio([BUNDLED, UPLOAD], value=BUNDLED, label="Recording", elem_id="source")
                 upload = gr.File(label="EDF / BDF / FIF / BrainVision", type="filepath", elem_id="upload")
-                channels = gr.Textbox(label="Channels (comma-separated; empty = the model's)", elem_id="channels")
-                checkpoint = gr.Textbox(label="Checkpoint: local folder or Hub id (empty = random weights)",
+                channels = gr.Textbox(
+                    label="Channels (comma-separated; empty = picked by name: a central EEG, EOG, chin EMG)",
+                    elem_id="channels",
+                )
+                checkpoint = gr.Textbox(label="Checkpoint: local folder or Hub id (empty = the model chosen above)",
                                         elem_id="checkpoint")
                 stage = gr.Button("Stage night", variant="primary", elem_id="stage")
             with gr.Column(scale=2):
@@ -126,7 +151,8 @@ def build_ui() -> gr.Blocks:
             control.submit(show_model, shape_inputs, model_outputs)
             control.blur(show_model, shape_inputs, model_outputs)
         stage.click(
-            run_staging, [*shape_inputs, source, upload, channels, checkpoint], [hypnogram, statistics, csv_file]
+            run_staging, [*shape_inputs, source, upload, channels, checkpoint, model_choice],
+            [hypnogram, statistics, csv_file],
         )
         demo.load(show_model, shape_inputs, model_outputs)
     return demo

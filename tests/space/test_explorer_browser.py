@@ -1,5 +1,5 @@
 """The model explorer Space in a real headless Chromium: pick an architecture, change a parameter, read the
-parameter count, stage the bundled night, take a screenshot."""
+parameter count, stage the bundled night and an uploaded EDF with the trained default model, take a screenshot."""
 
 from __future__ import annotations
 
@@ -45,14 +45,31 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def space_environment(space: Path) -> dict[str, str]:
+    """The environment a deployed Space has: the app's folder alone, `hf_sleep` from the installed package.
+
+    The repository stays off the path, so the app cannot pick up the checkout's code through its clone
+    fallback. Where `hf_sleep` is not installed (a clone used without `pip install -e .`), the repository is
+    put on the path instead, as the app's fallback would.
+    """
+    inherited = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and Path(p).resolve() != REPO_ROOT]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(inherited)}
+    probe = subprocess.run([sys.executable, "-c", "import hf_sleep"], env=env, cwd=space, capture_output=True)
+    if probe.returncode != 0:
+        env["PYTHONPATH"] = os.pathsep.join([*inherited, str(REPO_ROOT)])
+    return env
+
+
 @pytest.fixture
 def app_url(tmp_path):
     port = _free_port()
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
-           "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONPATH": str(REPO_ROOT), "MPLBACKEND": "Agg"}
+    space = tmp_path / "space"  # the Space repository: the explorer's files and nothing else
+    shutil.copytree(REPO_ROOT / "spaces" / "model_explorer", space, ignore=shutil.ignore_patterns("__pycache__"))
+    env = {**space_environment(space), "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
+           "GRADIO_ANALYTICS_ENABLED": "False", "MPLBACKEND": "Agg"}
     log = open(tmp_path / "app.log", "w")
-    process = subprocess.Popen([sys.executable, str(REPO_ROOT / "spaces" / "model_explorer" / "app.py")],
-                               env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
+    process = subprocess.Popen([sys.executable, str(space / "app.py")],
+                               env=env, stdout=log, stderr=subprocess.STDOUT, cwd=space)
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 120
@@ -140,11 +157,12 @@ def test_explore_and_stage_in_chromium(app_url, browser, tmp_path):
     wait_for(lambda: "(batch, 20, 2, 3000)" in browser.find_element(By.ID, "contract").text)
     open_tab("Layers")
 
-    # Stage the bundled generated night with the 2-channel random-weight model.
+    # Stage the bundled generated night with the default model choice: the trained SeqSleepNet shipped with hf_sleep.
     browser.find_element(By.CSS_SELECTOR, "#stage").click()
     wait_for(lambda: "TST" in browser.find_element(By.ID, "statistics").text, timeout=240)
     statistics = browser.find_element(By.ID, "statistics").text
-    assert "960 epochs (8.00 h) from EEG Fpz-Cz, EEG Pz-Oz" in statistics
+    assert "960 epochs (8.00 h) from EEG Fpz-Cz" in statistics
+    assert "trained model hf-sleep/seqsleepnet-physioex-eeg" in statistics and "Mean probability" in statistics
     image = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "#hypnogram img"))
     wait_for(lambda: browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image))
     assert browser.execute_script("return arguments[0].naturalWidth", image) >= 1000
@@ -153,6 +171,19 @@ def test_explore_and_stage_in_chromium(app_url, browser, tmp_path):
     with urllib.request.urlopen(csv_link.get_attribute("href"), timeout=10) as response:
         rows = response.read().decode().splitlines()
     assert rows[0] == "onset,duration,stage,prob_W,prob_N1,prob_N2,prob_N3,prob_REM" and len(rows) == 961
+
+    # Upload an EDF (a central EEG named as many labs do) and stage it with the trained default.
+    from ..staging.helpers import cycling_hypnogram, stage_like_signal, write_edf
+
+    upload = write_edf(tmp_path / "upload.edf", {"EEG C4-M1": stage_like_signal(cycling_hypnogram(0.5))})
+    browser.find_element(By.XPATH, "//*[@id='source']//label[contains(., 'Upload a recording')]").click()
+    browser.find_element(By.CSS_SELECTOR, "#upload input[type='file']").send_keys(str(upload))
+    wait_for(lambda: "upload.edf" in browser.find_element(By.ID, "upload").text)
+    browser.find_element(By.CSS_SELECTOR, "#stage").click()
+    wait_for(lambda: "upload.edf" in browser.find_element(By.ID, "statistics").text, timeout=240)
+    assert "60 epochs (0.50 h) from EEG C4-M1" in browser.find_element(By.ID, "statistics").text
+    wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "#csv a").get_attribute("href").endswith(
+        "upload_hypnogram.csv"))
 
     # The screenshot shows the parameter count and the hypnogram.
     browser.execute_script("window.scrollTo(0, 0)")

@@ -3,6 +3,7 @@ from .modeling_seqsleepnet import (
     SeqSleepNetForSleepStaging,
     SeqSleepNetModel,
     SeqSleepNetPreTrainedModel,
+    density_log_spectrogram,
     log_magnitude_spectrogram,
     triangular_filterbank,
 )
@@ -12,6 +13,7 @@ __all__ = [
     "SeqSleepNetForSleepStaging",
     "SeqSleepNetModel",
     "SeqSleepNetPreTrainedModel",
+    "density_log_spectrogram",
     "log_magnitude_spectrogram",
     "triangular_filterbank",
 ]

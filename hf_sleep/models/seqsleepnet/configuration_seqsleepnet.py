@@ -7,7 +7,12 @@ from typing import Any
 
 from hf_sleep.models.sleep_base.configuration_sleep_base import SleepStagingConfig
 
-RNN_CELLS: tuple[str, ...] = ("gru", "lstm")
+RNN_CELLS: tuple[str, ...] = ("gru", "lstm", "plain_lstm")
+# "magnitude": 20·log10|X| of a symmetric Hamming window (Matlab's `spectrogram`, the original's data preparation);
+# "scipy_density": 20·log10(P + eps) of scipy.signal.spectrogram's default power spectral density (physioex).
+SPECTROGRAMS: tuple[str, ...] = ("magnitude", "scipy_density")
+# None: the fixed `spectrum_mean`/`spectrum_std` (or none); "recording": statistics of the recording being staged.
+SPECTRUM_STANDARDIZATIONS: tuple[str | None, ...] = (None, "recording")
 
 
 class SeqSleepNetConfig(SleepStagingConfig):
@@ -23,6 +28,11 @@ class SeqSleepNetConfig(SleepStagingConfig):
     the released TensorFlow code (pquochuy/SeqSleepNet) uses batch-normalised LSTM cells with per-step
     population statistics (`rnn_cell="lstm"`, a custom cell that loops over time, slower; it matches the
     released code's parameters one to one).
+
+    physioex's variant (the trained checkpoints `hf_sleep.pretrained` ships) is a configuration of this one:
+    `epoch_rnn_cell="plain_lstm"` (PyTorch's `nn.LSTM`), `sequence_rnn_cell="gru"`, `attention_size=32`,
+    `per_position_classifier=False`, `spectrogram="scipy_density"`, `spectrum_standardization="recording"`,
+    `channel_major_frames=True` and no dropout (`drop_prob=0.0`).
 
     Args:
         n_chans (`int`, *optional*, defaults to 1):
@@ -52,8 +62,28 @@ class SeqSleepNetConfig(SleepStagingConfig):
             [`SeqSleepNetForSleepStaging.fit_spectrum_normalization`] fills it from training data.
         spectrum_std (`list[list[float]]`, *optional*):
             Per-channel, per-bin standard deviation of the log spectrum (positive), dividing after the mean.
+        spectrogram (`str`, *optional*, defaults to `"magnitude"`):
+            How each frame becomes a log spectrum. `"magnitude"`: `20·log10|X|` with a symmetric Hamming window
+            (Matlab's `spectrogram`, as the original). `"scipy_density"`: `20·log10(P + eps)` of the power spectral
+            density `scipy.signal.spectrogram` returns with its defaults (periodic Hamming window, mean of each
+            frame removed, density scaling, one-sided), as physioex prepares its input.
+        spectrum_standardization (`str`, *optional*):
+            `None` uses `spectrum_mean`/`spectrum_std` (or nothing). `"recording"` standardises each channel's log
+            spectrum per frequency bin with the mean and standard deviation over every frame of the recording
+            being staged (see [`SeqSleepNetForSleepStaging.recording_statistics`]); a plain forward without them
+            uses the statistics of its own input.
+        channel_major_frames (`bool`, *optional*, defaults to False):
+            How the channels' filterbank outputs become the frame RNN's input. `False`: frame `t` holds the `n_filters`
+            outputs of every channel at frame `t` (as the original). `True`: the `(n_chans, n_frames, n_filters)`
+            outputs are reshaped to `(n_frames, n_chans * n_filters)` as they lie in memory, as physioex does (the
+            same for one channel; with several, each row holds consecutive frames of one channel).
         rnn_cell (`str`, *optional*, defaults to `"gru"`):
-            `"gru"` (as in the paper) or `"lstm"` (the released code's batch-normalised LSTM).
+            `"gru"` (as in the paper), `"lstm"` (the released code's batch-normalised LSTM) or `"plain_lstm"`
+            (PyTorch's `nn.LSTM`, as physioex).
+        epoch_rnn_cell (`str`, *optional*):
+            The cell of the frame-level RNN when it differs from `rnn_cell`.
+        sequence_rnn_cell (`str`, *optional*):
+            The cell of the epoch-level RNN when it differs from `rnn_cell`.
         epoch_rnn_hidden_size (`int`, *optional*, defaults to 64):
             Units per direction of the frame-level (epoch encoder) bidirectional RNN.
         attention_size (`int`, *optional*, defaults to 64):
@@ -95,7 +125,12 @@ class SeqSleepNetConfig(SleepStagingConfig):
         filter_high_hz: float = 50.0,
         spectrum_mean: list[list[float]] | None = None,
         spectrum_std: list[list[float]] | None = None,
+        spectrogram: str = "magnitude",
+        spectrum_standardization: str | None = None,
+        channel_major_frames: bool = False,
         rnn_cell: str = "gru",
+        epoch_rnn_cell: str | None = None,
+        sequence_rnn_cell: str | None = None,
         epoch_rnn_hidden_size: int = 64,
         attention_size: int = 64,
         sequence_rnn_hidden_size: int = 64,
@@ -103,8 +138,21 @@ class SeqSleepNetConfig(SleepStagingConfig):
         per_position_classifier: bool = True,
         **kwargs: Any,
     ) -> None:
-        if rnn_cell not in RNN_CELLS:
-            raise ValueError(f"rnn_cell must be one of {RNN_CELLS}, got {rnn_cell!r}")
+        for name, cell in (
+            ("rnn_cell", rnn_cell),
+            ("epoch_rnn_cell", epoch_rnn_cell or rnn_cell),
+            ("sequence_rnn_cell", sequence_rnn_cell or rnn_cell),
+        ):
+            if cell not in RNN_CELLS:
+                raise ValueError(f"{name} must be one of {RNN_CELLS}, got {cell!r}")
+        if spectrogram not in SPECTROGRAMS:
+            raise ValueError(f"spectrogram must be one of {SPECTROGRAMS}, got {spectrogram!r}")
+        if spectrum_standardization not in SPECTRUM_STANDARDIZATIONS:
+            raise ValueError(
+                f"spectrum_standardization must be one of {SPECTRUM_STANDARDIZATIONS}, got {spectrum_standardization!r}"
+            )
+        if spectrum_standardization is not None and spectrum_mean is not None:
+            raise ValueError("give spectrum_mean/spectrum_std or spectrum_standardization, not both")
         if not 0.0 <= drop_prob < 1.0:
             raise ValueError(f"drop_prob must be in [0, 1), got {drop_prob}")
         for name, value in (
@@ -131,7 +179,12 @@ class SeqSleepNetConfig(SleepStagingConfig):
         self.spectrum_std = (
             [list(map(float, row)) for row in spectrum_std] if spectrum_std is not None else None
         )
+        self.spectrogram = spectrogram
+        self.spectrum_standardization = spectrum_standardization
+        self.channel_major_frames = bool(channel_major_frames)
         self.rnn_cell = rnn_cell
+        self.epoch_rnn_cell = epoch_rnn_cell
+        self.sequence_rnn_cell = sequence_rnn_cell
         self.epoch_rnn_hidden_size = epoch_rnn_hidden_size
         self.attention_size = attention_size
         self.sequence_rnn_hidden_size = sequence_rnn_hidden_size

@@ -5,9 +5,15 @@ Hamming window, 1-s hop, 256-point FFT, 20·log10|X|, as Matlab's `spectrogram` 
 preparation), an optional per-bin normalisation, then a learnable filterbank (sigmoid weights times a fixed
 linear triangular filterbank). An epoch's frames go through a bidirectional RNN and attention pooling; the
 epochs of a sequence through a second bidirectional RNN; each position has its own linear classifier.
+
+physioex's variant is a configuration of the same classes: scipy's power-spectral-density spectrogram, a plain
+LSTM over frames, a GRU over epochs, one shared classifier and per-recording standardisation of the log spectrum.
 """
 
 from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -43,6 +49,42 @@ def log_magnitude_spectrogram(
     frames = signal.unfold(-1, window_samples, hop_samples)
     spectrum = torch.fft.rfft(frames * window, n=n_fft)
     return 20.0 * torch.log10(spectrum.abs().clamp_min(MAGNITUDE_FLOOR))
+
+
+# np.finfo(float).eps: what physioex adds to the power spectral density before the log.
+DENSITY_EPS = 2.220446049250313e-16
+# A channel whose log spectrum does not vary (flat signal) is divided by this, not by 0.
+MIN_SPECTRUM_STD = 1e-6
+
+
+def density_log_spectrogram(
+    signal: torch.Tensor, window_samples: int, hop_samples: int, n_fft: int, sfreq: float
+) -> torch.Tensor:
+    """`20·log10(P + eps)` of scipy's default spectrogram of the last axis: `(..., n_times) -> (..., n_frames, n_bins)`.
+
+    Equals `20 * np.log10(np.abs(scipy.signal.spectrogram(x, fs=sfreq, window="hamming", nperseg=window_samples,
+    noverlap=window_samples - hop_samples, nfft=n_fft)[2]) + np.finfo(float).eps).T`: frames without padding, the
+    mean of each frame removed (`detrend="constant"`), a periodic Hamming window (`get_window`'s default), the
+    power spectral density `|X|² / (sfreq · Σw²)` with the one-sided bins doubled (all but DC and, for an even
+    `n_fft`, Nyquist).
+    """
+    window = torch.hamming_window(window_samples, periodic=True, dtype=signal.dtype, device=signal.device)
+    frames = signal.unfold(-1, window_samples, hop_samples)
+    frames = frames - frames.mean(dim=-1, keepdim=True)
+    power = torch.fft.rfft(frames * window, n=n_fft).abs().square() / (sfreq * window.square().sum())
+    one_sided = torch.full((n_fft // 2 + 1,), 2.0, dtype=signal.dtype, device=signal.device)
+    one_sided[0] = 1.0
+    if n_fft % 2 == 0:
+        one_sided[-1] = 1.0
+    return 20.0 * torch.log10(power * one_sided + DENSITY_EPS)
+
+
+def spectrum_statistics(spectrum: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-channel, per-bin mean and (population) std of `(n, n_chans, n_frames, n_bins)` over epochs and frames."""
+    spectrum = spectrum.double()
+    mean = spectrum.mean(dim=(0, 2))
+    std = spectrum.var(dim=(0, 2), unbiased=False).sqrt().clamp_min(MIN_SPECTRUM_STD)
+    return mean, std
 
 
 def triangular_filterbank(
@@ -83,12 +125,19 @@ class SeqSleepNetFrontEnd(nn.Module):
         self.window_samples = config.window_samples
         self.hop_samples = config.hop_samples
         self.n_fft = config.n_fft
+        self.sfreq = config.sfreq
+        self.spectrogram = config.spectrogram
+        self.per_recording = config.spectrum_standardization == "recording"
+        self.channel_major_frames = config.channel_major_frames
+        # Set by `SeqSleepNetForSleepStaging.recording_statistics` while a recording is staged.
+        self.recording_mean_std: tuple[torch.Tensor, torch.Tensor] | None = None
         # Unconstrained weights; sigmoid keeps the effective filterbank non-negative.
         self.filterbank_weight = nn.Parameter(torch.empty(config.n_chans, config.n_bins, config.n_filters))
         self.register_buffer("triangular_filters", torch.from_numpy(self.triangular(config)).float())
-        mean, std = self.normalization(config)
-        self.register_buffer("spectrum_mean", mean)
-        self.register_buffer("spectrum_std", std)
+        if not self.per_recording:  # fixed statistics, saved with the weights
+            mean, std = self.normalization(config)
+            self.register_buffer("spectrum_mean", mean)
+            self.register_buffer("spectrum_std", std)
 
     @staticmethod
     def triangular(config: SeqSleepNetConfig) -> np.ndarray:
@@ -103,17 +152,40 @@ class SeqSleepNetFrontEnd(nn.Module):
             return torch.zeros(config.n_chans, config.n_bins), torch.ones(config.n_chans, config.n_bins)
         return torch.tensor(config.spectrum_mean), torch.tensor(config.spectrum_std)
 
-    def log_spectrum(self, epochs: torch.Tensor) -> torch.Tensor:
-        """Normalised log spectrum `(n, n_chans, n_frames, n_bins)`; the STFT runs in at least float32."""
+    def raw_log_spectrum(self, epochs: torch.Tensor) -> torch.Tensor:
+        """Log spectrum `(n, n_chans, n_frames, n_bins)` before standardisation, in at least float32.
+
+        The scipy-density spectrogram runs in float64 (as physioex's, whose float32 rounding would move
+        low-power bins by up to 0.005 dB), except on devices without float64 (Apple's MPS).
+        """
         compute_dtype = torch.promote_types(epochs.dtype, torch.float32)
-        spectrum = log_magnitude_spectrogram(
-            epochs.to(compute_dtype), self.window_samples, self.hop_samples, self.n_fft
-        ).to(epochs.dtype)
-        return (spectrum - self.spectrum_mean[:, None]) / self.spectrum_std[:, None]
+        if self.spectrogram == "scipy_density":
+            if epochs.device.type != "mps":
+                compute_dtype = torch.float64
+            return density_log_spectrogram(
+                epochs.to(compute_dtype), self.window_samples, self.hop_samples, self.n_fft, self.sfreq
+            )
+        return log_magnitude_spectrogram(epochs.to(compute_dtype), self.window_samples, self.hop_samples, self.n_fft)
+
+    def log_spectrum(self, epochs: torch.Tensor) -> torch.Tensor:
+        """Standardised log spectrum `(n, n_chans, n_frames, n_bins)`."""
+        spectrum = self.raw_log_spectrum(epochs)
+        if not self.per_recording:
+            mean, std = self.spectrum_mean, self.spectrum_std
+        elif self.recording_mean_std is not None:
+            mean, std = self.recording_mean_std
+        else:  # a plain forward: the statistics of the input itself
+            mean, std = spectrum_statistics(spectrum)
+        mean, std = (value.to(device=spectrum.device, dtype=spectrum.dtype) for value in (mean, std))
+        return ((spectrum - mean[:, None]) / std[:, None]).to(epochs.dtype)
 
     def forward(self, epochs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         spectrum = self.log_spectrum(epochs)
         filterbank = torch.sigmoid(self.filterbank_weight) * self.triangular_filters
+        if self.channel_major_frames:
+            # physioex: (n, n_chans, n_frames, n_filters) reshaped as it lies in memory.
+            filtered = torch.einsum("ncfb,cbk->ncfk", spectrum, filterbank)
+            return filtered.reshape(filtered.shape[0], filtered.shape[2], -1), spectrum
         filtered = torch.einsum("ncfb,cbk->nfck", spectrum, filterbank)
         return filtered.reshape(filtered.shape[0], filtered.shape[1], -1), spectrum
 
@@ -205,11 +277,16 @@ class SeqSleepNetBNLSTM(nn.Module):
 class SeqSleepNetBiRNN(nn.Module):
     """Dropout → bidirectional GRU or BN-LSTM → dropout (the original's input and output dropout wrappers)."""
 
-    def __init__(self, input_size: int, hidden_size: int, max_steps: int, config: SeqSleepNetConfig) -> None:
+    def __init__(
+        self, input_size: int, hidden_size: int, max_steps: int, config: SeqSleepNetConfig, cell: str | None = None
+    ) -> None:
         super().__init__()
         self.input_dropout = nn.Dropout(config.drop_prob)
-        if config.rnn_cell == "gru":
+        cell = cell or config.rnn_cell
+        if cell == "gru":
             self.rnn = nn.GRU(input_size, hidden_size, batch_first=True, bidirectional=True)
+        elif cell == "plain_lstm":
+            self.rnn = nn.LSTM(input_size, hidden_size, batch_first=True, bidirectional=True)
         else:
             self.rnn = SeqSleepNetBNLSTM(input_size, hidden_size, max_steps)
         self.output_dropout = nn.Dropout(config.drop_prob)
@@ -248,7 +325,11 @@ class SeqSleepNetEpochEncoder(nn.Module):
         super().__init__()
         self.front_end = SeqSleepNetFrontEnd(config)
         self.frame_rnn = SeqSleepNetBiRNN(
-            config.n_chans * config.n_filters, config.epoch_rnn_hidden_size, config.n_frames, config
+            config.n_chans * config.n_filters,
+            config.epoch_rnn_hidden_size,
+            config.n_frames,
+            config,
+            config.epoch_rnn_cell,
         )
         self.attention = SeqSleepNetAttention(config.epoch_embedding_size, config.attention_size)
 
@@ -301,9 +382,10 @@ class SeqSleepNetPreTrainedModel(SleepStagingPreTrainedModel):
             # Standard-normal filterbank weights, as `tf.random_normal` in the original.
             init.normal_(module.filterbank_weight, 0.0, 1.0)
             _init_unless_loaded(module.triangular_filters, torch.from_numpy(module.triangular(self.config)))
-            mean, std = module.normalization(self.config)
-            _init_unless_loaded(module.spectrum_mean, mean)
-            _init_unless_loaded(module.spectrum_std, std)
+            if not module.per_recording:
+                mean, std = module.normalization(self.config)
+                _init_unless_loaded(module.spectrum_mean, mean)
+                _init_unless_loaded(module.spectrum_std, std)
         elif isinstance(module, (SeqSleepNetAttention, SeqSleepNetBNLSTM, SeqSleepNetClassifier)):
             module.reset_parameters()
         elif isinstance(module, nn.GRU):
@@ -325,7 +407,11 @@ class SeqSleepNetModel(SeqSleepNetPreTrainedModel):
         super().__init__(config)
         self.epoch_encoder = SeqSleepNetEpochEncoder(config)
         self.sequence_rnn = SeqSleepNetBiRNN(
-            config.epoch_embedding_size, config.sequence_rnn_hidden_size, config.seq_len, config
+            config.epoch_embedding_size,
+            config.sequence_rnn_hidden_size,
+            config.seq_len,
+            config,
+            config.sequence_rnn_cell,
         )
         self.post_init()
 
@@ -385,18 +471,48 @@ class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):
     def stage_sequences(self, embeddings: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.seqsleepnet.sequence_rnn(embeddings))
 
+    @contextlib.contextmanager
+    def recording_statistics(self, epochs: torch.Tensor, batch_size: int = 256) -> Iterator[None]:
+        """Within this block, the log spectrum is standardised with the statistics of `epochs` (a whole recording).
+
+        Only for `spectrum_standardization="recording"` (otherwise it does nothing): per channel and frequency
+        bin, the mean and standard deviation over every frame of every epoch, computed once.
+        [`hf_sleep.inference.predict_night`] enters it for the night it stages, so chunks and windows of the night
+        all see the night's statistics.
+
+        Args:
+            epochs: `(n_epochs, n_chans, n_times)` the whole recording, in the model's units.
+            batch_size: epochs per spectrogram pass (memory only).
+        """
+        front_end = self.seqsleepnet.epoch_encoder.front_end
+        if not front_end.per_recording:
+            yield
+            return
+        with torch.no_grad():
+            spectrum = torch.cat(
+                [front_end.raw_log_spectrum(epochs[i : i + batch_size]) for i in range(0, len(epochs), batch_size)]
+            )
+            front_end.recording_mean_std = spectrum_statistics(spectrum)
+        try:
+            yield
+        finally:
+            front_end.recording_mean_std = None
+
     @torch.no_grad()
     def fit_spectrum_normalization(self, epochs: torch.Tensor, batch_size: int = 256) -> None:
         """Sets the per-channel, per-bin mean and std of the log spectrum from training epochs.
 
         As in the original training script, statistics run over every frame of every epoch (population std).
-        They are written both into the buffers (saved with the weights) and into the config.
+        They are written both into the buffers (saved with the weights) and into the config. A model with
+        `spectrum_standardization="recording"` has no fixed statistics: this does nothing.
 
         Args:
             epochs: `(n_epochs, n_chans, n_times)` training signal in the model's units.
             batch_size: epochs per STFT pass (memory only; the result does not depend on it).
         """
         config = self.config
+        if config.spectrum_standardization is not None:
+            return  # statistics come from each recording (or input), none are fixed at training time
         epochs = torch.as_tensor(epochs)
         if (
             epochs.ndim != 3
@@ -410,12 +526,7 @@ class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):
         total = torch.zeros(config.n_chans, config.n_bins, dtype=torch.float64)
         total_sq = torch.zeros_like(total)
         for start in range(0, len(epochs), batch_size):
-            spectrum = log_magnitude_spectrogram(
-                epochs[start : start + batch_size].double(),
-                config.window_samples,
-                config.hop_samples,
-                config.n_fft,
-            )
+            spectrum = front_end.raw_log_spectrum(epochs[start : start + batch_size].double())
             total += spectrum.sum(dim=(0, 2)).cpu()
             total_sq += (spectrum**2).sum(dim=(0, 2)).cpu()
         count = len(epochs) * config.n_frames

@@ -84,7 +84,20 @@ def export_model_code(
         The paths written.
     """
     package = config_class.__module__.rsplit(".", 1)[0]
-    sources = collect_model_sources([config_class.__module__, f"{package}.{modeling_module}"])
+    return export_modules([config_class.__module__, f"{package}.{modeling_module}"], save_directory)
+
+
+def export_modules(module_names: list[str], save_directory: str | os.PathLike) -> list[Path]:
+    """Writes the given modules (and what they import from the package) flattened into `save_directory`.
+
+    Args:
+        module_names (`list[str]`): dotted module names, e.g. the feature extractor's.
+        save_directory (`str` or `os.PathLike`): an existing folder.
+
+    Returns:
+        The paths written.
+    """
+    sources = collect_model_sources(list(module_names))
     written = []
     for file_name, text in sorted(sources.items()):
         path = Path(save_directory) / file_name

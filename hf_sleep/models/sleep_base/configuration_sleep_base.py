@@ -8,9 +8,9 @@ from typing import Any, ClassVar
 from transformers import PretrainedConfig
 
 from hf_sleep.models.sleep_base.code_export import export_model_code
+from hf_sleep.models.sleep_base.signals import AASM_STAGES, UNIT_SCALE  # noqa: F401 - AASM_STAGES re-exported
 
-AASM_STAGES: tuple[str, ...] = ("W", "N1", "N2", "N3", "REM")
-SUPPORTED_UNITS: tuple[str, ...] = ("uV", "mV", "V")
+SUPPORTED_UNITS: tuple[str, ...] = tuple(UNIT_SCALE)
 
 
 # Activations a config may name; `modeling_sleep_base.ACTIVATIONS` builds them (a test keeps the two equal).

@@ -1,0 +1,203 @@
+"""Reading recordings: the one reader the converters, the feature extractor and staging share.
+
+EDF files whose picked channels share one rate are read straight from their data records (the values of
+`mne.io.read_raw_edf`, bit for bit, in a fraction of its time); other EDF picks, BDF, FIF and BrainVision go
+through MNE. Channels are picked (case-insensitively), derived (`"A - B"`) and re-referenced here; resampling,
+filtering and epoching belong to the `SleepFeatureExtractor`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hf_sleep.models.sleep_base.signals import derive_channels, resolve_channels
+
+from .edf import EdfHeader, read_edf_header, read_edf_signals
+from .errors import RecordingError
+
+# Physical dimensions read as voltages (scaled to µV); other channels keep their physical values.
+_VOLT_SCALE = {"v": 1.0, "mv": 1e-3, "uv": 1e-6, "µv": 1e-6, "nv": 1e-9}
+READERS: dict[str, str] = {
+    ".edf": "read_raw_edf",
+    ".rec": "read_raw_edf",  # ISRUC-Sleep's EDF files
+    ".bdf": "read_raw_bdf",
+    ".fif": "read_raw_fif",
+    ".fif.gz": "read_raw_fif",
+    ".vhdr": "read_raw_brainvision",
+}
+
+
+def open_recording(path: str | os.PathLike, **kwargs: Any):
+    """Opens a recording lazily with MNE (EDF, BDF, FIF, BrainVision; others through `mne.io.read_raw`).
+
+    Raises:
+        FileNotFoundError: when `path` does not exist.
+        ValueError: naming the file when MNE cannot read it.
+    """
+    import mne
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"recording {path} does not exist")
+    name = path.name.lower()
+    reader_name = next((reader for suffix, reader in READERS.items() if name.endswith(suffix)), "read_raw")
+    reader = getattr(mne.io, reader_name)
+    try:
+        return reader(path, preload=False, verbose="error", **kwargs)
+    except Exception as error:  # MNE raises many types for corrupt files; the user needs the file name.
+        raise ValueError(f"could not read {path} as a recording ({type(error).__name__}: {error})") from error
+
+
+def recording_stem(path: str | os.PathLike) -> str:
+    """The file name without its recording suffix (`night.fif.gz` -> `night`)."""
+    name = Path(path).name
+    for suffix in sorted(READERS, key=len, reverse=True):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _reference_names(reference: str | Sequence[str] | None, available: list[str], eeg: list[str]) -> list[str]:
+    if reference is None:
+        return []
+    if isinstance(reference, str) and reference.lower() == "average":
+        if not eeg:
+            raise ValueError("reference='average' needs EEG channels, and the recording has none")
+        return eeg
+    names = [reference] if isinstance(reference, str) else list(reference)
+    return [channel for channel, _ in resolve_channels(names, available)]
+
+
+def read_recording(
+    recording: str | os.PathLike | Any,
+    channels: Sequence[str],
+    *,
+    reference: str | Sequence[str] | None = None,
+    rescale: float = 1.0,
+    header: EdfHeader | None = None,
+    start_s: float = 0.0,
+    stop_s: float | None = None,
+) -> tuple[np.ndarray, float, dict[str, Any]]:
+    """Reads the channels (or derivations) a model needs, at the recording's rate, voltages in µV.
+
+    Args:
+        recording: an EDF/BDF/FIF/BrainVision file or an `mne.io.Raw`.
+        channels: names in output order; `"A - B"` (or `"A-B"` when no channel has that name) derives them.
+        reference: `None`, `"average"` (mean of the EEG channels) or channel names whose mean is subtracted.
+        rescale: factor for files whose physical dimension is wrong.
+        header: the already-read EDF header, if any.
+        start_s: start of the returned span in seconds (whole samples).
+        stop_s: end of the span (`None`: the end of the recording).
+
+    Returns:
+        `(signal, sfreq, info)`: `signal` float32 `(n_chans, n_samples)`; `info` has `channels` (as resolved,
+        `A-B` for derivations), `available`, `meas_date` and `path`.
+
+    Raises:
+        RecordingError: a missing channel, picks at rates that cannot be combined, or an unreadable file.
+    """
+    if not channels:
+        raise ValueError("at least one channel is needed")
+    if len(set(channels)) != len(channels):
+        raise ValueError(f"channels are repeated: {list(channels)}")
+    is_path = isinstance(recording, (str, os.PathLike))
+    path = Path(recording) if is_path else Path(str(getattr(recording, "filenames", [None])[0] or "<raw>"))
+    if is_path and not path.is_file():
+        raise FileNotFoundError(f"recording {path} does not exist")
+    fast = is_path and path.name.lower().endswith((".edf", ".rec"))
+    raw = None
+    if fast and header is None:
+        try:
+            header = read_edf_header(path)
+        except RecordingError:
+            fast = False  # let MNE try, and word the error as for any other format
+    if fast:
+        available = list(header.channels)
+        eeg = available  # MNE types every EDF signal as EEG unless told otherwise
+        meas_date: Any = header.start.replace(tzinfo=dt.timezone.utc)
+    else:
+        raw = open_recording(path) if is_path else recording
+        available = list(raw.ch_names)
+        import mne
+
+        eeg = [available[i] for i in mne.pick_types(raw.info, eeg=True, exclude=[])]
+        meas_date = raw.info.get("meas_date")
+    try:
+        resolved = resolve_channels(channels, available)
+        reference_names = _reference_names(reference, available, eeg)
+    except ValueError as error:
+        raise RecordingError(path, str(error)) from None
+    needed = list(dict.fromkeys([ch for pair in resolved for ch in pair if ch] + reference_names))
+    if fast:
+        data, sfreq = _read_edf(path, header, needed, start_s, stop_s)
+    else:
+        sfreq = float(raw.info["sfreq"])
+        first, last = _span(start_s, stop_s, sfreq, raw.n_times / sfreq)
+        try:
+            data = (raw.get_data(picks=needed, start=first, stop=last) * 1e6).astype(np.float32)
+        except Exception as error:
+            raise RecordingError(path, f"cannot read the signals ({type(error).__name__}: {error})") from error
+    signal = derive_channels(data, needed, resolved, reference_names)
+    if rescale != 1.0:
+        signal = signal * np.float32(rescale)
+    names = [plus if minus is None else f"{plus}-{minus}" for plus, minus in resolved]
+    info = {"channels": names, "available": available, "meas_date": meas_date, "path": path}
+    return np.asarray(signal, dtype=np.float32), float(sfreq), info
+
+
+def _span(start_s: float, stop_s: float | None, sfreq: float, duration: float) -> tuple[int, int | None]:
+    n_out = int(round(duration * sfreq))
+    first = int(round(start_s * sfreq))
+    last = n_out if stop_s is None else int(round(stop_s * sfreq))
+    if not 0 <= first <= last <= n_out:
+        raise ValueError(f"span [{start_s}, {stop_s}) s is outside the {duration:g}-s recording")
+    return first, last
+
+
+def _read_edf(
+    path: Path, header: EdfHeader, needed: list[str], start_s: float, stop_s: float | None
+) -> tuple[np.ndarray, float]:
+    """The picked EDF channels as float32 (µV for voltages) at their common rate, or at the fastest one."""
+    if header.n_records <= 0:
+        raise RecordingError(path, "recording is empty (0 data records)")
+    native = {ch: header.sfreq(ch) for ch in needed}
+    sfreq = max(native.values())
+    first, last = _span(start_s, stop_s, sfreq, header.duration)
+    units = dict(zip(header.labels, header.units, strict=True))
+    scale = np.array([1e6 if units[ch].lower() in _VOLT_SCALE else 1.0 for ch in needed])
+    try:
+        if len(set(native.values())) == 1:
+            return read_edf_signals(header, needed, first, last, scale=scale), sfreq
+        import mne  # MNE upsamples the slower picks to the fastest one (FFT) while reading
+
+        raw = mne.io.read_raw_edf(path, include=needed, preload=False, verbose="error")
+        data = raw.get_data(picks=needed, start=first, stop=last) * scale[:, None]
+        return data.astype(np.float32), sfreq
+    except RecordingError:
+        raise
+    except Exception as err:  # MNE raises many kinds on corrupt files
+        raise RecordingError(path, f"cannot read the EDF signals: {err}") from err
+
+
+def check_finite(path: str | os.PathLike, data: np.ndarray, names: Sequence[str], *, flat: bool = True) -> None:
+    """Raises `RecordingError` for NaN or infinite samples (and, with `flat`, a constant channel)."""
+    if not data.shape[-1]:
+        return
+    # Row minima and maxima answer both checks in two passes: NaN and ±inf show in them, equal ones mean flat.
+    low, high = data.min(axis=-1), data.max(axis=-1)
+    if not (np.isfinite(low).all() and np.isfinite(high).all()):
+        bad = ~np.isfinite(data)
+        rows = np.flatnonzero(bad.any(axis=-1))
+        raise RecordingError(
+            path, "NaN or infinite values in " + ", ".join(f"{names[r]!r} ({int(bad[r].sum())} samples)" for r in rows)
+        )
+    if flat:
+        constant = [names[r] for r in range(len(names)) if low[r] == high[r]]
+        if constant:
+            raise RecordingError(path, f"flat signal (constant value) in {', '.join(map(repr, constant))}")

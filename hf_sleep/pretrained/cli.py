@@ -1,0 +1,41 @@
+"""`hf-sleep convert-physioex`: a physioex SeqSleepNet checkpoint into a saved model folder (or the bundle)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def _handle(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    if args.bundle:
+        from hf_sleep.pretrained import build_bundle
+
+        for folder in build_bundle(args.checkpoint, args.out_dir or Path(__file__).resolve().parent):
+            print(f"wrote {folder}")
+        return 0
+    if not args.out_dir:
+        raise ValueError("convert-physioex needs OUT_DIR (the folder to write) unless --bundle is given")
+    from hf_sleep.models.seqsleepnet.convert_physioex_checkpoint import convert_physioex_checkpoint
+
+    convert_physioex_checkpoint(args.checkpoint, args.out_dir, name=args.name)
+    print(f"wrote {args.out_dir} (model.safetensors, config.json, preprocessor_config.json, README.md)")
+    return 0
+
+
+def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "convert-physioex",
+        help="convert a physioex SeqSleepNet checkpoint (.ckpt) into a model folder",
+        description=(
+            "Convert a physioex SeqSleepNet checkpoint (opened with torch.load(weights_only=True)) into a "
+            "save_pretrained folder: model.safetensors, config.json, preprocessor_config.json and a model card. "
+            "With --bundle, CHECKPOINT is the folder holding both published checkpoints and the package's bundled "
+            "models are regenerated."
+        ),
+    )
+    parser.add_argument("checkpoint", help="the .ckpt file (with --bundle: the folder of both checkpoints)")
+    parser.add_argument("out_dir", nargs="?", help="the folder to write (with --bundle: default the package's)")
+    parser.add_argument("--name", help="the model's name in its card (default: the folder name)")
+    parser.add_argument("--bundle", action="store_true", help="regenerate the bundled models")
+    parser.set_defaults(handler=_handle)
