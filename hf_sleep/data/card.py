@@ -11,7 +11,7 @@ import numpy as np
 from .dataset import column
 from .labels import IGNORE_INDEX
 
-__all__ = ["push_to_hub", "write_dataset_card"]
+__all__ = ["build_dataset_card", "write_dataset_card"]
 
 TEMPLATE = Path(__file__).with_name("templates") / "dataset_card.md"
 
@@ -170,23 +170,3 @@ def write_dataset_card(dataset, path: str | os.PathLike, **kwargs) -> Path:
     tmp.write_text(str(build_dataset_card(dataset, **kwargs)), encoding="utf-8")
     os.replace(tmp, target)
     return target
-
-
-def push_to_hub(
-    dataset, repo_id: str, *, private: bool = True, token: str | None = None, **card_kwargs
-) -> str:
-    """Push a dataset and its generated card to the Hugging Face Hub (``publish.push_dataset``).
-
-    Args:
-        dataset: a ``Dataset`` or ``DatasetDict``.
-        repo_id: ``user/name`` of the dataset repository.
-        private: create the repository private.
-        token: Hub token (default: the logged-in user's).
-        **card_kwargs: ``pretty_name``, ``source``, ``license``, ``summary`` (see ``build_dataset_card``).
-
-    Returns:
-        The repository URL.
-    """
-    from .publish import push_dataset
-
-    return push_dataset(dataset, repo_id, private=private, token=token, **card_kwargs)

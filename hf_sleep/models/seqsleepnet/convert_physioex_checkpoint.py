@@ -28,8 +28,6 @@ import torch
 from .configuration_seqsleepnet import SeqSleepNetConfig
 
 # The physioex commit the checkpoints come from (physioex/train/models/backup/ there).
-PHYSIOEX_COMMIT = "24d4974b"
-PHYSIOEX_REPOSITORY = "https://github.com/guidogagl/physioex"
 # Labels of physioex's checkpoints, in class-index order.
 PHYSIOEX_LABELS = ["W", "N1", "N2", "N3", "REM"]
 # The input channels of the two published checkpoints, by their number of channels.

@@ -6,7 +6,9 @@ import re
 from typing import Any
 
 from .configuration_seqsleepnet import SeqSleepNetConfig
-from .convert_physioex_checkpoint import PHYSIOEX_COMMIT, PHYSIOEX_REPOSITORY
+
+PHYSIOEX_COMMIT = "24d4974b"
+PHYSIOEX_REPOSITORY = "https://github.com/guidogagl/physioex"
 
 BUNDLE_NAMESPACE = "hf-sleep"
 
