@@ -181,7 +181,7 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _sniff_rows(path: Path, text: str) -> list[list[str]]:
+def _sniff_rows(text: str) -> list[list[str]]:
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     sample = "\n".join(lines[:20])
     delimiter = "\t" if "\t" in sample else ";" if ";" in sample and "," not in sample else ","
@@ -196,7 +196,7 @@ def _table_stages(path: Path, label_seconds: float) -> StageIntervals:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:
         raise RecordingError(path, f"cannot read the hypnogram: {err}") from err
-    rows = _sniff_rows(path, text)
+    rows = _sniff_rows(text)
     if not rows:
         raise RecordingError(path, "hypnogram is empty")
     head = [cell.lower() for cell in rows[0]]
@@ -475,16 +475,27 @@ def convert_recordings(
     recordings = shard_tasks(list(recordings), shard_index, num_shards)
     channels = tuple(channels)
     # The contract names each channel by its first alternative (``C4-M1|C3-M2`` → ``C4-M1``).
-    extractor = scored_contract([c.split("|")[0].strip() for c in channels], sfreq, epoch_seconds, l_freq, h_freq)
+    extractor = scored_contract(
+        [c.split("|")[0].strip() for c in channels], sfreq, epoch_seconds, l_freq, h_freq
+    )
     tasks = [
         ScoredTask(
-            rec, read_hypnogram, channels, extractor, trim_wake_minutes, keep_unknown, dict(label_map), label_seconds
+            rec,
+            read_hypnogram,
+            channels,
+            extractor,
+            trim_wake_minutes,
+            keep_unknown,
+            dict(label_map),
+            label_seconds,
         )
         for rec in recordings
     ]
     first = recordings[0]
     check_channels(first.psg, channels, read_edf_header(first.psg).channels)
-    params = preprocessing_params(channels, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown)
+    params = preprocessing_params(
+        channels, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown
+    )
     params.update(extra_params or {})
     return convert_scored(
         tasks, info_kwargs={"description": describe(title, params), **info}, num_proc=num_proc,

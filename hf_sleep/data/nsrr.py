@@ -354,7 +354,9 @@ def convert_nsrr(
         cohorts.add(rec_cohort or "nsrr")
         length = _epoch_length(rec.hypnogram)
         if length is not None and length != epoch_seconds:
-            raise RecordingError(rec.hypnogram, f"scored in {length:g}-s epochs but epoch_seconds={epoch_seconds:g}")
+            raise RecordingError(
+                rec.hypnogram, f"scored in {length:g}-s epochs but epoch_seconds={epoch_seconds:g}"
+            )
         specs = nsrr_channels(rec_cohort, channels)
         tasks.append(
             ScoredTask(rec, read_nsrr_stages, specs, extractor, trim_wake_minutes, keep_unknown, label_map)
@@ -362,7 +364,9 @@ def convert_nsrr(
     # Check the channels of the first recording now: a typo fails before any worker starts.
     first = tasks[0]
     check_channels(first.source.psg, first.channels, read_edf_header(first.source.psg).channels)
-    params = preprocessing_params(names, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown)
+    params = preprocessing_params(
+        names, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown
+    )
     params["channel sources"] = "; ".join(f"{n} = {s}" for n, s in zip(names, first.channels, strict=False))
     title = f"NSRR {', '.join(c.upper() for c in sorted(cohorts))} converted with hf_sleep: one row per scored 30-s epoch."
     info = {

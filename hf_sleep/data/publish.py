@@ -63,6 +63,7 @@ def push_dataset(
     pretty_name: str | None = None,
     source: str | None = None,
     license: str | None = None,
+    summary: str | None = None,
 ) -> str:
     """Push a converted dataset and its card to the Hub.
 
@@ -79,6 +80,7 @@ def push_dataset(
         pretty_name: the card's title (default: the dataset name).
         source: a sentence on where the recordings come from (default: the homepage).
         license: licence id for the card (default: the one the converter recorded from the source).
+        summary: the card's opening paragraph (default: sizes and the table of splits).
 
     Returns:
         The repository URL.
@@ -100,7 +102,7 @@ def push_dataset(
     loaded.push_to_hub(repo_id, private=private, token=token)
     combined = combine_datasets(list(loaded.values()))  # keeps the converter's description, licence, citation
     subjects = len(set(column(combined, "subject").tolist()))
-    summary = (
+    summary = summary or (
         f"{len(combined)} examples from {subjects} subjects, converted with `hf_sleep` for sleep staging.\n\n"
         f"{splits_table(loaded)}\n\nSplits never share a subject. "
         f'`load_dataset("{repo_id}")` returns them as a `DatasetDict`.'

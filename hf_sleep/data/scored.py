@@ -26,7 +26,14 @@ from .preprocess import RecordingEpochs, epoch_labels, read_prepared, trim_wake
 if TYPE_CHECKING:  # the extractor module imports transformers: conversion modules load it only when they run
     from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 
-__all__ = ["ScoredRecording", "ScoredTask", "StageIntervals", "check_channels", "convert_scored", "read_epochs"]
+__all__ = [
+    "ScoredRecording",
+    "ScoredTask",
+    "StageIntervals",
+    "check_channels",
+    "convert_scored",
+    "read_epochs",
+]
 
 StageIntervals = tuple[np.ndarray, np.ndarray, np.ndarray]
 """``(onset_s, duration_s, text)`` of the scored stages, onsets in seconds from the PSG start."""
@@ -168,7 +175,10 @@ def load_scored(task: ScoredTask) -> RecordingEpochs:
     # A last stage that ends inside an epoch (5-s codes of a night that stops mid-epoch) is cut to whole epochs.
     last = int(np.argmax(onset + duration))
     whole_end = np.floor((onset[last] + duration[last]) / epoch_seconds + 1e-9) * epoch_seconds
-    if whole_end > onset[last] and abs(onset[last] / epoch_seconds - round(onset[last] / epoch_seconds)) < 1e-6:
+    if (
+        whole_end > onset[last]
+        and abs(onset[last] / epoch_seconds - round(onset[last] / epoch_seconds)) < 1e-6
+    ):
         duration = duration.copy()
         duration[last] = whole_end - onset[last]
     typical = float(np.median(duration[duration > 0])) if (duration > 0).any() else epoch_seconds
@@ -203,11 +213,7 @@ def load_scored(task: ScoredTask) -> RecordingEpochs:
         epoch_seconds=epoch_seconds,
         label_ids=ids_map,
     )
-    trim = (
-        None
-        if task.trim_wake_minutes is None
-        else int(round(task.trim_wake_minutes * 60 / epoch_seconds))
-    )
+    trim = None if task.trim_wake_minutes is None else int(round(task.trim_wake_minutes * 60 / epoch_seconds))
     span = trim_wake(ids, [i for i, name in enumerate(AASM_LABELS) if name != "W"], trim)
     index = np.arange(span.start, span.stop)
     if not task.keep_unknown:
@@ -320,7 +326,11 @@ def convert_scored(
         list(tasks),
         load_scored,
         features=epoch_features(
-            len(first.channels), first.extractor.n_times, AASM_LABELS, first.keep_unknown, contract=first.extractor
+            len(first.channels),
+            first.extractor.n_times,
+            AASM_LABELS,
+            first.keep_unknown,
+            contract=first.extractor,
         ),
         info_kwargs=dict(info_kwargs),
         num_proc=num_proc,
