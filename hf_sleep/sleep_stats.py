@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from hf_sleep.models.sleep_base.configuration_sleep_base import AASM_STAGES
+from hf_sleep.models.sleep_base.signals import AASM_STAGES
 
 # The order in which the statistics are reported (stage entries follow).
 SUMMARY_KEYS: tuple[str, ...] = ("TIB", "SPT", "TST", "WASO", "SE", "SME", "SOL", "REM_latency")

@@ -157,7 +157,7 @@ def load_feature_extractor(source: Any, config: Any):
 
 def check_amplitudes(signal: np.ndarray, names: Sequence[str], units: str) -> list[str]:
     """Warns when channel amplitudes are implausible for EEG in `units` (e.g. volts stored as µV)."""
-    from hf_sleep.models.sleep_base.configuration_sleep_base import UNIT_SCALE
+    from hf_sleep.models.sleep_base.signals import UNIT_SCALE
 
     to_microvolts = UNIT_SCALE[units] / 1e-6
     messages = []

@@ -237,16 +237,60 @@ def test_bad_config_values_raise(tester):
             tester.config(**bad)
 
 
-def test_faithful_parameter_counts(tester):
+def test_faithful_parameter_counts_differ_from_the_originals_as_documented(tester):
     arch = get_architecture(tester.name)
-    assert set(tester.faithful_parameter_counts) == set(arch.faithful_configs), (
-        "every faithful setting has a count"
+    assert set(arch.original_parameters) == set(arch.faithful_configs), "every faithful setting has an original count"
+    assert set(tester.parameter_difference_from_original) == set(arch.faithful_configs), (
+        "every faithful setting has a documented difference"
     )
     for setting, kwargs in arch.faithful_configs.items():
-        model = arch.build(**kwargs)
-        assert sum(p.numel() for p in model.parameters()) == tester.faithful_parameter_counts[setting], (
-            setting
+        ours = sum(p.numel() for p in arch.build(**kwargs).parameters())
+        difference = tester.parameter_difference_from_original[setting]
+        assert ours - arch.original_parameters[setting] == difference, (
+            f"{setting}: ours {ours:,}, original {arch.original_parameters[setting]:,}"
         )
+        if difference:
+            assert f"+{difference:,}" in arch.parameter_note, "the note explains the difference"
+
+
+def _tf_conv(kernel: int, n_in: int, n_out: int, bias: bool = False) -> int:
+    return kernel * n_in * n_out + (n_out if bias else 0)
+
+
+def _tf_lstm_with_peepholes(n_in: int, hidden: int) -> int:
+    """TensorFlow `LSTMCell(use_peepholes=True)`: one `(in + h, 4h)` kernel, one bias, three peephole vectors."""
+    return (n_in + hidden) * 4 * hidden + 4 * hidden + 3 * hidden
+
+
+def test_registry_original_counts_follow_the_original_layer_definitions():
+    """The registry's originals recounted from the layers of the original code (batch norm: gamma and beta)."""
+
+    def deep_convs(kernel, n_in, n_out):
+        return _tf_conv(kernel, n_in, n_out) + 2 * n_out + 2 * (_tf_conv(kernel, n_out, n_out) + 2 * n_out)
+
+    # akaraspt/deepsleepnet deepsleep/model.py: two CNN branches, FC shortcut + BN, 2 × 2 peephole LSTMs, softmax.
+    small = _tf_conv(50, 1, 64) + 2 * 64 + deep_convs(8, 64, 128)
+    large = _tf_conv(400, 1, 64) + 2 * 64 + deep_convs(6, 64, 128)
+    features = 16 * 128 + 8 * 128
+    lstms = 2 * (_tf_lstm_with_peepholes(features, 512) + _tf_lstm_with_peepholes(512, 512))
+    deepsleepnet = small + large + features * 1024 + 2 * 1024 + lstms + 1024 * 5 + 5
+    assert get_architecture("deepsleepnet").original_parameters["1 channel, 100 Hz, 30 s"] == deepsleepnet
+
+    # akaraspt/tinysleepnet model.py (ModelMod8): one 128-filter CNN, one peephole LSTM of 128, softmax.
+    tiny = _tf_conv(50, 1, 128) + 2 * 128 + deep_convs(8, 128, 128) + _tf_lstm_with_peepholes(16 * 128, 128)
+    assert get_architecture("tinysleepnet").original_parameters["1 channel, 100 Hz, 30 s"] == tiny + 128 * 5 + 5
+
+    # SlumberNet's Keras resnet_blocks: 6 widening blocks (8 · 2^i filters, kernels (2, 8/5/3), (2, 1) shortcut),
+    # a final block of three (2, 8) convolutions with a BN-only shortcut, global average pooling, Dense(3).
+    total, n_in = 0, 1
+    for i in range(6):
+        width = 8 * 2**i
+        convs = _tf_conv(2 * 8, n_in, width, True) + _tf_conv(2 * 5, width, width, True)
+        convs += _tf_conv(2 * 3, width, width, True) + _tf_conv(2 * 1, n_in, width, True)
+        total += convs + 4 * 2 * width
+        n_in = width
+    total += 3 * (_tf_conv(2 * 8, 256, 256, True) + 2 * 256) + 2 * 256 + 256 * 3 + 3
+    assert get_architecture("slumbernet").original_parameters["2 channels (EEG, EMG), 64 Hz, 4 s"] == total
 
 
 def test_import_registers_auto_classes():

@@ -67,7 +67,7 @@ def test_command_line_pretrain_frozen_staging_and_latent_eval(toy_dir, tmp_path,
     config = json.dumps({key: value for key, value in TINY_CNN.items() if key != "augmentation_seed"})
     argv = ["pretrain", "--arch", "dsb_cnn", "--objective", "hybrid", "--dataset", str(toy_dir), "--out", str(out),
             "--max-steps", "10", "--batch-size", "16", "--learning-rate", "3e-3", "--sfreq", str(SFREQ),
-            "--config", config, "--eval-frozen", "--staging-steps", "30"]
+            "--config", config, "--eval-frozen", "--staging-steps", "80"]
     assert main(argv) == 0
     summary = json.loads((out / "summary.json").read_text())
     first, last = first_vs_last_pass(summary["pretraining_losses"])
@@ -75,7 +75,9 @@ def test_command_line_pretrain_frozen_staging_and_latent_eval(toy_dir, tmp_path,
     first, last = first_vs_last_pass(summary["staging_losses"])
     assert last < first
     metrics = json.loads((out / "staging" / "metrics.json").read_text())
-    assert metrics["n_epochs"] == 30 and metrics["accuracy"] > 0.2  # above chance (0.2) on 5 stages
+    # A head on an encoder pretrained for only 10 steps: measured accuracy 0.63 and kappa 0.54 on the 30 test
+    # epochs (6 per stage; chance is 0.2 and kappa 0). Required: clearly learnt, not merely above chance.
+    assert metrics["n_epochs"] == 30 and metrics["accuracy"] >= 0.5 and metrics["kappa"] >= 0.4, metrics
     assert "frozen-encoder staging head" in capsys.readouterr().out
 
     report_dir = tmp_path / "latent"

@@ -39,21 +39,34 @@ def scipy_log_spectrogram(eeg: np.ndarray) -> np.ndarray:
     return 20 * np.log10(np.abs(stft) * window.sum()).T
 
 
-def test_stft_front_end_matches_scipy_on_real_eeg(n3_eeg):
-    reference = scipy_log_spectrogram(n3_eeg)
+def check_stft_front_end_matches_scipy(eeg: np.ndarray) -> None:
+    reference = scipy_log_spectrogram(eeg)
     assert reference.shape == (29, 129)
-    ours = log_magnitude_spectrogram(torch.from_numpy(n3_eeg), 200, 100, 256).numpy()
+    ours = log_magnitude_spectrogram(torch.from_numpy(eeg), 200, 100, 256).numpy()
     np.testing.assert_allclose(ours, reference, rtol=1e-4)
 
     # The model's own front end (unnormalised by default), in double and in float32.
     model = tiny().double()
     front_end = model.seqsleepnet.epoch_encoder.front_end
-    in_model = front_end.log_spectrum(torch.from_numpy(n3_eeg)[None, None])[0, 0].detach().numpy()
+    in_model = front_end.log_spectrum(torch.from_numpy(eeg)[None, None])[0, 0].detach().numpy()
     np.testing.assert_allclose(in_model, reference, rtol=1e-4)
     single = tiny().seqsleepnet.epoch_encoder.front_end.log_spectrum(
-        torch.from_numpy(n3_eeg).float()[None, None]
+        torch.from_numpy(eeg).float()[None, None]
     )
     np.testing.assert_allclose(single[0, 0].detach().numpy(), reference, atol=0.01)
+
+
+def test_stft_front_end_matches_scipy_on_real_eeg(n3_eeg):
+    check_stft_front_end_matches_scipy(n3_eeg)
+
+
+def test_stft_front_end_matches_scipy_on_a_generated_epoch():
+    """Runs everywhere: 30 s of the project's synthetic N3 EEG (slow waves, 1/f background) in µV."""
+    from hf_sleep.data.synthetic import synthesize_night
+
+    eeg = synthesize_night(["N3"], channels=("EEG Fpz-Cz",), seed=0)[0].astype(np.float64)
+    assert eeg.shape == (3000,) and 10 < eeg.std() < 200
+    check_stft_front_end_matches_scipy(eeg)
 
 
 def test_flat_channel_gives_finite_features():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hf_sleep.models.sleep_base.configuration_sleep_base import AASM_STAGES
+from hf_sleep.models.sleep_base.signals import AASM_STAGES
 
 AASM_LABELS: tuple[str, ...] = AASM_STAGES
 """The five AASM stages, in the order of their class ids (``W`` = 0 … ``REM`` = 4): the models' ``AASM_STAGES``."""

@@ -7,16 +7,20 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor, resolve_channels
+from hf_sleep.models.sleep_base.signals import resolve_channels
 
 from .dataset import epoch_features, run_conversion, shard_tasks
 from .edf import read_annotations, read_edf_header
 from .errors import RecordingError
 from .labels import AASM_LABELS, IGNORE_INDEX, SLEEP_EDF_LABEL_MAP, label_ids
 from .preprocess import RecordingEpochs, read_prepared, samples_per_epoch, trim_wake
+
+if TYPE_CHECKING:
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 
 __all__ = ["MassPair", "convert_mass", "find_mass_pairs"]
 
@@ -199,6 +203,8 @@ def convert_mass(
         num_shards: number of shards.
         progress: show a progress bar.
     """
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
+
     pairs = find_mass_pairs(paths_or_dir)
     if subsets is not None:
         wanted = set(subsets)

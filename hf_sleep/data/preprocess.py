@@ -6,19 +6,19 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hf_sleep.models.sleep_base.feature_extraction_sleep import (
-    SleepFeatureExtractor,
-    resolve_channels,
-    whole_samples,
-)
+from hf_sleep.models.sleep_base.signals import resolve_channels, whole_samples
 
 from .edf import EdfHeader, read_edf_header
 from .errors import RecordingError
 from .labels import IGNORE_INDEX
 from .recording import check_finite, read_recording
+
+if TYPE_CHECKING:
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 
 
 @dataclass
@@ -144,10 +144,10 @@ def read_signals(
         sfreq = next(iter(rates.values()))
     if h_freq is not None and h_freq >= sfreq / 2:
         raise RecordingError(path, f"low-pass edge {h_freq} Hz is not below Nyquist ({sfreq / 2} Hz)")
-    # The epoch length plays no part in the signal-wide steps; one of whole samples keeps the contract valid.
-    extractor = SleepFeatureExtractor(
-        list(channels), sfreq=sfreq, epoch_seconds=max(1, round(sfreq)) / sfreq, l_freq=l_freq, h_freq=h_freq
-    )
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
+
+    # One-sample "epochs": the epoch length plays no part in the signal-wide steps.
+    extractor = SleepFeatureExtractor(list(channels), sfreq=sfreq, epoch_seconds=1 / sfreq, l_freq=l_freq, h_freq=h_freq)
     data, rate = read_prepared(path, extractor, header=header, start_s=start_s, stop_s=stop_s)
     return data, rate, header
 

@@ -9,16 +9,20 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor, cut_epochs
+from hf_sleep.models.sleep_base.signals import cut_epochs
 
 from .dataset import epoch_features, run_conversion, shard_tasks
 from .edf import read_edf_header
 from .errors import RecordingError
 from .labels import IGNORE_INDEX, RODENT_LABEL_MAP, RODENT_LABELS, label_ids
 from .preprocess import RecordingEpochs, read_prepared, samples_per_epoch, trim_wake
+
+if TYPE_CHECKING:
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 
 __all__ = ["RodentArrays", "RodentPair", "convert_rodent", "find_rodent_pairs", "slumbernet_preprocess"]
 
@@ -166,6 +170,8 @@ def rodent_contract(
                 "<settings>", f"SlumberNet preprocessing needs one EEG and one EMG channel, got {tuple(channels)}"
             )
         steps, sfreq = [{"name": "slumbernet", "emg_index": list(channels).index("EMG")}], SLUMBERNET_SFREQ
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
+
     try:
         return SleepFeatureExtractor(
             list(channels), sfreq=sfreq, epoch_seconds=epoch_seconds, preprocessing=steps,

@@ -7,16 +7,20 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor, cut_epochs
+from hf_sleep.models.sleep_base.signals import cut_epochs
 
 from .dataset import epoch_features, run_conversion, shard_tasks
 from .edf import read_annotations, read_edf_header
 from .errors import RecordingError
 from .labels import AASM_LABELS, IGNORE_INDEX, SLEEP_EDF_LABEL_MAP, label_ids
 from .preprocess import RecordingEpochs, epoch_labels, read_prepared, samples_per_epoch, trim_wake
+
+if TYPE_CHECKING:
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 
 __all__ = [
     "SLEEP_EDF_SUBSETS",
@@ -154,6 +158,8 @@ def sleep_edf_contract(
     channels: Sequence[str], sfreq: float, epoch_seconds: float, l_freq: float | None, h_freq: float | None
 ) -> SleepFeatureExtractor:
     """The signal contract of a Sleep-EDF conversion (µV, AASM labels)."""
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
+
     try:
         return SleepFeatureExtractor(
             list(channels), sfreq=sfreq, epoch_seconds=epoch_seconds, l_freq=l_freq, h_freq=h_freq,

@@ -80,7 +80,8 @@ def finalize_training_arguments(training_args: SleepTrainingArguments) -> SleepT
         and not (training_args.bf16 or training_args.fp16 or training_args.use_cpu)
         and torch.cuda.is_available()
     ):
-        precision = {"bf16": True} if torch.cuda.is_bf16_supported() else {"fp16": True}
+        # Native bf16 only (compute capability 8.0+): torch also reports the slow emulated bf16 of older GPUs.
+        precision = {"bf16": True} if torch.cuda.is_bf16_supported(including_emulation=False) else {"fp16": True}
         logger.info("CUDA device found: training with %s mixed precision", next(iter(precision)))
         training_args = dataclasses.replace(training_args, **precision)
     return training_args

@@ -45,14 +45,31 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def space_environment(space: Path) -> dict[str, str]:
+    """The environment a deployed Space has: the app's folder alone, `hf_sleep` from the installed package.
+
+    The repository stays off the path, so the app cannot pick up the checkout's code through its clone
+    fallback. Where `hf_sleep` is not installed (a clone used without `pip install -e .`), the repository is
+    put on the path instead, as the app's fallback would.
+    """
+    inherited = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and Path(p).resolve() != REPO_ROOT]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(inherited)}
+    probe = subprocess.run([sys.executable, "-c", "import hf_sleep"], env=env, cwd=space, capture_output=True)
+    if probe.returncode != 0:
+        env["PYTHONPATH"] = os.pathsep.join([*inherited, str(REPO_ROOT)])
+    return env
+
+
 @pytest.fixture
 def app_url(tmp_path):
     port = _free_port()
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
-           "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONPATH": str(REPO_ROOT), "MPLBACKEND": "Agg"}
+    space = tmp_path / "space"  # the Space repository: the explorer's files and nothing else
+    shutil.copytree(REPO_ROOT / "spaces" / "model_explorer", space, ignore=shutil.ignore_patterns("__pycache__"))
+    env = {**space_environment(space), "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
+           "GRADIO_ANALYTICS_ENABLED": "False", "MPLBACKEND": "Agg"}
     log = open(tmp_path / "app.log", "w")
-    process = subprocess.Popen([sys.executable, str(REPO_ROOT / "spaces" / "model_explorer" / "app.py")],
-                               env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
+    process = subprocess.Popen([sys.executable, str(space / "app.py")],
+                               env=env, stdout=log, stderr=subprocess.STDOUT, cwd=space)
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 120

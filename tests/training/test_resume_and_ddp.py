@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -9,8 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
+from safetensors.torch import load_file
 
-from .helpers import tiny_split
+from .helpers import TINY_TINYSLEEPNET, tiny_split
 
 DRIVER = Path(__file__).with_name("run_tiny.py")
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -67,17 +70,47 @@ def test_resumed_run_ends_with_the_same_weights(tiny_dataset, tmp_path):
 
 @pytest.mark.skipif(shutil.which("torchrun") is None and not Path(sys.executable).with_name("torchrun").exists(),
                     reason="torchrun is not installed")  # fmt: skip
-def test_two_process_data_parallel_training_keeps_ranks_in_sync(tiny_dataset, tmp_path):
+def test_two_process_data_parallel_training_splits_the_data_and_equals_one_process(tiny_dataset, tmp_path):
+    """2 ranks × 4 sequences per step against 1 process × 8: each rank sees its own half of every global batch
+    and the final weights agree to float rounding. Dropout off and batch norm on its running statistics (the
+    driver's `--record_batches`), since batch statistics of half a batch differ from the full batch's by design.
+    """
     torchrun = Path(sys.executable).with_name("torchrun")
     command = [str(torchrun) if torchrun.exists() else "torchrun", "--standalone", "--nproc_per_node", "2"]
-    result = _run(
-        [*command, str(DRIVER), tiny_dataset, str(tmp_path / "ddp"), str(tmp_path / "ddp"),
-         "--num_train_epochs", "2", "--eval_strategy", "epoch", "--save_strategy", "no", "--ddp_backend", "gloo"],
-        timeout=180,
+    flags = [
+        "--record_batches", "--num_train_epochs", "2", "--eval_strategy", "no", "--save_strategy", "no",
+        "--config_overrides", json.dumps({**TINY_TINYSLEEPNET, "drop_prob": 0.0}),
+    ]  # fmt: skip
+    # 2 subjects × 2 nights × 24 epochs = 24 sequences of 4: three full global batches of 8 per epoch.
+    ddp = subprocess.Popen(
+        [*command, str(DRIVER), tiny_dataset, str(tmp_path / "ddp"), str(tmp_path / "ddp"), *flags,
+         "--ddp_backend", "gloo"],
+        env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO_ROOT,
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-4000:]
-    # Gradients are all-reduced, so every parameter agrees. Batch-norm running statistics are per rank (DDP
-    # broadcasts rank 0's at each forward, then each rank updates its own), and rank 0's are what is saved.
-    rank0, rank1 = (tmp_path / "ddp.params.rank0").read_text(), (tmp_path / "ddp.params.rank1").read_text()
-    assert rank0 == rank1
+    single = _run(
+        [sys.executable, str(DRIVER), tiny_dataset, str(tmp_path / "one"), str(tmp_path / "one"), *flags,
+         "--per_device_train_batch_size", "8"]
+    )  # fmt: skip
+    _, ddp_stderr = ddp.communicate(timeout=180)
+    assert ddp.returncode == 0, ddp_stderr[-4000:]
+    assert single.returncode == 0, single.stderr[-3000:]
+
+    # Gradients are all-reduced, so every parameter agrees across ranks.
+    assert (tmp_path / "ddp.params.rank0").read_text() == (tmp_path / "ddp.params.rank1").read_text()
+    rank0, rank1, one = (
+        json.loads((tmp_path / name).read_text()) for name in ("ddp.batches.rank0", "ddp.batches.rank1", "one.batches.rank0")
+    )
+    assert len(rank0) == len(rank1) == len(one) == 6, "3 steps per epoch, 2 epochs"
+    for step, (half0, half1, full) in enumerate(zip(rank0, rank1, one, strict=True)):
+        assert len(half0) == len(half1) == 4, step
+        assert not set(half0) & set(half1), f"step {step}: both ranks trained on the same sequence"
+        assert sorted(half0 + half1) == sorted(full), f"step {step}: the ranks' halves are not the full batch"
+    seen0 = {value for step in rank0 for value in step}
+    assert seen0 != {value for step in rank1 for value in step}
+
+    ddp_weights = load_file(str(tmp_path / "ddp" / "model.safetensors"))
+    one_weights = load_file(str(tmp_path / "one" / "model.safetensors"))
+    assert ddp_weights.keys() == one_weights.keys()
+    for name, tensor in one_weights.items():
+        torch.testing.assert_close(ddp_weights[name], tensor, atol=1e-5, rtol=1e-4, msg=name)
     assert (tmp_path / "ddp" / "test_results.json").exists()

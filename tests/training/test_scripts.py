@@ -37,7 +37,9 @@ def test_train_evaluate_and_finetune_to_a_new_label_set(dataset_dir, tmp_path, c
     )  # fmt: skip
     results = json.loads((run / "test_results.json").read_text())
     assert results["test_n_epochs"] == 48 and len(results["test_confusion_matrix"]) == 5
-    assert results["test_accuracy"] > 0.4  # the stages are sines of different frequencies: learnable
+    # The stages are sines of different frequencies: learnable. Measured (seed 3): accuracy 0.83, kappa 0.72; a
+    # constant answer has kappa 0.
+    assert results["test_accuracy"] >= 0.7 and results["test_kappa"] >= 0.6, results
     assert (run / "confusion_matrix_test.png").read_bytes()[:4] == b"\x89PNG"
     assert "| epochs | accuracy | macro-F1 |" in capsys.readouterr().out
     config = json.loads((run / "config.json").read_text())

@@ -8,10 +8,8 @@ from typing import Any, ClassVar
 from transformers import PretrainedConfig
 
 from hf_sleep.models.sleep_base.code_export import export_model_code
+from hf_sleep.models.sleep_base.signals import AASM_STAGES, UNIT_SCALE  # noqa: F401 - AASM_STAGES re-exported
 
-AASM_STAGES: tuple[str, ...] = ("W", "N1", "N2", "N3", "REM")
-# Volts per unit of model input, by the unit names a config or feature extractor accepts.
-UNIT_SCALE: dict[str, float] = {"uV": 1e-6, "mV": 1e-3, "V": 1.0}
 SUPPORTED_UNITS: tuple[str, ...] = tuple(UNIT_SCALE)
 
 

@@ -19,8 +19,9 @@ import numpy as np
 from transformers.feature_extraction_utils import BatchFeature, FeatureExtractionMixin
 
 from hf_sleep.models.sleep_base.code_export import export_modules
-from hf_sleep.models.sleep_base.configuration_sleep_base import AASM_STAGES, UNIT_SCALE
 from hf_sleep.models.sleep_base.signals import (  # noqa: F401 - re-exported: the contract's helpers
+    AASM_STAGES,
+    UNIT_SCALE,
     cut_epochs,
     derive_channels,
     resample_ratio,

@@ -11,6 +11,10 @@ from fractions import Fraction
 
 import numpy as np
 
+AASM_STAGES: tuple[str, ...] = ("W", "N1", "N2", "N3", "REM")
+# Volts per unit of model input, by the unit names a config or feature extractor accepts.
+UNIT_SCALE: dict[str, float] = {"uV": 1e-6, "mV": 1e-3, "V": 1.0}
+
 
 def whole_samples(sfreq: float, seconds: float, what: str = "epochs") -> int:
     """`sfreq * seconds` as an int; `ValueError` when it is not a positive whole number of samples."""
