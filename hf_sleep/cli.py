@@ -38,6 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
+    from hf_sleep.console import plain_warnings
+
+    plain_warnings(f"hf-sleep {args.command}")
     try:
         return int(args.handler(args) or 0)
     except (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError) as error:

@@ -154,7 +154,9 @@ def reduce_embeddings(embeddings: np.ndarray, method: str, seed: int = 0) -> np.
         try:
             import umap
         except ImportError as error:  # pragma: no cover - depends on the environment
-            raise ImportError("UMAP needs umap-learn: pip install 'hf_sleep[latent]'") from error
+            raise ImportError(
+                "UMAP needs umap-learn: pip install umap-learn, or pip install -e '.[latent]' in the hf_sleep clone"
+            ) from error
         n_neighbors = int(min(15, len(embeddings) - 1))
         reducer = umap.UMAP(n_components=2, n_neighbors=n_neighbors, random_state=seed, n_jobs=1)
         return np.asarray(reducer.fit_transform(embeddings), dtype=np.float64)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -33,6 +34,11 @@ def plot_hypnogram(
     *,
     title: str | None = None,
     path: str | Path | None = None,
+    start_time: dt.datetime | None = None,
+    time_axis: str = "clock",
+    lights_off: float | None = None,
+    lights_on: float | None = None,
+    note: str | None = None,
 ):
     """Draws the hypnogram (top) and, when given, the stage probabilities stacked over the night (bottom).
 
@@ -40,9 +46,16 @@ def plot_hypnogram(
         stages: one stage label per epoch.
         probabilities: `(n_epochs, len(stage_names))` probabilities in `stage_names` order, or `None`.
         stage_names: the label set in class-index order.
-        epoch_seconds: epoch length; the x axis is in hours from the recording start.
+        epoch_seconds: epoch length.
         title: figure title.
         path: where to save a PNG (the figure is returned either way).
+        start_time: the recording's start (the EDF header's date and time); needed for clock time.
+        time_axis: `"clock"` (time of day from `start_time`, hours from the start when it is unknown) or
+            `"hours"` (hours from the recording start).
+        lights_off: lights-off in seconds from the recording start, marked with a line; the time before it
+            is shaded.
+        lights_on: lights-on in seconds from the recording start, marked likewise.
+        note: a warning written across the hypnogram, e.g. that the model has random weights.
 
     Returns:
         The `matplotlib.figure.Figure` (built without pyplot, so it is safe in servers and threads).
@@ -50,6 +63,8 @@ def plot_hypnogram(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    if time_axis not in ("clock", "hours"):
+        raise ValueError(f"time_axis must be 'clock' or 'hours', got {time_axis!r}")
     stage_names = list(stage_names)
     order = display_order(stage_names)
     colors = [STAGE_COLORS.get(name, f"C{i}") for i, name in enumerate(stage_names)]
@@ -73,6 +88,10 @@ def plot_hypnogram(
     axis.set_ylabel("Stage")
     axis.set_title(title or "Hypnogram")
     axis.grid(axis="x", alpha=0.3)
+    if note:
+        axis.text(0.5, 0.5, note, transform=axis.transAxes, ha="center", va="center", fontsize=15,
+                  fontweight="bold", color="#c1121f", zorder=10, gid="note",
+                  bbox={"facecolor": "white", "edgecolor": "#c1121f", "alpha": 0.9, "boxstyle": "round"})  # fmt: skip
 
     if probabilities is not None:
         probabilities = np.asarray(probabilities, dtype=float)
@@ -89,8 +108,52 @@ def plot_hypnogram(
         axis.set_ylim(0, 1)
         axis.set_ylabel("Probability")
         axis.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False)
-    axes[-1].set_xlabel("Time from recording start (h)")
+    _mark_lights(axes, lights_off, lights_on, hours[-1])
     axes[-1].set_xlim(0, hours[-1])
+    if time_axis == "clock" and start_time is not None:
+        _clock_axis(axes[-1], start_time, hours[-1])
+    else:
+        axes[-1].set_xlabel("Time from recording start (h)")
     if path is not None:
         figure.savefig(path, dpi=100)
     return figure
+
+
+def clock_label(start_time: dt.datetime, hours: float) -> str:
+    """The time of day `hours` after `start_time`, as `HH:MM`."""
+    return (start_time + dt.timedelta(hours=float(hours))).strftime("%H:%M")
+
+
+def _clock_axis(axis, start_time: dt.datetime, total_hours: float) -> None:
+    """Ticks on the full clock hours (every 2 h past 12 h) labelled `HH:MM`; data stays in hours from start."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter
+
+    past_hour = (start_time.minute * 60 + start_time.second + start_time.microsecond / 1e6) / 3600.0
+    first = (1.0 - past_hour) % 1.0
+    step = 1.0 if total_hours <= 12 else 2.0
+    if step == 2.0 and (start_time.hour + first) % 2:  # even hours: 00:00, 02:00, ...
+        first += 1.0
+    axis.xaxis.set_major_locator(FixedLocator(np.arange(first, total_hours + 1e-9, step)))
+    axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: clock_label(start_time, value)))
+    axis.set_xlabel(f"Clock time (recording started {start_time:%Y-%m-%d %H:%M})")
+
+
+def _mark_lights(axes, lights_off: float | None, lights_on: float | None, total_hours: float) -> None:
+    """Vertical lines at lights-off/on, the lit time before and after shaded, labels on the top panel."""
+    for seconds, label in ((lights_off, "lights off"), (lights_on, "lights on")):
+        if seconds is None:
+            continue
+        at = seconds / 3600.0
+        for axis in axes:
+            axis.axvline(at, color="#6c757d", linestyle="--", linewidth=1.2, gid=label)
+        # labels inside the lights-out period: right of lights-off, left of lights-on
+        text, side = (f" {label}", "left") if label == "lights off" else (f"{label} ", "right")
+        axes[0].text(at, -0.5, text, ha=side, va="bottom", fontsize="small", color="#495057", gid=f"{label} label")
+    lit = []
+    if lights_off is not None:
+        lit.append((0.0, lights_off / 3600.0))
+    if lights_on is not None:
+        lit.append((lights_on / 3600.0, total_hours))
+    for begin, end in lit:
+        for axis in axes:
+            axis.axvspan(begin, end, color="#adb5bd", alpha=0.25, linewidth=0)

@@ -46,6 +46,10 @@ def _handle(args: argparse.Namespace) -> int:
         stride=args.stride,
         progress=not args.quiet,
         overwrite=args.overwrite,
+        lights_off=args.lights_off,
+        lights_on=args.lights_on,
+        random_weights=bool(args.architecture),
+        time_axis=args.time_axis,
     )
     if args.quiet:
         return 0
@@ -107,6 +111,14 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         "single whole-night pass as its original scores nights; --stride 1 for every window)",
     )  # fmt: skip
     parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    parser.add_argument(
+        "--lights-off", metavar="HH:MM", help="lights-off clock time, marked on the plot (default: the file's annotation)"
+    )
+    parser.add_argument("--lights-on", metavar="HH:MM", help="lights-on clock time, marked on the plot")
+    parser.add_argument(
+        "--time-axis", choices=("clock", "hours"), default="clock",
+        help="plot against the clock time from the recording's start (default) or hours from the start",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the random weights of --architecture")
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     parser.set_defaults(handler=_handle)

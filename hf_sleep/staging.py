@@ -59,6 +59,10 @@ class StagingResult:
         dropped_seconds: signal at the end shorter than one epoch, left unscored.
         timings: seconds spent reading, preprocessing, running the model and writing.
         warnings: messages about the input (amplitude units, flat channels) also issued as `UserWarning`.
+        meas_date: the recording's start (date and time from its header), `None` when the file has none.
+        lights_off: lights-off in seconds from the recording start (given, or from the file's annotations).
+        lights_on: lights-on in seconds from the recording start.
+        random_weights: the model was not trained: the plot says so.
     """
 
     stages: list[str]
@@ -74,6 +78,9 @@ class StagingResult:
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     meas_date: Any = None
+    lights_off: float | None = None
+    lights_on: float | None = None
+    random_weights: bool = False
 
     @property
     def n_epochs(self) -> int:
@@ -129,6 +136,69 @@ def read_signals(
     messages = check_amplitudes(signal, info["channels"], units)
     signal, _ = extractor.prepare_signal(signal, sfreq_in)
     return signal, {**info, "sfreq_in": sfreq_in, "warnings": messages}
+
+
+_LIGHTS_PATTERNS = {"lights_off": r"\blights?[\s_-]*off\b", "lights_on": r"\blights?[\s_-]*on\b"}
+
+
+def lights_from_annotations(onsets: Sequence[float], descriptions: Sequence[str]) -> dict[str, float]:
+    """`{"lights_off": seconds, "lights_on": seconds}` from annotations such as `Lights off` / `LIGHTS_ON`
+    (the first of each, onsets in seconds from the recording start); empty when there are none."""
+    import re
+
+    found: dict[str, float] = {}
+    for onset, description in zip(onsets, descriptions, strict=True):
+        for key, pattern in _LIGHTS_PATTERNS.items():
+            if key not in found and re.search(pattern, str(description), re.IGNORECASE):
+                found[key] = float(onset)
+    return found
+
+
+def recording_lights(path: str | os.PathLike) -> dict[str, float]:
+    """The lights-off/on annotations of a recording: an EDF+ file's annotation signal, MNE's annotations else."""
+    path = Path(path)
+    if path.name.lower().endswith(".edf"):
+        from hf_sleep.data.edf import ANNOTATION_LABEL, read_annotations, read_edf_header
+
+        if ANNOTATION_LABEL not in read_edf_header(path).labels:  # plain EDF: no annotations
+            return {}
+        _, onsets, _, descriptions = read_annotations(path)
+        return lights_from_annotations(onsets, descriptions)
+    annotations = open_recording(path).annotations
+    return lights_from_annotations(annotations.onset, annotations.description)
+
+
+def seconds_from_start(value: str | float, start: Any, duration: float, what: str = "lights-off") -> float:
+    """A clock time `HH:MM` (or seconds from the start) as seconds from the recording start.
+
+    Clock times after midnight belong to the next day (a 22:50 start, lights on at 07:05: 8 h 15 min).
+
+    Args:
+        value: `"HH:MM"` (24-h) or seconds from the recording start.
+        start: the recording's start (`datetime`), needed for a clock time.
+        duration: the recording's length in seconds; the time must fall within it.
+        what: the name used in error messages.
+    """
+    import re
+
+    if isinstance(value, (int, float)):
+        offset = float(value)
+    else:
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})", str(value).strip())
+        if not match or int(match[1]) > 23 or int(match[2]) > 59:
+            raise ValueError(f"{what} must be a clock time HH:MM (24-h), got {value!r}")
+        if start is None:
+            raise ValueError(f"{what} {value} needs the recording's start time, and the recording has none")
+        clock = int(match[1]) * 3600 + int(match[2]) * 60
+        offset = float((clock - (start.hour * 3600 + start.minute * 60 + start.second)) % 86400)
+    if not 0 <= offset <= duration:
+        if start is None:
+            raise ValueError(f"{what} {value} is outside the recording (0 to {duration:g} s)")
+        import datetime
+
+        end = start + datetime.timedelta(seconds=duration)
+        raise ValueError(f"{what} {value} is outside the recording ({start:%H:%M} to {end:%H:%M})")
+    return offset
 
 
 def load_feature_extractor(source: Any, config: Any):
@@ -241,6 +311,10 @@ def stage_recording(
     stride: int | None = None,
     progress: bool = False,
     overwrite: bool = False,
+    lights_off: str | float | None = None,
+    lights_on: str | float | None = None,
+    random_weights: bool = False,
+    time_axis: str = "clock",
 ) -> StagingResult:
     """Stages a whole recording with a sleep-staging model and (with `out_dir`) writes the four outputs.
 
@@ -262,6 +336,11 @@ def stage_recording(
             single whole-night pass where it has one (DeepSleepNet, as its original scores nights), else 1.
         progress: show a progress bar.
         overwrite: replace existing outputs instead of refusing.
+        lights_off: lights-off as `"HH:MM"` or seconds from the start; default: a `Lights off` annotation
+            of the recording, if any. Marked on the plot.
+        lights_on: lights-on, likewise.
+        random_weights: the model is untrained (a demo): the plot says so.
+        time_axis: the plot's time axis: `"clock"` (time of day from the recording's start) or `"hours"`.
 
     Returns:
         A [`StagingResult`].
@@ -272,6 +351,8 @@ def stage_recording(
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"recording {path} does not exist")
+    if time_axis not in ("clock", "hours"):
+        raise ValueError(f"time_axis must be 'clock' or 'hours', got {time_axis!r}")
     targets = output_paths(path, out_dir) if out_dir is not None else {}
     _refuse_existing(targets, overwrite)
     timings: dict[str, float] = {}
@@ -303,6 +384,12 @@ def stage_recording(
     messages = check_amplitudes(signal, info["channels"], extractor.units)
     epochs = extractor.epochs_from_signal(signal, sfreq_in)
     seconds = signal.shape[-1] / sfreq_in
+    lights = {}  # given times first, else the recording's own lights-off/on annotations
+    annotated = recording_lights(path) if lights_off is None or lights_on is None else {}
+    for name, value in (("lights_off", lights_off), ("lights_on", lights_on)):
+        value = annotated.get(name) if value is None else value
+        if value is not None:
+            lights[name] = seconds_from_start(value, info["meas_date"], seconds, name.replace("_", "-"))
     timings["read"] = time.perf_counter() - start
     if len(epochs) == 0:
         raise ValueError(
@@ -332,10 +419,14 @@ def stage_recording(
         warnings=messages,
         meas_date=info["meas_date"],
         timings=timings,
+        random_weights=random_weights,
+        **lights,
     )
     if out_dir is not None:
         start = time.perf_counter()
-        result.files = write_outputs(result, out_dir, overwrite=overwrite, model_name=_model_name(model))
+        result.files = write_outputs(
+            result, out_dir, overwrite=overwrite, model_name=_model_name(model), time_axis=time_axis
+        )
         timings["write"] = time.perf_counter() - start
     return result
 
@@ -359,9 +450,18 @@ def _refuse_existing(targets: dict[str, Path], overwrite: bool) -> None:
 
 
 def write_outputs(
-    result: StagingResult, out_dir: str | os.PathLike, *, overwrite: bool = False, model_name: str = ""
+    result: StagingResult,
+    out_dir: str | os.PathLike,
+    *,
+    overwrite: bool = False,
+    model_name: str = "",
+    time_axis: str = "clock",
 ) -> dict[str, Path]:
-    """Writes the CSV, the EDF+ annotations, the PNG and the statistics; all or nothing."""
+    """Writes the CSV, the EDF+ annotations, the PNG and the statistics; all or nothing.
+
+    The PNG's time axis is the clock time from the recording's start (`time_axis="hours"`: hours from the
+    start); it marks lights-off/on and says when the model has random weights.
+    """
     from hf_sleep.plotting import plot_hypnogram
 
     out_dir = Path(out_dir)
@@ -380,6 +480,11 @@ def write_outputs(
             result.epoch_seconds,
             title=f"{result.recording.name}" + (f" — {model_name}" if model_name else ""),
             path=temporary["plot"],
+            start_time=result.meas_date,
+            time_axis=time_axis,
+            lights_off=result.lights_off,
+            lights_on=result.lights_on,
+            note="RANDOM WEIGHTS (untrained model): these stages mean nothing" if result.random_weights else None,
         )
         summary = {
             "recording": str(result.recording),

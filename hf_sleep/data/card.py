@@ -169,16 +169,19 @@ def write_dataset_card(dataset, path: str | os.PathLike, **kwargs) -> Path:
 
 def push_to_hub(
     dataset, repo_id: str, *, private: bool = True, token: str | None = None, **card_kwargs
-) -> None:
-    """Push a dataset and its generated card to the Hugging Face Hub.
+) -> str:
+    """Push a dataset and its generated card to the Hugging Face Hub (``publish.push_dataset``).
 
     Args:
         dataset: a ``Dataset`` or ``DatasetDict``.
         repo_id: ``user/name`` of the dataset repository.
         private: create the repository private.
         token: Hub token (default: the logged-in user's).
-        **card_kwargs: passed to ``build_dataset_card``.
+        **card_kwargs: ``pretty_name``, ``source``, ``license``, ``summary`` (see ``build_dataset_card``).
+
+    Returns:
+        The repository URL.
     """
-    dataset.push_to_hub(repo_id, private=private, token=token)
-    first = dataset[next(iter(dataset))] if hasattr(dataset, "keys") else dataset
-    build_dataset_card(first, **card_kwargs).push_to_hub(repo_id, repo_type="dataset", token=token)
+    from .publish import push_dataset
+
+    return push_dataset(dataset, repo_id, private=private, token=token, **card_kwargs)

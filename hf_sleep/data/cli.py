@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-__all__ = ["add_subparsers", "run_convert", "run_download", "run_generate"]
+__all__ = ["add_subparsers", "run_combine", "run_convert", "run_download", "run_generate"]
 
 
-def _common_convert(p: argparse.ArgumentParser) -> None:
-    p.add_argument("input", type=Path, help="folder with the recordings")
+def _common_convert(p: argparse.ArgumentParser, many: bool = False) -> None:
+    if many:
+        p.add_argument("input", type=Path, nargs="+", help="folder with the recordings, or the recording files")
+    else:
+        p.add_argument("input", type=Path, help="folder with the recordings")
     p.add_argument(
         "--out", type=Path, required=True, help="output folder (save_to_disk layout, written atomically)"
     )
@@ -51,6 +54,40 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     rodent.add_argument("--scorer", help="scorer initials when an animal has several score files")
     rodent.add_argument("--epoch-seconds", type=float, help="epoch length (default: from the score file)")
     rodent.add_argument("--slumbernet", action="store_true", help="apply SlumberNet's preprocessing (64 Hz)")
+    nsrr = kinds.add_parser("nsrr", help="NSRR cohorts (SHHS, MESA, MrOS, CFS, CHAT): EDF + -nsrr.xml")
+    _common_convert(nsrr)
+    nsrr.add_argument("--cohort", help="cohort whose channel presets apply (default: from the file names)")
+    nsrr.add_argument("--l-freq", type=float, help="band-pass high-pass edge (Hz)")
+    nsrr.add_argument("--h-freq", type=float, help="band-pass low-pass edge (Hz)")
+    edf = kinds.add_parser("edf", help="your own scored EDF files (EDF+ annotations, CSV/TSV, label lists, BIDS)")
+    _common_convert(edf, many=True)
+    edf.add_argument(
+        "--hypnogram",
+        help="hypnogram file next to each EDF, with {stem} (EDF name without .edf) or {base} (without a BIDS "
+        "_eeg suffix): '{stem}.csv', '{stem}-Hypnogram.edf', '{base}_events.tsv'; default: embedded EDF+ annotations",
+    )
+    edf.add_argument(
+        "--label-map",
+        help="stage vocabulary (auto, aasm, rk, numeric, sleep-stage), 'text=STAGE,...' or a JSON/YAML file",
+    )
+    edf.add_argument("--epoch-seconds", type=float, default=30.0, help="scoring epoch length")
+    edf.add_argument("--label-seconds", type=float, help="duration of one label in one-label-per-line files")
+    edf.add_argument("--subject-pattern", help="regular expression whose first group is the subject id")
+    edf.add_argument("--l-freq", type=float, help="band-pass high-pass edge (Hz)")
+    edf.add_argument("--h-freq", type=float, help="band-pass low-pass edge (Hz)")
+    edf.add_argument("--name", default="scored-psg", help="dataset name for the info and card")
+    edf.add_argument("--license", default="other", help="licence of the recordings, for the card")
+    for name, title in (
+        ("hmc", "HMC (PhysioNet): SNnnn.edf + SNnnn_sleepscoring.edf"),
+        ("dcsm", "DCSM: <id>/psg.edf + <id>/hypnogram.ids"),
+        ("isruc", "ISRUC-Sleep: <n>/<n>.rec + <n>/<n>_1.txt"),
+        ("dreams", "DREAMS subjects/patients: subject<n>.edf + HypnogramAASM_subject<n>.txt"),
+    ):
+        cohort = kinds.add_parser(name, help=title)
+        _common_convert(cohort)
+        cohort.add_argument("--scorer", type=int, default=1, choices=[1, 2], help="ISRUC scorer")
+        cohort.add_argument("--l-freq", type=float, help="band-pass high-pass edge (Hz)")
+        cohort.add_argument("--h-freq", type=float, help="band-pass low-pass edge (Hz)")
     convert.set_defaults(handler=run_convert)
 
     generate = subparsers.add_parser("generate", help="write synthetic recordings in a real file layout")
@@ -61,10 +98,18 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     gmass = gkinds.add_parser("mass", help="MASS PSG + Base pairs")
     gmass.add_argument("--subset", type=int, default=3, choices=[1, 2, 3, 4, 5])
     gmass.add_argument("--reference", choices=["CLE", "LER"], default="CLE")
+    gnsrr = gkinds.add_parser("nsrr", help="NSRR EDF + -nsrr.xml (edfs/ and annotations-events-nsrr/)")
+    gnsrr.add_argument("--cohort", choices=["shhs", "mesa", "mros"], default="shhs")
+    gnsrr.add_argument("--layout", choices=["nsrr", "flat"], default="nsrr")
+    gedf = gkinds.add_parser("edf", help="EDF + hypnogram in a bring-your-own layout (csv, edf+, labels, bids, ...)")
+    gedf.add_argument("--format", choices=["embedded", "edf+", "csv", "labels", "bids"], default="csv")
+    gedf.add_argument("--vocabulary", choices=["aasm", "rk", "numeric", "sleep-stage"], default="aasm")
+    gcoh = gkinds.add_parser("cohort", help="HMC, DCSM, ISRUC or DREAMS file layout")
+    gcoh.add_argument("--cohort", choices=["hmc", "dcsm", "isruc", "dreams"], required=True)
     grod = gkinds.add_parser("rodent", help="rodent EDF + score file")
     grod.add_argument("--scores", type=Path, help="folder of real NNNscores_XX.txt files to follow")
     grod.add_argument("--epoch-seconds", type=float, default=10.0, help="epoch length (4 for SlumberNet)")
-    for g in (gsedf, gmass, grod):
+    for g in (gsedf, gmass, gnsrr, gedf, gcoh, grod):
         g.add_argument("--out", type=Path, required=True, help="output folder")
         g.add_argument("--n-nights", type=int, default=2, help="number of synthetic recordings")
         g.add_argument("--hours", type=float, default=8.0, help="sleep period of a synthetic hypnogram")
@@ -72,7 +117,7 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         g.add_argument("--num-proc", type=int, default=1)
     generate.set_defaults(handler=run_generate)
 
-    download = subparsers.add_parser("download", help="download Sleep-EDF Expanded from PhysioNet")
+    download = subparsers.add_parser("download", help="download Sleep-EDF Expanded or HMC from PhysioNet")
     dkinds = download.add_subparsers(dest="kind", required=True)
     dsedf = dkinds.add_parser("sleep-edf", help="selected subjects, checksums verified, resumable")
     dsedf.add_argument("--out", type=Path, required=True)
@@ -80,7 +125,24 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     dsedf.add_argument("--nights", type=int, nargs="+", default=[1, 2])
     dsedf.add_argument("--study", choices=["SC", "ST"], default="SC")
     dsedf.add_argument("--base-url", default=None, help="mirror of physionet.org/files/sleep-edfx/1.0.0/")
+    dhmc = dkinds.add_parser("hmc", help="HMC sleep staging (PhysioNet): checksums verified, resumable")
+    dhmc.add_argument("--out", type=Path, required=True)
+    dhmc.add_argument("--subjects", type=int, nargs="+", help="subject numbers, 1 = SN001 (default: all)")
+    dhmc.add_argument("--base-url", default=None, help="mirror of physionet.org/files/hmc-sleep-staging/1.1/")
     download.set_defaults(handler=run_download)
+
+    combine = subparsers.add_parser(
+        "combine", help="join datasets converted in shards (--shard-index/--num-shards) into one"
+    )
+    combine.add_argument("parts", type=Path, nargs="+", help="the shard folders written by hf-sleep convert")
+    combine.add_argument("--out", type=Path, required=True, help="output folder (written atomically)")
+    combine.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    combine.add_argument("--card", action="store_true", help="also write a dataset card (README.md) into --out")
+    combine.set_defaults(handler=run_combine)
+
+    from .publish import add_push_subparser
+
+    add_push_subparser(subparsers)
 
 
 def run_convert(args: argparse.Namespace) -> int:
@@ -117,6 +179,29 @@ def run_convert(args: argparse.Namespace) -> int:
         ds = convert_mass(
             args.input, sfreq=args.sfreq or 100.0, window_seconds=args.window_seconds,
             l_freq=args.l_freq, h_freq=args.h_freq, **common,
+        )  # fmt: skip
+    elif args.kind == "edf":
+        from .generic import convert_edf
+
+        inputs = args.input[0] if len(args.input) == 1 and args.input[0].is_dir() else args.input
+        ds = convert_edf(
+            inputs, hypnogram=args.hypnogram, label_map=args.label_map, label_seconds=args.label_seconds,
+            subject_pattern=args.subject_pattern, sfreq=args.sfreq or 100.0, epoch_seconds=args.epoch_seconds,
+            l_freq=args.l_freq, h_freq=args.h_freq, dataset_name=args.name, license=args.license, **common,
+        )  # fmt: skip
+    elif args.kind in ("hmc", "dcsm", "isruc", "dreams"):
+        from .cohorts import convert_cohort
+
+        ds = convert_cohort(
+            args.kind, args.input, scorer=args.scorer, sfreq=args.sfreq or 100.0, l_freq=args.l_freq,
+            h_freq=args.h_freq, **common,
+        )  # fmt: skip
+    elif args.kind == "nsrr":
+        from .nsrr import convert_nsrr
+
+        ds = convert_nsrr(
+            args.input, cohort=args.cohort, sfreq=args.sfreq or 100.0, l_freq=args.l_freq, h_freq=args.h_freq,
+            **common,
         )  # fmt: skip
     else:
         from .rodent import convert_rodent
@@ -158,6 +243,33 @@ def run_generate(args: argparse.Namespace) -> int:
             )
             for i in range(args.n_nights)
         ]
+    elif args.kind == "nsrr":
+        from .synthetic_cohorts import write_nsrr_night
+
+        results = [
+            write_nsrr_night(
+                args.out, cohort=args.cohort, subject=200001 + i, layout=args.layout, seed=args.seed + i,
+                n_hours=args.hours,
+            )  # fmt: skip
+            for i in range(args.n_nights)
+        ]
+    elif args.kind == "edf":
+        from .synthetic_cohorts import write_scored_night
+
+        results = [
+            write_scored_night(
+                args.out, name=f"sub-{i + 1:02d}_task-sleep_eeg" if args.format == "bids" else f"night{i + 1:02d}",
+                hypnogram_format=args.format, vocabulary=args.vocabulary, seed=args.seed + i, n_hours=args.hours,
+            )  # fmt: skip
+            for i in range(args.n_nights)
+        ]
+    elif args.kind == "cohort":
+        from .synthetic_cohorts import write_cohort_night
+
+        results = [
+            write_cohort_night(args.cohort, args.out, subject=i + 1, seed=args.seed + i, n_hours=args.hours)
+            for i in range(args.n_nights)
+        ]
     else:
         results = synthetic.generate_rodent(
             args.out, scores=args.scores, n_recordings=args.n_nights, epoch_seconds=args.epoch_seconds,
@@ -167,12 +279,38 @@ def run_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_combine(args: argparse.Namespace) -> int:
+    """Handler of ``hf-sleep combine``.
+
+    Args:
+        args: parsed arguments.
+    """
+    from .dataset import combine_datasets, save_dataset
+
+    missing = [str(p) for p in args.parts if not p.is_dir()]
+    if missing:
+        raise FileNotFoundError(f"no such dataset folder: {', '.join(missing)}")
+    ds = save_dataset(combine_datasets(args.parts), args.out, overwrite=args.overwrite)
+    if args.card:
+        from .card import write_dataset_card
+
+        write_dataset_card(ds, args.out)
+    print(f"wrote {len(ds)} epochs from {len(set(ds['recording']))} recordings ({len(args.parts)} parts) to {args.out}")
+    return 0
+
+
 def run_download(args: argparse.Namespace) -> int:
     """Handler of ``hf-sleep download``.
 
     Args:
         args: parsed arguments.
     """
+    if args.kind == "hmc":
+        from .cohorts import PHYSIONET_HMC, download_hmc
+
+        files = download_hmc(args.out, subjects=args.subjects, base_url=args.base_url or PHYSIONET_HMC)
+        print(f"{len(files)} files verified in {args.out}")
+        return 0
     from .download import PHYSIONET_SLEEP_EDF, download_sleep_edf
 
     files = download_sleep_edf(

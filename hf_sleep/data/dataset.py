@@ -1,7 +1,7 @@
 """Dataset assembly: features, streamed parallel conversion, sequences, subject splits, shards.
 
 Conversion streams one recording at a time: each recording is read, epoched and written to its
-own Arrow shard by a worker (``num_proc`` processes), so memory does not grow with the number of
+own Arrow shard by a worker (``num_proc`` processes, see ``parallel.py``), so memory does not grow with the number of
 recordings. Shards are written into a hidden folder next to the target and moved into place only
 when every recording has converted; a failure leaves nothing where the dataset is expected.
 """
@@ -14,15 +14,15 @@ import tempfile
 import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .labels import IGNORE_INDEX
+from .parallel import worker_pool
 from .preprocess import RecordingEpochs
 
 __all__ = [
@@ -217,9 +217,7 @@ def run_conversion(
                     writing.popleft().result()
                     bar.update(1)
         else:
-            with ProcessPoolExecutor(
-                max_workers=min(num_proc, len(jobs)), mp_context=get_context("spawn")
-            ) as pool:
+            with worker_pool(min(num_proc, len(jobs))) as pool:
                 pending = {pool.submit(_run_job, job) for job in jobs}
                 while pending:
                     done, pending = wait(pending, return_when=FIRST_EXCEPTION)

@@ -25,6 +25,7 @@ from .errors import RecordingError
 _VOLT_SCALE = {"v": 1.0, "mv": 1e-3, "uv": 1e-6, "µv": 1e-6, "nv": 1e-9}
 READERS: dict[str, str] = {
     ".edf": "read_raw_edf",
+    ".rec": "read_raw_edf",  # ISRUC-Sleep's EDF files
     ".bdf": "read_raw_bdf",
     ".fif": "read_raw_fif",
     ".fif.gz": "read_raw_fif",
@@ -109,7 +110,7 @@ def read_recording(
     path = Path(recording) if is_path else Path(str(getattr(recording, "filenames", [None])[0] or "<raw>"))
     if is_path and not path.is_file():
         raise FileNotFoundError(f"recording {path} does not exist")
-    fast = is_path and path.name.lower().endswith(".edf")
+    fast = is_path and path.name.lower().endswith((".edf", ".rec"))
     raw = None
     if fast and header is None:
         try:

@@ -9,15 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from hf_sleep.models.sleep_base.signals import cut_epochs
-
 from .dataset import epoch_features, run_conversion, shard_tasks
-from .edf import read_annotations, read_edf_header
+from .edf import read_annotations
 from .errors import RecordingError
-from .labels import AASM_LABELS, IGNORE_INDEX, SLEEP_EDF_LABEL_MAP, label_ids
-from .preprocess import RecordingEpochs, epoch_labels, read_prepared, samples_per_epoch, trim_wake
+from .labels import AASM_LABELS, SLEEP_EDF_LABEL_MAP
+from .preprocess import RecordingEpochs, samples_per_epoch
+from .scored import ScoredRecording, ScoredTask, load_scored, preprocessing_params, scored_contract
 
 if TYPE_CHECKING:
     from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
@@ -148,99 +145,34 @@ def read_sleep_edf_recording(
     label_map: Mapping[str, str | None] | None = None,
 ) -> RecordingEpochs:
     """Read, check and epoch one Sleep-EDF recording (see ``convert_sleep_edf`` for the arguments)."""
-    extractor = sleep_edf_contract(channels, sfreq, epoch_seconds, l_freq, h_freq)
+    extractor = scored_contract(channels, sfreq, epoch_seconds, l_freq, h_freq)
     return _load(
         _SleepEdfTask(pair, extractor, trim_wake_minutes, keep_unknown, dict(label_map or SLEEP_EDF_LABEL_MAP))
     )
 
 
-def sleep_edf_contract(
-    channels: Sequence[str], sfreq: float, epoch_seconds: float, l_freq: float | None, h_freq: float | None
-) -> SleepFeatureExtractor:
-    """The signal contract of a Sleep-EDF conversion (µV, AASM labels)."""
-    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
-
-    try:
-        return SleepFeatureExtractor(
-            list(channels), sfreq=sfreq, epoch_seconds=epoch_seconds, l_freq=l_freq, h_freq=h_freq,
-            label_names=list(AASM_LABELS),
-        )  # fmt: skip
-    except ValueError as error:
-        raise RecordingError("<settings>", str(error)) from None
+def _sleep_edf_stages(hypnogram: Path, psg_header, label_seconds: float | None = None):
+    """The stage annotations of a Sleep-EDF hypnogram, which must start when its PSG starts."""
+    hyp_header, onset, duration, text = read_annotations(hypnogram)
+    offset = (hyp_header.start - psg_header.start).total_seconds()
+    if offset != 0:
+        raise RecordingError(
+            hypnogram,
+            f"does not belong to {psg_header.path.name}: hypnogram starts {hyp_header.start}, PSG starts "
+            f"{psg_header.start} ({offset:+g} s)",
+        )
+    return onset, duration, text
 
 
 def _load(task: _SleepEdfTask) -> RecordingEpochs:
     pair, extractor = task.pair, task.extractor
-    epoch_seconds = extractor.epoch_seconds
-    hyp_header, onset, duration, text = read_annotations(pair.hypnogram)
-    psg_header = read_edf_header(pair.psg)
-    if psg_header.duration < epoch_seconds:
-        raise RecordingError(
-            pair.psg,
-            f"recording is {psg_header.duration:g} s long, shorter than one {epoch_seconds:g}-s epoch",
+    source = ScoredRecording(pair.psg, pair.hypnogram, pair.recording, pair.subject_id, pair.night)
+    return load_scored(
+        ScoredTask(
+            source, _sleep_edf_stages, tuple(extractor.ch_names), extractor, task.trim_wake_minutes,
+            task.keep_unknown, task.label_map,
         )
-    offset = (hyp_header.start - psg_header.start).total_seconds()
-    if offset != 0:
-        raise RecordingError(
-            pair.hypnogram,
-            f"does not belong to {pair.psg.name}: hypnogram starts {hyp_header.start}, PSG starts "
-            f"{psg_header.start} ({offset:+g} s)",
-        )
-    ids_map = label_ids(task.label_map, AASM_LABELS)
-    n_epochs = int(psg_header.duration // epoch_seconds)
-    scored = np.array([ids_map.get(t, 0) != IGNORE_INDEX for t in text], dtype=bool)
-    if scored.any():
-        scored_end = float(np.max(onset[scored] + duration[scored]))
-        if scored_end > psg_header.duration + epoch_seconds:
-            raise RecordingError(
-                pair.hypnogram,
-                f"does not belong to {pair.psg.name}: it scores stages up to {scored_end:g} s but the PSG "
-                f"lasts {psg_header.duration:g} s",
-            )
-    hyp_end = float(np.max(onset + duration)) if len(onset) else 0.0
-    if hyp_end < psg_header.duration / 2:
-        raise RecordingError(
-            pair.hypnogram,
-            f"does not belong to {pair.psg.name}: it covers {hyp_end:g} s of a {psg_header.duration:g}-s PSG",
-        )
-    ids, texts = epoch_labels(
-        pair.hypnogram,
-        onset,
-        duration,
-        text,
-        n_epochs=n_epochs,
-        epoch_seconds=epoch_seconds,
-        label_ids=ids_map,
-    )
-    trim = (
-        None
-        if task.trim_wake_minutes is None
-        else int(round(task.trim_wake_minutes * 60 / epoch_seconds))
-    )
-    span = trim_wake(ids, [i for i, name in enumerate(AASM_LABELS) if name != "W"], trim)
-    index = np.arange(span.start, span.stop)
-    if not task.keep_unknown:
-        index = index[ids[index] != IGNORE_INDEX]
-    if len(index) == 0:
-        raise RecordingError(pair.hypnogram, "no scored sleep epoch: nothing left to convert")
-    # Only the epochs from the first to the last kept one are read (not the whole, often 22-h, file).
-    lo, hi = int(index[0]), int(index[-1]) + 1
-    data, rate = read_prepared(
-        pair.psg, extractor, header=psg_header, start_s=lo * epoch_seconds, stop_s=hi * epoch_seconds
-    )
-    epochs = extractor.prepare_epochs(cut_epochs(data, samples_per_epoch(rate, epoch_seconds, pair.psg)), rate)
-    if len(index) != hi - lo:  # unscored epochs dropped inside the span
-        epochs = epochs[index - lo]
-    return RecordingEpochs(
-        recording=pair.recording,
-        subject=pair.subject_id,
-        night=pair.night,
-        data=np.ascontiguousarray(epochs),
-        labels=ids[index],
-        epoch_index=index,
-        onset_s=index * epoch_seconds,
-        source_label=texts[index].tolist(),
-    )
+    )  # fmt: skip
 
 
 def _describe(study_names: str, params: dict) -> str:
@@ -334,22 +266,12 @@ def convert_sleep_edf(
     pairs = shard_tasks(pairs, shard_index, num_shards)
     channels = tuple(channels)
     spe = samples_per_epoch(sfreq, epoch_seconds)
-    extractor = sleep_edf_contract(channels, sfreq, epoch_seconds, l_freq, h_freq)
+    extractor = scored_contract(channels, sfreq, epoch_seconds, l_freq, h_freq)
     label_map = dict(label_map or SLEEP_EDF_LABEL_MAP)
     tasks = [_SleepEdfTask(p, extractor, trim_wake_minutes, keep_unknown, label_map) for p in pairs]
     studies_found = sorted({p.study for p in pairs})
-    params = {
-        "channels": ", ".join(channels),
-        "sampling rate": f"{sfreq:g} Hz",
-        "epoch": f"{epoch_seconds:g} s",
-        "band-pass": f"{l_freq} - {h_freq} Hz" if (l_freq or h_freq) else "none",
-        "wake trimming": f"{trim_wake_minutes:g} min around the sleep period"
-        if trim_wake_minutes is not None
-        else "none",
-        "unscored epochs": "kept with label -100" if keep_unknown else "dropped",
-        "subset": subset or "all recordings found",
-        "label names": ", ".join(AASM_LABELS),
-    }
+    params = preprocessing_params(channels, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown)
+    params["subset"] = subset or "all recordings found"
     names = {"SC": "sleep-cassette", "ST": "sleep-telemetry"}
     info = {
         "description": _describe(" and ".join(names[s] for s in studies_found), params),

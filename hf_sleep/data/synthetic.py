@@ -42,6 +42,7 @@ import numpy as np
 import scipy.fft
 
 from .edf import read_annotations, write_annotations_edf
+from .parallel import worker_pool
 from .rodent import read_rodent_scores
 
 __all__ = [
@@ -665,8 +666,9 @@ def _write_psg(
     start: dt.datetime,
     patient_field: str,
     record_duration: float,
+    annotations: Sequence[tuple[float, float, str]] = (),
 ) -> Path:
-    from edfio import Edf, EdfSignal, Patient, Recording
+    from edfio import Edf, EdfAnnotation, EdfSignal, Patient, Recording
 
     signals = []
     for label, x, rate, unit in data_by_channel:
@@ -687,6 +689,7 @@ def _write_psg(
         recording=Recording(startdate=start.date()),
         starttime=start.time(),
         data_record_duration=record_duration,
+        annotations=[EdfAnnotation(onset, duration, text) for onset, duration, text in annotations] or None,
     )
     return _atomic_write(path, lambda tmp: edf.write(tmp))
 
@@ -1004,9 +1007,6 @@ def generate_sleep_edf(
     Returns:
         ``(psg_path, hypnogram_path)`` per night, in input order.
     """
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
     from tqdm.auto import tqdm
 
     jobs: list[dict] = []
@@ -1041,7 +1041,7 @@ def generate_sleep_edf(
             results.append(_write_sleep_edf_job(job))
             bar.update(1)
     else:
-        with ProcessPoolExecutor(max_workers=num_proc, mp_context=get_context("spawn")) as pool:
+        with worker_pool(num_proc) as pool:
             results = []
             for result in pool.map(_write_sleep_edf_job, jobs):
                 results.append(result)

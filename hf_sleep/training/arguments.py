@@ -120,8 +120,25 @@ class SleepTrainingArguments(TrainingArguments):
         default=True,
         metadata={"help": "On a CUDA device, use bf16 where supported, else fp16 (ignored on CPU or when bf16/fp16 is set)."},
     )
+    quiet: bool = field(
+        default=False,
+        metadata={"help": "Print results, warnings and errors only: no progress bars (as --disable_tqdm true), no INFO log lines."},
+    )
 
     def __post_init__(self) -> None:
+        if self.quiet:
+            self.disable_tqdm = True
+            self.log_level = "warning"
         super().__post_init__()
+        if self.dataloader_pin_memory and (self.use_cpu or not _accelerator_available()):
+            # Pinned host memory only speeds up copies to an accelerator; on a CPU run torch warns about it.
+            self.dataloader_pin_memory = False
         if self.encoder_probe not in ("linear", "mlp"):
             raise ValueError(f"--encoder_probe must be 'linear' or 'mlp', got {self.encoder_probe!r}")
+
+
+def _accelerator_available() -> bool:
+    import torch
+
+    accelerator = getattr(torch, "accelerator", None)
+    return accelerator.is_available() if accelerator is not None else torch.cuda.is_available()

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from hf_sleep.console import setup_script_output
 from hf_sleep.training.arguments import DataArguments, ModelArguments, SleepTrainingArguments
 from hf_sleep.training.pipeline import parse_arguments, run_training, stage_names_of, write_metrics_report
 
@@ -35,15 +36,16 @@ class CrossValidationArguments:
     n_folds: int = field(default=20, metadata={"help": "Number of subject-wise folds (20 on Sleep-EDF-20, 10 on Sleep-EDF-78)."})
     fold_seed: int = field(default=42, metadata={"help": "Seed that assigns subjects to folds."})
     folds: list[int] | None = field(
-        default=None, metadata={"help": "Run only these fold indices (e.g. to spread folds over machines); default all."}
+        default=None,
+        metadata={"help": "Run only these folds, numbered 1 to n_folds (e.g. to spread folds over machines); default all."},
     )
 
     def __post_init__(self) -> None:
         if self.n_folds < 2:
             raise ValueError(f"--n_folds must be at least 2, got {self.n_folds}")
         for fold in self.folds or []:
-            if not 0 <= fold < self.n_folds:
-                raise ValueError(f"--folds must be indices in [0, {self.n_folds}), got {fold}")
+            if not 1 <= fold <= self.n_folds:
+                raise ValueError(f"--folds are fold numbers from 1 to {self.n_folds}, got {fold}")
 
 
 def run_cross_validation(
@@ -51,42 +53,48 @@ def run_cross_validation(
     model_args: ModelArguments,
     data_args: DataArguments,
     training_args: SleepTrainingArguments,
-    fold_indices: Sequence[int] | None = None,
+    fold_numbers: Sequence[int] | None = None,
 ) -> dict[str, Any]:
-    """Trains and tests one model per fold (each in `output_dir/fold_<k>`) and pools the test predictions.
+    """Trains and tests one model per fold and pools the test predictions.
+
+    Folds are numbered from 1 everywhere: fold `k` of `n` is logged as "fold k/n", trained in
+    `output_dir/fold_<k>` and reported under `per_fold[k]` and in `cv_folds`.
 
     Args:
         folds: one `DatasetDict` per fold with a train and a test split (and optionally a validation split).
-        fold_indices: which folds to run; all by default.
+        fold_numbers: which folds to run (1 to `len(folds)`); all by default.
 
     Returns:
         The pooled metrics (`cv_` prefixed) with `per_fold` metrics; also written to `output_dir`.
     """
     from hf_sleep.training.metrics import sleep_staging_metrics
 
-    indices = list(range(len(folds))) if fold_indices is None else list(fold_indices)
+    numbers = list(range(1, len(folds) + 1)) if fold_numbers is None else list(fold_numbers)
+    for number in numbers:
+        if not 1 <= number <= len(folds):
+            raise ValueError(f"fold numbers run from 1 to {len(folds)}, got {number}")
     predictions, references, per_fold = [], [], {}
     stage_names = None
-    for index in indices:
-        fold = folds[index]
+    for number in numbers:
+        fold = folds[number - 1]
         if data_args.test_split not in fold:
-            raise ValueError(f"fold {index} has no {data_args.test_split!r} split; it has {list(fold)}")
-        fold_args = dataclasses.replace(training_args, output_dir=os.path.join(training_args.output_dir, f"fold_{index}"))
+            raise ValueError(f"fold {number} has no {data_args.test_split!r} split; it has {list(fold)}")
+        fold_args = dataclasses.replace(training_args, output_dir=os.path.join(training_args.output_dir, f"fold_{number}"))
         if data_args.validation_split not in fold and fold_args.eval_strategy != "no":
             # no validation subjects: train for the set steps, nothing to select checkpoints or stop early on
             fold_args = dataclasses.replace(
                 fold_args, eval_strategy="no", load_best_model_at_end=False, early_stopping_patience=None
             )
-        logger.info("fold %d/%d: %s", index + 1, len(folds), {name: len(split) for name, split in fold.items()})
+        logger.info("fold %d/%d: %s", number, len(folds), {name: len(split) for name, split in fold.items()})
         result = run_training(model_args, data_args, fold_args, splits=fold)
         fold_predictions, fold_references = result.test_predictions
         predictions.append(fold_predictions)
         references.append(fold_references)
-        per_fold[index] = {key: value for key, value in result.test_metrics.items() if key != "test_confusion_matrix"}
+        per_fold[number] = {key: value for key, value in result.test_metrics.items() if key != "test_confusion_matrix"}
         stage_names = stage_names_of(fold[data_args.test_split], data_args)
     pooled = sleep_staging_metrics(np.concatenate(predictions), np.concatenate(references), stage_names)
     metrics = {f"cv_{key}": value for key, value in pooled.items()}
-    metrics["cv_folds"] = indices
+    metrics["cv_folds"] = numbers
     metrics["per_fold"] = per_fold
     if training_args.process_index == 0:
         write_metrics_report(metrics, stage_names, training_args.output_dir, "cv")
@@ -99,10 +107,10 @@ def run_cross_validation(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     model_args, data_args, training_args, cv_args = parse_arguments(
         (ModelArguments, DataArguments, SleepTrainingArguments, CrossValidationArguments), argv
     )
+    setup_script_output("hf-sleep cross-validate", quiet=training_args.quiet, progress_bars=not training_args.disable_tqdm)
     import datasets
 
     from hf_sleep.data import subject_kfold

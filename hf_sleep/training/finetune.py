@@ -8,17 +8,17 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Sequence
 
+from hf_sleep.console import setup_script_output
 from hf_sleep.training.arguments import DataArguments, ModelArguments, SleepTrainingArguments
 from hf_sleep.training.pipeline import parse_arguments, run_training
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     model_args, data_args, training_args = parse_arguments((ModelArguments, DataArguments, SleepTrainingArguments), argv)
+    setup_script_output("hf-sleep finetune", quiet=training_args.quiet, progress_bars=not training_args.disable_tqdm)
     if model_args.model_name_or_path is None or model_args.model_type is not None:
         raise ValueError("fine-tuning starts from --model_name_or_path (a Hub repository or a saved folder), not --model_type")
     from hf_sleep.pretrained import bundled_name, pretrained_path

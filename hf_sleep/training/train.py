@@ -8,17 +8,17 @@ A `.json` recipe as the first argument gives the arguments; flags after it overr
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Sequence
 
+from hf_sleep.console import setup_script_output
 from hf_sleep.training.arguments import DataArguments, ModelArguments, SleepTrainingArguments
 from hf_sleep.training.pipeline import parse_arguments, run_training
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     model_args, data_args, training_args = parse_arguments((ModelArguments, DataArguments, SleepTrainingArguments), argv)
+    setup_script_output("hf-sleep train", quiet=training_args.quiet, progress_bars=not training_args.disable_tqdm)
     run_training(model_args, data_args, training_args)
     return 0
 

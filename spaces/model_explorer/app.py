@@ -28,6 +28,7 @@ TRAINED_PSG = "Trained: SeqSleepNet (physioex), EEG + EOG + EMG"
 RANDOM = "The architecture above (random weights)"
 PRETRAINED_NAMES = {TRAINED_EEG: "seqsleepnet-physioex-eeg", TRAINED_PSG: "seqsleepnet-physioex-eeg-eog-emg"}
 LAYER_HEADERS = ["Layer", "Type", "Output shape", "Parameters"]
+LAYER_COLUMN_WIDTHS = ["40%", "22%", "22%", "16%"]
 
 
 def _default_architecture() -> str:
@@ -111,7 +112,11 @@ def build_ui() -> gr.Blocks:
                 parameters = gr.Markdown(elem_id="param-count")
                 with gr.Tabs():
                     with gr.Tab("Layers"):
-                        layers = gr.Dataframe(headers=LAYER_HEADERS, interactive=False, elem_id="layers")
+                        # Long layer names wrap so the parameter column stays in view on a 1,400-px window.
+                        layers = gr.Dataframe(
+                            headers=LAYER_HEADERS, datatype=["str", "str", "str", "number"], interactive=False,
+                            wrap=True, column_widths=LAYER_COLUMN_WIDTHS, elem_id="layers",
+                        )
                     with gr.Tab("Input / output"):
                         contract = gr.Markdown(elem_id="contract")
                     with gr.Tab("Model card"):

@@ -127,7 +127,13 @@ def _shape(output: Any) -> str:
 
 def layer_table(model: torch.nn.Module, batch_size: int = 1) -> list[list[Any]]:
     """`[layer, type, output shape, parameters]` for every module down to the leaves, from one forward pass
-    of a `(batch_size, seq_len, n_chans, n_times)` input."""
+    of a `(batch_size, seq_len, n_chans, n_times)` input.
+
+    The pass runs the training-mode code path with batch norm and dropout in evaluation mode: in evaluation
+    mode some encoders fold batch norm into the convolution and never call their `Conv1d`/`BatchNorm1d`/
+    activation modules, so their hooks would not fire. Buffers (running statistics) are restored afterwards.
+    Modules that the forward pass does not use (e.g. a decoder of another head) are marked as such.
+    """
     config = model.config
     rows: dict[str, list[Any]] = {}
     hooks = []
@@ -142,23 +148,53 @@ def layer_table(model: torch.nn.Module, batch_size: int = 1) -> list[list[Any]]:
                 rows[name][2] = _shape(output)
 
         hooks.append(module.register_forward_hook(record))
+    was_training = model.training
+    buffers = {name: buffer.clone() for name, buffer in model.named_buffers()}
+    model.train()
+    for module in model.modules():
+        if isinstance(module, (torch.nn.modules.batchnorm._BatchNorm, torch.nn.modules.dropout._DropoutNd)):
+            module.eval()  # running statistics, no random masks: the shapes of inference, every module called
     try:
-        with torch.inference_mode():
-            model.eval()(torch.zeros(batch_size, config.seq_len, config.n_chans, config.n_times))
+        with torch.no_grad():
+            model(torch.zeros(batch_size, config.seq_len, config.n_chans, config.n_times))
     finally:
         for hook in hooks:
             hook.remove()
+        with torch.no_grad():
+            for name, buffer in model.named_buffers():
+                buffer.copy_(buffers[name])
+        model.train(was_training)
+    modules = dict(model.named_modules())
+    for name, row in rows.items():
+        if not row[2]:
+            row[2] = _why_no_shape(name, modules[name], rows)
     return list(rows.values())
+
+
+def _why_no_shape(name: str, module: torch.nn.Module, rows: dict[str, list[Any]]) -> str:
+    """What the shape column says for a module whose forward the pass did not call."""
+    if isinstance(module, (torch.nn.ModuleList, torch.nn.ModuleDict)):
+        return "list of layers"
+    if any(row[2] and key.startswith(name + ".") for key, row in rows.items()):
+        return "runs through its layers"
+    parent = rows.get(name.rpartition(".")[0])
+    if parent and parent[2] and not next(module.children(), None):
+        return f"weights used inside {parent[1]}"  # e.g. a MultiheadAttention's output projection
+    if not next(module.children(), None) and next(module.parameters(), None) is not None:
+        return "learned tokens"
+    return "not used by forward"
 
 
 def io_contract(config: SleepStagingConfig) -> str:
     """The input/output contract of a model with this config, in Markdown."""
+    from hf_sleep.model_card import UNIT_NAMES
+
     labels = ", ".join(f"{i} = {name}" for i, name in config.id2label.items())
     return "\n".join(
         [
             f"- **Input** `input_values`: `(batch, {config.seq_len}, {config.n_chans}, {config.n_times})` = "
             f"(batch, seq_len, n_chans, n_times), {config.n_times} samples = {config.sfreq:g} Hz × "
-            f"{config.epoch_seconds:g} s, in **{config.units}**; a 3-D `(batch, {config.n_chans}, "
+            f"{config.epoch_seconds:g} s, in **{UNIT_NAMES[config.units]}**; a 3-D `(batch, {config.n_chans}, "
             f"{config.n_times})` input is one epoch.",
             f"- **Channels**: {', '.join(config.ch_names)}",
             f"- **Output** `logits`: `(batch, {config.seq_len}, {config.num_labels})`; `loss` when `labels` "
@@ -257,7 +293,29 @@ def stage_night(
         channels = [channel.strip() for channel in channels.split(",") if channel.strip()] or None
     path = Path(recording) if recording else bundled_night()
     out_dir = Path(tempfile.mkdtemp(prefix="run-", dir=_WORK_DIR))
-    return stage_recording(path, model, channels=channels, out_dir=out_dir)
+    random_weights = not (checkpoint or pretrained)
+    try:
+        result = stage_recording(path, model, channels=channels, out_dir=out_dir, random_weights=random_weights)
+    except ValueError as error:
+        raise ValueError(gui_wording(str(error))) from None
+    result.warnings[:] = [gui_wording(message) for message in result.warnings]
+    return result
+
+
+# The library's messages advise command-line flags; in the explorer the same advice names its controls.
+_GUI_ADVICE: tuple[tuple[str, str], ...] = (
+    (r"[Cc]hoose channels with --channels", "Type the channels to use in the Channels box, comma-separated"),
+    (r"pass --rescale (\S+)", r"stage it from the command line with `hf-sleep stage --rescale \1`"),
+)
+
+
+def gui_wording(message: str) -> str:
+    """A staging message with command-line advice (`--channels`, `--rescale`) put in the explorer's words."""
+    import re
+
+    for pattern, replacement in _GUI_ADVICE:
+        message = re.sub(pattern, replacement, message)
+    return message
 
 
 def probabilities_markdown(stage_names: list[str], probabilities) -> str:

@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 
 from hf_sleep import ARCHITECTURES
 
@@ -64,6 +65,53 @@ def test_stage_the_bundled_night_with_random_weights():
     assert "| TST |" in explorer.statistics_markdown(result.statistics)
     with pytest.raises(ValueError, match="'Fp1' is not in the recording"):
         explorer.stage_night("tinysleepnet", hyperparameters=hyper, channels="Fp1")
+
+
+@pytest.mark.parametrize("name", sorted(ARCHITECTURES))
+def test_every_layer_has_an_output_shape_or_says_why_not(name):
+    """Eval-mode batch-norm folding skips the Conv1d/BatchNorm1d/ReLU hooks; the table still shows their shapes."""
+    tiny = TESTERS[name].tiny_config
+    hyper = {key: value for key, value in tiny.items() if key not in explorer.SIGNAL_ARGUMENTS}
+    config = explorer.build_config(name, sfreq=tiny.get("sfreq", 100.0), seq_len=2, hyperparameters=hyper)
+    model = ARCHITECTURES[name].model_class(config).eval()
+    before = {key: value.clone() for key, value in model.state_dict().items()}
+    rows = explorer.layer_table(model)
+    reasons = {"list of layers", "runs through its layers", "learned tokens"}
+    for layer, kind, shape, _ in rows:
+        assert shape.startswith("(") or shape in reasons or shape.startswith("weights used inside"), (layer, kind)
+        if kind in ("Conv1d", "Conv2d", "BatchNorm1d", "BatchNorm2d", "ReLU", "Sequential", "LSTM", "GRU"):
+            assert shape.startswith("("), (layer, kind, shape)
+    assert not model.training  # the shape pass leaves the mode and the running statistics as they were
+    assert all(torch.equal(before[key], value) for key, value in model.state_dict().items())
+
+
+def test_tinysleepnet_conv_block_shapes():
+    rows = {row[0]: row for row in explorer.explore("tinysleepnet").layers}
+    block = "tinysleepnet.epoch_encoder.cnn.first_conv"
+    assert rows[block][2] == rows[block + ".1"][2] == rows[block + ".2"][2] == rows[block + ".3"][2] == "(20, 128, 500)"
+
+
+def test_the_explorer_speaks_gui_not_command_line():
+    contract = explorer.explore("tinysleepnet").contract
+    assert "**µV**" in contract and "uV" not in contract
+    hyper = {key: value for key, value in TESTERS["tinysleepnet"].tiny_config.items() if key != "seq_len"}
+    with pytest.raises(ValueError) as error:
+        explorer.stage_night("tinysleepnet", hyperparameters=hyper, channels="Fp1")
+    assert "Channels box" in str(error.value) and "--channels" not in str(error.value)
+    advice = explorer.gui_wording("... Fix the header or pass --rescale 1e6")
+    assert advice == "... Fix the header or stage it from the command line with `hf-sleep stage --rescale 1e6`"
+
+
+def test_layer_table_fits_its_column():
+    sys.path.insert(0, str(REPO_ROOT / "spaces" / "model_explorer"))
+    gradio = pytest.importorskip("gradio", reason="the Space's layout needs gradio (pip install -e '.[space]')")
+    del gradio
+    import app
+
+    assert len(app.LAYER_COLUMN_WIDTHS) == len(app.LAYER_HEADERS)
+    assert sum(int(width.rstrip("%")) for width in app.LAYER_COLUMN_WIDTHS) == 100
+    table = next(block for block in app.build_ui().blocks.values() if getattr(block, "elem_id", None) == "layers")
+    assert table.wrap and table.column_widths == app.LAYER_COLUMN_WIDTHS
 
 
 def test_stage_an_uploaded_edf_with_the_trained_default(tmp_path):

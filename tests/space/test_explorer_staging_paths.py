@@ -68,8 +68,16 @@ def test_uploaded_recording_staged_with_a_checkpoint_folder(app, night, checkpoi
     np.testing.assert_allclose(probabilities(csv_path), expected, atol=1e-6)
 
 
-def test_uploaded_recording_without_checkpoint_says_random_weights(app, night, checkpoint):
-    _, summary, csv_path = app.run_staging(*shape_inputs(app), app.UPLOAD, str(night), "EEG Pz-Oz", "")
+def test_uploaded_recording_with_the_default_trained_model(app, night):
+    _, summary, _ = app.run_staging(*shape_inputs(app), app.UPLOAD, str(night), "", "")
+    assert "**upload-PSG.edf**: 60 epochs (0.50 h)" in summary
+    assert "trained model hf-sleep/seqsleepnet-physioex-eeg" in summary and "random weights" not in summary
+
+
+def test_uploaded_recording_with_the_random_architecture_says_so(app, night, checkpoint):
+    _, summary, csv_path = app.run_staging(
+        *shape_inputs(app), app.UPLOAD, str(night), "EEG Pz-Oz", "", model_choice=app.RANDOM
+    )
     assert "60 epochs (0.50 h) from EEG Pz-Oz" in summary and "random weights" in summary
     assert not np.allclose(probabilities(csv_path), stage_recording(night, str(checkpoint)).probabilities, atol=1e-3)
 

@@ -101,6 +101,6 @@ def test_readme_training_path_runs_as_written(tmp_path: Path):
     evaluated = json.loads((runs / "tiny-eval" / "test_results.json").read_text())
     assert evaluated["test_n_epochs"] == len(datasets.load_from_disk(str(tmp_path / "st-nights")))
     cv = json.loads((runs / "tiny-cv" / "cv_results.json").read_text())
-    assert cv["cv_n_epochs"] == n_epochs and sorted(cv["per_fold"]) == ["0", "1", "2", "3"]  # every epoch tested once
+    assert cv["cv_n_epochs"] == n_epochs and sorted(cv["per_fold"]) == ["1", "2", "3", "4"]  # every epoch tested once
     assert json.loads((runs / "dsn2" / "config.json").read_text())["model_type"] == "deepsleepnet"
     assert json.loads((runs / "seq" / "config.json").read_text())["spectrum_mean"] is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import datasets
 import numpy as np
@@ -76,7 +77,7 @@ def test_train_evaluate_and_finetune_to_a_new_label_set(dataset_dir, tmp_path, c
 
 
 @pytest.mark.slow
-def test_cross_validation_pools_the_folds(tmp_path):
+def test_cross_validation_pools_the_folds(tmp_path, caplog):
     full = tiny_sleep_dataset(n_subjects=3, n_nights=1, n_epochs=16, seed=2)
     subjects = np.array(full["subject"])
     folds = [
@@ -90,12 +91,16 @@ def test_cross_validation_pools_the_folds(tmp_path):
         output_dir=str(tmp_path / "cv"), use_cpu=True, report_to="none", disable_tqdm=True, num_train_epochs=1,
         per_device_train_batch_size=4, save_strategy="no", eval_strategy="epoch",
     )  # fmt: skip
-    metrics = run_cross_validation(folds, model_args, data_args, training_args)
+    with caplog.at_level(logging.INFO, logger="hf_sleep.training.cross_validate"):
+        metrics = run_cross_validation(folds, model_args, data_args, training_args)
+    assert [m.split(":")[0] for m in caplog.messages if m.startswith("fold ")] == ["fold 1/3", "fold 2/3", "fold 3/3"]
     assert metrics["cv_n_epochs"] == 48  # every subject tested once
     pooled = np.load(tmp_path / "cv" / "cv_predictions.npz")
     assert np.mean(pooled["predictions"] == pooled["references"]) == pytest.approx(metrics["cv_accuracy"])
-    assert sorted(metrics["per_fold"]) == [0, 1, 2]
-    assert (tmp_path / "cv" / "fold_2" / "test_results.json").exists()
+    # one numbering, from 1: folders, per-fold keys and the folds listed agree
+    assert sorted(metrics["per_fold"]) == metrics["cv_folds"] == [1, 2, 3]
+    assert sorted(p.name for p in (tmp_path / "cv").glob("fold_*")) == ["fold_1", "fold_2", "fold_3"]
+    assert (tmp_path / "cv" / "fold_3" / "test_results.json").exists()
     assert (tmp_path / "cv" / "confusion_matrix_cv.png").exists()
 
 
@@ -125,3 +130,11 @@ def test_deepsleepnet_two_phases(dataset_dir, tmp_path):
 
     probe = EpochEncoderClassifier(model, head="mlp")
     assert probe(torch.randn(2, 1, 600), labels=torch.tensor([0, 1]))["logits"].shape == (2, 5)
+
+
+def test_cross_validation_fold_numbers_start_at_one():
+    from hf_sleep.training.cross_validate import CrossValidationArguments
+
+    assert CrossValidationArguments(n_folds=4, folds=[1, 4]).folds == [1, 4]
+    with pytest.raises(ValueError, match="--folds are fold numbers from 1 to 4, got 0"):
+        CrossValidationArguments(n_folds=4, folds=[0])

@@ -1,0 +1,58 @@
+"""What the command-line tools print besides their results: warnings in plain words, log lines, progress bars.
+
+Python prints a warning as ``/path/to/staging.py:342: UserWarning: message`` followed by the source line;
+a user of ``hf-sleep`` needs the message alone, once. Only the command-line entry points call these
+functions: the library itself never changes how warnings or logs are shown.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+__all__ = ["plain_warnings", "setup_script_output", "silence_progress_bars"]
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def plain_warnings(program: str) -> None:
+    """Shows each warning as ``<program>: warning: <message>``, once per message, without file or line.
+
+    Only the formatting changes (``warnings.formatwarning``), so filters and ``pytest.warns`` work as usual.
+
+    Args:
+        program: the command name the lines start with (``hf-sleep stage``).
+    """
+    shown: set[str] = set()
+
+    def format_warning(message, category, filename, lineno, line=None) -> str:
+        text = str(message).strip()
+        if text in shown:
+            return ""
+        shown.add(text)
+        return f"{program}: warning: {text}\n"
+
+    warnings.formatwarning = format_warning
+
+
+def setup_script_output(program: str, *, quiet: bool = False, progress_bars: bool = True) -> None:
+    """Log lines with time and source at INFO (WARNING when ``quiet``), plain warnings, optional progress bars.
+
+    Args:
+        program: the command name warnings start with.
+        quiet: show warnings and errors only.
+        progress_bars: keep the progress bars of ``transformers`` and ``datasets``.
+    """
+    logging.basicConfig(format=LOG_FORMAT, level=logging.WARNING if quiet else logging.INFO)
+    plain_warnings(program)
+    if not progress_bars:
+        silence_progress_bars()
+
+
+def silence_progress_bars() -> None:
+    """Turns off the progress bars of ``transformers`` (loading and writing weights) and ``datasets``."""
+    import datasets
+    import transformers
+
+    transformers.utils.logging.disable_progress_bar()
+    datasets.disable_progress_bars()

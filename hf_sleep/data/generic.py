@@ -1,0 +1,503 @@
+"""Bring your own scored PSG: any EDF with its stages (EDF+ annotations, CSV/TSV, one label per epoch, BIDS events).
+
+``hf-sleep convert edf <folder or files> --hypnogram <pattern>`` pairs each EDF with its hypnogram and
+converts both into a Hugging Face dataset with the same rows as the Sleep-EDF converter:
+
+* **EDF+ annotations** — embedded in the PSG (no ``--hypnogram``) or a separate annotation file
+  (``--hypnogram "{stem}-Hypnogram.edf"``); the file must start when the PSG starts;
+* **a table with onset, duration and stage columns** — CSV or TSV with a header (``onset,duration,stage``),
+  BIDS ``*_events.tsv`` (``onset``, ``duration``, ``trial_type``/``value``/``stage``) included;
+* **one label per epoch** — a text file with one stage per line (text or integer), the first line
+  starting at the PSG start.
+
+Stage texts are matched ignoring case against a vocabulary: the built-in one (``STAGE_VOCABULARIES``:
+AASM, R&K, numeric 0–5, ``Sleep stage X``) or a label map given inline (``"Wake=W,Light=N2,Art=ignore"``)
+or as a JSON/YAML file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .dataset import shard_tasks
+from .edf import ANNOTATION_LABEL, EdfHeader, read_annotations, read_edf_header
+from .errors import RecordingError
+from .labels import AASM_LABELS
+from .scored import (
+    ScoredRecording,
+    ScoredTask,
+    StageIntervals,
+    check_channels,
+    convert_scored,
+    describe,
+    preprocessing_params,
+    scored_contract,
+)
+
+__all__ = [
+    "STAGE_VOCABULARIES",
+    "convert_edf",
+    "find_scored_recordings",
+    "parse_label_map",
+    "read_hypnogram",
+]
+
+_AASM = {"W": "W", "Wake": "W", "N1": "N1", "N2": "N2", "N3": "N3", "R": "REM", "REM": "REM"}
+_RK = {
+    "S0": "W", "S1": "N1", "S2": "N2", "S3": "N3", "S4": "N3", "MT": None, "Movement": None,
+    "Movement time": None, "Unscored": None, "?": None, "Sleep stage W": "W", "Sleep stage 1": "N1",
+    "Sleep stage 2": "N2", "Sleep stage 3": "N3", "Sleep stage 4": "N3", "Sleep stage R": "REM",
+    "Sleep stage ?": None,
+}  # fmt: skip
+_NUMERIC = {
+    "0": "W",
+    "1": "N1",
+    "2": "N2",
+    "3": "N3",
+    "4": "N3",
+    "5": "REM",
+    "6": None,
+    "9": None,
+    "-1": None,
+}
+_SLEEP_STAGE_X = {
+    "Sleep stage W": "W", "Sleep stage N1": "N1", "Sleep stage N2": "N2", "Sleep stage N3": "N3",
+    "Sleep stage R": "REM", "Sleep stage REM": "REM", "Sleep stage N": None, "Sleep stage ?": None,
+}  # fmt: skip
+
+STAGE_VOCABULARIES: dict[str, dict[str, str | None]] = {
+    "aasm": _AASM,
+    "rk": _RK,
+    "numeric": _NUMERIC,
+    "sleep-stage": _SLEEP_STAGE_X,
+    "auto": {**_AASM, **_RK, **_NUMERIC, **_SLEEP_STAGE_X},
+}
+"""Built-in stage vocabularies (text → AASM name, ``None`` = unscored), matched ignoring case.
+
+``aasm``: ``W``/``Wake``, ``N1``–``N3``, ``R``/``REM``. ``rk``: ``S0``–``S4``, ``Sleep stage 1``–``4``,
+``MT``; stages 3 and 4 → N3. ``numeric``: 0 W, 1–3 N1–N3, 4 (R&K stage 4) N3, 5 REM, 6/9/-1 unscored.
+``sleep-stage``: ``Sleep stage W/N1/N2/N3/R`` (BIDS, HMC). ``auto`` (the default): all of them.
+"""
+
+_IGNORED_WORDS = {"ignore", "ignored", "none", "null", "unscored", "-100", ""}
+_STAGE_COLUMNS = (
+    "stage",
+    "sleep_stage",
+    "label",
+    "trial_type",
+    "value",
+    "description",
+    "annotation",
+    "event",
+)
+
+
+def parse_label_map(spec: str | os.PathLike | Mapping[str, str | None] | None) -> dict[str, str | None]:
+    """A label map from a vocabulary name, an inline ``text=STAGE,...`` list, a JSON/YAML file or a dict.
+
+    Stages are AASM names (``W``, ``N1``, ``N2``, ``N3``, ``REM``; ``R`` is accepted) or ``ignore``
+    (also ``null``/``none``/``unscored``) for texts that carry no stage.
+
+    Args:
+        spec: ``None`` (the ``auto`` vocabulary), a key of ``STAGE_VOCABULARIES``, ``"Wake=W,Light=N2"``,
+            the path of a ``.json``/``.yaml``/``.yml`` file holding a mapping, or a mapping.
+
+    Raises:
+        ValueError: an unreadable file, a malformed entry or a stage that is not AASM.
+    """
+    if spec is None:
+        return dict(STAGE_VOCABULARIES["auto"])
+    if isinstance(spec, Mapping):
+        raw: Mapping = spec
+    elif str(spec) in STAGE_VOCABULARIES:
+        return dict(STAGE_VOCABULARIES[str(spec)])
+    elif Path(spec).suffix.lower() in (".json", ".yaml", ".yml"):
+        path = Path(spec)
+        try:
+            text = path.read_text(encoding="utf-8")
+            if path.suffix.lower() == ".json":
+                raw = json.loads(text)
+            else:
+                import yaml
+
+                raw = yaml.safe_load(text)
+        except Exception as err:  # json, yaml and OS errors alike: name the file
+            raise ValueError(f"{path}: cannot read the label map: {err}") from err
+        if not isinstance(raw, Mapping):
+            raise ValueError(
+                f"{path}: a label map must be a mapping of text to stage, got {type(raw).__name__}"
+            )
+    else:
+        raw = {}
+        for entry in str(spec).split(","):
+            if "=" not in entry:
+                raise ValueError(
+                    f"label map entry {entry.strip()!r} is not 'text=STAGE' (vocabularies: {', '.join(STAGE_VOCABULARIES)})"
+                )
+            key, value = entry.split("=", 1)
+            raw[key.strip()] = value.strip()
+    out: dict[str, str | None] = {}
+    for key, value in raw.items():
+        stage = None if value is None or str(value).strip().lower() in _IGNORED_WORDS else str(value).strip()
+        if stage is not None:
+            stage = (
+                "REM" if stage.upper() == "R" else stage.upper() if stage.upper() in AASM_LABELS else stage
+            )
+        if stage is not None and stage not in AASM_LABELS:
+            raise ValueError(
+                f"label map sends {key!r} to {value!r}; stages are {', '.join(AASM_LABELS)} or ignore"
+            )
+        out[str(key)] = stage
+    return out
+
+
+def _edf_stages(path: Path, header: EdfHeader) -> StageIntervals:
+    hyp_header, onset, duration, text = read_annotations(path)
+    # Onsets count from the annotation file's own start; a separate file may start later than the PSG.
+    offset = (hyp_header.start - header.start).total_seconds() if hyp_header.path != header.path else 0.0
+    if not 0 <= offset < header.duration:
+        raise RecordingError(
+            path,
+            f"does not belong to {header.path.name}: annotations start {hyp_header.start}, PSG starts "
+            f"{header.start} ({offset:+g} s)",
+        )
+    keep = duration > 0  # zero-length annotations are events (lights off, arousal markers), not stages
+    return onset[keep] + offset, duration[keep], text[keep]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _sniff_rows(text: str) -> list[list[str]]:
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    sample = "\n".join(lines[:20])
+    delimiter = "\t" if "\t" in sample else ";" if ";" in sample and "," not in sample else ","
+    return [
+        [cell.strip() for cell in row]
+        for row in csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)
+    ]
+
+
+def _table_stages(path: Path, label_seconds: float) -> StageIntervals:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise RecordingError(path, f"cannot read the hypnogram: {err}") from err
+    rows = _sniff_rows(text)
+    if not rows:
+        raise RecordingError(path, "hypnogram is empty")
+    head = [cell.lower() for cell in rows[0]]
+    if all(len(row) >= 3 and _is_number(row[0]) and _is_number(row[1]) for row in rows):
+        rows = [["onset", "duration", "stage"], *rows]  # a headerless onset,duration,stage table (DCSM)
+        head = rows[0]
+    if "onset" in head:  # an interval table (CSV/TSV, BIDS events.tsv)
+        if "duration" not in head:
+            raise RecordingError(path, f"has an 'onset' column but no 'duration' column (columns: {rows[0]})")
+        stage_col = next((head.index(c) for c in _STAGE_COLUMNS if c in head), None)
+        if stage_col is None:
+            raise RecordingError(
+                path,
+                f"no stage column: expected one of {', '.join(_STAGE_COLUMNS)}; columns: {', '.join(rows[0])}",
+            )
+        i_on, i_dur = head.index("onset"), head.index("duration")
+        onset, duration, labels = [], [], []
+        for n, row in enumerate(rows[1:], start=2):
+            try:
+                o, d = float(row[i_on]), float(row[i_dur]) if row[i_dur] not in ("", "n/a") else 0.0
+                label = row[stage_col]
+            except (IndexError, ValueError) as err:
+                raise RecordingError(path, f"line {n}: onset and duration must be numbers: {row}") from err
+            if d > 0 and label not in ("", "n/a"):
+                onset.append(o)
+                duration.append(d)
+                labels.append(label)
+        if not onset:
+            raise RecordingError(path, "no stage interval (rows with a positive duration and a stage)")
+        order = np.argsort(onset, kind="stable")
+        return (
+            np.asarray(onset, float)[order],
+            np.asarray(duration, float)[order],
+            np.asarray(labels, dtype=object)[order],
+        )
+    # one label per epoch (the last cell of a row; a header line naming the column is skipped)
+    labels = [row[-1] for row in rows]
+    if labels and labels[0].lower() in _STAGE_COLUMNS + ("hypnogram", "sleep stage", "epoch"):
+        labels = labels[1:]
+    if labels and re.fullmatch(r"\[.*\]", labels[0]):  # DREAMS: a "[Hypnogram]" title line
+        labels = labels[1:]
+    return _runs_of(labels, label_seconds)
+
+
+def _runs_of(labels: Sequence[str], label_seconds: float) -> StageIntervals:
+    """One label per ``label_seconds`` → intervals of equal consecutive labels."""
+    labels = np.asarray(labels, dtype=object)
+    if len(labels) == 0:
+        return np.zeros(0), np.zeros(0), labels
+    change = np.flatnonzero(labels[1:] != labels[:-1]) + 1
+    starts = np.r_[0, change]
+    lengths = np.diff(np.r_[starts, len(labels)])
+    return starts * label_seconds, lengths * label_seconds, labels[starts]
+
+
+def read_hypnogram(path: str | os.PathLike, header: EdfHeader, label_seconds: float = 30.0) -> StageIntervals:
+    """Read stage intervals from a hypnogram in any supported format (chosen by the file name).
+
+    Args:
+        path: an EDF+ file (``.edf``; the PSG itself for embedded annotations), an NSRR ``.xml``, or a
+            text file: a table with ``onset``/``duration``/stage columns or one label per line.
+        header: the PSG header (an EDF+ hypnogram must start when the PSG starts).
+        label_seconds: how long one label of a one-label-per-line file lasts.
+
+    Returns:
+        ``(onset_s, duration_s, text)``, onsets in seconds from the PSG start.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".edf":
+        return _edf_stages(path, header)
+    if suffix == ".xml":
+        from .nsrr import read_nsrr_stages
+
+        return read_nsrr_stages(path)
+    return _table_stages(path, label_seconds)
+
+
+_BIDS_SUBJECT = re.compile(r"sub-([A-Za-z0-9]+)")
+_BIDS_SESSION = re.compile(r"ses-(\d+)")
+
+
+def _is_signal_file(path: Path) -> bool:
+    header = read_edf_header(path)
+    return any(label != ANNOTATION_LABEL for label in header.labels)
+
+
+def find_scored_recordings(
+    paths_or_dir: str | os.PathLike | Iterable[str | os.PathLike],
+    hypnogram: str | None = None,
+    *,
+    subject_pattern: str | None = None,
+) -> list[ScoredRecording]:
+    """Pair each EDF with its hypnogram.
+
+    Args:
+        paths_or_dir: a folder (searched recursively for ``*.edf``; annotation-only EDF+ files are
+            hypnograms, not recordings) or EDF files.
+        hypnogram: where the hypnogram of ``<folder>/<stem>.edf`` is, relative to its folder, with
+            ``{stem}`` for the EDF name without extension and ``{base}`` for the stem without a BIDS
+            ``_eeg``/``_psg`` suffix (glob characters allowed; it must match one file): ``"{stem}.csv"``,
+            ``"{stem}-Hypnogram.edf"``, ``"{base}_events.tsv"``, ``"../scores/{stem}*.txt"``. ``None``: the
+            EDF's own EDF+ annotations.
+        subject_pattern: regular expression whose first group (applied to the stem) is the subject id;
+            default: the BIDS ``sub-<label>`` when present, else the stem.
+
+    Raises:
+        RecordingError: an EDF without hypnogram, or a pattern matching several files.
+    """
+    if isinstance(paths_or_dir, (str, os.PathLike)):
+        root = Path(paths_or_dir)
+        if not root.exists():
+            raise FileNotFoundError(f"{root}: no such file or folder")
+        files = sorted(p for p in root.rglob("*") if p.suffix.lower() == ".edf") if root.is_dir() else [root]
+        files = [f for f in files if root.is_file() or _is_signal_file(f)]
+    else:
+        files = [Path(p) for p in paths_or_dir]
+    out = []
+    pattern = re.compile(subject_pattern) if subject_pattern else None
+    for edf in files:
+        if hypnogram is None:
+            if ANNOTATION_LABEL not in read_edf_header(edf).labels:
+                raise RecordingError(
+                    edf, "has no EDF+ annotations; give the hypnogram file pattern (--hypnogram '{stem}.csv')"
+                )
+            hyp = edf
+        else:
+            base = re.sub(r"_(eeg|psg)$", "", edf.stem)
+            relative = hypnogram.format(stem=edf.stem, name=edf.name, base=base)
+            matches = sorted(m for m in edf.parent.glob(relative) if m != edf)
+            if not matches:
+                raise RecordingError(
+                    edf, f"no hypnogram found: nothing matches {str(edf.parent / relative)!r}"
+                )
+            if len(matches) > 1:
+                raise RecordingError(
+                    edf, f"several hypnograms match {relative!r}: {', '.join(m.name for m in matches[:5])}"
+                )
+            hyp = matches[0]
+        if pattern is not None:
+            m = pattern.search(edf.stem)
+            if m is None:
+                raise RecordingError(edf, f"subject pattern {subject_pattern!r} does not match {edf.stem!r}")
+            subject = m.group(1) if m.groups() else m.group(0)
+        else:
+            m = _BIDS_SUBJECT.search(edf.stem)
+            subject = m.group(1) if m else edf.stem
+        session = _BIDS_SESSION.search(edf.stem)
+        out.append(ScoredRecording(edf, hyp, edf.stem, subject, int(session.group(1)) if session else 1))
+    return out
+
+
+def convert_edf(
+    paths_or_dir: str | os.PathLike | Iterable[str | os.PathLike],
+    *,
+    hypnogram: str | None = None,
+    channels: Sequence[str] | None = None,
+    label_map: str | os.PathLike | Mapping[str, str | None] | None = None,
+    label_seconds: float | None = None,
+    subject_pattern: str | None = None,
+    sfreq: float = 100.0,
+    epoch_seconds: float = 30.0,
+    l_freq: float | None = None,
+    h_freq: float | None = None,
+    trim_wake_minutes: float | None = None,
+    keep_unknown: bool = False,
+    num_proc: int = 1,
+    output_dir: str | os.PathLike | None = None,
+    overwrite: bool = False,
+    cache_dir: str | os.PathLike | None = None,
+    shard_index: int = 0,
+    num_shards: int = 1,
+    progress: bool = True,
+    dataset_name: str = "scored-psg",
+    license: str = "other",
+):
+    """Convert your own scored EDF recordings into a ``datasets.Dataset`` of epochs.
+
+    Rows are as in ``convert_sleep_edf`` (AASM labels, ``source_label`` keeps the scorer's text).
+
+    Args:
+        paths_or_dir: a folder of EDF files or the files.
+        hypnogram: the hypnogram file pattern (see ``find_scored_recordings``); ``None``: embedded EDF+
+            annotations.
+        channels: labels or ``A-B`` derivations to keep, in order (``|`` separates alternatives);
+            required: recordings differ too much for a default.
+        label_map: a vocabulary name, an inline ``text=STAGE,...`` list, a JSON/YAML file or a mapping
+            (see ``parse_label_map``; default: every built-in vocabulary).
+        label_seconds: duration of one label in one-label-per-line hypnograms (default ``epoch_seconds``;
+            e.g. 5 for 5-s codes, merged into ``epoch_seconds`` epochs when they agree).
+        subject_pattern: regular expression giving the subject id from the EDF stem.
+        sfreq: output rate in Hz (channels at other rates are resampled).
+        epoch_seconds: the scoring epoch length; stages off this grid are an error.
+        l_freq: optional band-pass high-pass edge (Hz).
+        h_freq: optional band-pass low-pass edge (Hz).
+        trim_wake_minutes: wake kept around the sleep period (``None``: everything).
+        keep_unknown: keep unscored epochs with label -100.
+        num_proc: recordings converted in parallel.
+        output_dir: also save there, atomically.
+        overwrite: replace an existing ``output_dir``.
+        cache_dir: folder for the Arrow shards when ``output_dir`` is not given.
+        shard_index: this machine's shard.
+        num_shards: number of shards.
+        progress: show a progress bar.
+        dataset_name: the name stored in the dataset info and card.
+        license: the licence of the recordings (stored in the dataset info and card).
+
+    Raises:
+        RecordingError: a hypnogram that is misaligned, uses unknown labels, is scored in epochs of another
+            length or belongs to another recording; a missing channel. The message names the file.
+    """
+    if not channels:
+        raise ValueError("channels is required: name the EDF labels (or derivations A-B) to keep")
+    recordings = find_scored_recordings(paths_or_dir, hypnogram, subject_pattern=subject_pattern)
+    if not recordings:
+        raise ValueError(f"no EDF recording found in {paths_or_dir}")
+    return convert_recordings(
+        recordings, channels=channels, label_map=parse_label_map(label_map), label_seconds=label_seconds,
+        title="Scored PSG recordings converted with hf_sleep: one row per scored epoch.",
+        extra_params={"hypnogram": hypnogram or "EDF+ annotations of each recording"},
+        info={"license": license, "dataset_name": dataset_name}, sfreq=sfreq, epoch_seconds=epoch_seconds,
+        l_freq=l_freq, h_freq=h_freq, trim_wake_minutes=trim_wake_minutes, keep_unknown=keep_unknown,
+        num_proc=num_proc, output_dir=output_dir, overwrite=overwrite, cache_dir=cache_dir,
+        shard_index=shard_index, num_shards=num_shards, progress=progress,
+    )  # fmt: skip
+
+
+def convert_recordings(
+    recordings: Sequence[ScoredRecording],
+    *,
+    channels: Sequence[str],
+    label_map: Mapping[str, str | None],
+    title: str,
+    info: Mapping[str, str],
+    label_seconds: float | None = None,
+    extra_params: Mapping[str, str] | None = None,
+    sfreq: float = 100.0,
+    epoch_seconds: float = 30.0,
+    l_freq: float | None = None,
+    h_freq: float | None = None,
+    trim_wake_minutes: float | None = None,
+    keep_unknown: bool = False,
+    num_proc: int = 1,
+    output_dir: str | os.PathLike | None = None,
+    overwrite: bool = False,
+    cache_dir: str | os.PathLike | None = None,
+    shard_index: int = 0,
+    num_shards: int = 1,
+    progress: bool = True,
+):
+    """Convert paired recordings whose hypnograms ``read_hypnogram`` reads (the engine of ``convert_edf`` and the
+    PhysioNet cohorts).
+
+    Args:
+        recordings: the PSG/hypnogram pairs.
+        channels: channel specifications (labels, ``A-B`` derivations, ``|`` alternatives).
+        label_map: stage text → AASM name or ``None``.
+        title: first line of the dataset description.
+        info: ``DatasetInfo`` fields besides the description (license, dataset_name, citation, homepage).
+        label_seconds: duration of one label of one-label-per-line hypnograms.
+        extra_params: more ``- key: value`` lines for the description.
+        sfreq: output rate in Hz.
+        epoch_seconds: scoring epoch length.
+        l_freq: optional band-pass high-pass edge (Hz).
+        h_freq: optional band-pass low-pass edge (Hz).
+        trim_wake_minutes: wake kept around the sleep period (``None``: everything).
+        keep_unknown: keep unscored epochs with label -100.
+        num_proc: recordings converted in parallel.
+        output_dir: also save there, atomically.
+        overwrite: replace an existing ``output_dir``.
+        cache_dir: folder for the Arrow shards when ``output_dir`` is not given.
+        shard_index: this machine's shard.
+        num_shards: number of shards.
+        progress: show a progress bar.
+    """
+    recordings = shard_tasks(list(recordings), shard_index, num_shards)
+    channels = tuple(channels)
+    # The contract names each channel by its first alternative (``C4-M1|C3-M2`` → ``C4-M1``).
+    extractor = scored_contract(
+        [c.split("|")[0].strip() for c in channels], sfreq, epoch_seconds, l_freq, h_freq
+    )
+    tasks = [
+        ScoredTask(
+            rec,
+            read_hypnogram,
+            channels,
+            extractor,
+            trim_wake_minutes,
+            keep_unknown,
+            dict(label_map),
+            label_seconds,
+        )
+        for rec in recordings
+    ]
+    first = recordings[0]
+    check_channels(first.psg, channels, read_edf_header(first.psg).channels)
+    params = preprocessing_params(
+        channels, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown
+    )
+    params.update(extra_params or {})
+    return convert_scored(
+        tasks, info_kwargs={"description": describe(title, params), **info}, num_proc=num_proc,
+        output_dir=output_dir, overwrite=overwrite, cache_dir=cache_dir, desc="recordings", progress=progress,
+    )  # fmt: skip

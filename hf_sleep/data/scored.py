@@ -1,0 +1,342 @@
+"""The conversion core shared by the cohort converters: one PSG file plus its stage intervals → epochs.
+
+NSRR, HMC, ISRUC, DREAMS and "bring your own" recordings differ only in how the stages are stored
+(XML, EDF+ annotations, text codes, CSV). Each cohort module reads its hypnogram into
+``(onset, duration, text)`` intervals; everything after that — the checks that the hypnogram belongs
+to the recording, the epoch grid, wake trimming, channel derivations and resampling — lives here once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hf_sleep.models.sleep_base.signals import cut_epochs, resolve_channels, whole_samples
+
+from .edf import EdfHeader, read_edf_header
+from .errors import RecordingError
+from .labels import AASM_LABELS, IGNORE_INDEX, label_ids
+from .preprocess import RecordingEpochs, epoch_labels, read_prepared, trim_wake
+
+if TYPE_CHECKING:  # the extractor module imports transformers: conversion modules load it only when they run
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
+
+__all__ = [
+    "ScoredRecording",
+    "ScoredTask",
+    "StageIntervals",
+    "check_channels",
+    "convert_scored",
+    "read_epochs",
+]
+
+StageIntervals = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""``(onset_s, duration_s, text)`` of the scored stages, onsets in seconds from the PSG start."""
+
+
+@dataclass(frozen=True)
+class ScoredRecording:
+    """A PSG file and the file that holds its sleep stages.
+
+    Args:
+        psg: the EDF/BDF signal file.
+        hypnogram: the stage file (XML, EDF+, text, CSV, ...); may be ``psg`` itself (embedded EDF+ annotations).
+        recording: recording id stored in every row.
+        subject: subject id (splits never share one).
+        night: night, visit or session number.
+    """
+
+    psg: Path
+    hypnogram: Path
+    recording: str
+    subject: str
+    night: int = 1
+
+
+def check_channels(path: str | os.PathLike, specs: Sequence[str], available: Sequence[str]) -> None:
+    """Fail early, naming the file, when a channel specification matches nothing in a recording.
+
+    A specification is what the one reader resolves (``signals.resolve_channels``): a label (matched ignoring
+    case), a derivation ``A-B`` / ``A - B`` (``C4-A1`` from MrOS's separately recorded ``C4`` and ``A1``), or
+    alternatives ``A|B`` (the first present wins: ``EEG(sec)|EEG 2`` across SHHS sites).
+
+    Args:
+        path: the file, for the error message.
+        specs: one specification per output channel.
+        available: the file's signal labels.
+
+    Raises:
+        RecordingError: in ``preprocess.read_prepared``'s wording, listing the file's labels.
+    """
+    missing = []
+    for spec in specs:
+        try:
+            resolve_channels([spec], available)
+        except ValueError:
+            missing.append(spec)
+    if missing:
+        raise RecordingError(
+            path, f"channel(s) {', '.join(map(repr, missing))} not found; available: {', '.join(available)}"
+        )
+
+
+def read_epochs(
+    path: str | os.PathLike,
+    specs: Sequence[str],
+    extractor: SleepFeatureExtractor,
+    *,
+    header: EdfHeader,
+    first_epoch: int,
+    stop_epoch: int,
+) -> np.ndarray:
+    """Epochs ``[first_epoch, stop_epoch)`` of a recording as model input under the dataset's contract.
+
+    The contract is applied with this cohort's channel specifications in place of its channel names (the
+    ``EEG(sec)`` preset reads ``EEG(sec)|EEG 2|...``), through the converters' one path
+    (``preprocess.read_prepared``, then the contract's epoch steps), so the rows equal what the extractor gives
+    a trained model at inference.
+
+    Args:
+        path: the EDF file.
+        specs: channel specifications (see ``check_channels``), in contract order.
+        extractor: the dataset's contract (rate, epoch length, band-pass, preprocessing).
+        header: the file's header.
+        first_epoch: first epoch returned.
+        stop_epoch: end epoch (exclusive).
+
+    Returns:
+        ``float32`` ``(stop_epoch - first_epoch, n_chans, n_times)``.
+    """
+    if list(specs) != extractor.ch_names:
+        extractor = type(extractor)(**{**extractor.to_dict(), "ch_names": list(specs)})
+    data, rate = read_prepared(
+        path, extractor, header=header, start_s=first_epoch * extractor.epoch_seconds,
+        stop_s=stop_epoch * extractor.epoch_seconds,
+    )  # fmt: skip
+    return extractor.prepare_epochs(cut_epochs(data, whole_samples(rate, extractor.epoch_seconds)), rate)
+
+
+@dataclass(frozen=True)
+class ScoredTask:
+    """One recording to convert, with everything the worker needs (picklable).
+
+    Args:
+        source: the files and ids.
+        read_stages: top-level function ``(hypnogram, psg_header, label_seconds) -> StageIntervals``;
+            ``label_seconds`` is how long one label lasts in a one-label-per-line hypnogram.
+        channels: channel specifications, in contract order (see ``check_channels``).
+        extractor: the dataset's signal contract (its ``ch_names`` name the specifications' channels).
+        trim_wake_minutes: wake kept around the sleep period (``None``: everything).
+        keep_unknown: keep unscored epochs with label -100.
+        label_map: stage text → AASM name or ``None`` (unscored); texts match ignoring case and spaces.
+        label_seconds: duration of one label of a one-label-per-line hypnogram (``None``: ``epoch_seconds``).
+    """
+
+    source: ScoredRecording
+    read_stages: Callable[[Path, EdfHeader, float], StageIntervals]
+    channels: tuple[str, ...]
+    extractor: SleepFeatureExtractor
+    trim_wake_minutes: float | None
+    keep_unknown: bool
+    label_map: Mapping[str, str | None]
+    label_seconds: float | None = None
+
+
+def canonical_texts(text: np.ndarray, label_map: Mapping[str, str | None]) -> np.ndarray:
+    """Each text replaced by the ``label_map`` key it matches ignoring case and runs of spaces (else kept).
+
+    Args:
+        text: annotation texts.
+        label_map: the known texts.
+    """
+    folded = {" ".join(key.split()).casefold(): key for key in label_map}
+    return np.array([folded.get(" ".join(str(t).split()).casefold(), t) for t in text], dtype=object)
+
+
+def load_scored(task: ScoredTask) -> RecordingEpochs:
+    """Read, check and epoch one recording (the ``load`` function of ``run_conversion``)."""
+    src, epoch_seconds = task.source, task.extractor.epoch_seconds
+    header = read_edf_header(src.psg)
+    if header.duration < epoch_seconds:
+        raise RecordingError(
+            src.psg,
+            f"recording is {header.duration:g} s long, shorter than one {epoch_seconds:g}-s epoch",
+        )
+    onset, duration, text = task.read_stages(src.hypnogram, header, task.label_seconds or epoch_seconds)
+    if len(onset) == 0:
+        raise RecordingError(src.hypnogram, "no sleep-stage annotation found")
+    text = canonical_texts(text, task.label_map)
+    ids_map = label_ids(task.label_map, AASM_LABELS)
+    # A last stage that ends inside an epoch (5-s codes of a night that stops mid-epoch) is cut to whole epochs.
+    last = int(np.argmax(onset + duration))
+    whole_end = np.floor((onset[last] + duration[last]) / epoch_seconds + 1e-9) * epoch_seconds
+    if (
+        whole_end > onset[last]
+        and abs(onset[last] / epoch_seconds - round(onset[last] / epoch_seconds)) < 1e-6
+    ):
+        duration = duration.copy()
+        duration[last] = whole_end - onset[last]
+    typical = float(np.median(duration[duration > 0])) if (duration > 0).any() else epoch_seconds
+    if typical < epoch_seconds - 1e-6:  # most stages shorter than one epoch: another epoch length
+        raise RecordingError(
+            src.hypnogram,
+            f"stages are scored in {typical:g}-s epochs, not {epoch_seconds:g}-s ones "
+            "(set the epoch length to the hypnogram's)",
+        )
+    scored = np.array([ids_map.get(t, 0) != IGNORE_INDEX for t in text], dtype=bool)  # unknown: epoch_labels
+    end = onset + duration
+    hint = "(a hypnogram of another recording, or scored in epochs of another length?)"
+    if scored.any() and float(end[scored].max()) > header.duration + epoch_seconds:
+        raise RecordingError(
+            src.hypnogram,
+            f"does not belong to {src.psg.name}: it scores stages up to {float(end[scored].max()):g} s but the "
+            f"PSG lasts {header.duration:g} s {hint}",
+        )
+    if float(end.max()) < header.duration / 2:
+        raise RecordingError(
+            src.hypnogram,
+            f"does not belong to {src.psg.name}: it covers {float(end.max()):g} s of a {header.duration:g}-s PSG "
+            f"{hint}",
+        )
+    n_epochs = int(header.duration // epoch_seconds)
+    ids, texts = epoch_labels(
+        src.hypnogram,
+        onset,
+        duration,
+        text,
+        n_epochs=n_epochs,
+        epoch_seconds=epoch_seconds,
+        label_ids=ids_map,
+    )
+    trim = None if task.trim_wake_minutes is None else int(round(task.trim_wake_minutes * 60 / epoch_seconds))
+    span = trim_wake(ids, [i for i, name in enumerate(AASM_LABELS) if name != "W"], trim)
+    index = np.arange(span.start, span.stop)
+    if not task.keep_unknown:
+        index = index[ids[index] != IGNORE_INDEX]
+    if len(index) == 0:
+        raise RecordingError(src.hypnogram, "no scored sleep epoch: nothing left to convert")
+    lo, hi = int(index[0]), int(index[-1]) + 1  # read only the span from the first to the last kept epoch
+    epochs = read_epochs(src.psg, task.channels, task.extractor, header=header, first_epoch=lo, stop_epoch=hi)
+    epochs = epochs[index - lo]
+    return RecordingEpochs(
+        recording=src.recording,
+        subject=src.subject,
+        night=src.night,
+        data=np.ascontiguousarray(epochs),
+        labels=ids[index],
+        epoch_index=index,
+        onset_s=index * epoch_seconds,
+        source_label=texts[index].tolist(),
+    )
+
+
+def scored_contract(
+    names: Sequence[str], sfreq: float, epoch_seconds: float, l_freq: float | None, h_freq: float | None
+) -> SleepFeatureExtractor:
+    """The signal contract of a cohort conversion: channels, rate, epoch, band-pass, µV, AASM labels.
+
+    Args:
+        names: the channel names users see (preset or specification names), in order.
+        sfreq: output rate in Hz.
+        epoch_seconds: epoch length.
+        l_freq: optional band-pass high-pass edge (Hz).
+        h_freq: optional band-pass low-pass edge (Hz).
+
+    Raises:
+        RecordingError: impossible settings (e.g. a low-pass edge above Nyquist), named ``<settings>``.
+    """
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
+
+    try:
+        return SleepFeatureExtractor(
+            list(names), sfreq=sfreq, epoch_seconds=epoch_seconds, l_freq=l_freq, h_freq=h_freq,
+            label_names=list(AASM_LABELS),
+        )  # fmt: skip
+    except ValueError as error:
+        raise RecordingError("<settings>", str(error)) from None
+
+
+def describe(title: str, params: Mapping[str, object]) -> str:
+    """The dataset description: a title line, then one ``- key: value`` line per preprocessing setting.
+
+    Args:
+        title: what was converted.
+        params: preprocessing settings (``label names`` among them, which cards read back).
+    """
+    return "\n".join([title, "", "Preprocessing:", *(f"- {key}: {value}" for key, value in params.items())])
+
+
+def preprocessing_params(
+    channels: Sequence[str],
+    sfreq: float,
+    epoch_seconds: float,
+    l_freq: float | None,
+    h_freq: float | None,
+    trim_wake_minutes: float | None,
+    keep_unknown: bool,
+) -> dict[str, str]:
+    """The settings every cohort converter records in its description (see ``describe``)."""
+    return {
+        "channels": ", ".join(channels),
+        "sampling rate": f"{sfreq:g} Hz",
+        "epoch": f"{epoch_seconds:g} s",
+        "band-pass": f"{l_freq} - {h_freq} Hz" if (l_freq or h_freq) else "none",
+        "wake trimming": f"{trim_wake_minutes:g} min around the sleep period"
+        if trim_wake_minutes is not None
+        else "none",
+        "unscored epochs": "kept with label -100" if keep_unknown else "dropped",
+        "label names": ", ".join(AASM_LABELS),
+    }
+
+
+def convert_scored(
+    tasks: Sequence[ScoredTask],
+    *,
+    info_kwargs: Mapping[str, object],
+    num_proc: int = 1,
+    output_dir: str | os.PathLike | None = None,
+    overwrite: bool = False,
+    cache_dir: str | os.PathLike | None = None,
+    desc: str = "recordings",
+    progress: bool = True,
+):
+    """Run ``load_scored`` over ``tasks`` with the streaming engine (``dataset.run_conversion``).
+
+    Args:
+        tasks: one per recording; all share the contract and ``keep_unknown``.
+        info_kwargs: ``DatasetInfo`` fields (description, citation, homepage, license, dataset_name).
+        num_proc: recordings converted in parallel (processes).
+        output_dir: also save there, atomically.
+        overwrite: replace an existing ``output_dir``.
+        cache_dir: folder for the Arrow shards when ``output_dir`` is not given.
+        desc: progress-bar label.
+        progress: show a progress bar.
+    """
+    from .dataset import epoch_features, run_conversion
+
+    if not tasks:
+        raise ValueError("no recordings to convert")
+    first = tasks[0]
+    return run_conversion(
+        list(tasks),
+        load_scored,
+        features=epoch_features(
+            len(first.channels),
+            first.extractor.n_times,
+            AASM_LABELS,
+            first.keep_unknown,
+            contract=first.extractor,
+        ),
+        info_kwargs=dict(info_kwargs),
+        num_proc=num_proc,
+        output_dir=output_dir,
+        cache_dir=cache_dir,
+        overwrite=overwrite,
+        desc=desc,
+        progress=progress,
+    )
