@@ -91,8 +91,9 @@ def render(result: dict[str, Any]) -> str:
         "",
         f"Every tool scores the same generated {hours:g}-h night (`{result['recording']}`, EEG Fpz-Cz, 100 Hz). "
         "Figures are seconds of model time per hour of EEG: median (min–max, n = runs), warm-up run excluded. "
-        "hf_sleep runs `predict_night` (every overlapping window of `seq_len` epochs at stride 1, each epoch "
-        "encoded once); braindecode's DeepSleepNet and AttnSleep score each 30-s epoch alone (batches of 64), "
+        "hf_sleep runs `predict_night` as staging does (every overlapping window of `seq_len` epochs at stride 1, "
+        "each epoch encoded once; DeepSleepNet in one pass with its LSTM states carried over, as its original "
+        "scores nights); braindecode's DeepSleepNet and AttnSleep score each 30-s epoch alone (batches of 64), "
         "its USleep takes the whole night as one sequence. YASA's and GSSC's figure is their whole staging call "
         "(YASA: feature extraction + LightGBM; GSSC: 0.3–30 Hz filter, resampling, 3 channel permutations), "
         "timed inside each fresh process of the end-to-end runs below. Random weights for the neural networks "
@@ -140,8 +141,8 @@ def render(result: dict[str, Any]) -> str:
     lines += [
         "",
         f"**Same architecture, DeepSleepNet:** hf_sleep / braindecode model time = **{ratio(ours_dsn, bd_dsn)}** "
-        "(hf_sleep's runs the bidirectional LSTM over 25-epoch windows, every window containing an epoch; "
-        "braindecode's over each epoch alone, so it does less work and sees no context).",
+        "(hf_sleep's runs the bidirectional LSTM once over the night in 25-epoch chunks with carried states, as "
+        "the original evaluates; braindecode's over each epoch alone, so it sees no context).",
         "",
     ]
     lines += _render_staging(result, per_hour)

@@ -68,8 +68,9 @@ def load_pretrained(name: str = DEFAULT_MODEL, **kwargs: Any):
     """A bundled trained model, loaded with `AutoModel.from_pretrained` (keyword arguments passed on), in eval mode."""
     from transformers import AutoModel
 
-    import hf_sleep  # noqa: F401  (registers the architectures)
+    from hf_sleep.registry import register_auto_classes
 
+    register_auto_classes()
     return AutoModel.from_pretrained(pretrained_path(name), **kwargs).eval()
 
 

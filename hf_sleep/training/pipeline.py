@@ -343,6 +343,21 @@ def write_metrics_report(metrics: dict[str, Any], stage_names: Sequence[str], ou
     return png
 
 
+def write_training_info(dataset, data_args: DataArguments, output_dir: str) -> Path:
+    """Saves `training_info.json` (what the data was) for `hf-sleep push`'s model card; returns its path.
+
+    The dataset's own name says whether it is synthetic (conversion of generated recordings names it so), so a
+    card's results on generated data are labelled as such.
+    """
+    name = getattr(dataset.info, "dataset_name", None) or data_args.dataset_name
+    if not name and data_args.dataset_path:
+        name = Path(data_args.dataset_path).name
+    info = {"dataset_name": name or "unknown", "eval_split": data_args.test_split}
+    path = Path(output_dir) / "training_info.json"
+    path.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
 def format_metrics_table(metrics: dict[str, Any], stage_names: Sequence[str], prefix: str) -> str:
     """A Markdown table of the headline metrics and the per-stage F1."""
     get = lambda key: metrics[f"{prefix}_{key}"]  # noqa: E731
@@ -443,6 +458,7 @@ def run_training(
             extractor.save_pretrained(training_args.output_dir)
             trainer.save_metrics("train", result.metrics)
             trainer.save_state()
+            write_training_info(reference, data_args, training_args.output_dir)
 
     test_metrics: dict[str, Any] = {}
     test_predictions = None
