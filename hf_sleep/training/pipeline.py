@@ -258,6 +258,20 @@ def feature_extractor_for(model, contract, model_args: ModelArguments):
     return SleepFeatureExtractor.from_dict(values)
 
 
+def recording_statistics_function(model, seq_len: int):
+    """For a model that standardises over each recording (the physioex SeqSleepNet), the function computing a
+    recording's statistics, which then travel with each of its sequences (as at staging, where the whole night
+    gives them); `None` for every other model."""
+    if seq_len == 1 or getattr(model.config, "spectrum_standardization", None) != "recording":
+        return None
+    import torch
+
+    def statistics_of(epochs: np.ndarray) -> np.ndarray:
+        return model.spectrum_statistics_of(torch.from_numpy(epochs)).float().cpu().numpy()
+
+    return statistics_of
+
+
 def fit_input_normalization(model, dataset, max_epochs: int = 20000, seed: int = 0) -> int:
     """Fits a model's input normalisation on training epochs where the architecture has one; returns the epochs used.
 
@@ -396,14 +410,16 @@ def run_training(
 
     seq_len = 1 if training_args.encoder_only else int(model.config.seq_len)
     data_seed = training_args.data_seed if training_args.data_seed is not None else training_args.seed
+    statistics_of = recording_statistics_function(model, seq_len)
     train_dataset = None
     if do_train:
         train_dataset = as_model_inputs(
-            splits[data_args.train_split], seq_len, skip_start=data_args.skip_sequence_start, seed=data_seed
+            splits[data_args.train_split], seq_len, skip_start=data_args.skip_sequence_start, seed=data_seed,
+            statistics_of=statistics_of,
         )
     eval_dataset = None
     if data_args.validation_split in splits and len(splits[data_args.validation_split]):
-        eval_dataset = as_model_inputs(splits[data_args.validation_split], seq_len)
+        eval_dataset = as_model_inputs(splits[data_args.validation_split], seq_len, statistics_of=statistics_of)
     elif training_args.eval_strategy != "no":
         raise ValueError(
             f"--eval_strategy {training_args.eval_strategy} needs a {data_args.validation_split!r} split; the dataset "
@@ -447,7 +463,7 @@ def run_training(
     test_metrics: dict[str, Any] = {}
     test_predictions = None
     if data_args.test_split in splits and len(splits[data_args.test_split]):
-        test_dataset = as_model_inputs(splits[data_args.test_split], seq_len)
+        test_dataset = as_model_inputs(splits[data_args.test_split], seq_len, statistics_of=statistics_of)
         prediction = trainer.predict(test_dataset, metric_key_prefix="test")
         test_metrics = prediction.metrics
         from hf_sleep.training.metrics import flatten_predictions
