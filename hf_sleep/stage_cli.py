@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 from pathlib import Path
 
 
@@ -27,7 +28,6 @@ def _build_model(args: argparse.Namespace):
 
 def _handle(args: argparse.Namespace) -> int:
     start = time.perf_counter()
-    from hf_sleep.sleep_stats import format_statistics
     from hf_sleep.staging_many import FailedRecording, stage_recordings
 
     if args.architecture and not args.quiet:
@@ -36,45 +36,61 @@ def _handle(args: argparse.Namespace) -> int:
         from hf_sleep.pretrained import DEFAULT_MODEL, NAMESPACE
 
         print(f"Staging with the bundled {NAMESPACE}/{DEFAULT_MODEL} (physioex's trained SeqSleepNet; research use only)")
-    outcomes = stage_recordings(
-        args.recording,
-        _build_model(args),
-        channels=args.channels,
-        reference=args.reference[0] if args.reference and len(args.reference) == 1 else args.reference,
-        out_dir=args.out_dir,
-        rescale=args.rescale,
-        device=args.device,
-        batch_size=args.batch_size,
-        stride=args.stride,
-        progress=not args.quiet,
-        overwrite=args.overwrite,
-        lights_off=args.lights_off,
-        lights_on=args.lights_on,
-        random_weights=bool(args.architecture),
-        time_axis=args.time_axis,
-    )
     single = len(args.recording) == 1 and not Path(args.recording[0]).is_dir()
-    failures = []
-    for result in outcomes:
-        if isinstance(result, FailedRecording):
-            if single:  # one file: its error is the command's (worded by the CLI, exit code 2)
-                raise result.error
-            failures.append(result)
-            continue
-        if args.quiet:
-            continue
-        hours = result.n_epochs * result.epoch_seconds / 3600
-        print(f"{result.recording.name}: {result.n_epochs} epochs ({hours:.2f} h) from {', '.join(result.channels)}")
-        if result.dropped_seconds:
-            print(f"  last {result.dropped_seconds:g} s (shorter than one epoch) left unscored")
-        print(format_statistics(result.statistics))
-        for kind, path in result.files.items():
-            print(f"  {kind:<12}{path}")
-        timings = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in result.timings.items())
-        print(f"  time: {timings}; total {time.perf_counter() - start:.2f} s")
-    if not single:
-        return _report_many(args, failures, time.perf_counter() - start)
-    return 0
+    failures, printed = [], set()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        for result in stage_recordings(
+            args.recording,
+            _build_model(args),
+            channels=args.channels,
+            reference=args.reference[0] if args.reference and len(args.reference) == 1 else args.reference,
+            out_dir=args.out_dir,
+            rescale=args.rescale,
+            device=args.device,
+            batch_size=args.batch_size,
+            stride=args.stride,
+            progress=not args.quiet,
+            overwrite=args.overwrite,
+            lights_off=args.lights_off,
+            lights_on=args.lights_on,
+            random_weights=bool(args.architecture),
+            time_axis=args.time_axis,
+        ):
+            if isinstance(result, FailedRecording):
+                if single:  # one file: its error is the command's (worded by the CLI, exit code 2)
+                    raise result.error
+                failures.append(result)
+                continue
+            # Problems of the input are printed once, as one line each, also with --quiet.
+            prefix = "" if single else f"{result.recording.name}: "
+            for message in dict.fromkeys(result.warnings):
+                printed.add(message)
+                print(f"hf-sleep stage: warning: {prefix}{message}", file=sys.stderr)
+            for note in result.notes:
+                print(f"hf-sleep stage: note: {prefix}{note}", file=sys.stderr)
+            if not args.quiet:
+                _print_result(result, start)
+    for message in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, UserWarning)):
+        if message not in printed:
+            print(f"hf-sleep stage: warning: {message}", file=sys.stderr)
+    return 0 if single else _report_many(args, failures, time.perf_counter() - start)
+
+
+def _print_result(result, start: float) -> None:
+    from hf_sleep.sleep_stats import format_statistics
+
+    hours = result.n_epochs * result.epoch_seconds / 3600
+    print(f"{result.recording.name}: {result.n_epochs} epochs ({hours:.2f} h) from {', '.join(result.channels)}")
+    if result.unscorable is not None and result.unscorable.any():
+        print(f"  {int(result.unscorable.sum())} epochs unscorable (NaN or infinite samples): stage '?'")
+    if result.dropped_seconds:
+        print(f"  last {result.dropped_seconds:g} s (shorter than one epoch) left unscored")
+    print(format_statistics(result.statistics))
+    for kind, path in result.files.items():
+        print(f"  {kind:<12}{path}")
+    timings = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in result.timings.items())
+    print(f"  time: {timings}; total {time.perf_counter() - start:.2f} s")
 
 
 def _report_many(args: argparse.Namespace, failures: list, seconds: float) -> int:
@@ -122,11 +138,15 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         nargs="+",
         help=(
             "channels in the model's input order (default: the model's ch_names; for the bundled models a central "
-            "EEG, an EOG and a chin EMG picked by name); 'A-B' derives A minus B"
+            "EEG, an EOG and a chin EMG picked by name). An exact channel name always wins; 'A - B' (spaces around "
+            "the minus) derives A minus B, also for names with '-': 'FP1-A1 - C3-A1'"
         ),
     )
     parser.add_argument(
-        "--reference", nargs="+", help="channel(s) to re-reference to (averaged), or 'average' for all EEG"
+        "--reference",
+        nargs="+",
+        help="channel(s) to re-reference to (averaged), or 'average' for the EEG channels (by type, and by "
+        "name where a file types EOG/EMG as EEG)",
     )
     parser.add_argument("--out-dir", default=".", help="where to write the outputs (default: here)")
     parser.add_argument(
@@ -149,5 +169,7 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         help="plot against the clock time from the recording's start (default) or hours from the start",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the random weights of --architecture")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+    parser.add_argument(
+        "--quiet", action="store_true", help="no progress bars, no summary (warnings are still printed)"
+    )
     parser.set_defaults(handler=_handle)

@@ -111,7 +111,7 @@ def stage_recordings(
         if recordings and out_dir is not None:  # the plot's matplotlib, imported while the model loads or runs
             reader.submit(_import_plotting)
         loading = time.perf_counter()
-        model = load_model(model, device) if recordings else None
+        model = load_model(model, device, progress=options.get("progress", False)) if recordings else None
         loading = time.perf_counter() - loading
         if recordings and extractor is None:
             extractor = load_feature_extractor(source, model.config)

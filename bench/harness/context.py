@@ -54,7 +54,7 @@ class Settings:
             memory_nights=(1, 2),
             memory_hours=0.25,
             train_steps=1,
-            train_batch_size=1,
+            train_batch_size=2,
             train_runs=1,
             staged_archs=("tinysleepnet",),
         )

@@ -18,6 +18,8 @@ BRAINDECODE_MODELS = ("DeepSleepNet", "AttnSleep", "USleep")
 # hf-sleep stage targets from the staging issue (8-h night, 2 cores).
 TARGET_TINY_MODEL_SECONDS = 0.5
 TARGET_TINY_END_TO_END_SECONDS = 6.0
+# Key of the trained default stager's row (no --model: the bundled physioex SeqSleepNet).
+DEFAULT_STAGER = "default"
 
 
 def run(ctx: Context) -> dict[str, Any]:
@@ -43,6 +45,9 @@ def run(ctx: Context) -> dict[str, Any]:
     result["stage_ours"] = {
         arch: ctx.attempt(lambda arch=arch: _stage_ours(ctx, arch, night)) for arch in human_eeg or ["tinysleepnet"]
     }
+    # The trained default stager (bundled physioex SeqSleepNet): `hf-sleep stage` without --model.
+    if s.staged_archs is None or DEFAULT_STAGER in s.staged_archs:
+        result["stage_ours"][DEFAULT_STAGER] = ctx.attempt(lambda: _stage_ours(ctx, DEFAULT_STAGER, night))
     for tool, script in (("yasa", "stage_yasa.py"), ("gssc", "stage_gssc.py")):
         ctx.log(f"staging end to end: {tool}")
         result[tool] = ctx.attempt(lambda script=script: _stage_peer(ctx, script, night))
@@ -52,10 +57,10 @@ def run(ctx: Context) -> dict[str, Any]:
 def _stage_ours(ctx: Context, arch: str, night: str) -> dict[str, Any]:
     if not has_module("hf_sleep.staging"):
         raise RuntimeError("hf_sleep.staging is not available yet (the staging issue's `hf-sleep stage`)")
-    model = ctx.saved_model(arch)
+    model_args = [] if arch == DEFAULT_STAGER else ["--model", str(ctx.saved_model(arch))]
     out_dir = ctx.work_dir / "staged" / arch
     command = [
-        python_ours(), "-m", "hf_sleep.cli", "stage", night, "--model", str(model), "--out-dir", str(out_dir),
+        python_ours(), "-m", "hf_sleep.cli", "stage", night, *model_args, "--out-dir", str(out_dir),
         "--channels", "EEG Fpz-Cz", "--device", "cpu", "--overwrite", "--quiet",
     ]  # fmt: skip
     runs = [run_process(command, env=thread_env()) for _ in range(ctx.settings.process_runs)]
@@ -86,8 +91,9 @@ def render(result: dict[str, Any]) -> str:
         "",
         f"Every tool scores the same generated {hours:g}-h night (`{result['recording']}`, EEG Fpz-Cz, 100 Hz). "
         "Figures are seconds of model time per hour of EEG: median (min–max, n = runs), warm-up run excluded. "
-        "hf_sleep runs `predict_night` (every overlapping window of `seq_len` epochs at stride 1, each epoch "
-        "encoded once); braindecode's DeepSleepNet and AttnSleep score each 30-s epoch alone (batches of 64), "
+        "hf_sleep runs `predict_night` as staging does (every overlapping window of `seq_len` epochs at stride 1, "
+        "each epoch encoded once; DeepSleepNet in one pass with its LSTM states carried over, as its original "
+        "scores nights); braindecode's DeepSleepNet and AttnSleep score each 30-s epoch alone (batches of 64), "
         "its USleep takes the whole night as one sequence. YASA's and GSSC's figure is their whole staging call "
         "(YASA: feature extraction + LightGBM; GSSC: 0.3–30 Hz filter, resampling, 3 channel permutations), "
         "timed inside each fresh process of the end-to-end runs below. Random weights for the neural networks "
@@ -135,8 +141,8 @@ def render(result: dict[str, Any]) -> str:
     lines += [
         "",
         f"**Same architecture, DeepSleepNet:** hf_sleep / braindecode model time = **{ratio(ours_dsn, bd_dsn)}** "
-        "(hf_sleep's runs the bidirectional LSTM over 25-epoch windows, every window containing an epoch; "
-        "braindecode's over each epoch alone, so it does less work and sees no context).",
+        "(hf_sleep's runs the bidirectional LSTM once over the night in 25-epoch chunks with carried states, as "
+        "the original evaluates; braindecode's over each epoch alone, so it sees no context).",
         "",
     ]
     lines += _render_staging(result, per_hour)
@@ -159,6 +165,7 @@ def _render_staging(result: dict[str, Any], per_hour: dict[str, Stat]) -> list[s
     stage_ours = result.get("stage_ours", {})
     ours_models = result.get("ours", {}).get("models", {})
     names = {arch: ours_models.get(arch, {}).get("display_name", arch) for arch in stage_ours}
+    names[DEFAULT_STAGER] = "SeqSleepNet, trained default (physioex, no `--model`)"
     e2e: dict[str, Stat] = {}
     for arch, entry in stage_ours.items():
         if isinstance(entry, dict) and "seconds" in entry:

@@ -70,9 +70,10 @@ def cmd_infer(args: argparse.Namespace) -> None:
             n_epochs = int(recorded_seconds // config.epoch_seconds)
             rng = np.random.default_rng(0)
             epochs = rng.normal(0.0, 20.0, (n_epochs, config.n_chans, config.n_times)).astype(np.float32)
-        # Warm-up on the first hour; a model too slow for whole nights at this size (SlumberNet's ResNet on
-        # 4-s epochs) is then timed on a stretch that takes about 10 s, and reported per hour all the same.
-        warm = epochs[: int(3600 // config.epoch_seconds)]
+        # Warm-up on a short stretch (first-call allocations and kernel selection), which also estimates the
+        # time per epoch: a model too slow for whole nights at this size (SlumberNet's ResNet on 4-s epochs) is
+        # then timed on a stretch that takes about 10 s, and reported per hour all the same.
+        warm = epochs[: max(32, 2 * config.seq_len)]
         start = time.perf_counter()
         predict_night(model, warm)
         warmup = time.perf_counter() - start

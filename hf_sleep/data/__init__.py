@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from hf_sleep.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:  # imported on first use: converting or generating needs neither torch nor every converter
-    from .card import build_dataset_card, push_to_hub, write_dataset_card
+    from .card import build_dataset_card, write_dataset_card
     from .cohorts import COHORTS, convert_cohort, download_hmc
     from .dataset import (
         combine_datasets,
@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # imported on first use: converting or generating needs neith
     from .labels import AASM_LABELS, IGNORE_INDEX, RODENT_LABEL_MAP, RODENT_LABELS, SLEEP_EDF_LABEL_MAP
     from .mass import convert_mass, find_mass_pairs
     from .nsrr import NSRR_CHANNEL_PRESETS, convert_nsrr
-    from .publish import push_dataset
+    from .publish import push_dataset, push_to_hub
     from .rodent import RodentArrays, RodentPair, convert_rodent, find_rodent_pairs, slumbernet_preprocess
     from .sleep_edf import SLEEP_EDF_SUBSETS, convert_sleep_edf, find_sleep_edf_pairs
     from .synthetic import (

@@ -11,7 +11,7 @@ import numpy as np
 from .dataset import column
 from .labels import IGNORE_INDEX
 
-__all__ = ["push_to_hub", "write_dataset_card"]
+__all__ = ["build_dataset_card", "write_dataset_card"]
 
 TEMPLATE = Path(__file__).with_name("templates") / "dataset_card.md"
 
@@ -107,6 +107,9 @@ def build_dataset_card(
         mine = label_rows[subjects == subject].ravel()
         per_subject.append([subject, *[int((mine == i).sum()) for i in range(len(names))], int(mine.size)])
     license_id = license or info.license or "other"
+    # Converters describe generated data with a first line "SYNTHETIC DATA...: ..." (see sleep_edf.synthetic_info).
+    synthetic = (info.description or "").startswith("SYNTHETIC DATA")
+    synthetic_line = (info.description or "").split("\n", 1)[0] if synthetic else ""
     size = (
         "n<1K"
         if n_rows < 1000
@@ -120,7 +123,7 @@ def build_dataset_card(
         license=license_id,
         pretty_name=pretty_name or info.dataset_name or "sleep staging",
         task_categories=["time-series-classification"],
-        tags=["sleep-staging", "eeg", "polysomnography", "hf_sleep"],
+        tags=["sleep-staging", "eeg", "polysomnography", "hf_sleep", *(["synthetic"] if synthetic else [])],
         size_categories=[size],
     )
     input_feature = dataset.features["input_values"]
@@ -130,8 +133,10 @@ def build_dataset_card(
         template_path=str(TEMPLATE),
         pretty_name=pretty_name or info.dataset_name or "Sleep staging dataset",
         summary=summary
-        or f"{n_rows} examples from {len(set(subjects.tolist()))} subjects, converted with `hf_sleep` for sleep staging.",
-        source=source or info.homepage or "see the citation below",
+        or (f"**{synthetic_line}**\n\n" if synthetic else "")
+        + f"{n_rows} examples from {len(set(subjects.tolist()))} {'synthetic ' if synthetic else ''}subjects, "
+        "converted with `hf_sleep` for sleep staging.",
+        source=source or synthetic_line or info.homepage or "see the citation below",
         homepage=info.homepage or "n/a",
         license_text=license_id,
         description=info.description or "(none recorded)",
@@ -165,23 +170,3 @@ def write_dataset_card(dataset, path: str | os.PathLike, **kwargs) -> Path:
     tmp.write_text(str(build_dataset_card(dataset, **kwargs)), encoding="utf-8")
     os.replace(tmp, target)
     return target
-
-
-def push_to_hub(
-    dataset, repo_id: str, *, private: bool = True, token: str | None = None, **card_kwargs
-) -> str:
-    """Push a dataset and its generated card to the Hugging Face Hub (``publish.push_dataset``).
-
-    Args:
-        dataset: a ``Dataset`` or ``DatasetDict``.
-        repo_id: ``user/name`` of the dataset repository.
-        private: create the repository private.
-        token: Hub token (default: the logged-in user's).
-        **card_kwargs: ``pretty_name``, ``source``, ``license``, ``summary`` (see ``build_dataset_card``).
-
-    Returns:
-        The repository URL.
-    """
-    from .publish import push_dataset
-
-    return push_dataset(dataset, repo_id, private=private, token=token, **card_kwargs)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["push_dataset", "splits_table"]
+__all__ = ["push_dataset", "push_to_hub", "splits_table"]
 
 
 def _load(dataset):
@@ -169,3 +169,21 @@ def run_push_dataset(args) -> int:
     )  # fmt: skip
     print(f"pushed {', '.join(args.dataset)} to {url}")
     return 0
+
+
+def push_to_hub(
+    dataset, repo_id: str, *, private: bool = True, token: str | None = None, **card_kwargs
+) -> str:
+    """Push a dataset and its generated card to the Hugging Face Hub (``publish.push_dataset``).
+
+    Args:
+        dataset: a ``Dataset`` or ``DatasetDict``.
+        repo_id: ``user/name`` of the dataset repository.
+        private: create the repository private.
+        token: Hub token (default: the logged-in user's).
+        **card_kwargs: ``pretty_name``, ``source``, ``license``, ``summary`` (see ``build_dataset_card``).
+
+    Returns:
+        The repository URL.
+    """
+    return push_dataset(dataset, repo_id, private=private, token=token, **card_kwargs)

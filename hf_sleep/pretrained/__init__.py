@@ -68,8 +68,9 @@ def load_pretrained(name: str = DEFAULT_MODEL, **kwargs: Any):
     """A bundled trained model, loaded with `AutoModel.from_pretrained` (keyword arguments passed on), in eval mode."""
     from transformers import AutoModel
 
-    import hf_sleep  # noqa: F401  (registers the architectures)
+    from hf_sleep.registry import register_auto_classes
 
+    register_auto_classes()
     return AutoModel.from_pretrained(pretrained_path(name), **kwargs).eval()
 
 
@@ -82,7 +83,7 @@ def build_bundle(checkpoint_dir: str | os.PathLike, out_root: str | os.PathLike 
     import shutil
     import tempfile
 
-    from hf_sleep.models.seqsleepnet.convert_physioex_checkpoint import convert_physioex_checkpoint
+    from hf_sleep.pretrained.convert_physioex import convert_physioex_checkpoint
 
     folders = []
     for name, checkpoint in BUNDLED.items():

@@ -23,6 +23,7 @@ from hf_sleep.models.dsb_base.modeling_dsb_base import (
     pretraining_output,
     random_keep_mask,
 )
+from hf_sleep.models.sleep_base.modeling_sleep_base import run_folded
 
 from .configuration_dsb_cnn import DSBCNNConfig
 
@@ -92,7 +93,7 @@ class DSBCNNEncoderStage(nn.Module):
                 padding = (pad // 2, pad - pad // 2)
                 x = F.pad(x, padding)
             x = F.max_pool1d(x, self.pool_size, self.pool_size)
-        x = self.gate(self.layers(x))
+        x = self.gate(run_folded(self.layers, x))
         if self.attention is not None:
             x = self.attention(x)
         return self.activation(x), padding
