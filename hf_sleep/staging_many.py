@@ -1,6 +1,6 @@
 """Staging many nights: the model loaded once, the next recording read while the model runs.
 
-    >>> from hf_sleep.staging_many import stage_recordings
+    >>> from hf_sleep.staging_many import FailedRecording, stage_recordings
     >>> for outcome in stage_recordings(["a.edf", "b.edf", "nights/"], out_dir="results"):
     ...     print(outcome.recording, "failed" if isinstance(outcome, FailedRecording) else outcome.n_epochs)
 
