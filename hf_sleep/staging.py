@@ -290,7 +290,7 @@ def read_night(
     channels: Sequence[str] | None = None,
     reference: str | Sequence[str] | None = None,
     rescale: float = 1.0,
-) -> tuple[Any, np.ndarray, float, dict[str, Any], np.ndarray]:
+) -> tuple[Any, int, float, dict[str, Any], np.ndarray]:
     """Reads and prepares the channels a model needs from one recording (the first step of [`stage_recording`]).
 
     Args:
@@ -301,8 +301,8 @@ def read_night(
         rescale: factor for files whose physical dimension is wrong.
 
     Returns:
-        `(extractor, signal, sfreq, info, epochs)`: the copy set up for this recording, what [`read_checked`]
-        returns and the model input it makes of the signal.
+        `(extractor, n_samples, sfreq, info, epochs)`: the copy set up for this recording, the length, rate and
+        info of the signal [`read_checked`] returns, and the model input made of it.
     """
     extractor = copy.deepcopy(extractor)
     if channels:
@@ -319,7 +319,8 @@ def read_night(
     if reference is not None:
         extractor.reference = reference
     signal, info = read_checked(extractor, path, rescale=rescale)
-    return extractor, signal, info["sfreq_in"], info, extractor.epochs_from_signal(signal, info["sfreq_in"])
+    # Only the length of the signal read is kept: a long, fast recording's samples are not held while the model runs.
+    return extractor, signal.shape[-1], info["sfreq_in"], info, extractor.epochs_from_signal(signal, info["sfreq_in"])
 
 
 def load_model(model: Any, device: str | None = None, *, progress: bool = True):
@@ -431,7 +432,7 @@ def stage_recording(
     lights_on: str | float | None = None,
     random_weights: bool = False,
     time_axis: str = "clock",
-    preread: tuple[Any, np.ndarray, float, dict[str, Any], np.ndarray] | None = None,
+    preread: tuple[Any, int, float, dict[str, Any], np.ndarray] | None = None,
 ) -> StagingResult:
     """Stages a whole recording with a sleep-staging model and (with `out_dir`) writes the four outputs.
 
@@ -490,8 +491,8 @@ def stage_recording(
     extractor = load_feature_extractor(source, config)
     timings["load_model"] = time.perf_counter() - start
     start = time.perf_counter()
-    extractor, signal, sfreq_in, info, epochs = preread or read_night(path, extractor, channels, reference, rescale)
-    seconds = signal.shape[-1] / sfreq_in
+    extractor, n_samples, sfreq_in, info, epochs = preread or read_night(path, extractor, channels, reference, rescale)
+    seconds = n_samples / sfreq_in
     lights = {}  # given times first, else the recording's own lights-off/on annotations
     annotated = recording_lights(path) if lights_off is None or lights_on is None else {}
     for name, value in (("lights_off", lights_off), ("lights_on", lights_on)):
