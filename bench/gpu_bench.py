@@ -157,20 +157,18 @@ def main(argv: list[str] | None = None) -> int:
 
     default_dir = None
     try:
-        import hf_sleep
+        from transformers import AutoModel
 
-        pretrained = getattr(hf_sleep, "pretrained_path", None) or getattr(hf_sleep, "pretrained", None)
-        if pretrained is not None:
-            default = pretrained("seqsleepnet-physioex-eeg")
-            default_dir = str(default if isinstance(default, (str, Path)) else default.name_or_path)
-            from transformers import AutoModel
+        from hf_sleep.pretrained import pretrained_path
 
-            model = AutoModel.from_pretrained(default_dir).to(DEVICE).eval()
-            result["staging_model_time"]["default (physioex SeqSleepNet)"] = staging_model_time(
-                model, int(args.night_hours * 120)
-            )
+        default_dir = str(pretrained_path())
+        model = AutoModel.from_pretrained(default_dir).to(DEVICE).eval()
+        result["staging_model_time"]["default (physioex SeqSleepNet)"] = staging_model_time(
+            model, int(args.night_hours * 120)
+        )
     except Exception as error:
         result["staging_model_time"]["default (physioex SeqSleepNet)"] = {"error": f"{type(error).__name__}: {error}"}
+    print("default staging", result["staging_model_time"]["default (physioex SeqSleepNet)"], flush=True)
 
     if not args.skip_end_to_end:
         try:

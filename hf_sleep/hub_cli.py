@@ -7,6 +7,10 @@ import json
 import sys
 from pathlib import Path
 
+# Metrics files a model folder may hold, in order of preference: `evaluate` writes eval_results.json, the
+# training scripts write test_results.json (the held-out test split).
+METRICS_FILES: tuple[str, ...] = ("eval_results.json", "test_results.json")
+
 
 def _handle_push(args: argparse.Namespace) -> int:
     from hf_sleep import ARCHITECTURES
@@ -22,6 +26,8 @@ def _handle_push(args: argparse.Namespace) -> int:
     if Path(source).is_dir():
         from transformers import AutoModel
 
+        from hf_sleep.staging import load_model
+
         if not (Path(source) / "config.json").is_file():
             raise FileNotFoundError(
                 f"{source} has no config.json; expected a folder written by save_pretrained"
@@ -35,11 +41,12 @@ def _handle_push(args: argparse.Namespace) -> int:
                 raise FileNotFoundError(
                     f"{source} has no *.safetensors weights; pass --architecture-only to publish only the architecture"
                 )
-            model = AutoModel.from_pretrained(source)
+            model = load_model(source, "cpu")
         trained = not args.architecture_only
-        if trained and eval_results is None and (Path(source) / "eval_results.json").is_file():
-            eval_results = _read_json(str(Path(source) / "eval_results.json"), "eval_results.json")
-        # A converted folder carries what its card says (provenance, licence) and its signal contract.
+        metrics = next((Path(source) / name for name in METRICS_FILES if (Path(source) / name).is_file()), None)
+        if trained and eval_results is None and metrics is not None:
+            eval_results = _read_json(str(metrics), metrics.name)
+        # A trained or converted folder carries what its card says (data, provenance, licence) and its contract.
         if trained and training_info is None and (Path(source) / "training_info.json").is_file():
             training_info = _read_json(str(Path(source) / "training_info.json"), "training_info.json")
         if (Path(source) / "preprocessor_config.json").is_file():
@@ -111,10 +118,13 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         "--force", action="store_true", help="replace a repository holding another architecture"
     )
     parser.add_argument(
-        "--eval-results", help="JSON file of evaluation metrics (default: DIR/eval_results.json)"
+        "--eval-results",
+        help="JSON file of evaluation metrics (default: DIR/eval_results.json, else DIR/test_results.json)",
     )
     parser.add_argument(
-        "--training-info", help="JSON file with dataset_name, split, hyperparameters, ... for the card"
+        "--training-info",
+        help="JSON file with dataset_name, split, hyperparameters, ... for the card (default: "
+        "DIR/training_info.json, written by training)",
     )
     parser.add_argument("--token", help="Hub token (default: the logged-in one or HF_TOKEN)")
     parser.add_argument("--private", action="store_true", help="create the repository as private")

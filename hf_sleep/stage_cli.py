@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+import warnings
 
 
 def _build_model(args: argparse.Namespace):
@@ -26,7 +28,6 @@ def _build_model(args: argparse.Namespace):
 def _handle(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     from hf_sleep.sleep_stats import format_statistics
-    from hf_sleep.staging import stage_recording
 
     if args.architecture and not args.quiet:
         print(f"Using {args.architecture} with RANDOM weights (demo): its stages mean nothing.")
@@ -34,7 +35,34 @@ def _handle(args: argparse.Namespace) -> int:
         from hf_sleep.pretrained import DEFAULT_MODEL, NAMESPACE
 
         print(f"Staging with the bundled {NAMESPACE}/{DEFAULT_MODEL} (physioex's trained SeqSleepNet; research use only)")
-    result = stage_recording(
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        result = _stage(args)
+    # Problems of the input are printed once, as one line each, also with --quiet.
+    for message in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, UserWarning)):
+        print(f"hf-sleep stage: warning: {message}", file=sys.stderr)
+    for note in result.notes:
+        print(f"hf-sleep stage: note: {note}", file=sys.stderr)
+    if args.quiet:
+        return 0
+    hours = result.n_epochs * result.epoch_seconds / 3600
+    print(f"{result.recording.name}: {result.n_epochs} epochs ({hours:.2f} h) from {', '.join(result.channels)}")
+    if result.unscorable is not None and result.unscorable.any():
+        print(f"  {int(result.unscorable.sum())} epochs unscorable (NaN or infinite samples): stage '?'")
+    if result.dropped_seconds:
+        print(f"  last {result.dropped_seconds:g} s (shorter than one epoch) left unscored")
+    print(format_statistics(result.statistics))
+    for kind, path in result.files.items():
+        print(f"  {kind:<12}{path}")
+    timings = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in result.timings.items())
+    print(f"  time: {timings}; total {time.perf_counter() - start:.2f} s")
+    return 0
+
+
+def _stage(args: argparse.Namespace):
+    from hf_sleep.staging import stage_recording
+
+    return stage_recording(
         args.recording,
         _build_model(args),
         channels=args.channels,
@@ -51,18 +79,6 @@ def _handle(args: argparse.Namespace) -> int:
         random_weights=bool(args.architecture),
         time_axis=args.time_axis,
     )
-    if args.quiet:
-        return 0
-    hours = result.n_epochs * result.epoch_seconds / 3600
-    print(f"{result.recording.name}: {result.n_epochs} epochs ({hours:.2f} h) from {', '.join(result.channels)}")
-    if result.dropped_seconds:
-        print(f"  last {result.dropped_seconds:g} s (shorter than one epoch) left unscored")
-    print(format_statistics(result.statistics))
-    for kind, path in result.files.items():
-        print(f"  {kind:<12}{path}")
-    timings = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in result.timings.items())
-    print(f"  time: {timings}; total {time.perf_counter() - start:.2f} s")
-    return 0
 
 
 def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
@@ -93,11 +109,15 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         nargs="+",
         help=(
             "channels in the model's input order (default: the model's ch_names; for the bundled models a central "
-            "EEG, an EOG and a chin EMG picked by name); 'A-B' derives A minus B"
+            "EEG, an EOG and a chin EMG picked by name). An exact channel name always wins; 'A - B' (spaces around "
+            "the minus) derives A minus B, also for names with '-': 'FP1-A1 - C3-A1'"
         ),
     )
     parser.add_argument(
-        "--reference", nargs="+", help="channel(s) to re-reference to (averaged), or 'average' for all EEG"
+        "--reference",
+        nargs="+",
+        help="channel(s) to re-reference to (averaged), or 'average' for the EEG channels (by type, and by "
+        "name where a file types EOG/EMG as EEG)",
     )
     parser.add_argument("--out-dir", default=".", help="where to write the outputs (default: here)")
     parser.add_argument(
@@ -120,5 +140,7 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         help="plot against the clock time from the recording's start (default) or hours from the start",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the random weights of --architecture")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+    parser.add_argument(
+        "--quiet", action="store_true", help="no progress bars, no summary (warnings are still printed)"
+    )
     parser.set_defaults(handler=_handle)

@@ -30,6 +30,15 @@ from typing import Any
 
 import numpy as np
 
+from hf_sleep.data.checks import (
+    amplitude_problems,
+    apply_umask,
+    check_writable_folder,
+    mask_nonfinite,
+    nonfinite_epochs,
+    volts_per_unit,
+)
+
 STAGE_PREFIX = "Sleep stage "
 OUTPUT_SUFFIXES: dict[str, str] = {
     "csv": "_hypnogram.csv",
@@ -37,8 +46,8 @@ OUTPUT_SUFFIXES: dict[str, str] = {
     "plot": "_hypnogram.png",
     "statistics": "_sleep_stats.json",
 }
-# Typical scalp EEG: a robust standard deviation of a few to a few hundred µV over a night.
-PLAUSIBLE_MICROVOLTS: tuple[float, float] = (0.5, 5000.0)
+# The stage of an epoch that holds NaN or infinite samples: not scored, not fed to the model.
+UNSCORABLE = "?"
 
 
 @dataclass
@@ -46,8 +55,9 @@ class StagingResult:
     """A staged night.
 
     Args:
-        stages: one stage label per epoch.
-        probabilities: `(n_epochs, n_stages)` fused stage probabilities (rows sum to 1).
+        stages: one stage label per epoch; `"?"` (`UNSCORABLE`) for epochs holding NaN or infinite samples.
+        probabilities: `(n_epochs, n_stages)` fused stage probabilities (rows sum to 1; NaN rows for
+            unscorable epochs).
         stage_names: the model's labels in class-index order (the probability columns).
         onsets: `(n_epochs,)` epoch starts in seconds from the recording start.
         epoch_seconds: epoch length in seconds.
@@ -58,11 +68,16 @@ class StagingResult:
             `out_dir` was given.
         dropped_seconds: signal at the end shorter than one epoch, left unscored.
         timings: seconds spent reading, preprocessing, running the model and writing.
-        warnings: messages about the input (amplitude units, flat channels) also issued as `UserWarning`.
+        warnings: messages about the input (amplitude units, flat channels, truncation, non-finite samples)
+            also issued as `UserWarning`.
         meas_date: the recording's start (date and time from its header), `None` when the file has none.
         lights_off: lights-off in seconds from the recording start (given, or from the file's annotations).
         lights_on: lights-on in seconds from the recording start.
         random_weights: the model was not trained: the plot says so.
+        unscorable: `(n_epochs,)` bool, True for the epochs left out because they hold non-finite samples.
+        reference: the reference applied (`None`: the recorded one; `"average of ..."` names the channels).
+        context_epochs: epochs per window the model saw (shorter than `config.seq_len` for a short recording).
+        notes: remarks on the result that are not problems of the input (e.g. a shortened context).
     """
 
     stages: list[str]
@@ -81,6 +96,10 @@ class StagingResult:
     lights_off: float | None = None
     lights_on: float | None = None
     random_weights: bool = False
+    unscorable: np.ndarray | None = None
+    reference: str | None = None
+    context_epochs: int | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def n_epochs(self) -> int:
@@ -121,9 +140,13 @@ def read_signals(
         units: the model's input unit (`"uV"`, `"mV"` or `"V"`).
         rescale: a factor applied to the signal read, for files whose physical dimension is wrong.
 
+    Non-finite samples (NaN, inf) are set to 0 before resampling, so they cannot spread beyond their epochs;
+    `info["nonfinite"]` marks them.
+
     Returns:
         `(signal, info)`: `(n_chans, n_samples)` float32 in `units`, and `{"sfreq_in", "meas_date",
-        "available", "channels", "warnings"}`.
+        "available", "channels", "reference", "nonfinite", "warnings"}`; `nonfinite` is a `(n_samples_in,)`
+        bool array at `sfreq_in` (True where a channel used is NaN or infinite) or `None`.
     """
     from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 
@@ -132,10 +155,29 @@ def read_signals(
     # One-sample "epochs": the epoch length plays no part in reading a continuous signal.
     extractor = SleepFeatureExtractor(list(channels), sfreq=sfreq, epoch_seconds=1 / sfreq, units=units,
                                       reference=reference)  # fmt: skip
-    signal, sfreq_in, info = extractor.read(path, rescale=rescale)
-    messages = check_amplitudes(signal, info["channels"], units)
-    signal, _ = extractor.prepare_signal(signal, sfreq_in)
-    return signal, {**info, "sfreq_in": sfreq_in, "warnings": messages}
+    signal, info = read_checked(extractor, path, rescale=rescale)
+    signal, _ = extractor.prepare_signal(signal, info["sfreq_in"])
+    return signal, info
+
+
+def read_checked(extractor: Any, path: str | os.PathLike, *, rescale: float = 1.0) -> tuple[np.ndarray, dict]:
+    """`extractor.read(path)` with the checks staging makes: the reader's warnings (a truncated EDF) collected,
+    non-finite samples set to 0 and marked, amplitudes judged.
+
+    Returns:
+        `(signal, info)`: the signal at the recording's rate in the extractor's units, and the reader's info
+        plus `sfreq_in`, `nonfinite` (see [`read_signals`]) and `warnings` (also issued as `UserWarning`).
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        signal, sfreq_in, info = extractor.read(path, rescale=rescale)
+    messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    signal, bad_samples = mask_nonfinite(signal)  # the epochs they touch are staged as unscorable
+    valid = slice(None) if bad_samples is None else ~bad_samples  # judge amplitudes on finite stretches only
+    messages += amplitude_problems(signal[:, valid], info["channels"], volts_per_unit(extractor.units) / 1e-6)
+    for message in dict.fromkeys(messages):
+        warnings.warn(message, UserWarning, stacklevel=3)
+    return signal, {**info, "sfreq_in": sfreq_in, "nonfinite": bad_samples, "warnings": list(dict.fromkeys(messages))}
 
 
 _LIGHTS_PATTERNS = {"lights_off": r"\blights?[\s_-]*off\b", "lights_on": r"\blights?[\s_-]*on\b"}
@@ -226,31 +268,10 @@ def load_feature_extractor(source: Any, config: Any):
 
 
 def check_amplitudes(signal: np.ndarray, names: Sequence[str], units: str) -> list[str]:
-    """Warns when channel amplitudes are implausible for EEG in `units` (e.g. volts stored as µV)."""
-    from hf_sleep.models.sleep_base.signals import UNIT_SCALE
-
-    to_microvolts = UNIT_SCALE[units] / 1e-6
-    messages = []
-    low, high = PLAUSIBLE_MICROVOLTS
-    for name, channel in zip(names, signal, strict=True):
-        # A robust spread (MAD) so a few artefacts or a flat start do not decide.
-        spread = 1.4826 * float(np.median(np.abs(channel - np.median(channel)))) * to_microvolts
-        if spread == 0.0:
-            message = f"channel {name!r} is flat (no signal): its stages will be meaningless"
-        elif spread < low:
-            message = (
-                f"channel {name!r} has a typical amplitude of {spread:.3g} µV, far below EEG's: the file may "
-                "store volts where its header says µV. Fix the header or pass --rescale 1e6"
-            )
-        elif spread > high:
-            message = (
-                f"channel {name!r} has a typical amplitude of {spread:.3g} µV, far above EEG's: the file may "
-                "store µV where its header says volts (or lacks a unit). Fix the header or pass --rescale 1e-6"
-            )
-        else:
-            continue
-        warnings.warn(message, UserWarning, stacklevel=3)
-        messages.append(message)
+    """Warns when channel amplitudes are implausible for EEG in `units` (see `checks.amplitude_problems`)."""
+    messages = amplitude_problems(signal, names, volts_per_unit(units) / 1e-6)
+    for message in messages:
+        warnings.warn(message, UserWarning, stacklevel=2)
     return messages
 
 
@@ -262,10 +283,20 @@ def epoch_signal(signal: np.ndarray, n_times: int) -> tuple[np.ndarray, int]:
     return epochs, signal.shape[-1] - len(epochs) * n_times
 
 
-def load_model(model: Any, device: str | None = None):
+def load_model(model: Any, device: str | None = None, *, progress: bool = True):
     """An hf_sleep model from an instance, a bundled name, a local folder or a Hub id (`AutoModel.from_pretrained`).
 
-    `None` is the bundled default stager (`hf_sleep.pretrained.DEFAULT_MODEL`).
+    Args:
+        model: a model, a bundled name (`None`: the default stager, `hf_sleep.pretrained.DEFAULT_MODEL`), a
+            folder written by `save_pretrained`, or a Hub repository id.
+        device: where to put it; defaults to the GPU when there is one.
+        progress: show transformers' weight-loading bar.
+
+    Raises:
+        FileNotFoundError: a local folder that does not exist.
+        ValueError: one line naming the folder (or the file in it) when it cannot be loaded: missing or
+            corrupt `config.json`, an incomplete or corrupt `model.safetensors`, a config of another
+            architecture, a repository that does not exist.
     """
     import torch
 
@@ -286,16 +317,62 @@ def load_model(model: Any, device: str | None = None):
             raise FileNotFoundError(f"model folder {location} does not exist")
         if Path(location).expanduser().exists():
             location = str(Path(location).expanduser())
-        try:
-            model = AutoModel.from_pretrained(location)
-        except OSError as error:
-            raise ValueError(f"could not load a model from {location!r}: {error}") from error
+        model = _from_pretrained(AutoModel, location, progress)
     from hf_sleep.models.sleep_base import SleepStagingConfig
 
     if not isinstance(getattr(model, "config", None), SleepStagingConfig):
         raise ValueError(f"{type(model).__name__} is not an hf_sleep sleep-staging model")
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     return model.to(device).eval()
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())
+
+
+def _from_pretrained(auto_class: Any, location: str, progress: bool = True):
+    """`auto_class.from_pretrained(location)` with every failure as one line naming the folder or file."""
+    from transformers.utils import logging as transformers_logging
+
+    folder = Path(location)
+    if folder.is_dir() and not (folder / "config.json").is_file():
+        raise ValueError(f"model folder {folder} has no config.json: expected a folder written by save_pretrained")
+    for name in ("config.json", "preprocessor_config.json"):
+        if (folder / name).is_file():
+            try:
+                content = json.loads((folder / name).read_text(encoding="utf-8"))
+            except (ValueError, UnicodeDecodeError) as error:
+                raise ValueError(f"{folder / name} is not valid JSON ({_one_line(error)})") from None
+            if not isinstance(content, dict):
+                raise ValueError(f"{folder / name} must hold a JSON object, not {type(content).__name__}")
+    bars_were_on = transformers_logging.is_progress_bar_enabled()
+    verbosity = transformers_logging.get_verbosity()
+    transformers_logging.set_verbosity_error()  # its multi-line loading report: our own error says it in one line
+    if not progress:
+        transformers_logging.disable_progress_bar()
+    try:
+        model, loading = auto_class.from_pretrained(location, output_loading_info=True)
+    except Exception as error:  # transformers, safetensors and the Hub raise many types for one bad folder
+        if "safetensor" in type(error).__name__.lower() or "deserializ" in str(error).lower():
+            weights = next(iter(sorted(folder.glob("*.safetensors"))), folder / "model.safetensors")
+            raise ValueError(f"{weights} is incomplete or corrupt ({_one_line(error)})") from None
+        if "ignore_mismatched_sizes" in str(error):
+            raise ValueError(
+                f"the weights of {location} do not fit its config.json (tensor sizes differ): a config of another "
+                "size or architecture?"
+            ) from None
+        raise ValueError(f"could not load a model from {location!r}: {_one_line(error)}") from None
+    finally:
+        transformers_logging.set_verbosity(verbosity)
+        if bars_were_on and not progress:
+            transformers_logging.enable_progress_bar()
+    missing, unexpected = list(loading.get("missing_keys", ())), list(loading.get("unexpected_keys", ()))
+    if missing or unexpected:  # transformers would stage with randomly initialised layers
+        raise ValueError(
+            f"the weights of {location} do not fit its config.json ({len(missing)} missing, {len(unexpected)} "
+            f"unexpected, e.g. {(missing or unexpected)[0]!r}): a config of another architecture?"
+        )
+    return model
 
 
 def stage_recording(
@@ -334,13 +411,17 @@ def stage_recording(
         batch_size: windows per forward pass.
         stride: epochs between overlapping windows of sequence models (1 = every window); `None`: the model's
             single whole-night pass where it has one (DeepSleepNet, as its original scores nights), else 1.
-        progress: show a progress bar.
+        progress: show the progress bars (weight loading and staging).
         overwrite: replace existing outputs instead of refusing.
         lights_off: lights-off as `"HH:MM"` or seconds from the start; default: a `Lights off` annotation
             of the recording, if any. Marked on the plot.
         lights_on: lights-on, likewise.
         random_weights: the model is untrained (a demo): the plot says so.
         time_axis: the plot's time axis: `"clock"` (time of day from the recording's start) or `"hours"`.
+
+    Epochs that hold NaN or infinite samples are unscorable: they get the stage `"?"` and no
+    probabilities, count in no sleep statistic but time in bed, and are cut out of the sequence that the
+    model sees, so the other epochs get exactly the stages they would get if those epochs were absent.
 
     Returns:
         A [`StagingResult`].
@@ -355,13 +436,15 @@ def stage_recording(
         raise ValueError(f"time_axis must be 'clock' or 'hours', got {time_axis!r}")
     targets = output_paths(path, out_dir) if out_dir is not None else {}
     _refuse_existing(targets, overwrite)
+    if out_dir is not None:
+        check_writable_folder(out_dir)  # before the night is staged, not after
     timings: dict[str, float] = {}
     start = time.perf_counter()
     from hf_sleep.pretrained import resolve_bundled
 
     model = resolve_bundled(model)
     source = model if isinstance(model, (str, os.PathLike)) else getattr(getattr(model, "config", None), "_name_or_path", "")
-    model = load_model(model, device)
+    model = load_model(model, device, progress=progress)
     config = model.config
     extractor = load_feature_extractor(source, config)
     timings["load_model"] = time.perf_counter() - start
@@ -380,8 +463,8 @@ def stage_recording(
         extractor.reference = reference
 
     start = time.perf_counter()
-    signal, sfreq_in, info = extractor.read(path, rescale=rescale)
-    messages = check_amplitudes(signal, info["channels"], extractor.units)
+    signal, info = read_checked(extractor, path, rescale=rescale)
+    sfreq_in = info["sfreq_in"]
     epochs = extractor.epochs_from_signal(signal, sfreq_in)
     seconds = signal.shape[-1] / sfreq_in
     lights = {}  # given times first, else the recording's own lights-off/on annotations
@@ -397,18 +480,49 @@ def stage_recording(
             "nothing to stage"
         )
 
+    unscorable = np.zeros(len(epochs), dtype=bool)
+    if info["nonfinite"] is not None:
+        unscorable = nonfinite_epochs(info["nonfinite"], info["sfreq_in"], config.epoch_seconds, len(epochs))
+    if unscorable.all():
+        raise ValueError(
+            f"{path}: every {config.epoch_seconds:g}-s epoch holds NaN or infinite samples in "
+            f"{', '.join(info['channels'])}: nothing can be staged"
+        )
+    messages = list(info["warnings"])
+    if unscorable.any():
+        message = (
+            f"{path}: {int(unscorable.sum())} of {len(epochs)} epochs hold NaN or infinite samples; they are "
+            f"reported as unscorable ('{UNSCORABLE}') and left out of the model's sequence context"
+        )
+        warnings.warn(message, UserWarning, stacklevel=2)
+        messages.append(message)
+
     start = time.perf_counter()
+    scorable = np.flatnonzero(~unscorable)
     prediction = predict_night(
-        model, epochs, batch_size=batch_size, stride=stride, progress=progress
-    )
+        model, epochs[scorable] if unscorable.any() else epochs, batch_size=batch_size, stride=stride,
+        progress=progress,
+    )  # fmt: skip
     timings["model"] = time.perf_counter() - start
     stage_names = prediction.stage_names
-    stages = prediction.stage_labels
+    stages = [UNSCORABLE] * len(epochs)
+    probabilities = np.full((len(epochs), len(stage_names)), np.nan)
+    for index, stage in zip(scorable, prediction.stage_labels, strict=True):
+        stages[index] = stage
+    probabilities[scorable] = prediction.probabilities
+    context = min(int(getattr(config, "seq_len", 1) or 1), len(scorable))
+    notes = []
+    if context < int(getattr(config, "seq_len", 1) or 1):
+        notes.append(
+            f"the recording has {len(scorable)} scorable epochs, fewer than the model's context of "
+            f"{config.seq_len}: every epoch was staged with a context of {context}, so the stages may be "
+            "less reliable than on a whole night"
+        )
     rem = "REM" if "REM" in stage_names else ("R" if "R" in stage_names else None)
     wake = "W" if "W" in stage_names else ("Wake" if "Wake" in stage_names else stage_names[0])
     result = StagingResult(
         stages=stages,
-        probabilities=prediction.probabilities,
+        probabilities=probabilities,
         stage_names=stage_names,
         onsets=np.arange(len(stages)) * float(config.epoch_seconds),
         epoch_seconds=float(config.epoch_seconds),
@@ -419,6 +533,10 @@ def stage_recording(
         warnings=messages,
         meas_date=info["meas_date"],
         timings=timings,
+        unscorable=unscorable,
+        reference=info.get("reference"),
+        context_epochs=context,
+        notes=notes,
         random_weights=random_weights,
         **lights,
     )
@@ -464,8 +582,7 @@ def write_outputs(
     """
     from hf_sleep.plotting import plot_hypnogram
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = check_writable_folder(out_dir)
     targets = output_paths(result.recording, out_dir)
     _refuse_existing(targets, overwrite)
     staging = Path(tempfile.mkdtemp(prefix=".hf-sleep-stage-", dir=out_dir))
@@ -491,12 +608,18 @@ def write_outputs(
             "model": model_name,
             "channels": result.channels,
             "epoch_seconds": result.epoch_seconds,
+            "reference": result.reference or "as recorded",
             "n_epochs": result.n_epochs,
+            "unscorable_epochs": int(np.sum(result.unscorable)) if result.unscorable is not None else 0,
+            "context_epochs": result.context_epochs,
+            "notes": result.notes,
+            "warnings": result.warnings,
             "unscored_seconds_at_end": result.dropped_seconds,
             "statistics": {key: (None if math.isnan(value) else value) for key, value in result.statistics.items()},
         }
         temporary["statistics"].write_text(json.dumps(summary, indent=2) + "\n")
         for kind, target in targets.items():
+            apply_umask(temporary[kind])
             os.replace(temporary[kind], target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -504,12 +627,16 @@ def write_outputs(
 
 
 def write_hypnogram_csv(result: StagingResult, path: str | os.PathLike) -> None:
-    """One row per epoch: `onset,duration,stage,prob_<stage>...` (onsets in seconds from the start)."""
+    """One row per epoch: `onset,duration,stage,prob_<stage>...` (onsets in seconds from the start).
+
+    An unscorable epoch has the stage `"?"` and empty probabilities.
+    """
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["onset", "duration", "stage", *(f"prob_{name}" for name in result.stage_names)])
         for onset, stage, row in zip(result.onsets, result.stages, result.probabilities, strict=True):
-            writer.writerow([f"{onset:g}", f"{result.epoch_seconds:g}", stage, *(f"{p:.6f}" for p in row)])
+            probabilities = ("" if math.isnan(p) else f"{p:.6f}" for p in row)
+            writer.writerow([f"{onset:g}", f"{result.epoch_seconds:g}", stage, *probabilities])
 
 
 def write_annotations_edf(result: StagingResult, path: str | os.PathLike) -> None:

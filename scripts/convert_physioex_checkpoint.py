@@ -3,7 +3,7 @@
     python scripts/convert_physioex_checkpoint.py ../shared/pretrained/physioex/seqsleepnet-EEG-L=21-test_acc=0.864.ckpt out/eeg
     python scripts/convert_physioex_checkpoint.py --bundle ../shared/pretrained/physioex   # regenerate the bundle
 
-The conversion itself lives in `hf_sleep/models/seqsleepnet/convert_physioex_checkpoint.py`.
+The conversion itself lives in `hf_sleep/pretrained/convert_physioex.py`.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import torch
 from scipy import signal as scipy_signal
 
 from hf_sleep.models.seqsleepnet import density_log_spectrogram
-from hf_sleep.models.seqsleepnet.convert_physioex_checkpoint import (
+from hf_sleep.pretrained.convert_physioex import (
     convert_physioex_checkpoint,
     convert_state_dict,
     load_physioex_state_dict,

@@ -282,3 +282,20 @@ def test_physioex_variant_is_a_configuration(tmp_path):
 def test_physioex_options_are_validated(overrides, message):
     with pytest.raises(ValueError, match=message):
         SeqSleepNetConfig(**overrides)
+
+
+def test_recording_statistics_can_travel_with_each_training_sequence():
+    """Fine-tuning: each sequence standardised with its recording's statistics, as whole nights are at staging."""
+    model = tiny(**PHYSIOEX_VARIANT).eval()
+    night_a = 10 * torch.randn(12, 1, 3000, generator=torch.Generator().manual_seed(4))
+    night_b = 30 * torch.randn(12, 1, 3000, generator=torch.Generator().manual_seed(5))
+    statistics = torch.stack([model.spectrum_statistics_of(night_a), model.spectrum_statistics_of(night_b)])
+    assert statistics.shape == (2, 2, 1, 129)
+    batch = torch.stack([night_a[:3], night_b[:3]])
+    with torch.no_grad():
+        together = model(batch, spectrum_statistics=statistics).logits
+        for index, night in enumerate((night_a, night_b)):
+            with model.recording_statistics(night):
+                alone = model(batch[index : index + 1]).logits
+            torch.testing.assert_close(together[index : index + 1], alone)
+    assert model.seqsleepnet.epoch_encoder.front_end.recording_mean_std is None

@@ -18,6 +18,8 @@ BRAINDECODE_MODELS = ("DeepSleepNet", "AttnSleep", "USleep")
 # hf-sleep stage targets from the staging issue (8-h night, 2 cores).
 TARGET_TINY_MODEL_SECONDS = 0.5
 TARGET_TINY_END_TO_END_SECONDS = 6.0
+# Key of the trained default stager's row (no --model: the bundled physioex SeqSleepNet).
+DEFAULT_STAGER = "default"
 
 
 def run(ctx: Context) -> dict[str, Any]:
@@ -43,6 +45,9 @@ def run(ctx: Context) -> dict[str, Any]:
     result["stage_ours"] = {
         arch: ctx.attempt(lambda arch=arch: _stage_ours(ctx, arch, night)) for arch in human_eeg or ["tinysleepnet"]
     }
+    # The trained default stager (bundled physioex SeqSleepNet): `hf-sleep stage` without --model.
+    if s.staged_archs is None or DEFAULT_STAGER in s.staged_archs:
+        result["stage_ours"][DEFAULT_STAGER] = ctx.attempt(lambda: _stage_ours(ctx, DEFAULT_STAGER, night))
     for tool, script in (("yasa", "stage_yasa.py"), ("gssc", "stage_gssc.py")):
         ctx.log(f"staging end to end: {tool}")
         result[tool] = ctx.attempt(lambda script=script: _stage_peer(ctx, script, night))
@@ -52,10 +57,10 @@ def run(ctx: Context) -> dict[str, Any]:
 def _stage_ours(ctx: Context, arch: str, night: str) -> dict[str, Any]:
     if not has_module("hf_sleep.staging"):
         raise RuntimeError("hf_sleep.staging is not available yet (the staging issue's `hf-sleep stage`)")
-    model = ctx.saved_model(arch)
+    model_args = [] if arch == DEFAULT_STAGER else ["--model", str(ctx.saved_model(arch))]
     out_dir = ctx.work_dir / "staged" / arch
     command = [
-        python_ours(), "-m", "hf_sleep.cli", "stage", night, "--model", str(model), "--out-dir", str(out_dir),
+        python_ours(), "-m", "hf_sleep.cli", "stage", night, *model_args, "--out-dir", str(out_dir),
         "--channels", "EEG Fpz-Cz", "--device", "cpu", "--overwrite", "--quiet",
     ]  # fmt: skip
     runs = [run_process(command, env=thread_env()) for _ in range(ctx.settings.process_runs)]
@@ -160,6 +165,7 @@ def _render_staging(result: dict[str, Any], per_hour: dict[str, Stat]) -> list[s
     stage_ours = result.get("stage_ours", {})
     ours_models = result.get("ours", {}).get("models", {})
     names = {arch: ours_models.get(arch, {}).get("display_name", arch) for arch in stage_ours}
+    names[DEFAULT_STAGER] = "SeqSleepNet, trained default (physioex, no `--model`)"
     e2e: dict[str, Stat] = {}
     for arch, entry in stage_ours.items():
         if isinstance(entry, dict) and "seconds" in entry:

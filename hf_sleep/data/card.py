@@ -107,6 +107,9 @@ def build_dataset_card(
         mine = label_rows[subjects == subject].ravel()
         per_subject.append([subject, *[int((mine == i).sum()) for i in range(len(names))], int(mine.size)])
     license_id = license or info.license or "other"
+    # Converters describe generated data with a first line "SYNTHETIC DATA...: ..." (see sleep_edf.synthetic_info).
+    synthetic = (info.description or "").startswith("SYNTHETIC DATA")
+    synthetic_line = (info.description or "").split("\n", 1)[0] if synthetic else ""
     size = (
         "n<1K"
         if n_rows < 1000
@@ -120,7 +123,7 @@ def build_dataset_card(
         license=license_id,
         pretty_name=pretty_name or info.dataset_name or "sleep staging",
         task_categories=["time-series-classification"],
-        tags=["sleep-staging", "eeg", "polysomnography", "hf_sleep"],
+        tags=["sleep-staging", "eeg", "polysomnography", "hf_sleep", *(["synthetic"] if synthetic else [])],
         size_categories=[size],
     )
     input_feature = dataset.features["input_values"]
@@ -130,8 +133,10 @@ def build_dataset_card(
         template_path=str(TEMPLATE),
         pretty_name=pretty_name or info.dataset_name or "Sleep staging dataset",
         summary=summary
-        or f"{n_rows} examples from {len(set(subjects.tolist()))} subjects, converted with `hf_sleep` for sleep staging.",
-        source=source or info.homepage or "see the citation below",
+        or (f"**{synthetic_line}**\n\n" if synthetic else "")
+        + f"{n_rows} examples from {len(set(subjects.tolist()))} {'synthetic ' if synthetic else ''}subjects, "
+        "converted with `hf_sleep` for sleep staging.",
+        source=source or synthetic_line or info.homepage or "see the citation below",
         homepage=info.homepage or "n/a",
         license_text=license_id,
         description=info.description or "(none recorded)",

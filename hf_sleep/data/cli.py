@@ -42,6 +42,9 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     )
     sedf.add_argument("--l-freq", type=float, help="band-pass high-pass edge (Hz)")
     sedf.add_argument("--h-freq", type=float, help="band-pass low-pass edge (Hz)")
+    sedf.add_argument(
+        "--rescale", type=float, default=1.0, help="multiply the voltage signals (for files with a wrong unit)"
+    )
     mass = kinds.add_parser("mass", help="MASS SS1-SS5")
     _common_convert(mass)
     mass.add_argument(
@@ -171,7 +174,7 @@ def run_convert(args: argparse.Namespace) -> int:
         )
         ds = convert_sleep_edf(
             args.input, subset=args.subset, sfreq=args.sfreq or 100.0, trim_wake_minutes=trim,
-            l_freq=args.l_freq, h_freq=args.h_freq, **common,
+            l_freq=args.l_freq, h_freq=args.h_freq, rescale=args.rescale, **common,
         )  # fmt: skip
     elif args.kind == "mass":
         from .mass import convert_mass
@@ -305,17 +308,22 @@ def run_download(args: argparse.Namespace) -> int:
     Args:
         args: parsed arguments.
     """
-    if args.kind == "hmc":
-        from .cohorts import PHYSIONET_HMC, download_hmc
+    import sys
 
-        files = download_hmc(args.out, subjects=args.subjects, base_url=args.base_url or PHYSIONET_HMC)
-        print(f"{len(files)} files verified in {args.out}")
-        return 0
-    from .download import PHYSIONET_SLEEP_EDF, download_sleep_edf
+    from .download import PHYSIONET_SLEEP_EDF, DownloadError, download_sleep_edf
 
-    files = download_sleep_edf(
-        args.out, subjects=args.subjects, nights=args.nights, study=args.study,
-        base_url=args.base_url or PHYSIONET_SLEEP_EDF,
-    )  # fmt: skip
+    try:
+        if args.kind == "hmc":
+            from .cohorts import PHYSIONET_HMC, download_hmc
+
+            files = download_hmc(args.out, subjects=args.subjects, base_url=args.base_url or PHYSIONET_HMC)
+        else:
+            files = download_sleep_edf(
+                args.out, subjects=args.subjects, nights=args.nights, study=args.study,
+                base_url=args.base_url or PHYSIONET_SLEEP_EDF,
+            )  # fmt: skip
+    except DownloadError as error:  # the network, not the user's input: one line, exit status 1
+        print(f"hf-sleep download: error: {error}", file=sys.stderr)
+        return 1
     print(f"{len(files)} files verified in {args.out}")
     return 0

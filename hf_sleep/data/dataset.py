@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .checks import apply_umask, check_writable_folder
 from .labels import IGNORE_INDEX
 from .parallel import worker_pool
 from .preprocess import RecordingEpochs
@@ -192,7 +193,7 @@ def run_conversion(
     if output_dir is not None and Path(output_dir).exists() and not overwrite:
         raise FileExistsError(f"{output_dir} exists; pass overwrite=True to replace it")
     base = Path(output_dir).parent if output_dir is not None else Path(cache_dir or _default_cache_dir())
-    base.mkdir(parents=True, exist_ok=True)
+    check_writable_folder(base, "output folder" if output_dir is not None else "cache folder")
     work = Path(tempfile.mkdtemp(prefix=".hf_sleep-convert-", dir=base))
     try:
         n = len(tasks)
@@ -226,6 +227,7 @@ def run_conversion(
                         bar.update(1)
         bar.close()
         _write_dataset_files(work, [job.shard.name for job in jobs], features, info_kwargs)
+        apply_umask(work)  # mkdtemp made it private
         if output_dir is None:
             target = base / f"{desc.replace(' ', '_')}-{uuid.uuid4().hex[:12]}"
             os.replace(work, target)
@@ -296,11 +298,12 @@ def save_dataset(dataset, output_dir: str | os.PathLike, *, overwrite: bool = Fa
     target = Path(output_dir)
     if target.exists() and not overwrite:
         raise FileExistsError(f"{target} exists; pass overwrite=True to replace it")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    check_writable_folder(target.parent)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     old = None
     try:
         dataset.save_to_disk(str(tmp))
+        apply_umask(tmp)
         if target.exists():
             old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
             os.replace(target, old)

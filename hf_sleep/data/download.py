@@ -13,6 +13,7 @@ import http.client
 import os
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
@@ -58,8 +59,15 @@ def read_checksums(base_url: str = PHYSIONET_SLEEP_EDF, *, timeout: float = 60.0
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             text = response.read().decode("utf-8")
-    except (urllib.error.URLError, OSError) as err:
+    except urllib.error.HTTPError as err:
         raise DownloadError(f"{url}: cannot fetch the checksum list: {err}") from err
+    except (urllib.error.URLError, OSError) as err:
+        host = urllib.parse.urlsplit(url).hostname or url
+        reason = getattr(err, "reason", None) or err
+        raise DownloadError(
+            f"cannot reach {host} ({reason}): check the network connection (or proxy), or pass --base-url with "
+            "a reachable mirror of physionet.org/files/sleep-edfx/1.0.0/"
+        ) from err
     sums = {}
     for line in text.splitlines():
         parts = line.strip().split(maxsplit=1)

@@ -17,9 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .checks import volts_per_unit
 from .errors import RecordingError
 
 ANNOTATION_LABEL = "EDF Annotations"
+# The equipment code of the EDF+ recording field in files written by `hf_sleep.data.synthetic`: converters
+# read it to say, in the dataset's metadata and card, that the data are generated.
+SYNTHETIC_EQUIPMENT = "hf_sleep-synthetic"
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,9 @@ class EdfHeader:
         physical_max: physical maximum of each signal.
         digital_min: digital minimum of each signal.
         digital_max: digital maximum of each signal.
+        recording_id: the header's local recording identification (EDF+: ``Startdate ... equipment ...``).
+        announced_records: the record count of the header when the file holds another number of whole
+            records (`n_records` is then the file's, as MNE reads it); `None` when they agree.
     """
 
     path: Path
@@ -51,6 +58,34 @@ class EdfHeader:
     physical_max: tuple[float, ...] = ()
     digital_min: tuple[float, ...] = ()
     digital_max: tuple[float, ...] = ()
+    recording_id: str = ""
+    announced_records: int | None = None
+
+    @property
+    def synthetic_driver(self) -> str | None:
+        """What drove a file written by ``hf_sleep.data.synthetic`` (``"generated"`` or ``"real-<hypnogram>"``);
+        ``None`` for a real recording."""
+        fields = self.recording_id.split()
+        if SYNTHETIC_EQUIPMENT not in fields:
+            return None
+        rest = fields[fields.index(SYNTHETIC_EQUIPMENT) + 1 :]
+        return rest[0] if rest else "generated"
+
+    @property
+    def record_count_problem(self) -> str | None:
+        """What is wrong with the header's record count (a truncated file, a wrong count), or `None`.
+
+        The one judgement of staging and conversion: the whole records the file holds are read, and this
+        message says so.
+        """
+        if self.announced_records is None:
+            return None
+        announced = self.announced_records * self.record_duration
+        problem = "truncated EDF" if self.announced_records > self.n_records else "wrong record count in the EDF header"
+        return (
+            f"{problem}: the header announces {self.announced_records} data records ({announced:g} s) but the "
+            f"file holds {self.n_records} ({self.duration:g} s); only the {self.duration:g} s in the file are read"
+        )
 
     @property
     def duration(self) -> float:
@@ -103,9 +138,12 @@ def read_edf_header(path: str | os.PathLike) -> EdfHeader:
     Returns:
         The parsed header.
 
+    A file holding another number of whole data records than its header announces (a recorder that
+    died mid-night, a wrong count) is read as MNE reads it: ``n_records`` is the count in the file and
+    ``announced_records`` the header's (see ``EdfHeader.record_count_problem``).
+
     Raises:
-        RecordingError: the file is missing, not an EDF file, its header is corrupt, or it is
-            shorter than its header says (truncated).
+        RecordingError: the file is missing, not an EDF file, or its header is corrupt or truncated.
     """
     path = Path(path)
     if not path.is_file():
@@ -143,22 +181,22 @@ def read_edf_header(path: str | os.PathLike) -> EdfHeader:
         n_samples = [int(x) for x in column(16 + 80 + 8 + 8 * 4 + 80, 8)]
     except ValueError as err:
         raise RecordingError(path, f"corrupt EDF header: samples per record: {err}") from err
+    if any(n < 0 for n in n_samples):
+        raise RecordingError(path, f"corrupt EDF header: negative samples per record {n_samples}")
+    if not math.isfinite(record_duration) or record_duration < 0:
+        raise RecordingError(path, f"corrupt EDF header: data record duration {record_duration} s")
     record_bytes = 2 * sum(n_samples)
-    data_bytes = size - header_bytes
-    if n_records < 0:  # allowed while recording: derive from the file size
-        n_records = data_bytes // record_bytes if record_bytes else 0
-    expected = n_records * record_bytes
-    if data_bytes < expected:
-        raise RecordingError(
-            path,
-            f"truncated EDF: header announces {n_records} data records ({expected} bytes of data) "
-            f"but the file holds {data_bytes} bytes",
-        )
+    in_file = (size - header_bytes) // record_bytes if record_bytes else max(n_records, 0)
+    announced = None
+    if n_records != in_file and n_records >= 0:  # -1 is allowed while recording: the file size decides
+        announced = n_records
+    n_records = in_file
     start = _parse_start(path, _field(head, 168, 8), _field(head, 176, 8))
     ranges = [tuple(_number(x) for x in column(16 + 80 + 8 * k, 8)) for k in range(1, 5)]
     return EdfHeader(
-        path, start, n_records, record_duration, tuple(labels), tuple(n_samples), tuple(units), *ranges
-    )
+        path, start, n_records, record_duration, tuple(labels), tuple(n_samples), tuple(units), *ranges,
+        recording_id=_field(head, 88, 80), announced_records=announced,
+    )  # fmt: skip
 
 
 # A time-stamped annotation list: onset, optional duration, then texts each closed by 0x14, then 0x00.
@@ -166,6 +204,22 @@ _TAL = re.compile(rb"([+-]\d+\.?\d*)(?:\x15(\d+\.?\d*))?((?:\x14[^\x14\x00]*)*?)
 
 # Physical-dimension gains to SI volts, exactly those MNE applies (other units are left as they are).
 _MNE_GAINS = {"\u03bcV": 1e-6, "\u00b5V": 1e-6, "\x83\xcaV": 1e-6, "uV": 1e-6, "mV": 1e-3}
+
+
+def volts_correction(unit: str) -> float | None:
+    """The factor that turns the value MNE reads for a signal of this unit into volts.
+
+    MNE scales only the spellings it knows (``uV``, ``µV``, ``mV``, ...) and leaves ``UV`` or ``uv`` as
+    if they were volts; every spelling of a voltage unit means what ``checks.volts_per_unit`` says.
+
+    Args:
+        unit: the signal's physical dimension as written in the file.
+
+    Returns:
+        The factor, or ``None`` when the unit is not a voltage (the values are left as they are).
+    """
+    volts = volts_per_unit(unit)
+    return None if volts is None else volts / _MNE_GAINS.get(unit, 1.0)
 
 
 def _records(header: EdfHeader, first: int, stop: int) -> np.ndarray:

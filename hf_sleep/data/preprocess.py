@@ -12,6 +12,7 @@ import numpy as np
 
 from hf_sleep.models.sleep_base.signals import resolve_channels, whole_samples
 
+from .checks import amplitude_problems
 from .edf import EdfHeader, read_edf_header
 from .errors import RecordingError
 from .labels import IGNORE_INDEX
@@ -53,6 +54,7 @@ def read_prepared(
     header: EdfHeader | None = None,
     start_s: float = 0.0,
     stop_s: float | None = None,
+    rescale: float = 1.0,
 ) -> tuple[np.ndarray, float]:
     """An EDF recording's channels after the contract's signal-wide steps (resampling, a recording-wide filter).
 
@@ -65,13 +67,15 @@ def read_prepared(
         header: the already-read header, if any.
         start_s: start of the span in seconds (whole samples at the output rate).
         stop_s: end of the span (``None``: the end of the recording).
+        rescale: factor for files whose physical dimension is wrong (the amplitude check suggests it).
 
     Returns:
         ``(signal, rate)``: ``float32`` ``(n_chans, n_samples)`` in µV and its rate (the contract's, unless an
         epoch-wise step resamples later).
 
     Raises:
-        RecordingError: missing channel, impossible resampling, NaN or flat signal, filter edge above Nyquist.
+        RecordingError: missing channel, impossible resampling, NaN or flat signal, implausible amplitudes (a
+            wrong unit: the same check as staging's, an error here), filter edge above Nyquist.
     """
     path = Path(path)
     header = header or read_edf_header(path)
@@ -90,8 +94,15 @@ def read_prepared(
     # Mixed rates are upsampled by MNE (FFT) over the span it reads: only single-rate picks can read a span.
     pointwise = len(rates) == 1 and extractor.is_pointwise(max(rates))
     span = {"start_s": start_s, "stop_s": stop_s} if pointwise else {}
-    data, rate, info = read_recording(path, extractor.ch_names, reference=extractor.reference, header=header, **span)
+    data, rate, info = read_recording(
+        path, extractor.ch_names, reference=extractor.reference, header=header, rescale=rescale, **span
+    )
     check_finite(path, data, info["channels"])
+    voltage = info["voltage"]
+    problems = amplitude_problems(data[voltage], [name for name, volt in zip(info["channels"], voltage, strict=True)
+                                                  if volt])  # fmt: skip
+    if problems:
+        raise RecordingError(path, "; ".join(problems))
     if pointwise:
         return data, rate
     try:

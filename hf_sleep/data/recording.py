@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,10 @@ import numpy as np
 
 from hf_sleep.models.sleep_base.signals import derive_channels, resolve_channels
 
-from .edf import EdfHeader, read_edf_header, read_edf_signals
+from .checks import derivation_name, eeg_channels
+from .edf import EdfHeader, read_edf_header, read_edf_signals, volts_correction
 from .errors import RecordingError
 
-# Physical dimensions read as voltages (scaled to µV); other channels keep their physical values.
-_VOLT_SCALE = {"v": 1.0, "mv": 1e-3, "uv": 1e-6, "µv": 1e-6, "nv": 1e-9}
 READERS: dict[str, str] = {
     ".edf": "read_raw_edf",
     ".rec": "read_raw_edf",  # ISRUC-Sleep's EDF files
@@ -97,7 +97,8 @@ def read_recording(
 
     Returns:
         `(signal, sfreq, info)`: `signal` float32 `(n_chans, n_samples)`; `info` has `channels` (as resolved,
-        `A-B` for derivations), `available`, `meas_date` and `path`.
+        `A - B` for derivations), `available`, `reference` (`"average of ..."` names the channels), `voltage` (a
+        bool per channel: its unit is a voltage, so its amplitude can be judged), `meas_date` and `path`.
 
     Raises:
         RecordingError: a missing channel, picks at rates that cannot be combined, or an unreadable file.
@@ -119,14 +120,14 @@ def read_recording(
             fast = False  # let MNE try, and word the error as for any other format
     if fast:
         available = list(header.channels)
-        eeg = available  # MNE types every EDF signal as EEG unless told otherwise
+        eeg = eeg_channels(available)  # EDF has no types: the names tell EOG, EMG, ... apart
         meas_date: Any = header.start.replace(tzinfo=dt.timezone.utc)
     else:
         raw = open_recording(path) if is_path else recording
         available = list(raw.ch_names)
         import mne
 
-        eeg = [available[i] for i in mne.pick_types(raw.info, eeg=True, exclude=[])]
+        eeg = eeg_channels([available[i] for i in mne.pick_types(raw.info, eeg=True, exclude=[])])
         meas_date = raw.info.get("meas_date")
     try:
         resolved = resolve_channels(channels, available)
@@ -134,6 +135,8 @@ def read_recording(
     except ValueError as error:
         raise RecordingError(path, str(error)) from None
     needed = list(dict.fromkeys([ch for pair in resolved for ch in pair if ch] + reference_names))
+    if fast and header.record_count_problem:  # the judgement conversion and staging share: read what is there
+        warnings.warn(f"{path}: {header.record_count_problem}", UserWarning, stacklevel=2)
     if fast:
         data, sfreq = _read_edf(path, header, needed, start_s, stop_s)
     else:
@@ -146,8 +149,17 @@ def read_recording(
     signal = derive_channels(data, needed, resolved, reference_names)
     if rescale != 1.0:
         signal = signal * np.float32(rescale)
-    names = [plus if minus is None else f"{plus}-{minus}" for plus, minus in resolved]
-    info = {"channels": names, "available": available, "meas_date": meas_date, "path": path}
+    names = [derivation_name(plus, minus) for plus, minus in resolved]
+    used_reference = reference if not isinstance(reference, str) or reference.lower() != "average" else (
+        "average of " + ", ".join(reference_names))  # fmt: skip
+    if fast:
+        units = dict(zip(header.labels, header.units, strict=True))
+        voltage = [volts_correction(units[plus]) is not None for plus, _ in resolved]
+    else:
+        types = dict(zip(available, raw.get_channel_types(), strict=True))
+        voltage = [types[plus] in ("eeg", "eog", "emg", "ecg", "seeg", "ecog") for plus, _ in resolved]
+    info = {"channels": names, "available": available, "reference": used_reference, "voltage": voltage,
+            "meas_date": meas_date, "path": path}  # fmt: skip
     return np.asarray(signal, dtype=np.float32), float(sfreq), info
 
 
@@ -170,7 +182,9 @@ def _read_edf(
     sfreq = max(native.values())
     first, last = _span(start_s, stop_s, sfreq, header.duration)
     units = dict(zip(header.labels, header.units, strict=True))
-    scale = np.array([1e6 if units[ch].lower() in _VOLT_SCALE else 1.0 for ch in needed])
+    # Every spelling of a voltage unit (UV, uv, µV, μV, mV, V) in µV; other channels keep their values.
+    to_volts = [volts_correction(units[ch]) for ch in needed]
+    scale = np.array([1.0 if factor is None else 1e6 * factor for factor in to_volts])
     try:
         if len(set(native.values())) == 1:
             return read_edf_signals(header, needed, first, last, scale=scale), sfreq

@@ -93,6 +93,7 @@ def read_epochs(
     header: EdfHeader,
     first_epoch: int,
     stop_epoch: int,
+    rescale: float = 1.0,
 ) -> np.ndarray:
     """Epochs ``[first_epoch, stop_epoch)`` of a recording as model input under the dataset's contract.
 
@@ -108,6 +109,7 @@ def read_epochs(
         header: the file's header.
         first_epoch: first epoch returned.
         stop_epoch: end epoch (exclusive).
+        rescale: factor for files whose physical dimension is wrong (the amplitude check suggests it).
 
     Returns:
         ``float32`` ``(stop_epoch - first_epoch, n_chans, n_times)``.
@@ -116,7 +118,7 @@ def read_epochs(
         extractor = type(extractor)(**{**extractor.to_dict(), "ch_names": list(specs)})
     data, rate = read_prepared(
         path, extractor, header=header, start_s=first_epoch * extractor.epoch_seconds,
-        stop_s=stop_epoch * extractor.epoch_seconds,
+        stop_s=stop_epoch * extractor.epoch_seconds, rescale=rescale,
     )  # fmt: skip
     return extractor.prepare_epochs(cut_epochs(data, whole_samples(rate, extractor.epoch_seconds)), rate)
 
@@ -135,6 +137,7 @@ class ScoredTask:
         keep_unknown: keep unscored epochs with label -100.
         label_map: stage text → AASM name or ``None`` (unscored); texts match ignoring case and spaces.
         label_seconds: duration of one label of a one-label-per-line hypnogram (``None``: ``epoch_seconds``).
+        rescale: factor for files whose physical dimension is wrong (the amplitude check suggests it).
     """
 
     source: ScoredRecording
@@ -145,6 +148,7 @@ class ScoredTask:
     keep_unknown: bool
     label_map: Mapping[str, str | None]
     label_seconds: float | None = None
+    rescale: float = 1.0
 
 
 def canonical_texts(text: np.ndarray, label_map: Mapping[str, str | None]) -> np.ndarray:
@@ -165,7 +169,8 @@ def load_scored(task: ScoredTask) -> RecordingEpochs:
     if header.duration < epoch_seconds:
         raise RecordingError(
             src.psg,
-            f"recording is {header.duration:g} s long, shorter than one {epoch_seconds:g}-s epoch",
+            f"recording is {header.duration:g} s long, shorter than one {epoch_seconds:g}-s epoch"
+            + (f" ({header.record_count_problem})" if header.record_count_problem else ""),
         )
     onset, duration, text = task.read_stages(src.hypnogram, header, task.label_seconds or epoch_seconds)
     if len(onset) == 0:
@@ -191,13 +196,19 @@ def load_scored(task: ScoredTask) -> RecordingEpochs:
     scored = np.array([ids_map.get(t, 0) != IGNORE_INDEX for t in text], dtype=bool)  # unknown: epoch_labels
     end = onset + duration
     hint = "(a hypnogram of another recording, or scored in epochs of another length?)"
-    if scored.any() and float(end[scored].max()) > header.duration + epoch_seconds:
+    # A truncated PSG (or one with a wrong record count) is converted as far as it goes, with a warning
+    # (`read_recording`); its hypnogram is judged against both the announced and the actual length.
+    announced = (header.announced_records or header.n_records) * header.record_duration
+    longest, shortest = max(announced, header.duration), min(announced, header.duration)
+    if header.record_count_problem:
+        hint = f"(the PSG itself is at fault: {header.record_count_problem})"
+    if scored.any() and float(end[scored].max()) > longest + epoch_seconds:
         raise RecordingError(
             src.hypnogram,
             f"does not belong to {src.psg.name}: it scores stages up to {float(end[scored].max()):g} s but the "
             f"PSG lasts {header.duration:g} s {hint}",
         )
-    if float(end.max()) < header.duration / 2:
+    if float(end.max()) < shortest / 2:
         raise RecordingError(
             src.hypnogram,
             f"does not belong to {src.psg.name}: it covers {float(end.max()):g} s of a {header.duration:g}-s PSG "
@@ -221,7 +232,8 @@ def load_scored(task: ScoredTask) -> RecordingEpochs:
     if len(index) == 0:
         raise RecordingError(src.hypnogram, "no scored sleep epoch: nothing left to convert")
     lo, hi = int(index[0]), int(index[-1]) + 1  # read only the span from the first to the last kept epoch
-    epochs = read_epochs(src.psg, task.channels, task.extractor, header=header, first_epoch=lo, stop_epoch=hi)
+    epochs = read_epochs(src.psg, task.channels, task.extractor, header=header, first_epoch=lo, stop_epoch=hi,
+                         rescale=task.rescale)  # fmt: skip
     epochs = epochs[index - lo]
     return RecordingEpochs(
         recording=src.recording,

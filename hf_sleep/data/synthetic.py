@@ -41,7 +41,8 @@ from pathlib import Path
 import numpy as np
 import scipy.fft
 
-from .edf import read_annotations, write_annotations_edf
+from .checks import apply_umask
+from .edf import SYNTHETIC_EQUIPMENT, read_annotations, write_annotations_edf
 from .parallel import worker_pool
 from .rodent import read_rodent_scores
 
@@ -652,6 +653,7 @@ def _atomic_write(path: Path, write) -> Path:
     os.close(fd)
     try:
         write(Path(tmp))
+        apply_umask(tmp)  # mkstemp made it private
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -667,7 +669,9 @@ def _write_psg(
     patient_field: str,
     record_duration: float,
     annotations: Sequence[tuple[float, float, str]] = (),
+    driver: str = "generated",
 ) -> Path:
+    """Writes generated signals as EDF+; the recording field says they are synthetic and what drove them."""
     from edfio import Edf, EdfAnnotation, EdfSignal, Patient, Recording
 
     signals = []
@@ -686,7 +690,9 @@ def _write_psg(
     edf = Edf(
         signals,
         patient=patient,
-        recording=Recording(startdate=start.date()),
+        recording=Recording(
+            startdate=start.date(), equipment_code=SYNTHETIC_EQUIPMENT, additional=(driver.replace(" ", "_")[:30],)
+        ),
         starttime=start.time(),
         data_record_duration=record_duration,
         annotations=[EdfAnnotation(onset, duration, text) for onset, duration, text in annotations] or None,
@@ -795,7 +801,8 @@ def write_sleep_edf_night(
     ]
     psg_path = out_dir / f"{prefix}0-PSG.edf"
     hyp_path = out_dir / f"{prefix}{letter}-Hypnogram.edf"
-    _write_psg(psg_path, data, start=start, patient_field=patient_field, record_duration=epoch)
+    driver = "generated" if real is None else f"real-{real.name.removesuffix('.edf')}"
+    _write_psg(psg_path, data, start=start, patient_field=patient_field, record_duration=epoch, driver=driver)
     if real is not None:
         _atomic_write(hyp_path, lambda tmp: shutil.copyfile(real, tmp))
     else:

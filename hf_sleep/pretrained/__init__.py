@@ -83,7 +83,7 @@ def build_bundle(checkpoint_dir: str | os.PathLike, out_root: str | os.PathLike 
     import shutil
     import tempfile
 
-    from hf_sleep.models.seqsleepnet.convert_physioex_checkpoint import convert_physioex_checkpoint
+    from hf_sleep.pretrained.convert_physioex import convert_physioex_checkpoint
 
     folders = []
     for name, checkpoint in BUNDLED.items():

@@ -16,7 +16,7 @@ def _handle(args: argparse.Namespace) -> int:
         return 0
     if not args.out_dir:
         raise ValueError("convert-physioex needs OUT_DIR (the folder to write) unless --bundle is given")
-    from hf_sleep.models.seqsleepnet.convert_physioex_checkpoint import convert_physioex_checkpoint
+    from hf_sleep.pretrained.convert_physioex import convert_physioex_checkpoint
 
     convert_physioex_checkpoint(args.checkpoint, args.out_dir, name=args.name)
     print(f"wrote {args.out_dir} (model.safetensors, config.json, preprocessor_config.json, README.md)")

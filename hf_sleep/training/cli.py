@@ -26,6 +26,8 @@ def _handler(module_name: str):
 
 def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     for command, (module_name, help_text) in TRAINING_COMMANDS.items():
-        parser = subparsers.add_parser(command, help=help_text, add_help=False)
+        # No option of its own ("+" is a prefix no argument uses): `--help` and every other option reach the
+        # script's HfArgumentParser, which lists the recipe's arguments.
+        parser = subparsers.add_parser(command, help=help_text, add_help=False, prefix_chars="+")
         parser.add_argument("script_args", nargs=argparse.REMAINDER, help="arguments of the script (--help lists them)")
         parser.set_defaults(handler=_handler(module_name))

@@ -63,9 +63,14 @@ class SleepSequenceDataset(TorchDataset):
         seq_len: epochs per sequence.
         skip_start: move the windows by a random offset every epoch.
         seed: seed of those offsets.
+        statistics_of: for models that standardise over each recording (the physioex SeqSleepNet): a function of
+            a recording's `(n_epochs, n_chans, n_times)` epochs returning its statistics, given with each sequence
+            as `spectrum_statistics`.
     """
 
-    def __init__(self, dataset, seq_len: int, skip_start: bool = False, seed: int = 0) -> None:
+    def __init__(
+        self, dataset, seq_len: int, skip_start: bool = False, seed: int = 0, statistics_of: Any = None
+    ) -> None:
         if seq_len < 1:
             raise ValueError(f"seq_len must be a positive integer, got {seq_len}")
         if input_rank(dataset) != 2:
@@ -81,6 +86,12 @@ class SleepSequenceDataset(TorchDataset):
         for row, (key, position) in enumerate(zip(keys, positions, strict=True)):
             groups.setdefault(key, []).append((position, row))
         self.recordings = [np.array([row for _, row in sorted(rows)], dtype=np.int64) for rows in groups.values()]
+        self.statistics = None
+        if statistics_of is not None:  # once per recording, over all its epochs
+            self.statistics = [
+                np.asarray(statistics_of(np.asarray(self.data[rows.tolist()]["input_values"], dtype=np.float32)))
+                for rows in self.recordings
+            ]
         self._windows: list[tuple[int, int, int]] = []  # (recording, start, first epoch to score)
         self.set_epoch(0)
 
@@ -125,10 +136,13 @@ class SleepSequenceDataset(TorchDataset):
         if missing:
             signals = np.concatenate([signals, np.zeros((missing, *signals.shape[1:]), np.float32)])
             labels = np.concatenate([labels, np.full(missing, IGNORE_INDEX, np.int64)])
-        return {"input_values": signals, "labels": labels}
+        item = {"input_values": signals, "labels": labels}
+        if self.statistics is not None:
+            item["spectrum_statistics"] = self.statistics[recording]
+        return item
 
 
-def as_model_inputs(dataset, seq_len: int, skip_start: bool = False, seed: int = 0):
+def as_model_inputs(dataset, seq_len: int, skip_start: bool = False, seed: int = 0, statistics_of: Any = None):
     """What the `Trainer` should iterate for a model with `seq_len`: single epochs, cut sequences or the dataset itself.
 
     A per-epoch dataset feeds a `seq_len == 1` model as it is and is cut into `SleepSequenceDataset` windows
@@ -149,7 +163,7 @@ def as_model_inputs(dataset, seq_len: int, skip_start: bool = False, seed: int =
         raise ValueError(f"input_values must be (n_chans, n_times) or (seq_len, n_chans, n_times) per row, got rank {rank}")
     if seq_len == 1:
         return dataset.with_format("numpy", columns=["input_values", "labels"])
-    return SleepSequenceDataset(dataset, seq_len, skip_start=skip_start, seed=seed)
+    return SleepSequenceDataset(dataset, seq_len, skip_start=skip_start, seed=seed, statistics_of=statistics_of)
 
 
 class SleepDataCollator:
@@ -168,6 +182,10 @@ class SleepDataCollator:
         if self.with_labels and "labels" in features[0]:
             labels = np.stack([np.asarray(feature["labels"], dtype=np.int64) for feature in features])
             batch["labels"] = torch.from_numpy(labels)
+        if "spectrum_statistics" in features[0]:  # per-recording standardisation (physioex SeqSleepNet)
+            batch["spectrum_statistics"] = torch.from_numpy(
+                np.stack([np.asarray(feature["spectrum_statistics"], dtype=np.float32) for feature in features])
+            )
         return batch
 
 

@@ -258,6 +258,20 @@ def feature_extractor_for(model, contract, model_args: ModelArguments):
     return SleepFeatureExtractor.from_dict(values)
 
 
+def recording_statistics_function(model, seq_len: int):
+    """For a model that standardises over each recording (the physioex SeqSleepNet), the function computing a
+    recording's statistics, which then travel with each of its sequences (as at staging, where the whole night
+    gives them); `None` for every other model."""
+    if seq_len == 1 or getattr(model.config, "spectrum_standardization", None) != "recording":
+        return None
+    import torch
+
+    def statistics_of(epochs: np.ndarray) -> np.ndarray:
+        return model.spectrum_statistics_of(torch.from_numpy(epochs)).float().cpu().numpy()
+
+    return statistics_of
+
+
 def fit_input_normalization(model, dataset, max_epochs: int = 20000, seed: int = 0) -> int:
     """Fits a model's input normalisation on training epochs where the architecture has one; returns the epochs used.
 
@@ -329,6 +343,21 @@ def write_metrics_report(metrics: dict[str, Any], stage_names: Sequence[str], ou
     return png
 
 
+def write_training_info(dataset, data_args: DataArguments, output_dir: str) -> Path:
+    """Saves `training_info.json` (what the data was) for `hf-sleep push`'s model card; returns its path.
+
+    The dataset's own name says whether it is synthetic (conversion of generated recordings names it so), so a
+    card's results on generated data are labelled as such.
+    """
+    name = getattr(dataset.info, "dataset_name", None) or data_args.dataset_name
+    if not name and data_args.dataset_path:
+        name = Path(data_args.dataset_path).name
+    info = {"dataset_name": name or "unknown", "eval_split": data_args.test_split}
+    path = Path(output_dir) / "training_info.json"
+    path.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
 def format_metrics_table(metrics: dict[str, Any], stage_names: Sequence[str], prefix: str) -> str:
     """A Markdown table of the headline metrics and the per-stage F1."""
     get = lambda key: metrics[f"{prefix}_{key}"]  # noqa: E731
@@ -381,14 +410,16 @@ def run_training(
 
     seq_len = 1 if training_args.encoder_only else int(model.config.seq_len)
     data_seed = training_args.data_seed if training_args.data_seed is not None else training_args.seed
+    statistics_of = recording_statistics_function(model, seq_len)
     train_dataset = None
     if do_train:
         train_dataset = as_model_inputs(
-            splits[data_args.train_split], seq_len, skip_start=data_args.skip_sequence_start, seed=data_seed
+            splits[data_args.train_split], seq_len, skip_start=data_args.skip_sequence_start, seed=data_seed,
+            statistics_of=statistics_of,
         )
     eval_dataset = None
     if data_args.validation_split in splits and len(splits[data_args.validation_split]):
-        eval_dataset = as_model_inputs(splits[data_args.validation_split], seq_len)
+        eval_dataset = as_model_inputs(splits[data_args.validation_split], seq_len, statistics_of=statistics_of)
     elif training_args.eval_strategy != "no":
         raise ValueError(
             f"--eval_strategy {training_args.eval_strategy} needs a {data_args.validation_split!r} split; the dataset "
@@ -427,11 +458,12 @@ def run_training(
             extractor.save_pretrained(training_args.output_dir)
             trainer.save_metrics("train", result.metrics)
             trainer.save_state()
+            write_training_info(reference, data_args, training_args.output_dir)
 
     test_metrics: dict[str, Any] = {}
     test_predictions = None
     if data_args.test_split in splits and len(splits[data_args.test_split]):
-        test_dataset = as_model_inputs(splits[data_args.test_split], seq_len)
+        test_dataset = as_model_inputs(splits[data_args.test_split], seq_len, statistics_of=statistics_of)
         prediction = trainer.predict(test_dataset, metric_key_prefix="test")
         test_metrics = prediction.metrics
         from hf_sleep.training.metrics import flatten_predictions

@@ -11,8 +11,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -188,6 +190,17 @@ class SetEpochCallback(TrainerCallback):
         self.dataset.set_epoch(int(state.epoch + 1e-6) if state.epoch else 0)
 
 
+@contextlib.contextmanager
+def keeping_last_batch(args) -> Iterator[None]:
+    """Turns `args.dataloader_drop_last` off while a dataloader is built, then restores it."""
+    drop_last = args.dataloader_drop_last
+    args.dataloader_drop_last = False
+    try:
+        yield
+    finally:
+        args.dataloader_drop_last = drop_last
+
+
 class SleepTrainer(CardTrainerMixin, Trainer):
     """The `Trainer` for sleep staging; reads its extra options from `SleepTrainingArguments`.
 
@@ -242,6 +255,17 @@ class SleepTrainer(CardTrainerMixin, Trainer):
             labels = dataset["labels"] if hasattr(dataset, "column_names") else [row["labels"] for row in dataset]
             return ClassBalancedSampler(labels, seed=self.args.data_seed or self.args.seed)
         return super()._get_train_sampler(dataset)
+
+    # -- evaluation ------------------------------------------------------------------------------------
+    # `--dataloader_drop_last` is for training only: validation and test scores count every epoch, and under
+    # DDP a rank whose share of a small split is under one batch would otherwise predict nothing at all.
+    def get_eval_dataloader(self, eval_dataset=None):
+        with keeping_last_batch(self.args):
+            return super().get_eval_dataloader(eval_dataset)
+
+    def get_test_dataloader(self, test_dataset):
+        with keeping_last_batch(self.args):
+            return super().get_test_dataloader(test_dataset)
 
     # -- loss ------------------------------------------------------------------------------------------
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):

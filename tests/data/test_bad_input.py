@@ -43,13 +43,30 @@ def write_edf(path: Path, signals: dict[str, np.ndarray], sfreq: float = 100.0) 
     edf.write(path)
 
 
-def test_truncated_edf(night: Path) -> None:
+def test_truncated_edf_converts_what_is_there_with_a_warning(night: Path) -> None:
     psg = night / "SC4001E0-PSG.edf"
+    whole = convert(night, trim_wake_minutes=None)
     data = psg.read_bytes()
-    psg.write_bytes(data[: len(data) // 2])
-    with pytest.raises(RecordingError, match="truncated EDF") as err:
-        convert(night)
-    assert "SC4001E0-PSG.edf" in str(err.value)
+    psg.write_bytes(data[: len(data) // 2])  # a recorder that died mid-night: 20 of 42 records remain
+    with pytest.warns(UserWarning, match=r"SC4001E0-PSG.edf: truncated EDF: the header announces 42 data records "
+                      r"\(1260 s\) but the file holds 20 \(600 s\); only the 600 s in the file are read"):  # fmt: skip
+        half = convert(night, trim_wake_minutes=None)
+    assert list(half["epoch_index"]) == list(range(20))
+    np.testing.assert_array_equal(half.with_format("numpy")[:]["input_values"],
+                                  whole.with_format("numpy")[:20]["input_values"])  # fmt: skip
+
+
+@pytest.mark.parametrize("factor", [2.0, 0.5])
+def test_wrong_record_count_is_named(night: Path, factor: float) -> None:
+    """A header that announces twice or half the records the file holds: the PSG is blamed, not the hypnogram."""
+    psg = night / "SC4001E0-PSG.edf"
+    data = bytearray(psg.read_bytes())
+    records = int(data[236:244])
+    data[236:244] = str(int(records * factor)).ljust(8).encode()
+    psg.write_bytes(bytes(data))
+    with pytest.warns(UserWarning, match=f"the header announces {int(records * factor)} data records .* but the file "
+                      f"holds {records} "):  # fmt: skip
+        assert len(convert(night, trim_wake_minutes=None)) == len(NIGHT)
 
 
 def test_corrupt_header(night: Path) -> None:
@@ -166,7 +183,7 @@ def test_failed_conversion_leaves_nothing(night: Path, tmp_path: Path) -> None:
     bad = night / "SC4011E0-PSG.edf"
     bad.write_bytes(bad.read_bytes()[:5000])
     out = tmp_path / "out" / "dataset"
-    with pytest.raises(RecordingError, match="SC4011E0-PSG.edf: truncated"):
+    with pytest.raises(RecordingError, match="SC4011E0-PSG.edf: recording is 0 s long.*truncated EDF"):
         convert_sleep_edf(night, output_dir=out, num_proc=2, progress=False)
     assert not out.exists()
     assert list((tmp_path / "out").iterdir()) == []  # no hidden half-written folder either

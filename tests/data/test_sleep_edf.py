@@ -51,7 +51,8 @@ def test_default_conversion_drops_unknown_and_trims(
     assert first["onset_s"] == (span * 30.0).tolist()
     assert set(ds["subject"]) == {"SC00", "SC01", "ST02"}
     assert ds.features["labels"].names == list(AASM_LABELS)
-    assert "30 min" in ds.info.description and ds.info.license == "odc-by"
+    assert "30 min" in ds.info.description and ds.info.description.startswith("SYNTHETIC DATA")  # generated files
+    assert ds.info.dataset_name == "sleep-edf (synthetic)" and ds.info.license == "other"
 
 
 def test_keep_unknown_and_no_trimming(small_sleep_edf: Path, cache_dir: Path, short_night: list) -> None:

@@ -56,3 +56,25 @@ def test_finetune_from_the_bundled_model(tmp_path):
     assert config["spectrum_standardization"] == "recording" and config["epoch_rnn_cell"] == "plain_lstm"
     results = json.loads((tmp_path / "ft" / "test_results.json").read_text())
     assert results["test_n_epochs"] == 30
+
+
+def test_sequences_carry_their_recordings_statistics():
+    import torch
+
+    from hf_sleep.pretrained import load_pretrained
+    from hf_sleep.training.data import SleepDataCollator, as_model_inputs
+    from hf_sleep.training.pipeline import recording_statistics_function
+
+    model = load_pretrained()
+    train = generated_split(n_epochs=45)["train"]
+    sequences = as_model_inputs(train, 21, statistics_of=recording_statistics_function(model, 21))
+    expected = model.spectrum_statistics_of(torch.from_numpy(np.asarray(train["input_values"], dtype=np.float32)))
+    items = [sequences[i] for i in range(len(sequences))]
+    for item in items:
+        np.testing.assert_allclose(item["spectrum_statistics"], expected.float().numpy(), rtol=1e-6)
+    batch = SleepDataCollator()(items)
+    assert batch["spectrum_statistics"].shape == (len(items), 2, 1, 129)
+    with torch.no_grad(), model.recording_statistics(torch.from_numpy(np.asarray(train["input_values"]))):
+        staged = model(batch["input_values"]).logits
+    torch.testing.assert_close(model(**batch).logits, staged, atol=1e-5, rtol=0)
+    assert recording_statistics_function(model, 1) is None

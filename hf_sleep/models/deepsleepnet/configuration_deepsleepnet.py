@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from hf_sleep.models.sleep_base.configuration_sleep_base import SleepStagingConfig, check_activation
+from hf_sleep.models.sleep_base.configuration_sleep_base import (
+    SleepStagingConfig,
+    check_activation,
+    check_padding,
+    conv_output_width,
+)
 
 
 class DeepSleepNetConfig(SleepStagingConfig):
@@ -13,8 +18,11 @@ class DeepSleepNetConfig(SleepStagingConfig):
 
     The CNN arguments carry the names and defaults of braindecode's `DeepSleepNet`, so a braindecode user
     reads them as before. The defaults are the paper's for 100 Hz input (small filters Fs/2 with stride Fs/16,
-    large filters 4·Fs with stride Fs/2); the paddings reproduce TensorFlow's `SAME` widths of the original
-    code for a 3000-sample epoch (2048 + 1024 features).
+    large filters 4·Fs with stride Fs/2); the paddings are TensorFlow's `SAME` paddings of the original code
+    for a 3000-sample epoch, side by side (2048 + 1024 features). A padding is an int (both sides) or a
+    `[left, right]` pair: `SAME` puts an odd sample on the right. Batch norm uses the original's epsilon
+    1e-5 (PyTorch's default); the original's moving-average decay 0.999 would be PyTorch's `momentum=0.001`,
+    ours keeps PyTorch's 0.1.
 
     Args:
         n_chans (`int`, *optional*, defaults to 1):
@@ -43,22 +51,23 @@ class DeepSleepNetConfig(SleepStagingConfig):
             Kernel of the first small-branch convolution (Fs/2 samples).
         small_first_stride (`int`, *optional*, defaults to 6):
             Stride of the first small-branch convolution (Fs/16 samples).
-        small_first_padding (`int`, *optional*, defaults to 22):
-            Zero padding of the first small-branch convolution.
+        small_first_padding (`int` or `list[int]`, *optional*, defaults to 22):
+            Zero padding of the first small-branch convolution. Both sides, or `[left, right]`.
         small_pool1_kernel_size (`int`, *optional*, defaults to 8):
             Kernel of the first small-branch max-pooling.
         small_pool1_stride (`int`, *optional*, defaults to 8):
             Stride of the first small-branch max-pooling.
-        small_pool1_padding (`int`, *optional*, defaults to 2):
-            Padding of the first small-branch max-pooling.
+        small_pool1_padding (`int` or `list[int]`, *optional*, defaults to 2):
+            Padding of the first small-branch max-pooling. Both sides, or `[left, right]`.
         small_deep_kernel_size (`int`, *optional*, defaults to 8):
             Kernel of the three deep small-branch convolutions ("same" padding).
         small_pool2_kernel_size (`int`, *optional*, defaults to 4):
             Kernel of the second small-branch max-pooling.
         small_pool2_stride (`int`, *optional*, defaults to 4):
             Stride of the second small-branch max-pooling.
-        small_pool2_padding (`int`, *optional*, defaults to 1):
+        small_pool2_padding (`int` or `list[int]`, *optional*, defaults to `[0, 1]`):
             Padding of the second small-branch max-pooling.
+            TensorFlow's `SAME` pads on the right only (configs saved before this default keep their 1).
         large_n_filters_1 (`int`, *optional*, defaults to 64):
             Filters of the first convolution of the large-filter branch.
         large_n_filters_2 (`int`, *optional*, defaults to 128):
@@ -67,22 +76,23 @@ class DeepSleepNetConfig(SleepStagingConfig):
             Kernel of the first large-branch convolution (4·Fs samples).
         large_first_stride (`int`, *optional*, defaults to 50):
             Stride of the first large-branch convolution (Fs/2 samples).
-        large_first_padding (`int`, *optional*, defaults to 175):
-            Zero padding of the first large-branch convolution.
+        large_first_padding (`int` or `list[int]`, *optional*, defaults to 175):
+            Zero padding of the first large-branch convolution. Both sides, or `[left, right]`.
         large_pool1_kernel_size (`int`, *optional*, defaults to 4):
             Kernel of the first large-branch max-pooling.
         large_pool1_stride (`int`, *optional*, defaults to 4):
             Stride of the first large-branch max-pooling.
-        large_pool1_padding (`int`, *optional*, defaults to 0):
-            Padding of the first large-branch max-pooling.
+        large_pool1_padding (`int` or `list[int]`, *optional*, defaults to 0):
+            Padding of the first large-branch max-pooling. Both sides, or `[left, right]`.
         large_deep_kernel_size (`int`, *optional*, defaults to 6):
             Kernel of the three deep large-branch convolutions ("same" padding).
         large_pool2_kernel_size (`int`, *optional*, defaults to 2):
             Kernel of the second large-branch max-pooling.
         large_pool2_stride (`int`, *optional*, defaults to 2):
             Stride of the second large-branch max-pooling.
-        large_pool2_padding (`int`, *optional*, defaults to 1):
+        large_pool2_padding (`int` or `list[int]`, *optional*, defaults to `[0, 1]`):
             Padding of the second large-branch max-pooling.
+            TensorFlow's `SAME` pads on the right only (configs saved before this default keep their 1).
         kwargs:
             The shared arguments of [`SleepStagingConfig`] (`ch_names`, `units`, `class_weights`, `id2label`, ...).
 
@@ -114,26 +124,26 @@ class DeepSleepNetConfig(SleepStagingConfig):
         small_n_filters_2: int = 128,
         small_first_kernel_size: int = 50,
         small_first_stride: int = 6,
-        small_first_padding: int = 22,
+        small_first_padding: int | list[int] = 22,
         small_pool1_kernel_size: int = 8,
         small_pool1_stride: int = 8,
-        small_pool1_padding: int = 2,
+        small_pool1_padding: int | list[int] = 2,
         small_deep_kernel_size: int = 8,
         small_pool2_kernel_size: int = 4,
         small_pool2_stride: int = 4,
-        small_pool2_padding: int = 1,
+        small_pool2_padding: int | list[int] = (0, 1),
         large_n_filters_1: int = 64,
         large_n_filters_2: int = 128,
         large_first_kernel_size: int = 400,
         large_first_stride: int = 50,
-        large_first_padding: int = 175,
+        large_first_padding: int | list[int] = 175,
         large_pool1_kernel_size: int = 4,
         large_pool1_stride: int = 4,
-        large_pool1_padding: int = 0,
+        large_pool1_padding: int | list[int] = 0,
         large_deep_kernel_size: int = 6,
         large_pool2_kernel_size: int = 2,
         large_pool2_stride: int = 2,
-        large_pool2_padding: int = 1,
+        large_pool2_padding: int | list[int] = (0, 1),
         **kwargs: Any,
     ) -> None:
         check_activation("activation_large", activation_large)
@@ -155,26 +165,26 @@ class DeepSleepNetConfig(SleepStagingConfig):
         self.small_n_filters_2 = small_n_filters_2
         self.small_first_kernel_size = small_first_kernel_size
         self.small_first_stride = small_first_stride
-        self.small_first_padding = small_first_padding
+        self.small_first_padding = check_padding("small_first_padding", small_first_padding)
         self.small_pool1_kernel_size = small_pool1_kernel_size
         self.small_pool1_stride = small_pool1_stride
-        self.small_pool1_padding = small_pool1_padding
+        self.small_pool1_padding = check_padding("small_pool1_padding", small_pool1_padding)
         self.small_deep_kernel_size = small_deep_kernel_size
         self.small_pool2_kernel_size = small_pool2_kernel_size
         self.small_pool2_stride = small_pool2_stride
-        self.small_pool2_padding = small_pool2_padding
+        self.small_pool2_padding = check_padding("small_pool2_padding", small_pool2_padding)
         self.large_n_filters_1 = large_n_filters_1
         self.large_n_filters_2 = large_n_filters_2
         self.large_first_kernel_size = large_first_kernel_size
         self.large_first_stride = large_first_stride
-        self.large_first_padding = large_first_padding
+        self.large_first_padding = check_padding("large_first_padding", large_first_padding)
         self.large_pool1_kernel_size = large_pool1_kernel_size
         self.large_pool1_stride = large_pool1_stride
-        self.large_pool1_padding = large_pool1_padding
+        self.large_pool1_padding = check_padding("large_pool1_padding", large_pool1_padding)
         self.large_deep_kernel_size = large_deep_kernel_size
         self.large_pool2_kernel_size = large_pool2_kernel_size
         self.large_pool2_stride = large_pool2_stride
-        self.large_pool2_padding = large_pool2_padding
+        self.large_pool2_padding = check_padding("large_pool2_padding", large_pool2_padding)
         super().__init__(n_chans=n_chans, sfreq=sfreq, epoch_seconds=epoch_seconds, seq_len=seq_len, **kwargs)
         if min(self.branch_widths) < 1:
             raise ValueError(
@@ -187,19 +197,16 @@ class DeepSleepNetConfig(SleepStagingConfig):
     def branch_widths(self) -> tuple[int, int]:
         """Output width (samples) of the small and large CNN branch for one epoch."""
 
-        def out(width: int, kernel: int, stride: int, padding: int) -> int:
-            return (width + 2 * padding - kernel) // stride + 1
-
-        small = out(
+        small = conv_output_width(
             self.n_times, self.small_first_kernel_size, self.small_first_stride, self.small_first_padding
         )
-        small = out(small, self.small_pool1_kernel_size, self.small_pool1_stride, self.small_pool1_padding)
-        small = out(small, self.small_pool2_kernel_size, self.small_pool2_stride, self.small_pool2_padding)
-        large = out(
+        small = conv_output_width(small, self.small_pool1_kernel_size, self.small_pool1_stride, self.small_pool1_padding)
+        small = conv_output_width(small, self.small_pool2_kernel_size, self.small_pool2_stride, self.small_pool2_padding)
+        large = conv_output_width(
             self.n_times, self.large_first_kernel_size, self.large_first_stride, self.large_first_padding
         )
-        large = out(large, self.large_pool1_kernel_size, self.large_pool1_stride, self.large_pool1_padding)
-        large = out(large, self.large_pool2_kernel_size, self.large_pool2_stride, self.large_pool2_padding)
+        large = conv_output_width(large, self.large_pool1_kernel_size, self.large_pool1_stride, self.large_pool1_padding)
+        large = conv_output_width(large, self.large_pool2_kernel_size, self.large_pool2_stride, self.large_pool2_padding)
         return small, large
 
     @property

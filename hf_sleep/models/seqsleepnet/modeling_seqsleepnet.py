@@ -177,7 +177,9 @@ class SeqSleepNetFrontEnd(nn.Module):
         else:  # a plain forward: the statistics of the input itself
             mean, std = spectrum_statistics(spectrum)
         mean, std = (value.to(device=spectrum.device, dtype=spectrum.dtype) for value in (mean, std))
-        return ((spectrum - mean[:, None]) / std[:, None]).to(epochs.dtype)
+        # (n_chans, n_bins) for all epochs, or (n_epochs, n_chans, n_bins): each epoch its recording's.
+        mean, std = (value[..., None, :] for value in (mean, std))
+        return ((spectrum - mean) / std).to(epochs.dtype)
 
     def forward(self, epochs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         spectrum = self.log_spectrum(epochs)
@@ -488,11 +490,8 @@ class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):
         if not front_end.per_recording:
             yield
             return
-        with torch.no_grad():
-            spectrum = torch.cat(
-                [front_end.raw_log_spectrum(epochs[i : i + batch_size]) for i in range(0, len(epochs), batch_size)]
-            )
-            front_end.recording_mean_std = spectrum_statistics(spectrum)
+        mean, std = self.spectrum_statistics_of(epochs, batch_size)
+        front_end.recording_mean_std = (mean, std)
         try:
             yield
         finally:
@@ -537,14 +536,43 @@ class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):
         config.spectrum_mean = mean.tolist()
         config.spectrum_std = std.tolist()
 
+    @torch.no_grad()
+    def spectrum_statistics_of(self, epochs: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
+        """`(2, n_chans, n_bins)` mean and std of the log spectrum of `epochs` (a whole recording), per channel and bin.
+
+        What [`recording_statistics`] uses; a dataset converted for fine-tuning can store it per recording and
+        pass it with each sequence as `spectrum_statistics`.
+        """
+        front_end = self.seqsleepnet.epoch_encoder.front_end
+        spectrum = torch.cat(
+            [front_end.raw_log_spectrum(epochs[i : i + batch_size]) for i in range(0, len(epochs), batch_size)]
+        )
+        return torch.stack(spectrum_statistics(spectrum))
+
     def forward(
         self,
         input_values: torch.Tensor,
         labels: torch.Tensor | None = None,
         output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
+        spectrum_statistics: torch.Tensor | None = None,
     ) -> SleepStagingOutput | tuple:
+        r"""
+        spectrum_statistics (`torch.Tensor` of shape `(batch, 2, n_chans, n_bins)`, *optional*):
+            For `spectrum_standardization="recording"`: the mean and std of each sequence's recording
+            ([`spectrum_statistics_of`]), so that training windows are standardised as whole nights are at staging.
+            Without them (and outside [`recording_statistics`]) the statistics of the input itself are used.
+        """
         _, squeeze = self.split_input(input_values)
-        encoded = self.seqsleepnet(input_values, output_hidden_states=output_hidden_states, return_dict=True)
+        front_end = self.seqsleepnet.epoch_encoder.front_end
+        if spectrum_statistics is not None and front_end.per_recording:
+            seq_len = input_values.shape[1] if input_values.ndim == 4 else 1
+            per_epoch = spectrum_statistics.repeat_interleave(seq_len, dim=0)  # (batch * seq_len, 2, C, bins)
+            front_end.recording_mean_std = (per_epoch[:, 0], per_epoch[:, 1])
+        try:
+            encoded = self.seqsleepnet(input_values, output_hidden_states=output_hidden_states, return_dict=True)
+        finally:
+            if spectrum_statistics is not None and front_end.per_recording:
+                front_end.recording_mean_std = None
         logits = self.classifier(encoded.last_hidden_state)
         return self.staging_output(logits, labels, squeeze, encoded.hidden_states, return_dict)

@@ -25,6 +25,34 @@ def check_activation(argument: str, name: str) -> None:
         raise ValueError(f"{argument} must be one of {sorted(ACTIVATION_NAMES)}, got {name!r}")
 
 
+def check_padding(argument: str, padding: int | list[int] | tuple[int, int]) -> int | list[int]:
+    """Validates a padding argument: an int pads both sides, a `[left, right]` pair each side on its own.
+
+    TensorFlow's `SAME` padding puts an odd sample on the right, which one symmetric int cannot say. A pair
+    is returned as a list (JSON-native, so a config equals itself after a `config.json` round trip).
+    """
+    sides = [padding, padding] if isinstance(padding, int) else padding
+    if (
+        isinstance(padding, bool)
+        or not isinstance(sides, (list, tuple))
+        or len(sides) != 2
+        or any(isinstance(side, bool) or not isinstance(side, int) or side < 0 for side in sides)
+    ):
+        raise ValueError(f"{argument} must be a non-negative int or a [left, right] pair of them, got {padding!r}")
+    return padding if isinstance(padding, int) else list(sides)
+
+
+def padding_pair(padding: int | list[int]) -> tuple[int, int]:
+    """A checked padding argument (see `check_padding`) as `(left, right)`."""
+    return (padding, padding) if isinstance(padding, int) else (padding[0], padding[1])
+
+
+def conv_output_width(width: int, kernel: int, stride: int, padding: int | list[int]) -> int:
+    """Output width of a convolution or pooling over `width` samples with a checked padding argument."""
+    left, right = padding_pair(padding)
+    return (width + left + right - kernel) // stride + 1
+
+
 class SleepStagingConfig(PretrainedConfig):
     r"""Base configuration of every hf_sleep model: the shape of the signal and the stages to predict.
 

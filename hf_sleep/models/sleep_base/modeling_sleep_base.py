@@ -13,7 +13,7 @@ from torch import nn
 from transformers import PreTrainedModel
 from transformers.utils import ModelOutput
 
-from hf_sleep.models.sleep_base.configuration_sleep_base import SleepStagingConfig
+from hf_sleep.models.sleep_base.configuration_sleep_base import SleepStagingConfig, padding_pair
 
 try:  # transformers >= 5: init functions that respect weights already loaded from a checkpoint
     from transformers import initialization as init
@@ -225,7 +225,8 @@ class SleepConvBranch(nn.Module):
     """The CNN path of DeepSleepNet and TinySleepNet: conv → pool → dropout → 3 × conv → pool.
 
     Every convolution is bias-free and followed by batch norm and the activation, as in the original
-    TensorFlow code; the three deep convolutions keep the width ("same" padding).
+    TensorFlow code; the three deep convolutions keep the width ("same" padding). Paddings are an int (both
+    sides) or `[left, right]`; `pool1` and `pool2` are `(kernel, stride, padding)`.
     """
 
     def __init__(
@@ -234,12 +235,13 @@ class SleepConvBranch(nn.Module):
         n_filters_2: int,
         first_kernel_size: int,
         first_stride: int,
-        first_padding: int,
-        pool1: tuple[int, int, int],
+        first_padding: int | list[int],
+        pool1: tuple[int, int, int | list[int]],
         deep_kernel_size: int,
-        pool2: tuple[int, int, int],
+        pool2: tuple[int, int, int | list[int]],
         activation: str,
         drop_prob: float,
+        norm_eps: float = 1e-5,
     ) -> None:
         super().__init__()
 
@@ -252,21 +254,19 @@ class SleepConvBranch(nn.Module):
             return nn.Sequential(
                 nn.ConstantPad1d(padding, 0.0),
                 nn.Conv1d(in_channels, out_channels, kernel, stride=stride, bias=False),
-                nn.BatchNorm1d(out_channels),
+                nn.BatchNorm1d(out_channels, eps=norm_eps),
                 get_activation(activation),
             )
 
-        self.first_conv = conv_block(
-            1, n_filters_1, first_kernel_size, first_stride, (first_padding, first_padding)
-        )
-        self.first_pool = nn.MaxPool1d(pool1[0], stride=pool1[1], padding=pool1[2])
+        self.first_conv = conv_block(1, n_filters_1, first_kernel_size, first_stride, padding_pair(first_padding))
+        self.first_pool = _max_pool(*pool1)
         self.dropout = nn.Dropout(drop_prob)
         self.deep_convs = nn.Sequential(
             conv_block(n_filters_1, n_filters_2, deep_kernel_size, 1, same),
             conv_block(n_filters_2, n_filters_2, deep_kernel_size, 1, same),
             conv_block(n_filters_2, n_filters_2, deep_kernel_size, 1, same),
         )
-        self.second_pool = nn.MaxPool1d(pool2[0], stride=pool2[1], padding=pool2[2])
+        self.second_pool = _max_pool(*pool2)
 
     def forward(self, signal: torch.Tensor) -> torch.Tensor:
         """Maps `(n, 1, n_times)` to `(n, n_filters_2, width)`."""
@@ -277,6 +277,15 @@ class SleepConvBranch(nn.Module):
         for block in self.deep_convs:
             features = _folded_block(block, features)
         return self.second_pool(features)
+
+
+def _max_pool(kernel: int, stride: int, padding: int | list[int]) -> nn.Module:
+    """Max-pooling whose padding never wins the max; a `[left, right]` pair pads each side on its own."""
+    left, right = padding_pair(padding)
+    if left == right:
+        return nn.MaxPool1d(kernel, stride=stride, padding=left)
+    # MaxPool1d pads only symmetrically: -inf padding is what its own padding amounts to.
+    return nn.Sequential(nn.ConstantPad1d((left, right), -torch.inf), nn.MaxPool1d(kernel, stride=stride))
 
 
 def _folded_block(block: nn.Sequential, signal: torch.Tensor) -> torch.Tensor:

@@ -53,23 +53,48 @@ def _match(name: str, available: Sequence[str]) -> str | None:
     return folded.get(name.strip().lower())
 
 
+def split_derivation(name: str, available: Sequence[str]) -> tuple[str, str] | None:
+    """The `(plus, minus)` channels of a derivation `"A - B"` (or `"A-B"`), or `None` when it names none.
+
+    Channel names may contain `-` (`"FP1-A1 - C3-A1"`): every split is tried, the spaced `" - "` first; a
+    `"A-B"` without spaces is accepted only when exactly one split names two channels.
+
+    Raises:
+        ValueError: when several splits name two channels (write the derivation with spaces around the minus).
+    """
+    for separator in (" - ", "-"):
+        pairs = []
+        start = 0
+        while (position := name.find(separator, start)) >= 0:
+            plus = _match(name[:position], available)
+            minus = _match(name[position + len(separator) :], available)
+            if plus is not None and minus is not None:
+                pairs.append((plus, minus))
+            start = position + 1
+        if len(pairs) == 1:
+            return pairs[0]
+        if len(pairs) > 1:
+            raise ValueError(
+                f"channel {name!r} is ambiguous: it splits into {' or '.join(f'{a!r} - {b!r}' for a, b in pairs)}; "
+                f"write the derivation with spaces around the minus, e.g. '{pairs[0][0]} - {pairs[0][1]}'"
+            )
+    return None
+
+
 def _resolve_one(name: str, available: Sequence[str]) -> tuple[str, str | None] | None:
-    match = _match(name, available)
+    match = _match(name, available)  # an exact channel name always wins over a derivation
     if match is not None:
         return match, None
-    separator = " - " if " - " in name else "-"
-    if separator in name:
-        plus, minus = (_match(part, available) for part in name.split(separator, 1))
-        if plus is not None and minus is not None:
-            return plus, minus
-    return None
+    return split_derivation(name, available)
 
 
 def resolve_channels(requested: Sequence[str], available: Sequence[str]) -> list[tuple[str, str | None]]:
     """Maps requested names to `(channel, minus)` pairs of `available` channels.
 
-    A name matches exactly, then ignoring case and surrounding spaces. A derivation is written `"A - B"`; a name
-    `"A-B"` that is not a channel itself is read as the derivation `A - B` when both are channels. Alternatives
+    A name matches exactly, then ignoring case and surrounding spaces: an exact channel name always wins. A
+    derivation is written `"A - B"`, also for names that contain `-` (`"FP1-A1 - C3-A1"`); a name `"A-B"` that is
+    not a channel itself is read as a derivation when exactly one split names two channels
+    ([`split_derivation`]). Alternatives
     are separated by `|` (`"EEG C4-CLE|EEG C4-LER"`): the first one present wins.
 
     Raises:

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from hf_sleep.models.sleep_base.configuration_sleep_base import SleepStagingConfig, check_activation
+from hf_sleep.models.sleep_base.configuration_sleep_base import (
+    SleepStagingConfig,
+    check_activation,
+    check_padding,
+    conv_output_width,
+)
 
 
 class TinySleepNetConfig(SleepStagingConfig):
     r"""Configuration of [`TinySleepNetForSleepStaging`]: one CNN per epoch, then a unidirectional LSTM over
     `seq_len` epochs.
 
-    The defaults are the original's for 100 Hz input; the paddings reproduce TensorFlow's `SAME` widths of
-    the original code (500 → 63 → 16 samples, 16 × 128 = 2048 features per epoch).
+    The defaults are the original's for 100 Hz input; the paddings are TensorFlow's `SAME` paddings of the
+    original code, side by side (500 → 63 → 16 samples, 16 × 128 = 2048 features per epoch). A padding is an
+    int (both sides) or a `[left, right]` pair: `SAME` puts an odd sample on the right.
 
     Args:
         n_chans (`int`, *optional*, defaults to 1):
@@ -29,22 +35,23 @@ class TinySleepNetConfig(SleepStagingConfig):
             Kernel of the first convolution (Fs/2 samples).
         first_stride (`int`, *optional*, defaults to 6):
             Stride of the first convolution (Fs/16 samples).
-        first_padding (`int`, *optional*, defaults to 22):
-            Zero padding of the first convolution.
+        first_padding (`int` or `list[int]`, *optional*, defaults to 22):
+            Zero padding of the first convolution (both sides, or `[left, right]`).
         pool1_kernel_size (`int`, *optional*, defaults to 8):
             Kernel of the first max-pooling.
         pool1_stride (`int`, *optional*, defaults to 8):
             Stride of the first max-pooling.
-        pool1_padding (`int`, *optional*, defaults to 2):
-            Padding of the first max-pooling.
+        pool1_padding (`int` or `list[int]`, *optional*, defaults to 2):
+            Padding of the first max-pooling (both sides, or `[left, right]`; padding never wins the max).
         deep_kernel_size (`int`, *optional*, defaults to 8):
             Kernel of the three deep convolutions ("same" padding).
         pool2_kernel_size (`int`, *optional*, defaults to 4):
             Kernel of the second max-pooling.
         pool2_stride (`int`, *optional*, defaults to 4):
             Stride of the second max-pooling.
-        pool2_padding (`int`, *optional*, defaults to 1):
-            Padding of the second max-pooling.
+        pool2_padding (`int` or `list[int]`, *optional*, defaults to `[0, 1]`):
+            Padding of the second max-pooling (both sides, or `[left, right]`). TensorFlow's `SAME` pads the
+            63-sample map on the right only (configs saved before this default keep their 1).
         activation (`str`, *optional*, defaults to `"relu"`):
             Activation after every batch norm.
         drop_prob (`float`, *optional*, defaults to 0.5):
@@ -53,6 +60,9 @@ class TinySleepNetConfig(SleepStagingConfig):
             Units of the LSTM.
         lstm_num_layers (`int`, *optional*, defaults to 1):
             Stacked LSTM layers.
+        batch_norm_eps (`float`, *optional*, defaults to 0.001):
+            Epsilon of every batch norm: the original's `tf.layers.batch_normalization` uses 1e-3 (PyTorch's
+            default is 1e-5). Its momentum 0.99 is PyTorch's `momentum=0.01`; ours keeps PyTorch's 0.1.
         kwargs:
             The shared arguments of [`SleepStagingConfig`] (`ch_names`, `units`, `class_weights`, `id2label`, ...).
 
@@ -77,18 +87,19 @@ class TinySleepNetConfig(SleepStagingConfig):
         n_filters: int = 128,
         first_kernel_size: int = 50,
         first_stride: int = 6,
-        first_padding: int = 22,
+        first_padding: int | list[int] = 22,
         pool1_kernel_size: int = 8,
         pool1_stride: int = 8,
-        pool1_padding: int = 2,
+        pool1_padding: int | list[int] = 2,
         deep_kernel_size: int = 8,
         pool2_kernel_size: int = 4,
         pool2_stride: int = 4,
-        pool2_padding: int = 1,
+        pool2_padding: int | list[int] = (0, 1),
         activation: str = "relu",
         drop_prob: float = 0.5,
         lstm_hidden_size: int = 128,
         lstm_num_layers: int = 1,
+        batch_norm_eps: float = 1e-3,
         **kwargs: Any,
     ) -> None:
         check_activation("activation", activation)
@@ -97,21 +108,24 @@ class TinySleepNetConfig(SleepStagingConfig):
         for name, value in (("lstm_hidden_size", lstm_hidden_size), ("lstm_num_layers", lstm_num_layers)):
             if value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value}")
+        if not batch_norm_eps > 0:
+            raise ValueError(f"batch_norm_eps must be a positive number, got {batch_norm_eps}")
         self.n_filters = n_filters
         self.first_kernel_size = first_kernel_size
         self.first_stride = first_stride
-        self.first_padding = first_padding
+        self.first_padding = check_padding("first_padding", first_padding)
         self.pool1_kernel_size = pool1_kernel_size
         self.pool1_stride = pool1_stride
-        self.pool1_padding = pool1_padding
+        self.pool1_padding = check_padding("pool1_padding", pool1_padding)
         self.deep_kernel_size = deep_kernel_size
         self.pool2_kernel_size = pool2_kernel_size
         self.pool2_stride = pool2_stride
-        self.pool2_padding = pool2_padding
+        self.pool2_padding = check_padding("pool2_padding", pool2_padding)
         self.activation = activation
         self.drop_prob = drop_prob
         self.lstm_hidden_size = lstm_hidden_size
         self.lstm_num_layers = lstm_num_layers
+        self.batch_norm_eps = batch_norm_eps
         super().__init__(n_chans=n_chans, sfreq=sfreq, epoch_seconds=epoch_seconds, seq_len=seq_len, **kwargs)
         if self.cnn_width < 1:
             raise ValueError(
@@ -122,9 +136,9 @@ class TinySleepNetConfig(SleepStagingConfig):
     @property
     def cnn_width(self) -> int:
         """Output width (samples) of the CNN for one epoch."""
-        width = (self.n_times + 2 * self.first_padding - self.first_kernel_size) // self.first_stride + 1
-        width = (width + 2 * self.pool1_padding - self.pool1_kernel_size) // self.pool1_stride + 1
-        return (width + 2 * self.pool2_padding - self.pool2_kernel_size) // self.pool2_stride + 1
+        width = conv_output_width(self.n_times, self.first_kernel_size, self.first_stride, self.first_padding)
+        width = conv_output_width(width, self.pool1_kernel_size, self.pool1_stride, self.pool1_padding)
+        return conv_output_width(width, self.pool2_kernel_size, self.pool2_stride, self.pool2_padding)
 
     @property
     def epoch_feature_size(self) -> int:

@@ -35,6 +35,7 @@ class TinySleepNetEpochEncoder(nn.Module):
             (config.pool2_kernel_size, config.pool2_stride, config.pool2_padding),
             config.activation,
             config.drop_prob,
+            config.batch_norm_eps,
         )
         self.dropout = nn.Dropout(config.drop_prob)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .configuration_seqsleepnet import SeqSleepNetConfig
+from hf_sleep.models.seqsleepnet.configuration_seqsleepnet import SeqSleepNetConfig
 
+# The physioex commit the checkpoints come from (physioex/train/models/backup/ there).
 PHYSIOEX_COMMIT = "24d4974b"
 PHYSIOEX_REPOSITORY = "https://github.com/guidogagl/physioex"
-
 BUNDLE_NAMESPACE = "hf-sleep"
 
 
@@ -45,7 +45,7 @@ def physioex_provenance(config: SeqSleepNetConfig, checkpoint_name: str) -> str:
             f"- **Source**: the SeqSleepNet checkpoint `{checkpoint_name}` of [physioex]({PHYSIOEX_REPOSITORY}) "
             f"(commit `{PHYSIOEX_COMMIT}`, `physioex/train/models/backup/`), MIT licence (Copyright (c) Guido "
             "Gagliardi). Converted tensor by tensor with `hf-sleep convert-physioex` "
-            "(`hf_sleep/models/seqsleepnet/convert_physioex_checkpoint.py`); a test checks the converted logits "
+            "(`hf_sleep/pretrained/convert_physioex.py`); a test checks the converted logits "
             "against an independent forward pass written from the checkpoint tensors (to 1e-5).",
             "- **Training data**: real scored PSG, but *which* recordings is not documented by the source (the "
             "checkpoint names only a run folder). Labels: 0 W, 1 N1, 2 N2, 3 N3, 4 REM.",
@@ -81,8 +81,7 @@ def physioex_model_card(config: SeqSleepNetConfig, training_info: dict[str, Any]
     import torch
 
     from hf_sleep.model_card import SleepModelCardData, render_model_card
-
-    from .modeling_seqsleepnet import SeqSleepNetForSleepStaging
+    from hf_sleep.models.seqsleepnet import SeqSleepNetForSleepStaging
 
     torch.manual_seed(0)  # the card reads the architecture, not the weights
     card_data = SleepModelCardData(

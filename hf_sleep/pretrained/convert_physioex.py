@@ -25,9 +25,10 @@ from typing import Any
 
 import torch
 
-from .configuration_seqsleepnet import SeqSleepNetConfig
+from hf_sleep.models.seqsleepnet.configuration_seqsleepnet import SeqSleepNetConfig
 
-# The physioex commit the checkpoints come from (physioex/train/models/backup/ there).
+from .physioex_card import physioex_model_card, physioex_training_info
+
 # Labels of physioex's checkpoints, in class-index order.
 PHYSIOEX_LABELS = ["W", "N1", "N2", "N3", "REM"]
 # The input channels of the two published checkpoints, by their number of channels.
@@ -157,7 +158,7 @@ def convert_physioex_checkpoint(
     Returns:
         The converted `SeqSleepNetForSleepStaging`, in eval mode.
     """
-    from .modeling_seqsleepnet import SeqSleepNetForSleepStaging
+    from hf_sleep.models.seqsleepnet import SeqSleepNetForSleepStaging
 
     checkpoint = Path(checkpoint)
     state_dict = load_physioex_state_dict(checkpoint)
@@ -171,8 +172,6 @@ def convert_physioex_checkpoint(
     feature_extractor = physioex_feature_extractor(config)
     feature_extractor.save_pretrained(out_dir)
     if card:
-        from .physioex_card import physioex_model_card, physioex_training_info
-
         training_info = physioex_training_info(config, checkpoint.name, name or out_dir.name)
         (out_dir / "training_info.json").write_text(json.dumps(training_info, indent=2) + "\n")
         (out_dir / "README.md").write_text(physioex_model_card(config, training_info, feature_extractor))
