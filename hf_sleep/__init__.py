@@ -65,6 +65,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     from hf_sleep.registry import ARCHITECTURES, Architecture, get_architecture, register_auto_classes
     from hf_sleep.sleep_stats import sleep_statistics
     from hf_sleep.staging import StagingResult, stage_recording
+    from hf_sleep.staging_many import FailedRecording, stage_recordings
 
 
 __getattr__, __dir__ = lazy_exports(__name__, __file__)
@@ -99,6 +100,8 @@ __all__ = [
     "register_auto_classes",
     "sleep_statistics",
     "stage_recording",
+    "stage_recordings",
+    "FailedRecording",
     "DSBConfig",
     "DSBPretrainingOutput",
     "DSBCNNConfig",

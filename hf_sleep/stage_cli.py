@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 import warnings
+from pathlib import Path
 
 
 def _build_model(args: argparse.Namespace):
@@ -27,7 +28,7 @@ def _build_model(args: argparse.Namespace):
 
 def _handle(args: argparse.Namespace) -> int:
     start = time.perf_counter()
-    from hf_sleep.sleep_stats import format_statistics
+    from hf_sleep.staging_many import FailedRecording, stage_recordings
 
     if args.architecture and not args.quiet:
         print(f"Using {args.architecture} with RANDOM weights (demo): its stages mean nothing.")
@@ -35,16 +36,50 @@ def _handle(args: argparse.Namespace) -> int:
         from hf_sleep.pretrained import DEFAULT_MODEL, NAMESPACE
 
         print(f"Staging with the bundled {NAMESPACE}/{DEFAULT_MODEL} (physioex's trained SeqSleepNet; research use only)")
+    single = len(args.recording) == 1 and not Path(args.recording[0]).is_dir()
+    failures, printed = [], set()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
-        result = _stage(args)
-    # Problems of the input are printed once, as one line each, also with --quiet.
+        for result in stage_recordings(
+            args.recording,
+            _build_model(args),
+            channels=args.channels,
+            reference=args.reference[0] if args.reference and len(args.reference) == 1 else args.reference,
+            out_dir=args.out_dir,
+            rescale=args.rescale,
+            device=args.device,
+            batch_size=args.batch_size,
+            stride=args.stride,
+            progress=not args.quiet,
+            overwrite=args.overwrite,
+            lights_off=args.lights_off,
+            lights_on=args.lights_on,
+            random_weights=bool(args.architecture),
+            time_axis=args.time_axis,
+        ):
+            if isinstance(result, FailedRecording):
+                if single:  # one file: its error is the command's (worded by the CLI, exit code 2)
+                    raise result.error
+                failures.append(result)
+                continue
+            # Problems of the input are printed once, as one line each, also with --quiet.
+            prefix = "" if single else f"{result.recording.name}: "
+            for message in dict.fromkeys(result.warnings):
+                printed.add(message)
+                print(f"hf-sleep stage: warning: {prefix}{message}", file=sys.stderr)
+            for note in result.notes:
+                print(f"hf-sleep stage: note: {prefix}{note}", file=sys.stderr)
+            if not args.quiet:
+                _print_result(result, start)
     for message in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, UserWarning)):
-        print(f"hf-sleep stage: warning: {message}", file=sys.stderr)
-    for note in result.notes:
-        print(f"hf-sleep stage: note: {note}", file=sys.stderr)
-    if args.quiet:
-        return 0
+        if message not in printed:
+            print(f"hf-sleep stage: warning: {message}", file=sys.stderr)
+    return 0 if single else _report_many(args, failures, time.perf_counter() - start)
+
+
+def _print_result(result, start: float) -> None:
+    from hf_sleep.sleep_stats import format_statistics
+
     hours = result.n_epochs * result.epoch_seconds / 3600
     print(f"{result.recording.name}: {result.n_epochs} epochs ({hours:.2f} h) from {', '.join(result.channels)}")
     if result.unscorable is not None and result.unscorable.any():
@@ -56,29 +91,19 @@ def _handle(args: argparse.Namespace) -> int:
         print(f"  {kind:<12}{path}")
     timings = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in result.timings.items())
     print(f"  time: {timings}; total {time.perf_counter() - start:.2f} s")
-    return 0
 
 
-def _stage(args: argparse.Namespace):
-    from hf_sleep.staging import stage_recording
+def _report_many(args: argparse.Namespace, failures: list, seconds: float) -> int:
+    """The summary of several recordings: nights per minute, then one error line per failed recording."""
+    from hf_sleep.staging_many import expand_recordings
 
-    return stage_recording(
-        args.recording,
-        _build_model(args),
-        channels=args.channels,
-        reference=args.reference[0] if args.reference and len(args.reference) == 1 else args.reference,
-        out_dir=args.out_dir,
-        rescale=args.rescale,
-        device=args.device,
-        batch_size=args.batch_size,
-        stride=args.stride,
-        progress=not args.quiet,
-        overwrite=args.overwrite,
-        lights_off=args.lights_off,
-        lights_on=args.lights_on,
-        random_weights=bool(args.architecture),
-        time_axis=args.time_axis,
-    )
+    total = len(expand_recordings(args.recording))
+    staged = total - len(failures)
+    if not args.quiet:
+        print(f"staged {staged} of {total} recording(s) in {seconds:.1f} s ({staged / seconds * 60:.1f} nights per minute)")
+    for failure in failures:
+        print(f"error: {failure.message}", file=sys.stderr)
+    return 1 if failures else 0
 
 
 def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
@@ -91,7 +116,11 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
             "<name>_hypnogram.png and <name>_sleep_stats.json."
         ),
     )
-    parser.add_argument("recording", help="the recording: .edf, .bdf, .fif or .vhdr")
+    parser.add_argument(
+        "recording", nargs="+",
+        help="recording(s) (.edf, .bdf, .fif, .vhdr) or folders of them: the model is loaded once, a broken file "
+        "is reported at the end (exit code 1) and the others are staged",
+    )  # fmt: skip
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
         "--model",

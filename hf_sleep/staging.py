@@ -15,6 +15,7 @@ four are complete, so a failure never leaves half-written files behind.
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 import math
@@ -283,6 +284,44 @@ def epoch_signal(signal: np.ndarray, n_times: int) -> tuple[np.ndarray, int]:
     return epochs, signal.shape[-1] - len(epochs) * n_times
 
 
+def read_night(
+    path: str | os.PathLike,
+    extractor: Any,
+    channels: Sequence[str] | None = None,
+    reference: str | Sequence[str] | None = None,
+    rescale: float = 1.0,
+) -> tuple[Any, np.ndarray, float, dict[str, Any], np.ndarray]:
+    """Reads and prepares the channels a model needs from one recording (the first step of [`stage_recording`]).
+
+    Args:
+        path: the recording.
+        extractor: the model's `SleepFeatureExtractor`; left unchanged (a copy is set up for this recording).
+        channels: the channels in the model's input order; `None` picks them by the extractor's names or kinds.
+        reference: overrides the extractor's reference.
+        rescale: factor for files whose physical dimension is wrong.
+
+    Returns:
+        `(extractor, signal, sfreq, info, epochs)`: the copy set up for this recording, what [`read_checked`]
+        returns and the model input it makes of the signal.
+    """
+    extractor = copy.deepcopy(extractor)
+    if channels:
+        if len(channels) != len(extractor.ch_names):
+            raise ValueError(
+                f"the model takes {len(extractor.ch_names)} channel(s) ({', '.join(extractor.ch_names)}), got "
+                f"{len(channels)}: {', '.join(channels)}"
+            )
+        extractor.ch_names = list(channels)
+    else:
+        from hf_sleep.pretrained.channels import default_channels
+
+        extractor.ch_names = default_channels(extractor.ch_names, open_recording(path).ch_names)
+    if reference is not None:
+        extractor.reference = reference
+    signal, info = read_checked(extractor, path, rescale=rescale)
+    return extractor, signal, info["sfreq_in"], info, extractor.epochs_from_signal(signal, info["sfreq_in"])
+
+
 def load_model(model: Any, device: str | None = None, *, progress: bool = True):
     """An hf_sleep model from an instance, a bundled name, a local folder or a Hub id (`AutoModel.from_pretrained`).
 
@@ -392,6 +431,7 @@ def stage_recording(
     lights_on: str | float | None = None,
     random_weights: bool = False,
     time_axis: str = "clock",
+    preread: tuple[Any, np.ndarray, float, dict[str, Any], np.ndarray] | None = None,
 ) -> StagingResult:
     """Stages a whole recording with a sleep-staging model and (with `out_dir`) writes the four outputs.
 
@@ -418,6 +458,7 @@ def stage_recording(
         lights_on: lights-on, likewise.
         random_weights: the model is untrained (a demo): the plot says so.
         time_axis: the plot's time axis: `"clock"` (time of day from the recording's start) or `"hours"`.
+        preread: what [`read_night`] returned for this recording, when it was read ahead (many nights).
 
     Epochs that hold NaN or infinite samples are unscorable: they get the stage `"?"` and no
     probabilities, count in no sleep statistic but time in bed, and are cut out of the sequence that the
@@ -448,24 +489,8 @@ def stage_recording(
     config = model.config
     extractor = load_feature_extractor(source, config)
     timings["load_model"] = time.perf_counter() - start
-    if channels:
-        if len(channels) != config.n_chans:
-            raise ValueError(
-                f"the model takes {config.n_chans} channel(s) ({', '.join(extractor.ch_names)}), got {len(channels)}: "
-                f"{', '.join(channels)}"
-            )
-        extractor.ch_names = list(channels)
-    else:
-        from hf_sleep.pretrained.channels import default_channels
-
-        extractor.ch_names = default_channels(extractor.ch_names, open_recording(path).ch_names)
-    if reference is not None:
-        extractor.reference = reference
-
     start = time.perf_counter()
-    signal, info = read_checked(extractor, path, rescale=rescale)
-    sfreq_in = info["sfreq_in"]
-    epochs = extractor.epochs_from_signal(signal, sfreq_in)
+    extractor, signal, sfreq_in, info, epochs = preread or read_night(path, extractor, channels, reference, rescale)
     seconds = signal.shape[-1] / sfreq_in
     lights = {}  # given times first, else the recording's own lights-off/on annotations
     annotated = recording_lights(path) if lights_off is None or lights_on is None else {}

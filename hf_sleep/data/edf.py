@@ -327,7 +327,6 @@ def read_edf_signals(
     if not 0 <= start <= stop <= total:
         raise ValueError(f"samples [{start}, {stop}) are outside the recording's [0, {total})")
     first, last = start // spr, -(-stop // spr)
-    records = _records(header, first, last)
     bounds = np.cumsum([0, *header.n_samples])
     out = np.empty((len(picks), (last - first) * spr), dtype=np.float64 if scale is None else np.float32)
     block = max(1, 65536 // spr)  # records per block: the float64 scratch stays in cache
@@ -343,7 +342,9 @@ def read_edf_signals(
         gain = _MNE_GAINS.get(header.units[i], 1.0)
         target = out[row].reshape(last - first, spr)
         for lo in range(0, last - first, block):
-            digital = records[lo : lo + block, bounds[i] : bounds[i + 1]]
+            # A map per block, released with it: one map of the whole span kept the pages it touched
+            # resident, about the whole file for many channels (5.9 GB RSS for a 24-h, 64-channel, 512-Hz EDF).
+            digital = _records(header, first + lo, min(first + lo + block, last))[:, bounds[i] : bounds[i + 1]]
             values = scratch[: len(digital)]
             np.multiply(digital, cal, out=values)  # MNE's order of operations, for identical values
             values += offset
@@ -351,7 +352,7 @@ def read_edf_signals(
             if scale is not None:
                 values *= scale[row]
             target[lo : lo + block] = values
-    del records
+            del digital
     skip = start - first * spr
     return np.ascontiguousarray(out[:, skip : skip + stop - start])
 
