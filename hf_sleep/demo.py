@@ -40,6 +40,7 @@ def run_demo(hours: float = 1.0, seed: int = 0, architectures: list[str] | None 
 
     counts = {}
     names = architectures or list(ARCHITECTURES)
+    name_width = max(len(get_architecture(name).display_name) for name in names)  # aligned columns
     print(f"Each architecture on a generated {hours:g}-h stretch (mouse: {hours / 5:g} h), RANDOM weights:")
     for name in names:
         arch = get_architecture(name)
@@ -66,7 +67,7 @@ def run_demo(hours: float = 1.0, seed: int = 0, architectures: list[str] | None 
         n_params = sum(p.numel() for p in model.parameters())
         summary = ", ".join(f"{stage} {counts[name].get(stage, 0)}" for stage in prediction.stage_names)
         print(
-            f"  {arch.display_name:<24} {n_params:>11,} parameters  {len(stages):>5} x "
+            f"  {arch.display_name:<{name_width}} {n_params:>11,} parameters  {len(stages):>5} x "
             f"{config.epoch_seconds:g}-s epochs in {seconds:5.2f} s -> {summary}"
         )
     return counts

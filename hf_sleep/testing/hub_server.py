@@ -27,6 +27,7 @@ import json
 import os
 import re
 import socket
+import sys
 import tempfile
 import threading
 import time
@@ -846,4 +847,36 @@ def _make_handler(hub: LocalHub) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-__all__ = ["LocalHub", "hub_client_env", "git_blob_id", "lfs_pointer"]
+def main(argv: list[str] | None = None) -> int:
+    """Serves a `LocalHub` in the foreground, for trying publishing without the real Hub."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m hf_sleep.testing",
+        description="A Hub-compatible server on 127.0.0.1 for trying `hf-sleep push` and `push-dataset` offline.",
+    )
+    parser.add_argument("--port", type=int, default=8090, help="port on 127.0.0.1 (0 picks a free one)")
+    parser.add_argument("--root", default="local-hub", help="folder that stores the repositories (kept on exit)")
+    parser.add_argument("--token", default="hf_local_writer", help="the token clients authenticate with")
+    parser.add_argument("--user", default="me", help="the user that token belongs to (its namespace)")
+    args = parser.parse_args(argv)
+    try:
+        hub = LocalHub(root=args.root, tokens={args.token: args.user}, port=args.port)
+    except OSError as error:
+        print(f"hub_server: cannot serve on 127.0.0.1:{args.port}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    hub.start()
+    print(f"Local Hub at {hub.endpoint}, repositories in {Path(args.root).resolve()}. In another shell:", flush=True)
+    print(f"  export HF_ENDPOINT={hub.endpoint} HF_TOKEN={args.token} HF_HUB_DISABLE_XET=1", flush=True)
+    print(f"  hf-sleep push runs/tiny --repo-id {args.user}/tinysleepnet-demo", flush=True)
+    print("Ctrl-C stops it.", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        hub.stop()
+    return 0
+
+
+__all__ = ["LocalHub", "hub_client_env", "git_blob_id", "lfs_pointer", "main"]

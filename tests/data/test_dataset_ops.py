@@ -89,11 +89,12 @@ def test_kfold_each_subject_tested_once(epochs) -> None:
 def test_card_and_save(epochs, tmp_path: Path) -> None:
     out = tmp_path / "ds"
     loaded = save_dataset(epochs, out)
-    assert len(loaded) == len(epochs) and loaded.info.license == "odc-by"
+    # Generated nights: the card says they are synthetic, not PhysioNet's data under its licence.
+    assert len(loaded) == len(epochs) and loaded.info.license == "other"
     card = write_dataset_card(loaded, out).read_text()
     meta = yaml.safe_load(card.split("---")[1])
-    assert meta["license"] == "odc-by" and "sleep-staging" in meta["tags"]
-    assert "physionet.org" in card and "Kemp B" in card
+    assert meta["license"] == "other" and {"sleep-staging", "synthetic"} <= set(meta["tags"])
+    assert "SYNTHETIC DATA" in card and "hf_sleep.data.synthetic" in card and "physionet.org" not in card
     assert "wake trimming: 30 min" in card  # preprocessing
     counts = dict(zip(*np.unique(np.asarray(epochs["labels"]), return_counts=True), strict=True))
     assert f"| N2 | {counts[2]} |" in card and f"| total | {len(epochs)} |" in card

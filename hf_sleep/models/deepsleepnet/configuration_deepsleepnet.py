@@ -65,7 +65,7 @@ class DeepSleepNetConfig(SleepStagingConfig):
             Kernel of the second small-branch max-pooling.
         small_pool2_stride (`int`, *optional*, defaults to 4):
             Stride of the second small-branch max-pooling.
-        small_pool2_padding (`int` or `list[int]`, *optional*, defaults to `[0, 1]`):
+        small_pool2_padding (`int` or `list[int]`, *optional*, defaults to `(0, 1)`):
             Padding of the second small-branch max-pooling.
             TensorFlow's `SAME` pads on the right only (configs saved before this default keep their 1).
         large_n_filters_1 (`int`, *optional*, defaults to 64):
@@ -90,7 +90,7 @@ class DeepSleepNetConfig(SleepStagingConfig):
             Kernel of the second large-branch max-pooling.
         large_pool2_stride (`int`, *optional*, defaults to 2):
             Stride of the second large-branch max-pooling.
-        large_pool2_padding (`int` or `list[int]`, *optional*, defaults to `[0, 1]`):
+        large_pool2_padding (`int` or `list[int]`, *optional*, defaults to `(0, 1)`):
             Padding of the second large-branch max-pooling.
             TensorFlow's `SAME` pads on the right only (configs saved before this default keep their 1).
         kwargs:

@@ -49,7 +49,7 @@ class TinySleepNetConfig(SleepStagingConfig):
             Kernel of the second max-pooling.
         pool2_stride (`int`, *optional*, defaults to 4):
             Stride of the second max-pooling.
-        pool2_padding (`int` or `list[int]`, *optional*, defaults to `[0, 1]`):
+        pool2_padding (`int` or `list[int]`, *optional*, defaults to `(0, 1)`):
             Padding of the second max-pooling (both sides, or `[left, right]`). TensorFlow's `SAME` pads the
             63-sample map on the right only (configs saved before this default keep their 1).
         activation (`str`, *optional*, defaults to `"relu"`):
