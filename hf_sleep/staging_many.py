@@ -153,5 +153,5 @@ def _saved_extractor(model: Any):
 
     try:
         return SleepFeatureExtractor.from_pretrained(str(folder))
-    except (OSError, ValueError):
+    except (OSError, ValueError, TypeError):  # TypeError: a preprocessor_config.json without the contract's fields
         return None  # load_model words the problem

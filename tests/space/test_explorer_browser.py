@@ -178,7 +178,8 @@ def test_explore_and_stage_in_chromium(app_url, browser, tmp_path):
     upload = write_edf(tmp_path / "upload.edf", {"EEG C4-M1": stage_like_signal(cycling_hypnogram(0.5))})
     browser.find_element(By.XPATH, "//*[@id='source']//label[contains(., 'Upload a recording')]").click()
     browser.find_element(By.CSS_SELECTOR, "#upload input[type='file']").send_keys(str(upload))
-    wait_for(lambda: "upload.edf" in browser.find_element(By.ID, "upload").text)
+    # Gradio renders the uploaded name in pieces (name and extension in separate spans): read the markup.
+    wait_for(lambda: 'aria-label="upload.edf"' in browser.find_element(By.ID, "upload").get_attribute("innerHTML"))
     browser.find_element(By.CSS_SELECTOR, "#stage").click()
     wait_for(lambda: "upload.edf" in browser.find_element(By.ID, "statistics").text, timeout=240)
     assert "60 epochs (0.50 h) from EEG C4-M1" in browser.find_element(By.ID, "statistics").text
