@@ -185,3 +185,22 @@ def test_learning_section_renders_the_training_scripts_json():
     assert "| tinysleepnet | 0.812 | 0.700 | 0.650 | 3.2 |" in text
     assert "Epochs per split: train 9,000, test 2,000." in text
     assert "Not measured: skipped in --quick" in learning.render({"note": "skipped in --quick: slow"})
+
+
+def test_learning_section_lists_the_trained_models_of_learning_json():
+    from bench.harness import learning
+
+    # The layout bench/learning.py writes: the models nested under "models", the baseline beside them.
+    data = {
+        "band_power_baseline": {"accuracy": 0.9455, "macro_f1": 0.9384, "kappa": 0.9267},
+        "models": {
+            "tinysleepnet": {"accuracy": 0.9618, "macro_f1": 0.9332, "kappa": 0.9491, "minutes": 4.1},
+            "deepsleepnet": {"accuracy": 0.9, "macro_f1": 0.8, "kappa": 0.85, "minutes": 6.0},
+        },
+        "data": {"epochs": {"train": 14366, "validation": 2249, "test": 4424}},
+    }
+    text = learning.render(data)
+    assert "| band_power_baseline | 0.946 | 0.938 | 0.927 | — |" in text
+    assert "| tinysleepnet | 0.962 | 0.933 | 0.949 | 4.1 |" in text
+    assert "| deepsleepnet | 0.900 | 0.800 | 0.850 | 6.0 |" in text
+    assert "Epochs per split: train 14,366, validation 2,249, test 4,424." in text

@@ -59,14 +59,20 @@ def render(result: dict[str, Any]) -> str:
         lines.append("|" + "---|" * len(columns))
         lines += ["| " + " | ".join(str(row.get(c, "")) for c in columns) + " |" for row in result["rows"]]
     else:
-        models = {name: entry for name, entry in result.items() if isinstance(entry, dict) and "accuracy" in entry}
+        # bench/learning.py nests the trained models under "models" beside its band-power baseline.
+        entries = {**result, **result.get("models", {})}
+        models = {name: entry for name, entry in entries.items() if isinstance(entry, dict) and "accuracy" in entry}
         lines.append("| Model | " + " | ".join(label for _, label in METRICS) + " |")
         lines.append("|---|" + "---:|" * len(METRICS))
         for name, entry in models.items():
-            cells = [f"{entry[key]:.3f}" if key != "minutes" else f"{entry[key]:.1f}" for key, _ in METRICS if key in entry]
+            cells = [
+                "—" if key not in entry else f"{entry[key]:.1f}" if key == "minutes" else f"{entry[key]:.3f}"
+                for key, _ in METRICS
+            ]
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
-        if "epochs" in result:
-            split = ", ".join(f"{name} {count:,}" for name, count in result["epochs"].items())
+        epochs = result.get("epochs") or result.get("data", {}).get("epochs")
+        if epochs:
+            split = ", ".join(f"{name} {count:,}" for name, count in epochs.items())
             lines.append(f"\nEpochs per split: {split}.")
     lines.append(f"\n(Source: {result.get('source', 'bench/learning.py')}.) Generated signals: this shows that the "
                  "pipeline learns, not how accurate the models are on real EEG.")
