@@ -244,6 +244,31 @@ def seconds_from_start(value: str | float, start: Any, duration: float, what: st
     return offset
 
 
+def saved_feature_extractor(source: Any):
+    """The `SleepFeatureExtractor` saved in a model folder or Hub repo (`preprocessor_config.json`), else `None`.
+
+    `None` also for a file that is not a contract (unreadable, or without its fields): the caller derives one from
+    the model's config, and `load_model` words a damaged folder.
+    """
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
+
+    if not source:
+        return None
+    try:
+        return SleepFeatureExtractor.from_pretrained(str(Path(str(source)).expanduser()))
+    except (OSError, ValueError, TypeError):  # TypeError: a preprocessor_config.json without the contract's fields
+        return None
+
+
+def check_extractor_fits(extractor: Any, config: Any, source: Any) -> None:
+    """`ValueError` when a saved extractor cuts epochs of another shape than the model takes."""
+    if (len(extractor.ch_names), extractor.n_times) != (config.n_chans, config.n_times):
+        raise ValueError(
+            f"{source}: preprocessor_config.json describes epochs of ({len(extractor.ch_names)}, "
+            f"{extractor.n_times}) but the model takes ({config.n_chans}, {config.n_times})"
+        )
+
+
 def load_feature_extractor(source: Any, config: Any):
     """The model's `SleepFeatureExtractor`: its `preprocessor_config.json`, else one derived from its config.
 
@@ -253,19 +278,11 @@ def load_feature_extractor(source: Any, config: Any):
     """
     from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 
-    if source:
-        try:
-            extractor = SleepFeatureExtractor.from_pretrained(str(Path(str(source)).expanduser()))
-        except (OSError, ValueError):
-            extractor = None
-        if extractor is not None:
-            if (len(extractor.ch_names), extractor.n_times) != (config.n_chans, config.n_times):
-                raise ValueError(
-                    f"{source}: preprocessor_config.json describes epochs of ({len(extractor.ch_names)}, "
-                    f"{extractor.n_times}) but the model takes ({config.n_chans}, {config.n_times})"
-                )
-            return extractor
-    return SleepFeatureExtractor.from_model_config(config)
+    extractor = saved_feature_extractor(source)
+    if extractor is None:
+        return SleepFeatureExtractor.from_model_config(config)
+    check_extractor_fits(extractor, config, source)
+    return extractor
 
 
 def check_amplitudes(signal: np.ndarray, names: Sequence[str], units: str) -> list[str]:

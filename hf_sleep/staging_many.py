@@ -20,7 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from hf_sleep.data.recording import READERS
-from hf_sleep.staging import StagingResult, load_feature_extractor, load_model, read_night, stage_recording
+from hf_sleep.staging import (
+    StagingResult,
+    check_extractor_fits,
+    load_feature_extractor,
+    load_model,
+    read_night,
+    saved_feature_extractor,
+    stage_recording,
+)
 
 # Errors a bad recording raises (RecordingError is a ValueError); anything else is a bug and propagates.
 RECORDING_ERRORS = (ValueError, OSError)
@@ -115,6 +123,8 @@ def stage_recordings(
         loading = time.perf_counter() - loading
         if recordings and extractor is None:
             extractor = load_feature_extractor(source, model.config)
+        elif recordings:  # read before the weights: the same shape check as the single-night path
+            check_extractor_fits(extractor, model.config, source)
         for index, path in enumerate(recordings):
             current = ahead or reader.submit(read_night, path, extractor, channels, reference, rescale)
             ahead = None
@@ -146,12 +156,6 @@ def _saved_extractor(model: Any):
     """The feature extractor of a saved model folder, read before (and without) its weights; else `None`."""
     if not isinstance(model, (str, os.PathLike)):
         return None
-    folder = Path(str(model)).expanduser()
-    if not (folder / "preprocessor_config.json").is_file():
+    if not (Path(str(model)).expanduser() / "preprocessor_config.json").is_file():
         return None
-    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
-
-    try:
-        return SleepFeatureExtractor.from_pretrained(str(folder))
-    except (OSError, ValueError, TypeError):  # TypeError: a preprocessor_config.json without the contract's fields
-        return None  # load_model words the problem
+    return saved_feature_extractor(model)
