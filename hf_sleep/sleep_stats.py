@@ -1,7 +1,8 @@
 """Sleep statistics from a hypnogram, defined as in the AASM manual and YASA's `sleep_statistics`.
 
-The hypnogram is taken as already cropped to time in bed (lights off to lights on), one label per epoch.
-Durations are in minutes, efficiencies and stage shares in percent.
+The hypnogram is taken as already cropped to time in bed (lights off to lights on), one label per epoch;
+`time_in_bed` gives that span of a whole recording's epochs. Durations are in minutes, efficiencies and stage
+shares in percent.
 
 - **TIB** (time in bed): duration of the whole hypnogram, unscored epochs included.
 - **SPT** (sleep period time): from the first to the last sleep epoch, both included.
@@ -88,6 +89,35 @@ def sleep_statistics(
     for stage in sleep_stages:
         stats[f"%{stage}"] = 100.0 * stats[stage] / stats["TST"] if stats["TST"] > 0 else math.nan
     return stats
+
+
+def time_in_bed(
+    n_epochs: int, epoch_seconds: float, lights_off: float | None = None, lights_on: float | None = None
+) -> slice:
+    """The epochs between lights off and lights on (AASM's time in bed), as a slice of a recording's hypnogram.
+
+    Args:
+        n_epochs: epochs of the whole recording.
+        epoch_seconds: duration of one epoch in seconds.
+        lights_off: lights-off in seconds from the recording start (`None`: the recording's start).
+        lights_on: lights-on in seconds from the recording start (`None`: the recording's end).
+
+    Returns:
+        `slice(first, stop)`: an epoch is in bed when its start is at or after lights off and its end at or
+        before lights on, each time rounded to the nearest epoch boundary (a 23:10:10 lights-off on a 30-s grid
+        starting 23:00:00 starts time in bed at 23:10:00).
+
+    Raises:
+        ValueError: lights on is not after lights off, or no epoch lies between them.
+    """
+    first = 0 if lights_off is None else max(0, round(lights_off / epoch_seconds))
+    stop = n_epochs if lights_on is None else min(n_epochs, round(lights_on / epoch_seconds))
+    if stop <= first:
+        raise ValueError(
+            f"no epoch lies between lights off ({lights_off} s) and lights on ({lights_on} s) of a "
+            f"{n_epochs * epoch_seconds:g}-s recording: lights on must come after lights off, within the recording"
+        )
+    return slice(first, stop)
 
 
 def format_statistics(stats: dict[str, float]) -> str:

@@ -161,9 +161,14 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     parser.add_argument(
-        "--lights-off", metavar="HH:MM", help="lights-off clock time, marked on the plot (default: the file's annotation)"
-    )
-    parser.add_argument("--lights-on", metavar="HH:MM", help="lights-on clock time, marked on the plot")
+        "--lights-off", metavar="HH:MM",
+        help="lights-off clock time: time in bed (the statistics) starts here; marked on the plot "
+        "(default: the file's 'Lights off' annotation, else the recording's start)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--lights-on", metavar="HH:MM",
+        help="lights-on clock time: time in bed ends here (default: the annotation, else the recording's end)",
+    )  # fmt: skip
     parser.add_argument(
         "--time-axis", choices=("clock", "hours"), default="clock",
         help="plot against the clock time from the recording's start (default) or hours from the start",

@@ -486,7 +486,7 @@ def stage_recording(
         A [`StagingResult`].
     """
     from hf_sleep.inference import predict_night
-    from hf_sleep.sleep_stats import sleep_statistics
+    from hf_sleep.sleep_stats import sleep_statistics, time_in_bed
 
     path = Path(path)
     if not path.is_file():
@@ -561,6 +561,8 @@ def stage_recording(
             f"{config.seq_len}: every epoch was staged with a context of {context}, so the stages may be "
             "less reliable than on a whole night"
         )
+    # Time in bed runs from lights off to lights on (AASM, YASA): the statistics see only those epochs.
+    in_bed = stages[time_in_bed(len(stages), config.epoch_seconds, lights.get("lights_off"), lights.get("lights_on"))]
     rem = "REM" if "REM" in stage_names else ("R" if "R" in stage_names else None)
     wake = "W" if "W" in stage_names else ("Wake" if "Wake" in stage_names else stage_names[0])
     result = StagingResult(
@@ -569,7 +571,7 @@ def stage_recording(
         stage_names=stage_names,
         onsets=np.arange(len(stages)) * float(config.epoch_seconds),
         epoch_seconds=float(config.epoch_seconds),
-        statistics=sleep_statistics(stages, config.epoch_seconds, stages=stage_names, wake=wake, rem=rem),
+        statistics=sleep_statistics(in_bed, config.epoch_seconds, stages=stage_names, wake=wake, rem=rem),
         channels=info["channels"],
         recording=path,
         dropped_seconds=seconds - len(epochs) * float(config.epoch_seconds),
@@ -658,6 +660,9 @@ def write_outputs(
             "notes": result.notes,
             "warnings": result.warnings,
             "unscored_seconds_at_end": result.dropped_seconds,
+            # the statistics cover time in bed: from lights off to lights on (null: the recording's start / end)
+            "lights_off_s": result.lights_off,
+            "lights_on_s": result.lights_on,
             "statistics": {key: (None if math.isnan(value) else value) for key, value in result.statistics.items()},
         }
         temporary["statistics"].write_text(json.dumps(summary, indent=2) + "\n")

@@ -56,7 +56,7 @@ def _contract_text(dataset) -> str:
         ("channels", ", ".join(f"`{name}`" for name in contract.ch_names)),
         ("sampling rate", f"{contract.sfreq:g} Hz"),
         ("epoch", f"{contract.epoch_seconds:g} s ({contract.n_times} samples)"),
-        ("units", contract.units),
+        ("units", "µV" if contract.units == "uV" else contract.units),  # the symbol, not the ASCII spelling
         ("reference", contract.reference or "as recorded"),
         ("band-pass", band + (f" ({contract.filter})" if contract.filter else "")),
         ("preprocessing", ", ".join(step["name"] for step in contract.preprocessing) or "none"),

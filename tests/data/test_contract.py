@@ -54,6 +54,7 @@ def test_card_reads_label_names_and_contract_from_the_metadata(band_passed) -> N
     card = str(build_dataset_card(band_passed))
     assert "0 = W, 1 = N1, 2 = N2, 3 = N3, 4 = REM" in card
     assert "`EEG Fpz-Cz`" in card and "0.3-35 Hz" in card
+    assert "| units | µV |" in card and "uV" not in card
 
 
 def test_rodent_slumbernet_contract(tmp_path: Path, cache_dir: Path) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import mne
 import numpy as np
@@ -108,3 +109,8 @@ def test_stage_cli_plots_clock_time_lights_and_random_weights(tmp_path, monkeypa
     assert any("RANDOM WEIGHTS" in text.get_text() for text in top.texts)
     lines = {line.get_gid(): line.get_xdata()[0] for line in top.lines if line.get_gid()}
     assert lines == {"lights off": pytest.approx(300 / 3600), "lights on": pytest.approx(15 / 60)}
+    # Time in bed runs from lights off (the file's annotation, 22:55) to lights on (given, 23:05): 10 minutes.
+    summary = json.loads((tmp_path / "o" / "night_sleep_stats.json").read_text())
+    assert (summary["lights_off_s"], summary["lights_on_s"]) == (300.0, 900.0)
+    assert summary["statistics"]["TIB"] == 10.0 and summary["n_epochs"] == len(stages)
+    assert sum(summary["statistics"][stage] for stage in STAGES) == 10.0

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from hf_sleep.sleep_stats import format_statistics, sleep_statistics
+from hf_sleep.sleep_stats import format_statistics, sleep_statistics, time_in_bed
 
 YASA_CODES = {0: "W", 1: "N1", 2: "N2", 3: "N3", 4: "REM"}
 
@@ -87,3 +87,29 @@ def test_real_yasa_hypnograms(shared_data, name):
     if name.startswith("data_full"):
         # Whole night of 720 epochs = 6 h in bed.
         assert stats["TIB"] == 360.0 and stats["REM"] > 0
+
+
+def test_time_in_bed_crops_a_real_sleep_edf_day_to_lights_off_on(shared_data):
+    """A real Sleep-EDF cassette hypnogram spans 24 h, mostly wake: statistics over lights off to lights on."""
+    import mne
+
+    annotations = mne.read_annotations(shared_data / "sleep-edf" / "hypnograms" / "SC4001EC-Hypnogram.edf")
+    rk = {"Sleep stage W": "W", "Sleep stage 1": "N1", "Sleep stage 2": "N2", "Sleep stage 3": "N3",
+          "Sleep stage 4": "N3", "Sleep stage R": "REM"}  # fmt: skip
+    stages = [rk.get(text, "?") for onset, length, text in zip(annotations.onset, annotations.duration,
+              annotations.description, strict=True) for _ in range(int(length // 30))]  # fmt: skip
+    asleep = [i for i, stage in enumerate(stages) if stage not in ("W", "?")]
+    whole = sleep_statistics(stages)
+    lights_off, lights_on = asleep[0] * 30 - 1795.0, (asleep[-1] + 1) * 30 + 3605.0  # rounded to the 30-s grid
+    in_bed = stages[time_in_bed(len(stages), 30.0, lights_off, lights_on)]
+    stats = sleep_statistics(in_bed)
+    assert stats["TIB"] == pytest.approx(30 + (asleep[-1] + 1 - asleep[0]) / 2 + 60)  # minutes, lights off to on
+    assert stats["SOL"] == 30.0 and whole["SOL"] > 8 * 60  # from lights off, not from the recording's start
+    for key in ("TST", "SPT", "WASO", "REM_latency", "N1", "N2", "N3", "REM"):
+        assert stats[key] == whole[key], key  # all the sleep lies in bed
+    assert stats["SE"] == pytest.approx(100 * whole["TST"] / stats["TIB"])
+    assert stats["SE"] > 2 * whole["SE"]  # the day's wake no longer counts against the night
+    assert stats["W"] == in_bed.count("W") / 2 < whole["W"]
+    assert time_in_bed(10, 30.0) == slice(0, 10) and time_in_bed(10, 30.0, 40.0, 9999.0) == slice(1, 10)
+    with pytest.raises(ValueError, match="lights on must come after lights off"):
+        time_in_bed(10, 30.0, 200.0, 100.0)
