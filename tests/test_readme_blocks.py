@@ -59,7 +59,7 @@ SUBSTITUTIONS = [
     (r"--hypnograms \.\./shared/data/sleep-edf/hypnograms", "--n-nights 8 --hours 1",
      "the team's 39 real Sleep-EDF-20 hypnograms (22-h recordings) are not in a clone and take minutes: "
      "4 subjects x 2 generated 1-h nights instead (subjects 0-3, all in sleep-edf-20)"),
-    (r"(hf-sleep generate [^\n]*--hours) [0-9.]+", r"\1 1", "every generated night 1 h long"),
+    (r"(hf-sleep generate sleep-edf [^\n]*--hours) [0-9.]+", r"\1 1", "every generated Sleep-EDF night 1 h long"),
     (r"--n_folds 10", "--n_folds 4", "4 generated subjects: 4 folds"),
     (r"(hf-sleep download sleep-edf [^\n#]*?)(\s*#|\n)", r"\1 --base-url {physionet}\2",
      "a local server with generated files and their SHA-256 list stands in for physionet.org"),
