@@ -13,7 +13,7 @@ How the blocks run:
   reason. A block marked `<!-- readme-test: background: ... -->` is what the README runs in a second terminal:
   it is started in the background, the test waits for its first line of output, and stops it at the end.
 - Every block runs with the Hub pointed at a local Hub (`hf_sleep.testing.LocalHub`, token `hf_local_writer` for
-  user `me`, member of `my-lab`), as "Trying publishing offline" sets it up, and with a private, empty `HF_HOME`.
+  user `me`), as "Trying publishing offline" sets it up, and with a private, empty `HF_HOME`.
 
 What changes, only sizes and addresses, each in `SUBSTITUTIONS` with its reason (a substitution that no longer
 matches the README fails the test); the training commands also get `SMALL_TRAINING` (2 optimiser steps of 2
@@ -194,7 +194,7 @@ def test_readme_blocks_run_in_order(tmp_path: Path):
     threading.Thread(target=files.serve_forever, daemon=True).start()
     values = {"physionet": f"http://127.0.0.1:{files.server_address[1]}{prefix}", "port": str(free_port())}
 
-    hub = LocalHub(root=tmp_path / "hub", tokens={TOKEN: USER}, orgs={"my-lab": [USER]}).start()
+    hub = LocalHub(root=tmp_path / "hub", tokens={TOKEN: USER}).start()
     env = hub_client_env(hub.endpoint, hf_home=tmp_path / "hf-home", token=TOKEN)
     env.pop("HF_HUB_DISABLE_PROGRESS_BARS", None)  # as a newcomer's terminal
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH")) if p)
