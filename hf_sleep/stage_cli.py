@@ -86,6 +86,15 @@ def _print_result(result, start: float) -> None:
         print(f"  {int(result.unscorable.sum())} epochs unscorable (NaN or infinite samples): stage '?'")
     if result.dropped_seconds:
         print(f"  last {result.dropped_seconds:g} s (shorter than one epoch) left unscored")
+    if result.lights_off is not None or result.lights_on is not None:
+        import datetime
+
+        span = [result.lights_off or 0.0, hours * 3600 if result.lights_on is None else result.lights_on]
+        if result.meas_date is not None:
+            first, last = (f"{result.meas_date + datetime.timedelta(seconds=s):%H:%M}" for s in span)
+        else:
+            first, last = (f"{s / 3600:.2f} h" for s in span)
+        print(f"  statistics over time in bed: lights off {first} to lights on {last}")
     print(format_statistics(result.statistics))
     for kind, path in result.files.items():
         print(f"  {kind:<12}{path}")

@@ -273,4 +273,8 @@ def test_readme_blocks_run_in_order(tmp_path: Path):
     assert sorted(cv["per_fold"]) == ["1", "2", "3", "4"]  # every subject tested once, folds numbered from 1
     assert sorted(p.name for p in (runs / "tiny-cv").glob("fold_*")) == ["fold_1", "fold_2", "fold_3", "fold_4"]
     assert len(list((work / "physionet").rglob("*-PSG.edf"))) == 6
-    assert "['EEG Fpz-Cz']" in "".join(outputs.values())  # the model loaded back from the Hub
+    everything = "".join(outputs.values())
+    assert "['EEG Fpz-Cz']" in everything  # the model loaded back from the Hub
+    assert "statistics over time in bed: lights off 22:40 to lights on 00:50" in everything
+    in_bed = json.loads((work / "results" / "night02_sleep_stats.json").read_text())["statistics"]
+    assert in_bed["TIB"] == 130.0  # 22:40 to 00:50
