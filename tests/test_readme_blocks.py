@@ -137,7 +137,7 @@ class _QuietFiles(SimpleHTTPRequestHandler):
 
 def physionet_mirror(root: Path) -> str:
     """Writes generated Sleep-EDF files in PhysioNet's layout under `root` (with `SHA256SUMS.txt`)."""
-    from hf_sleep.data.synthetic import write_sleep_edf_night
+    from hf_sleep.data import write_sleep_edf_night
 
     base = root / "files" / "sleep-edfx" / "1.0.0"
     night = ["W"] * 6 + ["N1", "N2", "N2", "N3", "N3", "REM", "N2"] + ["W"] * 6
