@@ -126,6 +126,18 @@ def expected_prints(code: str) -> list[str]:
     return [m.group(1).strip() for m in re.finditer(r"^print\(.*\)\s+#\s*(.+)$", code, re.M)]
 
 
+def _normalised(line: str) -> str:
+    """A printed line without its timings (`0.4 s` → `_ s`) and with single spaces."""
+    return " ".join(re.sub(r"\b\d+(\.\d+)? s\b", "_ s", line).split())
+
+
+def shown_output(code: str, command: str) -> list[str]:
+    """The comment lines after `command` in a block: what the README says the command prints ("..." elides)."""
+    lines = code.split(command, 1)[1].splitlines()
+    return [_normalised(line.lstrip("#")) for line in lines if line.startswith("#") and line.strip("# ")
+            and "..." not in line]  # fmt: skip
+
+
 def tail(path: Path, chars: int = 4000) -> str:
     return path.read_text(errors="replace")[-chars:]
 
@@ -246,6 +258,10 @@ def test_readme_blocks_run_in_order(tmp_path: Path):
             assert returncode == 0, f"README.md:{block.line} ({block.lang}) failed ({returncode}):\n{tail(log)}"
             if block.lang == "bash":
                 env = read_env(env_file)
+            if "./scripts/run_demo.sh" in block.code:  # the README shows what the demo prints, timings aside
+                printed = {_normalised(line) for line in output.splitlines()}
+                for shown in shown_output(block.code, "./scripts/run_demo.sh"):
+                    assert shown in printed, f"README.md:{block.line}: the demo does not print\n{shown}\n{output[-3000:]}"
             for shown in expected_prints(code):
                 assert shown in output, f"README.md:{block.line}: prints\n{output[-2000:]}\nnot {shown!r}"
             # A clean terminal: no Python warning with its source location.
