@@ -36,11 +36,13 @@ if TYPE_CHECKING:  # imported on first use: converting or generating needs neith
         generate_sleep_edf,
         synthesize_night,
         synthetic_hypnogram,
+        write_cohort_night,
         write_mass_night,
+        write_nsrr_night,
         write_rodent_recording,
+        write_scored_night,
         write_sleep_edf_night,
     )
-    from .synthetic_cohorts import write_cohort_night, write_nsrr_night, write_scored_night
 
 __getattr__, __dir__ = lazy_exports(__name__, __file__)
 
