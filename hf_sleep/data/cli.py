@@ -288,7 +288,7 @@ def run_combine(args: argparse.Namespace) -> int:
     Args:
         args: parsed arguments.
     """
-    from .dataset import combine_datasets, save_dataset
+    from .conversion import combine_datasets, save_dataset
 
     missing = [str(p) for p in args.parts if not p.is_dir()]
     if missing:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .dataset import shard_tasks
+from .conversion import shard_tasks
 from .edf import ANNOTATION_LABEL, EdfHeader, read_annotations, read_edf_header
 from .errors import RecordingError
 from .labels import AASM_LABELS
