@@ -17,7 +17,7 @@ import numpy as np
 
 from ..edf import write_annotations_edf
 from .hypnograms import normalise_stages, stage_runs, synthetic_hypnogram
-from .layouts import _write_psg, atomic_write
+from .layouts import atomic_write, write_psg
 from .signals import synthesize_night
 
 __all__ = [
@@ -95,7 +95,7 @@ def _write_layout_edf(
         x = x[: len(x) // factor * factor].reshape(-1, factor).mean(axis=1).astype(np.float32)
         data.append((label, x, rate, "V" if synth.startswith("Resp") else "uV"))
     path.parent.mkdir(parents=True, exist_ok=True)
-    return _write_psg(path, data, start=start, patient_field=f"X X X {path.stem}", record_duration=1.0)
+    return write_psg(path, data, start=start, patient_field=f"X X X {path.stem}", record_duration=1.0)
 
 
 def _scored_event(event_type: str, concept: str, start: float, duration: float, extra: str = "") -> str:
@@ -265,7 +265,7 @@ def write_scored_night(
     signals = synthesize_night(stages, sfreq=sfreq, epoch_seconds=epoch_seconds, channels=channels, seed=seed)
     start = dt.datetime(2021, 3, 4, 22, 30)
     edf_path = out_dir / f"{name}.edf"
-    _write_psg(
+    write_psg(
         edf_path,
         [(ch, x, sfreq, "uV") for ch, x in zip(channels, signals, strict=True)],
         start=start,

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..checks import apply_umask
-from ..edf import SYNTHETIC_EQUIPMENT, read_annotations, write_annotations_edf
+from ..edf import SYNTHETIC_EQUIPMENT, read_annotations, write_annotations_edf, write_edf
 from ..rodent import read_rodent_scores
 from .hypnograms import normalise_stages, stage_runs, synthetic_hypnogram
 from .signals import channel_kind, downsample_channel, synthesize_night
@@ -92,7 +92,7 @@ def atomic_write(path: Path, write) -> Path:
     return path
 
 
-def _write_psg(
+def write_psg(
     path: Path,
     data_by_channel: Sequence[tuple[str, np.ndarray, float, str]],
     *,
@@ -102,33 +102,14 @@ def _write_psg(
     annotations: Sequence[tuple[float, float, str]] = (),
     driver: str = "generated",
 ) -> Path:
-    """Writes generated signals as EDF+; the recording field says they are synthetic and what drove them."""
-    from edfio import Edf, EdfAnnotation, EdfSignal, Patient, Recording
-
-    signals = []
-    for label, x, rate, unit in data_by_channel:
-        lo, hi = float(np.min(x)), float(np.max(x))
-        if hi - lo < 1e-6:
-            lo, hi = lo - 1.0, hi + 1.0
-        signals.append(
-            EdfSignal(
-                x.astype(np.float64), rate, label=label, physical_dimension=unit, physical_range=(lo, hi)
-            )
-        )
-    parts = (patient_field.split() + ["X"] * 4)[:4]
-    sex = parts[1] if parts[1] in ("M", "F") else "X"
-    patient = Patient(code=parts[0], sex=sex, name=parts[3])
-    edf = Edf(
-        signals,
-        patient=patient,
-        recording=Recording(
-            startdate=start.date(), equipment_code=SYNTHETIC_EQUIPMENT, additional=(driver.replace(" ", "_")[:30],)
+    """Writes generated signals as EDF+, atomically; the recording field says they are synthetic and what drove them."""
+    return atomic_write(
+        path,
+        lambda tmp: write_edf(
+            tmp, data_by_channel, annotations=annotations, start=start, patient=patient_field,
+            equipment=SYNTHETIC_EQUIPMENT, additional=(driver.replace(" ", "_")[:30],), record_duration=record_duration,
         ),
-        starttime=start.time(),
-        data_record_duration=record_duration,
-        annotations=[EdfAnnotation(onset, duration, text) for onset, duration, text in annotations] or None,
-    )
-    return atomic_write(path, lambda tmp: edf.write(tmp))
+    )  # fmt: skip
 
 
 def write_sleep_edf_night(
@@ -222,7 +203,7 @@ def write_sleep_edf_night(
     psg_path = out_dir / f"{prefix}0-PSG.edf"
     hyp_path = out_dir / f"{prefix}{letter}-Hypnogram.edf"
     driver = "generated" if real is None else f"real-{real.name.removesuffix('.edf')}"
-    _write_psg(psg_path, data, start=start, patient_field=patient_field, record_duration=epoch, driver=driver)
+    write_psg(psg_path, data, start=start, patient_field=patient_field, record_duration=epoch, driver=driver)
     if real is not None:
         atomic_write(hyp_path, lambda tmp: shutil.copyfile(real, tmp))
     else:
@@ -302,7 +283,7 @@ def write_mass_night(
     psg_path = out_dir / f"{name} PSG.edf"
     base_path = out_dir / f"{name} Base.edf"
     start = dt.datetime(2005, 1, 1, 22, 0) + dt.timedelta(days=subject)
-    _write_psg(
+    write_psg(
         psg_path,
         [(ch, x, sfreq, "uV") for ch, x in zip(channels, signals, strict=True)],
         start=start,
@@ -378,7 +359,7 @@ def write_rodent_recording(
     scores_path = out_dir / f"{animal}scores_{scorer}.txt"
     start = dt.datetime(2019, 1, 2, 9, 0, 0)
     out_dir.mkdir(parents=True, exist_ok=True)
-    _write_psg(
+    write_psg(
         edf_path,
         [(ch, x, sfreq, "uV") for ch, x in zip(RODENT_CHANNELS, signals, strict=True)],
         start=start,
