@@ -687,19 +687,12 @@ def write_annotations_edf(result: StagingResult, path: str | os.PathLike) -> Non
     import datetime
 
     from hf_sleep.data.edf import write_annotations_edf as write_edf_annotations
+    from hf_sleep.data.labels import label_runs
 
-    annotations = []
-    run_start = 0
-    for index in range(1, len(result.stages) + 1):
-        if index == len(result.stages) or result.stages[index] != result.stages[run_start]:
-            annotations.append(
-                (
-                    float(result.onsets[run_start]),
-                    (index - run_start) * result.epoch_seconds,
-                    STAGE_PREFIX + result.stages[run_start],
-                )
-            )
-            run_start = index
+    annotations = [
+        (float(result.onsets[first]), length * result.epoch_seconds, STAGE_PREFIX + stage)
+        for first, length, stage in label_runs(result.stages)
+    ]
     meas_date = result.meas_date if isinstance(result.meas_date, datetime.datetime) else None
     write_edf_annotations(path, annotations, start=meas_date)
 

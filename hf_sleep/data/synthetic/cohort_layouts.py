@@ -16,7 +16,8 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from ..edf import write_annotations_edf
-from .hypnograms import normalise_stages, stage_runs, synthetic_hypnogram
+from ..labels import label_runs
+from .hypnograms import normalise_stages, synthetic_hypnogram
 from .layouts import atomic_write, write_psg
 from .signals import synthesize_night
 
@@ -137,7 +138,7 @@ def nsrr_xml(stages: Sequence[str], *, epoch_seconds: float = 30.0, seed: int = 
             )
     stage_events = [
         _scored_event("Stages|Stages", _NSRR_CONCEPT[label], first * epoch_seconds, n * epoch_seconds)
-        for first, n, label in stage_runs(states)
+        for first, n, label in label_runs(states)
     ]
     # NSRR files list the stage runs after the other events
     body = "".join(events + others + stage_events)
@@ -259,7 +260,7 @@ def write_scored_night(
     stages = list(hypnogram) if hypnogram is not None else synthetic_hypnogram(n_hours, seed=seed)
     states = normalise_stages(stages, "human")
     texts = [_VOCABULARY_TEXT[vocabulary][s] for s in states]
-    runs = [(first * epoch_seconds, n * epoch_seconds, text) for first, n, text in stage_runs(texts)]
+    runs = [(first * epoch_seconds, n * epoch_seconds, text) for first, n, text in label_runs(texts)]
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     signals = synthesize_night(stages, sfreq=sfreq, epoch_seconds=epoch_seconds, channels=channels, seed=seed)
@@ -367,7 +368,7 @@ def write_cohort_night(
     codes = [_COHORT_TEXT[cohort].get(s) for s in normalise_stages(stages, "human")]
     out_dir = Path(out_dir)
     start = dt.datetime(2018, 6, 1, 23, 0) + dt.timedelta(days=subject)
-    runs = [(first * 30.0, n * 30.0, code) for first, n, code in stage_runs(codes) if code is not None]
+    runs = [(first * 30.0, n * 30.0, code) for first, n, code in label_runs(codes) if code is not None]
     if cohort == "hmc":
         psg, hyp = out_dir / f"SN{subject:03d}.edf", out_dir / f"SN{subject:03d}_sleepscoring.edf"
         per_epoch = [(30.0 * i, 30.0, code) for i, code in enumerate(codes)]

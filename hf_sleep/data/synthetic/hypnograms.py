@@ -93,14 +93,3 @@ def synthetic_hypnogram(
     stages += sleep[:sleep_epochs]
     stages += ["W"] * int(wake_after_hours * 60 * per_min)
     return stages
-
-
-def stage_runs(labels: Sequence[str]) -> list[tuple[int, int, str]]:
-    """Run-length encoding: ``(first_index, length, label)``."""
-    runs: list[tuple[int, int, str]] = []
-    for i, label in enumerate(labels):
-        if runs and runs[-1][2] == label:
-            runs[-1] = (runs[-1][0], runs[-1][1] + 1, label)
-        else:
-            runs.append((i, 1, label))
-    return runs

@@ -18,8 +18,9 @@ import numpy as np
 
 from ..checks import apply_umask
 from ..edf import SYNTHETIC_EQUIPMENT, read_annotations, write_annotations_edf, write_edf
+from ..labels import label_runs
 from ..rodent import read_rodent_scores
-from .hypnograms import normalise_stages, stage_runs, synthetic_hypnogram
+from .hypnograms import normalise_stages, synthetic_hypnogram
 from .signals import channel_kind, downsample_channel, synthesize_night
 
 __all__ = [
@@ -173,7 +174,7 @@ def write_sleep_edf_night(
         annotations = list(zip(onset.tolist(), duration.tolist(), [str(t) for t in text], strict=True))
     else:
         rk = [_AASM_TO_RK.get(normalise_stages([s], "human")[0]) for s in hypnogram]
-        annotations = [(i * epoch, n * epoch, label) for i, n, label in stage_runs(rk)]
+        annotations = [(i * epoch, n * epoch, label) for i, n, label in label_runs(rk)]
         if study == "SC":  # like PhysioNet: the hypnogram runs past the PSG with an unscored tail
             end = annotations[-1][0] + annotations[-1][1]
             annotations.append((end, 6900.0, "Sleep stage ?"))
