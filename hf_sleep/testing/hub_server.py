@@ -48,6 +48,8 @@ KNOWN_LICENSES = frozenset(
         "cc0-1.0", "gpl-3.0", "lgpl-3.0", "odc-by", "odbl", "openrail", "other", "unknown",
     }
 )  # fmt: skip
+
+
 def hub_client_env(
     endpoint: str,
     *,
@@ -87,7 +89,7 @@ def hub_client_env(
 
 
 class LocalHub:
-    """A threaded Hub-compatible server on 127.0.0.1 storing repositories under `root`.
+    """A threaded Hub-compatible server on 127.0.0.1 storing repositories under `root` (`self.storage`).
 
     Args:
         root: storage folder (a temporary one, removed on `stop`, when not given).

@@ -220,8 +220,7 @@ def _patient_field(path: Path) -> str:
         return f.read(88)[8:].decode("latin-1").strip()
 
 
-_MASS_RK = {"W": "Sleep stage W", "N1": "Sleep stage 1", "N2": "Sleep stage 2", "N3": "Sleep stage 3",
-            "S4": "Sleep stage 4", "REM": "Sleep stage R", "MT": "Sleep stage ?", "?": "Sleep stage ?"}  # fmt: skip
+_MASS_RK = {**_AASM_TO_RK, "MT": "Sleep stage ?"}  # MASS has no movement-time annotation
 MASS_EPOCH_SECONDS = {1: 30.0, 2: 20.0, 3: 30.0, 4: 20.0, 5: 20.0}
 """Scoring epoch length of each MASS subset (SS1, SS3 AASM 30 s; SS2, SS4, SS5 R&K 20 s)."""
 
