@@ -98,7 +98,9 @@ class Commit:
 
 
 class HubStorage:
-    """Repositories under `root`: content-addressed objects, commits and refs (not thread-safe: the server locks).
+    """Repositories under `root`: content-addressed objects, commits and refs.
+
+    Not thread-safe: the server holds its lock around every request.
 
     Args:
         root: the storage folder.

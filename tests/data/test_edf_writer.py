@@ -1,4 +1,4 @@
-"""The one EDF+ writer (`data.edf.write_edf`): what it writes reads back the same with MNE, edfio and our readers."""
+"""The one EDF+ writer (`data.edf.write_edf`): its files read back alike with MNE, edfio and our readers."""
 
 from __future__ import annotations
 
@@ -30,6 +30,11 @@ def _sorted(annotations):
     return sorted(annotations, key=lambda a: (a[0], a[1]))
 
 
+def _mne_annotations(path: Path) -> list[tuple[float, float, str]]:
+    annotations = mne.read_annotations(path)
+    return list(zip(annotations.onset, annotations.duration, annotations.description, strict=True))
+
+
 def _signals(rng: np.random.Generator, n_seconds: int):
     return [
         ("EEG Fpz-Cz", rng.normal(0, 40, 100 * n_seconds).astype(np.float32), 100.0, "uV"),
@@ -54,7 +59,8 @@ def test_signals_and_annotations_round_trip(tmp_path: Path) -> None:
         step = (header.physical_max[index] - header.physical_min[index]) / 65535  # one digital step
         volts = 1e-6 if unit == "uV" else 1.0
         ours = read_edf_signals(header, [label])[0] / volts
-        mne_values = mne.io.read_raw_edf(path, include=[label], verbose="error").get_data()[0] / volts  # native rate
+        alone = mne.io.read_raw_edf(path, include=[label], verbose="error")  # one channel: its own rate
+        mne_values = alone.get_data()[0] / volts
         assert signal.sampling_frequency == rate and signal.physical_dimension == unit
         for got in (ours, mne_values, signal.data):
             np.testing.assert_allclose(got, data, rtol=0, atol=step / 2 * 1.0001)
@@ -62,13 +68,12 @@ def test_signals_and_annotations_round_trip(tmp_path: Path) -> None:
     _, onset, duration, text = read_annotations(path)
     assert [(float(o), float(d), str(t)) for o, d, t in zip(onset, duration, text, strict=True)] == want
     assert [(a.onset, a.duration, a.text) for a in edf.annotations] == want
-    mne_annotations = mne.read_annotations(path)
-    assert list(zip(mne_annotations.onset, mne_annotations.duration, mne_annotations.description, strict=True)) == want
+    assert _mne_annotations(path) == want
 
 
-@pytest.mark.parametrize("start", [START, dt.datetime(2021, 3, 5, 23, 4, 5, 250000, tzinfo=dt.timezone.utc), None])
+@pytest.mark.parametrize("start", [START, START.replace(microsecond=250000, tzinfo=dt.timezone.utc), None])
 def test_annotation_only_file_round_trip(tmp_path: Path, start) -> None:
-    path = write_annotations_edf(tmp_path / "hypnogram.edf", ANNOTATIONS, start=start, patient="X M X Male_50yr")
+    path = write_annotations_edf(tmp_path / "hyp.edf", ANNOTATIONS, start=start, patient="X M X Male_50yr")
     header = read_edf_header(path)
     assert header.labels == ("EDF Annotations",) and header.n_records == 1 and header.record_duration == 0
     assert header.start == (dt.datetime(1985, 1, 1) if start is None else START)  # seconds and zone dropped
@@ -76,12 +81,12 @@ def test_annotation_only_file_round_trip(tmp_path: Path, start) -> None:
     _, onset, duration, text = read_annotations(path)
     assert list(zip(onset.tolist(), duration.tolist(), text.tolist(), strict=True)) == want
     assert [(a.onset, a.duration, a.text) for a in read_edf(path).annotations] == want
-    mne_annotations = mne.read_annotations(path)
-    assert list(zip(mne_annotations.onset, mne_annotations.duration, mne_annotations.description, strict=True)) == want
+    assert _mne_annotations(path) == want
 
 
 def test_generated_night_reads_with_mne(tmp_path: Path) -> None:
-    psg, hypnogram = write_sleep_edf_night(tmp_path, hypnogram=["W"] * 4 + ["N2"] * 6 + ["REM"] * 2, subject=1, night=1)
+    stages = ["W"] * 4 + ["N2"] * 6 + ["REM"] * 2
+    psg, hypnogram = write_sleep_edf_night(tmp_path, hypnogram=stages, subject=1, night=1)
     raw = mne.io.read_raw_edf(psg, include=["EEG Fpz-Cz", "EMG submental"], preload=True, verbose="error")
     assert raw.n_times == 12 * 30 * 100 and 1e-6 < raw.get_data()[0].std() < 1e-3  # volts, EEG-sized
     annotations = mne.read_annotations(hypnogram)

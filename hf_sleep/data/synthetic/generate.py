@@ -1,4 +1,5 @@
-"""Many synthetic recordings at once: Sleep-EDF nights and rodent recordings, driven by real or generated scoring."""
+"""Many synthetic recordings at once: Sleep-EDF nights and rodent recordings, driven by real or generated
+scoring."""
 
 from __future__ import annotations
 

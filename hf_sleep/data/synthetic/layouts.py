@@ -103,12 +103,14 @@ def write_psg(
     annotations: Sequence[tuple[float, float, str]] = (),
     driver: str = "generated",
 ) -> Path:
-    """Writes generated signals as EDF+, atomically; the recording field says they are synthetic and what drove them."""
+    """Writes generated signals as EDF+, atomically; the recording field says they are synthetic and what
+    drove them."""
     return atomic_write(
         path,
         lambda tmp: write_edf(
             tmp, data_by_channel, annotations=annotations, start=start, patient=patient_field,
-            equipment=SYNTHETIC_EQUIPMENT, additional=(driver.replace(" ", "_")[:30],), record_duration=record_duration,
+            equipment=SYNTHETIC_EQUIPMENT, additional=(driver.replace(" ", "_")[:30],),
+            record_duration=record_duration,
         ),
     )  # fmt: skip
 
