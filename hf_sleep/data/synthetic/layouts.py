@@ -21,7 +21,7 @@ from ..edf import SYNTHETIC_EQUIPMENT, read_annotations, write_annotations_edf, 
 from ..labels import label_runs
 from ..rodent import read_rodent_scores
 from .hypnograms import normalise_stages, synthetic_hypnogram
-from .signals import channel_kind, downsample_channel, synthesize_night
+from .signals import channel_kind, synthesize_night
 
 __all__ = [
     "MASS_CHANNELS",
@@ -115,6 +115,17 @@ def write_psg(
     )  # fmt: skip
 
 
+def _downsample_channel(x: np.ndarray, sfreq: float, rate: float, kind: str) -> np.ndarray:
+    """Bring a synthesised channel from ``sfreq`` to its layout rate (block RMS for EMG, block mean else)."""
+    if rate == sfreq:
+        return x
+    factor = int(round(sfreq / rate))
+    blocks = x[: len(x) // factor * factor].reshape(-1, factor)
+    if kind == "emg":
+        return np.sqrt(np.mean(blocks.astype(np.float64) ** 2, axis=1)).astype(np.float32)
+    return blocks.mean(axis=1).astype(np.float32)
+
+
 def write_sleep_edf_night(
     out_dir: str | os.PathLike,
     *,
@@ -200,7 +211,7 @@ def write_sleep_edf_night(
         subject_seed=seed * 100003 + subject * 10,
     )  # fmt: skip
     data = [
-        (label, downsample_channel(x, 100.0, rate, channel_kind(label)), rate, unit)
+        (label, _downsample_channel(x, 100.0, rate, channel_kind(label)), rate, unit)
         for (label, rate, unit), x in zip(layout, signals, strict=True)
     ]
     psg_path = out_dir / f"{prefix}0-PSG.edf"

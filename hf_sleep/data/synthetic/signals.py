@@ -478,14 +478,3 @@ def synthesize_night(
             x = np.zeros(n, dtype=np.float32)
         out[c] = x
     return out
-
-
-def downsample_channel(x: np.ndarray, sfreq: float, rate: float, kind: str) -> np.ndarray:
-    """Bring a synthesised channel from ``sfreq`` to its layout rate (block RMS for EMG, block mean else)."""
-    if rate == sfreq:
-        return x
-    factor = int(round(sfreq / rate))
-    blocks = x[: len(x) // factor * factor].reshape(-1, factor)
-    if kind == "emg":
-        return np.sqrt(np.mean(blocks.astype(np.float64) ** 2, axis=1)).astype(np.float32)
-    return blocks.mean(axis=1).astype(np.float32)
