@@ -83,7 +83,7 @@ def training_throughput(arch, batch_epochs: int, steps: int, bf16: bool) -> dict
 
 def staging_model_time(model, n_epochs: int) -> dict[str, Any]:
     """`predict_night` over `n_epochs` of random signal already on the GPU: seconds and nights per minute."""
-    from hf_sleep.inference import predict_night
+    from hf_sleep.staging.inference import predict_night
 
     config = model.config
     night = torch.randn(n_epochs, config.n_chans, config.n_times, device=DEVICE)

@@ -2,8 +2,11 @@
 
 Sections: inference (model time per hour and whole-night staging end to end, against braindecode, YASA and
 GSSC), conversion (against braindecode's Sleep-EDF windowing), training throughput, learning (the training
-issue's `bench/learning.py`) and memory growth with the number of nights. The peers run in their own
-environment, created by `bash bench/peers/setup_peers.sh`; without it their cells say so.
+issue's `bench/learning.py`), memory growth with the number of nights, start-up and one night against the
+floor of reading it, many nights in one process and a long, wide recording, multiply-accumulates against the
+CPU's rate, and the GPU (measured when one is at hand, else the figures recorded in bench/results/gpu.json).
+The peers run in their own environment, created by `bash bench/peers/setup_peers.sh`; without it their cells
+say so.
 A measurement that cannot run (a missing module, a crash) is written into BENCHMARKS.md as "not measured"
 with the reason, and the command exits with status 1.
 """
@@ -22,7 +25,19 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `bench` and `hf_sleep` importable from the checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.harness import conversion, inference, learning, memory, nights, report, training  # noqa: E402
+from bench.harness import (  # noqa: E402
+    conversion,
+    gpu,
+    inference,
+    learning,
+    macs,
+    many,
+    memory,
+    nights,
+    report,
+    startup,
+    training,
+)
 from bench.harness.common import (  # noqa: E402
     REPO_ROOT,
     machine_info,
@@ -38,6 +53,10 @@ SECTIONS = {
     "training": training.run,
     "learning": learning.run,
     "memory": memory.run,
+    "startup": startup.run,
+    "many": many.run,
+    "macs": macs.run,
+    "gpu": gpu.run,
 }
 OURS_PACKAGES = ("torch", "transformers", "datasets", "mne", "numpy", "edfio")
 PEER_PACKAGES = ("torch", "braindecode", "yasa", "gssc", "mne", "lightgbm", "numpy")

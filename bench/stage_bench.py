@@ -36,9 +36,9 @@ def main() -> None:
     import torch
 
     from hf_sleep import get_architecture
-    from hf_sleep.demo_night import make_demo_night
-    from hf_sleep.inference import predict_night
     from hf_sleep.staging import epoch_signal, read_signals
+    from hf_sleep.staging.demo_night import make_demo_night
+    from hf_sleep.staging.inference import predict_night
 
     torch.set_num_threads(args.threads)
     work = Path(tempfile.mkdtemp(prefix="stage-bench-"))

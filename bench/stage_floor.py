@@ -1,7 +1,8 @@
 """Whole-night staging against its floor: `hf-sleep stage` (bundled default model) vs MNE reading the channel.
 
 Both run in fresh processes on the same generated 8-h night, interleaved (so machine load hits both alike),
-best of `--repeats`; the ratio is the issue's target (at most 3).
+best of `--repeats`; the ratio is the issue's target (at most 3). `python bench/run_all.py` records the
+same comparison in BENCHMARKS.md (section 6); this script adds `--before` (another checkout, same run).
 
     python bench/stage_floor.py --hours 8 --repeats 3
 """
@@ -17,6 +18,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if __package__ in (None, ""):  # run as a script: make `bench` and `hf_sleep` importable from the checkout
+    sys.path.insert(0, str(ROOT))
+
+from bench.harness.startup import mne_read_command, stage_default_command  # noqa: E402
 
 
 def _seconds(command: list[str], env: dict[str, str], cwd: Path = ROOT) -> float:
@@ -33,7 +38,6 @@ def main() -> None:
     parser.add_argument("--night", help="an existing night (default: generate one)")
     parser.add_argument("--before", help="another checkout of the package, staged too (before/after in one run)")
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
     work = Path(tempfile.mkdtemp(prefix="stage-floor-"))
     if args.night:
         night = Path(args.night)
@@ -43,10 +47,8 @@ def main() -> None:
         night, _ = write_sleep_edf_night(work / "night", hypnogram=None, subject=0, night=1,
                                          duration_hours=args.hours)  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    read = [sys.executable, "-c",
-            f"import mne; mne.io.read_raw_edf({str(night)!r}, include=['EEG Fpz-Cz'], preload=True, verbose='error')"]
-    stage = [sys.executable, "-m", "hf_sleep.cli", "stage", str(night), "--quiet", "--overwrite",
-             "--out-dir", str(work / "out")]  # fmt: skip
+    read = mne_read_command(str(night))
+    stage = stage_default_command(str(night), str(work / "out"))
     times: dict[str, list[float]] = {"mne_read": [], "stage": []}
     before_env = {**env, "PYTHONPATH": str(Path(args.before).resolve())} if args.before else None
     for _ in range(args.repeats):

@@ -63,9 +63,9 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     )
     from hf_sleep.pretrained import load_pretrained
     from hf_sleep.registry import ARCHITECTURES, Architecture, get_architecture, register_auto_classes
-    from hf_sleep.sleep_stats import sleep_statistics
-    from hf_sleep.staging import StagingResult, stage_recording
-    from hf_sleep.staging_many import FailedRecording, stage_recordings
+    from hf_sleep.staging.many_nights import FailedRecording, stage_recordings
+    from hf_sleep.staging.one_night import StagingResult, stage_recording
+    from hf_sleep.staging.sleep_stats import sleep_statistics
 
 
 __getattr__, __dir__ = lazy_exports(__name__, __file__)

@@ -13,13 +13,13 @@ from collections.abc import Sequence
 
 # The explicit list of modules that contribute sub-commands.
 COMMAND_MODULES: tuple[str, ...] = (
-    "hf_sleep.demo",
+    "hf_sleep.staging.demo",
     "hf_sleep.data.cli",
-    "hf_sleep.hub_cli",
-    "hf_sleep.stage_cli",
+    "hf_sleep.hub.cli",
+    "hf_sleep.staging.cli",
     "hf_sleep.training.cli",
-    "hf_sleep.pretraining",
-    "hf_sleep.latent_cli",
+    "hf_sleep.training.pretraining",
+    "hf_sleep.training.latent_cli",
     "hf_sleep.pretrained.cli",
 )
 

@@ -74,6 +74,15 @@ def _class_of(module: str, name: str) -> type:
     return getattr(importlib.import_module(module), name)
 
 
+# The three DeepSleepBench architectures come from one project: one citation, one code address.
+DEEPSLEEPBENCH_CODE = "https://github.com/RaphaelKreft/DeepLearningProject"
+DEEPSLEEPBENCH_BIBTEX = """@misc{deepsleepbench2025,
+  title={Benchmarking Neural Latent Representations on EEG Data for Sleep Stage Classification (DeepSleepBench)},
+  author={Kreft, Raphael and others},
+  howpublished={ETH Zurich Deep Learning project, code at https://github.com/RaphaelKreft/DeepLearningProject},
+  year={2025}, note={Fork of SleePyCo (Lee et al. 2024, Expert Systems with Applications 237:121484)}
+}"""
+
 ARCHITECTURES: dict[str, Architecture] = {
     arch.name: arch
     for arch in (
@@ -203,13 +212,8 @@ ARCHITECTURES: dict[str, Architecture] = {
             base_model_class_name="DSBCNNModel",
             summary="SleePyCo's gated CNN encoder (128-d latent) for contrastive, masked or hybrid pretraining.",
             paper="DeepSleepBench (Kreft et al., ETH Deep Learning project 2025), after SleePyCo (Lee et al. 2024)",
-            bibtex="""@misc{deepsleepbench2025,
-  title={Benchmarking Neural Latent Representations on EEG Data for Sleep Stage Classification (DeepSleepBench)},
-  author={Kreft, Raphael and others},
-  howpublished={ETH Zurich Deep Learning project, code at https://github.com/RaphaelKreft/DeepLearningProject},
-  year={2025}, note={Fork of SleePyCo (Lee et al. 2024, Expert Systems with Applications 237:121484)}
-}""",
-            code_url="https://github.com/RaphaelKreft/DeepLearningProject",
+            bibtex=DEEPSLEEPBENCH_BIBTEX,
+            code_url=DEEPSLEEPBENCH_CODE,
             original_parameters={"1 channel, 100 Hz, 30 s": 1_244_098},
             faithful_configs={"1 channel, 100 Hz, 30 s": {}},
             parameter_note=(
@@ -231,13 +235,8 @@ ARCHITECTURES: dict[str, Architecture] = {
             base_model_class_name="DSBCNNAttentionModel",
             summary="The DeepSleepBench CNN with 8-head self-attention after its last two stages.",
             paper="DeepSleepBench (Kreft et al., ETH Deep Learning project 2025), after SleePyCo (Lee et al. 2024)",
-            bibtex="""@misc{deepsleepbench2025,
-  title={Benchmarking Neural Latent Representations on EEG Data for Sleep Stage Classification (DeepSleepBench)},
-  author={Kreft, Raphael and others},
-  howpublished={ETH Zurich Deep Learning project, code at https://github.com/RaphaelKreft/DeepLearningProject},
-  year={2025}, note={Fork of SleePyCo (Lee et al. 2024, Expert Systems with Applications 237:121484)}
-}""",
-            code_url="https://github.com/RaphaelKreft/DeepLearningProject",
+            bibtex=DEEPSLEEPBENCH_BIBTEX,
+            code_url=DEEPSLEEPBENCH_CODE,
             original_parameters={"1 channel, 100 Hz, 30 s": 1_574_082},
             faithful_configs={"1 channel, 100 Hz, 30 s": {}},
             parameter_note=(
@@ -258,13 +257,8 @@ ARCHITECTURES: dict[str, Architecture] = {
             base_model_class_name="DSBTransformerModel",
             summary="ViT-style masked auto-encoder over patches of the epoch (CLS latent), 6 + 8 layers.",
             paper="DeepSleepBench (Kreft et al., ETH Deep Learning project 2025), after NeuroNet and MAE",
-            bibtex="""@misc{deepsleepbench2025,
-  title={Benchmarking Neural Latent Representations on EEG Data for Sleep Stage Classification (DeepSleepBench)},
-  author={Kreft, Raphael and others},
-  howpublished={ETH Zurich Deep Learning project, code at https://github.com/RaphaelKreft/DeepLearningProject},
-  year={2025}, note={Fork of SleePyCo (Lee et al. 2024, Expert Systems with Applications 237:121484)}
-}""",
-            code_url="https://github.com/RaphaelKreft/DeepLearningProject",
+            bibtex=DEEPSLEEPBENCH_BIBTEX,
+            code_url=DEEPSLEEPBENCH_CODE,
             original_parameters={"1 channel, 100 Hz, 30 s, one 30-s token (original)": 1_675_269},
             faithful_configs={
                 "1 channel, 100 Hz, 30 s, one 30-s token (original)": {

@@ -20,7 +20,7 @@ CARDS_DIR = REPO_ROOT / "model_cards"
 def render_all() -> dict[str, str]:
     """`{file name: card text}` for every registered architecture."""
     from hf_sleep import ARCHITECTURES
-    from hf_sleep.model_card import architecture_card
+    from hf_sleep.hub.model_card import architecture_card
 
     return {f"{name}.md": str(architecture_card(name)) for name in ARCHITECTURES}
 

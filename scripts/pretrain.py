@@ -3,7 +3,7 @@
 
 import sys
 
-from hf_sleep.pretraining import main
+from hf_sleep.training.pretraining import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from hf_sleep.augmentations import (
+from hf_sleep.models.dsb_base.augmentations import (
     Compose,
     CutoutResize,
     Permutation,

@@ -70,7 +70,7 @@ def test_train_then_push_carries_the_test_metrics_into_the_card(generated, tmp_p
                                     training_info=kwargs["training_info"])  # fmt: skip
         raise SystemExit(0)
 
-    monkeypatch.setattr("hf_sleep.hub.push_model", fake_push)
+    monkeypatch.setattr("hf_sleep.hub.publish.push_model", fake_push)
     with pytest.raises(SystemExit):
         main(["push", str(run), "--repo-id", "someone/tiny"])
     assert "without eval_results" not in capsys.readouterr().err

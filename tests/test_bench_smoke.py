@@ -42,8 +42,16 @@ def test_run_all_quick_writes_every_section(tmp_path):
     results = json.loads(results_path.read_text())
     assert results["meta"]["quick"] is True and "Quick run" in text
     for heading in ("## Set-up", "## 1. Inference", "### 1b.", "## 2. Conversion", "## 3. Training",
-                    "## 4. Learning", "## 5. Memory"):  # fmt: skip
+                    "## 4. Learning", "## 5. Memory", "## 6. Start-up", "## 7. Many nights", "## 8. Multiply",
+                    "## 9. GPU"):  # fmt: skip
         assert heading in text
+    # start-up against importing torch, and one night against the floor of reading it
+    assert re.search(rf"\| `hf-sleep --help` \| {NUMBER} \| [0-9.]+× \|", text)
+    assert re.search(rf"\| `hf-sleep stage night.edf` \(trained default, four outputs written\) \| {NUMBER} \| [0-9.]+× \|", text)
+    assert re.search(r"Target: a night staged within 3× MNE's read: [0-9.]+× \((met|NOT met)\)", text)
+    # many nights in one process, flat memory, the wide recording
+    assert re.search(r"\| 2 \| [0-9.]+ \| [0-9.]+ \| [0-9,]+ \|", text)
+    assert re.search(r"one EEG channel staged: [0-9.]+ s, peak RSS [0-9,]+ MB", text)
 
     for arch in ARCHITECTURES.values():  # our model time and training throughput for every architecture
         assert re.search(

@@ -13,7 +13,7 @@ import pytest
 from transformers import AutoFeatureExtractor
 
 from hf_sleep import SleepFeatureExtractor, TinySleepNetConfig, TinySleepNetForSleepStaging
-from hf_sleep.preprocessing import slumbernet_preprocess
+from hf_sleep.models.sleep_base.preprocessing import slumbernet_preprocess
 
 
 def _signal(n_chans: int, seconds: float, sfreq: float, seed: int = 0) -> np.ndarray:
@@ -173,7 +173,7 @@ def test_remote_code_folder_loads_the_extractor_without_hf_sleep(tmp_path):
 def test_model_card_shows_the_channels_and_preprocessing_of_the_saved_extractor(tmp_path):
     from transformers import AutoModel
 
-    from hf_sleep.model_card import model_card_for
+    from hf_sleep.hub.model_card import model_card_for
 
     config = TinySleepNetConfig(seq_len=2, ch_names=["EEG Fpz-Cz"])
     TinySleepNetForSleepStaging(config).save_pretrained(tmp_path)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from hf_sleep import get_architecture
-from hf_sleep.inference import predict_night, window_starts
+from hf_sleep.staging.inference import predict_night, window_starts
 
 from .testers import TESTERS
 

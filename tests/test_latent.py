@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from hf_sleep.latent import (
+from hf_sleep.training.latent import (
     average_cluster_entropy,
     cluster_purity,
     distance_alignment,

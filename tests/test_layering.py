@@ -92,7 +92,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str]:
 
 def test_the_import_graph_of_hf_sleep_has_no_cycle():
     graph = import_graph()
-    assert len(graph) > 40 and "hf_sleep.staging_many" in graph["hf_sleep.stage_cli"]  # the graph is the real one
+    assert len(graph) > 40 and "hf_sleep.staging.many_nights" in graph["hf_sleep.staging.cli"]  # the graph is the real one
     cycle = find_cycle(graph)
     assert not cycle, "import cycle: " + " -> ".join(cycle)
 
@@ -116,13 +116,45 @@ def test_configuration_modules_import_neither_torch_nor_modeling_code():
 def test_publishing_lives_in_the_hub_layer():
     """Modeling and configuration code reach the hub layer only through `push_to_hub`'s call-time look-up (an edge
     counted in the cycle test)."""
-    hub_layer = {"hf_sleep.hub", "hf_sleep.hub_cli", "hf_sleep.model_card"}
+    hub_layer = {"hf_sleep.hub", "hf_sleep.hub.publish", "hf_sleep.hub.cli", "hf_sleep.hub.model_card"}
     for name, path in _module_names().items():
         if name.rpartition(".")[2].startswith(("modeling_", "configuration_")):
             imported = _imports(name, path, call_time=False) & hub_layer
             assert not imported, f"{name} imports the hub layer: {sorted(imported)}"
     trainer = _imports("hf_sleep.training.trainer", PACKAGE / "training" / "trainer.py")
-    assert "hf_sleep.hub" in trainer  # CardTrainerMixin sits next to the trainer and publishes through the hub
+    assert "hf_sleep.hub.publish" in trainer  # CardTrainerMixin sits next to the trainer and publishes through the hub
+
+
+# The top level of the package: the command, shared plumbing, and the wings (data, models, training, staging, hub).
+TOP_LEVEL_MODULES = {"__init__.py", "cli.py", "console.py", "lazy_exports.py", "registry.py"}
+WINGS = {"data", "hub", "metrics", "models", "pretrained", "staging", "testing", "training"}
+
+
+def test_the_top_level_holds_only_the_command_the_plumbing_and_the_wings():
+    modules = {path.name for path in PACKAGE.glob("*.py")}
+    packages = {path.parent.name for path in PACKAGE.glob("*/__init__.py")}
+    assert modules == TOP_LEVEL_MODULES, f"modules outside a wing: {sorted(modules - TOP_LEVEL_MODULES)}"
+    assert packages == WINGS, f"unexpected packages: {sorted(packages ^ WINGS)}"
+
+
+def test_every_lazy_name_of_a_wing_resolves():
+    """Each name under a package's `if TYPE_CHECKING:` block is defined by the module it names (checked from the
+    source, so nothing heavy is imported)."""
+    from hf_sleep.lazy_exports import _type_checking_imports
+
+    modules = _module_names()
+    for package in ("hf_sleep", "hf_sleep.hub", "hf_sleep.staging", "hf_sleep.models.sleep_base"):
+        names = _type_checking_imports(package, str(modules[package]))
+        assert names, package
+        for name, module in names.items():
+            tree = ast.parse(modules[module].read_text(encoding="utf-8"))
+            defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+            defined |= {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+            defined |= {n.target.id for n in tree.body if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)}
+            defined |= {a.asname or a.name for n in tree.body if isinstance(n, ast.ImportFrom) for a in n.names}
+            if modules[module].name == "__init__.py":  # a package re-exporting lazily
+                defined |= set(_type_checking_imports(module, str(modules[module])))
+            assert name in defined, f"{package}.{name}: not defined in {module}"
 
 
 def test_every_activation_a_config_accepts_is_built_by_the_models():

@@ -10,7 +10,7 @@ import yaml
 from huggingface_hub import ModelCard
 
 from hf_sleep import ARCHITECTURES
-from hf_sleep.model_card import (
+from hf_sleep.hub.model_card import (
     SleepCardCallback,
     SleepModelCardData,
     config_arguments,

@@ -9,7 +9,6 @@ import pytest
 import torch
 
 from hf_sleep.cli import main
-from hf_sleep.inference import predict_night
 from hf_sleep.pretrained import (
     BUNDLE_FILES,
     BUNDLED,
@@ -19,6 +18,7 @@ from hf_sleep.pretrained import (
     pretrained_path,
 )
 from hf_sleep.pretrained.channels import default_channels, pick_channel
+from hf_sleep.staging.inference import predict_night
 
 from .staging.helpers import cycling_hypnogram, stage_like_signal, write_edf, yasa_excerpt
 from .test_physioex_conversion import PRETRAINED

@@ -9,7 +9,7 @@ import pytest
 from datasets import DatasetDict
 
 from hf_sleep.cli import main
-from hf_sleep.pretraining import load_epochs, pretrain, pretraining_class
+from hf_sleep.training.pretraining import load_epochs, pretrain, pretraining_class
 from scripts.dsb_toy_dataset import make_toy_epochs
 
 SFREQ = 20.0  # 600 samples per epoch keeps the smoke runs short

@@ -8,9 +8,9 @@ import torch
 from scipy import signal
 
 from hf_sleep import SeqSleepNetConfig, SeqSleepNetForSleepStaging
-from hf_sleep.inference import predict_night
 from hf_sleep.models.seqsleepnet import log_magnitude_spectrogram, triangular_filterbank
 from hf_sleep.models.seqsleepnet.modeling_seqsleepnet import SeqSleepNetBNLSTM
+from hf_sleep.staging.inference import predict_night
 
 from .test_inference import naive_fusion
 from .testers import SEQSLEEPNET_TESTER

@@ -10,8 +10,8 @@ import torch
 from scipy import signal
 
 from hf_sleep import SlumberNetConfig, SlumberNetForSleepStaging
-from hf_sleep.inference import predict_night
-from hf_sleep.preprocessing import slumbernet_preprocess
+from hf_sleep.models.sleep_base.preprocessing import slumbernet_preprocess
+from hf_sleep.staging.inference import predict_night
 
 from .testers import SLUMBERNET_TESTER
 

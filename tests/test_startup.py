@@ -58,7 +58,7 @@ def test_conversion_modules_import_neither_torch_nor_transformers():
 
 def test_staging_imports_neither_datasets_nor_evaluate():
     code = (
-        "import hf_sleep.stage_cli, hf_sleep.staging, hf_sleep.inference\n"
+        "import hf_sleep.staging.cli, hf_sleep.staging.one_night, hf_sleep.staging.many_nights, hf_sleep.staging.inference\n"
         "import hf_sleep\n"
         "hf_sleep.TinySleepNetForSleepStaging(hf_sleep.TinySleepNetConfig())\n"
     )

@@ -29,6 +29,8 @@ class Settings:
         train_runs: timed training runs per architecture.
         staged_archs: the architectures staged end to end (`None`: every one that takes one 30-s EEG channel;
             the staging path is the same for all, so the quick run stages TinySleepNet only).
+        many_nights: night counts staged in one `hf-sleep stage` process (section 7).
+        wide_recording: `(hours, channels, sfreq)` of the long, wide EDF staged in section 7.
     """
 
     quick: bool = False
@@ -42,6 +44,8 @@ class Settings:
     train_batch_size: int = 4
     train_runs: int = 3
     staged_archs: tuple[str, ...] | None = None
+    many_nights: tuple[int, ...] = (1, 4, 8)
+    wide_recording: tuple[float, int, int] = (24.0, 64, 512)
 
     @classmethod
     def quick_settings(cls) -> Settings:
@@ -57,6 +61,8 @@ class Settings:
             train_batch_size=2,
             train_runs=1,
             staged_archs=("tinysleepnet",),
+            many_nights=(1, 2),
+            wide_recording=(0.1, 8, 256),
         )
 
 

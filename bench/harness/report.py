@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.harness import conversion, inference, learning, memory, training
+from bench.harness import conversion, gpu, inference, learning, macs, many, memory, startup, training
 
 RENDERERS = {
     "inference": inference.render,
@@ -12,6 +12,10 @@ RENDERERS = {
     "training": training.render,
     "learning": learning.render,
     "memory": memory.render,
+    "startup": startup.render,
+    "many": many.render,
+    "macs": macs.render,
+    "gpu": gpu.render,
 }
 
 

@@ -51,7 +51,7 @@ def cmd_infer(args: argparse.Namespace) -> None:
     import torch
 
     from hf_sleep import ARCHITECTURES
-    from hf_sleep.inference import predict_night
+    from hf_sleep.staging.inference import predict_night
 
     eeg_epochs = read_epochs(args.recording, hours=args.hours)
     recorded_seconds = len(eeg_epochs) * 30.0

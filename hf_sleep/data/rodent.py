@@ -139,7 +139,7 @@ def slumbernet_preprocess(epochs: np.ndarray, sfreq: float, emg_index: int = 1) 
     """SlumberNet's preprocessing of `(n_epochs, 2, n_times)` EEG/EMG epochs, keeping their channel order.
 
     The `{"name": "slumbernet"}` step of a [`SleepFeatureExtractor`] (EMG low-pass at 16 Hz, resampling to
-    64 Hz, order-12 polynomial detrend per epoch, by [`hf_sleep.preprocessing.slumbernet_preprocess`]).
+    64 Hz, order-12 polynomial detrend per epoch, by [`hf_sleep.models.sleep_base.preprocessing.slumbernet_preprocess`]).
 
     Args:
         epochs: ``(n_epochs, 2, n_times)``: one EEG and one EMG row.

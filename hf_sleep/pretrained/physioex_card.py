@@ -54,7 +54,7 @@ def physioex_provenance(config: SeqSleepNetConfig, checkpoint_name: str) -> str:
             "and standard deviation (per channel, frame and frequency bin) of its training set; those statistics "
             "were not published. This model standardises each channel's log spectrum per frequency bin with the "
             "statistics of the recording being staged (all its epochs and frames; `hf-sleep stage` and "
-            "`hf_sleep.inference.predict_night` compute them once per night). A plain forward call standardises "
+            "`hf_sleep.staging.inference.predict_night` compute them once per night). A plain forward call standardises "
             "with the statistics of its own input. Stages can therefore differ from physioex's on the same "
             "signal, and very short recordings (a few epochs) give less reliable statistics.",
             "- **Other deviations**: physioex resampled each epoch with an FFT resampler; the extractor here "
@@ -80,7 +80,7 @@ def physioex_model_card(config: SeqSleepNetConfig, training_info: dict[str, Any]
     """The rendered card (Markdown with YAML front matter) of a converted physioex model."""
     import torch
 
-    from hf_sleep.model_card import SleepModelCardData, render_model_card
+    from hf_sleep.hub.model_card import SleepModelCardData, render_model_card
     from hf_sleep.models.seqsleepnet import SeqSleepNetForSleepStaging
 
     torch.manual_seed(0)  # the card reads the architecture, not the weights

@@ -106,10 +106,12 @@ def run_cross_validation(
     return metrics
 
 
+COMMAND = "cross-validate"
+ARGUMENT_TYPES = (ModelArguments, DataArguments, SleepTrainingArguments, CrossValidationArguments)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    model_args, data_args, training_args, cv_args = parse_arguments(
-        (ModelArguments, DataArguments, SleepTrainingArguments, CrossValidationArguments), argv
-    )
+    model_args, data_args, training_args, cv_args = parse_arguments(ARGUMENT_TYPES, argv, command=COMMAND)
     setup_script_output("hf-sleep cross-validate", quiet=training_args.quiet, progress_bars=not training_args.disable_tqdm)
     import datasets
 

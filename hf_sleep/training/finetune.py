@@ -15,9 +15,12 @@ from hf_sleep.console import setup_script_output
 from hf_sleep.training.arguments import DataArguments, ModelArguments, SleepTrainingArguments
 from hf_sleep.training.pipeline import parse_arguments, run_training
 
+COMMAND = "finetune"
+ARGUMENT_TYPES = (ModelArguments, DataArguments, SleepTrainingArguments)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
-    model_args, data_args, training_args = parse_arguments((ModelArguments, DataArguments, SleepTrainingArguments), argv)
+    model_args, data_args, training_args = parse_arguments(ARGUMENT_TYPES, argv, command=COMMAND)
     setup_script_output("hf-sleep finetune", quiet=training_args.quiet, progress_bars=not training_args.disable_tqdm)
     if model_args.model_name_or_path is None or model_args.model_type is not None:
         raise ValueError("fine-tuning starts from --model_name_or_path (a Hub repository or a saved folder), not --model_type")

@@ -58,17 +58,32 @@ def recipe_to_argv(path: str | os.PathLike) -> list[str]:
     return argv
 
 
-def parse_arguments(dataclass_types: Sequence[type], argv: Sequence[str] | None) -> tuple[Any, ...]:
-    """Parses `argv` (a `.json` recipe first, then flags that override it) into the given dataclasses."""
-    import sys
+def argument_parser(dataclass_types: Sequence[type], command: str):
+    """The `HfArgumentParser` of `hf-sleep COMMAND`, with help text laid out at a fixed width.
+
+    The fixed width makes `--help` the same on every terminal, so the text shipped for a fast `--help`
+    (`training/help/*.txt`, see `training/cli.py`) can be compared with this parser's.
+    """
+    import argparse
+    import functools
 
     from transformers import HfArgumentParser
+
+    formatter = functools.partial(argparse.ArgumentDefaultsHelpFormatter, width=HELP_WIDTH)
+    return HfArgumentParser(tuple(dataclass_types), prog=f"hf-sleep {command}", formatter_class=formatter)
+
+
+HELP_WIDTH = 110
+
+
+def parse_arguments(dataclass_types: Sequence[type], argv: Sequence[str] | None, *, command: str = "train") -> tuple[Any, ...]:
+    """Parses `argv` (a `.json` recipe first, then flags that override it) into the given dataclasses."""
+    import sys
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0].endswith(".json"):
         argv = recipe_to_argv(argv[0]) + argv[1:]
-    parser = HfArgumentParser(tuple(dataclass_types))
-    return parser.parse_args_into_dataclasses(args=argv)
+    return argument_parser(dataclass_types, command).parse_args_into_dataclasses(args=argv)
 
 
 def finalize_training_arguments(training_args: SleepTrainingArguments) -> SleepTrainingArguments:

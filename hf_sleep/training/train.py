@@ -15,9 +15,12 @@ from hf_sleep.console import setup_script_output
 from hf_sleep.training.arguments import DataArguments, ModelArguments, SleepTrainingArguments
 from hf_sleep.training.pipeline import parse_arguments, run_training
 
+COMMAND = "train"
+ARGUMENT_TYPES = (ModelArguments, DataArguments, SleepTrainingArguments)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
-    model_args, data_args, training_args = parse_arguments((ModelArguments, DataArguments, SleepTrainingArguments), argv)
+    model_args, data_args, training_args = parse_arguments(ARGUMENT_TYPES, argv, command=COMMAND)
     setup_script_output("hf-sleep train", quiet=training_args.quiet, progress_bars=not training_args.disable_tqdm)
     run_training(model_args, data_args, training_args)
     return 0

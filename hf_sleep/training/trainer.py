@@ -22,7 +22,7 @@ import torch
 from torch import nn
 from transformers import Trainer, TrainerCallback
 
-from hf_sleep.hub import PushResult, push_model
+from hf_sleep.hub.publish import PushResult, push_model
 from hf_sleep.training.data import ClassBalancedSampler, shift_signals
 
 
@@ -38,20 +38,20 @@ class CardTrainerMixin:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from hf_sleep.model_card import SleepCardCallback
+        from hf_sleep.hub.model_card import SleepCardCallback
 
         if not any(isinstance(cb, SleepCardCallback) for cb in self.callback_handler.callbacks):
             self.add_callback(SleepCardCallback())
 
     @property
     def card_callback(self):
-        from hf_sleep.model_card import SleepCardCallback
+        from hf_sleep.hub.model_card import SleepCardCallback
 
         return next(cb for cb in self.callback_handler.callbacks if isinstance(cb, SleepCardCallback))
 
     def create_model_card(self, model_name: str | None = None, **kwargs: Any) -> None:
         """Writes the hf_sleep card (not the generic one) to `output_dir/README.md`."""
-        from hf_sleep.model_card import render_model_card
+        from hf_sleep.hub.model_card import render_model_card
 
         repo_id = self.args.hub_model_id or model_name or Path(self.args.output_dir).name
         card_data = self.card_callback.card_data(

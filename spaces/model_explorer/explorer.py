@@ -38,7 +38,7 @@ def architecture_choices() -> list[tuple[str, str]]:
 
 def argument_docs(config_class: type) -> dict[str, str]:
     """`{argument: description}` from a config's `Args:` docstring (the parser the model cards use)."""
-    from hf_sleep.model_card import config_arguments
+    from hf_sleep.hub.model_card import config_arguments
 
     return {argument.name: argument.description for argument in config_arguments(config_class)}
 
@@ -187,7 +187,7 @@ def _why_no_shape(name: str, module: torch.nn.Module, rows: dict[str, list[Any]]
 
 def io_contract(config: SleepStagingConfig) -> str:
     """The input/output contract of a model with this config, in Markdown."""
-    from hf_sleep.model_card import UNIT_NAMES
+    from hf_sleep.hub.model_card import UNIT_NAMES
 
     labels = ", ".join(f"{i} = {name}" for i, name in config.id2label.items())
     return "\n".join(
@@ -200,7 +200,7 @@ def io_contract(config: SleepStagingConfig) -> str:
             f"- **Output** `logits`: `(batch, {config.seq_len}, {config.num_labels})`; `loss` when `labels` "
             "`(batch, seq_len)` are given (`-100` ignored).",
             f"- **Labels**: {labels}",
-            "- **Whole nights**: `hf_sleep.inference.predict_night` fuses overlapping windows of "
+            "- **Whole nights**: `hf_sleep.staging.inference.predict_night` fuses overlapping windows of "
             f"{config.seq_len} epochs by summed log-probabilities.",
         ]
     )
@@ -210,7 +210,7 @@ def io_contract(config: SleepStagingConfig) -> str:
 # A simple stand-in: the Hub card renderer (hf_sleep.hub) replaces this function when it lands.
 def render_model_card(model: torch.nn.Module) -> str:
     """The package's architecture-only model card for this (randomly initialised) model, as Markdown."""
-    from hf_sleep.model_card import model_card_for
+    from hf_sleep.hub.model_card import model_card_for
 
     return model_card_for(model, trained=False).text
 
@@ -253,7 +253,7 @@ _WORK_DIR = Path(tempfile.mkdtemp(prefix="hf-sleep-explorer-"))
 
 def bundled_night(hours: float = 8.0) -> Path:
     """The generated demo night (made once per process, deterministic)."""
-    from hf_sleep.demo_night import make_demo_night
+    from hf_sleep.staging.demo_night import make_demo_night
 
     return make_demo_night(_WORK_DIR / "nights", hours=hours, seed=0)
 

@@ -9,10 +9,9 @@ import mne
 import numpy as np
 import pytest
 
-from hf_sleep import plotting
 from hf_sleep.cli import main
-from hf_sleep.plotting import plot_hypnogram
-from hf_sleep.staging import lights_from_annotations, recording_lights, seconds_from_start
+from hf_sleep.staging import lights_from_annotations, plotting, recording_lights, seconds_from_start
+from hf_sleep.staging.plotting import plot_hypnogram
 
 from .helpers import cycling_hypnogram, stage_like_signal
 

@@ -15,7 +15,7 @@ from transformers import AutoModel
 from hf_sleep.cli import main
 from hf_sleep.data.synthetic import write_sleep_edf_night
 from hf_sleep.staging import output_paths, stage_recording
-from hf_sleep.staging_many import FailedRecording, expand_recordings, stage_recordings
+from hf_sleep.staging.many_nights import FailedRecording, expand_recordings, stage_recordings
 
 ROOT = Path(__file__).resolve().parents[2]
 

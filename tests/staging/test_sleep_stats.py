@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from hf_sleep.sleep_stats import format_statistics, sleep_statistics
+from hf_sleep.staging.sleep_stats import format_statistics, sleep_statistics
 
 YASA_CODES = {0: "W", 1: "N1", 2: "N2", 3: "N3", 4: "REM"}
 

@@ -13,13 +13,13 @@ import torch
 
 from hf_sleep import get_architecture
 from hf_sleep.cli import main
-from hf_sleep.sleep_stats import sleep_statistics
 from hf_sleep.staging import (
     read_hypnogram_annotations,
     read_signals,
     resolve_channels,
     stage_recording,
 )
+from hf_sleep.staging.sleep_stats import sleep_statistics
 
 from ..testers import TESTERS
 from .helpers import cycling_hypnogram, stage_like_signal, write_edf, write_sleep_edf_night, yasa_excerpt
@@ -151,7 +151,7 @@ def test_failure_while_writing_leaves_nothing(tmp_path, monkeypatch):
     def broken_plot(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("hf_sleep.plotting.plot_hypnogram", broken_plot)
+    monkeypatch.setattr("hf_sleep.staging.plotting.plot_hypnogram", broken_plot)
     with pytest.raises(RuntimeError, match="disk full"):
         stage_recording(night, tiny(), out_dir=tmp_path / "out")
     assert list((tmp_path / "out").iterdir()) == []
@@ -170,8 +170,8 @@ def test_cli(tmp_path, capsys):
 
 
 def test_demo_night_is_deterministic_and_plausible(tmp_path):
-    from hf_sleep.demo_night import demo_hypnogram, make_demo_night
-    from hf_sleep.sleep_stats import sleep_statistics as stats_of
+    from hf_sleep.staging.demo_night import demo_hypnogram, make_demo_night
+    from hf_sleep.staging.sleep_stats import sleep_statistics as stats_of
 
     hypnogram = demo_hypnogram(8.0)
     assert hypnogram == demo_hypnogram(8.0) and len(hypnogram) == 960

@@ -31,7 +31,7 @@ assert main(["evaluate", "eval.json", "--dataset_path", "data", "--output_dir", 
 def test_plain_warnings_show_the_message_once_without_its_source(monkeypatch):
     monkeypatch.setattr(warnings, "formatwarning", warnings.formatwarning)
     plain_warnings("hf-sleep stage")
-    line = warnings.formatwarning("amplitudes look like volts", UserWarning, "/x/hf_sleep/staging.py", 342)
+    line = warnings.formatwarning("amplitudes look like volts", UserWarning, "/x/hf_sleep/staging/one_night.py", 342)
     assert line == "hf-sleep stage: warning: amplitudes look like volts\n"
     assert warnings.formatwarning("amplitudes look like volts", UserWarning, "/x/staging.py", 342) == ""
 

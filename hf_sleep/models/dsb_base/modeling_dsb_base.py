@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 from transformers.utils import ModelOutput
 
-from hf_sleep.augmentations import default_augmentations
+from hf_sleep.models.dsb_base.augmentations import default_augmentations
 from hf_sleep.models.dsb_base.configuration_dsb_base import DSBConfig
 from hf_sleep.models.sleep_base.modeling_sleep_base import (
     SleepEncoderOutput,

@@ -479,7 +479,7 @@ class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):
 
         Only for `spectrum_standardization="recording"` (otherwise it does nothing): per channel and frequency
         bin, the mean and standard deviation over every frame of every epoch, computed once.
-        [`hf_sleep.inference.predict_night`] enters it for the night it stages, so chunks and windows of the night
+        [`hf_sleep.staging.inference.predict_night`] enters it for the night it stages, so chunks and windows of the night
         all see the night's statistics.
 
         Args:

@@ -310,7 +310,7 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
         """
         step = self._slumbernet
         if step is not None:
-            from hf_sleep.preprocessing import slumbernet_preprocess
+            from hf_sleep.models.sleep_base.preprocessing import slumbernet_preprocess
 
             emg = int(step.get("emg_index", 1))
             options = {key: step[key] for key in ("detrend_order", "emg_lowpass_hz", "emg_filter_order") if key in step}

@@ -136,7 +136,7 @@ class SleepStagingPreTrainedModel(PreTrainedModel):
         try:
             # Looked up at call time, so modeling code has no import edge to the hub layer; this file also
             # ships, flattened, inside saved folders, where hf_sleep may be absent.
-            hub = importlib.import_module("hf_sleep.hub")
+            hub = importlib.import_module("hf_sleep.hub.publish")
         except ImportError:
             hub = None
         if hub is None or args:

@@ -13,7 +13,7 @@ class SlumberNetConfig(SleepStagingConfig):
     r"""Configuration of [`SlumberNetForSleepStaging`]: a 2-D ResNet over the EEG and EMG of one 4-s mouse epoch.
 
     The defaults are the original's: 256 Hz signals downsampled ×4 to 64 Hz (256 samples per epoch, see
-    [`hf_sleep.preprocessing.slumbernet_preprocess`]), six residual blocks of 8 to 256 filters with kernels 8, 5
+    [`hf_sleep.models.sleep_base.preprocessing.slumbernet_preprocess`]), six residual blocks of 8 to 256 filters with kernels 8, 5
     and 3 along time, a seventh block of three kernel-8 convolutions at 256 filters, global average pooling and
     a 3-way classifier (Wake, NREM, REM). Every kernel spans `channel_kernel_size` channels (2: EEG and EMG
     together) with TensorFlow `SAME` padding.

@@ -30,7 +30,7 @@ from hf_sleep.hub import (
     RepositoryConflictError,
     push_model,
 )
-from hf_sleep.model_card import SleepCardCallback
+from hf_sleep.hub.model_card import SleepCardCallback
 from hf_sleep.training.metrics import build_compute_metrics
 from hf_sleep.training.trainer import CardTrainerMixin
 from tests.testers import TESTERS

@@ -158,7 +158,7 @@ def pretrain(
 def _save_feature_extractor(config, output_dir: Path, dataset=None) -> None:
     """Saves the signal contract beside the model: the dataset's, else the one of the folder `config` was loaded
     from, else one derived from `config`."""
-    from hf_sleep.model_card import model_feature_extractor
+    from hf_sleep.hub.model_card import model_feature_extractor
     from hf_sleep.training.pipeline import contract_of
 
     extractor = contract_of(dataset) if dataset is not None else None

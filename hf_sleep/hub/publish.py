@@ -119,7 +119,7 @@ def build_card(
     feature_extractor: Any = None,
 ):
     """The rendered `ModelCard` that `push_model` would publish (no network)."""
-    from hf_sleep.model_card import SleepModelCardData, render_model_card
+    from hf_sleep.hub.model_card import SleepModelCardData, render_model_card
 
     info = _validate_training_info(training_info)
     if not trained and eval_results is not None:
@@ -133,7 +133,7 @@ def build_card(
 
 
 def _write_folder(model: Any, folder: Path, trained: bool, card: Any, feature_extractor: Any = None) -> list[str]:
-    from hf_sleep.model_card import model_feature_extractor
+    from hf_sleep.hub.model_card import model_feature_extractor
 
     if trained:
         model.save_pretrained(folder)  # safetensors + config.json + modeling code

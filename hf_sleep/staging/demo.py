@@ -36,7 +36,7 @@ def run_demo(hours: float = 1.0, seed: int = 0, architectures: list[str] | None 
 
     from hf_sleep import ARCHITECTURES, get_architecture
     from hf_sleep.data.synthetic import synthesize_night, synthetic_hypnogram
-    from hf_sleep.inference import predict_night
+    from hf_sleep.staging.inference import predict_night
 
     counts = {}
     names = architectures or list(ARCHITECTURES)
@@ -79,10 +79,10 @@ def stage_demo_night(out_dir: str, hours: float = 8.0, seed: int = 0):
 
     from sklearn.metrics import cohen_kappa_score
 
-    from hf_sleep.demo_night import demo_hypnogram, make_demo_night
     from hf_sleep.pretrained import DEFAULT_MODEL, NAMESPACE
-    from hf_sleep.sleep_stats import format_statistics
-    from hf_sleep.staging import stage_recording
+    from hf_sleep.staging.demo_night import demo_hypnogram, make_demo_night
+    from hf_sleep.staging.one_night import stage_recording
+    from hf_sleep.staging.sleep_stats import format_statistics
 
     started = time.perf_counter()
     psg = make_demo_night(Path(out_dir) / "night", hours, seed=seed)

@@ -78,7 +78,7 @@ def slumbernet_preprocess(
 
     ```python
     >>> import numpy as np
-    >>> from hf_sleep.preprocessing import slumbernet_preprocess
+    >>> from hf_sleep.models.sleep_base.preprocessing import slumbernet_preprocess
     >>> rng = np.random.default_rng(0)
     >>> epochs, sfreq = slumbernet_preprocess(rng.normal(size=10240), rng.normal(size=10240), 256.0)
     >>> epochs.shape, sfreq

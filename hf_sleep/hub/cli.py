@@ -14,7 +14,7 @@ METRICS_FILES: tuple[str, ...] = ("eval_results.json", "test_results.json")
 
 def _handle_push(args: argparse.Namespace) -> int:
     from hf_sleep import ARCHITECTURES
-    from hf_sleep.hub import HubPublishError, push_model
+    from hf_sleep.hub.publish import HubPublishError, push_model
 
     source = args.source
     eval_results = training_info = None
@@ -26,7 +26,7 @@ def _handle_push(args: argparse.Namespace) -> int:
     if Path(source).is_dir():
         from transformers import AutoModel
 
-        from hf_sleep.staging import load_model
+        from hf_sleep.staging.one_night import load_model
 
         if not (Path(source) / "config.json").is_file():
             raise FileNotFoundError(

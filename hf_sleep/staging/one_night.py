@@ -7,7 +7,7 @@ each other, named after the recording:
 - `<stem>_hypnogram.edf`: an EDF+ file with annotations only (`Sleep stage <label>` for each run of equal
   stages, as in Sleep-EDF's `*-Hypnogram.edf`), which EDFbrowser and `mne.read_annotations` open;
 - `<stem>_hypnogram.png`: the hypnogram and the stage probabilities over the night;
-- `<stem>_sleep_stats.json`: the sleep statistics of `hf_sleep.sleep_stats`.
+- `<stem>_sleep_stats.json`: the sleep statistics of `hf_sleep.staging.sleep_stats`.
 
 Outputs are written into a hidden temporary folder inside `out_dir` and moved into place only when all
 four are complete, so a failure never leaves half-written files behind.
@@ -62,7 +62,7 @@ class StagingResult:
         stage_names: the model's labels in class-index order (the probability columns).
         onsets: `(n_epochs,)` epoch starts in seconds from the recording start.
         epoch_seconds: epoch length in seconds.
-        statistics: sleep statistics (`hf_sleep.sleep_stats.sleep_statistics`).
+        statistics: sleep statistics (`hf_sleep.staging.sleep_stats.sleep_statistics`).
         channels: the channels (or derivations) fed to the model, in model order.
         recording: the staged file.
         files: the written outputs by kind (`csv`, `annotations`, `plot`, `statistics`); empty when no
@@ -498,8 +498,8 @@ def stage_recording(
     Returns:
         A [`StagingResult`].
     """
-    from hf_sleep.inference import predict_night
-    from hf_sleep.sleep_stats import sleep_statistics
+    from hf_sleep.staging.inference import predict_night
+    from hf_sleep.staging.sleep_stats import sleep_statistics
 
     path = Path(path)
     if not path.is_file():
@@ -636,7 +636,7 @@ def write_outputs(
     The PNG's time axis is the clock time from the recording's start (`time_axis="hours"`: hours from the
     start); it marks lights-off/on and says when the model has random weights.
     """
-    from hf_sleep.plotting import plot_hypnogram
+    from hf_sleep.staging.plotting import plot_hypnogram
 
     out_dir = check_writable_folder(out_dir)
     targets = output_paths(result.recording, out_dir)

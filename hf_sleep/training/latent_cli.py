@@ -14,9 +14,9 @@ def _handle(args: argparse.Namespace) -> int:
     import numpy as np
     from transformers import AutoModel
 
-    from hf_sleep.latent import embed_dataset, evaluate_latent_space
-    from hf_sleep.pretraining import evaluation_split, load_epochs
     from hf_sleep.registry import register_auto_classes
+    from hf_sleep.training.latent import embed_dataset, evaluate_latent_space
+    from hf_sleep.training.pretraining import evaluation_split, load_epochs
 
     register_auto_classes()
     model_dir = Path(args.model)

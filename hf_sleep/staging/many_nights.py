@@ -1,6 +1,6 @@
 """Staging many nights: the model loaded once, the next recording read while the model runs.
 
-    >>> from hf_sleep.staging_many import FailedRecording, stage_recordings
+    >>> from hf_sleep.staging.many_nights import FailedRecording, stage_recordings
     >>> for outcome in stage_recordings(["a.edf", "b.edf", "nights/"], out_dir="results"):
     ...     print(outcome.recording, "failed" if isinstance(outcome, FailedRecording) else outcome.n_epochs)
 
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from hf_sleep.data.recording import READERS
-from hf_sleep.staging import (
+from hf_sleep.staging.one_night import (
     StagingResult,
     check_extractor_fits,
     load_feature_extractor,

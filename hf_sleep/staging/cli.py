@@ -28,7 +28,7 @@ def _build_model(args: argparse.Namespace):
 
 def _handle(args: argparse.Namespace) -> int:
     start = time.perf_counter()
-    from hf_sleep.staging_many import FailedRecording, stage_recordings
+    from hf_sleep.staging.many_nights import FailedRecording, stage_recordings
 
     if args.architecture and not args.quiet:
         print(f"Using {args.architecture} with RANDOM weights (demo): its stages mean nothing.")
@@ -78,7 +78,7 @@ def _handle(args: argparse.Namespace) -> int:
 
 
 def _print_result(result, start: float) -> None:
-    from hf_sleep.sleep_stats import format_statistics
+    from hf_sleep.staging.sleep_stats import format_statistics
 
     hours = result.n_epochs * result.epoch_seconds / 3600
     print(f"{result.recording.name}: {result.n_epochs} epochs ({hours:.2f} h) from {', '.join(result.channels)}")
@@ -95,7 +95,7 @@ def _print_result(result, start: float) -> None:
 
 def _report_many(args: argparse.Namespace, failures: list, seconds: float) -> int:
     """The summary of several recordings: nights per minute, then one error line per failed recording."""
-    from hf_sleep.staging_many import expand_recordings
+    from hf_sleep.staging.many_nights import expand_recordings
 
     total = len(expand_recordings(args.recording))
     staged = total - len(failures)
