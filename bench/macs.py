@@ -1,14 +1,16 @@
 """Multiply-accumulates per epoch against what the CPU delivers, for the convolutional architectures.
 
-`python bench/macs.py [--archs slumbernet dsb_cnn ...] [--threads 2] [--rounds 5] [--json OUT]` prints, per
+`python bench/macs.py [--archs slumbernet dsb_cnn ...] [--threads 2] [--rounds 5] [--batch 64] [--json OUT]` prints, per
 architecture, the MACs of one epoch (every aten convolution and matrix product, batch-norm-folded ones
 included, plus the products inside `nn.MultiheadAttention`), the encoder's time per epoch as whole-night
 inference runs it, and the rate that makes (GMAC/s and % of a float32 1024² matrix product, the CPU's practical
 peak). Two settings are timed, interleaved round by round in one process so machine load hits both alike
 (median of `--rounds`):
 
-- before: 64 epochs per encoder call (`predict_night`'s batch size, what it used for every model);
-- after: the model's `cpu_embed_batch` (cache-sized calls on CPU), which `predict_night` now uses.
+- before: `--batch` (64) epochs per encoder call (`predict_night`'s batch size, what it used for every model);
+- after: at most the model's `cpu_embed_batch` (cache-sized calls on CPU), as `predict_night` now does.
+
+`--json OUT` writes the figures and the printed table (`markdown`).
 
 `--threads 1` times with the thread's CPU clock (`time.thread_time`): it ignores the time the process waits for
 a core, so it reads the same on a loaded machine. Model time does not depend on the weights: random ones.
@@ -26,9 +28,6 @@ from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-BEFORE_BATCH = 64
-
 
 def count_macs(model, epochs) -> int:
     """MACs of one eval-mode forward pass of the encoder over `epochs`.
@@ -79,7 +78,7 @@ def _clock(threads: int):
 
 def time_settings(model, n_epochs: int, batches: dict[str, int], rounds: int, threads: int) -> dict[str, float]:
     """Median seconds per epoch of `embed_epochs` over `n_epochs` random epochs, for each `{setting: epochs per
-    call}`, the settings interleaved in every round."""
+    call}`, the settings interleaved in every round (in alternating order)."""
     import torch
 
     config = model.config
@@ -89,8 +88,10 @@ def time_settings(model, n_epochs: int, batches: dict[str, int], rounds: int, th
     with torch.inference_mode():
         for batch in batches.values():  # warm-up: oneDNN builds its kernels per shape
             model.embed_epochs(epochs[:batch])
-        for _ in range(rounds):
-            for name, batch in batches.items():
+        for round_index in range(rounds):
+            # ABBA order: whichever setting runs first in a round does not always get the same share of the load.
+            order = list(batches.items())
+            for name, batch in order if round_index % 2 == 0 else reversed(order):
                 start = clock()
                 for index in range(0, n_epochs, batch):
                     model.embed_epochs(epochs[index : index + batch])
@@ -98,7 +99,7 @@ def time_settings(model, n_epochs: int, batches: dict[str, int], rounds: int, th
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def measure(arch, threads: int, rounds: int, peak: float) -> dict:
+def measure(arch, batch: int, threads: int, rounds: int, peak: float) -> dict:
     """One architecture's MACs per epoch, time per epoch before/after and the rates they make."""
     import torch
 
@@ -106,11 +107,11 @@ def measure(arch, threads: int, rounds: int, peak: float) -> dict:
     model = arch.build().eval()
     config = model.config
     macs = count_macs(model, torch.randn(1, config.n_chans, config.n_times))
-    after = model.cpu_embed_batch or BEFORE_BATCH
-    # Enough epochs for several calls of the larger setting, fewer for the heavy SlumberNet.
-    n_epochs = 2 * BEFORE_BATCH if macs < 1e9 else BEFORE_BATCH
-    seconds = time_settings(model, n_epochs, {"before": BEFORE_BATCH, "after": after}, rounds, threads)
-    row = {"model": arch.display_name, "macs_per_epoch": macs, "before_batch": BEFORE_BATCH, "after_batch": after}
+    after = min(batch, model.cpu_embed_batch or batch)
+    # Two calls of the larger setting, one for the heavy SlumberNet.
+    n_epochs = 2 * batch if macs < 1e9 else batch
+    seconds = time_settings(model, n_epochs, {"before": batch, "after": after}, rounds, threads)
+    row = {"model": arch.display_name, "macs_per_epoch": macs, "before_batch": batch, "after_batch": after}
     for name, value in seconds.items():
         rate = macs / value / 1e9
         row.update({f"{name}_ms_per_epoch": 1e3 * value, f"{name}_gmacs": rate, f"{name}_percent_of_matmul": 100 * rate / peak})
@@ -126,6 +127,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--archs", nargs="+", default=["slumbernet", "dsb_cnn", "dsb_cnn_attention"])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; the median is reported")
+    parser.add_argument("--batch", type=int, default=64, help="epochs per encoder call before (default 64)")
     parser.add_argument("--json", metavar="OUT", help="also write the figures as JSON to OUT")
     args = parser.parse_args(argv)
     unknown = [name for name in args.archs if name not in ARCHITECTURES]
@@ -134,24 +136,28 @@ def main(argv: list[str] | None = None) -> dict:
     torch.set_num_threads(args.threads)
     peak = matmul_gmacs(args.threads)
     clock = "CPU time of the thread" if args.threads == 1 else "wall time"
-    print(f"float32 1024x1024 matrix product: {peak:.1f} GMAC/s on {args.threads} thread(s) ({clock})")
-    print(
-        f"| Model | MACs per epoch | before: ms per epoch ({BEFORE_BATCH}/call) | GMAC/s | % of matmul "
-        "| after: epochs/call | ms per epoch | GMAC/s | % of matmul | speed-up |"
-    )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    lines = [
+        f"float32 1024x1024 matrix product: {peak:.1f} GMAC/s on {args.threads} thread(s) ({clock})",
+        "",
+        f"| Model | MACs per epoch | before: ms per epoch ({args.batch}/call) | GMAC/s | % of matmul "
+        "| after: epochs/call | ms per epoch | GMAC/s | % of matmul | speed-up |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    print("\n".join(lines))
     rows = []
     for name in args.archs:
-        row = measure(ARCHITECTURES[name], args.threads, args.rounds, peak)
+        row = measure(ARCHITECTURES[name], args.batch, args.threads, args.rounds, peak)
         rows.append(row)
-        print(
+        lines.append(
             f"| {row['model']} | {row['macs_per_epoch'] / 1e6:,.1f} M | {row['before_ms_per_epoch']:.2f} | "
             f"{row['before_gmacs']:.1f} | {row['before_percent_of_matmul']:.0f} % | {row['after_batch']} | "
             f"{row['after_ms_per_epoch']:.2f} | {row['after_gmacs']:.1f} | {row['after_percent_of_matmul']:.0f} % | "
             f"{row['before_ms_per_epoch'] / row['after_ms_per_epoch']:.2f}x |"
         )
+        print(lines[-1])
     load = os.getloadavg()
-    print(f"load average during the run: {load[0]:.1f} (1 min), {load[1]:.1f} (5 min)")
+    lines += ["", f"Load average during the run: {load[0]:.1f} (1 min), {load[1]:.1f} (5 min); median of {args.rounds} interleaved rounds."]
+    print(lines[-1])
     result = {
         "threads": args.threads,
         "clock": "thread_time" if args.threads == 1 else "perf_counter",
@@ -160,6 +166,7 @@ def main(argv: list[str] | None = None) -> dict:
         "load_average": list(load),
         "torch": torch.__version__,
         "architectures": rows,
+        "markdown": "\n".join(lines) + "\n",
     }
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
