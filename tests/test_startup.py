@@ -52,7 +52,7 @@ def test_the_console_script_help_imports_nothing_heavy():
 
 
 def test_conversion_modules_import_neither_torch_nor_transformers():
-    imported = _imported_after("import hf_sleep.data.sleep_edf, hf_sleep.data.rodent, hf_sleep.data.dataset")
+    imported = _imported_after("import hf_sleep.data.sleep_edf, hf_sleep.data.rodent, hf_sleep.data.conversion, hf_sleep.data.splits")
     assert not imported & {"torch", "transformers"}, imported
 
 

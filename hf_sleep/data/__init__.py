@@ -13,15 +13,7 @@ from hf_sleep.lazy_exports import lazy_exports
 if TYPE_CHECKING:  # imported on first use: converting or generating needs neither torch nor every converter
     from .card import build_dataset_card, write_dataset_card
     from .cohorts import COHORTS, convert_cohort, download_hmc
-    from .dataset import (
-        combine_datasets,
-        epoch_features,
-        save_dataset,
-        stage_counts,
-        subject_kfold,
-        subject_split,
-        to_sequences,
-    )
+    from .conversion import combine_datasets, epoch_features, save_dataset
     from .download import DownloadError, download_sleep_edf
     from .errors import RecordingError
     from .generic import STAGE_VOCABULARIES, convert_edf, parse_label_map
@@ -31,16 +23,19 @@ if TYPE_CHECKING:  # imported on first use: converting or generating needs neith
     from .publish import push_dataset, push_to_hub
     from .rodent import RodentArrays, RodentPair, convert_rodent, find_rodent_pairs, slumbernet_preprocess
     from .sleep_edf import SLEEP_EDF_SUBSETS, convert_sleep_edf, find_sleep_edf_pairs
+    from .splits import stage_counts, subject_kfold, subject_split, to_sequences
     from .synthetic import (
         generate_rodent,
         generate_sleep_edf,
         synthesize_night,
         synthetic_hypnogram,
+        write_cohort_night,
         write_mass_night,
+        write_nsrr_night,
         write_rodent_recording,
+        write_scored_night,
         write_sleep_edf_night,
     )
-    from .synthetic_cohorts import write_cohort_night, write_nsrr_night, write_scored_night
 
 __getattr__, __dir__ = lazy_exports(__name__, __file__)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .dataset import column
+from .conversion import column
 from .labels import IGNORE_INDEX
 
 __all__ = ["build_dataset_card", "write_dataset_card"]

@@ -247,7 +247,7 @@ def run_generate(args: argparse.Namespace) -> int:
             for i in range(args.n_nights)
         ]
     elif args.kind == "nsrr":
-        from .synthetic_cohorts import write_nsrr_night
+        from .synthetic import write_nsrr_night
 
         results = [
             write_nsrr_night(
@@ -257,7 +257,7 @@ def run_generate(args: argparse.Namespace) -> int:
             for i in range(args.n_nights)
         ]
     elif args.kind == "edf":
-        from .synthetic_cohorts import write_scored_night
+        from .synthetic import write_scored_night
 
         results = [
             write_scored_night(
@@ -267,7 +267,7 @@ def run_generate(args: argparse.Namespace) -> int:
             for i in range(args.n_nights)
         ]
     elif args.kind == "cohort":
-        from .synthetic_cohorts import write_cohort_night
+        from .synthetic import write_cohort_night
 
         results = [
             write_cohort_night(args.cohort, args.out, subject=i + 1, seed=args.seed + i, n_hours=args.hours)
@@ -288,7 +288,7 @@ def run_combine(args: argparse.Namespace) -> int:
     Args:
         args: parsed arguments.
     """
-    from .dataset import combine_datasets, save_dataset
+    from .conversion import combine_datasets, save_dataset
 
     missing = [str(p) for p in args.parts if not p.is_dir()]
     if missing:

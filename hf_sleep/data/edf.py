@@ -1,8 +1,9 @@
-"""Small EDF/EDF+ helpers: header validation, annotation reading and annotation-file writing.
+"""EDF/EDF+ files: header validation, the fast span reader, annotation reading, and the one EDF+ writer.
 
-MNE reads the signals; these helpers check a file before MNE sees it (so a truncated or corrupt
-file gives an error naming the file and the problem) and write the annotation-only EDF+ files
-that Sleep-EDF and MASS use for hypnograms.
+The readers check a file before MNE sees it (so a truncated or corrupt file gives an error naming the
+file and the problem), read spans of signals as MNE does, and parse EDF+ annotations without MNE.
+``write_edf`` writes every EDF+ file the package makes (generated recordings, hypnogram annotation
+files, staging's ``*_hypnogram.edf``), through edfio.
 """
 
 from __future__ import annotations
@@ -357,73 +358,94 @@ def read_edf_signals(
     return np.ascontiguousarray(out[:, skip : skip + stop - start])
 
 
-def _fmt(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.6f}".rstrip("0")
+def write_edf(
+    path: str | os.PathLike,
+    signals: Sequence[tuple[str, np.ndarray, float, str]] = (),
+    *,
+    annotations: Sequence[tuple[float, float, str]] = (),
+    start: dt.datetime | None = None,
+    patient: str = "X X X X",
+    equipment: str | None = None,
+    additional: Sequence[str] = (),
+    record_duration: float = 1.0,
+) -> Path:
+    """Write an EDF+ file: signals, annotations, or both (the one EDF writer of the package, through edfio).
+
+    Each signal's physical range is its data's range (widened by 1 on each side for a flat signal), so the
+    16-bit samples resolve ``(max - min) / 65535`` physical units. With no signals the file holds only the
+    annotations, in one data record of duration 0 (the layout of Sleep-EDF's and MASS's hypnogram files,
+    and of staging's ``*_hypnogram.edf``).
+
+    Args:
+        path: where to write (written directly: callers that need all-or-nothing write a temporary file).
+        signals: ``(label, data, sampling rate in Hz, physical dimension)`` per signal; ``rate *
+            record_duration`` must be a whole number of samples.
+        annotations: ``(onset_s, duration_s, text)`` triples, onsets from the recording start.
+        start: the recording start (seconds and time zone dropped: EDF stores local time to the second);
+            ``None``: EDF+'s unknown date (``01.01.85``, ``Startdate X``).
+        patient: the EDF+ patient field, ``code sex birthdate name`` (``X`` for unknown; the birthdate is
+            written as ``X``).
+        equipment: the recording field's equipment code (``None``: ``X``).
+        additional: further subfields of the recording field (spaces are not allowed inside one).
+        record_duration: seconds per data record (ignored for an annotation-only file).
+
+    Returns:
+        The written path.
+    """
+    from edfio import Edf, EdfAnnotation, EdfSignal, Patient, Recording
+
+    path = Path(path)
+    edf_signals = []
+    for label, data, rate, unit in signals:
+        low, high = float(np.min(data)), float(np.max(data))
+        if high - low < 1e-6:
+            low, high = low - 1.0, high + 1.0
+        edf_signals.append(
+            EdfSignal(
+                np.asarray(data, dtype=np.float64), rate, label=label, physical_dimension=unit,
+                physical_range=(low, high),
+            )
+        )  # fmt: skip
+    parts = (patient.split() + ["X"] * 4)[:4]
+    sex = parts[1] if parts[1] in ("M", "F") else "X"
+    recording = None
+    if start is not None or equipment is not None or additional:
+        recording = Recording(
+            startdate=start.date() if start is not None else None,
+            equipment_code=equipment or "X",
+            additional=tuple(additional),
+        )
+    edf = Edf(
+        edf_signals,
+        patient=Patient(code=parts[0], sex=sex, name=parts[3]),
+        recording=recording,
+        starttime=start.time().replace(microsecond=0, tzinfo=None) if start is not None else None,
+        data_record_duration=record_duration if edf_signals else None,
+        annotations=[EdfAnnotation(onset, duration, text) for onset, duration, text in annotations] or None,
+    )
+    edf.write(path)
+    return path
 
 
 def write_annotations_edf(
     path: str | os.PathLike,
     annotations: Sequence[tuple[float, float, str]],
     *,
-    start: dt.datetime,
+    start: dt.datetime | None,
     patient: str = "X X X X",
-    recording: str | None = None,
 ) -> Path:
-    """Write an annotation-only EDF+ file in the layout of a Sleep-EDF hypnogram.
-
-    One data record of duration 0 holds one ``EDF Annotations`` signal with all the annotations
-    as time-stamped annotation lists (TALs), exactly as the PhysioNet hypnogram files do.
+    """Write an annotation-only EDF+ file in the layout of a Sleep-EDF hypnogram (see ``write_edf``).
 
     Args:
         path: where to write.
         annotations: ``(onset_s, duration_s, text)`` triples, onsets from the file start.
-        start: the recording start written into the header.
+        start: the recording start written into the header (``None``: unknown).
         patient: the header's patient field.
-        recording: the header's recording field (defaults to ``Startdate dd-MMM-yyyy X X X``).
 
     Returns:
         The written path.
     """
-    path = Path(path)
-    tal = bytearray(b"+0\x14\x14\x00")
-    for onset, duration, text in annotations:
-        sign = "+" if onset >= 0 else "-"
-        tal += f"{sign}{_fmt(abs(onset))}\x15{_fmt(duration)}\x14{text}\x14\x00".encode("latin-1")
-    if len(tal) % 2:
-        tal += b"\x00"
-    n_samples = len(tal) // 2
-    if recording is None:
-        recording = f"Startdate {start.strftime('%d-%b-%Y').upper()} X X X"
-
-    def pad(value: str, width: int) -> bytes:
-        return value.encode("latin-1")[:width].ljust(width, b" ")
-
-    header = b"".join(
-        [
-            pad("0", 8),
-            pad(patient, 80),
-            pad(recording, 80),
-            pad(start.strftime("%d.%m.%y"), 8),
-            pad(start.strftime("%H.%M.%S"), 8),
-            pad("512", 8),
-            pad("EDF+C", 44),
-            pad("1", 8),
-            pad("0", 8),
-            pad("1", 4),
-            pad(ANNOTATION_LABEL, 16),
-            pad("", 80),
-            pad("", 8),
-            pad("0", 8),
-            pad("1", 8),
-            pad("-32768", 8),
-            pad("32767", 8),
-            pad("", 80),
-            pad(str(n_samples), 8),
-            pad("", 32),
-        ]
-    )
-    path.write_bytes(header + bytes(tal))
-    return path
+    return write_edf(path, annotations=annotations, start=start, patient=patient)
 
 
 def ceil_records(duration: float, record_duration: float) -> int:

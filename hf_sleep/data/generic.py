@@ -27,10 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .dataset import shard_tasks
+from .conversion import shard_tasks
 from .edf import ANNOTATION_LABEL, EdfHeader, read_annotations, read_edf_header
 from .errors import RecordingError
-from .labels import AASM_LABELS
+from .labels import AASM_LABELS, label_runs
 from .scored import (
     ScoredRecording,
     ScoredTask,
@@ -243,13 +243,10 @@ def _table_stages(path: Path, label_seconds: float) -> StageIntervals:
 
 def _runs_of(labels: Sequence[str], label_seconds: float) -> StageIntervals:
     """One label per ``label_seconds`` → intervals of equal consecutive labels."""
-    labels = np.asarray(labels, dtype=object)
-    if len(labels) == 0:
-        return np.zeros(0), np.zeros(0), labels
-    change = np.flatnonzero(labels[1:] != labels[:-1]) + 1
-    starts = np.r_[0, change]
-    lengths = np.diff(np.r_[starts, len(labels)])
-    return starts * label_seconds, lengths * label_seconds, labels[starts]
+    runs = label_runs(list(labels))
+    starts = np.array([first for first, _, _ in runs], dtype=np.int64)
+    lengths = np.array([length for _, length, _ in runs], dtype=np.int64)
+    return starts * label_seconds, lengths * label_seconds, np.array([label for *_, label in runs], dtype=object)
 
 
 def read_hypnogram(path: str | os.PathLike, header: EdfHeader, label_seconds: float = 30.0) -> StageIntervals:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from hf_sleep.models.sleep_base.signals import AASM_STAGES
 
@@ -66,3 +66,17 @@ def label_ids(label_map: Mapping[str, str | None], names: tuple[str, ...]) -> di
         else:
             raise ValueError(f"label map sends {text!r} to {stage!r}, which is not one of {names}")
     return ids
+
+
+def label_runs(labels: Sequence[str]) -> list[tuple[int, int, str]]:
+    """Run-length encoding of per-epoch labels: ``(first_index, length, label)`` per run of equal labels.
+
+    The one encoder behind every hypnogram written as intervals (annotation files, NSRR events, CSV runs).
+    """
+    runs: list[tuple[int, int, str]] = []
+    for index, label in enumerate(labels):
+        if runs and runs[-1][2] == label:
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1, label)
+        else:
+            runs.append((index, 1, label))
+    return runs

@@ -13,7 +13,7 @@ import numpy as np
 
 from hf_sleep.models.sleep_base.signals import resolve_channels
 
-from .dataset import epoch_features, run_conversion, shard_tasks
+from .conversion import epoch_features, run_conversion, shard_tasks
 from .edf import read_annotations, read_edf_header
 from .errors import RecordingError
 from .labels import AASM_LABELS, IGNORE_INDEX, SLEEP_EDF_LABEL_MAP, label_ids

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .dataset import shard_tasks
+from .conversion import shard_tasks
 from .edf import EdfHeader, read_edf_header
 from .errors import RecordingError
 from .scored import (

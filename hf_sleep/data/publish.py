@@ -19,7 +19,7 @@ def _load(dataset):
     if isinstance(dataset, (Dataset, DatasetDict)):
         return dataset
     if isinstance(dataset, (list, tuple)):  # shards converted on several machines
-        from .dataset import combine_datasets
+        from .conversion import combine_datasets
 
         parts = [_load(part) for part in dataset]
         return parts[0] if len(parts) == 1 else combine_datasets(parts)
@@ -36,7 +36,7 @@ def splits_table(splits) -> str:
         splits: a ``DatasetDict``.
     """
     from .card import _table
-    from .dataset import column
+    from .conversion import column
 
     rows = []
     for name, part in splits.items():
@@ -89,7 +89,8 @@ def push_dataset(
     from huggingface_hub import DatasetCard
 
     from .card import build_dataset_card
-    from .dataset import column, combine_datasets, subject_split
+    from .conversion import column, combine_datasets
+    from .splits import subject_split
 
     loaded = _load(dataset)
     if isinstance(loaded, Dataset):

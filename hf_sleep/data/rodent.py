@@ -15,7 +15,7 @@ import numpy as np
 
 from hf_sleep.models.sleep_base.signals import cut_epochs
 
-from .dataset import epoch_features, run_conversion, shard_tasks
+from .conversion import epoch_features, run_conversion, shard_tasks
 from .edf import read_edf_header
 from .errors import RecordingError
 from .labels import IGNORE_INDEX, RODENT_LABEL_MAP, RODENT_LABELS, label_ids

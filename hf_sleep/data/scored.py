@@ -317,7 +317,7 @@ def convert_scored(
     desc: str = "recordings",
     progress: bool = True,
 ):
-    """Run ``load_scored`` over ``tasks`` with the streaming engine (``dataset.run_conversion``).
+    """Run ``load_scored`` over ``tasks`` with the streaming engine (``conversion.run_conversion``).
 
     Args:
         tasks: one per recording; all share the contract and ``keep_unknown``.
@@ -329,7 +329,7 @@ def convert_scored(
         desc: progress-bar label.
         progress: show a progress bar.
     """
-    from .dataset import epoch_features, run_conversion
+    from .conversion import epoch_features, run_conversion
 
     if not tasks:
         raise ValueError("no recordings to convert")

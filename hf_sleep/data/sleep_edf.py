@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .dataset import epoch_features, run_conversion, shard_tasks
+from .conversion import epoch_features, run_conversion, shard_tasks
 from .edf import read_annotations, read_edf_header
 from .errors import RecordingError
 from .labels import AASM_LABELS, SLEEP_EDF_LABEL_MAP

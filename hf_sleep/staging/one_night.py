@@ -699,37 +699,24 @@ def write_annotations_edf(result: StagingResult, path: str | os.PathLike) -> Non
     """An EDF+ file with annotations only: one `Sleep stage <label>` per run of equal stages."""
     import datetime
 
-    from edfio import Edf, EdfAnnotation, Recording
+    from hf_sleep.data.edf import write_annotations_edf as write_edf_annotations
+    from hf_sleep.data.labels import label_runs
 
-    annotations = []
-    run_start = 0
-    for index in range(1, len(result.stages) + 1):
-        if index == len(result.stages) or result.stages[index] != result.stages[run_start]:
-            annotations.append(
-                EdfAnnotation(
-                    float(result.onsets[run_start]),
-                    (index - run_start) * result.epoch_seconds,
-                    STAGE_PREFIX + result.stages[run_start],
-                )
-            )
-            run_start = index
+    annotations = [
+        (float(result.onsets[first]), length * result.epoch_seconds, STAGE_PREFIX + stage)
+        for first, length, stage in label_runs(result.stages)
+    ]
     meas_date = result.meas_date if isinstance(result.meas_date, datetime.datetime) else None
-    edf = Edf(
-        signals=[],
-        annotations=annotations,
-        starttime=meas_date.time().replace(microsecond=0, tzinfo=None) if meas_date else None,
-        recording=Recording(startdate=meas_date.date()) if meas_date else None,
-    )
-    edf.write(path)
+    write_edf_annotations(path, annotations, start=meas_date)
 
 
 def read_hypnogram_annotations(path: str | os.PathLike, epoch_seconds: float = 30.0) -> list[str]:
-    """Per-epoch stages from a hypnogram annotation file (ours or Sleep-EDF's), via `mne.read_annotations`."""
-    import mne
+    """Per-epoch stages from a hypnogram annotation file (ours or Sleep-EDF's)."""
+    from hf_sleep.data.edf import read_annotations
 
-    annotations = mne.read_annotations(path)
+    _, _, durations, descriptions = read_annotations(path)
     stages: list[str] = []
-    for description, duration in zip(annotations.description, annotations.duration, strict=True):
+    for description, duration in zip(descriptions, durations, strict=True):
         if description.startswith(STAGE_PREFIX):
             stages.extend([description[len(STAGE_PREFIX) :]] * int(round(duration / epoch_seconds)))
     return stages

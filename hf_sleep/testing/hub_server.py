@@ -3,9 +3,8 @@
 It implements the endpoints that `huggingface_hub` (and through it `transformers` and `datasets`) call to
 create a repository, validate a card's YAML, pre-upload, upload LFS objects, commit, read repository
 information, list the tree and download files (`resolve`, with the `X-Repo-Commit`, `ETag`,
-`X-Linked-Etag` and `X-Linked-Size` headers the client relies on). Repositories are stored as git-less
-folders: every commit is a JSON snapshot `{path: blob}` under a commit id, and file contents live once
-each under `objects/<sha256>`.
+`X-Linked-Etag` and `X-Linked-Size` headers the client relies on). This module routes the requests; the
+repositories, commits and files are kept by `hub_storage.HubStorage`.
 
 Point a client at it by setting `HF_ENDPOINT` (and `HF_HUB_DISABLE_XET=1`, so uploads use plain LFS)
 *before* `huggingface_hub` is imported; `hub_client_env` builds such an environment for a subprocess.
@@ -30,11 +29,8 @@ import socket
 import sys
 import tempfile
 import threading
-import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -43,13 +39,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
 
-REPO_TYPES = ("model", "dataset", "space")
-# Files the real Hub stores with LFS through its default .gitattributes, plus anything over 10 MB.
-LFS_SUFFIXES = (
-    ".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".onnx", ".npy", ".npz", ".parquet", ".arrow",
-    ".pkl", ".pickle", ".zip", ".gz", ".tar", ".msgpack", ".edf",
-)  # fmt: skip
-LFS_THRESHOLD = 10 * 1024 * 1024
+from .hub_storage import REPO_TYPES, Commit, HubError, HubStorage, git_blob_id, lfs_pointer
+
 # Licence ids the validator accepts (a subset of the Hub's list that covers what this project publishes).
 KNOWN_LICENSES = frozenset(
     {
@@ -57,19 +48,6 @@ KNOWN_LICENSES = frozenset(
         "cc0-1.0", "gpl-3.0", "lgpl-3.0", "odc-by", "odbl", "openrail", "other", "unknown",
     }
 )  # fmt: skip
-GITATTRIBUTES = "".join(
-    f"*{suffix} filter=lfs diff=lfs merge=lfs -text\n" for suffix in LFS_SUFFIXES
-).encode()
-
-
-def git_blob_id(content: bytes) -> str:
-    """The git object id (SHA-1) of a blob, which the Hub reports for regular files."""
-    return hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
-
-
-def lfs_pointer(sha256: str, size: int) -> bytes:
-    """The git-lfs pointer file that stands in the git tree for an LFS object."""
-    return f"version https://git-lfs.github.com/spec/v1\noid sha256:{sha256}\nsize {size}\n".encode()
 
 
 def hub_client_env(
@@ -110,59 +88,8 @@ def hub_client_env(
     return env
 
 
-class HubError(Exception):
-    """An error answer: status, the `X-Error-Code` the client maps to an exception class, and a message."""
-
-    def __init__(self, status: int, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.code = status, message, code
-
-
-@dataclass
-class _Blob:
-    sha256: str
-    size: int
-    lfs: bool
-    git_oid: str  # of the content for regular files, of the pointer for LFS files
-
-    def tree_entry(self, path: str) -> dict[str, Any]:
-        entry: dict[str, Any] = {"type": "file", "path": path, "size": self.size, "oid": self.git_oid}
-        if self.lfs:
-            entry["lfs"] = {
-                "oid": self.sha256,
-                "size": self.size,
-                "pointerSize": len(lfs_pointer(self.sha256, self.size)),
-            }
-        return entry
-
-
-@dataclass
-class _Commit:
-    oid: str
-    parent: str | None
-    title: str
-    description: str
-    date: str
-    files: dict[str, _Blob] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "oid": self.oid,
-            "parent": self.parent,
-            "title": self.title,
-            "description": self.description,
-            "date": self.date,
-            "files": {path: vars(blob) for path, blob in self.files.items()},
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> _Commit:
-        files = {path: _Blob(**blob) for path, blob in data.pop("files").items()}
-        return cls(files=files, **data)
-
-
 class LocalHub:
-    """A threaded Hub-compatible server on 127.0.0.1 storing repositories under `root`.
+    """A threaded Hub-compatible server on 127.0.0.1 storing repositories under `root` (`self.storage`).
 
     Args:
         root: storage folder (a temporary one, removed on `stop`, when not given).
@@ -180,7 +107,7 @@ class LocalHub:
     ) -> None:
         self._tmp = None if root is not None else tempfile.TemporaryDirectory(prefix="hf_sleep_hub_")
         self.root = Path(root if root is not None else self._tmp.name)
-        (self.root / "objects").mkdir(parents=True, exist_ok=True)
+        self.storage = HubStorage(self.root)
         self.tokens = dict(tokens or {"hf_test_writer": "tester"})
         self.orgs = {org: list(members) for org, members in (orgs or {}).items()}
         self.requests: list[tuple[str, str, int]] = []
@@ -235,105 +162,20 @@ class LocalHub:
 
     # ------------------------------------------------------------------------------------- inspection API
     def repo_exists(self, repo_id: str, repo_type: str = "model") -> bool:
-        return self._repo_dir(repo_type, repo_id).is_dir()
+        return self.storage.repo_exists(repo_type, repo_id)
 
     def head(self, repo_id: str, repo_type: str = "model", revision: str = "main") -> str:
         """The commit id a revision points to."""
-        return self._resolve_commit(repo_type, repo_id, revision).oid
+        return self.storage.resolve_commit(repo_type, repo_id, revision).oid
 
     def files(self, repo_id: str, repo_type: str = "model", revision: str = "main") -> dict[str, bytes]:
         """The files of a revision, `{path: content}`."""
-        commit = self._resolve_commit(repo_type, repo_id, revision)
-        return {path: self._read_object(blob.sha256) for path, blob in commit.files.items()}
+        commit = self.storage.resolve_commit(repo_type, repo_id, revision)
+        return {path: self.storage.read_object(blob.sha256) for path, blob in commit.files.items()}
 
     def commits(self, repo_id: str, repo_type: str = "model") -> list[str]:
         """Commit ids of `main`, newest first."""
-        oids = []
-        commit: _Commit | None = self._resolve_commit(repo_type, repo_id, "main")
-        while commit is not None:
-            oids.append(commit.oid)
-            commit = self._load_commit(repo_type, repo_id, commit.parent) if commit.parent else None
-        return oids
-
-    # ------------------------------------------------------------------------------------------- storage
-    def _repo_dir(self, repo_type: str, repo_id: str) -> Path:
-        return self.root / "repos" / f"{repo_type}s" / repo_id
-
-    def _object_path(self, sha256: str) -> Path:
-        if not re.fullmatch(r"[0-9a-f]{64}", sha256):
-            raise HubError(400, f"invalid object id {sha256!r}")
-        return self.root / "objects" / sha256
-
-    def _read_object(self, sha256: str) -> bytes:
-        return self._object_path(sha256).read_bytes()
-
-    def _write_object(self, content: bytes) -> str:
-        sha256 = hashlib.sha256(content).hexdigest()
-        path = self._object_path(sha256)
-        if not path.exists():
-            tmp = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
-            tmp.write_bytes(content)
-            os.replace(tmp, path)
-        return sha256
-
-    def _refs(self, repo_type: str, repo_id: str) -> dict[str, str]:
-        path = self._repo_dir(repo_type, repo_id) / "refs.json"
-        if not path.is_file():
-            raise HubError(404, f"Repository {repo_id} not found", "RepoNotFound")
-        return json.loads(path.read_text())
-
-    def _load_commit(self, repo_type: str, repo_id: str, oid: str) -> _Commit:
-        path = self._repo_dir(repo_type, repo_id) / "commits" / f"{oid}.json"
-        return _Commit.from_json(json.loads(path.read_text()))
-
-    def _resolve_commit(self, repo_type: str, repo_id: str, revision: str) -> _Commit:
-        refs = self._refs(repo_type, repo_id)
-        revision = unquote(revision)
-        if revision in refs:
-            return self._load_commit(repo_type, repo_id, refs[revision])
-        commit_file = self._repo_dir(repo_type, repo_id) / "commits" / f"{revision}.json"
-        if re.fullmatch(r"[0-9a-f]{40}", revision) and commit_file.is_file():
-            return self._load_commit(repo_type, repo_id, revision)
-        raise HubError(404, f"Invalid rev id: {revision}", "RevisionNotFound")
-
-    def _new_commit(
-        self,
-        repo_type: str,
-        repo_id: str,
-        parent: _Commit | None,
-        files: dict[str, _Blob],
-        title: str,
-        description: str,
-    ) -> _Commit:
-        seed = json.dumps([parent.oid if parent else None, title, time.time_ns(), sorted(files)]).encode()
-        commit = _Commit(
-            oid=hashlib.sha1(seed).hexdigest(),
-            parent=parent.oid if parent else None,
-            title=title,
-            description=description,
-            date=datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            files=files,
-        )
-        repo_dir = self._repo_dir(repo_type, repo_id)
-        (repo_dir / "commits").mkdir(parents=True, exist_ok=True)
-        (repo_dir / "commits" / f"{commit.oid}.json").write_text(json.dumps(commit.to_json()))
-        refs_path = repo_dir / "refs.json"
-        refs = json.loads(refs_path.read_text()) if refs_path.is_file() else {}
-        refs["main"] = commit.oid
-        tmp = refs_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(refs))
-        os.replace(tmp, refs_path)
-        return commit
-
-    def _blob_for(self, path: str, content: bytes) -> _Blob:
-        sha256 = self._write_object(content)
-        lfs = self._is_lfs(path, len(content))
-        git_oid = git_blob_id(lfs_pointer(sha256, len(content)) if lfs else content)
-        return _Blob(sha256=sha256, size=len(content), lfs=lfs, git_oid=git_oid)
-
-    @staticmethod
-    def _is_lfs(path: str, size: int) -> bool:
-        return path.lower().endswith(LFS_SUFFIXES) or size >= LFS_THRESHOLD
+        return [commit.oid for commit in self.storage.history(repo_type, repo_id, "main")]
 
     # -------------------------------------------------------------------------------------------- auth
     def _user(self, headers: Mapping[str, str], required: bool) -> str | None:
@@ -454,14 +296,11 @@ class LocalHub:
         if not create:
             if not exists:
                 raise HubError(404, f"Repository {repo_id} not found", "RepoNotFound")
-            import shutil
-
-            shutil.rmtree(self._repo_dir(repo_type, repo_id))
+            self.storage.delete_repo(repo_type, repo_id)
             return _json({})
         if exists:
             return _json({"error": "You already created this repo", "url": url}, status=409)
-        files = {".gitattributes": self._blob_for(".gitattributes", GITATTRIBUTES)}
-        self._new_commit(repo_type, repo_id, None, files, "initial commit", "")
+        self.storage.create_repo(repo_type, repo_id)
         return _json({"url": url, "name": repo_id, "id": uuid.uuid4().hex[:24]})
 
     def _api(
@@ -494,30 +333,27 @@ class LocalHub:
             expand = form.get("expand", ["false"])[0].lower() in ("1", "true")
             return self._paths_info(repo_type, repo_id, match.group(1), form.get("paths", []), expand)
         if rest == "refs" and method == "GET":
-            refs = self._refs(repo_type, repo_id)
+            refs = self.storage.refs(repo_type, repo_id)
             branches = [{"name": n, "ref": f"refs/heads/{n}", "targetCommit": oid} for n, oid in refs.items()]
             return _json({"branches": branches, "tags": [], "converts": []})
         match = re.fullmatch(r"commits/(.+)", rest)
         if match and method == "GET":
-            commits = []
-            commit: _Commit | None = self._resolve_commit(repo_type, repo_id, match.group(1))
-            while commit is not None:
-                commits.append(
-                    {
-                        "id": commit.oid,
-                        "title": commit.title,
-                        "message": commit.description,
-                        "date": commit.date,
-                        "authors": [{"user": "tester"}],
-                    }
-                )
-                commit = self._load_commit(repo_type, repo_id, commit.parent) if commit.parent else None
+            commits = [
+                {
+                    "id": commit.oid,
+                    "title": commit.title,
+                    "message": commit.description,
+                    "date": commit.date,
+                    "authors": [{"user": "tester"}],
+                }
+                for commit in self.storage.history(repo_type, repo_id, match.group(1))
+            ]
             return _json(commits)
         self.unhandled.append((method, f"/api/{repo_type}s/{repo_id}/{rest}"))
         raise HubError(404, f"the local Hub does not implement {method} /api/{repo_type}s/{repo_id}/{rest}")
 
     def _info(self, repo_type: str, repo_id: str, revision: str) -> tuple:
-        commit = self._resolve_commit(repo_type, repo_id, revision)
+        commit = self.storage.resolve_commit(repo_type, repo_id, revision)
         info: dict[str, Any] = {
             "_id": hashlib.sha1(repo_id.encode()).hexdigest()[:24],
             "id": repo_id,
@@ -537,7 +373,7 @@ class LocalHub:
         }
         readme = commit.files.get("README.md")
         if readme is not None:
-            text = self._read_object(readme.sha256).decode("utf-8", "replace")
+            text = self.storage.read_object(readme.sha256).decode("utf-8", "replace")
             match = re.match(r"^---\s*\n(.*?)\n---\s*\n", text, re.DOTALL)
             card_data = (yaml.safe_load(match.group(1)) or {}) if match else {}
             if isinstance(card_data, dict):
@@ -550,17 +386,17 @@ class LocalHub:
         config = commit.files.get("config.json")
         if config is not None and repo_type == "model":
             try:
-                info["config"] = json.loads(self._read_object(config.sha256))
+                info["config"] = json.loads(self.storage.read_object(config.sha256))
             except ValueError:
                 pass
         return _json(info)
 
     def _preupload(self, repo_type: str, repo_id: str, revision: str, payload: dict[str, Any]) -> tuple:
-        commit = self._resolve_commit(repo_type, repo_id, revision)
+        commit = self.storage.resolve_commit(repo_type, repo_id, revision)
         answers = []
         for item in payload.get("files", []):
             path, size = item["path"], int(item["size"])
-            lfs = self._is_lfs(path, size)
+            lfs = self.storage.is_lfs(path, size)
             remote = commit.files.get(path)
             oid = None
             if remote is not None:
@@ -572,7 +408,7 @@ class LocalHub:
         return _json({"files": answers, "commitOid": commit.oid})
 
     def _lfs_batch(self, repo_type: str, repo_id: str, payload: dict[str, Any], user: str | None) -> tuple:
-        self._refs(repo_type, repo_id)  # 404 for a missing repository
+        self.storage.refs(repo_type, repo_id)  # 404 for a missing repository
         if payload.get("operation") != "upload":
             raise HubError(400, "the local Hub only accepts LFS uploads through the batch API")
         self._check_write(user, repo_id)
@@ -580,7 +416,7 @@ class LocalHub:
         for obj in payload.get("objects", []):
             oid, size = obj["oid"], int(obj["size"])
             answer: dict[str, Any] = {"oid": oid, "size": size, "authenticated": True}
-            if not self._object_path(oid).exists():
+            if not self.storage.object_path(oid).exists():
                 answer["actions"] = {
                     # A pre-signed URL, as the Hub hands out for its storage: no token is sent with the PUT.
                     "upload": {
@@ -601,18 +437,18 @@ class LocalHub:
                 raise HubError(403, "the upload URL's signature is invalid")
             if hashlib.sha256(body).hexdigest() != rest:
                 raise HubError(400, f"uploaded content does not match its sha256 {rest}")
-            self._write_object(body)
+            self.storage.write_object(body)
             return 200, {}, b""
         if method == "POST" and rest.endswith("/verify"):
             payload = json.loads(body)
-            path = self._object_path(rest.removesuffix("/verify"))
+            path = self.storage.object_path(rest.removesuffix("/verify"))
             if not path.exists() or path.stat().st_size != int(payload.get("size", -1)):
                 raise HubError(404, f"LFS object {payload.get('oid')} was not uploaded completely")
             return _json({"ok": True})
         raise HubError(405, f"{method} is not allowed on LFS objects")
 
     def _commit(self, repo_type: str, repo_id: str, revision: str, body: bytes) -> tuple:
-        parent = self._resolve_commit(repo_type, repo_id, revision)
+        parent = self.storage.resolve_commit(repo_type, repo_id, revision)
         files = dict(parent.files)
         header: dict[str, Any] = {}
         for line in body.decode().splitlines():
@@ -628,16 +464,9 @@ class LocalHub:
                     if value.get("encoding") == "base64"
                     else value["content"].encode()
                 )
-                files[value["path"]] = self._blob_for(value["path"], content)
+                files[value["path"]] = self.storage.blob_for(value["path"], content)
             elif key == "lfsFile":
-                oid = value["oid"]
-                path = self._object_path(oid)
-                if not path.exists():
-                    raise HubError(400, f"LFS object {oid} for {value['path']} was never uploaded")
-                size = path.stat().st_size
-                files[value["path"]] = _Blob(
-                    sha256=oid, size=size, lfs=True, git_oid=git_blob_id(lfs_pointer(oid, size))
-                )
+                files[value["path"]] = self.storage.lfs_blob(value["oid"], value["path"])
             elif key == "deletedFile":
                 if value["path"] not in files:
                     raise HubError(
@@ -653,7 +482,7 @@ class LocalHub:
             raise HubError(
                 412, f"A commit has happened since. Parent is {parent.oid}, not {header['parentCommit']}"
             )
-        commit = self._new_commit(
+        commit = self.storage.new_commit(
             repo_type,
             repo_id,
             parent,
@@ -671,7 +500,7 @@ class LocalHub:
             }
         )
 
-    def _tree_entries(self, commit: _Commit, expand: bool) -> dict[str, dict[str, Any]]:
+    def _tree_entries(self, commit: Commit, expand: bool) -> dict[str, dict[str, Any]]:
         """Every file and folder of a commit by path."""
         last_commit = {"id": commit.oid, "title": commit.title, "date": commit.date}
         entries: dict[str, dict[str, Any]] = {}
@@ -697,7 +526,7 @@ class LocalHub:
     def _tree(
         self, repo_type: str, repo_id: str, revision: str, folder: str, recursive: bool, expand: bool
     ) -> tuple:
-        commit = self._resolve_commit(repo_type, repo_id, revision)
+        commit = self.storage.resolve_commit(repo_type, repo_id, revision)
         entries = self._tree_entries(commit, expand)
         folder = folder.strip("/")
         if folder and entries.get(folder, {}).get("type") != "directory":
@@ -713,18 +542,18 @@ class LocalHub:
     def _paths_info(
         self, repo_type: str, repo_id: str, revision: str, paths: list[str], expand: bool
     ) -> tuple:
-        commit = self._resolve_commit(repo_type, repo_id, revision)
+        commit = self.storage.resolve_commit(repo_type, repo_id, revision)
         entries = self._tree_entries(commit, expand)
         return _json([entries[p.strip("/")] for p in paths if p.strip("/") in entries])
 
     def _resolve(
         self, repo_type: str, repo_id: str, revision: str, path: str, method: str, headers: Mapping[str, str]
     ) -> tuple:
-        commit = self._resolve_commit(repo_type, repo_id, revision)
+        commit = self.storage.resolve_commit(repo_type, repo_id, revision)
         blob = commit.files.get(path)
         if blob is None:
             raise HubError(404, f"Entry not found: {path}", "EntryNotFound")
-        content = self._read_object(blob.sha256)
+        content = self.storage.read_object(blob.sha256)
         answer_headers = {
             "X-Repo-Commit": commit.oid,
             "ETag": f'"{blob.git_oid}"',

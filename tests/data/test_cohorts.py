@@ -17,7 +17,7 @@ from hf_sleep import SleepFeatureExtractor
 from hf_sleep.data import AASM_LABELS, DownloadError, RecordingError
 from hf_sleep.data.cli import add_subparsers
 from hf_sleep.data.cohorts import COHORTS, convert_cohort, download_hmc, find_cohort_recordings
-from hf_sleep.data.synthetic_cohorts import write_cohort_night
+from hf_sleep.data.synthetic import write_cohort_night
 
 NIGHT = (
     ["W"] * 12 + ["N1"] * 4 + ["N2"] * 20 + ["N3"] * 6 + ["S4"] * 5 + ["REM"] * 9 + ["MT"]

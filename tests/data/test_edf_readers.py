@@ -72,8 +72,7 @@ def test_annotations_equal_mne(night, tmp_path: Path) -> None:
         np.testing.assert_array_equal(onset, want.onset)
         np.testing.assert_array_equal(duration, want.duration)
         assert text.tolist() == [str(t) for t in want.description]
-    bad = write_annotations_edf(
-        tmp_path / "bad.edf", [(0.0, 30.0, "Sleep stage \xfc")], start=dt.datetime(2020, 1, 1)
-    )
+    bad = write_annotations_edf(tmp_path / "bad.edf", [(0.0, 30.0, "Sleep stage \xfc")], start=dt.datetime(2020, 1, 1))
+    bad.write_bytes(bad.read_bytes().replace("\xfc".encode(), b"\xfc "))  # latin-1, not UTF-8: unreadable
     with pytest.raises(RecordingError, match="bad.edf.*cannot read the EDF\\+ annotations"):
         read_annotations(bad)

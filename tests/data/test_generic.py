@@ -16,7 +16,7 @@ from hf_sleep.data import AASM_LABELS, RecordingError
 from hf_sleep.data.cli import add_subparsers
 from hf_sleep.data.edf import write_annotations_edf
 from hf_sleep.data.generic import convert_edf, parse_label_map
-from hf_sleep.data.synthetic_cohorts import HYPNOGRAM_FORMATS, write_scored_night
+from hf_sleep.data.synthetic import HYPNOGRAM_FORMATS, write_scored_night
 
 NIGHT = (
     ["W"] * 12 + ["N1"] * 4 + ["N2"] * 20 + ["N3"] * 6 + ["S4"] * 5 + ["REM"] * 9 + ["MT"]

@@ -15,7 +15,7 @@ from hf_sleep import SleepFeatureExtractor
 from hf_sleep.data import AASM_LABELS, RecordingError
 from hf_sleep.data.cli import add_subparsers
 from hf_sleep.data.nsrr import convert_nsrr, find_nsrr_recordings, nsrr_ids, read_nsrr_stages
-from hf_sleep.data.synthetic_cohorts import write_nsrr_night
+from hf_sleep.data.synthetic import write_nsrr_night
 
 NIGHT = (
     ["W"] * 20 + ["N1"] * 5 + ["N2"] * 30 + ["N3"] * 10 + ["S4"] * 8 + ["REM"] * 15 + ["MT"]

@@ -10,7 +10,7 @@ import pytest
 from datasets import load_from_disk
 
 from hf_sleep.data.cli import add_subparsers
-from hf_sleep.data.synthetic_cohorts import write_nsrr_night
+from hf_sleep.data.synthetic import write_nsrr_night
 
 NIGHT = ["W"] * 8 + ["N1"] * 3 + ["N2"] * 10 + ["N3"] * 3 + ["S4"] * 2 + ["REM"] * 5 + ["?"] + ["W"] * 4
 

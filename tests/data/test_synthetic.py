@@ -191,7 +191,7 @@ def test_rodent_states_physiology() -> None:
 
 
 def test_stage_changes_fall_inside_epochs_but_keep_the_scored_majority() -> None:
-    from hf_sleep.data.synthetic import _shift_transitions, _slow_wave_decline
+    from hf_sleep.data.synthetic.signals import _shift_transitions, _slow_wave_decline
 
     rng = np.random.default_rng(0)
     states = [str(s) for s in rng.choice(["W", "N1", "N2", "N3", "REM"], 400)]  # a change at most boundaries

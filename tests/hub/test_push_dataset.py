@@ -15,7 +15,7 @@ NIGHT = ["W"] * 10 + ["N1"] * 3 + ["N2"] * 12 + ["N3"] * 4 + ["S4"] * 3 + ["REM"
 def test_push_dataset_round_trip(local_hub, hf_home, tmp_path: Path) -> None:
     from hf_sleep.data import stage_counts
     from hf_sleep.data.nsrr import convert_nsrr
-    from hf_sleep.data.synthetic_cohorts import write_nsrr_night
+    from hf_sleep.data.synthetic import write_nsrr_night
 
     root = tmp_path / "shhs" / "polysomnography"
     for i in range(3):

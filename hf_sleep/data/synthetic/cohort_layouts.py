@@ -1,6 +1,6 @@
 """Synthetic nights written in the layouts of the cohort converters (NSRR, bring-your-own PSG, HMC, ISRUC, DREAMS).
 
-The signals come from ``synthetic.synthesize_night`` (they follow the hypnogram); this module only
+The signals come from ``signals.synthesize_night`` (they follow the hypnogram); this module only
 writes them the way each source lays out its files, so every converter is tested end to end offline.
 """
 
@@ -15,17 +15,20 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from .edf import write_annotations_edf
-from .synthetic import (
-    _atomic_write,
-    _normalise_stages,
-    _runs,
-    _write_psg,
-    synthesize_night,
-    synthetic_hypnogram,
-)
+from ..edf import write_annotations_edf
+from ..labels import label_runs
+from .hypnograms import normalise_stages, synthetic_hypnogram
+from .layouts import atomic_write, write_psg
+from .signals import synthesize_night
 
-__all__ = ["HYPNOGRAM_FORMATS", "NSRR_LAYOUT_CHANNELS", "write_nsrr_night", "write_scored_night"]
+__all__ = [
+    "COHORT_LAYOUT_CHANNELS",
+    "HYPNOGRAM_FORMATS",
+    "NSRR_LAYOUT_CHANNELS",
+    "write_cohort_night",
+    "write_nsrr_night",
+    "write_scored_night",
+]
 
 # label, rate (Hz), the synthetic channel that stands for it (its prefix picks the signal kind)
 NSRR_LAYOUT_CHANNELS: dict[str, tuple[tuple[str, float, str], ...]] = {
@@ -93,7 +96,7 @@ def _write_layout_edf(
         x = x[: len(x) // factor * factor].reshape(-1, factor).mean(axis=1).astype(np.float32)
         data.append((label, x, rate, "V" if synth.startswith("Resp") else "uV"))
     path.parent.mkdir(parents=True, exist_ok=True)
-    return _write_psg(path, data, start=start, patient_field=f"X X X {path.stem}", record_duration=1.0)
+    return write_psg(path, data, start=start, patient_field=f"X X X {path.stem}", record_duration=1.0)
 
 
 def _scored_event(event_type: str, concept: str, start: float, duration: float, extra: str = "") -> str:
@@ -111,7 +114,7 @@ def nsrr_xml(stages: Sequence[str], *, epoch_seconds: float = 30.0, seed: int = 
         epoch_seconds: epoch length.
         seed: where the non-stage events fall.
     """
-    states = _normalise_stages(stages, "human")
+    states = normalise_stages(stages, "human")
     total = len(states) * epoch_seconds
     events = [
         "<ScoredEvent>\n<EventType/>\n<EventConcept>Recording Start Time</EventConcept>\n<Start>0</Start>\n"
@@ -135,7 +138,7 @@ def nsrr_xml(stages: Sequence[str], *, epoch_seconds: float = 30.0, seed: int = 
             )
     stage_events = [
         _scored_event("Stages|Stages", _NSRR_CONCEPT[label], first * epoch_seconds, n * epoch_seconds)
-        for first, n, label in _runs(states)
+        for first, n, label in label_runs(states)
     ]
     # NSRR files list the stage runs after the other events
     body = "".join(events + others + stage_events)
@@ -192,7 +195,7 @@ def write_nsrr_night(
     xml_path = xml_dir / f"{name}-nsrr.xml"
     _write_layout_edf(edf_path, NSRR_LAYOUT_CHANNELS[cohort], stages, start=start, seed=seed, subject=subject)
     text = nsrr_xml(stages, seed=seed)
-    _atomic_write(xml_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    atomic_write(xml_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return edf_path, xml_path
 
 
@@ -255,15 +258,15 @@ def write_scored_night(
     if vocabulary not in _VOCABULARY_TEXT:
         raise ValueError(f"vocabulary must be one of {sorted(_VOCABULARY_TEXT)}, got {vocabulary!r}")
     stages = list(hypnogram) if hypnogram is not None else synthetic_hypnogram(n_hours, seed=seed)
-    states = _normalise_stages(stages, "human")
+    states = normalise_stages(stages, "human")
     texts = [_VOCABULARY_TEXT[vocabulary][s] for s in states]
-    runs = [(first * epoch_seconds, n * epoch_seconds, text) for first, n, text in _runs(texts)]
+    runs = [(first * epoch_seconds, n * epoch_seconds, text) for first, n, text in label_runs(texts)]
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     signals = synthesize_night(stages, sfreq=sfreq, epoch_seconds=epoch_seconds, channels=channels, seed=seed)
     start = dt.datetime(2021, 3, 4, 22, 30)
     edf_path = out_dir / f"{name}.edf"
-    _write_psg(
+    write_psg(
         edf_path,
         [(ch, x, sfreq, "uV") for ch, x in zip(channels, signals, strict=True)],
         start=start,
@@ -276,7 +279,7 @@ def write_scored_night(
     base = name[: -len("_eeg")] if name.endswith("_eeg") else name
     hyp_path = out_dir / HYPNOGRAM_FORMATS[hypnogram_format].format(stem=name, base=base)
     if hypnogram_format == "edf+":
-        _atomic_write(hyp_path, lambda tmp: write_annotations_edf(tmp, runs, start=start))
+        atomic_write(hyp_path, lambda tmp: write_annotations_edf(tmp, runs, start=start))
         return edf_path, hyp_path
     if hypnogram_format == "csv":
         lines = ["onset,duration,stage", *(f"{o:g},{d:g},{t}" for o, d, t in runs)]
@@ -284,7 +287,7 @@ def write_scored_night(
         lines = ["onset\tduration\ttrial_type", *(f"{o:g}\t{d:g}\t{t}" for o, d, t in runs)]
     else:
         lines = texts
-    _atomic_write(hyp_path, lambda tmp: tmp.write_text("\n".join(lines) + "\n", encoding="utf-8"))
+    atomic_write(hyp_path, lambda tmp: tmp.write_text("\n".join(lines) + "\n", encoding="utf-8"))
     return edf_path, hyp_path
 
 
@@ -362,10 +365,10 @@ def write_cohort_night(
     if cohort not in COHORT_LAYOUT_CHANNELS:
         raise ValueError(f"cohort must be one of {sorted(COHORT_LAYOUT_CHANNELS)}, got {cohort!r}")
     stages = list(hypnogram) if hypnogram is not None else synthetic_hypnogram(n_hours, seed=seed)
-    codes = [_COHORT_TEXT[cohort].get(s) for s in _normalise_stages(stages, "human")]
+    codes = [_COHORT_TEXT[cohort].get(s) for s in normalise_stages(stages, "human")]
     out_dir = Path(out_dir)
     start = dt.datetime(2018, 6, 1, 23, 0) + dt.timedelta(days=subject)
-    runs = [(first * 30.0, n * 30.0, code) for first, n, code in _runs(codes) if code is not None]
+    runs = [(first * 30.0, n * 30.0, code) for first, n, code in label_runs(codes) if code is not None]
     if cohort == "hmc":
         psg, hyp = out_dir / f"SN{subject:03d}.edf", out_dir / f"SN{subject:03d}_sleepscoring.edf"
         per_epoch = [(30.0 * i, 30.0, code) for i, code in enumerate(codes)]
@@ -380,11 +383,11 @@ def write_cohort_night(
         write = lambda tmp: tmp.write_text(text)  # noqa: E731
         second = hyp.with_name(f"{subject}_2.txt")
         second.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(second, write)
+        atomic_write(second, write)
     else:
         psg, hyp = out_dir / f"subject{subject}.edf", out_dir / f"HypnogramAASM_subject{subject}.txt"
         text = "[HypnogramAASM]\n" + "".join(f"{c}\n" for c in codes for _ in range(6))
         write = lambda tmp: tmp.write_text(text)  # noqa: E731
     _write_layout_edf(psg, COHORT_LAYOUT_CHANNELS[cohort], stages, start=start, seed=seed, subject=subject)
-    _atomic_write(hyp, write)
+    atomic_write(hyp, write)
     return psg, hyp
