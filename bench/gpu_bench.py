@@ -94,7 +94,7 @@ def staging_model_time(model, n_epochs: int) -> dict[str, Any]:
 
 def stage_end_to_end(model_dir: str | None, architecture: str | None, recording: Path, channels: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as out_dir:
-        command = [sys.executable, "-m", "hf_sleep.cli", "stage", str(recording), "--out-dir", out_dir,
+        command = [sys.executable, "-m", "hf_sleep.cli", "stage", str(recording), "--output-dir", out_dir,
                    "--device", DEVICE, "--overwrite", "--quiet", "--channels", channels]  # fmt: skip
         if model_dir:
             command += ["--model", model_dir]

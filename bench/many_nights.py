@@ -84,7 +84,7 @@ def main() -> None:
         if args.wide_hours:
             wide = write_wide_edf(work / "wide.edf", hours=args.wide_hours, n_channels=args.wide_channels,
                                   sfreq=args.wide_sfreq)  # fmt: skip
-            seconds, peak, code = _stage([str(wide), "--out-dir", str(work / "wide-out")], env)
+            seconds, peak, code = _stage([str(wide), "--output-dir", str(work / "wide-out")], env)
             size = wide.stat().st_size / 2**30
             print(f"wide EDF {args.wide_hours:g} h x {args.wide_channels} ch x {args.wide_sfreq} Hz ({size:.1f} GiB): "
                   f"{seconds:.1f} s, peak RSS {peak:.0f} MB, exit {code}")  # fmt: skip
@@ -95,7 +95,7 @@ def main() -> None:
             folder = work / "nights"
             for index in range(args.nights):
                 write_sleep_edf_night(folder, hypnogram=None, subject=index, night=1, duration_hours=args.hours)
-            seconds, peak, code = _stage([str(folder), "--out-dir", str(work / "out")], env)
+            seconds, peak, code = _stage([str(folder), "--output-dir", str(work / "out")], env)
             print(f"{args.nights} nights of {args.hours:g} h: {seconds:.1f} s ({args.nights / seconds * 60:.1f} nights "
                   f"per minute, first-process start-up included), peak RSS {peak:.0f} MB, exit {code}")  # fmt: skip
 

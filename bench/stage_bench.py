@@ -59,7 +59,7 @@ def main() -> None:
     for _ in range(args.repeats):
         for arch in args.archs:
             command = [sys.executable, "-m", "hf_sleep.cli", "stage", str(night), "--architecture", arch,
-                       "--channels", "EEG Fpz-Cz", "--quiet", "--overwrite", "--out-dir", str(work / arch)]  # fmt: skip
+                       "--channels", "EEG Fpz-Cz", "--quiet", "--overwrite", "--output-dir", str(work / arch)]  # fmt: skip
             start = time.perf_counter()
             subprocess.run(command, env=env, check=True)
             end_to_end[arch].append(time.perf_counter() - start)

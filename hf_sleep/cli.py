@@ -1,7 +1,8 @@
 """The `hf-sleep` command. Each sub-command lives in its own module with an `add_subparsers(subparsers)`.
 
 Modules import their heavy dependencies inside the handlers, so `hf-sleep --help` and fast commands
-start quickly.
+start quickly. Every command spells a shared concept the same way ([`SHARED_FLAGS`], added with [`add_flag`]);
+the training scripts accept the same names as aliases of their dataclass fields.
 """
 
 from __future__ import annotations
@@ -10,6 +11,35 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+
+# One vocabulary: the flag every command uses for a concept it takes (older spellings stay accepted, unlisted).
+SHARED_FLAGS: dict[str, str] = {
+    "--model": "a model: saved folder, Hub repository id or bundled name",
+    "--architecture": "a registered architecture name (tinysleepnet, dsb_cnn, ...)",
+    "--dataset": "a converted dataset folder (written by save_to_disk)",
+    "--output-dir": "the folder the command writes into",
+    "--batch-size": "examples per forward pass",
+    "--channels": "channel names in model order",
+    "--device": "cpu, cuda, cuda:1 ...",
+    "--seed": "the random seed",
+    "--overwrite": "replace existing outputs",
+    "--quiet": "no progress bars or summaries; warnings and errors still print",
+}
+
+
+def add_flag(parser: argparse.ArgumentParser, flag: str, *old_spellings: str, **kwargs) -> argparse.Action:
+    """Adds the option `flag`; `old_spellings` are still accepted but left out of `--help` and error messages.
+
+    Args:
+        parser (`argparse.ArgumentParser`): the command's parser (or an argument group of it).
+        flag (`str`): the spelling shown, one of [`SHARED_FLAGS`] for a shared concept.
+        old_spellings (`str`): earlier spellings of the same option.
+        kwargs: as for `add_argument`.
+    """
+    action = parser.add_argument(flag, *old_spellings, **kwargs)
+    action.option_strings = [flag]  # the parser still maps every spelling to this action
+    return action
+
 
 # The explicit list of modules that contribute sub-commands.
 COMMAND_MODULES: tuple[str, ...] = (

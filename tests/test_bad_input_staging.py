@@ -302,9 +302,11 @@ def test_edf_hypnogram_starts_with_the_recording(tmp_path):
 
 @pytest.mark.parametrize("command", ["train", "finetune", "evaluate", "cross-validate"])
 def test_training_commands_show_the_recipe_arguments(command, capsys):
-    with pytest.raises(SystemExit) as exit_:
-        main([command, "--help"])
-    assert exit_.value.code == 0
+    try:  # the shipped help text returns 0; the live parser's --help exits 0
+        code = main([command, "--help"])
+    except SystemExit as exit_:
+        code = exit_.code
+    assert code == 0
     out = capsys.readouterr().out
     assert "--dataset_path" in out and "--output_dir" in out
 

@@ -83,6 +83,25 @@ def test_result_does_not_depend_on_batch_size():
         )
 
 
+@pytest.mark.parametrize("name", ["dsb_cnn", "slumbernet"])
+def test_cpu_encoder_chunks_leave_the_result_unchanged(name, monkeypatch):
+    """`cpu_embed_batch` (cache-sized encoder calls on CPU) changes only the speed: the same night through
+    20 epochs per encoder call and through 3 gives the same log-probabilities (to float32 rounding)."""
+    model = tiny_model(name)
+    assert type(model).cpu_embed_batch == 16  # the setting `bench/macs.py` measured
+    config = model.config
+    epochs = torch.randn(20, config.n_chans, config.n_times, generator=torch.Generator().manual_seed(3)) * 20
+    calls = []
+    embed = model.embed_epochs
+    monkeypatch.setattr(model, "embed_epochs", lambda chunk: calls.append(len(chunk)) or embed(chunk))
+    monkeypatch.setattr(model, "cpu_embed_batch", None)
+    whole = predict_night(model, epochs, batch_size=20).log_prob_sum
+    monkeypatch.setattr(model, "cpu_embed_batch", 3)
+    chunked = predict_night(model, epochs, batch_size=20).log_prob_sum
+    assert calls == [20] + [3] * 6 + [2]
+    np.testing.assert_allclose(chunked, whole, rtol=1e-5, atol=1e-5)
+
+
 def test_night_shorter_than_window_gets_every_epoch():
     model = tiny_model("tinysleepnet", seq_len=20)
     prediction = predict_night(model, torch.randn(3, 1, 3000))

@@ -80,3 +80,17 @@ def test_auto_classes_know_every_architecture_whichever_is_imported_first():
         "import hf_sleep\nfrom hf_sleep.models.tinysleepnet import TinySleepNetConfig",  # registered mid-import
     ):
         assert "torch" in _imported_after(first + "\n" + check), first
+
+
+def test_reading_an_edf_night_for_the_default_model_imports_neither_mne_nor_torch(tmp_path):
+    """The channels are picked from the EDF header (MNE takes longer to import than the night takes to read)."""
+    from hf_sleep.data.synthetic import write_sleep_edf_night
+
+    night, _ = write_sleep_edf_night(tmp_path, hypnogram=None, subject=0, night=1, duration_hours=0.05)
+    code = (
+        "from hf_sleep.pretrained import pretrained_path\n"
+        "from hf_sleep.staging.one_night import read_night, saved_feature_extractor\n"
+        f"extractor, *_, epochs = read_night({str(night)!r}, saved_feature_extractor(pretrained_path()))\n"
+        "assert extractor.ch_names == ['EEG Fpz-Cz'] and epochs.shape == (6, 1, 3000), (extractor.ch_names, epochs.shape)\n"
+    )
+    assert not _imported_after(code) & {"mne", "torch"}

@@ -60,7 +60,7 @@ def _stage_ours(ctx: Context, arch: str, night: str) -> dict[str, Any]:
     model_args = [] if arch == DEFAULT_STAGER else ["--model", str(ctx.saved_model(arch))]
     out_dir = ctx.work_dir / "staged" / arch
     command = [
-        python_ours(), "-m", "hf_sleep.cli", "stage", night, *model_args, "--out-dir", str(out_dir),
+        python_ours(), "-m", "hf_sleep.cli", "stage", night, *model_args, "--output-dir", str(out_dir),
         "--channels", "EEG Fpz-Cz", "--device", "cpu", "--overwrite", "--quiet",
     ]  # fmt: skip
     runs = [run_process(command, env=thread_env()) for _ in range(ctx.settings.process_runs)]
@@ -155,7 +155,7 @@ def _render_staging(result: dict[str, Any], per_hour: dict[str, Stat]) -> list[s
         f"### 1b. Whole-night staging end to end ({hours:g}-h night, fresh process, 2 threads)",
         "",
         "Wall time of a fresh process that imports the tool, reads the EDF and stages every epoch "
-        "(`hf-sleep stage night.edf --model DIR --out-dir DIR --channels 'EEG Fpz-Cz'`, which also writes its "
+        "(`hf-sleep stage night.edf --model DIR --output-dir DIR --channels 'EEG Fpz-Cz'`, which also writes its "
         "hypnogram CSV, EDF+ annotations, plot and statistics; `bench/peers/stage_yasa.py`, "
         "`bench/peers/stage_gssc.py`, which only stage). Median (min–max, n); peak RSS of the process.",
         "",

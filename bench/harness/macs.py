@@ -31,8 +31,8 @@ def render(result: dict[str, Any]) -> str:
         "## 8. Multiply–accumulates per epoch against the CPU's rate",
         "",
         "`python bench/macs.py`: the MACs of one epoch (convolutions, linear layers, attention products, counted "
-        "with forward hooks), eval-mode model time per epoch on 2 threads, and the rate that makes beside a float32 "
-        "1024² matrix product (the CPU's practical peak). Random weights.",
+        "with torch's flop counter, plus hooks for attention), eval-mode model time per epoch on 2 threads, and "
+        "the rate that makes beside a float32 1024² matrix product (the CPU's practical peak). Random weights.",
         "",
     ]
     if "error" in result:

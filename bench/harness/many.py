@@ -20,7 +20,7 @@ TARGET_WIDE_PEAK_MB = 1024
 
 
 def _stage(files: list[str], out_dir: str) -> Any:
-    command = [python_ours(), "-m", "hf_sleep.cli", "stage", *files, "--out-dir", out_dir, "--device", "cpu",
+    command = [python_ours(), "-m", "hf_sleep.cli", "stage", *files, "--output-dir", out_dir, "--device", "cpu",
                "--overwrite", "--quiet"]  # fmt: skip
     return run_process(command, env=thread_env(), timeout=3600)
 

@@ -36,7 +36,7 @@ def mne_read_command(night: str, channel: str = STAGED_CHANNEL) -> list[str]:
 
 def stage_default_command(night: str, out_dir: str) -> list[str]:
     """`hf-sleep stage night` with the bundled trained default model, writing its four outputs."""
-    return [python_ours(), "-m", "hf_sleep.cli", "stage", night, "--out-dir", out_dir, "--device", "cpu",
+    return [python_ours(), "-m", "hf_sleep.cli", "stage", night, "--output-dir", out_dir, "--device", "cpu",
             "--overwrite", "--quiet"]  # fmt: skip
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from hf_sleep.cli import add_flag
+
 __all__ = ["add_subparsers", "run_combine", "run_convert", "run_download", "run_generate"]
 
 
@@ -13,15 +15,16 @@ def _common_convert(p: argparse.ArgumentParser, many: bool = False) -> None:
         p.add_argument("input", type=Path, nargs="+", help="folder with the recordings, or the recording files")
     else:
         p.add_argument("input", type=Path, help="folder with the recordings")
-    p.add_argument(
-        "--out", type=Path, required=True, help="output folder (save_to_disk layout, written atomically)"
-    )
+    add_flag(
+        p, "--output-dir", "--out", dest="out", type=Path, required=True,
+        help="output folder (save_to_disk layout, written atomically)",
+    )  # fmt: skip
     p.add_argument("--channels", nargs="+", help="channels to keep, in order")
     p.add_argument("--num-proc", type=int, default=1, help="recordings converted in parallel")
     p.add_argument("--sfreq", type=float, help="output sampling rate in Hz")
     p.add_argument("--keep-unknown", action="store_true", help="keep unscored epochs with label -100")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
-    p.add_argument("--card", action="store_true", help="also write a dataset card (README.md) into --out")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --output-dir")
+    p.add_argument("--card", action="store_true", help="also write a dataset card (README.md) into --output-dir")
     p.add_argument("--shard-index", type=int, default=0, help="this machine's shard (with --num-shards)")
     p.add_argument("--num-shards", type=int, default=1, help="split the recordings over machines")
 
@@ -113,7 +116,7 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     grod.add_argument("--scores", type=Path, help="folder of real NNNscores_XX.txt files to follow")
     grod.add_argument("--epoch-seconds", type=float, default=10.0, help="epoch length (4 for SlumberNet)")
     for g in (gsedf, gmass, gnsrr, gedf, gcoh, grod):
-        g.add_argument("--out", type=Path, required=True, help="output folder")
+        add_flag(g, "--output-dir", "--out", dest="out", type=Path, required=True, help="output folder")
         g.add_argument("--n-nights", type=int, default=2, help="number of synthetic recordings")
         g.add_argument("--hours", type=float, default=8.0, help="sleep period of a synthetic hypnogram")
         g.add_argument("--seed", type=int, default=0)
@@ -123,13 +126,13 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     download = subparsers.add_parser("download", help="download Sleep-EDF Expanded or HMC from PhysioNet")
     dkinds = download.add_subparsers(dest="kind", required=True)
     dsedf = dkinds.add_parser("sleep-edf", help="selected subjects, checksums verified, resumable")
-    dsedf.add_argument("--out", type=Path, required=True)
+    add_flag(dsedf, "--output-dir", "--out", dest="out", type=Path, required=True, help="download folder")
     dsedf.add_argument("--subjects", type=int, nargs="+", help="subject numbers (default: all)")
     dsedf.add_argument("--nights", type=int, nargs="+", default=[1, 2])
     dsedf.add_argument("--study", choices=["SC", "ST"], default="SC")
     dsedf.add_argument("--base-url", default=None, help="mirror of physionet.org/files/sleep-edfx/1.0.0/")
     dhmc = dkinds.add_parser("hmc", help="HMC sleep staging (PhysioNet): checksums verified, resumable")
-    dhmc.add_argument("--out", type=Path, required=True)
+    add_flag(dhmc, "--output-dir", "--out", dest="out", type=Path, required=True, help="download folder")
     dhmc.add_argument("--subjects", type=int, nargs="+", help="subject numbers, 1 = SN001 (default: all)")
     dhmc.add_argument("--base-url", default=None, help="mirror of physionet.org/files/hmc-sleep-staging/1.1/")
     download.set_defaults(handler=run_download)
@@ -138,9 +141,9 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         "combine", help="join datasets converted in shards (--shard-index/--num-shards) into one"
     )
     combine.add_argument("parts", type=Path, nargs="+", help="the shard folders written by hf-sleep convert")
-    combine.add_argument("--out", type=Path, required=True, help="output folder (written atomically)")
-    combine.add_argument("--overwrite", action="store_true", help="replace an existing --out")
-    combine.add_argument("--card", action="store_true", help="also write a dataset card (README.md) into --out")
+    add_flag(combine, "--output-dir", "--out", dest="out", type=Path, required=True, help="output folder (written atomically)")
+    combine.add_argument("--overwrite", action="store_true", help="replace an existing --output-dir")
+    combine.add_argument("--card", action="store_true", help="also write a dataset card (README.md) into --output-dir")
     combine.set_defaults(handler=run_combine)
 
     from .publish import add_push_subparser

@@ -116,53 +116,6 @@ def read_prepared(
     return data[:, first:last], rate
 
 
-def read_signals(
-    path: str | os.PathLike,
-    channels: Sequence[str],
-    *,
-    sfreq: float | None,
-    l_freq: float | None = None,
-    h_freq: float | None = None,
-    header: EdfHeader | None = None,
-    start_s: float = 0.0,
-    stop_s: float | None = None,
-) -> tuple[np.ndarray, float, EdfHeader]:
-    """Read, resample and band-pass channels of an EDF file (``read_prepared`` with a contract made of the arguments).
-
-    Args:
-        path: the EDF file.
-        channels: labels to pick, in output order.
-        sfreq: target rate in Hz; ``None`` keeps the file's rate (all picks must share it).
-        l_freq: high-pass edge in Hz of MNE's zero-phase FIR band-pass (``None``: none).
-        h_freq: low-pass edge in Hz (``None``: none).
-        header: the already-read header, if any.
-        start_s: start of the returned span in seconds.
-        stop_s: end of the span (``None``: the end of the recording).
-
-    Returns:
-        ``(data, sfreq, header)`` with ``data`` ``float32`` ``(n_chans, n_samples)`` in µV.
-    """
-    path = Path(path)
-    header = header or read_edf_header(path)
-    if not channels:
-        raise ValueError("no channel requested")
-    if sfreq is None:
-        rates = {ch: header.sfreq(ch) for ch in channels if ch in header.channels}
-        if len(set(rates.values())) > 1:
-            raise RecordingError(
-                path, f"picked channels have different rates {rates}; pass a target sampling rate to resample"
-            )
-        sfreq = next(iter(rates.values()))
-    if h_freq is not None and h_freq >= sfreq / 2:
-        raise RecordingError(path, f"low-pass edge {h_freq} Hz is not below Nyquist ({sfreq / 2} Hz)")
-    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
-
-    # One-sample "epochs": the epoch length plays no part in the signal-wide steps.
-    extractor = SleepFeatureExtractor(list(channels), sfreq=sfreq, epoch_seconds=1 / sfreq, l_freq=l_freq, h_freq=h_freq)
-    data, rate = read_prepared(path, extractor, header=header, start_s=start_s, stop_s=stop_s)
-    return data, rate, header
-
-
 def epoch_labels(
     path: str | os.PathLike,
     onset: np.ndarray,

@@ -16,7 +16,11 @@ def _handle_push(args: argparse.Namespace) -> int:
     from hf_sleep import ARCHITECTURES
     from hf_sleep.hub.publish import HubPublishError, push_model
 
-    source = args.source
+    if (args.source, args.model, args.architecture).count(None) != 2:
+        raise ValueError("give one model to publish: a folder (DIR or --model DIR) or --architecture NAME")
+    source = args.source or args.model or args.architecture
+    if args.architecture:
+        args.architecture_only = True
     eval_results = training_info = None
     feature_extractor = None
     if args.eval_results:
@@ -108,8 +112,11 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument(
-        "source", metavar="DIR_OR_ARCH", help="model folder, or an architecture name with --architecture-only"
-    )
+        "source", metavar="DIR_OR_ARCH", nargs="?",
+        help="model folder, or an architecture name with --architecture-only (or give --model / --architecture)",
+    )  # fmt: skip
+    parser.add_argument("--model", help="model folder (the same as DIR)")
+    parser.add_argument("--architecture", help="a registered architecture, published without weights")
     parser.add_argument("--repo-id", required=True, help="target repository, namespace/name")
     parser.add_argument(
         "--architecture-only", action="store_true", help="publish the architecture without weights"

@@ -8,6 +8,9 @@ import argparse
 def _handle(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    if args.out_dir and args.output_dir and args.out_dir != args.output_dir:
+        raise ValueError("give the folder to write once: OUT_DIR or --output-dir")
+    args.out_dir = args.output_dir or args.out_dir
     if args.bundle:
         from hf_sleep.pretrained import build_bundle
 
@@ -15,7 +18,7 @@ def _handle(args: argparse.Namespace) -> int:
             print(f"wrote {folder}")
         return 0
     if not args.out_dir:
-        raise ValueError("convert-physioex needs OUT_DIR (the folder to write) unless --bundle is given")
+        raise ValueError("convert-physioex needs OUT_DIR or --output-dir (the folder to write) unless --bundle is given")
     from hf_sleep.pretrained.convert_physioex import convert_physioex_checkpoint
 
     convert_physioex_checkpoint(args.checkpoint, args.out_dir, name=args.name)
@@ -36,6 +39,7 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("checkpoint", help="the .ckpt file (with --bundle: the folder of both checkpoints)")
     parser.add_argument("out_dir", nargs="?", help="the folder to write (with --bundle: default the package's)")
+    parser.add_argument("--output-dir", help="the same as OUT_DIR")
     parser.add_argument("--name", help="the model's name in its card (default: the folder name)")
     parser.add_argument("--bundle", action="store_true", help="regenerate the bundled models")
     parser.set_defaults(handler=_handle)

@@ -8,6 +8,8 @@ import time
 import warnings
 from pathlib import Path
 
+from hf_sleep.cli import add_flag
+
 
 def _build_model(args: argparse.Namespace):
     """The model to stage with: `--model`, a randomly initialised `--architecture`, or `None` (the bundled default)."""
@@ -45,7 +47,7 @@ def _handle(args: argparse.Namespace) -> int:
             _build_model(args),
             channels=args.channels,
             reference=args.reference[0] if args.reference and len(args.reference) == 1 else args.reference,
-            out_dir=args.out_dir,
+            out_dir=args.output_dir,
             rescale=args.rescale,
             device=args.device,
             batch_size=args.batch_size,
@@ -157,7 +159,7 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         help="channel(s) to re-reference to (averaged), or 'average' for the EEG channels (by type, and by "
         "name where a file types EOG/EMG as EEG)",
     )
-    parser.add_argument("--out-dir", default=".", help="where to write the outputs (default: here)")
+    add_flag(parser, "--output-dir", "--out-dir", default=".", help="where to write the outputs (default: here)")
     parser.add_argument(
         "--rescale", type=float, default=1.0, help="multiply the signal read (for files with a wrong unit)"
     )

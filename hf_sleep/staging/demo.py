@@ -14,6 +14,8 @@ import argparse
 import time
 from collections import Counter
 
+from hf_sleep.cli import add_flag
+
 RODENT_STAGES = {"Wake", "NREM", "REM"}
 
 
@@ -103,7 +105,7 @@ def stage_demo_night(out_dir: str, hours: float = 8.0, seed: int = 0):
 
 def _handle(args: argparse.Namespace) -> int:
     if args.night_hours > 0:
-        stage_demo_night(args.out_dir, hours=args.night_hours, seed=args.seed)
+        stage_demo_night(args.output_dir, hours=args.night_hours, seed=args.seed)
         print()
     run_demo(hours=args.hours, seed=args.seed, architectures=args.architectures)
     return 0
@@ -118,7 +120,10 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         "--night-hours", type=float, default=8.0,
         help="length of the night staged with the trained default model (default 8; 0 skips it)",
     )
-    parser.add_argument("--out-dir", default="demo_outputs", help="where the staged night is written (default demo_outputs)")
+    add_flag(
+        parser, "--output-dir", "--out-dir", default="demo_outputs",
+        help="where the staged night is written (default demo_outputs)",
+    )  # fmt: skip
     parser.add_argument(
         "--hours", type=float, default=0.25, help="sleep period of each architecture's generated stretch (default 0.25)"
     )

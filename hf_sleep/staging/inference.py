@@ -103,9 +103,13 @@ def predict_night(
     dtype = next(model.parameters()).dtype
     epochs = epochs.to(device=device, dtype=dtype)
     stage_names = [config.id2label[i] for i in range(config.num_labels)]
+    # Encoder chunks: `batch_size` epochs, fewer on CPU where the model asks for cache-sized ones.
+    embed_batch = batch_size
+    if device.type == "cpu" and getattr(model, "cpu_embed_batch", None):
+        embed_batch = min(batch_size, model.cpu_embed_batch)
     if stride is None and hasattr(model, "stage_night"):
         embeddings = torch.cat(
-            [model.embed_epochs(epochs[i : i + batch_size]) for i in range(0, n_epochs, batch_size)]
+            [model.embed_epochs(epochs[i : i + embed_batch]) for i in range(0, n_epochs, embed_batch)]
         )
         log_probs = torch.log_softmax(model.stage_night(embeddings).double(), dim=-1)
         return NightPrediction(log_probs.cpu().numpy(), np.ones(n_epochs), stage_names)
@@ -118,10 +122,10 @@ def predict_night(
     recording_statistics = getattr(model, "recording_statistics", None)
     try:
         # Encode every epoch once; windows then only re-run the (cheap) sequence part. Chunks of
-        # `batch_size` epochs: much larger ones fall out of the CPU caches and run slower.
+        # `embed_batch` epochs: much larger ones fall out of the CPU caches and run slower.
         with recording_statistics(epochs) if recording_statistics else contextlib.nullcontext():
             embeddings = torch.cat(
-                [model.embed_epochs(epochs[i : i + batch_size]) for i in range(0, n_epochs, batch_size)]
+                [model.embed_epochs(epochs[i : i + embed_batch]) for i in range(0, n_epochs, embed_batch)]
             )
         split = True
     except NotImplementedError:

@@ -332,12 +332,25 @@ def read_night(
     else:
         from hf_sleep.pretrained.channels import default_channels
 
-        extractor.ch_names = default_channels(extractor.ch_names, open_recording(path).ch_names)
+        extractor.ch_names = default_channels(extractor.ch_names, _channel_names(path))
     if reference is not None:
         extractor.reference = reference
     signal, info = read_checked(extractor, path, rescale=rescale)
     # Only the length of the signal read is kept: a long, fast recording's samples are not held while the model runs.
     return extractor, signal.shape[-1], info["sfreq_in"], info, extractor.epochs_from_signal(signal, info["sfreq_in"])
+
+
+def _channel_names(path: str | os.PathLike) -> list[str]:
+    """The recording's channels: an EDF's from its header, as the fast reader sees them (MNE, which takes
+    longer to import than to read a night, is not needed); other formats' from MNE."""
+    if str(path).lower().endswith((".edf", ".rec")):
+        from hf_sleep.data.edf import read_edf_header
+
+        try:
+            return list(read_edf_header(path).channels)
+        except (ValueError, OSError):  # RecordingError is a ValueError
+            pass  # MNE's error names the file
+    return open_recording(path).ch_names
 
 
 def load_model(model: Any, device: str | None = None, *, progress: bool = True):

@@ -13,10 +13,14 @@ class ModelArguments:
 
     model_type: str | None = field(
         default=None,
-        metadata={"help": "Registered architecture to train from scratch (e.g. tinysleepnet, deepsleepnet)."},
+        metadata={
+            "help": "Registered architecture to train from scratch (e.g. tinysleepnet, deepsleepnet).",
+            "aliases": ["--architecture"],
+        },
     )
     model_name_or_path: str | None = field(
-        default=None, metadata={"help": "Hub repository or local folder to start from (fine-tuning)."}
+        default=None,
+        metadata={"help": "Hub repository, local folder or bundled model to start from (fine-tuning).", "aliases": ["--model"]},
     )
     config_overrides: str | None = field(
         default=None,
@@ -46,7 +50,10 @@ class DataArguments:
 
     dataset_path: str | None = field(
         default=None,
-        metadata={"help": "A dataset saved with `save_to_disk` (a Dataset, or a DatasetDict with train/validation/test)."},
+        metadata={
+            "help": "A dataset saved with `save_to_disk` (a Dataset, or a DatasetDict with train/validation/test).",
+            "aliases": ["--dataset"],
+        },
     )
     dataset_name: str | None = field(
         default=None, metadata={"help": "A dataset on the Hub (or a local dataset script folder) for `load_dataset`."}
@@ -78,7 +85,7 @@ class DataArguments:
 
     def __post_init__(self) -> None:
         if (self.dataset_path is None) == (self.dataset_name is None):
-            raise ValueError("give exactly one of --dataset_path (a save_to_disk folder) or --dataset_name")
+            raise ValueError("give exactly one of --dataset (a save_to_disk folder) or --dataset_name")
         for name in ("test_size", "validation_size"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"--{name} must be a fraction in [0, 1), got {getattr(self, name)}")
@@ -120,12 +127,18 @@ class SleepTrainingArguments(TrainingArguments):
         default=True,
         metadata={"help": "On a CUDA device, use bf16 where supported, else fp16 (ignored on CPU or when bf16/fp16 is set)."},
     )
+    batch_size: int | None = field(
+        default=None,
+        metadata={"help": "Sets per_device_train_batch_size and per_device_eval_batch_size (--batch-size of every hf-sleep command)."},
+    )
     quiet: bool = field(
         default=False,
         metadata={"help": "Print results, warnings and errors only: no progress bars (as --disable_tqdm true), no INFO log lines."},
     )
 
     def __post_init__(self) -> None:
+        if self.batch_size is not None:
+            self.per_device_train_batch_size = self.per_device_eval_batch_size = self.batch_size
         if self.quiet:
             self.disable_tqdm = True
             self.log_level = "warning"

@@ -4,8 +4,8 @@ Sleep-staging papers report one accuracy / macro-F1 / kappa over all test epochs
 Sleep-EDF-20, 10 on Sleep-EDF-78), not the mean of per-fold scores; this script does the same and also
 keeps the per-fold numbers.
 
-    hf-sleep-cross-validate scripts/configs/tinysleepnet.json --dataset_path sleep-edf-20 --n_folds 20 \
-        --output_dir runs/tiny-cv
+    hf-sleep-cross-validate scripts/configs/tinysleepnet.json --dataset sleep-edf-20 --n_folds 20 \
+        --output-dir runs/tiny-cv
 """
 
 from __future__ import annotations

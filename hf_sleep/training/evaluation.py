@@ -1,6 +1,6 @@
 """Evaluate a trained model on a split of a converted dataset: metrics table, JSON and confusion-matrix plot.
 
-    hf-sleep-evaluate --model_name_or_path runs/tiny --dataset_path sleep-edf-20 --output_dir runs/tiny-eval
+    hf-sleep-evaluate --model runs/tiny --dataset sleep-edf-20 --output-dir runs/tiny-eval
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     model_args, data_args, training_args = parse_arguments(ARGUMENT_TYPES, argv, command=COMMAND)
     setup_script_output("hf-sleep evaluate", quiet=training_args.quiet, progress_bars=not training_args.disable_tqdm)
     if model_args.model_name_or_path is None:
-        raise ValueError("evaluation needs --model_name_or_path (a Hub repository or a saved folder)")
+        raise ValueError("evaluation needs --model (a Hub repository or a saved folder)")
     training_args = dataclasses.replace(training_args, eval_strategy="no", report_to="none")
     import datasets
 

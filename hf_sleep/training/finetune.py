@@ -1,6 +1,6 @@
 """Fine-tune a pretrained sleep-staging model on another dataset.
 
-    hf-sleep-finetune --model_name_or_path runs/tiny --dataset_path my-lab-nights --output_dir runs/tiny-lab \
+    hf-sleep-finetune --model runs/tiny --dataset my-lab-nights --output-dir runs/tiny-lab \
         [--ignore_mismatched_sizes true]   # a new label set: a fresh classifier
         [--freeze_encoder true]            # train only what follows the per-epoch encoder
         [--encoder_learning_rate 1e-6]     # or let the encoder learn slower than the rest
@@ -23,7 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     model_args, data_args, training_args = parse_arguments(ARGUMENT_TYPES, argv, command=COMMAND)
     setup_script_output("hf-sleep finetune", quiet=training_args.quiet, progress_bars=not training_args.disable_tqdm)
     if model_args.model_name_or_path is None or model_args.model_type is not None:
-        raise ValueError("fine-tuning starts from --model_name_or_path (a Hub repository or a saved folder), not --model_type")
+        raise ValueError("fine-tuning starts from --model (a Hub repository or a saved folder), not --architecture")
     from hf_sleep.pretrained import bundled_name, pretrained_path
 
     if bundled_name(model_args.model_name_or_path):  # e.g. hf-sleep/seqsleepnet-physioex-eeg, shipped in the package

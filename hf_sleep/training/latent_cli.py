@@ -1,6 +1,6 @@
 """`hf-sleep latent-eval`: latent-space metrics and PCA / t-SNE / UMAP plots of a model's epoch embeddings.
 
-    hf-sleep latent-eval --model DIR --dataset DIR --out DIR [--methods pca tsne umap] [--max-epochs 2000]
+    hf-sleep latent-eval --model DIR --dataset DIR --output-dir DIR [--methods pca tsne umap] [--max-epochs 2000]
 """
 
 from __future__ import annotations
@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+
+from hf_sleep.cli import add_flag
 
 
 def _handle(args: argparse.Namespace) -> int:
@@ -31,11 +33,11 @@ def _handle(args: argparse.Namespace) -> int:
         rng = np.random.default_rng(args.seed)
         dataset = dataset.select(np.sort(rng.choice(len(dataset), args.max_epochs, replace=False)))
     model = AutoModel.from_pretrained(model_dir)
-    embeddings, labels = embed_dataset(model, dataset, batch_size=args.batch_size)
+    embeddings, labels = embed_dataset(model, dataset, batch_size=args.batch_size, device=args.device)
     report = evaluate_latent_space(
-        embeddings, labels, model.config.stage_names, out_dir=args.out, methods=args.methods, seed=args.seed
+        embeddings, labels, model.config.stage_names, out_dir=args.output_dir, methods=args.methods, seed=args.seed
     )
-    print(f"{report['n_samples']} epochs, {report['dim']}-d latent; written to {args.out}")
+    print(f"{report['n_samples']} epochs, {report['dim']}-d latent; written to {args.output_dir}")
     print(json.dumps(report["metrics"], indent=2))
     return 0
 
@@ -46,10 +48,13 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--model", required=True, help="saved model folder (a staging model or pretraining head)")
     parser.add_argument("--dataset", required=True, help="folder written by datasets.save_to_disk")
-    parser.add_argument("--out", required=True, help="folder for latent_metrics.json and latent_<method>.png")
+    add_flag(
+        parser, "--output-dir", "--out", required=True, help="folder for latent_metrics.json and latent_<method>.png"
+    )
     parser.add_argument("--split", default=None, help="split of a DatasetDict (default: test, else validation, else train)")
     parser.add_argument("--methods", nargs="+", default=["pca", "tsne", "umap"], choices=["pca", "tsne", "umap"])
     parser.add_argument("--max-epochs", type=int, default=2000, help="random subsample size (0: all)")
     parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: the GPU when there is one)")
     parser.add_argument("--seed", type=int, default=0)
     parser.set_defaults(handler=_handle)

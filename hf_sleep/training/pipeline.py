@@ -104,13 +104,13 @@ def finalize_training_arguments(training_args: SleepTrainingArguments) -> SleepT
 
 # -- data ------------------------------------------------------------------------------------------------
 def load_raw_dataset(data_args: DataArguments):
-    """The `Dataset` or `DatasetDict` named by `--dataset_path` (save_to_disk folder) or `--dataset_name`."""
+    """The `Dataset` or `DatasetDict` named by `--dataset` (save_to_disk folder) or `--dataset_name`."""
     import datasets
 
     if data_args.dataset_path is not None:
         path = Path(data_args.dataset_path)
         if not path.exists():
-            raise FileNotFoundError(f"--dataset_path {path} does not exist (expected a folder written by save_to_disk)")
+            raise FileNotFoundError(f"--dataset {path} does not exist (expected a folder written by save_to_disk)")
         loaded = datasets.load_from_disk(str(path))
     else:
         loaded = datasets.load_dataset(data_args.dataset_name, data_args.dataset_config_name)
@@ -199,7 +199,7 @@ def build_model(model_args: ModelArguments, stage_names: Sequence[str], n_chans:
             f"got {len(model_args.class_weights)}"
         )
     if (model_args.model_type is None) == (model_args.model_name_or_path is None):
-        raise ValueError("give exactly one of --model_type (train from scratch) or --model_name_or_path (start from a model)")
+        raise ValueError("give exactly one of --architecture (train from scratch) or --model (start from a model)")
     signal: dict[str, Any] = {}
     if contract is not None:
         if (len(contract.ch_names), contract.n_times) != (n_chans, n_times):

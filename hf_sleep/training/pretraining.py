@@ -1,7 +1,7 @@
 """Self-supervised pretraining of the DeepSleepBench encoders with the `Trainer`, then a staging head on the
 frozen encoder (the original's linear evaluation), and the `hf-sleep pretrain` command.
 
-    hf-sleep pretrain --arch dsb_cnn --objective contrastive --dataset DIR --out DIR --max-steps 200 --eval-frozen
+    hf-sleep pretrain --architecture dsb_cnn --objective contrastive --dataset DIR --output-dir DIR --max-steps 200 --eval-frozen
 
 The dataset is a folder written by `datasets.save_to_disk` (a `Dataset`, or a `DatasetDict` whose `train`
 split is used, and whose `test` or `validation` split scores the staging head) with `input_values`
@@ -16,6 +16,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from hf_sleep.cli import add_flag
 
 OBJECTIVES: tuple[str, ...] = ("contrastive", "masked", "hybrid")
 
@@ -226,21 +228,21 @@ def train_frozen_staging(
 
 
 def _handle(args: argparse.Namespace) -> int:
-    out = Path(args.out)
+    out = Path(args.output_dir)
     if out.exists() and any(out.iterdir()) and not args.overwrite:
-        raise FileExistsError(f"--out {out} is not empty; pass --overwrite to write into it")
+        raise FileExistsError(f"--output-dir {out} is not empty; pass --overwrite to write into it")
     overrides = json.loads(args.config) if args.config else {}
     if not isinstance(overrides, dict):
         raise ValueError(f"--config must be a JSON object of config arguments, got {args.config!r}")
     dataset = load_epochs(args.dataset)
     pretrain_dir = out / "pretrained"
     run = pretrain(
-        args.arch, args.objective, dataset, pretrain_dir, max_steps=args.max_steps, batch_size=args.batch_size,
+        args.architecture, args.objective, dataset, pretrain_dir, max_steps=args.max_steps, batch_size=args.batch_size,
         learning_rate=args.learning_rate, seed=args.seed, sfreq=args.sfreq, config_overrides=overrides,
     )
-    print(f"pretrained {args.arch} ({args.objective}) for {len(run.losses)} steps: loss {run.losses[0]:.4f} -> "
+    print(f"pretrained {args.architecture} ({args.objective}) for {len(run.losses)} steps: loss {run.losses[0]:.4f} -> "
           f"{run.losses[-1]:.4f}; saved to {pretrain_dir}")
-    summary: dict[str, Any] = {"arch": args.arch, "objective": args.objective, "pretraining_losses": run.losses}
+    summary: dict[str, Any] = {"arch": args.architecture, "objective": args.objective, "pretraining_losses": run.losses}
     if args.eval_frozen:
         staging = train_frozen_staging(
             pretrain_dir, dataset, out / "staging", eval_dataset=evaluation_split(args.dataset),
@@ -262,10 +264,10 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         help="self-supervised pretraining of a DeepSleepBench encoder (contrastive, masked or hybrid)",
         description=__doc__.split("\n\n")[0],
     )
-    parser.add_argument("--arch", required=True, help="dsb_cnn, dsb_cnn_attention or dsb_transformer")
+    add_flag(parser, "--architecture", "--arch", required=True, help="dsb_cnn, dsb_cnn_attention or dsb_transformer")
     parser.add_argument("--objective", required=True, choices=OBJECTIVES)
     parser.add_argument("--dataset", required=True, help="folder written by datasets.save_to_disk")
-    parser.add_argument("--out", required=True, help="output folder (pretrained/, staging/, summary.json)")
+    add_flag(parser, "--output-dir", "--out", required=True, help="output folder (pretrained/, staging/, summary.json)")
     parser.add_argument("--max-steps", type=int, default=1000, help="optimizer steps of pretraining")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--learning-rate", type=float, default=5e-4)
@@ -274,7 +276,7 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--config", default=None, help='JSON of config arguments, e.g. \'{"patch_seconds": 2.0}\'')
     parser.add_argument("--eval-frozen", action="store_true", help="then train the staging MLP on the frozen encoder")
     parser.add_argument("--staging-steps", type=int, default=None, help="steps of the staging head (default --max-steps)")
-    parser.add_argument("--overwrite", action="store_true", help="allow a non-empty --out")
+    parser.add_argument("--overwrite", action="store_true", help="allow a non-empty --output-dir")
     parser.set_defaults(handler=_handle)
 
 

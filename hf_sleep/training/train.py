@@ -1,7 +1,7 @@
 """Train a registered architecture (or continue from a pretrained model) on a converted sleep dataset.
 
-    hf-sleep-train --model_type tinysleepnet --dataset_path sleep-edf-20 --output_dir runs/tiny
-    hf-sleep-train scripts/configs/tinysleepnet.json --dataset_path sleep-edf-20 --output_dir runs/tiny
+    hf-sleep-train --architecture tinysleepnet --dataset sleep-edf-20 --output-dir runs/tiny
+    hf-sleep-train scripts/configs/tinysleepnet.json --dataset sleep-edf-20 --output-dir runs/tiny
 
 A `.json` recipe as the first argument gives the arguments; flags after it override the recipe.
 """

@@ -11,7 +11,8 @@ import pytest
 
 from hf_sleep.data.edf import read_annotations, read_edf_header, read_edf_signals, write_annotations_edf
 from hf_sleep.data.errors import RecordingError
-from hf_sleep.data.preprocess import read_signals
+from hf_sleep.data.preprocess import read_prepared
+from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 
 NIGHT = ["W"] * 10 + ["N1"] * 4 + ["N2"] * 20 + ["N3"] * 10 + ["REM"] * 10 + ["?"] * 2 + ["W"] * 10
 
@@ -48,15 +49,16 @@ def test_signal_span_outside_recording_is_refused(night) -> None:
         read_edf_signals(header, ["EEG Fpz-Cz", "EMG submental"])
 
 
-def test_read_signals_span_equals_slice_of_whole(night) -> None:
+def test_read_prepared_span_equals_slice_of_whole(night) -> None:
     """A span is the same samples as the whole recording sliced, with and without resampling/filtering."""
     psg = night[0]
     for kwargs in ({"sfreq": 100.0}, {"sfreq": 50.0}, {"sfreq": 100.0, "l_freq": 0.3, "h_freq": 35.0}):
-        whole, sfreq, _ = read_signals(psg, ["EEG Fpz-Cz", "EMG submental"], **kwargs)
-        span, _, _ = read_signals(psg, ["EEG Fpz-Cz", "EMG submental"], start_s=60.0, stop_s=600.0, **kwargs)
+        extractor = SleepFeatureExtractor(["EEG Fpz-Cz", "EMG submental"], epoch_seconds=30.0, **kwargs)
+        whole, sfreq = read_prepared(psg, extractor)
+        span, _ = read_prepared(psg, extractor, start_s=60.0, stop_s=600.0)
         np.testing.assert_array_equal(span, whole[:, int(60 * sfreq) : int(600 * sfreq)])
     with pytest.raises(ValueError, match="outside"):
-        read_signals(psg, ["EEG Fpz-Cz"], sfreq=100.0, start_s=0.0, stop_s=1e6)
+        read_prepared(psg, SleepFeatureExtractor(["EEG Fpz-Cz"], sfreq=100.0), start_s=0.0, stop_s=1e6)
 
 
 def test_annotations_equal_mne(night, tmp_path: Path) -> None:

@@ -157,6 +157,8 @@ class DSBCNNDecoder(nn.Module):
 
 class DSBCNNPreTrainedModel(DSBPreTrainedModel):
     config_class = DSBCNNConfig
+    # 16 epochs' stage-1 maps (64 × 3000 floats each) stay in the CPU caches: twice the speed of 64 per call.
+    cpu_embed_batch = 16
 
 
 class DSBCNNModel(DSBBackboneMixin, DSBCNNPreTrainedModel):

@@ -88,6 +88,10 @@ class SleepStagingPreTrainedModel(PreTrainedModel):
     is_sequence_model: bool = False
     # Windows per `stage_windows` call in whole-night inference (`None`: the caller's batch size).
     stage_windows_batch: int | None = None
+    # Epochs per `embed_epochs` call in whole-night inference on CPU (`None`: the caller's batch size). Wide
+    # feature maps (DeepSleepBench CNN: 64 channels × 3000 samples per epoch) run about twice as fast when one
+    # call's maps fit in the CPU caches; `bench/macs.py` measures it.
+    cpu_embed_batch: int | None = None
 
     @classmethod
     def from_pretrained(cls, *args: Any, **kwargs: Any):
