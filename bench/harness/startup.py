@@ -23,7 +23,7 @@ STARTUP_COMMANDS: dict[str, list[str]] = {
     "hf-sleep --help": ["-m", "hf_sleep.cli", "--help"],
     "hf-sleep stage --help": ["-m", "hf_sleep.cli", "stage", "--help"],
     "hf-sleep convert sleep-edf --help": ["-m", "hf_sleep.cli", "convert", "sleep-edf", "--help"],
-    "hf-sleep-train --help": ["-m", "hf_sleep.training.train", "--help"],
+    "hf-sleep train --help": ["-m", "hf_sleep.cli", "train", "--help"],
     'python -c "import hf_sleep"': ["-c", "import hf_sleep"],
 }
 

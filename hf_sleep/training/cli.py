@@ -77,3 +77,25 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         parser = subparsers.add_parser(command, help=help_text, add_help=False, prefix_chars="+")
         parser.add_argument("script_args", nargs=argparse.REMAINDER, help="arguments of the script (--help lists them)")
         parser.set_defaults(handler=_handler(command, module_name))
+
+
+def _console_script(command: str):
+    """The `hf-sleep-<command>` console script: the same as `hf-sleep <command> ...` (and as fast a `--help`)."""
+
+    def main(argv: list[str] | None = None) -> int:
+        import sys
+
+        from hf_sleep.cli import main as cli_main
+
+        return cli_main([command, *(sys.argv[1:] if argv is None else argv)])
+
+    main.__name__ = main.__qualname__ = command.replace("-", "_")
+    return main
+
+
+# [project.scripts] hf-sleep-train, -finetune, -evaluate, -cross-validate
+train = _console_script("train")
+finetune = _console_script("finetune")
+evaluate = _console_script("evaluate")
+cross_validate = _console_script("cross-validate")
+
