@@ -146,6 +146,9 @@ def cmd_convert(args: argparse.Namespace) -> None:
     import datasets  # noqa: F401
     import mne
 
+    import hf_sleep.data.conversion  # noqa: F401  - the converter's own modules, as braindecode's are imported
+    import hf_sleep.models.sleep_base.feature_extraction_sleep  # noqa: F401
+
     files = [Path(f) for f in args.files]
     recorded_hours = sum(mne.io.read_raw_edf(f).times[-1] + 0.01 for f in files if f.name.endswith("PSG.edf")) / 3600
     accepted = inspect.signature(convert_sleep_edf).parameters
