@@ -697,7 +697,7 @@ def main(argv: list[str] | None = None) -> int:
     hub.start()
     print(f"Local Hub at {hub.endpoint}, repositories in {Path(args.root).resolve()}. In another shell:", flush=True)
     print(f"  export HF_ENDPOINT={hub.endpoint} HF_TOKEN={args.token} HF_HUB_DISABLE_XET=1", flush=True)
-    print(f"  hf-sleep push runs/tiny --repo-id {args.user}/tinysleepnet-demo", flush=True)
+    print(f"  hf-sleep push runs/tiny --repo-id {args.user}/tinysleepnet-sleep-edf", flush=True)
     print("Ctrl-C stops it.", flush=True)
     try:
         threading.Event().wait()
