@@ -133,6 +133,28 @@ def nonfinite_epochs(bad_samples: np.ndarray, sfreq: float, epoch_seconds: float
     return mask
 
 
+def read_json_object(path: str | os.PathLike, what: str) -> dict:
+    """The JSON object in the file `path`; a one-line error naming `what` and the file when it is missing, not
+    JSON, or not an object (recipes, evaluation results, training info).
+
+    Args:
+        path: the JSON file.
+        what: how the error names it, e.g. `"recipe"` or `"--eval-results"`.
+    """
+    import json
+
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{what} {path} does not exist") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{what} {path} is not valid JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{what} {path} must hold one JSON object, got {type(data).__name__}")
+    return data
+
+
 def check_writable_folder(folder: str | os.PathLike, what: str = "output folder") -> Path:
     """Creates `folder` if needed and proves that a file can be written in it.
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -14,6 +13,7 @@ METRICS_FILES: tuple[str, ...] = ("eval_results.json", "test_results.json")
 
 def _handle_push(args: argparse.Namespace) -> int:
     from hf_sleep import ARCHITECTURES
+    from hf_sleep.data.checks import read_json_object
     from hf_sleep.hub.publish import HubPublishError, push_model
 
     if (args.source, args.model, args.architecture).count(None) != 2:
@@ -24,9 +24,9 @@ def _handle_push(args: argparse.Namespace) -> int:
     eval_results = training_info = None
     feature_extractor = None
     if args.eval_results:
-        eval_results = _read_json(args.eval_results, "--eval-results")
+        eval_results = read_json_object(args.eval_results, "--eval-results")
     if args.training_info:
-        training_info = _read_json(args.training_info, "--training-info")
+        training_info = read_json_object(args.training_info, "--training-info")
     if Path(source).is_dir():
         from transformers import AutoModel
 
@@ -49,10 +49,10 @@ def _handle_push(args: argparse.Namespace) -> int:
         trained = not args.architecture_only
         metrics = next((Path(source) / name for name in METRICS_FILES if (Path(source) / name).is_file()), None)
         if trained and eval_results is None and metrics is not None:
-            eval_results = _read_json(str(metrics), metrics.name)
+            eval_results = read_json_object(metrics, "evaluation results")
         # A trained or converted folder carries what its card says (data, provenance, licence) and its contract.
         if trained and training_info is None and (Path(source) / "training_info.json").is_file():
-            training_info = _read_json(str(Path(source) / "training_info.json"), "training_info.json")
+            training_info = read_json_object(Path(source) / "training_info.json", "training info")
         if (Path(source) / "preprocessor_config.json").is_file():
             from hf_sleep import SleepFeatureExtractor
 
@@ -87,18 +87,6 @@ def _handle_push(args: argparse.Namespace) -> int:
     state = "published" if result.changed else "unchanged (the repository already holds these files)"
     print(f"{result.repo_id}: {state} at commit {result.commit[:12]} ({', '.join(result.files)})")
     return 0
-
-
-def _read_json(path: str, argument: str) -> dict:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{argument}: no such file {path}") from None
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{argument}: {path} is not valid JSON ({error})") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"{argument}: {path} must hold a JSON object")
-    return data
 
 
 def add_subparsers(subparsers: argparse._SubParsersAction) -> None:

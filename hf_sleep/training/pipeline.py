@@ -31,15 +31,9 @@ def recipe_to_argv(path: str | os.PathLike) -> list[str]:
 
     Flags given after the recipe on the command line override it (argparse keeps the last value).
     """
-    path = Path(path)
-    try:
-        recipe = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FileNotFoundError(f"recipe {path} does not exist") from None
-    except json.JSONDecodeError as error:
-        raise ValueError(f"recipe {path} is not valid JSON: {error}") from None
-    if not isinstance(recipe, dict):
-        raise ValueError(f"recipe {path} must hold one JSON object of arguments, got {type(recipe).__name__}")
+    from hf_sleep.data.checks import read_json_object
+
+    recipe = read_json_object(path, "recipe")
     argv: list[str] = []
     for key, value in recipe.items():
         if key in RECIPE_COMMENT_KEYS:
