@@ -50,13 +50,39 @@ def test_bundled_folders_hold_only_the_model_files_and_load_with_auto_model():
         pretrained_path("seqsleepnet")
 
 
-def test_bundle_regenerates_byte_for_byte_from_the_checkpoints(tmp_path):
+# Stamps that the writing library puts in its files: they change with each release, not with the model.
+VERSION_STAMPS = ("transformers_version",)
+
+
+def _without_version_stamps(fields: dict) -> dict:
+    return {key: value for key, value in fields.items() if key not in VERSION_STAMPS}
+
+
+def test_bundle_regenerates_from_the_checkpoints(tmp_path):
+    """The shipped bundle is what the converter writes today: the same tensors, the same fields, the same card.
+
+    Compared by content, not bytes: `config.json` carries the installed transformers' version, and a test
+    tied to one release turns red with the next one.
+    """
+    from safetensors.numpy import load_file
+
     if not PRETRAINED.is_dir():
         pytest.skip(f"physioex checkpoints {PRETRAINED} are absent (the team's ../shared/pretrained folder)")
     for folder in build_bundle(PRETRAINED, tmp_path):
-        for file_name in BUNDLE_FILES:
-            shipped = pretrained_path(folder.name) / file_name
-            assert (folder / file_name).read_bytes() == shipped.read_bytes(), f"{folder.name}/{file_name}"
+        shipped_folder = pretrained_path(folder.name)
+        assert sorted(p.name for p in folder.iterdir()) == sorted(BUNDLE_FILES)
+        rebuilt, shipped = load_file(folder / "model.safetensors"), load_file(shipped_folder / "model.safetensors")
+        assert sorted(rebuilt) == sorted(shipped), folder.name
+        for name in shipped:
+            np.testing.assert_array_equal(rebuilt[name], shipped[name], err_msg=f"{folder.name}: {name}")
+        for file_name in ("config.json", "preprocessor_config.json", "training_info.json"):
+            rebuilt_fields = json.loads((folder / file_name).read_text())
+            shipped_fields = json.loads((shipped_folder / file_name).read_text())
+            assert _without_version_stamps(rebuilt_fields) == _without_version_stamps(shipped_fields), (
+                f"{folder.name}/{file_name}"
+            )
+        card = (folder / "README.md").read_text()
+        assert card == (shipped_folder / "README.md").read_text(), f"{folder.name}/README.md"
 
 
 @pytest.mark.parametrize(
@@ -92,7 +118,8 @@ def test_predict_night_standardises_over_the_whole_night():
     epochs = torch.from_numpy(stage_like_signal(cycling_hypnogram(0.5))).reshape(-1, 1, 3000)
     whole = predict_night(model, epochs, batch_size=1000)
     chunked = predict_night(model, epochs, batch_size=7)  # chunks of 7 epochs share the night's statistics
-    np.testing.assert_allclose(chunked.log_prob_sum, whole.log_prob_sum, atol=1e-6)
+    # float32 sums: a relative tolerance, since log-probabilities of rare stages reach -20 and below
+    np.testing.assert_allclose(chunked.log_prob_sum, whole.log_prob_sum, rtol=1e-5, atol=1e-6)
     # A plain forward standardises with its own input: the whole night as one sequence gives the same statistics.
     with torch.no_grad():
         plain = model(epochs[None]).logits
