@@ -50,7 +50,8 @@ def hyperparameter_defaults(name: str) -> dict[str, Any]:
 
     defaults: dict[str, Any] = {}
     for klass in get_architecture(name).config_class.__mro__:
-        if klass is SleepStagingConfig or not issubclass(klass, SleepStagingConfig):
+        # By name: each configuration file holds its own copy of the base (self-contained).
+        if klass.__name__ == SleepStagingConfig.__name__ or klass.__module__.startswith("transformers"):
             break
         for parameter in inspect.signature(klass.__init__).parameters.values():
             if (

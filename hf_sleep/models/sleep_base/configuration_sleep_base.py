@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
+from pathlib import Path
 from typing import Any, ClassVar
 
 from transformers import PretrainedConfig
 
-from hf_sleep.models.sleep_base.code_export import export_model_code
 from hf_sleep.models.sleep_base.signals import AASM_STAGES, UNIT_SCALE  # noqa: F401 - AASM_STAGES re-exported
 
 SUPPORTED_UNITS: tuple[str, ...] = tuple(UNIT_SCALE)
@@ -166,7 +168,9 @@ class SleepStagingConfig(PretrainedConfig):
             )
 
     def save_pretrained(self, save_directory: str | os.PathLike, push_to_hub: bool = False, **kwargs: Any):
-        """Saves `config.json` together with the modeling code, so the folder loads with `trust_remote_code`."""
+        """Saves `config.json` with the configuration and modeling files beside it, so the folder loads with
+        `trust_remote_code=True`: both files are self-contained (generated from `modular_<arch>.py`), so they are
+        copied as they are."""
         if self.auto_model_class:
             module_prefix = type(self).__module__.rsplit(".", 1)[-1]
             self.auto_map = {
@@ -175,7 +179,14 @@ class SleepStagingConfig(PretrainedConfig):
             }
         super().save_pretrained(save_directory, **kwargs)
         if self.auto_model_class:
-            export_model_code(type(self), f"modeling_{self.model_type}", save_directory)
+            source = Path(sys.modules[type(self).__module__].__file__).parent
+            for name in (f"{module_prefix}.py", f"modeling_{self.model_type}.py"):
+                # Loaded with `trust_remote_code`, the modeling file may not have been fetched: transformers
+                # copies it itself when the model is saved.
+                if (source / name).is_file():
+                    partial = Path(save_directory) / f"{name}.tmp"
+                    shutil.copyfile(source / name, partial)
+                    os.replace(partial, Path(save_directory) / name)
         if push_to_hub:
             # `push_to_hub` saves again into a fresh folder, so the code travels in the same commit.
             self.push_to_hub(kwargs.pop("repo_id", str(save_directory).rstrip("/").split("/")[-1]), **kwargs)

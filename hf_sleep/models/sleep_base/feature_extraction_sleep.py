@@ -12,14 +12,17 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shutil
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from transformers.dynamic_module_utils import get_relative_import_files
 from transformers.feature_extraction_utils import BatchFeature, FeatureExtractionMixin
 
-from hf_sleep.models.sleep_base.code_export import export_modules
-from hf_sleep.models.sleep_base.signals import (  # noqa: F401 - re-exported: the contract's helpers
+# Relative, so a saved folder that holds this file and signals.py loads with `trust_remote_code` as it is.
+from .signals import (  # noqa: F401 - re-exported: the contract's helpers
     AASM_STAGES,
     UNIT_SCALE,
     cut_epochs,
@@ -235,7 +238,10 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
         module = type(self).__module__
         self.auto_map = {"AutoFeatureExtractor": f"{module.rsplit('.', 1)[-1]}.{type(self).__name__}"}
         os.makedirs(save_directory, exist_ok=True)
-        export_modules([module], save_directory)
+        for source in [__file__, *get_relative_import_files(__file__)]:
+            target = Path(save_directory) / Path(source).name
+            shutil.copyfile(source, f"{target}.tmp")
+            os.replace(f"{target}.tmp", target)
         return super().save_pretrained(save_directory, push_to_hub=push_to_hub, **kwargs)
 
     # -- applying it ----------------------------------------------------------------------------------
@@ -310,7 +316,7 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
         """
         step = self._slumbernet
         if step is not None:
-            from hf_sleep.models.sleep_base.preprocessing import slumbernet_preprocess
+            from .preprocessing import slumbernet_preprocess
 
             emg = int(step.get("emg_index", 1))
             options = {key: step[key] for key in ("detrend_order", "emg_lowpass_hz", "emg_filter_order") if key in step}
