@@ -19,11 +19,12 @@ from torch import nn
 from hf_sleep.models.dsb_base.configuration_dsb_base import DSBConfig
 from hf_sleep.models.dsb_base.modeling_dsb_base import (
     DSBBackboneMixin,
+    DSBForContrastivePretrainingMixin,
+    DSBForHybridPretrainingMixin,
+    DSBForMaskedPretrainingMixin,
     DSBForSleepStagingMixin,
     DSBPreTrainedModel,
-    DSBPretrainingOutput,
     masked_mse,
-    pretraining_output,
     random_keep_mask,
 )
 from hf_sleep.models.sleep_base.modeling_sleep_base import run_folded
@@ -355,14 +356,8 @@ class DSBCNNForSleepStaging(DSBForSleepStagingMixin, DSBCNNPreTrainedModel):
 
     model_class = DSBCNNModel
 
-    def __init__(self, config: DSBCNNConfig) -> None:
-        super().__init__(config)
-        self.dsb = self.model_class(config)
-        self.setup_staging()
-        self.post_init()
 
-
-class DSBCNNForContrastivePretraining(DSBCNNPreTrainedModel):
+class DSBCNNForContrastivePretraining(DSBForContrastivePretrainingMixin, DSBCNNPreTrainedModel):
     """Contrastive pretraining (SimCLR): two augmented views of every epoch, NT-Xent on their latents.
 
     The views are built inside `forward` from `input_values` with the six augmentations, on the input's
@@ -371,20 +366,8 @@ class DSBCNNForContrastivePretraining(DSBCNNPreTrainedModel):
 
     model_class = DSBCNNModel
 
-    def __init__(self, config: DSBCNNConfig) -> None:
-        super().__init__(config)
-        self.dsb = self.model_class(config)
-        self.post_init()
 
-    def forward(
-        self, input_values: torch.Tensor, labels: torch.Tensor | None = None, return_dict: bool | None = None
-    ) -> DSBPretrainingOutput | tuple:
-        loss, latents = self.contrastive_objective(self.epochs_of(input_values))
-        output = DSBPretrainingOutput(loss=loss, contrastive_loss=loss, embeddings=latents)
-        return pretraining_output(output, return_dict, self.config)
-
-
-class DSBCNNForMaskedPretraining(DSBCNNPreTrainedModel):
+class DSBCNNForMaskedPretraining(DSBForMaskedPretrainingMixin, DSBCNNPreTrainedModel):
     """Masked prediction: a random `mask_ratio` of the samples is zeroed, the decoder rebuilds the epoch
     from c5, and the squared error is averaged where `config.mask_loss_on` says (the hidden samples by
     default; the original averaged over the visible ones)."""
@@ -407,34 +390,9 @@ class DSBCNNForMaskedPretraining(DSBCNNPreTrainedModel):
         loss = masked_mse(reconstruction, epochs, keep, self.config.mask_loss_on)
         return loss, reconstruction, keep, self.dsb.latent_of(features[-1])
 
-    def forward(
-        self, input_values: torch.Tensor, labels: torch.Tensor | None = None, return_dict: bool | None = None
-    ) -> DSBPretrainingOutput | tuple:
-        loss, reconstruction, keep, latent = self.masked_objective(self.epochs_of(input_values))
-        output = DSBPretrainingOutput(
-            loss=loss, masked_loss=loss, embeddings=latent, reconstruction=reconstruction, mask=keep
-        )
-        return pretraining_output(output, return_dict, self.config)
 
-
-class DSBCNNForHybridPretraining(DSBCNNForMaskedPretraining):
+class DSBCNNForHybridPretraining(DSBForHybridPretrainingMixin, DSBCNNForMaskedPretraining):
     """Hybrid pretraining: `masked + alpha_crl * contrastive`, the encoder shared by both objectives."""
-
-    def forward(
-        self, input_values: torch.Tensor, labels: torch.Tensor | None = None, return_dict: bool | None = None
-    ) -> DSBPretrainingOutput | tuple:
-        epochs = self.epochs_of(input_values)
-        masked_loss, reconstruction, keep, _ = self.masked_objective(epochs)
-        contrastive_loss, latents = self.contrastive_objective(epochs)
-        output = DSBPretrainingOutput(
-            loss=masked_loss + self.config.alpha_crl * contrastive_loss,
-            contrastive_loss=contrastive_loss,
-            masked_loss=masked_loss,
-            embeddings=latents,
-            reconstruction=reconstruction,
-            mask=keep,
-        )
-        return pretraining_output(output, return_dict, self.config)
 
 
 __all__ = [

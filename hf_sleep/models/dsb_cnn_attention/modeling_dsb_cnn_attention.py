@@ -459,12 +459,16 @@ class DSBBackboneMixin:
 
 # Copied from hf_sleep.models.dsb_base.modeling_dsb_base.DSBForSleepStagingMixin
 class DSBForSleepStagingMixin:
-    """Sleep staging on the encoder's latent with the original's MLP; the encoder is frozen on request."""
+    """Sleep staging on the encoder's latent with the original's MLP; the encoder is frozen on request. The
+    class names its backbone in `model_class`."""
 
-    def setup_staging(self) -> None:
-        self.classifier = DSBClassifier(self.config)
-        if self.config.freeze_encoder:
+    def __init__(self, config: DSBConfig) -> None:
+        super().__init__(config)
+        self.dsb = self.model_class(config)
+        self.classifier = DSBClassifier(config)
+        if config.freeze_encoder:
             self.dsb.requires_grad_(False)
+        self.post_init()
 
     def train(self, mode: bool = True):
         super().train(mode)
@@ -496,6 +500,64 @@ class DSBForSleepStagingMixin:
         if hidden_states is not None:
             hidden_states = (*hidden_states, encoded.last_hidden_state)
         return self.staging_output(logits, labels, squeeze, hidden_states, return_dict)
+
+
+# Copied from hf_sleep.models.dsb_base.modeling_dsb_base.DSBForContrastivePretrainingMixin
+class DSBForContrastivePretrainingMixin:
+    """Contrastive pretraining (SimCLR): NT-Xent between the latents of two augmented views of every epoch.
+
+    The views are built inside `forward` from `input_values` with the six augmentations, on the input's device,
+    so a plain dataset of epochs trains with the `Trainer`. `labels` are accepted and ignored. The class
+    names its backbone in `model_class`.
+    """
+
+    def __init__(self, config: DSBConfig) -> None:
+        super().__init__(config)
+        self.dsb = self.model_class(config)
+        self.post_init()
+
+    def forward(
+        self, input_values: torch.Tensor, labels: torch.Tensor | None = None, return_dict: bool | None = None
+    ) -> DSBPretrainingOutput | tuple:
+        loss, latents = self.contrastive_objective(self.epochs_of(input_values))
+        output = DSBPretrainingOutput(loss=loss, contrastive_loss=loss, embeddings=latents)
+        return pretraining_output(output, return_dict, self.config)
+
+
+# Copied from hf_sleep.models.dsb_base.modeling_dsb_base.DSBForMaskedPretrainingMixin
+class DSBForMaskedPretrainingMixin:
+    """Masked prediction: the class's `masked_objective(epochs)` returns the loss, the reconstruction, the
+    keep-mask and the latent of the masked input. `labels` are accepted and ignored."""
+
+    def forward(
+        self, input_values: torch.Tensor, labels: torch.Tensor | None = None, return_dict: bool | None = None
+    ) -> DSBPretrainingOutput | tuple:
+        loss, reconstruction, keep, latent = self.masked_objective(self.epochs_of(input_values))
+        output = DSBPretrainingOutput(
+            loss=loss, masked_loss=loss, embeddings=latent, reconstruction=reconstruction, mask=keep
+        )
+        return pretraining_output(output, return_dict, self.config)
+
+
+# Copied from hf_sleep.models.dsb_base.modeling_dsb_base.DSBForHybridPretrainingMixin
+class DSBForHybridPretrainingMixin:
+    """Hybrid pretraining: `masked + alpha_crl * contrastive`, the encoder shared by both objectives."""
+
+    def forward(
+        self, input_values: torch.Tensor, labels: torch.Tensor | None = None, return_dict: bool | None = None
+    ) -> DSBPretrainingOutput | tuple:
+        epochs = self.epochs_of(input_values)
+        masked_loss, reconstruction, keep, _ = self.masked_objective(epochs)
+        contrastive_loss, latents = self.contrastive_objective(epochs)
+        output = DSBPretrainingOutput(
+            loss=masked_loss + self.config.alpha_crl * contrastive_loss,
+            contrastive_loss=contrastive_loss,
+            masked_loss=masked_loss,
+            embeddings=latents,
+            reconstruction=reconstruction,
+            mask=keep,
+        )
+        return pretraining_output(output, return_dict, self.config)
 
 
 # Copied from hf_sleep.models.dsb_base.modeling_dsb_base.pretraining_output
@@ -1020,15 +1082,9 @@ class DSBCNNForSleepStaging(DSBForSleepStagingMixin, DSBCNNPreTrainedModel):
 
     model_class = DSBCNNModel
 
-    def __init__(self, config: DSBCNNConfig) -> None:
-        super().__init__(config)
-        self.dsb = self.model_class(config)
-        self.setup_staging()
-        self.post_init()
-
 
 # Copied from hf_sleep.models.dsb_cnn.modular_dsb_cnn.DSBCNNForContrastivePretraining
-class DSBCNNForContrastivePretraining(DSBCNNPreTrainedModel):
+class DSBCNNForContrastivePretraining(DSBForContrastivePretrainingMixin, DSBCNNPreTrainedModel):
     """Contrastive pretraining (SimCLR): two augmented views of every epoch, NT-Xent on their latents.
 
     The views are built inside `forward` from `input_values` with the six augmentations, on the input's
@@ -1037,21 +1093,9 @@ class DSBCNNForContrastivePretraining(DSBCNNPreTrainedModel):
 
     model_class = DSBCNNModel
 
-    def __init__(self, config: DSBCNNConfig) -> None:
-        super().__init__(config)
-        self.dsb = self.model_class(config)
-        self.post_init()
-
-    def forward(
-        self, input_values: torch.Tensor, labels: torch.Tensor | None = None, return_dict: bool | None = None
-    ) -> DSBPretrainingOutput | tuple:
-        loss, latents = self.contrastive_objective(self.epochs_of(input_values))
-        output = DSBPretrainingOutput(loss=loss, contrastive_loss=loss, embeddings=latents)
-        return pretraining_output(output, return_dict, self.config)
-
 
 # Copied from hf_sleep.models.dsb_cnn.modular_dsb_cnn.DSBCNNForMaskedPretraining
-class DSBCNNForMaskedPretraining(DSBCNNPreTrainedModel):
+class DSBCNNForMaskedPretraining(DSBForMaskedPretrainingMixin, DSBCNNPreTrainedModel):
     """Masked prediction: a random `mask_ratio` of the samples is zeroed, the decoder rebuilds the epoch
     from c5, and the squared error is averaged where `config.mask_loss_on` says (the hidden samples by
     default; the original averaged over the visible ones)."""
@@ -1074,35 +1118,10 @@ class DSBCNNForMaskedPretraining(DSBCNNPreTrainedModel):
         loss = masked_mse(reconstruction, epochs, keep, self.config.mask_loss_on)
         return loss, reconstruction, keep, self.dsb.latent_of(features[-1])
 
-    def forward(
-        self, input_values: torch.Tensor, labels: torch.Tensor | None = None, return_dict: bool | None = None
-    ) -> DSBPretrainingOutput | tuple:
-        loss, reconstruction, keep, latent = self.masked_objective(self.epochs_of(input_values))
-        output = DSBPretrainingOutput(
-            loss=loss, masked_loss=loss, embeddings=latent, reconstruction=reconstruction, mask=keep
-        )
-        return pretraining_output(output, return_dict, self.config)
-
 
 # Copied from hf_sleep.models.dsb_cnn.modular_dsb_cnn.DSBCNNForHybridPretraining
-class DSBCNNForHybridPretraining(DSBCNNForMaskedPretraining):
+class DSBCNNForHybridPretraining(DSBForHybridPretrainingMixin, DSBCNNForMaskedPretraining):
     """Hybrid pretraining: `masked + alpha_crl * contrastive`, the encoder shared by both objectives."""
-
-    def forward(
-        self, input_values: torch.Tensor, labels: torch.Tensor | None = None, return_dict: bool | None = None
-    ) -> DSBPretrainingOutput | tuple:
-        epochs = self.epochs_of(input_values)
-        masked_loss, reconstruction, keep, _ = self.masked_objective(epochs)
-        contrastive_loss, latents = self.contrastive_objective(epochs)
-        output = DSBPretrainingOutput(
-            loss=masked_loss + self.config.alpha_crl * contrastive_loss,
-            contrastive_loss=contrastive_loss,
-            masked_loss=masked_loss,
-            embeddings=latents,
-            reconstruction=reconstruction,
-            mask=keep,
-        )
-        return pretraining_output(output, return_dict, self.config)
 
 
 class DSBCNNAttentionPreTrainedModel(DSBCNNPreTrainedModel):

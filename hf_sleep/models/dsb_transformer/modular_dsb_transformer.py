@@ -23,12 +23,13 @@ from torch import nn
 from hf_sleep.models.dsb_base.configuration_dsb_base import DSBConfig
 from hf_sleep.models.dsb_base.modeling_dsb_base import (
     DSBBackboneMixin,
+    DSBForContrastivePretrainingMixin,
+    DSBForHybridPretrainingMixin,
+    DSBForMaskedPretrainingMixin,
     DSBForSleepStagingMixin,
     DSBPreTrainedModel,
-    DSBPretrainingOutput,
     DSBTokenParameters,
     masked_mse,
-    pretraining_output,
     random_keep_mask,
 )
 
@@ -356,32 +357,14 @@ class DSBTransformerForSleepStaging(DSBForSleepStagingMixin, DSBTransformerPreTr
 
     model_class = DSBTransformerModel
 
-    def __init__(self, config: DSBTransformerConfig) -> None:
-        super().__init__(config)
-        self.dsb = self.model_class(config)
-        self.setup_staging()
-        self.post_init()
 
-
-class DSBTransformerForContrastivePretraining(DSBTransformerPreTrainedModel):
+class DSBTransformerForContrastivePretraining(DSBForContrastivePretrainingMixin, DSBTransformerPreTrainedModel):
     """Contrastive pretraining: NT-Xent between the CLS latents of two augmented views of each epoch."""
 
     model_class = DSBTransformerModel
 
-    def __init__(self, config: DSBTransformerConfig) -> None:
-        super().__init__(config)
-        self.dsb = self.model_class(config)
-        self.post_init()
 
-    def forward(
-        self, input_values: torch.Tensor, labels: torch.Tensor | None = None, return_dict: bool | None = None
-    ) -> DSBPretrainingOutput | tuple:
-        loss, latents = self.contrastive_objective(self.epochs_of(input_values))
-        output = DSBPretrainingOutput(loss=loss, contrastive_loss=loss, embeddings=latents)
-        return pretraining_output(output, return_dict, self.config)
-
-
-class DSBTransformerForMaskedPretraining(DSBTransformerPreTrainedModel):
+class DSBTransformerForMaskedPretraining(DSBForMaskedPretrainingMixin, DSBTransformerPreTrainedModel):
     """Masked auto-encoding: `mask_ratio` of the patches (or samples, see `mask_unit`) is hidden, the decoder
     predicts the patches and the squared error is averaged where `config.mask_loss_on` says."""
 
@@ -416,32 +399,9 @@ class DSBTransformerForMaskedPretraining(DSBTransformerPreTrainedModel):
         loss = masked_mse(prediction, target, keep, config.mask_loss_on)
         return loss, prediction, keep, self.dsb.latent_of(encoded)
 
-    def forward(
-        self, input_values: torch.Tensor, labels: torch.Tensor | None = None, return_dict: bool | None = None
-    ) -> DSBPretrainingOutput | tuple:
-        loss, prediction, keep, latent = self.masked_objective(self.epochs_of(input_values))
-        output = DSBPretrainingOutput(loss=loss, masked_loss=loss, embeddings=latent, reconstruction=prediction, mask=keep)
-        return pretraining_output(output, return_dict, self.config)
 
-
-class DSBTransformerForHybridPretraining(DSBTransformerForMaskedPretraining):
+class DSBTransformerForHybridPretraining(DSBForHybridPretrainingMixin, DSBTransformerForMaskedPretraining):
     """Hybrid pretraining: `masked + alpha_crl * contrastive`, the encoder shared by both objectives."""
-
-    def forward(
-        self, input_values: torch.Tensor, labels: torch.Tensor | None = None, return_dict: bool | None = None
-    ) -> DSBPretrainingOutput | tuple:
-        epochs = self.epochs_of(input_values)
-        masked_loss, prediction, keep, _ = self.masked_objective(epochs)
-        contrastive_loss, latents = self.contrastive_objective(epochs)
-        output = DSBPretrainingOutput(
-            loss=masked_loss + self.config.alpha_crl * contrastive_loss,
-            contrastive_loss=contrastive_loss,
-            masked_loss=masked_loss,
-            embeddings=latents,
-            reconstruction=prediction,
-            mask=keep,
-        )
-        return pretraining_output(output, return_dict, self.config)
 
 
 __all__ = [
