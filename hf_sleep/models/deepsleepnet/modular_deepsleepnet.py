@@ -166,10 +166,7 @@ class DeepSleepNetConfig(SleepStagingConfig):
         check_activation("activation_small", activation_small)
         if not 0.0 <= drop_prob < 1.0:
             raise ValueError(f"drop_prob must be in [0, 1), got {drop_prob}")
-        for name, value in (
-            ("bilstm_hidden_size", bilstm_hidden_size),
-            ("bilstm_num_layers", bilstm_num_layers),
-        ):
+        for name, value in (("bilstm_hidden_size", bilstm_hidden_size), ("bilstm_num_layers", bilstm_num_layers)):
             if value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value}")
         self.activation_large = activation_large

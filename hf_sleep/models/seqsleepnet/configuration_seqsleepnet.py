@@ -335,12 +335,8 @@ class SeqSleepNetConfig(SleepStagingConfig):
         self.n_filters = n_filters
         self.filter_low_hz = filter_low_hz
         self.filter_high_hz = filter_high_hz
-        self.spectrum_mean = (
-            [list(map(float, row)) for row in spectrum_mean] if spectrum_mean is not None else None
-        )
-        self.spectrum_std = (
-            [list(map(float, row)) for row in spectrum_std] if spectrum_std is not None else None
-        )
+        self.spectrum_mean = None if spectrum_mean is None else [list(map(float, row)) for row in spectrum_mean]
+        self.spectrum_std = None if spectrum_std is None else [list(map(float, row)) for row in spectrum_std]
         self.spectrogram = spectrogram
         self.spectrum_standardization = spectrum_standardization
         self.channel_major_frames = bool(channel_major_frames)
