@@ -341,15 +341,8 @@ class DeepSleepNetModel(DeepSleepNetPreTrainedModel):
         epoch_features, branch_maps = self.epoch_encoder(sequence.reshape(batch * seq_len, n_chans, n_times))
         epoch_features = epoch_features.reshape(batch, seq_len, -1)
         last_hidden_state = self.sequence_block(epoch_features)
-        output_hidden_states = (
-            output_hidden_states if output_hidden_states is not None else self.config.output_hidden_states
-        )
-        hidden_states = (*branch_maps, epoch_features, last_hidden_state) if output_hidden_states else None
-        if return_dict is False:
-            return tuple(v for v in (last_hidden_state, epoch_features, hidden_states) if v is not None)
-        return SleepEncoderOutput(
-            last_hidden_state=last_hidden_state, epoch_embeddings=epoch_features, hidden_states=hidden_states
-        )
+        hidden_states = (*branch_maps, epoch_features, last_hidden_state)
+        return self.encoder_output(last_hidden_state, epoch_features, hidden_states, output_hidden_states, return_dict)
 
 
 class DeepSleepNetForSleepStaging(DeepSleepNetPreTrainedModel):

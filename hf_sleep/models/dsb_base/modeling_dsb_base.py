@@ -203,13 +203,7 @@ class DSBBackboneMixin:
         batch, seq_len = sequence.shape[:2]
         latent, features = self.encode(sequence.reshape(batch * seq_len, *sequence.shape[2:]))
         latent = latent.reshape(batch, seq_len, -1)
-        output_hidden_states = (
-            output_hidden_states if output_hidden_states is not None else self.config.output_hidden_states
-        )
-        hidden_states = features if output_hidden_states else None
-        if return_dict is False:
-            return tuple(v for v in (latent, latent, hidden_states) if v is not None)
-        return SleepEncoderOutput(last_hidden_state=latent, epoch_embeddings=latent, hidden_states=hidden_states)
+        return self.encoder_output(latent, latent, features, output_hidden_states, return_dict)
 
 
 class DSBForSleepStagingMixin:

@@ -170,7 +170,37 @@ MASK_LOSS_TARGETS: tuple[str, ...] = ("masked", "visible", "all")
 
 # Copied from hf_sleep.models.dsb_base.configuration_dsb_base.DSBConfig
 class DSBConfig(SleepStagingConfig):
-    """Base of the DeepSleepBench configs: objective and staging-head hyper-parameters (documented per backbone)."""
+    r"""Base of the DeepSleepBench configs: the pretraining objectives and the staging head, shared by the backbones.
+
+    Args:
+        contrastive_temperature (`float`, *optional*, defaults to 0.5):
+            Temperature of the NT-Xent contrastive loss (not `temperature`, which transformers reserves for
+            generation). The original configs say 0.1 (and 0.07), but its
+            `NTXentLoss` was built without arguments, so 0.5 is what its runs actually used.
+        mask_ratio (`float`, *optional*):
+            Fraction of the input hidden from the encoder in masked-prediction pretraining. Defaults to the
+            backbone's original setting (see the backbone's notes).
+        mask_loss_on (`str`, *optional*, defaults to `"masked"`):
+            Where the reconstruction error is measured: `"masked"` (the hidden part, as in MAE), `"visible"`
+            (the part the encoder saw, what the original code does: its mask marks kept samples and its L2 loss
+            averages over them) or `"all"`.
+        alpha_crl (`float`, *optional*, defaults to 1.0):
+            Weight of the contrastive loss in hybrid pretraining: `loss = masked + alpha_crl * contrastive`.
+        augmentation_probability (`float`, *optional*, defaults to 0.5):
+            Probability with which each of the six augmentations is applied to each epoch of a contrastive view.
+        augmentation_seed (`int`, *optional*):
+            Seed of the generator behind the augmentations and the masks. Unset, it is drawn from torch's
+            global generator (so `transformers.set_seed` makes runs reproducible).
+        freeze_encoder (`bool`, *optional*, defaults to False):
+            Keeps the encoder's weights fixed (and its batch-norm statistics, by holding it in eval mode) when
+            training the staging head: the original's linear evaluation on the frozen encoder.
+        classifier_hidden_size (`int`, *optional*, defaults to 256):
+            Width of the two hidden layers of the staging MLP (latent → 256 → 256 → num_labels in the original).
+        classifier_dropout (`float`, *optional*, defaults to 0.5):
+            Dropout after each hidden layer of the staging MLP.
+        kwargs:
+            The shared arguments of [`SleepStagingConfig`] (`ch_names`, `units`, `class_weights`, `id2label`, ...).
+    """
 
     # Not annotated: transformers turns annotated config attributes into saved fields.
     default_mask_ratio = 0.5
@@ -254,33 +284,9 @@ class DSBCNNConfig(DSBConfig):
             Defaults to `[]` (no attention).
         attention_heads (`int`, *optional*, defaults to 8):
             Heads of each self-attention layer.
-        contrastive_temperature (`float`, *optional*, defaults to 0.5):
-            Temperature of the NT-Xent contrastive loss (not `temperature`, which transformers reserves for
-            generation). The original configs say 0.1 (and 0.07), but its
-            `NTXentLoss` was built without arguments, so 0.5 is what its runs actually used.
-        mask_ratio (`float`, *optional*):
-            Fraction of the input hidden from the encoder in masked-prediction pretraining. Defaults to the
-            backbone's original setting (see the backbone's notes).
-        mask_loss_on (`str`, *optional*, defaults to `"masked"`):
-            Where the reconstruction error is measured: `"masked"` (the hidden part, as in MAE), `"visible"`
-            (the part the encoder saw, what the original code does: its mask marks kept samples and its L2 loss
-            averages over them) or `"all"`.
-        alpha_crl (`float`, *optional*, defaults to 1.0):
-            Weight of the contrastive loss in hybrid pretraining: `loss = masked + alpha_crl * contrastive`.
-        augmentation_probability (`float`, *optional*, defaults to 0.5):
-            Probability with which each of the six augmentations is applied to each epoch of a contrastive view.
-        augmentation_seed (`int`, *optional*):
-            Seed of the generator behind the augmentations and the masks. Unset, it is drawn from torch's
-            global generator (so `transformers.set_seed` makes runs reproducible).
-        freeze_encoder (`bool`, *optional*, defaults to False):
-            Keeps the encoder's weights fixed (and its batch-norm statistics, by holding it in eval mode) when
-            training the staging head: the original's linear evaluation on the frozen encoder.
-        classifier_hidden_size (`int`, *optional*, defaults to 256):
-            Width of the two hidden layers of the staging MLP (latent → 256 → 256 → num_labels in the original).
-        classifier_dropout (`float`, *optional*, defaults to 0.5):
-            Dropout after each hidden layer of the staging MLP.
         kwargs:
-            The shared arguments of [`SleepStagingConfig`] (`ch_names`, `units`, `class_weights`, `id2label`, ...).
+            The pretraining and staging-head arguments of [`DSBConfig`] (`contrastive_temperature`, `mask_ratio`,
+            `freeze_encoder`, `classifier_hidden_size`, ...), then the shared ones of [`SleepStagingConfig`].
 
     Example:
 

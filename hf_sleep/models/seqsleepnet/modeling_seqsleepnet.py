@@ -190,6 +190,23 @@ class SleepStagingPreTrainedModel(PreTrainedModel):
             return input_values.unsqueeze(1), True
         return input_values, False
 
+    def encoder_output(
+        self,
+        last_hidden_state: torch.Tensor,
+        epoch_embeddings: torch.Tensor,
+        hidden_states: tuple[torch.Tensor, ...],
+        output_hidden_states: bool | None,
+        return_dict: bool | None,
+    ) -> SleepEncoderOutput | tuple:
+        """Packs a backbone's output; `hidden_states` is kept when `output_hidden_states` (or the config) asks."""
+        if not (output_hidden_states if output_hidden_states is not None else self.config.output_hidden_states):
+            hidden_states = None
+        if return_dict is False:
+            return tuple(v for v in (last_hidden_state, epoch_embeddings, hidden_states) if v is not None)
+        return SleepEncoderOutput(
+            last_hidden_state=last_hidden_state, epoch_embeddings=epoch_embeddings, hidden_states=hidden_states
+        )
+
     def staging_loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """Cross-entropy over all scored epochs; `-100` labels are ignored, class weights come from the config."""
         if labels.shape != logits.shape[:-1]:
@@ -622,15 +639,8 @@ class SeqSleepNetModel(SeqSleepNetPreTrainedModel):
         embeddings, inner = self.epoch_encoder(sequence.reshape(batch * seq_len, n_chans, n_times))
         embeddings = embeddings.reshape(batch, seq_len, -1)
         last_hidden_state = self.sequence_rnn(embeddings)
-        output_hidden_states = (
-            output_hidden_states if output_hidden_states is not None else self.config.output_hidden_states
-        )
-        hidden_states = (*inner, embeddings, last_hidden_state) if output_hidden_states else None
-        if return_dict is False:
-            return tuple(v for v in (last_hidden_state, embeddings, hidden_states) if v is not None)
-        return SleepEncoderOutput(
-            last_hidden_state=last_hidden_state, epoch_embeddings=embeddings, hidden_states=hidden_states
-        )
+        hidden_states = (*inner, embeddings, last_hidden_state)
+        return self.encoder_output(last_hidden_state, embeddings, hidden_states, output_hidden_states, return_dict)
 
 
 class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):

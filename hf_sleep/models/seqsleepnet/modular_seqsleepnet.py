@@ -671,15 +671,8 @@ class SeqSleepNetModel(SeqSleepNetPreTrainedModel):
         embeddings, inner = self.epoch_encoder(sequence.reshape(batch * seq_len, n_chans, n_times))
         embeddings = embeddings.reshape(batch, seq_len, -1)
         last_hidden_state = self.sequence_rnn(embeddings)
-        output_hidden_states = (
-            output_hidden_states if output_hidden_states is not None else self.config.output_hidden_states
-        )
-        hidden_states = (*inner, embeddings, last_hidden_state) if output_hidden_states else None
-        if return_dict is False:
-            return tuple(v for v in (last_hidden_state, embeddings, hidden_states) if v is not None)
-        return SleepEncoderOutput(
-            last_hidden_state=last_hidden_state, epoch_embeddings=embeddings, hidden_states=hidden_states
-        )
+        hidden_states = (*inner, embeddings, last_hidden_state)
+        return self.encoder_output(last_hidden_state, embeddings, hidden_states, output_hidden_states, return_dict)
 
 
 class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):

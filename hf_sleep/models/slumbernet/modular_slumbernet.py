@@ -227,17 +227,8 @@ class SlumberNetModel(SlumberNetPreTrainedModel):
         batch, seq_len, n_chans, n_times = sequence.shape
         pooled, maps = self.encode(sequence.reshape(batch * seq_len, n_chans, n_times))
         last_hidden_state = pooled.reshape(batch, seq_len, -1)
-        output_hidden_states = (
-            output_hidden_states if output_hidden_states is not None else self.config.output_hidden_states
-        )
-        hidden_states = (*maps, last_hidden_state) if output_hidden_states else None
-        if return_dict is False:
-            return tuple(v for v in (last_hidden_state, last_hidden_state, hidden_states) if v is not None)
-        return SleepEncoderOutput(
-            last_hidden_state=last_hidden_state,
-            epoch_embeddings=last_hidden_state,
-            hidden_states=hidden_states,
-        )
+        hidden_states = (*maps, last_hidden_state)
+        return self.encoder_output(last_hidden_state, last_hidden_state, hidden_states, output_hidden_states, return_dict)
 
 
 class SlumberNetForSleepStaging(SlumberNetPreTrainedModel):

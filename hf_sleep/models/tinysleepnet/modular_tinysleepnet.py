@@ -219,15 +219,8 @@ class TinySleepNetModel(TinySleepNetPreTrainedModel):
         epoch_features = epoch_features.reshape(batch, seq_len, -1)
         recurrent, _ = self.lstm(epoch_features)
         last_hidden_state = self.dropout(recurrent)
-        output_hidden_states = (
-            output_hidden_states if output_hidden_states is not None else self.config.output_hidden_states
-        )
-        hidden_states = (feature_map, epoch_features, last_hidden_state) if output_hidden_states else None
-        if return_dict is False:
-            return tuple(v for v in (last_hidden_state, epoch_features, hidden_states) if v is not None)
-        return SleepEncoderOutput(
-            last_hidden_state=last_hidden_state, epoch_embeddings=epoch_features, hidden_states=hidden_states
-        )
+        hidden_states = (feature_map, epoch_features, last_hidden_state)
+        return self.encoder_output(last_hidden_state, epoch_features, hidden_states, output_hidden_states, return_dict)
 
 
 class TinySleepNetForSleepStaging(TinySleepNetPreTrainedModel):
