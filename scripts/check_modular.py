@@ -31,9 +31,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "hf_sleep"
 MODELS = REPO_ROOT / PACKAGE / "models"
 GENERATED_HEADER = (
-    "# This file is generated from {modular} by scripts/check_modular.py --fix: do not edit it, edit the\n"
-    "# modular file and run the script (tests/test_modular.py fails while the two disagree). Every block marked\n"
-    "# `Copied from` lives at the place named; the copy makes this file self-contained for `trust_remote_code`.\n"
+    "# Generated from {modular} by `python scripts/check_modular.py --fix`:\n"
+    "# edit the modular file, not this one (tests/test_modular.py fails while the two disagree). Each block\n"
+    "# marked `Copied from` lives at the place named; the copies make this file self-contained, so a saved\n"
+    "# model folder loads with `trust_remote_code=True` without hf_sleep.\n"
 )
 THIRD_PARTY_ROOTS = ("numpy", "scipy", "torch", "transformers", "huggingface_hub")
 
@@ -320,7 +321,9 @@ def _render(
     exported: list[str],
 ) -> str:
     arch = modular.name.split(".")[-2]
-    parts = [GENERATED_HEADER.format(modular=f"{PACKAGE}/models/{arch}/modular_{arch}.py"), f'"""{docstring}"""\n\n', _import_lines(imports, local)]
+    closing = "\n" if "\n" in docstring else ""
+    header = GENERATED_HEADER.format(modular=f"{PACKAGE}/models/{arch}/modular_{arch}.py")
+    parts = [header, f'"""{docstring}{closing}"""\n\n', _import_lines(imports, local)]
     for index, definition in enumerate(definitions):
         text = definition.text.rstrip("\n") + "\n"
         if definition.module != modular.name:

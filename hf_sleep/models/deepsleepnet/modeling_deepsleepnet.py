@@ -1,13 +1,15 @@
-# This file is generated from hf_sleep/models/deepsleepnet/modular_deepsleepnet.py by scripts/check_modular.py --fix: do not edit it, edit the
-# modular file and run the script (tests/test_modular.py fails while the two disagree). Every block marked
-# `Copied from` lives at the place named; the copy makes this file self-contained for `trust_remote_code`.
+# Generated from hf_sleep/models/deepsleepnet/modular_deepsleepnet.py by `python scripts/check_modular.py --fix`:
+# edit the modular file, not this one (tests/test_modular.py fails while the two disagree). Each block
+# marked `Copied from` lives at the place named; the copies make this file self-contained, so a saved
+# model folder loads with `trust_remote_code=True` without hf_sleep.
 """DeepSleepNet (Supratak, Dong, Wu & Guo 2017), faithful to the paper and akaraspt/deepsleepnet.
 
 Representation learning: two CNN branches per 30-s epoch (small filters see timing, large filters see
 frequency). Sequence residual learning: an FC shortcut (1024 units, batch norm, ReLU) added to a
 bidirectional LSTM over the epochs of a sequence. Each LSTM direction is its own 2-layer stack, so the
 second forward layer reads the 512 outputs of the first forward layer (not the 1024 of both directions,
-which is what `nn.LSTM(bidirectional=True, num_layers=2)` would compute)."""
+which is what `nn.LSTM(bidirectional=True, num_layers=2)` would compute).
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-# This file is generated from hf_sleep/models/dsb_cnn/modular_dsb_cnn.py by scripts/check_modular.py --fix: do not edit it, edit the
-# modular file and run the script (tests/test_modular.py fails while the two disagree). Every block marked
-# `Copied from` lives at the place named; the copy makes this file self-contained for `trust_remote_code`.
+# Generated from hf_sleep/models/dsb_cnn/modular_dsb_cnn.py by `python scripts/check_modular.py --fix`:
+# edit the modular file, not this one (tests/test_modular.py fails while the two disagree). Each block
+# marked `Copied from` lives at the place named; the copies make this file self-contained, so a saved
+# model folder loads with `trust_remote_code=True` without hf_sleep.
 """DeepSleepBench CNN (and CNN+Attention): SleePyCo's gated CNN encoder, a mirrored decoder, and the heads.
 
 Faithful to the DeepSleepBench code (`models/cnn/cnn_backbone.py`, `models/cnn_attention/cnn_attention.py`):
@@ -8,7 +9,8 @@ each stage is max-pooling (zero-padded to a multiple of the pool size, odd paddi
 `n_layers` × (conv k3 → batch norm → PReLU) with the last PReLU moved after a squeeze-and-excitation gate
 (and, for CNN+Attention, after 8-head self-attention with residual and LayerNorm). The latent is the
 time-average of c5, L2-normalised. The decoder mirrors every stage with a transposed convolution in place of
-the pooling; here it also crops the pooling's padding so any epoch length reconstructs to its own length."""
+the pooling; here it also crops the pooling's padding so any epoch length reconstructs to its own length.
+"""
 
 from __future__ import annotations
 

@@ -1,10 +1,12 @@
-# This file is generated from hf_sleep/models/dsb_cnn_attention/modular_dsb_cnn_attention.py by scripts/check_modular.py --fix: do not edit it, edit the
-# modular file and run the script (tests/test_modular.py fails while the two disagree). Every block marked
-# `Copied from` lives at the place named; the copy makes this file self-contained for `trust_remote_code`.
+# Generated from hf_sleep/models/dsb_cnn_attention/modular_dsb_cnn_attention.py by `python scripts/check_modular.py --fix`:
+# edit the modular file, not this one (tests/test_modular.py fails while the two disagree). Each block
+# marked `Copied from` lives at the place named; the copies make this file self-contained, so a saved
+# model folder loads with `trust_remote_code=True` without hf_sleep.
 """DeepSleepBench CNN+Attention: the CNN's classes bound to their own config (`model_type="dsb_cnn_attention"`).
 
 Everything but the config lives in `modeling_dsb_cnn`: the attention layers are switched on by
-`config.attention_stages`, which defaults to the last two stages here."""
+`config.attention_stages`, which defaults to the last two stages here.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-# This file is generated from hf_sleep/models/dsb_transformer/modular_dsb_transformer.py by scripts/check_modular.py --fix: do not edit it, edit the
-# modular file and run the script (tests/test_modular.py fails while the two disagree). Every block marked
-# `Copied from` lives at the place named; the copy makes this file self-contained for `trust_remote_code`.
+# Generated from hf_sleep/models/dsb_transformer/modular_dsb_transformer.py by `python scripts/check_modular.py --fix`:
+# edit the modular file, not this one (tests/test_modular.py fails while the two disagree). Each block
+# marked `Copied from` lives at the place named; the copies make this file self-contained, so a saved
+# model folder loads with `trust_remote_code=True` without hf_sleep.
 """DeepSleepBench Transformer: a ViT-style masked auto-encoder over patches of the epoch, and its heads.
 
 After the DeepSleepBench code (`models/transformer/transformer.py`, itself after NeuroNet and MAE): a linear
@@ -11,7 +12,8 @@ positions with a learned mask token, adds its own positions and predicts each pa
 Differences, all for a reason: the patch length is a config value (the original used one token per epoch,
 see the config); positions are 1-D sinusoids computed on the fly (the original's 2-D `sincos` on an
 `(n_patches, 1)` grid spends half its dimensions on a constant column); the original's unused projection
-MLP (128 → 1024 → 512) and its optional tri-branch ResNet frame encoder are not part of this model."""
+MLP (128 → 1024 → 512) and its optional tri-branch ResNet frame encoder are not part of this model.
+"""
 
 from __future__ import annotations
 

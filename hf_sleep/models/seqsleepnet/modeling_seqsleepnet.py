@@ -1,6 +1,7 @@
-# This file is generated from hf_sleep/models/seqsleepnet/modular_seqsleepnet.py by scripts/check_modular.py --fix: do not edit it, edit the
-# modular file and run the script (tests/test_modular.py fails while the two disagree). Every block marked
-# `Copied from` lives at the place named; the copy makes this file self-contained for `trust_remote_code`.
+# Generated from hf_sleep/models/seqsleepnet/modular_seqsleepnet.py by `python scripts/check_modular.py --fix`:
+# edit the modular file, not this one (tests/test_modular.py fails while the two disagree). Each block
+# marked `Copied from` lives at the place named; the copies make this file self-contained, so a saved
+# model folder loads with `trust_remote_code=True` without hf_sleep.
 """SeqSleepNet (Phan, Andreotti, Cooray, Chén & De Vos 2019), faithful to pquochuy/SeqSleepNet.
 
 The time-frequency front end is part of the model, in torch: per channel, a log-magnitude STFT (2-s symmetric
@@ -10,7 +11,8 @@ linear triangular filterbank). An epoch's frames go through a bidirectional RNN 
 epochs of a sequence through a second bidirectional RNN; each position has its own linear classifier.
 
 physioex's variant is a configuration of the same classes: scipy's power-spectral-density spectrogram, a plain
-LSTM over frames, a GRU over epochs, one shared classifier and per-recording standardisation of the log spectrum."""
+LSTM over frames, a GRU over epochs, one shared classifier and per-recording standardisation of the log spectrum.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-# This file is generated from hf_sleep/models/slumbernet/modular_slumbernet.py by scripts/check_modular.py --fix: do not edit it, edit the
-# modular file and run the script (tests/test_modular.py fails while the two disagree). Every block marked
-# `Copied from` lives at the place named; the copy makes this file self-contained for `trust_remote_code`.
+# Generated from hf_sleep/models/slumbernet/modular_slumbernet.py by `python scripts/check_modular.py --fix`:
+# edit the modular file, not this one (tests/test_modular.py fails while the two disagree). Each block
+# marked `Copied from` lives at the place named; the copies make this file self-contained, so a saved
+# model folder loads with `trust_remote_code=True` without hf_sleep.
 """SlumberNet (Jha, Valekunja & Reddy 2023): a ResNet that scores 4-s mouse epochs from EEG and EMG.
 
 Channel layout: here the input of one epoch is `(n_chans, n_times)` = (EEG, EMG) × 256 samples, seen by the
@@ -9,7 +10,8 @@ Channel layout: here the input of one epoch is `(n_chans, n_times)` = (EEG, EMG)
 Keras code built its input with `X.reshape(-1, 256, 2)` from arrays of shape `(n, 2, 256)`: that makes rows of
 two consecutive samples of one signal (rows 0-127 EEG, 128-255 EMG) and runs the long side of every kernel
 across the 2-wide axis, so its convolutions never see EEG and EMG as channels. This implementation uses the
-layout the paper describes; the layer shapes, and so the parameter count (5,338,931), are the original's."""
+layout the paper describes; the layer shapes, and so the parameter count (5,338,931), are the original's.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-# This file is generated from hf_sleep/models/tinysleepnet/modular_tinysleepnet.py by scripts/check_modular.py --fix: do not edit it, edit the
-# modular file and run the script (tests/test_modular.py fails while the two disagree). Every block marked
-# `Copied from` lives at the place named; the copy makes this file self-contained for `trust_remote_code`.
+# Generated from hf_sleep/models/tinysleepnet/modular_tinysleepnet.py by `python scripts/check_modular.py --fix`:
+# edit the modular file, not this one (tests/test_modular.py fails while the two disagree). Each block
+# marked `Copied from` lives at the place named; the copies make this file self-contained, so a saved
+# model folder loads with `trust_remote_code=True` without hf_sleep.
 """TinySleepNetConfig: the configuration of the `tinysleepnet` architecture."""
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
-# This file is generated from hf_sleep/models/tinysleepnet/modular_tinysleepnet.py by scripts/check_modular.py --fix: do not edit it, edit the
-# modular file and run the script (tests/test_modular.py fails while the two disagree). Every block marked
-# `Copied from` lives at the place named; the copy makes this file self-contained for `trust_remote_code`.
+# Generated from hf_sleep/models/tinysleepnet/modular_tinysleepnet.py by `python scripts/check_modular.py --fix`:
+# edit the modular file, not this one (tests/test_modular.py fails while the two disagree). Each block
+# marked `Copied from` lives at the place named; the copies make this file self-contained, so a saved
+# model folder loads with `trust_remote_code=True` without hf_sleep.
 """TinySleepNet (Supratak & Guo 2020), faithful to akaraspt/tinysleepnet.
 
 One CNN per 30-s epoch (conv 50/6 with 128 filters, pool 8, dropout, 3 × conv 8, pool 4, dropout), then one
-unidirectional LSTM of 128 units over the epochs of a sequence, a dropout and a linear layer per epoch."""
+unidirectional LSTM of 128 units over the epochs of a sequence, a dropout and a linear layer per epoch.
+"""
 
 from __future__ import annotations
 
