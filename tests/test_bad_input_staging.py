@@ -21,7 +21,7 @@ import torch
 
 from hf_sleep import get_architecture
 from hf_sleep.cli import main
-from hf_sleep.data import convert_sleep_edf
+from hf_sleep.data import SLEEP_EDF_OPTIONS, convert_sleep_edf
 from hf_sleep.data.checks import volts_per_unit
 from hf_sleep.data.synthetic import write_sleep_edf_night as write_sleep_edf_pair
 from hf_sleep.models.sleep_base.feature_extraction_sleep import resolve_channels
@@ -108,7 +108,7 @@ def test_wrong_record_count_names_the_header_in_stage_and_convert(tmp_path, fact
     with pytest.warns(UserWarning, match=message):
         assert stage_recording(psg, tiny()).n_epochs == len(NIGHT)
     with pytest.warns(UserWarning, match=message):
-        ds = convert_sleep_edf(tmp_path / "in", trim_wake_minutes=None, progress=False, cache_dir=tmp_path / "c")
+        ds = convert_sleep_edf(tmp_path / "in", options=SLEEP_EDF_OPTIONS.replace(trim_wake_minutes=None, progress=False, cache_dir=tmp_path / "c"))
     assert len(ds) == len(NIGHT)
 
 
@@ -190,7 +190,7 @@ def test_unit_spellings_read_the_same_in_stage_and_convert(tmp_path, unit):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a plausible amplitude: no warning
         staged = read_signals(psg, ["EEG Fpz-Cz"], sfreq=100.0)[0][0]
-        converted = convert_sleep_edf(tmp_path / "in", trim_wake_minutes=None, progress=False, cache_dir=tmp_path / "c")
+        converted = convert_sleep_edf(tmp_path / "in", options=SLEEP_EDF_OPTIONS.replace(trim_wake_minutes=None, progress=False, cache_dir=tmp_path / "c"))
     np.testing.assert_allclose(staged, reference, rtol=1e-6)
     np.testing.assert_allclose(converted.with_format("numpy")[:]["input_values"][:, 0].ravel(), reference, rtol=1e-5)
 
