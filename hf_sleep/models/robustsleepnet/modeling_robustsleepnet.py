@@ -1,7 +1,7 @@
 """RobustSleepNet (Guillot & Thorey 2021, Dreem-Organization/RobustSleepNet, MIT licence).
 
-One forward pass of the original's `ModuloNet` with its published settings, written with plain torch operations
-(the spectrogram is a product with a fixed Fourier basis, so the model exports to ONNX):
+One forward pass of the original's `ModuloNet` with its published settings (plain torch operations and
+`torch.stft`, which the dynamo ONNX exporter writes as ONNX's STFT):
 
 1. each 30-s epoch of every channel, clipped to ±`clip_value` and divided by it, becomes a log10 power
    spectrogram (Hann window normalised to unit sum, no centring: 28 frames × 65 bins at 60 Hz);
@@ -33,32 +33,31 @@ from .configuration_robustsleepnet import RobustSleepNetConfig
 
 
 class RobustSleepNetSpectrogram(nn.Module):
-    """`(n, n_times)` signal to `(n, n_freqs, n_frames)` log10 power, as the original's `torch.stft` gave it.
+    """`(n, n_times)` signal to `(n, n_freqs, n_frames)` log10 power, as the original computes it.
 
-    The Hann window is numpy's symmetric `hanning(n_fft)` divided by its sum; power is `re² + im²` floored at
-    `power_floor`. Computed as frames × a fixed cosine/sine basis, which is what `stft` does without centring.
+    `torch.stft` without centring, with numpy's symmetric `hanning(n_fft)` divided by its sum as the window;
+    power `re² + im²` floored at `power_floor`. The same operation as the original's, so the same float32
+    rounding: its log power of the near-empty bins above the band-pass differs from exact arithmetic by up to
+    1e-3, and another FFT formulation would differ from the published models' inputs by as much.
     """
 
     def __init__(self, config: RobustSleepNetConfig) -> None:
         super().__init__()
         self.n_fft, self.hop_length, self.power_floor = config.n_fft, config.hop_length, config.power_floor
-        self.n_freqs = config.n_freqs
 
-    def fourier_basis(self, device: torch.device) -> torch.Tensor:
-        """`(n_fft, 2 * n_freqs)`: the windowed cosines, then the windowed sines (computed, not stored: weights
-        loaded onto an empty model leave no buffer to fill)."""
+    def window(self, device: torch.device) -> torch.Tensor:
+        """Computed, not stored: weights loaded onto an empty model leave no buffer to fill."""
         n = torch.arange(self.n_fft, dtype=torch.float64, device=device)
         window = 0.5 - 0.5 * torch.cos(2 * math.pi * n / (self.n_fft - 1))
-        window = window / window.sum()
-        angle = 2 * math.pi * torch.outer(n, torch.arange(self.n_freqs, dtype=torch.float64, device=device)) / self.n_fft
-        return (torch.cat([torch.cos(angle), -torch.sin(angle)], dim=1) * window[:, None]).float()
+        return (window / window.sum()).float()
 
     def forward(self, signal: torch.Tensor) -> torch.Tensor:
-        frames = signal.unfold(-1, self.n_fft, self.hop_length)  # (n, n_frames, n_fft)
-        spectrum = frames @ self.fourier_basis(signal.device).to(signal.dtype)
-        real, imaginary = spectrum.chunk(2, dim=-1)
-        power = (real * real + imaginary * imaginary).clamp(min=self.power_floor)
-        return torch.log10(power).transpose(-1, -2)
+        spectrum = torch.stft(
+            signal, n_fft=self.n_fft, hop_length=self.hop_length, win_length=self.n_fft,
+            window=self.window(signal.device).to(signal.dtype), center=False, onesided=True, return_complex=True,
+        )  # fmt: skip
+        power = torch.view_as_real(spectrum).pow(2).sum(-1).clamp(min=self.power_floor)
+        return torch.log10(power)
 
 
 class RobustSleepNetAttention(nn.Module):
@@ -160,11 +159,11 @@ class RobustSleepNetModel(RobustSleepNetPreTrainedModel):
         batch, seq_len, n_chans, n_times = scaled.shape
         spectrograms = self.spectrogram(scaled.reshape(-1, n_times))
         spectrograms = spectrograms.reshape(batch, seq_len, n_chans, *spectrograms.shape[-2:])
-        # Over epochs and frames together: the original's mean and unbiased std over axes (1, -1).
-        pooled = spectrograms.permute(0, 2, 3, 1, 4).reshape(batch, n_chans, spectrograms.shape[3], -1)
-        mean = pooled.mean(-1)[:, None, :, :, None]
-        std = pooled.std(-1)[:, None, :, :, None]
-        return (spectrograms - mean) / (std + config.standardization_eps)
+        # Over epochs and frames together, summed in the original's order (mean over epochs then frames; the
+        # unbiased std over frames × epochs), so that float32 rounding matches it too.
+        mean = spectrograms.mean(1, keepdim=True).mean(-1, keepdim=True)
+        std = spectrograms.permute(0, 2, 3, 4, 1).reshape(batch, n_chans, spectrograms.shape[3], -1).std(-1)
+        return (spectrograms - mean) / (std[:, None, :, :, None] + config.standardization_eps)
 
     def forward(
         self,
