@@ -215,7 +215,10 @@ def convert_robustsleepnet_model(
     feature_extractor = robustsleepnet_feature_extractor(config)
     feature_extractor.save_pretrained(out_dir)
     if card:
-        from hf_sleep.pretrained.robustsleepnet_card import robustsleepnet_model_card, robustsleepnet_training_info
+        from hf_sleep.pretrained.robustsleepnet_card import (
+            robustsleepnet_model_card,
+            robustsleepnet_training_info,
+        )
 
         if description is None:
             description_path = archive_path.parent / "description.json"
