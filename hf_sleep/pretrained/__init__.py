@@ -4,7 +4,7 @@
     >>> model = hf_sleep.load_pretrained("seqsleepnet-physioex-eeg")  # or "hf-sleep/seqsleepnet-physioex-eeg"
 
 Each `hf_sleep/pretrained/<name>/` folder is a `save_pretrained` folder (`model.safetensors`, `config.json`,
-`preprocessor_config.json`, `README.md`, and the card's `training_info.json`), so `AutoModel.from_pretrained(pretrained_path(name))` also works.
+`preprocessor_config.json`, `README.md`, the card's `training_info.json` and the source's `LICENSE`), so `AutoModel.from_pretrained(pretrained_path(name))` also works.
 This module imports no torch: `hf-sleep --help` stays fast.
 """
 
@@ -31,7 +31,7 @@ ALIASES: dict[str, str] = {
 }
 # Files of a bundled folder (the modeling code is the installed package's, not a copy).
 BUNDLE_FILES: tuple[str, ...] = (
-    "model.safetensors", "config.json", "preprocessor_config.json", "README.md", "training_info.json"
+    "model.safetensors", "config.json", "preprocessor_config.json", "README.md", "training_info.json", "LICENSE"
 )
 
 
