@@ -78,7 +78,7 @@ def build_bundle(checkpoint_dir: str | os.PathLike, out_root: str | os.PathLike 
     """Converts physioex's checkpoints in `checkpoint_dir` into the bundled folders under `out_root`.
 
     Writes only [`BUNDLE_FILES`]: the copied modeling code of a saved folder is left out (the package provides it)
-    and `config.json` and `preprocessor_config.json` lose their `auto_map`. Returns the folders written.
+    and `config.json` and `preprocessor_config.json` lose their `auto_map` (and `custom_pipelines`). Returns the folders written.
     """
     import shutil
     import tempfile
@@ -94,6 +94,7 @@ def build_bundle(checkpoint_dir: str | os.PathLike, out_root: str | os.PathLike 
                 path = Path(scratch) / json_name
                 content = json.loads(path.read_text())
                 content.pop("auto_map", None)
+                content.pop("custom_pipelines", None)
                 path.write_text(json.dumps(content, indent=2, sort_keys=True) + "\n")
             target.mkdir(parents=True, exist_ok=True)
             for file_name in BUNDLE_FILES:
