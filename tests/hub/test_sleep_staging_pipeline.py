@@ -90,3 +90,10 @@ def test_saved_folder_and_published_repository_stage_without_hf_sleep(stager, ni
     assert out["folder"] == expected
     assert out["hub"] == expected
     assert set(out["rows"]) == {1.0}
+
+
+def test_trained_cards_show_the_pipeline_first():
+    card = (pretrained_path() / "README.md").read_text()
+    quick_start = card.split("## Quick start", 1)[1]
+    first_block = quick_start.split("```python", 1)[1].split("```", 1)[0]
+    assert 'pipeline("sleep-staging", model="hf-sleep/seqsleepnet-physioex-eeg", trust_remote_code=True)' in first_block
