@@ -36,7 +36,7 @@ GENERATED_HEADER = (
     "# marked `Copied from` lives at the place named; the copies make this file self-contained, so a saved\n"
     "# model folder loads with `trust_remote_code=True` without hf_sleep.\n"
 )
-THIRD_PARTY_ROOTS = ("numpy", "scipy", "torch", "transformers", "huggingface_hub")
+THIRD_PARTY_ROOTS = ("numpy", "scipy", "torch", "tqdm", "transformers", "huggingface_hub")
 
 
 class ModularError(ValueError):
@@ -162,6 +162,8 @@ def read_module(name: str, path: Path | None = None) -> Module:
             for alias in node.names:
                 bound = alias.asname or alias.name
                 if module == PACKAGE or module.startswith(PACKAGE + "."):
+                    if alias.asname and alias.asname != alias.name:
+                        raise ModularError(f"{path}: `{alias.name} as {alias.asname}`; import it under its own name")
                     package_imports[bound] = (module, alias.name)
                 else:
                     other_imports[bound] = (module, alias.name, alias.asname)
@@ -320,9 +322,8 @@ def _render(
     local: dict[str, list[str]],
     exported: list[str],
 ) -> str:
-    arch = modular.name.split(".")[-2]
     closing = "\n" if "\n" in docstring else ""
-    header = GENERATED_HEADER.format(modular=f"{PACKAGE}/models/{arch}/modular_{arch}.py")
+    header = GENERATED_HEADER.format(modular=modular.name.replace(".", "/") + ".py")
     parts = [header, f'"""{docstring}{closing}"""\n\n', _import_lines(imports, local)]
     for index, definition in enumerate(definitions):
         text = definition.text.rstrip("\n") + "\n"
@@ -385,6 +386,30 @@ def _shown(path: Path) -> str:
     return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
 
 
+def generate_single(modular_path: Path, resolver: Resolver | None = None) -> dict[Path, str]:
+    """`{generated file: text}` for a modular module outside the architecture folders (the staging pipeline
+    saved beside every model): `modular_<name>.py` becomes one self-contained `<name>.py`."""
+    resolver = resolver or Resolver()
+    relative = modular_path.parent.relative_to(REPO_ROOT) if modular_path.is_relative_to(REPO_ROOT) else None
+    package = ".".join(relative.parts) if relative else f"{PACKAGE}.{modular_path.parent.name}"
+    modular = read_module(f"{package}.{modular_path.stem}", modular_path)
+    if not modular.docstring:
+        raise ModularError(f"{modular_path}: needs a module docstring")
+    own = list(dict.fromkeys(modular.definitions.values()))
+    definitions, imports, _ = _closure(resolver, modular, own, set())
+    rank = {name: index for index, name in enumerate(resolver.modules)}
+    names = {name for d in definitions for name in d.names}
+    text = _render(
+        modular, modular.docstring, _ordered(definitions, modular.name, rank), imports, {},
+        [name for name in modular.all_names if name in names],
+    )  # fmt: skip
+    return {modular_path.with_name(modular_path.name.removeprefix("modular_")): text}
+
+
+def single_modulars() -> list[Path]:
+    return sorted(path for path in (REPO_ROOT / PACKAGE).rglob("modular_*.py") if path.parent.parent != MODELS)
+
+
 def modular_folders() -> list[Path]:
     return sorted(path.parent for path in MODELS.glob("*/modular_*.py"))
 
@@ -397,6 +422,8 @@ def main(argv: list[str] | None = None) -> int:
     drifted = []
     try:
         generated = {path: text for folder in modular_folders() for path, text in generate(folder, resolver).items()}
+        for path in single_modulars():
+            generated.update(generate_single(path, resolver))
     except (ModularError, SyntaxError, OSError) as error:
         print(f"check_modular: {error}", file=sys.stderr)
         return 2

@@ -23,6 +23,19 @@ UNIT_SCALE: dict[str, float] = {"uV": 1e-6, "mV": 1e-3, "V": 1.0}
 SUPPORTED_UNITS: tuple[str, ...] = tuple(UNIT_SCALE)
 
 
+# Copied from hf_sleep.models.sleep_base.configuration_sleep_base.SLEEP_STAGING_TASK
+# The sleep-staging pipeline, saved beside every model (named, not imported: configs stay free of modeling code).
+SLEEP_STAGING_TASK = "sleep-staging"
+
+
+# Copied from hf_sleep.models.sleep_base.configuration_sleep_base.SLEEP_STAGING_PIPELINE_FILE
+SLEEP_STAGING_PIPELINE_FILE = "sleep_staging_pipeline.py"
+
+
+# Copied from hf_sleep.models.sleep_base.configuration_sleep_base.SLEEP_STAGING_PIPELINE
+SLEEP_STAGING_PIPELINE: dict[str, Any] = {"impl": "sleep_staging_pipeline.SleepStagingPipeline"}
+
+
 # Copied from hf_sleep.models.sleep_base.configuration_sleep_base.SleepStagingConfig
 class SleepStagingConfig(PretrainedConfig):
     r"""Base configuration of every hf_sleep model: the shape of the signal and the stages to predict.
@@ -146,16 +159,20 @@ class SleepStagingConfig(PretrainedConfig):
                 "AutoConfig": f"{module_prefix}.{type(self).__name__}",
                 "AutoModel": f"modeling_{self.model_type}.{self.auto_model_class}",
             }
+            # transformers' custom-pipeline entry: `pipeline(model=repo, trust_remote_code=True)` finds the task.
+            self.custom_pipelines = {SLEEP_STAGING_TASK: dict(SLEEP_STAGING_PIPELINE, pt=["AutoModel"])}
         super().save_pretrained(save_directory, **kwargs)
         if self.auto_model_class:
             source = Path(sys.modules[type(self).__module__].__file__).parent
-            for name in (f"{module_prefix}.py", f"modeling_{self.model_type}.py"):
+            # The pipeline sits beside this file in a saved folder, in hf_sleep/staging/ in the package.
+            pipeline = [source / SLEEP_STAGING_PIPELINE_FILE, source.parents[1] / "staging" / SLEEP_STAGING_PIPELINE_FILE]
+            for path in [source / f"{module_prefix}.py", source / f"modeling_{self.model_type}.py", *pipeline]:
                 # Loaded with `trust_remote_code`, the modeling file may not have been fetched: transformers
                 # copies it itself when the model is saved.
-                if (source / name).is_file():
-                    partial = Path(save_directory) / f"{name}.tmp"
-                    shutil.copyfile(source / name, partial)
-                    os.replace(partial, Path(save_directory) / name)
+                target = Path(save_directory) / path.name
+                if path.is_file() and not target.is_file():
+                    shutil.copyfile(path, f"{target}.tmp")
+                    os.replace(f"{target}.tmp", target)
         if push_to_hub:
             # `push_to_hub` saves again into a fresh folder, so the code travels in the same commit.
             self.push_to_hub(kwargs.pop("repo_id", str(save_directory).rstrip("/").split("/")[-1]), **kwargs)
