@@ -145,12 +145,16 @@ def test_trust_remote_code_without_hf_sleep(tester, tmp_path):
     saved = tmp_path / "saved"
     model.save_pretrained(saved)
     assert "auto_map" in json.loads((saved / "config.json").read_text())
-    # The package's own two files, as they are: no shared module beside them, no import rewritten.
+    # The package's own files, as they are: no shared module beside them, no import rewritten.
     package_folder = Path(inspect.getfile(type(model))).parent
-    code = sorted(path.name for path in saved.glob("*.py"))
-    assert code == [f"configuration_{tester.name}.py", f"modeling_{tester.name}.py"]
-    for name in code:
-        assert (saved / name).read_bytes() == (package_folder / name).read_bytes(), name
+    sources = {
+        f"configuration_{tester.name}.py": package_folder,
+        f"modeling_{tester.name}.py": package_folder,
+        "sleep_staging_pipeline.py": package_folder.parents[1] / "staging",
+    }
+    assert sorted(path.name for path in saved.glob("*.py")) == sorted(sources)
+    for name, folder in sources.items():
+        assert (saved / name).read_bytes() == (folder / name).read_bytes(), name
     x = sample_input(config, 1, config.seq_len)
     np.save(tmp_path / "x.npy", x.numpy())
     np.save(tmp_path / "expected.npy", model(x).logits.detach().numpy())

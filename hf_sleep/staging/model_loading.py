@@ -88,9 +88,8 @@ def load_model(model: Any, device: str | None = None, *, progress: bool = True):
         if Path(location).expanduser().exists():
             location = str(Path(location).expanduser())
         model = _from_pretrained(AutoModel, location, progress)
-    from hf_sleep.models.sleep_base import SleepStagingConfig
-
-    if not isinstance(getattr(model, "config", None), SleepStagingConfig):
+    # By name: every configuration file holds its own copy of the base (self-contained for trust_remote_code).
+    if "SleepStagingConfig" not in {klass.__name__ for klass in type(getattr(model, "config", None)).__mro__}:
         raise ValueError(f"{type(model).__name__} is not an hf_sleep sleep-staging model")
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     return model.to(device).eval()
