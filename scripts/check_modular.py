@@ -31,8 +31,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "hf_sleep"
 MODELS = REPO_ROOT / PACKAGE / "models"
 GENERATED_HEADER = (
-    "# Generated from {modular} by `python scripts/check_modular.py --fix`:\n"
-    "# edit the modular file, not this one (tests/test_modular.py fails while the two disagree). Each block\n"
+    "# Generated: the source is {modular}, and `python scripts/check_modular.py --fix` writes this\n"
+    "# file from it; edit that one, not this (tests/test_modular.py fails while the two disagree). Each block\n"
     "# marked `Copied from` lives at the place named; the copies make this file self-contained, so a saved\n"
     "# model folder loads with `trust_remote_code=True` without hf_sleep.\n"
 )

@@ -44,6 +44,16 @@ def test_model_files_import_nothing_of_the_package(name):
                 assert all(alias.name.split(".")[0] != "hf_sleep" for alias in node.names), stem
 
 
+def test_saved_pipeline_imports_nothing_of_the_package():
+    """The sleep-staging pipeline saved beside every model is generated self-contained too."""
+    tree = ast.parse((REPO_ROOT / "hf_sleep" / "staging" / "sleep_staging_pipeline.py").read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            assert not node.level and node.module.split(".")[0] != "hf_sleep", node.module
+        elif isinstance(node, ast.Import):
+            assert all(alias.name.split(".")[0] != "hf_sleep" for alias in node.names)
+
+
 def test_drift_is_reported_and_fixed(tmp_path, monkeypatch, capsys):
     """An edited modular file makes the check fail naming the stale file; `--fix` writes it again."""
     check = _check_modular()

@@ -1,5 +1,5 @@
-# Generated from hf_sleep/models/seqsleepnet/modular_seqsleepnet.py by `python scripts/check_modular.py --fix`:
-# edit the modular file, not this one (tests/test_modular.py fails while the two disagree). Each block
+# Generated: the source is hf_sleep/models/seqsleepnet/modular_seqsleepnet.py, and `python scripts/check_modular.py --fix` writes this
+# file from it; edit that one, not this (tests/test_modular.py fails while the two disagree). Each block
 # marked `Copied from` lives at the place named; the copies make this file self-contained, so a saved
 # model folder loads with `trust_remote_code=True` without hf_sleep.
 """SeqSleepNet (Phan, Andreotti, Cooray, Chén & De Vos 2019), faithful to pquochuy/SeqSleepNet.
