@@ -489,7 +489,7 @@ def convert_recordings(
         for rec in recordings
     ]
     first = recordings[0]
-    check_channels(first.psg, channels, read_edf_header(first.psg).channels)
+    check_channels(first.psg, channels, read_edf_header(first.psg))
     params = preprocessing_params(
         channels, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown
     )

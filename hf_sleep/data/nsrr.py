@@ -363,7 +363,7 @@ def convert_nsrr(
         )
     # Check the channels of the first recording now: a typo fails before any worker starts.
     first = tasks[0]
-    check_channels(first.source.psg, first.channels, read_edf_header(first.source.psg).channels)
+    check_channels(first.source.psg, first.channels, read_edf_header(first.source.psg))
     params = preprocessing_params(
         names, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown
     )

@@ -333,6 +333,7 @@ def read_night(
         from hf_sleep.pretrained.channels import default_channels
 
         extractor.ch_names = default_channels(extractor.ch_names, _channel_names(path))
+        _refuse_duplicated_pick(path, extractor.ch_names)
     if reference is not None:
         extractor.reference = reference
     signal, info = read_checked(extractor, path, rescale=rescale)
@@ -340,16 +341,33 @@ def read_night(
     return extractor, signal.shape[-1], info["sfreq_in"], info, extractor.epochs_from_signal(signal, info["sfreq_in"])
 
 
+def _refuse_duplicated_pick(path: str | os.PathLike, picked: Sequence[str]) -> None:
+    """A channel picked by kind must not be one of several signals sharing a label: which one is meant is the
+    user's call (`--channels EEG C4-M1-1`), never the first one silently."""
+    if not str(path).lower().endswith((".edf", ".rec")):
+        return  # MNE renames duplicated labels of other formats and warns
+    from hf_sleep.data.edf import read_edf_header
+
+    try:
+        duplicated = read_edf_header(path).duplicated
+    except (ValueError, OSError):
+        return  # the reader words it
+    for label, names in duplicated.items():
+        if any(name in names for name in picked):
+            raise ValueError(
+                f"{path}: {len(names)} signals are labelled {label!r} (read as {', '.join(map(repr, names))}): "
+                "choose one with --channels"
+            )
+
+
 def _channel_names(path: str | os.PathLike) -> list[str]:
     """The recording's channels: an EDF's from its header, as the fast reader sees them (MNE, which takes
-    longer to import than to read a night, is not needed); other formats' from MNE."""
+    longer to import than to read a night, is not needed; nor does it word a corrupt header); other formats'
+    from MNE."""
     if str(path).lower().endswith((".edf", ".rec")):
         from hf_sleep.data.edf import read_edf_header
 
-        try:
-            return list(read_edf_header(path).channels)
-        except (ValueError, OSError):  # RecordingError is a ValueError
-            pass  # MNE's error names the file
+        return list(read_edf_header(path).channels)  # its errors name the file and the field
     return open_recording(path).ch_names
 
 
@@ -545,10 +563,23 @@ def stage_recording(
             f"{', '.join(info['channels'])}: nothing can be staged"
         )
     messages = list(info["warnings"])
-    if unscorable.any():
+    in_gaps = np.zeros(len(epochs), dtype=bool)
+    if info.get("gaps"):  # EDF+D: what was not recorded is unscored, never closed up (no onset shifts)
+        from hf_sleep.data.edf import describe_gaps, gap_epochs
+
+        in_gaps = gap_epochs(info["gaps"], config.epoch_seconds, len(epochs))
+        unscorable |= in_gaps
         message = (
-            f"{path}: {int(unscorable.sum())} of {len(epochs)} epochs hold NaN or infinite samples; they are "
-            f"reported as unscorable ('{UNSCORABLE}') and left out of the model's sequence context"
+            f"{path}: EDF+D (discontinuous) recording with {describe_gaps(info['gaps'])}: the {int(in_gaps.sum())} "
+            f"epochs they touch are reported as unscorable ('{UNSCORABLE}'), at their true onsets, and left out "
+            "of the model's sequence context"
+        )
+        warnings.warn(message, UserWarning, stacklevel=2)
+        messages.append(message)
+    if (unscorable & ~in_gaps).any():
+        message = (
+            f"{path}: {int((unscorable & ~in_gaps).sum())} of {len(epochs)} epochs hold NaN or infinite samples; "
+            f"they are reported as unscorable ('{UNSCORABLE}') and left out of the model's sequence context"
         )
         warnings.warn(message, UserWarning, stacklevel=2)
         messages.append(message)

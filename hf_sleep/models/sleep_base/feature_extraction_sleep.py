@@ -164,6 +164,12 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
     def _slumbernet(self) -> dict[str, Any] | None:
         return next((step for step in self.preprocessing if step["name"] == "slumbernet"), None)
 
+    @property
+    def reading_rate(self) -> float | None:
+        """The rate a reader brings channels recorded at different rates to: the model's, as `prepare_signal` would
+        (`None` when an epoch-wise step resamples, as SlumberNet's does: the fastest channel's rate then)."""
+        return None if self._slumbernet is not None else self.sfreq
+
     def is_pointwise(self, sfreq: float) -> bool:
         """Whether each output sample depends only on the input sample at the same time (no filter, no resampling).
 
@@ -396,7 +402,9 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
         """
         # Imported by name so that exporting this module for `trust_remote_code` does not copy the reader.
         reader = importlib.import_module("hf_sleep.data.recording")
-        signal, rate, info = reader.read_recording(recording, self.ch_names, reference=self.reference, rescale=rescale)
+        signal, rate, info = reader.read_recording(
+            recording, self.ch_names, reference=self.reference, rescale=rescale, sfreq=self.reading_rate
+        )
         if self.units != "uV":  # the reader gives µV
             signal = signal * np.float32(UNIT_SCALE["uV"] / UNIT_SCALE[self.units])
         return signal, rate, info
