@@ -47,3 +47,32 @@ def set_header_field(path: Path, offset: int, width: int, value: bytes) -> None:
     data = bytearray(path.read_bytes())
     data[offset : offset + width] = value[:width].ljust(width, b" ")
     path.write_bytes(bytes(data))
+
+
+def write_bdf(path: Path, signals: Sequence[tuple[str, np.ndarray, int, str]], *, seconds: int) -> Path:
+    """A BDF file (24-bit samples, 1-s records) of ``(label, digital values, rate, unit)`` signals; physical range
+    ±8388.608 µV over the digital range ±8388608 (1 nV per step), start 04.03.21 22.00.00."""
+
+    def field(value: object, width: int) -> bytes:
+        return str(value).ljust(width)[:width].encode("latin-1")
+
+    n = len(signals)
+    header = b"\xffBIOSEMI" + b"".join([
+        field("X X X X", 80), field("Startdate 04-MAR-2021 X X X", 80), field("04.03.21", 8), field("22.00.00", 8),
+        field(256 * (n + 1), 8), field("24BIT", 44), field(seconds, 8), field(1, 8), field(n, 4),
+    ])  # fmt: skip
+    columns = [
+        (16, [s[0] for s in signals]), (80, [""] * n), (8, [s[3] for s in signals]), (8, ["-8388.608"] * n),
+        (8, ["8388.607"] * n), (8, ["-8388608"] * n), (8, ["8388607"] * n), (80, [""] * n),
+        (8, [s[2] for s in signals]), (32, [""] * n),
+    ]  # fmt: skip
+    header += b"".join(field(value, width) for width, values in columns for value in values)
+    records = []
+    for k in range(seconds):
+        for _, values, rate, _ in signals:
+            chunk = np.asarray(values[k * rate : (k + 1) * rate], dtype=np.int64) & 0xFFFFFF
+            records.append(
+                np.stack([chunk & 0xFF, (chunk >> 8) & 0xFF, chunk >> 16], axis=1).astype(np.uint8).tobytes()
+            )
+    path.write_bytes(header + b"".join(records))
+    return path

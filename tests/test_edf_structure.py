@@ -243,3 +243,33 @@ def test_start_dates_read_as_mne_and_written_back(
     assert code == 0, errors
     written = read_edf_header(tmp_path / "out" / "night_hypnogram.edf").start
     assert written == (expected if expected.year < 2085 else dt.datetime(1985, 1, 1, 22, 0))
+
+
+def test_bdf_is_read_as_mne_reads_it(tmp_path: Path) -> None:
+    """24-bit BDF: the same values as MNE's reader, bit for bit, through the reader that reads only the picks."""
+    from hf_sleep.data.recording import read_recording
+
+    from .edf_files import write_bdf
+
+    rng = np.random.default_rng(2)
+    seconds = 90
+    eeg = rng.integers(-(1 << 23), 1 << 23, 256 * seconds)
+    eog = np.clip(rng.normal(0, 40_000, 128 * seconds), -(1 << 23), (1 << 23) - 1).astype(np.int64)
+    path = write_bdf(tmp_path / "night.bdf", [("EEG C4-M1", eeg, 256, "uV"), ("EOG E1-M2", eog, 128, "uV")],
+                     seconds=seconds)  # fmt: skip
+    header = read_edf_header(path)
+    assert header.sample_bytes == 3 and header.channels == ("EEG C4-M1", "EOG E1-M2")
+    raw = mne.io.read_raw_bdf(path, verbose="error")
+    for channel, start, stop in (("EEG C4-M1", 0, None), ("EEG C4-M1", 1000, 7_777), ("EOG E1-M2", 5, 300)):
+        want = mne.io.read_raw_bdf(path, include=[channel], verbose="error").get_data(start=start, stop=stop)
+        np.testing.assert_array_equal(read_edf_signals(header, [channel], start, stop), want)
+    # mixed rates: each channel at its own rate, resampled straight to the rate asked for
+    from scipy.signal import resample_poly
+
+    data, rate, _ = read_recording(path, ["EEG C4-M1", "EOG E1-M2"], sfreq=128.0)
+    assert rate == 128.0 and data.shape == (2, 128 * seconds)
+    eeg_uv = read_edf_signals(header, ["EEG C4-M1"], scale=[1e6])[0]
+    np.testing.assert_array_equal(data[0], resample_poly(eeg_uv, 1, 2).astype(np.float32))
+    np.testing.assert_array_equal(data[1], read_edf_signals(header, ["EOG E1-M2"], scale=[1e6])[0])
+    # MNE brings the EOG up to 256 Hz (FFT): its even samples are the recorded ones
+    np.testing.assert_allclose(data[1], raw.get_data(picks=["EOG E1-M2"], units="uV")[0][::2], rtol=1e-5)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import math
 import os
 import re
@@ -51,6 +52,8 @@ class EdfHeader:
             time-keeping annotation); empty for a continuous file, whose records follow each other.
         duplicated: labels that several signals share, each with the names they are read under (MNE's
             renaming: ``EEG C4-M1-0``, ``EEG C4-M1-1``; ``labels`` holds the renamed ones).
+        sample_bytes: bytes per sample: 2 for EDF, 3 for BDF (whose ``BDF Annotations`` signal is listed as
+            ``EDF Annotations``, the one annotation label of this module).
     """
 
     path: Path
@@ -67,7 +70,8 @@ class EdfHeader:
     recording_id: str = ""
     announced_records: int | None = None
     record_onsets: tuple[float, ...] = ()
-    duplicated: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    duplicated: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+    sample_bytes: int = 2
 
     @property
     def synthetic_driver(self) -> str | None:
@@ -103,7 +107,7 @@ class EdfHeader:
             return self.record_onsets[-1] + self.record_duration
         return self.n_records * self.record_duration
 
-    @property
+    @functools.cached_property  # a loop over the records: computed once (frozen dataclasses allow it)
     def segments(self) -> list[tuple[int, int, float]]:
         """The runs of contiguous data records: ``(first record, end record, onset in seconds)`` each; one run
         ``(0, n_records, 0.0)`` for a continuous file."""
@@ -118,7 +122,7 @@ class EdfHeader:
                 runs.append((k, k + 1, self.record_onsets[k]))
         return runs
 
-    @property
+    @functools.cached_property
     def gaps(self) -> list[tuple[float, float]]:
         """``(start, end)`` in seconds of the stretches an EDF+D file did not record; empty for a continuous one."""
         found, end = [], 0.0
@@ -249,12 +253,10 @@ def _record_onsets(path: Path, header: EdfHeader) -> tuple[float, ...]:
     """Each data record's onset from its time-keeping annotation (the first TAL of the first annotation signal)."""
     if ANNOTATION_LABEL not in header.labels:
         raise RecordingError(path, "EDF+D (discontinuous) without an 'EDF Annotations' signal: record onsets unknown")
-    i = header.labels.index(ANNOTATION_LABEL)
-    bounds = np.cumsum([0, *header.n_samples])
-    records = _records(header, 0, header.n_records)
+    records = _signal_bytes(header, header.labels.index(ANNOTATION_LABEL), 0, header.n_records)
     onsets = []
     for k in range(header.n_records):
-        raw = np.ascontiguousarray(records[k, bounds[i] : bounds[i + 1]]).astype("<i2").tobytes()
+        raw = records[k].tobytes()
         match = re.match(rb"([+-]\d+(?:\.\d*)?)\x14\x14", raw)
         if match is None:
             raise RecordingError(path, f"EDF+D data record {k} has no time-keeping annotation: its onset is unknown")
@@ -295,8 +297,11 @@ def read_edf_header(path: str | os.PathLike) -> EdfHeader:
         head = f.read(256)
         if len(head) < 256:
             raise RecordingError(path, f"not an EDF file: {size} bytes, shorter than a 256-byte EDF header")
-        if head[:8].strip() != b"0":
-            raise RecordingError(path, f"not an EDF file: version field is {head[:8]!r}, expected '0'")
+        bdf = head[:8] == b"\xffBIOSEMI"
+        if head[:8].strip() != b"0" and not bdf:
+            raise RecordingError(
+                path, f"not an EDF file: version field is {head[:8]!r}, expected '0' (EDF) or '\\xffBIOSEMI' (BDF)"
+            )
         try:
             header_bytes = int(_field(head, 184, 8))
             n_records = int(_field(head, 236, 8))
@@ -320,6 +325,8 @@ def read_edf_header(path: str | os.PathLike) -> EdfHeader:
         return [_field(sig, base + i * width, width) for i in range(ns)]
 
     labels = column(0, 16)
+    if bdf:
+        labels = [ANNOTATION_LABEL if label == "BDF Annotations" else label for label in labels]
     units = column(16 + 80, 8)
     try:
         n_samples = [int(x) for x in column(16 + 80 + 8 + 8 * 4 + 80, 8)]
@@ -337,7 +344,7 @@ def read_edf_header(path: str | os.PathLike) -> EdfHeader:
             f"corrupt EDF header: data record duration {record_duration:g} s (with up to {max(signals)} samples "
             "per record), expected a positive number of seconds such as 1 or 30",
         )
-    record_bytes = 2 * sum(n_samples)
+    record_bytes = (3 if bdf else 2) * sum(n_samples)
     in_file = (size - header_bytes) // record_bytes if record_bytes else max(n_records, 0)
     announced = None
     if n_records != in_file and n_records >= 0:  # -1 is allowed while recording: the file size decides
@@ -349,9 +356,9 @@ def read_edf_header(path: str | os.PathLike) -> EdfHeader:
     unique, duplicated = _unique_labels(labels)
     header = EdfHeader(
         path, start, n_records, record_duration, tuple(unique), tuple(n_samples), tuple(units), *ranges,
-        recording_id=recording_id, announced_records=announced, duplicated=duplicated,
+        recording_id=recording_id, announced_records=announced, duplicated=duplicated, sample_bytes=3 if bdf else 2,
     )  # fmt: skip
-    if _field(head, 192, 44).startswith("EDF+D") and n_records > 0:
+    if _field(head, 192, 44).startswith(("EDF+D", "BDF+D")) and n_records > 0:
         header = dataclasses.replace(header, record_onsets=_record_onsets(path, header))
     return header
 
@@ -379,18 +386,30 @@ def volts_correction(unit: str) -> float | None:
     return None if volts is None else volts / _MNE_GAINS.get(unit, 1.0)
 
 
-def _records(header: EdfHeader, first: int, stop: int) -> np.ndarray:
-    """Data records ``[first, stop)`` as an ``int16`` ``(n_records, samples_per_record)`` memory map."""
-    record = sum(header.n_samples)
+def _signal_bytes(header: EdfHeader, i: int, first: int, stop: int) -> np.ndarray:
+    """The bytes of signal ``i`` in data records ``[first, stop)``: a ``uint8`` ``(n_records, bytes per record)``
+    memory map (a copy of nothing: only the pages read are loaded)."""
+    width, record = header.sample_bytes, sum(header.n_samples)
+    bounds = np.cumsum([0, *header.n_samples])
     if stop <= first or record == 0:
-        return np.zeros((max(stop - first, 0), record), dtype="<i2")
-    return np.memmap(
-        header.path,
-        dtype="<i2",
-        mode="r",
-        offset=256 * (len(header.labels) + 1) + 2 * record * first,
-        shape=(stop - first, record),
-    )
+        return np.zeros((max(stop - first, 0), width * header.n_samples[i]), dtype=np.uint8)
+    records = np.memmap(
+        header.path, dtype=np.uint8, mode="r", offset=256 * (len(header.labels) + 1) + width * record * first,
+        shape=(stop - first, width * record),
+    )  # fmt: skip
+    return records[:, width * bounds[i] : width * bounds[i + 1]]
+
+
+def _digital(header: EdfHeader, i: int, first: int, stop: int) -> np.ndarray:
+    """Signal ``i``'s digital values in data records ``[first, stop)``, ``(n_records, samples per record)``: EDF's
+    little-endian 16-bit integers (a view of the map), BDF's 24-bit ones (decoded to ``int32``)."""
+    raw = _signal_bytes(header, i, first, stop)
+    if header.sample_bytes == 2:
+        return raw.view("<i2")
+    triplets = raw.reshape(len(raw), -1, 3).astype(np.int32)
+    values = triplets[..., 0] | (triplets[..., 1] << 8) | (triplets[..., 2] << 16)
+    values[values >= 1 << 23] -= 1 << 24  # two's complement
+    return values
 
 
 def read_annotations(path: str | os.PathLike) -> tuple[EdfHeader, np.ndarray, np.ndarray, np.ndarray]:
@@ -412,13 +431,8 @@ def read_annotations(path: str | os.PathLike) -> tuple[EdfHeader, np.ndarray, np
     header = read_edf_header(path)
     if ANNOTATION_LABEL not in header.labels:
         raise RecordingError(path, "no 'EDF Annotations' signal: not an EDF+ annotation file")
-    records = _records(header, 0, header.n_records)
-    bounds = np.cumsum([0, *header.n_samples])
     columns = [i for i, label in enumerate(header.labels) if label == ANNOTATION_LABEL]
-    raw = b"".join(
-        np.ascontiguousarray(records[:, bounds[i] : bounds[i + 1]]).astype("<i2").tobytes() for i in columns
-    )
-    del records  # closes the memory map
+    raw = b"".join(np.ascontiguousarray(_signal_bytes(header, i, 0, header.n_records)).tobytes() for i in columns)
     onsets: list[float] = []
     durations: list[float] = []
     texts: list[str] = []
@@ -519,7 +533,6 @@ def _read_records(
 ) -> np.ndarray:
     """Samples ``[start, stop)`` of the data records read one after the other (see ``read_edf_signals``)."""
     first, last = start // spr, -(-stop // spr)
-    bounds = np.cumsum([0, *header.n_samples])
     out = np.empty((len(picks), (last - first) * spr), dtype=np.float64 if scale is None else np.float32)
     block = max(1, 65536 // spr)  # records per block: the float64 scratch stays in cache
     scratch = np.empty((block, spr))
@@ -536,7 +549,7 @@ def _read_records(
         for lo in range(0, last - first, block):
             # A map per block, released with it: one map of the whole span kept the pages it touched
             # resident, about the whole file for many channels (5.9 GB RSS for a 24-h, 64-channel, 512-Hz EDF).
-            digital = _records(header, first + lo, min(first + lo + block, last))[:, bounds[i] : bounds[i + 1]]
+            digital = _digital(header, i, first + lo, min(first + lo + block, last))
             values = scratch[: len(digital)]
             np.multiply(digital, cal, out=values)  # MNE's order of operations, for identical values
             values += offset

@@ -1,8 +1,8 @@
 """Reading recordings: the one reader the converters, the feature extractor and staging share.
 
-EDF files whose picked channels share one rate are read straight from their data records (the values of
-`mne.io.read_raw_edf`, bit for bit, in a fraction of its time); other EDF picks, BDF, FIF and BrainVision go
-through MNE. Channels are picked (case-insensitively), derived (`"A - B"`) and re-referenced here; resampling,
+EDF and BDF files are read straight from their data records, only the picked channels, a block of records at a
+time (the values of `mne.io.read_raw_edf` / `read_raw_bdf`, bit for bit, in a fraction of its time; picks at mixed
+rates are resampled channel by channel); FIF and BrainVision go through MNE. Channels are picked (case-insensitively), derived (`"A - B"`) and re-referenced here; resampling,
 filtering and epoching belong to the `SleepFeatureExtractor`.
 """
 
@@ -22,6 +22,9 @@ from hf_sleep.models.sleep_base.signals import derive_channels, resample_ratio, 
 from .checks import derivation_name, eeg_channels
 from .edf import EdfHeader, read_edf_header, read_edf_signals, volts_correction
 from .errors import RecordingError
+
+EDF_SUFFIXES = (".edf", ".rec", ".bdf")
+"""Files read by this package's EDF/BDF reader (`hf_sleep.data.edf`) rather than MNE's."""
 
 READERS: dict[str, str] = {
     ".edf": "read_raw_edf",
@@ -117,7 +120,7 @@ def read_recording(
     path = Path(recording) if is_path else Path(str(getattr(recording, "filenames", [None])[0] or "<raw>"))
     if is_path and not path.is_file():
         raise FileNotFoundError(f"recording {path} does not exist")
-    fast = is_path and path.name.lower().endswith((".edf", ".rec"))
+    fast = is_path and path.name.lower().endswith(EDF_SUFFIXES)
     raw = None
     if fast and header is None:
         header = read_edf_header(path)  # its errors name the file and the field (MNE's often do neither)

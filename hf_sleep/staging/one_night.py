@@ -39,6 +39,7 @@ from hf_sleep.data.checks import (
     nonfinite_epochs,
     volts_per_unit,
 )
+from hf_sleep.data.recording import EDF_SUFFIXES
 
 STAGE_PREFIX = "Sleep stage "
 OUTPUT_SUFFIXES: dict[str, str] = {
@@ -200,7 +201,7 @@ def lights_from_annotations(onsets: Sequence[float], descriptions: Sequence[str]
 def recording_lights(path: str | os.PathLike) -> dict[str, float]:
     """The lights-off/on annotations of a recording: an EDF+ file's annotation signal, MNE's annotations else."""
     path = Path(path)
-    if path.name.lower().endswith(".edf"):
+    if path.name.lower().endswith(EDF_SUFFIXES):
         from hf_sleep.data.edf import ANNOTATION_LABEL, read_annotations, read_edf_header
 
         if ANNOTATION_LABEL not in read_edf_header(path).labels:  # plain EDF: no annotations
@@ -344,7 +345,7 @@ def read_night(
 def _refuse_duplicated_pick(path: str | os.PathLike, picked: Sequence[str]) -> None:
     """A channel picked by kind must not be one of several signals sharing a label: which one is meant is the
     user's call (`--channels EEG C4-M1-1`), never the first one silently."""
-    if not str(path).lower().endswith((".edf", ".rec")):
+    if not str(path).lower().endswith(EDF_SUFFIXES):
         return  # MNE renames duplicated labels of other formats and warns
     from hf_sleep.data.edf import read_edf_header
 
@@ -364,7 +365,7 @@ def _channel_names(path: str | os.PathLike) -> list[str]:
     """The recording's channels: an EDF's from its header, as the fast reader sees them (MNE, which takes
     longer to import than to read a night, is not needed; nor does it word a corrupt header); other formats'
     from MNE."""
-    if str(path).lower().endswith((".edf", ".rec")):
+    if str(path).lower().endswith(EDF_SUFFIXES):
         from hf_sleep.data.edf import read_edf_header
 
         return list(read_edf_header(path).channels)  # its errors name the file and the field
