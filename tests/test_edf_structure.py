@@ -273,3 +273,19 @@ def test_bdf_is_read_as_mne_reads_it(tmp_path: Path) -> None:
     np.testing.assert_array_equal(data[1], read_edf_signals(header, ["EOG E1-M2"], scale=[1e6])[0])
     # MNE brings the EOG up to 256 Hz (FFT): its even samples are the recorded ones
     np.testing.assert_allclose(data[1], raw.get_data(picks=["EOG E1-M2"], units="uV")[0][::2], rtol=1e-5)
+
+
+def test_epochs_prepared_in_blocks_equal_a_whole_night(monkeypatch) -> None:
+    """Epoch-wise steps run a block of epochs at a time (bounded memory on long nights): the same values."""
+    from hf_sleep import SleepFeatureExtractor
+    from hf_sleep.models.sleep_base import feature_extraction_sleep
+
+    signal = np.random.default_rng(4).normal(0, 30, (2, 256 * 30 * 10 + 1000)).astype(np.float32)
+    extractor = SleepFeatureExtractor(["EEG", "EOG"], sfreq=100.0, epoch_seconds=30.0, l_freq=0.3, h_freq=35.0,
+                                      filter={"method": "butter", "order": 5, "scope": "epoch"})  # fmt: skip
+    whole = extractor.epochs_from_signal(signal, 256.0)
+    monkeypatch.setattr(feature_extraction_sleep, "EPOCHS_PER_BLOCK", 3)
+    blocks = extractor.epochs_from_signal(signal, 256.0)
+    assert whole.shape == blocks.shape == (10, 2, 3000) and blocks.dtype == np.float32
+    np.testing.assert_array_equal(blocks, whole)
+    assert extractor.epochs_from_signal(signal[:, :1000], 256.0).shape == (0, 2, 3000)

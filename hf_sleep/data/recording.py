@@ -2,8 +2,9 @@
 
 EDF and BDF files are read straight from their data records, only the picked channels, a block of records at a
 time (the values of `mne.io.read_raw_edf` / `read_raw_bdf`, bit for bit, in a fraction of its time; picks at mixed
-rates are resampled channel by channel); FIF and BrainVision go through MNE. Channels are picked (case-insensitively), derived (`"A - B"`) and re-referenced here; resampling,
-filtering and epoching belong to the `SleepFeatureExtractor`.
+rates are resampled channel by channel); FIF and BrainVision go through MNE. Channels are picked
+(case-insensitively), derived (`"A - B"`) and re-referenced here; resampling, filtering and epoching belong to the
+`SleepFeatureExtractor`.
 """
 
 from __future__ import annotations
