@@ -26,6 +26,8 @@ from typing import Any
 
 # Files a push owns: stale copies in the repository are deleted so it never mixes two pushes.
 MANAGED_SUFFIXES = (".safetensors", ".bin", ".py", ".safetensors.index.json")
+# What the card says about training, kept in the repository so that a later push can say it again.
+TRAINING_INFO_FILE = "training_info.json"
 TRAINING_INFO_KEYS = frozenset(
     {
         "dataset_name", "datasets", "split", "preprocessing", "hyperparameters", "eval_dataset_name",
@@ -165,6 +167,17 @@ def _remote_state(api: Any, repo_id: str, revision: str | None) -> tuple[str | N
     return info.sha, files, config
 
 
+def _published_training_info(api: Any, repo_id: str, revision: str | None) -> dict[str, Any]:
+    """The `training_info.json` an earlier push left in the repository (its known keys), or `{}`."""
+    from huggingface_hub.utils import EntryNotFoundError
+
+    try:
+        content = json.loads(Path(api.hf_hub_download(repo_id, TRAINING_INFO_FILE, revision=revision)).read_text())
+    except (EntryNotFoundError, ValueError, UnicodeDecodeError):
+        return {}
+    return {key: value for key, value in content.items() if key in TRAINING_INFO_KEYS} if isinstance(content, dict) else {}
+
+
 def _check_conflicts(
     repo_id: str, model: Any, trained: bool, files: list[str], remote_config: dict | None
 ) -> None:
@@ -259,9 +272,22 @@ def push_model(
         head, remote_files, remote_config = _remote_state(api, repo_id, revision)
         if not force:
             _check_conflicts(repo_id, model, trained, remote_files, remote_config)
+        if trained and TRAINING_INFO_FILE in remote_files:
+            # A later push (`model.push_to_hub(...)` after `push_model(...)`) keeps what the card said about
+            # training unless it says otherwise.
+            published = _published_training_info(api, repo_id, head)
+            if {**published, **(training_info or {})} != (training_info or {}):
+                training_info = {**published, **(training_info or {})}
+                card = build_card(
+                    model, repo_id, trained=trained, eval_results=eval_results, training_info=training_info,
+                    feature_extractor=feature_extractor,
+                )  # fmt: skip
         with tempfile.TemporaryDirectory(prefix="hf_sleep_push_") as tmp:
             folder = Path(tmp)
             sent = _write_folder(model, folder, trained, card, feature_extractor)
+            if trained and training_info:
+                (folder / TRAINING_INFO_FILE).write_text(json.dumps(training_info, indent=2, sort_keys=True) + "\n")
+                sent.append(TRAINING_INFO_FILE)
             operations: list[Any] = [
                 CommitOperationAdd(path_in_repo=name, path_or_fileobj=str(folder / name)) for name in sent
             ]

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from transformers import PretrainedConfig
 
-from hf_sleep.models.sleep_base.code_export import export_model_code
+from hf_sleep.models.sleep_base.code_export import export_model_code, export_modules
 from hf_sleep.models.sleep_base.signals import AASM_STAGES, UNIT_SCALE  # noqa: F401 - AASM_STAGES re-exported
 
 SUPPORTED_UNITS: tuple[str, ...] = tuple(UNIT_SCALE)
@@ -17,6 +17,12 @@ SUPPORTED_UNITS: tuple[str, ...] = tuple(UNIT_SCALE)
 ACTIVATION_NAMES: tuple[str, ...] = (
     "relu", "elu", "gelu", "leaky_relu", "prelu", "tanh", "sigmoid", "silu", "identity",
 )  # fmt: skip
+
+
+# The sleep-staging pipeline, saved beside every model (named, not imported: configs stay free of modeling code).
+SLEEP_STAGING_TASK = "sleep-staging"
+SLEEP_STAGING_PIPELINE_MODULE = "hf_sleep.staging.sleep_staging_pipeline"
+SLEEP_STAGING_PIPELINE: dict[str, Any] = {"impl": "sleep_staging_pipeline.SleepStagingPipeline"}
 
 
 def check_activation(argument: str, name: str) -> None:
@@ -173,9 +179,12 @@ class SleepStagingConfig(PretrainedConfig):
                 "AutoConfig": f"{module_prefix}.{type(self).__name__}",
                 "AutoModel": f"modeling_{self.model_type}.{self.auto_model_class}",
             }
+            # transformers' custom-pipeline entry: `pipeline(model=repo, trust_remote_code=True)` finds the task.
+            self.custom_pipelines = {SLEEP_STAGING_TASK: dict(SLEEP_STAGING_PIPELINE, pt=["AutoModel"])}
         super().save_pretrained(save_directory, **kwargs)
         if self.auto_model_class:
             export_model_code(type(self), f"modeling_{self.model_type}", save_directory)
+            export_modules([SLEEP_STAGING_PIPELINE_MODULE], save_directory)
         if push_to_hub:
             # `push_to_hub` saves again into a fresh folder, so the code travels in the same commit.
             self.push_to_hub(kwargs.pop("repo_id", str(save_directory).rstrip("/").split("/")[-1]), **kwargs)

@@ -33,7 +33,7 @@ FILTER_METHODS: tuple[str, ...] = ("fir", "butter")
 FILTER_SCOPES: tuple[str, ...] = ("recording", "epoch")
 RESAMPLE_METHODS: tuple[str, ...] = ("polyphase",)
 # Steps the extractor applies itself; other named steps are carried for the model's own code.
-EXTRACTOR_STEPS: tuple[str, ...] = ("slumbernet",)
+EXTRACTOR_STEPS: tuple[str, ...] = ("slumbernet", "robustsleepnet")
 # Key of the contract in a dataset's `input_values` feature metadata (its `id` string holds JSON).
 DATASET_CONTRACT_KEY = "sleep_feature_extractor"
 # Epochs prepared at a time by `epochs_from_signal`: the epoch-wise steps' float64 scratch stays small.
@@ -71,7 +71,10 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
             How the signal is brought to `sfreq` (`scipy.signal.resample_poly`).
         preprocessing (`list[dict]`, *optional*):
             Named model-specific steps, e.g. `{"name": "slumbernet", "emg_index": 1}` (EMG low-pass, resampling
-            and polynomial detrend per epoch, applied here) or steps the model's own code applies (kept as given).
+            and polynomial detrend per epoch, applied here), `{"name": "robustsleepnet"}` (RobustSleepNet's
+            resampling to 100 Hz, band-pass, resampling to `sfreq` and recording-wide IQR normalisation, applied
+            here; options as in `preprocessing.robustsleepnet_preprocess`) or steps the model's own code applies
+            (kept as given).
         label_names (`list[str]`, *optional*):
             Stage names in class-index order. Defaults to the five AASM stages W, N1, N2, N3, REM.
 
@@ -163,14 +166,19 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
         return [step for step in self.preprocessing if step["name"] not in EXTRACTOR_STEPS]
 
     @property
+    def _robustsleepnet(self) -> dict[str, Any] | None:
+        return next((step for step in self.preprocessing if step["name"] == "robustsleepnet"), None)
+
+    @property
     def _slumbernet(self) -> dict[str, Any] | None:
         return next((step for step in self.preprocessing if step["name"] == "slumbernet"), None)
 
     @property
     def reading_rate(self) -> float | None:
         """The rate a reader brings channels recorded at different rates to: the model's, as `prepare_signal` would
-        (`None` when an epoch-wise step resamples, as SlumberNet's does: the fastest channel's rate then)."""
-        return None if self._slumbernet is not None else self.sfreq
+        (`None` when a step of its own resamples, as SlumberNet's and RobustSleepNet's do: the fastest channel's
+        rate then)."""
+        return None if self._slumbernet is not None or self._robustsleepnet is not None else self.sfreq
 
     def is_pointwise(self, sfreq: float) -> bool:
         """Whether each output sample depends only on the input sample at the same time (no filter, no resampling).
@@ -301,6 +309,12 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
         """
         if self._slumbernet is not None:
             return signal, sfreq
+        step = self._robustsleepnet
+        if step is not None:  # its own chain: two resamplings around a band-pass, then a per-recording scale
+            from hf_sleep.models.sleep_base.preprocessing import robustsleepnet_preprocess
+
+            options = {key: value for key, value in step.items() if key != "name"}
+            return robustsleepnet_preprocess(signal, sfreq, target_sfreq=self.sfreq, **options), self.sfreq
         signal = self.resample(signal, sfreq)
         if self.filter is not None and self.filter.get("scope", "recording") == "recording":
             signal = self.band_pass(signal)
