@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hf_sleep.data.checks import check_writable_folder, nonfinite_epochs
+from hf_sleep.data.edf import describe_gaps, gap_epochs
 from hf_sleep.staging.lights import night_lights
 from hf_sleep.staging.model_loading import load_model_and_extractor, model_name
 from hf_sleep.staging.outputs import output_paths, refuse_existing, write_outputs
@@ -262,7 +263,8 @@ def score_night(
 
 
 def unscorable_epochs(path: Path, night: NightInput) -> tuple[np.ndarray, list[str]]:
-    """`(n_epochs,)` bool, True for the epochs that hold NaN or infinite samples, and the warning saying so.
+    """`(n_epochs,)` bool, True for the epochs that hold NaN or infinite samples or that a gap of an EDF+D file
+    touches, and the warnings saying so.
 
     Raises:
         ValueError: a recording shorter than one epoch, or one where no epoch is scorable.
@@ -277,19 +279,29 @@ def unscorable_epochs(path: Path, night: NightInput) -> tuple[np.ndarray, list[s
     unscorable = np.zeros(n_epochs, dtype=bool)
     if night.nonfinite is not None:
         unscorable = nonfinite_epochs(night.nonfinite, night.sfreq, epoch_seconds, n_epochs)
+    # EDF+D: what was not recorded is unscored, at its true onsets, never closed up
+    in_gaps = gap_epochs(night.gaps, epoch_seconds, n_epochs)
+    unscorable |= in_gaps
     if unscorable.all():
         raise ValueError(
             f"{path}: every {epoch_seconds:g}-s epoch holds NaN or infinite samples in "
             f"{', '.join(night.channels)}: nothing can be staged"
         )
-    if not unscorable.any():
-        return unscorable, []
-    message = (
-        f"{path}: {int(unscorable.sum())} of {n_epochs} epochs hold NaN or infinite samples; they are "
-        f"reported as unscorable ('{UNSCORABLE}') and left out of the model's sequence context"
-    )
-    warnings.warn(message, UserWarning, stacklevel=4)
-    return unscorable, [message]
+    messages = []
+    if in_gaps.any():
+        messages.append(
+            f"{path}: EDF+D (discontinuous) recording with {describe_gaps(night.gaps)}: the {int(in_gaps.sum())} "
+            f"epochs they touch are reported as unscorable ('{UNSCORABLE}'), at their true onsets, and left out "
+            "of the model's sequence context"
+        )
+    if (unscorable & ~in_gaps).any():
+        messages.append(
+            f"{path}: {int((unscorable & ~in_gaps).sum())} of {n_epochs} epochs hold NaN or infinite samples; "
+            f"they are reported as unscorable ('{UNSCORABLE}') and left out of the model's sequence context"
+        )
+    for message in messages:
+        warnings.warn(message, UserWarning, stacklevel=4)
+    return unscorable, messages
 
 
 def predict_scorable(

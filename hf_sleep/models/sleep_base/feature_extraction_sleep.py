@@ -39,6 +39,8 @@ RESAMPLE_METHODS: tuple[str, ...] = ("polyphase",)
 EXTRACTOR_STEPS: tuple[str, ...] = ("slumbernet", "robustsleepnet")
 # Key of the contract in a dataset's `input_values` feature metadata (its `id` string holds JSON).
 DATASET_CONTRACT_KEY = "sleep_feature_extractor"
+# Epochs prepared at a time by `epochs_from_signal`: the epoch-wise steps' float64 scratch stays small.
+EPOCHS_PER_BLOCK = 256
 
 
 class SleepFeatureExtractor(FeatureExtractionMixin):
@@ -173,6 +175,13 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
     @property
     def _slumbernet(self) -> dict[str, Any] | None:
         return next((step for step in self.preprocessing if step["name"] == "slumbernet"), None)
+
+    @property
+    def reading_rate(self) -> float | None:
+        """The rate a reader brings channels recorded at different rates to: the model's, as `prepare_signal` would
+        (`None` when a step of its own resamples, as SlumberNet's and RobustSleepNet's do: the fastest channel's
+        rate then)."""
+        return None if self._slumbernet is not None or self._robustsleepnet is not None else self.sfreq
 
     def is_pointwise(self, sfreq: float) -> bool:
         """Whether each output sample depends only on the input sample at the same time (no filter, no resampling).
@@ -348,9 +357,24 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
         return np.asarray(epochs, dtype=np.float32)
 
     def epochs_from_signal(self, signal: np.ndarray, sfreq: float) -> np.ndarray:
-        """Every whole epoch of a continuous `(n_chans, n_samples)` signal (model order and units) as model input."""
+        """Every whole epoch of a continuous `(n_chans, n_samples)` signal (model order and units) as model input.
+
+        The epoch-wise steps run on `EPOCHS_PER_BLOCK` epochs at a time (each epoch alone, so the result is the
+        same): a whole night at once would hold several float64 copies of it (2.4 GB RSS for 48 h of 3 channels).
+        """
         signal, rate = self.prepare_signal(signal, sfreq)
-        return self.prepare_epochs(cut_epochs(signal, whole_samples(rate, self.epoch_seconds)), rate)
+        n_times = whole_samples(rate, self.epoch_seconds)
+        n_epochs = signal.shape[-1] // n_times
+        out = None
+        for first in range(0, max(n_epochs, 1), EPOCHS_PER_BLOCK):
+            stop = min(first + EPOCHS_PER_BLOCK, n_epochs)
+            block = self.prepare_epochs(cut_epochs(signal[:, first * n_times : stop * n_times], n_times), rate)
+            if out is None:
+                if stop == n_epochs:
+                    return block
+                out = np.empty((n_epochs, *block.shape[1:]), dtype=block.dtype)
+            out[first:stop] = block
+        return out
 
     def __call__(
         self,
@@ -415,7 +439,9 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
         """
         # Imported by name so that exporting this module for `trust_remote_code` does not copy the reader.
         reader = importlib.import_module("hf_sleep.data.recording")
-        signal, rate, info = reader.read_recording(recording, self.ch_names, reference=self.reference, rescale=rescale)
+        signal, rate, info = reader.read_recording(
+            recording, self.ch_names, reference=self.reference, rescale=rescale, sfreq=self.reading_rate
+        )
         if self.units != "uV":  # the reader gives µV
             signal = signal * np.float32(UNIT_SCALE["uV"] / UNIT_SCALE[self.units])
         return signal, rate, info
