@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     )
     from hf_sleep.staging.many_nights import FailedRecording, expand_recordings, stage_recordings
     from hf_sleep.staging.model_loading import (
-        check_extractor_fits,
         load_feature_extractor,
         load_model,
         load_model_and_extractor,
@@ -69,7 +68,6 @@ __all__ = [
     "NightInput",
     "NightPrediction",
     "StagingResult",
-    "check_extractor_fits",
     "check_request",
     "demo_hypnogram",
     "expand_recordings",

@@ -21,7 +21,6 @@ from typing import Any
 
 from hf_sleep.data.recording import READERS
 from hf_sleep.staging.model_loading import (
-    check_extractor_fits,
     load_feature_extractor,
     load_model,
     model_source,
@@ -124,7 +123,7 @@ def stage_recordings(
         if recordings and extractor is None:
             extractor = load_feature_extractor(source, model.config)
         elif recordings:  # read before the weights: the same shape check as the single-night path
-            check_extractor_fits(extractor, model.config, source)
+            extractor.check_model(model.config, source)
         for index, path in enumerate(recordings):
             current = ahead or reader.submit(read_night, path, extractor, channels, reference, rescale)
             ahead = None

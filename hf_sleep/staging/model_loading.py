@@ -28,15 +28,6 @@ def saved_feature_extractor(source: Any):
         return None
 
 
-def check_extractor_fits(extractor: Any, config: Any, source: Any) -> None:
-    """`ValueError` when a saved extractor cuts epochs of another shape than the model takes."""
-    if (len(extractor.ch_names), extractor.n_times) != (config.n_chans, config.n_times):
-        raise ValueError(
-            f"{source}: preprocessor_config.json describes epochs of ({len(extractor.ch_names)}, "
-            f"{extractor.n_times}) but the model takes ({config.n_chans}, {config.n_times})"
-        )
-
-
 def load_feature_extractor(source: Any, config: Any):
     """The model's `SleepFeatureExtractor`: its `preprocessor_config.json`, else one derived from its config.
 
@@ -49,7 +40,7 @@ def load_feature_extractor(source: Any, config: Any):
     extractor = saved_feature_extractor(source)
     if extractor is None:
         return SleepFeatureExtractor.from_model_config(config)
-    check_extractor_fits(extractor, config, source)
+    extractor.check_model(config, source)
     return extractor
 
 

@@ -211,6 +211,21 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
         values.update(kwargs)
         return cls(**values)
 
+    def check_model(self, config: Any, source: Any = "") -> None:
+        """Raises a `ValueError` naming `source` when this contract and a model's config disagree on an epoch: its
+        channels, its samples, or its rate (as transformers' feature extractors refuse a mismatched sampling rate).
+        """
+        if (len(self.ch_names), self.n_times) != (config.n_chans, config.n_times):
+            raise ValueError(
+                f"{source}: preprocessor_config.json describes epochs of ({len(self.ch_names)}, {self.n_times}) but "
+                f"the model takes ({config.n_chans}, {config.n_times})"
+            )
+        if self.sfreq != float(config.sfreq):
+            raise ValueError(
+                f"{source}: preprocessor_config.json samples at {self.sfreq:g} Hz but the model was built for "
+                f"{float(config.sfreq):g} Hz ({self.epoch_seconds:g}-s epochs, not {float(config.epoch_seconds):g} s)"
+            )
+
     def config_kwargs(self) -> dict[str, Any]:
         """The signal-shape arguments of a `SleepStagingConfig` that match this contract."""
         return {
