@@ -39,6 +39,7 @@ from hf_sleep.data.checks import (
     nonfinite_epochs,
     volts_per_unit,
 )
+from hf_sleep.staging.onnx_runtime import OnnxStagingModel, staging_model
 
 STAGE_PREFIX = "Sleep stage "
 OUTPUT_SUFFIXES: dict[str, str] = {
@@ -368,6 +369,8 @@ def load_model(model: Any, device: str | None = None, *, progress: bool = True):
             corrupt `config.json`, an incomplete or corrupt `model.safetensors`, a config of another
             architecture, a repository that does not exist.
     """
+    if isinstance(model, OnnxStagingModel):  # runs with onnxruntime: nothing to load or move
+        return model
     import torch
 
     from hf_sleep.pretrained import resolve_bundled
@@ -463,6 +466,8 @@ def stage_recording(
     random_weights: bool = False,
     time_axis: str = "clock",
     preread: tuple[Any, int, float, dict[str, Any], np.ndarray] | None = None,
+    backend: str = "auto",
+    plot: bool = True,
 ) -> StagingResult:
     """Stages a whole recording with a sleep-staging model and (with `out_dir`) writes the four outputs.
 
@@ -490,6 +495,10 @@ def stage_recording(
         random_weights: the model is untrained (a demo): the plot says so.
         time_axis: the plot's time axis: `"clock"` (time of day from the recording's start) or `"hours"`.
         preread: what [`read_night`] returned for this recording, when it was read ahead (many nights).
+        backend: `"torch"`, `"onnx"` (the exported graph with onnxruntime; neither torch nor transformers is
+            imported) or `"auto"` (ONNX for a folder with a graph and no torch weights); see
+            `hf_sleep.staging.onnx_runtime.staging_model`.
+        plot: write the PNG (`False`: the CSV, annotations and statistics only).
 
     Epochs that hold NaN or infinite samples are unscorable: they get the stage `"?"` and no
     probabilities, count in no sleep statistic but time in bed, and are cut out of the sequence that the
@@ -498,7 +507,6 @@ def stage_recording(
     Returns:
         A [`StagingResult`].
     """
-    from hf_sleep.staging.inference import predict_night
     from hf_sleep.staging.sleep_stats import sleep_statistics, time_in_bed
 
     path = Path(path)
@@ -506,7 +514,7 @@ def stage_recording(
         raise FileNotFoundError(f"recording {path} does not exist")
     if time_axis not in ("clock", "hours"):
         raise ValueError(f"time_axis must be 'clock' or 'hours', got {time_axis!r}")
-    targets = output_paths(path, out_dir) if out_dir is not None else {}
+    targets = output_paths(path, out_dir, plot=plot) if out_dir is not None else {}
     _refuse_existing(targets, overwrite)
     if out_dir is not None:
         check_writable_folder(out_dir)  # before the night is staged, not after
@@ -514,11 +522,11 @@ def stage_recording(
     start = time.perf_counter()
     from hf_sleep.pretrained import resolve_bundled
 
-    model = resolve_bundled(model)
+    model = staging_model(resolve_bundled(model), backend)
     source = model if isinstance(model, (str, os.PathLike)) else getattr(getattr(model, "config", None), "_name_or_path", "")
     model = load_model(model, device, progress=progress)
     config = model.config
-    extractor = load_feature_extractor(source, config)
+    extractor = getattr(model, "signal_contract", None) or load_feature_extractor(source, config)
     timings["load_model"] = time.perf_counter() - start
     start = time.perf_counter()
     extractor, n_samples, sfreq_in, info, epochs = preread or read_night(path, extractor, channels, reference, rescale)
@@ -555,10 +563,13 @@ def stage_recording(
 
     start = time.perf_counter()
     scorable = np.flatnonzero(~unscorable)
-    prediction = predict_night(
-        model, epochs[scorable] if unscorable.any() else epochs, batch_size=batch_size, stride=stride,
-        progress=progress,
-    )  # fmt: skip
+    night = epochs[scorable] if unscorable.any() else epochs
+    if isinstance(model, OnnxStagingModel):
+        prediction = model.predict_night(night, stride=stride)
+    else:
+        from hf_sleep.staging.inference import predict_night
+
+        prediction = predict_night(model, night, batch_size=batch_size, stride=stride, progress=progress)
     timings["model"] = time.perf_counter() - start
     stage_names = prediction.stage_names
     stages = [UNSCORABLE] * len(epochs)
@@ -601,7 +612,7 @@ def stage_recording(
     if out_dir is not None:
         start = time.perf_counter()
         result.files = write_outputs(
-            result, out_dir, overwrite=overwrite, model_name=_model_name(model), time_axis=time_axis
+            result, out_dir, overwrite=overwrite, model_name=_model_name(model), time_axis=time_axis, plot=plot
         )
         timings["write"] = time.perf_counter() - start
     return result
@@ -611,12 +622,13 @@ def _model_name(model) -> str:
     return str(getattr(model.config, "_name_or_path", "") or model.config.model_type)
 
 
-def output_paths(recording: str | os.PathLike, out_dir: str | os.PathLike) -> dict[str, Path]:
-    """The four output files for a recording, by kind."""
+def output_paths(recording: str | os.PathLike, out_dir: str | os.PathLike, plot: bool = True) -> dict[str, Path]:
+    """The four output files for a recording, by kind (three without the `plot`)."""
     from hf_sleep.data.recording import recording_stem
 
     stem = recording_stem(recording)
-    return {kind: Path(out_dir) / f"{stem}{suffix}" for kind, suffix in OUTPUT_SUFFIXES.items()}
+    kinds = {kind: suffix for kind, suffix in OUTPUT_SUFFIXES.items() if plot or kind != "plot"}
+    return {kind: Path(out_dir) / f"{stem}{suffix}" for kind, suffix in kinds.items()}
 
 
 def _refuse_existing(targets: dict[str, Path], overwrite: bool) -> None:
@@ -632,35 +644,38 @@ def write_outputs(
     overwrite: bool = False,
     model_name: str = "",
     time_axis: str = "clock",
+    plot: bool = True,
 ) -> dict[str, Path]:
     """Writes the CSV, the EDF+ annotations, the PNG and the statistics; all or nothing.
 
     The PNG's time axis is the clock time from the recording's start (`time_axis="hours"`: hours from the
-    start); it marks lights-off/on and says when the model has random weights.
+    start); it marks lights-off/on and says when the model has random weights. `plot=False` leaves the PNG out
+    (and matplotlib unimported).
     """
-    from hf_sleep.staging.plotting import plot_hypnogram
-
     out_dir = check_writable_folder(out_dir)
-    targets = output_paths(result.recording, out_dir)
+    targets = output_paths(result.recording, out_dir, plot=plot)
     _refuse_existing(targets, overwrite)
     staging = Path(tempfile.mkdtemp(prefix=".hf-sleep-stage-", dir=out_dir))
     try:
         temporary = {kind: staging / target.name for kind, target in targets.items()}
         write_hypnogram_csv(result, temporary["csv"])
         write_annotations_edf(result, temporary["annotations"])
-        plot_hypnogram(
-            result.stages,
-            result.probabilities,
-            result.stage_names,
-            result.epoch_seconds,
-            title=f"{result.recording.name}" + (f" — {model_name}" if model_name else ""),
-            path=temporary["plot"],
-            start_time=result.meas_date,
-            time_axis=time_axis,
-            lights_off=result.lights_off,
-            lights_on=result.lights_on,
-            note="RANDOM WEIGHTS (untrained model): these stages mean nothing" if result.random_weights else None,
-        )
+        if plot:
+            from hf_sleep.staging.plotting import plot_hypnogram
+
+            plot_hypnogram(
+                result.stages,
+                result.probabilities,
+                result.stage_names,
+                result.epoch_seconds,
+                title=f"{result.recording.name}" + (f" — {model_name}" if model_name else ""),
+                path=temporary["plot"],
+                start_time=result.meas_date,
+                time_axis=time_axis,
+                lights_off=result.lights_off,
+                lights_on=result.lights_on,
+                note="RANDOM WEIGHTS (untrained model): these stages mean nothing" if result.random_weights else None,
+            )
         summary = {
             "recording": str(result.recording),
             "model": model_name,
