@@ -80,6 +80,7 @@ def _handle_push(args: argparse.Namespace) -> int:
             token=args.token,
             private=args.private or None,
             feature_extractor=feature_extractor,
+            onnx=args.onnx,
         )
     except HubPublishError as error:
         print(f"hf-sleep push: error: {error}", file=sys.stderr)
@@ -123,4 +124,9 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--token", help="Hub token (default: the logged-in one or HF_TOKEN)")
     parser.add_argument("--private", action="store_true", help="create the repository as private")
+    parser.add_argument(
+        "--onnx", action="store_true",
+        help="also export the model to ONNX and publish onnx/model.onnx and onnx/staging.json (needs onnx, "
+        "onnxscript and onnxruntime: pip install 'hf_sleep[onnx]'); the card says how to run them",
+    )  # fmt: skip
     parser.set_defaults(handler=_handle_push)

@@ -117,6 +117,7 @@ def build_card(
     eval_results: dict[str, Any] | None = None,
     training_info: dict[str, Any] | None = None,
     feature_extractor: Any = None,
+    onnx: bool = False,
 ):
     """The rendered `ModelCard` that `push_model` would publish (no network)."""
     from hf_sleep.hub.model_card import SleepModelCardData, render_model_card
@@ -126,13 +127,17 @@ def build_card(
         raise ValueError(
             "eval_results were given for an architecture-only push; pass trained=True to push weights"
         )
-    card_data = SleepModelCardData(repo_id=repo_id, trained=trained, **info).set_model(model, feature_extractor)
+    card_data = SleepModelCardData(repo_id=repo_id, trained=trained, onnx=onnx, **info).set_model(
+        model, feature_extractor
+    )
     if eval_results is not None:
         card_data.set_eval_results(eval_results)
     return render_model_card(card_data)
 
 
-def _write_folder(model: Any, folder: Path, trained: bool, card: Any, feature_extractor: Any = None) -> list[str]:
+def _write_folder(
+    model: Any, folder: Path, trained: bool, card: Any, feature_extractor: Any = None, onnx: bool = False
+) -> list[str]:
     from hf_sleep.hub.model_card import model_feature_extractor
 
     if trained:
@@ -143,7 +148,11 @@ def _write_folder(model: Any, folder: Path, trained: bool, card: Any, feature_ex
     extractor = feature_extractor if feature_extractor is not None else model_feature_extractor(model.config)
     extractor.save_pretrained(folder)
     card.save(folder / "README.md")
-    return sorted(path.name for path in folder.iterdir() if path.is_file())
+    if onnx:  # onnx/model.onnx and onnx/staging.json, where transformers.js looks for them
+        from hf_sleep.staging.onnx_export import export_onnx
+
+        export_onnx(model, folder)
+    return sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file())
 
 
 def _remote_state(api: Any, repo_id: str, revision: str | None) -> tuple[str | None, list[str], dict | None]:
@@ -200,6 +209,7 @@ def push_model(
     revision: str | None = None,
     create_pr: bool = False,
     feature_extractor: Any = None,
+    onnx: bool = False,
 ) -> PushResult:
     """Publishes an hf_sleep model to the Hub with its generated card.
 
@@ -218,6 +228,8 @@ def push_model(
         revision, create_pr: as in `HfApi.create_commit`.
         feature_extractor: the model's `SleepFeatureExtractor`, published as `preprocessor_config.json`; by
             default the one saved in the folder the model came from, else one derived from its config.
+        onnx: also export the model (`hf_sleep.staging.onnx_export`) and publish `onnx/model.onnx` and
+            `onnx/staging.json`; the card says how to run them. Trained pushes only.
 
     Returns:
         A `PushResult`; `changed` is False when the repository already held exactly these files.
@@ -244,10 +256,12 @@ def push_model(
             UserWarning,
             stacklevel=2,
         )
+    if onnx and not trained:
+        raise ValueError("an ONNX export needs trained weights: onnx=True is for trained pushes only")
     # Everything that can fail on bad input happens before the first request.
     card = build_card(
         model, repo_id, trained=trained, eval_results=eval_results, training_info=training_info,
-        feature_extractor=feature_extractor,
+        feature_extractor=feature_extractor, onnx=onnx,
     )  # fmt: skip
     api = HfApi(token=token)
     endpoint = api.endpoint
@@ -261,7 +275,7 @@ def push_model(
             _check_conflicts(repo_id, model, trained, remote_files, remote_config)
         with tempfile.TemporaryDirectory(prefix="hf_sleep_push_") as tmp:
             folder = Path(tmp)
-            sent = _write_folder(model, folder, trained, card, feature_extractor)
+            sent = _write_folder(model, folder, trained, card, feature_extractor, onnx)
             operations: list[Any] = [
                 CommitOperationAdd(path_in_repo=name, path_or_fileobj=str(folder / name)) for name in sent
             ]

@@ -4,7 +4,8 @@
     >>> model = hf_sleep.load_pretrained("seqsleepnet-physioex-eeg")  # or "hf-sleep/seqsleepnet-physioex-eeg"
 
 Each `hf_sleep/pretrained/<name>/` folder is a `save_pretrained` folder (`model.safetensors`, `config.json`,
-`preprocessor_config.json`, `README.md`, and the card's `training_info.json`), so `AutoModel.from_pretrained(pretrained_path(name))` also works.
+`preprocessor_config.json`, `README.md`, and the card's `training_info.json`), so `AutoModel.from_pretrained(pretrained_path(name))` also works;
+`onnx/` holds its exported graph (`hf_sleep.staging.onnx_export`), which `hf-sleep stage --backend onnx` runs.
 This module imports no torch: `hf-sleep --help` stays fast.
 """
 
@@ -33,6 +34,9 @@ ALIASES: dict[str, str] = {
 BUNDLE_FILES: tuple[str, ...] = (
     "model.safetensors", "config.json", "preprocessor_config.json", "README.md", "training_info.json"
 )
+# The exported graph beside them, for staging without torch (`hf-sleep stage --backend onnx`); written by
+# `hf-sleep export onnx <name> hf_sleep/pretrained/<name> --overwrite` after the bundle is regenerated.
+BUNDLE_ONNX_FILES: tuple[str, ...] = ("onnx/model.onnx", "onnx/staging.json")
 
 
 def bundled_name(name: str | os.PathLike) -> str | None:
@@ -105,6 +109,7 @@ def build_bundle(checkpoint_dir: str | os.PathLike, out_root: str | os.PathLike 
 __all__ = [
     "ALIASES",
     "BUNDLED",
+    "BUNDLE_ONNX_FILES",
     "DEFAULT_MODEL",
     "bundled_name",
     "build_bundle",

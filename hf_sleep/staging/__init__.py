@@ -2,7 +2,10 @@
 
 - `one_night.py`: `stage_recording` (read, pick channels, epoch, stage, write the four outputs) and its readers;
 - `many_nights.py`: `stage_recordings`, the model loaded once and the next night read ahead;
-- `inference.py`: `predict_night`, every epoch scored with every overlapping window;
+- `inference.py`: `predict_night`, every epoch scored with every overlapping window (`night_windows.py`: the
+  windows and their fusion, in numpy);
+- `onnx_export.py`, `onnx_runtime.py`, `export_cli.py`: the night as one ONNX graph (`hf-sleep export onnx`),
+  and staging with it through onnxruntime, without torch or transformers (`hf-sleep stage --backend onnx`);
 - `sleep_stats.py`, `plotting.py`: the statistics and the hypnogram figure of a night;
 - `demo_night.py`, `demo.py`: the synthetic demo night and `hf-sleep demo`;
 - `cli.py`: `hf-sleep stage`.
@@ -18,8 +21,9 @@ from hf_sleep.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from hf_sleep.staging.demo_night import DEMO_CHANNELS, demo_hypnogram, make_demo_night
-    from hf_sleep.staging.inference import NightPrediction, predict_night, window_starts
+    from hf_sleep.staging.inference import predict_night
     from hf_sleep.staging.many_nights import FailedRecording, expand_recordings, stage_recordings
+    from hf_sleep.staging.night_windows import NightPrediction, window_starts
     from hf_sleep.staging.one_night import (
         OUTPUT_SUFFIXES,
         STAGE_PREFIX,

@@ -165,14 +165,24 @@ def staging_description(config: Any, contract: Any, exporter: str) -> dict[str, 
     ]
     if contract.units != "uV":
         steps.insert(1, f"convert to {contract.units}")
-    if contract.filter is not None:
-        steps.append(
-            f"band-pass {contract.l_freq}-{contract.h_freq} Hz with {contract.filter} (preprocessor_config.json)"
-        )
-    steps.append(
+    cut = (
         f"cut into {contract.epoch_seconds:g}-s epochs of {contract.n_times} samples from the first sample (a partial "
-        "epoch at the end is dropped): input_values, float32"
+        "epoch at the end is dropped)"
     )
+    if contract.filter is not None:
+        design = contract.filter
+        filtering = (
+            f"band-pass {contract.l_freq}-{contract.h_freq} Hz: "
+            + (f"Butterworth of order {design.get('order', 5)} as second-order sections, " if design.get("method") == "butter" else "MNE's FIR, ")
+            + ("zero-phase (scipy.signal.sosfiltfilt)" if design.get("zero_phase", True) else "causal")
+        )
+        if design.get("scope", "recording") == "epoch":
+            steps += [cut, f"{filtering}, each epoch and channel alone"]
+        else:
+            steps += [f"{filtering}, over the whole signal", cut]
+    else:
+        steps.append(cut)
+    steps.append("the result, float32 (n_epochs, n_chans, n_times), is input_values")
     return {
         "format": STAGING_FORMAT,
         "graph": Path(GRAPH_FILE).name,
@@ -183,15 +193,16 @@ def staging_description(config: Any, contract: Any, exporter: str) -> dict[str, 
         "inputs": {
             "input_values": {
                 "dtype": "float32",
-                "shape": ["n_epochs", contract_channels(config), config.n_times],
+                "shape": ["n_epochs", int(config.n_chans), int(config.n_times)],
                 "what": "every scorable epoch of one night, in order (the whole night: statistics over the "
                 "recording are computed inside the graph)",
             },
             "window_index": {
                 "dtype": "int64",
                 "shape": ["n_windows", "window"],
-                "what": f"the epochs of each window: start + 0..window-1, window = min({window}, n_epochs), starts "
-                "every `stride` epochs (default 1) with the last window ending at the last epoch",
+                "what": f"the epochs of each window: start + 0..{window - 1}, starts every `stride` epochs (default "
+                "1) and a last window ending at the last epoch; the window is fixed, so a night needs at least "
+                f"{window} epochs",
             },
         },
         "outputs": {"logits": {"dtype": "float32", "shape": ["n_windows", "window", config.num_labels]}},
@@ -207,10 +218,6 @@ def staging_description(config: Any, contract: Any, exporter: str) -> dict[str, 
         ],
         "preprocessor_config": "../preprocessor_config.json",
     }
-
-
-def contract_channels(config: Any) -> int:
-    return int(config.n_chans)
 
 
 def export_onnx(

@@ -179,7 +179,8 @@ class OnnxStagingModel:
         """Stages a whole night: `(n_epochs, n_chans, n_times)` epochs in the model's units.
 
         One graph call scores every window (the graph encodes each epoch once); `stride` as for the torch path
-        (default 1; DeepSleepNet's whole-night pass is not exported, its graph scores windows).
+        (default 1; DeepSleepNet's whole-night pass is not exported, its graph scores windows). The night must
+        be at least one window long: the graph's window is fixed at the model's `seq_len`.
         """
         config = self.config
         epochs = np.asarray(epochs)
@@ -188,8 +189,13 @@ class OnnxStagingModel:
             raise ValueError(
                 f"epochs must have shape (n_epochs, {expected[0]}, {expected[1]}) for this model, got {epochs.shape}"
             )
-        n_epochs = len(epochs)
-        window = min(int(self.description.get("window", config.seq_len)), max(n_epochs, 1))
+        n_epochs, window = len(epochs), int(self.description["window"])
+        if n_epochs < window:  # the exported graph's window is fixed (recurrent layers are unrolled over it)
+            minutes = window * config.epoch_seconds / 60
+            raise ValueError(
+                f"the exported graph scores windows of {window} epochs and needs at least {window} epochs "
+                f"({minutes:g} min) of scorable signal, got {n_epochs}: stage this recording with --backend torch"
+            )
         starts = window_starts(n_epochs, window, stride or 1)
         index = np.asarray(starts, dtype=np.int64)[:, None] + np.arange(window, dtype=np.int64)
         logits = self.logits(epochs, index).astype(np.float64)
