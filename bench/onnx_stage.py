@@ -134,8 +134,12 @@ def main() -> None:
         "load_average": os.getloadavg()[0],
         "hours": args.hours,
         "one_night": one_night(str(night), work, args.repeats),
-        "many_nights": {backend: many_nights(Path(night), work, args.nights, backend) for backend in args.many_backends},
+        "many_nights": {},
     }
+    for backend in args.many_backends:  # the one-night figures are kept even if a long many-night run is cut short
+        if args.json:
+            Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+        result["many_nights"][backend] = many_nights(Path(night), work, args.nights, backend)
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
     print(render(result))

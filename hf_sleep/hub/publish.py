@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
+import shutil
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -136,7 +138,7 @@ def build_card(
 
 
 def _write_folder(
-    model: Any, folder: Path, trained: bool, card: Any, feature_extractor: Any = None, onnx: bool = False
+    model: Any, folder: Path, trained: bool, card: Any, feature_extractor: Any = None, onnx_folder: Any = None
 ) -> list[str]:
     from hf_sleep.hub.model_card import model_feature_extractor
 
@@ -148,10 +150,10 @@ def _write_folder(
     extractor = feature_extractor if feature_extractor is not None else model_feature_extractor(model.config)
     extractor.save_pretrained(folder)
     card.save(folder / "README.md")
-    if onnx:  # onnx/model.onnx and onnx/staging.json, where transformers.js looks for them
-        from hf_sleep.staging.onnx_export import export_onnx
-
-        export_onnx(model, folder)
+    if onnx_folder is not None:  # onnx/model.onnx and onnx/staging.json, where transformers.js looks for them
+        (folder / "onnx").mkdir()
+        for path in sorted((Path(onnx_folder) / "onnx").iterdir()):
+            shutil.copyfile(path, folder / "onnx" / path.name)
     return sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file())
 
 
@@ -209,7 +211,7 @@ def push_model(
     revision: str | None = None,
     create_pr: bool = False,
     feature_extractor: Any = None,
-    onnx: bool = False,
+    onnx_folder: str | os.PathLike | None = None,
 ) -> PushResult:
     """Publishes an hf_sleep model to the Hub with its generated card.
 
@@ -228,8 +230,9 @@ def push_model(
         revision, create_pr: as in `HfApi.create_commit`.
         feature_extractor: the model's `SleepFeatureExtractor`, published as `preprocessor_config.json`; by
             default the one saved in the folder the model came from, else one derived from its config.
-        onnx: also export the model (`hf_sleep.staging.onnx_export`) and publish `onnx/model.onnx` and
-            `onnx/staging.json`; the card says how to run them. Trained pushes only.
+        onnx_folder: a folder written by `hf_sleep.staging.onnx_export.export_onnx` for this model: its
+            `onnx/model.onnx` and `onnx/staging.json` are published too, and the card says how to run them.
+            Trained pushes only (`hf-sleep push --onnx` exports and passes it).
 
     Returns:
         A `PushResult`; `changed` is False when the repository already held exactly these files.
@@ -256,12 +259,15 @@ def push_model(
             UserWarning,
             stacklevel=2,
         )
-    if onnx and not trained:
-        raise ValueError("an ONNX export needs trained weights: onnx=True is for trained pushes only")
+    if onnx_folder is not None:
+        if not trained:
+            raise ValueError("an ONNX export needs trained weights: onnx_folder is for trained pushes only")
+        if not (Path(onnx_folder) / "onnx" / "model.onnx").is_file():
+            raise FileNotFoundError(f"{onnx_folder} holds no onnx/model.onnx (write it with hf-sleep export onnx)")
     # Everything that can fail on bad input happens before the first request.
     card = build_card(
         model, repo_id, trained=trained, eval_results=eval_results, training_info=training_info,
-        feature_extractor=feature_extractor, onnx=onnx,
+        feature_extractor=feature_extractor, onnx=onnx_folder is not None,
     )  # fmt: skip
     api = HfApi(token=token)
     endpoint = api.endpoint
@@ -275,7 +281,7 @@ def push_model(
             _check_conflicts(repo_id, model, trained, remote_files, remote_config)
         with tempfile.TemporaryDirectory(prefix="hf_sleep_push_") as tmp:
             folder = Path(tmp)
-            sent = _write_folder(model, folder, trained, card, feature_extractor, onnx)
+            sent = _write_folder(model, folder, trained, card, feature_extractor, onnx_folder)
             operations: list[Any] = [
                 CommitOperationAdd(path_in_repo=name, path_or_fileobj=str(folder / name)) for name in sent
             ]
