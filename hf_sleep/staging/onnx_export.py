@@ -235,9 +235,14 @@ def export_onnx(
     Returns:
         The content of `onnx/staging.json`.
     """
+    import importlib.util
+
     from hf_sleep.pretrained import resolve_bundled
     from hf_sleep.staging.one_night import load_feature_extractor, load_model
 
+    missing = [name for name in ("onnx", "onnxscript", "onnxruntime") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ValueError(f"the ONNX export needs {', '.join(missing)}: pip install 'hf_sleep[onnx]'")
     out_dir = Path(out_dir)
     if (out_dir / GRAPH_FILE).exists() and not overwrite:
         raise FileExistsError(f"{out_dir / GRAPH_FILE} already exists (use --overwrite to replace it)")
@@ -247,6 +252,7 @@ def export_onnx(
     source = model if isinstance(model, (str, os.PathLike)) else getattr(model.config, "_name_or_path", "")
     model = load_model(model, "cpu", progress=False)
     contract = load_feature_extractor(source, model.config)
+    created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
     # Written into a hidden folder first and moved into place: a failed export leaves nothing half-written.
     scratch = Path(tempfile.mkdtemp(prefix=".hf-sleep-export-", dir=out_dir))
@@ -261,6 +267,10 @@ def export_onnx(
         for name in (GRAPH_FILE, STAGING_FILE, "config.json", "preprocessor_config.json"):
             if name.startswith("onnx/") or not (out_dir / name).exists():  # a model folder keeps its own JSON
                 os.replace(scratch / name, out_dir / name)
-    finally:
+    except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
+        if created:  # a folder made for this export goes with it
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise
+    shutil.rmtree(scratch, ignore_errors=True)
     return description
