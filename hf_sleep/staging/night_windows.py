@@ -2,7 +2,8 @@
 
 Sequence models see `seq_len` consecutive epochs at a time. A night of N epochs is cut into overlapping windows
 ([`window_starts`]), and each epoch's stage is decided by the sum of the log-probabilities that every window
-containing it gave it ([`NightPrediction`]).
+containing it gave it ([`NightPrediction`]; a model with `window_fusion = "probability"`, RobustSleepNet, averages
+the probabilities instead).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ class NightPrediction:
     """Fused predictions for one night.
 
     Args:
-        log_prob_sum: `(n_epochs, num_labels)` sum of the log-probabilities of every window containing the epoch.
+        log_prob_sum: `(n_epochs, num_labels)` sum of the log-probabilities of every window containing the epoch
+            (for probability fusion: `n_windows * log(mean probability)`, so that both read the same way).
         n_windows: `(n_epochs,)` how many windows scored each epoch.
         stage_names: the label names in class-index order.
     """

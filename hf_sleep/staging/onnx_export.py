@@ -151,8 +151,9 @@ def export_graph(model: Any, path: str | os.PathLike, exporter: str = "auto", to
     raise ValueError(f"could not export {model.config.model_type} to ONNX ({'; '.join(problems)})")
 
 
-def staging_description(config: Any, contract: Any, exporter: str) -> dict[str, Any]:
+def staging_description(model: Any, contract: Any, exporter: str) -> dict[str, Any]:
     """What `onnx/staging.json` says: the graph's inputs and outputs, and the steps before and after it."""
+    config = model.config
     window = int(getattr(config, "seq_len", 1) or 1)
     stage_names = [config.id2label[index] for index in range(config.num_labels)]
     steps = [
@@ -208,13 +209,20 @@ def staging_description(config: Any, contract: Any, exporter: str) -> dict[str, 
         "outputs": {"logits": {"dtype": "float32", "shape": ["n_windows", "window", config.num_labels]}},
         "window": window,
         "stride": 1,
+        # RobustSleepNet: the windows' probabilities averaged, and zero-valued epochs added at both ends.
+        "fusion": getattr(model, "window_fusion", "log_probability"),
+        "end_padding_epochs": int(getattr(config, "end_padding_epochs", 0) or 0),
         "stage_names": stage_names,
         "epoch_seconds": float(config.epoch_seconds),
         "before_the_graph": steps,
         "after_the_graph": [
             "log_softmax of each window's logits over the stages, in float64",
-            "sum each epoch's log-probabilities over every window containing it; the stage is the arg max",
-            "probabilities: softmax of the sum divided by the number of windows (the geometric mean of the windows')",
+            "fusion 'log_probability': sum each epoch's log-probabilities over every window containing it; the "
+            "stage is the arg max; its probabilities are the softmax of that sum divided by the number of windows",
+            "fusion 'probability': average each epoch's probabilities over every window containing it; the stage "
+            "is the arg max",
+            "end_padding_epochs > 0: that many all-zero epochs are added at both ends of input_values before the "
+            "windows are cut, and their scores dropped after",
         ],
         "preprocessor_config": "../preprocessor_config.json",
     }
@@ -259,7 +267,7 @@ def export_onnx(
     try:
         (scratch / "onnx").mkdir()
         used = export_graph(model, scratch / GRAPH_FILE, exporter)
-        description = staging_description(model.config, contract, used)
+        description = staging_description(model, contract, used)
         (scratch / STAGING_FILE).write_text(json.dumps(description, indent=2) + "\n")
         model.config.to_json_file(scratch / "config.json")
         contract.to_json_file(scratch / "preprocessor_config.json")

@@ -196,14 +196,24 @@ class OnnxStagingModel:
                 f"the exported graph scores windows of {window} epochs and needs at least {window} epochs "
                 f"({minutes:g} min) of scorable signal, got {n_epochs}: stage this recording with --backend torch"
             )
-        starts = window_starts(n_epochs, window, stride or 1)
+        padding = int(self.description.get("end_padding_epochs", 0))
+        if padding:  # zero-valued epochs at both ends, staged and then dropped (RobustSleepNet's original)
+            zeros = np.zeros((padding, *epochs.shape[1:]), dtype=np.float32)
+            epochs = np.concatenate([zeros, epochs, zeros])
+        starts = window_starts(len(epochs), window, stride or 1)
         index = np.asarray(starts, dtype=np.int64)[:, None] + np.arange(window, dtype=np.int64)
         logits = self.logits(epochs, index).astype(np.float64)
         log_probs = logits - logits.max(axis=-1, keepdims=True)
         log_probs -= np.log(np.exp(log_probs).sum(axis=-1, keepdims=True))
-        log_prob_sum = np.zeros((n_epochs, config.num_labels))
-        np.add.at(log_prob_sum, index.reshape(-1), log_probs.reshape(-1, config.num_labels))
-        n_windows = np.bincount(index.reshape(-1), minlength=n_epochs).astype(np.float64)
+        fuse_probabilities = self.description.get("fusion", "log_probability") == "probability"
+        scores = np.exp(log_probs) if fuse_probabilities else log_probs
+        log_prob_sum = np.zeros((len(epochs), config.num_labels))
+        np.add.at(log_prob_sum, index.reshape(-1), scores.reshape(-1, config.num_labels))
+        n_windows = np.bincount(index.reshape(-1), minlength=len(epochs)).astype(np.float64)
+        if fuse_probabilities:  # mean probability, stored as n_windows * log(mean) (see NightPrediction)
+            log_prob_sum = np.log(np.maximum(log_prob_sum / n_windows[:, None], 1e-300)) * n_windows[:, None]
+        kept = slice(padding, len(epochs) - padding)
+        log_prob_sum, n_windows = log_prob_sum[kept], n_windows[kept]
         return NightPrediction(log_prob_sum, n_windows, self.stage_names)
 
 

@@ -11,20 +11,25 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+from transformers.dynamic_module_utils import get_relative_import_files
 from transformers.feature_extraction_utils import BatchFeature, FeatureExtractionMixin
 
-from hf_sleep.models.sleep_base.code_export import export_modules
-from hf_sleep.models.sleep_base.signal_contract import (  # noqa: F401 - re-exported: the contract's names
+# Relative, so a saved folder that holds this file, signal_contract.py and signals.py loads with `trust_remote_code`
+# as it is.
+from .signal_contract import (  # noqa: F401 - re-exported: the contract's names
+    EPOCHS_PER_BLOCK,
     EXTRACTOR_STEPS,
     FILTER_METHODS,
     FILTER_SCOPES,
     RESAMPLE_METHODS,
     SignalContract,
 )
-from hf_sleep.models.sleep_base.signals import (  # noqa: F401 - re-exported: the contract's helpers
+from .signals import (  # noqa: F401 - re-exported: the contract's helpers
     AASM_STAGES,
     UNIT_SCALE,
     cut_epochs,
@@ -70,7 +75,10 @@ class SleepFeatureExtractor(SignalContract, FeatureExtractionMixin):
             How the signal is brought to `sfreq` (`scipy.signal.resample_poly`).
         preprocessing (`list[dict]`, *optional*):
             Named model-specific steps, e.g. `{"name": "slumbernet", "emg_index": 1}` (EMG low-pass, resampling
-            and polynomial detrend per epoch, applied here) or steps the model's own code applies (kept as given).
+            and polynomial detrend per epoch, applied here), `{"name": "robustsleepnet"}` (RobustSleepNet's
+            resampling to 100 Hz, band-pass, resampling to `sfreq` and recording-wide IQR normalisation, applied
+            here; options as in `preprocessing.robustsleepnet_preprocess`) or steps the model's own code applies
+            (kept as given).
         label_names (`list[str]`, *optional*):
             Stage names in class-index order. Defaults to the five AASM stages W, N1, N2, N3, REM.
 
@@ -159,7 +167,10 @@ class SleepFeatureExtractor(SignalContract, FeatureExtractionMixin):
         module = type(self).__module__
         self.auto_map = {"AutoFeatureExtractor": f"{module.rsplit('.', 1)[-1]}.{type(self).__name__}"}
         os.makedirs(save_directory, exist_ok=True)
-        export_modules([module], save_directory)
+        for source in [__file__, *get_relative_import_files(__file__)]:
+            target = Path(save_directory) / Path(source).name
+            shutil.copyfile(source, f"{target}.tmp")
+            os.replace(f"{target}.tmp", target)
         return super().save_pretrained(save_directory, push_to_hub=push_to_hub, **kwargs)
 
     def __call__(
@@ -192,3 +203,4 @@ class SleepFeatureExtractor(SignalContract, FeatureExtractionMixin):
             signal, rate = self.signal_from_array(recording, sfreq, ch_names, units), float(sfreq)
         epochs = self.epochs_from_signal(signal, rate)
         return BatchFeature({"input_values": epochs}, tensor_type=return_tensors)
+

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from hf_sleep.models.sleep_base.signals import (
+# Relative, so a saved folder that holds this file and signals.py loads with `trust_remote_code` as it is.
+from .signals import (
     AASM_STAGES,
     UNIT_SCALE,
     cut_epochs,
@@ -29,8 +30,10 @@ from hf_sleep.models.sleep_base.signals import (
 FILTER_METHODS: tuple[str, ...] = ("fir", "butter")
 FILTER_SCOPES: tuple[str, ...] = ("recording", "epoch")
 RESAMPLE_METHODS: tuple[str, ...] = ("polyphase",)
-# Steps the contract applies itself; other named steps are carried for the model's own code.
-EXTRACTOR_STEPS: tuple[str, ...] = ("slumbernet",)
+# Steps the extractor applies itself; other named steps are carried for the model's own code.
+EXTRACTOR_STEPS: tuple[str, ...] = ("slumbernet", "robustsleepnet")
+# Epochs prepared at a time by `epochs_from_signal`: the epoch-wise steps' float64 scratch stays small.
+EPOCHS_PER_BLOCK = 256
 
 
 class SignalContract:
@@ -105,6 +108,71 @@ class SignalContract:
         if self._slumbernet is not None and len(self.ch_names) != 2:
             raise ValueError(f"SlumberNet preprocessing needs one EEG and one EMG channel, got {self.ch_names}")
 
+    # -- the contract ---------------------------------------------------------------------------------
+
+    @property
+    def n_times(self) -> int:
+        """Samples in one epoch of model input: `sfreq * epoch_seconds`."""
+        return whole_samples(self.sfreq, self.epoch_seconds)
+
+    @property
+    def model_steps(self) -> list[dict[str, Any]]:
+        """The named preprocessing steps the model's own code applies (those the extractor does not know)."""
+        return [step for step in self.preprocessing if step["name"] not in EXTRACTOR_STEPS]
+
+    @property
+    def _robustsleepnet(self) -> dict[str, Any] | None:
+        return next((step for step in self.preprocessing if step["name"] == "robustsleepnet"), None)
+
+    @property
+    def _slumbernet(self) -> dict[str, Any] | None:
+        return next((step for step in self.preprocessing if step["name"] == "slumbernet"), None)
+
+    @property
+    def reading_rate(self) -> float | None:
+        """The rate a reader brings channels recorded at different rates to: the model's, as `prepare_signal` would
+        (`None` when a step of its own resamples, as SlumberNet's and RobustSleepNet's do: the fastest channel's
+        rate then)."""
+        return None if self._slumbernet is not None or self._robustsleepnet is not None else self.sfreq
+
+    def is_pointwise(self, sfreq: float) -> bool:
+        """Whether each output sample depends only on the input sample at the same time (no filter, no resampling).
+
+        A converter then reads only the span it keeps: the values equal those of reading the whole recording.
+        """
+        return sfreq == self.sfreq and self.filter is None and not self.preprocessing
+
+    @classmethod
+    def from_model_config(cls, config: Any, **kwargs: Any) -> SignalContract:
+        """The contract a model config implies (channels, rate, epoch length, units, labels) with no filter.
+
+        What a model folder saved without `preprocessor_config.json` is taken to expect.
+        """
+        values = {
+            "ch_names": list(config.ch_names),
+            "sfreq": config.sfreq,
+            "epoch_seconds": config.epoch_seconds,
+            "units": config.units,
+            "label_names": [config.id2label[index] for index in range(config.num_labels)],
+        }
+        values.update(kwargs)
+        return cls(**values)
+
+    def check_model(self, config: Any, source: Any = "") -> None:
+        """Raises a `ValueError` naming `source` when this contract and a model's config disagree on an epoch: its
+        channels, its samples, or its rate (as transformers' feature extractors refuse a mismatched sampling rate).
+        """
+        if (len(self.ch_names), self.n_times) != (config.n_chans, config.n_times):
+            raise ValueError(
+                f"{source}: preprocessor_config.json describes epochs of ({len(self.ch_names)}, {self.n_times}) but "
+                f"the model takes ({config.n_chans}, {config.n_times})"
+            )
+        if self.sfreq != float(config.sfreq):
+            raise ValueError(
+                f"{source}: preprocessor_config.json samples at {self.sfreq:g} Hz but the model was built for "
+                f"{float(config.sfreq):g} Hz ({self.epoch_seconds:g}-s epochs, not {float(config.epoch_seconds):g} s)"
+            )
+
     @classmethod
     def from_preprocessor_config(cls, path: str | os.PathLike) -> SignalContract:
         """The contract saved in a `preprocessor_config.json` (written by `SleepFeatureExtractor.save_pretrained`).
@@ -123,45 +191,6 @@ class SignalContract:
             return cls(**{key: value for key, value in values.items() if key in known})
         except TypeError as error:
             raise ValueError(f"{path} is not a signal contract ({error})") from None
-
-    @classmethod
-    def from_model_config(cls, config: Any, **kwargs: Any) -> SignalContract:
-        """The contract a model config implies (channels, rate, epoch length, units, labels) with no filter.
-
-        What a model folder saved without `preprocessor_config.json` is taken to expect.
-        """
-        values = {
-            "ch_names": list(config.ch_names),
-            "sfreq": config.sfreq,
-            "epoch_seconds": config.epoch_seconds,
-            "units": config.units,
-            "label_names": [config.id2label[index] for index in range(config.num_labels)],
-        }
-        values.update(kwargs)
-        return cls(**values)
-
-    # -- the contract ---------------------------------------------------------------------------------
-
-    @property
-    def n_times(self) -> int:
-        """Samples in one epoch of model input: `sfreq * epoch_seconds`."""
-        return whole_samples(self.sfreq, self.epoch_seconds)
-
-    @property
-    def model_steps(self) -> list[dict[str, Any]]:
-        """The named preprocessing steps the model's own code applies (those the extractor does not know)."""
-        return [step for step in self.preprocessing if step["name"] not in EXTRACTOR_STEPS]
-
-    @property
-    def _slumbernet(self) -> dict[str, Any] | None:
-        return next((step for step in self.preprocessing if step["name"] == "slumbernet"), None)
-
-    def is_pointwise(self, sfreq: float) -> bool:
-        """Whether each output sample depends only on the input sample at the same time (no filter, no resampling).
-
-        A converter then reads only the span it keeps: the values equal those of reading the whole recording.
-        """
-        return sfreq == self.sfreq and self.filter is None and not self.preprocessing
 
     def resample(self, signal: np.ndarray, sfreq: float) -> np.ndarray:
         """`(..., n_samples)` at `sfreq` brought to the model's rate (float32)."""
@@ -216,6 +245,12 @@ class SignalContract:
         """
         if self._slumbernet is not None:
             return signal, sfreq
+        step = self._robustsleepnet
+        if step is not None:  # its own chain: two resamplings around a band-pass, then a per-recording scale
+            from hf_sleep.models.sleep_base.preprocessing import robustsleepnet_preprocess
+
+            options = {key: value for key, value in step.items() if key != "name"}
+            return robustsleepnet_preprocess(signal, sfreq, target_sfreq=self.sfreq, **options), self.sfreq
         signal = self.resample(signal, sfreq)
         if self.filter is not None and self.filter.get("scope", "recording") == "recording":
             signal = self.band_pass(signal)
@@ -233,7 +268,7 @@ class SignalContract:
         """
         step = self._slumbernet
         if step is not None:
-            from hf_sleep.models.sleep_base.preprocessing import slumbernet_preprocess
+            from .preprocessing import slumbernet_preprocess
 
             emg = int(step.get("emg_index", 1))
             options = {key: step[key] for key in ("detrend_order", "emg_lowpass_hz", "emg_filter_order") if key in step}
@@ -252,18 +287,33 @@ class SignalContract:
         return np.asarray(epochs, dtype=np.float32)
 
     def epochs_from_signal(self, signal: np.ndarray, sfreq: float) -> np.ndarray:
-        """Every whole epoch of a continuous `(n_chans, n_samples)` signal (model order and units) as model input."""
+        """Every whole epoch of a continuous `(n_chans, n_samples)` signal (model order and units) as model input.
+
+        The epoch-wise steps run on `EPOCHS_PER_BLOCK` epochs at a time (each epoch alone, so the result is the
+        same): a whole night at once would hold several float64 copies of it (2.4 GB RSS for 48 h of 3 channels).
+        """
         signal, rate = self.prepare_signal(signal, sfreq)
-        return self.prepare_epochs(cut_epochs(signal, whole_samples(rate, self.epoch_seconds)), rate)
+        n_times = whole_samples(rate, self.epoch_seconds)
+        n_epochs = signal.shape[-1] // n_times
+        out = None
+        for first in range(0, max(n_epochs, 1), EPOCHS_PER_BLOCK):
+            stop = min(first + EPOCHS_PER_BLOCK, n_epochs)
+            block = self.prepare_epochs(cut_epochs(signal[:, first * n_times : stop * n_times], n_times), rate)
+            if out is None:
+                if stop == n_epochs:
+                    return block
+                out = np.empty((n_epochs, *block.shape[1:]), dtype=block.dtype)
+            out[first:stop] = block
+        return out
 
     def signal_from_array(
-        self, recording: Any, sfreq: float, ch_names: Sequence[str] | None = None, units: str | None = None
+        self, recording: Any, sfreq: float | None, ch_names: Sequence[str] | None = None, units: str | None = None
     ) -> np.ndarray:
         """An array `(n_rows, n_samples)` as the contract's channels `(n_chans, n_samples)` float32 in `units`.
 
         Args:
             recording: the array.
-            sfreq: its sampling rate (checked only for presence here).
+            sfreq: its sampling rate (required; the caller resamples).
             ch_names: the names of its rows, to pick and derive the contract's channels from them; `None`: the rows
                 already are the contract's channels in order.
             units: the unit of the array; defaults to the contract's `units`.
@@ -302,7 +352,9 @@ class SignalContract:
         """
         # Imported by name so that exporting this module for `trust_remote_code` does not copy the reader.
         reader = importlib.import_module("hf_sleep.data.recording")
-        signal, rate, info = reader.read_recording(recording, self.ch_names, reference=self.reference, rescale=rescale)
+        signal, rate, info = reader.read_recording(
+            recording, self.ch_names, reference=self.reference, rescale=rescale, sfreq=self.reading_rate
+        )
         if self.units != "uV":  # the reader gives µV
             signal = signal * np.float32(UNIT_SCALE["uV"] / UNIT_SCALE[self.units])
         return signal, rate, info
