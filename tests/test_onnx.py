@@ -14,7 +14,7 @@ import sys
 import numpy as np
 import pytest
 
-from hf_sleep.pretrained import BUNDLED, pretrained_path
+from hf_sleep.pretrained import BUNDLED, DEFAULT_MODEL, ROBUSTSLEEPNET_MODELS, pretrained_path
 from hf_sleep.registry import ARCHITECTURES
 
 from .conftest import REPO_ROOT
@@ -75,16 +75,24 @@ def assert_same_night(onnx_model, torch_model, epochs: np.ndarray) -> None:
     assert ours.stage_labels == theirs.stage_labels
 
 
+# The real-EEG half for one bundled model of each architecture (the others share its graph's code).
+REAL_EEG_MODELS = (DEFAULT_MODEL, *ROBUSTSLEEPNET_MODELS[:1])
+PHYSIOEX_MODELS = tuple(name for name in BUNDLED if name.startswith("seqsleepnet-"))
+
+
 @pytest.mark.parametrize("name", sorted(BUNDLED))
 def test_bundled_graph_equals_the_bundled_weights_on_generated_and_real_nights(name, request):
     from hf_sleep.pretrained import load_pretrained
     from hf_sleep.staging.onnx_runtime import OnnxStagingModel
 
     onnx_model, torch_model = OnnxStagingModel(pretrained_path(name)), load_pretrained(name)
-    description = onnx_model.description
-    assert (description["opset"], description["exporter"], description["window"]) == (18, "dynamo", 21)
-    assert description["inputs"]["input_values"]["shape"] == ["n_epochs", torch_model.config.n_chans, 3000]
-    assert_same_night(onnx_model, torch_model, generated_night(torch_model.config, 60))
+    config, description = torch_model.config, onnx_model.description
+    assert (description["opset"], description["exporter"], description["window"]) == (18, "dynamo", config.seq_len)
+    assert description["inputs"]["input_values"]["shape"] == ["n_epochs", config.n_chans, config.n_times]
+    assert description["fusion"] == getattr(torch_model, "window_fusion", "log_probability")
+    assert_same_night(onnx_model, torch_model, generated_night(config, 60))
+    if name not in REAL_EEG_MODELS:
+        return
     if not (REPO_ROOT.parent / "shared" / "data").is_dir():
         pytest.skip("team data folder ../shared/data is absent: the real-EEG half is skipped")
     shared_data = request.getfixturevalue("shared_data")
@@ -174,7 +182,10 @@ def test_an_exported_folder_stages_by_itself_and_a_damaged_one_is_named(tmp_path
 
 
 def test_the_staging_description_says_what_runs_before_and_after_the_graph():
-    for name in BUNDLED:
+    for name in ROBUSTSLEEPNET_MODELS:
+        steps = " ".join(json.loads((pretrained_path(name) / "onnx" / "staging.json").read_text())["before_the_graph"])
+        assert "robustsleepnet_preprocess, which filters and resamples to 60 Hz itself" in steps, name
+    for name in PHYSIOEX_MODELS:
         description = json.loads((pretrained_path(name) / "onnx" / "staging.json").read_text())
         contract = json.loads((pretrained_path(name) / "preprocessor_config.json").read_text())
         steps = " ".join(description["before_the_graph"])

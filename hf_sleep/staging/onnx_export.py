@@ -162,8 +162,16 @@ def staging_description(model: Any, contract: Any, exporter: str) -> dict[str, A
         + ("" if contract.reference is None else f", re-referenced to {contract.reference}"),
         "set NaN and infinite samples to 0 and mark the epochs that held any: they are left out of input_values "
         "and reported as unscorable ('?')",
-        f"resample each channel to {contract.sfreq:g} Hz (scipy.signal.resample_poly)",
     ]
+    named = [step for step in contract.preprocessing if step["name"] in ("robustsleepnet", "slumbernet")]
+    if named:  # a model's own chain resamples and filters (SignalContract.prepare_signal / prepare_epochs)
+        steps += [
+            f"the named step {step} of preprocessor_config.json: hf_sleep.models.sleep_base.preprocessing."
+            f"{step['name']}_preprocess, which filters and resamples to {contract.sfreq:g} Hz itself"
+            for step in named
+        ]
+    else:
+        steps.append(f"resample each channel to {contract.sfreq:g} Hz (scipy.signal.resample_poly)")
     if contract.units != "uV":
         steps.insert(1, f"convert to {contract.units}")
     cut = (
@@ -246,7 +254,7 @@ def export_onnx(
     import importlib.util
 
     from hf_sleep.pretrained import resolve_bundled
-    from hf_sleep.staging.one_night import load_feature_extractor, load_model
+    from hf_sleep.staging.model_loading import load_feature_extractor, load_model
 
     missing = [name for name in ("onnx", "onnxscript", "onnxruntime") if importlib.util.find_spec(name) is None]
     if missing:
