@@ -37,7 +37,8 @@ EXPORTERS: tuple[str, ...] = ("dynamo", "torchscript")
 
 class NightStagingGraph(torch.nn.Module):
     """`(input_values (n_epochs, n_chans, n_times) float32, window_index (n_windows, window) int64)` ->
-    `logits (n_windows, window, num_labels)`: every epoch encoded once, then the sequence part per window.
+    `logits (n_windows, window, num_labels)`: every epoch encoded once, then the sequence part per window (a model
+    without that split runs on each window whole, as `predict_night` runs it).
 
     A model that standardises its input over the whole recording (physioex's SeqSleepNet) computes the statistics
     of `input_values` inside the graph, as `predict_night` does for the night it stages.
@@ -51,7 +52,10 @@ class NightStagingGraph(torch.nn.Module):
         statistics = getattr(self.model, "recording_statistics", None)
         # One pass over the whole night: the graph has no loop over chunks whose count depends on n_epochs.
         with statistics(input_values, batch_size=None) if statistics else contextlib.nullcontext():
-            embeddings = self.model.embed_epochs(input_values)
+            try:
+                embeddings = self.model.embed_epochs(input_values)
+            except NotImplementedError:  # a model that does not split (RobustSleepNet): every window whole
+                return self.model(input_values[window_index]).logits
         return self.model.stage_windows(embeddings, window_index)
 
 
