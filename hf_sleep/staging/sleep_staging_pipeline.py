@@ -213,26 +213,42 @@ def predict_night(
     if device.type == "cpu" and getattr(model, "cpu_embed_batch", None):
         embed_batch = min(batch_size, model.cpu_embed_batch)
     if stride is None and hasattr(model, "stage_night"):
-        embeddings = torch.cat(
-            [model.embed_epochs(epochs[i : i + embed_batch]) for i in range(0, n_epochs, embed_batch)]
-        )
-        log_probs = torch.log_softmax(model.stage_night(embeddings).double(), dim=-1)
+        log_probs = torch.log_softmax(model.stage_night(_embed(model, epochs, embed_batch)).double(), dim=-1)
         return NightPrediction(log_probs.cpu().numpy(), np.ones(n_epochs), stage_names)
-    stride = stride or 1
-    starts = window_starts(n_epochs, window, stride)
+    starts = window_starts(n_epochs, window, stride or 1)
+    log_prob_sum, n_windows = _fuse_windows(model, epochs, starts, window, embed_batch, batch_size, progress)
+    kept = slice(padding, n_epochs - padding)
+    return NightPrediction(log_prob_sum[kept].cpu().numpy(), n_windows[kept].cpu().numpy(), stage_names)
+
+
+# Copied from hf_sleep.staging.inference._embed
+def _embed(model: torch.nn.Module, epochs: torch.Tensor, embed_batch: int) -> torch.Tensor:
+    """Every epoch encoded once, in chunks of `embed_batch` (much larger ones fall out of the CPU caches)."""
+    return torch.cat([model.embed_epochs(epochs[i : i + embed_batch]) for i in range(0, len(epochs), embed_batch)])
+
+
+# Copied from hf_sleep.staging.inference._fuse_windows
+def _fuse_windows(
+    model: torch.nn.Module,
+    epochs: torch.Tensor,
+    starts: list[int],
+    window: int,
+    embed_batch: int,
+    batch_size: int,
+    progress: bool,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """`(log_prob_sum, n_windows)` per epoch over the windows starting at `starts` (see [`NightPrediction`])."""
+    num_labels, device = model.config.num_labels, epochs.device
     fuse_probabilities = getattr(model, "window_fusion", "log_probability") == "probability"
-    log_prob_sum = torch.zeros(n_epochs, config.num_labels, dtype=torch.float64, device=device)
-    n_windows = torch.zeros(n_epochs, dtype=torch.float64, device=device)
+    log_prob_sum = torch.zeros(len(epochs), num_labels, dtype=torch.float64, device=device)
+    n_windows = torch.zeros(len(epochs), dtype=torch.float64, device=device)
 
     # A model that standardises its input over the whole recording (physioex's SeqSleepNet) sees all of it first.
     recording_statistics = getattr(model, "recording_statistics", None)
     try:
-        # Encode every epoch once; windows then only re-run the (cheap) sequence part. Chunks of
-        # `embed_batch` epochs: much larger ones fall out of the CPU caches and run slower.
+        # Encode every epoch once; windows then only re-run the (cheap) sequence part.
         with recording_statistics(epochs) if recording_statistics else contextlib.nullcontext():
-            embeddings = torch.cat(
-                [model.embed_epochs(epochs[i : i + embed_batch]) for i in range(0, n_epochs, embed_batch)]
-            )
+            embeddings = _embed(model, epochs, embed_batch)
         split = True
     except NotImplementedError:
         split = False
@@ -249,14 +265,11 @@ def predict_night(
             logits = model(epochs[index]).logits
         log_probs = torch.log_softmax(logits.double(), dim=-1)
         scores = log_probs.exp() if fuse_probabilities else log_probs
-        log_prob_sum.index_add_(0, index.reshape(-1), scores.reshape(-1, config.num_labels))
-        n_windows.index_add_(
-            0, index.reshape(-1), torch.ones(index.numel(), dtype=torch.float64, device=device)
-        )
+        log_prob_sum.index_add_(0, index.reshape(-1), scores.reshape(-1, num_labels))
+        n_windows.index_add_(0, index.reshape(-1), torch.ones(index.numel(), dtype=torch.float64, device=device))
     if fuse_probabilities:  # mean probability, stored as n_windows * log(mean) (see NightPrediction)
         log_prob_sum = torch.log((log_prob_sum / n_windows[:, None]).clamp_min(1e-300)) * n_windows[:, None]
-    kept = slice(padding, n_epochs - padding)
-    return NightPrediction(log_prob_sum[kept].cpu().numpy(), n_windows[kept].cpu().numpy(), stage_names)
+    return log_prob_sum, n_windows
 
 
 def _installed_night_reader():
