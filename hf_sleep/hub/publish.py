@@ -261,12 +261,7 @@ def push_model(
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
 
-    _check_push_arguments(model, repo_id, trained, eval_results)
-    if onnx_folder is not None:
-        if not trained:
-            raise ValueError("an ONNX export needs trained weights: onnx_folder is for trained pushes only")
-        if not (Path(onnx_folder) / "onnx" / "model.onnx").is_file():
-            raise FileNotFoundError(f"{onnx_folder} holds no onnx/model.onnx (write it with hf-sleep export onnx)")
+    _check_push_arguments(model, repo_id, trained, eval_results, onnx_folder)
     # Everything that can fail on bad input happens before the first request.
     card = build_card(
         model, repo_id, trained=trained, eval_results=eval_results, training_info=training_info,
@@ -293,11 +288,7 @@ def push_model(
         cause = _transport_cause(error)
         if cause is None:
             raise
-        raise HubUploadError(
-            f"the upload to {repo_id} on {endpoint} failed half-way: the connection was lost "
-            f"({type(cause).__name__}: {cause}). Nothing was committed; run the same push again to complete it "
-            "(files already uploaded are not sent again)"
-        ) from error
+        raise _lost_connection(cause, repo_id, endpoint) from error
     return PushResult(repo_id=repo_id, commit=info.oid, changed=info.oid != head, url=str(repo_url), files=tuple(sent))
 
 
@@ -339,9 +330,17 @@ def _commit_model(
     return head, info, sent
 
 
-def _check_push_arguments(model: Any, repo_id: Any, trained: bool, eval_results: Any) -> None:
-    """Raises `ValueError` for a model or repository id `push_model` cannot publish; warns on a trained push
-    without evaluation results."""
+def _lost_connection(cause: BaseException, repo_id: str, endpoint: str) -> HubUploadError:
+    return HubUploadError(
+        f"the upload to {repo_id} on {endpoint} failed half-way: the connection was lost "
+        f"({type(cause).__name__}: {cause}). Nothing was committed; run the same push again to complete it "
+        "(files already uploaded are not sent again)"
+    )
+
+
+def _check_push_arguments(model: Any, repo_id: Any, trained: bool, eval_results: Any, onnx_folder: Any) -> None:
+    """Raises `ValueError` (or `FileNotFoundError` for a missing ONNX export) for what `push_model` cannot
+    publish; warns on a trained push without evaluation results."""
     # Recognised by its config, not by class: the hub layer imports no modeling code (the models call into it),
     # and a model loaded with `trust_remote_code` is not an instance of the installed class anyway.
     if not hasattr(getattr(model, "config", None), "n_chans"):
@@ -355,6 +354,11 @@ def _check_push_arguments(model: Any, repo_id: Any, trained: bool, eval_results:
             UserWarning,
             stacklevel=3,
         )
+    if onnx_folder is not None:
+        if not trained:
+            raise ValueError("an ONNX export needs trained weights: onnx_folder is for trained pushes only")
+        if not (Path(onnx_folder) / "onnx" / "model.onnx").is_file():
+            raise FileNotFoundError(f"{onnx_folder} holds no onnx/model.onnx (write it with hf-sleep export onnx)")
 
 
 def _commit_operations(folder: Path, sent: list[str], remote_files: list[str]) -> list[Any]:
