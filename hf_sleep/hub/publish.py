@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
+import shutil
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -119,6 +121,7 @@ def build_card(
     eval_results: dict[str, Any] | None = None,
     training_info: dict[str, Any] | None = None,
     feature_extractor: Any = None,
+    onnx: bool = False,
 ):
     """The rendered `ModelCard` that `push_model` would publish (no network)."""
     from hf_sleep.hub.model_card import SleepModelCardData, render_model_card
@@ -128,13 +131,17 @@ def build_card(
         raise ValueError(
             "eval_results were given for an architecture-only push; pass trained=True to push weights"
         )
-    card_data = SleepModelCardData(repo_id=repo_id, trained=trained, **info).set_model(model, feature_extractor)
+    card_data = SleepModelCardData(repo_id=repo_id, trained=trained, onnx=onnx, **info).set_model(
+        model, feature_extractor
+    )
     if eval_results is not None:
         card_data.set_eval_results(eval_results)
     return render_model_card(card_data)
 
 
-def _write_folder(model: Any, folder: Path, trained: bool, card: Any, feature_extractor: Any = None) -> list[str]:
+def _write_folder(
+    model: Any, folder: Path, trained: bool, card: Any, feature_extractor: Any = None, onnx_folder: Any = None
+) -> list[str]:
     from hf_sleep.hub.model_card import model_feature_extractor
 
     if trained:
@@ -145,7 +152,13 @@ def _write_folder(model: Any, folder: Path, trained: bool, card: Any, feature_ex
     extractor = feature_extractor if feature_extractor is not None else model_feature_extractor(model.config)
     extractor.save_pretrained(folder)
     card.save(folder / "README.md")
-    return sorted(path.name for path in folder.iterdir() if path.is_file())
+    sent = sorted(path.name for path in folder.iterdir() if path.is_file())
+    if onnx_folder is not None:  # onnx/model.onnx and onnx/staging.json, where transformers.js looks for them
+        (folder / "onnx").mkdir()
+        for path in sorted((Path(onnx_folder) / "onnx").iterdir()):
+            shutil.copyfile(path, folder / "onnx" / path.name)
+            sent.append(f"onnx/{path.name}")
+    return sent
 
 
 def _remote_state(api: Any, repo_id: str, revision: str | None) -> tuple[str | None, list[str], dict | None]:
@@ -213,6 +226,7 @@ def push_model(
     revision: str | None = None,
     create_pr: bool = False,
     feature_extractor: Any = None,
+    onnx_folder: str | os.PathLike | None = None,
 ) -> PushResult:
     """Publishes an hf_sleep model to the Hub with its generated card.
 
@@ -231,6 +245,9 @@ def push_model(
         revision, create_pr: as in `HfApi.create_commit`.
         feature_extractor: the model's `SleepFeatureExtractor`, published as `preprocessor_config.json`; by
             default the one saved in the folder the model came from, else one derived from its config.
+        onnx_folder: a folder written by `hf_sleep.staging.onnx_export.export_onnx` for this model: its
+            `onnx/model.onnx` and `onnx/staging.json` are published too, and the card says how to run them.
+            Trained pushes only (`hf-sleep push --onnx` exports and passes it).
 
     Returns:
         A `PushResult`; `changed` is False when the repository already held exactly these files.
@@ -245,10 +262,15 @@ def push_model(
     from huggingface_hub.errors import HfHubHTTPError
 
     _check_push_arguments(model, repo_id, trained, eval_results)
+    if onnx_folder is not None:
+        if not trained:
+            raise ValueError("an ONNX export needs trained weights: onnx_folder is for trained pushes only")
+        if not (Path(onnx_folder) / "onnx" / "model.onnx").is_file():
+            raise FileNotFoundError(f"{onnx_folder} holds no onnx/model.onnx (write it with hf-sleep export onnx)")
     # Everything that can fail on bad input happens before the first request.
     card = build_card(
         model, repo_id, trained=trained, eval_results=eval_results, training_info=training_info,
-        feature_extractor=feature_extractor,
+        feature_extractor=feature_extractor, onnx=onnx_folder is not None,
     )  # fmt: skip
     api = HfApi(token=token)
     endpoint = api.endpoint
@@ -261,6 +283,7 @@ def push_model(
         head, info, sent = _commit_model(
             api, repo_id, model, card, trained=trained, eval_results=eval_results, training_info=training_info,
             feature_extractor=feature_extractor, force=force, message=message, revision=revision, create_pr=create_pr,
+            onnx_folder=onnx_folder,
         )  # fmt: skip
     except HfHubHTTPError as error:
         raise _publish_error(error, repo_id, endpoint) from error
@@ -281,7 +304,7 @@ def push_model(
 def _commit_model(
     api: Any, repo_id: str, model: Any, card: Any, *, trained: bool, eval_results: dict[str, Any] | None,
     training_info: dict[str, Any] | None, feature_extractor: Any, force: bool, message: str, revision: str | None,
-    create_pr: bool,
+    create_pr: bool, onnx_folder: Any = None,
 ) -> tuple[str | None, Any, list[str]]:  # fmt: skip
     """Checks what the repository holds, then commits the model's folder in one commit.
 
@@ -298,10 +321,10 @@ def _commit_model(
             training_info = {**published, **(training_info or {})}
             card = build_card(
                 model, repo_id, trained=trained, eval_results=eval_results, training_info=training_info,
-                feature_extractor=feature_extractor,
+                feature_extractor=feature_extractor, onnx=onnx_folder is not None,
             )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="hf_sleep_push_") as tmp:
-        sent = _write_folder(model, Path(tmp), trained, card, feature_extractor)
+        sent = _write_folder(model, Path(tmp), trained, card, feature_extractor, onnx_folder)
         if trained and training_info:
             (Path(tmp) / TRAINING_INFO_FILE).write_text(json.dumps(training_info, indent=2, sort_keys=True) + "\n")
             sent.append(TRAINING_INFO_FILE)

@@ -59,6 +59,10 @@ def load_model(model: Any, device: str | None = None, *, progress: bool = True):
             corrupt `config.json`, an incomplete or corrupt `model.safetensors`, a config of another
             architecture, a repository that does not exist.
     """
+    from hf_sleep.staging.onnx_runtime import OnnxStagingModel
+
+    if isinstance(model, OnnxStagingModel):  # runs with onnxruntime: nothing to load or move
+        return model
     import torch
 
     from hf_sleep.pretrained import resolve_bundled
@@ -148,11 +152,20 @@ def model_source(model: Any) -> Any:
     return getattr(getattr(model, "config", None), "_name_or_path", "")
 
 
-def load_model_and_extractor(model: Any, device: str | None = None, *, progress: bool = False) -> tuple[Any, Any]:
-    """[`load_model`] and [`load_feature_extractor`] for `model` (`None`: the bundled default stager)."""
-    from hf_sleep.pretrained import resolve_bundled
+def load_model_and_extractor(
+    model: Any, device: str | None = None, *, progress: bool = False, backend: str = "auto"
+) -> tuple[Any, Any]:
+    """[`load_model`] and [`load_feature_extractor`] for `model` (`None`: the bundled default stager).
 
-    model = resolve_bundled(model)
+    With the ONNX `backend` (`hf_sleep.staging.onnx_runtime.staging_model`), the model is an `OnnxStagingModel`
+    and the extractor its numpy `SignalContract`: neither torch nor transformers is imported.
+    """
+    from hf_sleep.pretrained import resolve_bundled
+    from hf_sleep.staging.onnx_runtime import OnnxStagingModel, staging_model
+
+    model = staging_model(resolve_bundled(model), backend)
+    if isinstance(model, OnnxStagingModel):
+        return model, model.signal_contract
     source = model_source(model)
     model = load_model(model, device, progress=progress)
     return model, load_feature_extractor(source, model.config)
