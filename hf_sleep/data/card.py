@@ -26,10 +26,7 @@ def _contract(dataset):
     """The dataset's `SleepFeatureExtractor` (its signal contract), or `None` for a dataset without one."""
     from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 
-    try:
-        return SleepFeatureExtractor.from_dataset(dataset)
-    except ValueError:
-        return None
+    return SleepFeatureExtractor.from_dataset(dataset, missing_ok=True)  # a broken one is an error
 
 
 def _label_names(dataset) -> list[str]:

@@ -208,6 +208,17 @@ def load_scored(task: ScoredTask) -> RecordingEpochs:
             f"does not belong to {src.psg.name}: it scores stages up to {float(end[scored].max()):g} s but the "
             f"PSG lasts {header.duration:g} s {hint}",
         )
+    # Whatever its label, a stage ending more than a day (or the PSG's own length) past the PSG is a duration in
+    # another unit or another recording's: refused. Sleep-EDF's last '?' runs hours past a cut PSG, so a trailing
+    # unscored stage is clipped, not refused.
+    far = np.flatnonzero(~(end <= longest + max(longest, 86400.0)))
+    if len(far):
+        i = int(far[0])
+        raise RecordingError(
+            src.hypnogram,
+            f"stage {text[i]!r} at {onset[i]:g} s lasting {duration[i]:g} s ends far past the end of the "
+            f"{header.duration:g}-s PSG {src.psg.name} (a duration in another unit, or another recording's?)",
+        )
     if float(end.max()) < shortest / 2:
         raise RecordingError(
             src.hypnogram,

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
+import numbers
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -34,6 +36,15 @@ FILTER_SCOPES: tuple[str, ...] = ("recording", "epoch")
 RESAMPLE_METHODS: tuple[str, ...] = ("polyphase",)
 # Steps the extractor applies itself; other named steps are carried for the model's own code.
 EXTRACTOR_STEPS: tuple[str, ...] = ("slumbernet",)
+FILTER_KEYS: frozenset[str] = frozenset({"method", "order", "zero_phase", "scope"})
+# Keys transformers itself writes into `preprocessor_config.json` beside the contract's own.
+TRANSFORMERS_KEYS: frozenset[str] = frozenset({"processor_class", "_processor_class", "auto_map"})
+CONTRACT_KEYS: tuple[str, ...] = (
+    "ch_names", "sfreq", "epoch_seconds", "units", "ch_types", "reference", "l_freq", "h_freq", "filter",
+    "resample_method", "preprocessing", "label_names",
+)  # fmt: skip
+# Samples in one epoch of one channel: beyond this a rate is a typo (Arrow offsets are 32-bit as well).
+MAX_EPOCH_SAMPLES = 2**31 - 1
 # Key of the contract in a dataset's `input_values` feature metadata (its `id` string holds JSON).
 DATASET_CONTRACT_KEY = "sleep_feature_extractor"
 
@@ -104,46 +115,76 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
         **kwargs: Any,
     ) -> None:
         kwargs.pop("feature_extractor_type", None)
+        unexpected = sorted(set(kwargs) - TRANSFORMERS_KEYS)
+        if unexpected:  # a typo or a field of another version: never dropped or set silently
+            raise ValueError(
+                f"unexpected key(s) {', '.join(map(repr, unexpected))}; a SleepFeatureExtractor has "
+                f"{', '.join(CONTRACT_KEYS)}"
+            )
         super().__init__(**kwargs)
-        if isinstance(ch_names, str) or not ch_names:
+        if isinstance(ch_names, str) or not _is_list_of(ch_names, str) or not ch_names:
             raise ValueError(f"ch_names must be a non-empty list of channel names, got {ch_names!r}")
-        self.ch_names = [str(name) for name in ch_names]
-        self.sfreq = float(sfreq)
-        self.epoch_seconds = float(epoch_seconds)
+        self.ch_names = list(ch_names)
+        self.sfreq = _positive_number("sfreq", sfreq)
+        self.epoch_seconds = _positive_number("epoch_seconds", epoch_seconds)
         self.units = units
+        if ch_types is not None and not _is_list_of(ch_types, str):
+            raise ValueError(f"ch_types must be a list of channel types (text) or null, got {ch_types!r}")
         self.ch_types = list(ch_types) if ch_types is not None else None
+        if reference is not None and not isinstance(reference, str) and not _is_list_of(reference, str):
+            raise ValueError(f"reference must be null, 'average' or a list of channel names, got {reference!r}")
         self.reference = reference if reference is None or isinstance(reference, str) else list(reference)
-        self.l_freq = None if l_freq is None else float(l_freq)
-        self.h_freq = None if h_freq is None else float(h_freq)
+        self.l_freq = None if l_freq is None else _positive_number("l_freq", l_freq)
+        self.h_freq = None if h_freq is None else _positive_number("h_freq", h_freq)
         if filter is None and (self.l_freq is not None or self.h_freq is not None):
             filter = {"method": "fir", "zero_phase": True, "scope": "recording"}
+        if filter is not None and not isinstance(filter, dict):
+            raise ValueError(f"filter must be an object (method, order, zero_phase, scope) or null, got {filter!r}")
         self.filter = dict(filter) if filter is not None else None
         self.resample_method = resample_method
+        if preprocessing and not _is_list_of(preprocessing, dict):
+            raise ValueError(f"preprocessing must be a list of objects with a 'name', got {preprocessing!r}")
         self.preprocessing = [dict(step) for step in preprocessing] if preprocessing else []
+        if label_names is not None and (isinstance(label_names, str) or not _is_list_of(label_names, str)):
+            raise ValueError(f"label_names must be a list of stage names, got {label_names!r}")
         self.label_names = list(label_names) if label_names is not None else list(AASM_STAGES)
         self._validate()
 
     def _validate(self) -> None:
+        samples = self.sfreq * self.epoch_seconds
+        if not math.isfinite(samples) or samples > MAX_EPOCH_SAMPLES:
+            raise ValueError(
+                f"sfreq * epoch_seconds ({self.sfreq:g} Hz x {self.epoch_seconds:g} s) must be at most "
+                f"{MAX_EPOCH_SAMPLES} samples per epoch"
+            )
         whole_samples(self.sfreq, self.epoch_seconds)
-        if self.units not in UNIT_SCALE:
+        if not isinstance(self.units, str) or self.units not in UNIT_SCALE:
             raise ValueError(f"units must be one of {tuple(UNIT_SCALE)}, got {self.units!r}")
         if self.ch_types is not None and len(self.ch_types) != len(self.ch_names):
             raise ValueError(f"ch_types needs one type per channel ({len(self.ch_names)}), got {self.ch_types}")
-        if self.resample_method not in RESAMPLE_METHODS:
+        if not isinstance(self.resample_method, str) or self.resample_method not in RESAMPLE_METHODS:
             raise ValueError(f"resample_method must be one of {RESAMPLE_METHODS}, got {self.resample_method!r}")
         if self.h_freq is not None and self.h_freq >= self.sfreq / 2:
             raise ValueError(f"h_freq ({self.h_freq:g} Hz) must be below Nyquist ({self.sfreq / 2:g} Hz)")
         if self.l_freq is not None and (self.l_freq <= 0 or (self.h_freq is not None and self.l_freq >= self.h_freq)):
             raise ValueError(f"l_freq must be positive and below h_freq, got {self.l_freq} and {self.h_freq}")
         if self.filter is not None:
+            unknown = sorted(set(self.filter) - FILTER_KEYS)
+            if unknown:
+                raise ValueError(f"filter has unexpected key(s) {', '.join(map(repr, unknown))}; it has {FILTER_KEYS}")
             if self.filter.get("method", "fir") not in FILTER_METHODS:
                 raise ValueError(f"filter method must be one of {FILTER_METHODS}, got {self.filter['method']!r}")
             if self.filter.get("scope", "recording") not in FILTER_SCOPES:
                 raise ValueError(f"filter scope must be one of {FILTER_SCOPES}, got {self.filter['scope']!r}")
+            order = self.filter.get("order", 5)
+            if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= 20:
+                raise ValueError(f"filter order must be a whole number from 1 to 20, got {order!r}")
+            if not isinstance(self.filter.get("zero_phase", True), bool):
+                raise ValueError(f"filter zero_phase must be true or false, got {self.filter['zero_phase']!r}")
         if len(self.label_names) < 2:
             raise ValueError(f"label_names needs at least 2 stages, got {self.label_names}")
         for step in self.preprocessing:
-            if "name" not in step:
+            if not isinstance(step.get("name"), str):
                 raise ValueError(f"a preprocessing step needs a 'name', got {step}")
         if self._slumbernet is not None and len(self.ch_names) != 2:
             raise ValueError(f"SlumberNet preprocessing needs one EEG and one EMG channel, got {self.ch_names}")
@@ -208,11 +249,41 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
         return json.dumps({DATASET_CONTRACT_KEY: self.to_dict()}, sort_keys=True)
 
     @classmethod
-    def from_dataset(cls, dataset: Any) -> SleepFeatureExtractor:
+    def from_dict(cls, feature_extractor_dict: Any, **kwargs: Any):
+        """The contract from its dictionary; a `ValueError` naming the key for a wrong key, type or value."""
+        if not isinstance(feature_extractor_dict, dict):
+            raise ValueError(f"a signal contract is a JSON object, not {type(feature_extractor_dict).__name__}")
+        try:
+            return super().from_dict(dict(feature_extractor_dict), **kwargs)
+        except TypeError as error:  # a required key missing, e.g. ch_names
+            raise ValueError(str(error).replace(f"{cls.__name__}.__init__() ", "")) from None
+
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike, **kwargs: Any):
+        """`FeatureExtractionMixin.from_pretrained`, with a broken `preprocessor_config.json` as one `ValueError`
+        naming the file and the key (never a `TypeError` or `OverflowError` from deep inside)."""
+        location = str(pretrained_model_name_or_path)
+        where = location if os.path.isfile(location) else f"{location.rstrip('/')}/preprocessor_config.json"
+        try:
+            return super().from_pretrained(pretrained_model_name_or_path, **kwargs)
+        except ValueError as error:
+            raise ValueError(f"{where}: {' '.join(str(error).split())}") from None
+        except OSError as error:
+            if "valid JSON" in str(error):  # transformers' wording for a file that is not JSON
+                raise ValueError(f"{where} is not valid JSON") from None
+            raise
+
+    @classmethod
+    def from_dataset(cls, dataset: Any, *, missing_ok: bool = False) -> SleepFeatureExtractor | None:
         """The contract stored in a converted dataset (a `Dataset`, `DatasetDict` or `Features`).
 
+        Args:
+            dataset: the dataset.
+            missing_ok: return `None` for a dataset without a contract instead of raising.
+
         Raises:
-            ValueError: the dataset carries no contract (converted before it was stored, or built by hand).
+            ValueError: the dataset carries no contract (converted before it was stored, or built by hand), or a
+                broken one: the message names the dataset's `dataset_info.json` and the key.
         """
         if not hasattr(dataset, "features") and hasattr(dataset, "column_names"):  # DatasetDict: its first split
             dataset = next(iter(dataset.values()))
@@ -220,15 +291,20 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
         feature = features.get("input_values") if hasattr(features, "get") else None
         stored = getattr(feature, "id", None)
         try:
-            contract = json.loads(stored)[DATASET_CONTRACT_KEY] if stored else None
-        except (ValueError, KeyError, TypeError):
-            contract = None
-        if contract is None:
+            stored = json.loads(stored) if stored else None
+        except ValueError:
+            stored = None  # an id that is not ours
+        if not isinstance(stored, dict) or DATASET_CONTRACT_KEY not in stored:
+            if missing_ok:
+                return None
             raise ValueError(
                 "the dataset carries no signal contract (no SleepFeatureExtractor in its `input_values` feature); "
                 "convert it again with hf_sleep or give the channels, sampling rate and epoch length explicitly"
             )
-        return cls.from_dict(contract)
+        try:
+            return cls.from_dict(stored[DATASET_CONTRACT_KEY])
+        except ValueError as error:
+            raise ValueError(f"{_dataset_file(dataset)}: the signal contract of `input_values`: {error}") from None
 
     def save_pretrained(self, save_directory: str | os.PathLike, push_to_hub: bool = False, **kwargs: Any):
         """Saves `preprocessor_config.json` and this module's code, so the folder loads with `trust_remote_code`."""
@@ -406,3 +482,22 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
             raise ValueError("reference='average' needs channel types: pass a file or an MNE Raw, not an array")
         names = [self.reference] if isinstance(self.reference, str) else list(self.reference)
         return [channel for channel, _ in resolve_channels(names, available)]
+
+
+def _is_list_of(value: Any, kind: type) -> bool:
+    return isinstance(value, (list, tuple)) and all(isinstance(item, kind) for item in value)
+
+
+def _positive_number(name: str, value: Any) -> float:
+    """`value` as a float; a `ValueError` naming `name` unless it is a finite positive number (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < float(value) < math.inf:
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return float(value)
+
+
+def _dataset_file(dataset: Any) -> str:
+    """The `dataset_info.json` a loaded dataset was read from (where its contract is stored), for messages."""
+    files = getattr(dataset, "cache_files", None) or []
+    if files and files[0].get("filename"):
+        return os.path.join(os.path.dirname(files[0]["filename"]), "dataset_info.json")
+    return "the dataset"
