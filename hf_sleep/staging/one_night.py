@@ -20,8 +20,6 @@ import csv
 import json
 import math
 import os
-import shutil
-import tempfile
 import time
 import warnings
 from collections.abc import Sequence
@@ -38,9 +36,12 @@ from hf_sleep.data.checks import (
     mask_nonfinite,
     nonfinite_epochs,
     volts_per_unit,
+    writing,
 )
+from hf_sleep.data.scratch import scratch_folder
 
 STAGE_PREFIX = "Sleep stage "
+SCRATCH_PREFIX = ".hf-sleep-stage-"  # the hidden folder the outputs are written in before they are moved
 OUTPUT_SUFFIXES: dict[str, str] = {
     "csv": "_hypnogram.csv",
     "annotations": "_hypnogram.edf",
@@ -643,8 +644,9 @@ def write_outputs(
     out_dir = check_writable_folder(out_dir)
     targets = output_paths(result.recording, out_dir)
     _refuse_existing(targets, overwrite)
-    staging = Path(tempfile.mkdtemp(prefix=".hf-sleep-stage-", dir=out_dir))
-    try:
+    # A hidden folder beside the outputs (one rename each away); a killed run's is removed by the next one here.
+    outputs = f"the outputs of {result.recording.name} in {out_dir}"
+    with scratch_folder(out_dir, SCRATCH_PREFIX) as staging, writing(outputs):
         temporary = {kind: staging / target.name for kind, target in targets.items()}
         write_hypnogram_csv(result, temporary["csv"])
         write_annotations_edf(result, temporary["annotations"])
@@ -682,8 +684,6 @@ def write_outputs(
         for kind, target in targets.items():
             apply_umask(temporary[kind])
             os.replace(temporary[kind], target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return targets
 
 
