@@ -16,14 +16,19 @@ uploaded are not sent again), and a rejected token is reported as such.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import tempfile
+import time
 import warnings
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# Seconds before each new try of a push the Hub answered with a server error (5xx).
+RETRY_DELAYS: tuple[float, ...] = (1.0, 3.0)
 # Files a push owns: stale copies in the repository are deleted so it never mixes two pushes.
 MANAGED_SUFFIXES = (".safetensors", ".bin", ".py", ".safetensors.index.json")
 TRAINING_INFO_KEYS = frozenset(
@@ -94,6 +99,70 @@ def _transport_cause(error: BaseException) -> BaseException | None:
         error = error.__cause__ or error.__context__
         seen += 1
     return None
+
+
+def _one_line(text: Any) -> str:
+    return " ".join(str(text).split())
+
+
+def retry_server_errors(action: Callable[[], Any], delays: Sequence[float] | None = None) -> Any:
+    """`action()`, tried again after each of `delays` seconds (default `RETRY_DELAYS`) while the Hub answers with
+    a server error (5xx: a busy or restarting Hub); other errors are raised at once.
+
+    Args:
+        action: the whole idempotent operation (a push that reads the repository's state again).
+        delays: the waits before the retries.
+    """
+    from huggingface_hub.errors import HfHubHTTPError
+
+    for delay in (*(RETRY_DELAYS if delays is None else delays), None):
+        try:
+            return action()
+        except HfHubHTTPError as error:
+            status = error.response.status_code if error.response is not None else None
+            if delay is None or status is None or status < 500:
+                raise
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+@contextlib.contextmanager
+def hub_failures(repo_id: str, endpoint: str) -> Iterator[None]:
+    """Turns what the Hub and the connection raise into one-line `HubPublishError`s naming `repo_id`."""
+    from huggingface_hub.errors import HfHubHTTPError
+
+    try:
+        yield
+    except HfHubHTTPError as error:
+        status = error.response.status_code if error.response is not None else None
+        said = _one_line(error.server_message or "") or _one_line(str(error).splitlines()[0] if str(error) else "")
+        if status == 401:
+            raise HubAuthenticationError(
+                f"the Hub at {endpoint} rejected the token (401 Unauthorized: {said or 'invalid token'}); "
+                "log in with `hf auth login` or pass a valid token with write access"
+            ) from error
+        if status == 403:
+            raise HubAuthenticationError(
+                f"the token may not write to {repo_id} on {endpoint} (403 Forbidden: {said}); "
+                "use a token with write access to that namespace"
+            ) from error
+        if status is not None and status >= 500:
+            raise HubPublishError(
+                f"pushing to {repo_id} on {endpoint} failed: the Hub answered {status} ({said}) "
+                f"{len(RETRY_DELAYS) + 1} times; nothing was committed, try again later"
+            ) from error
+        raise HubPublishError(f"pushing to {repo_id} on {endpoint} failed: {status} ({said})") from error
+    except HubPublishError:
+        raise
+    except Exception as error:
+        cause = _transport_cause(error)
+        if cause is None:
+            raise
+        raise HubUploadError(
+            f"the upload to {repo_id} on {endpoint} failed half-way: the connection was lost "
+            f"({type(cause).__name__}: {_one_line(cause)}). Nothing was committed; run the same push again to "
+            "complete it (files already uploaded are not sent again)"
+        ) from error
 
 
 def _validate_training_info(training_info: dict[str, Any] | None) -> dict[str, Any]:
@@ -229,7 +298,6 @@ def push_model(
         HubUploadError: the connection failed half-way; run the same push again to complete it.
     """
     from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
-    from huggingface_hub.errors import HfHubHTTPError
 
     # Recognised by its config, not by class: the hub layer imports no modeling code (the models call into it),
     # and a model loaded with `trust_remote_code` is not an instance of the installed class anyway.
@@ -253,12 +321,12 @@ def push_model(
     endpoint = api.endpoint
     kind = "trained" if trained else "architecture only"
     message = commit_message or f"Upload {model.config.model_type} ({kind}) with hf_sleep"
-    try:
+
+    def push_once() -> tuple[Any, str | None, Any, list[str]]:
         repo_url = api.create_repo(repo_id, private=private, exist_ok=True)
-        repo_id = repo_url.repo_id
-        head, remote_files, remote_config = _remote_state(api, repo_id, revision)
+        head, remote_files, remote_config = _remote_state(api, repo_url.repo_id, revision)
         if not force:
-            _check_conflicts(repo_id, model, trained, remote_files, remote_config)
+            _check_conflicts(repo_url.repo_id, model, trained, remote_files, remote_config)
         with tempfile.TemporaryDirectory(prefix="hf_sleep_push_") as tmp:
             folder = Path(tmp)
             sent = _write_folder(model, folder, trained, card, feature_extractor)
@@ -271,37 +339,18 @@ def push_model(
                 if name not in sent and (name.endswith(MANAGED_SUFFIXES) or name == "training_args.bin")
             ]
             info = api.create_commit(
-                repo_id,
+                repo_url.repo_id,
                 operations=operations,
                 commit_message=message,
                 revision=revision,
                 create_pr=create_pr,
                 parent_commit=head if head and not create_pr else None,
             )
-    except HfHubHTTPError as error:
-        status = error.response.status_code if error.response is not None else None
-        if status == 401:
-            raise HubAuthenticationError(
-                f"the Hub at {endpoint} rejected the token (401 Unauthorized: {error.server_message or 'invalid token'}); "
-                "log in with `hf auth login` or pass a valid token with write access"
-            ) from error
-        if status == 403:
-            raise HubAuthenticationError(
-                f"the token may not write to {repo_id} on {endpoint} (403 Forbidden: {error.server_message}); "
-                "use a token with write access to that namespace"
-            ) from error
-        raise HubPublishError(f"pushing to {repo_id} on {endpoint} failed: {error}") from error
-    except HubPublishError:
-        raise
-    except Exception as error:
-        cause = _transport_cause(error)
-        if cause is None:
-            raise
-        raise HubUploadError(
-            f"the upload to {repo_id} on {endpoint} failed half-way: the connection was lost "
-            f"({type(cause).__name__}: {cause}). Nothing was committed; run the same push again to complete it "
-            "(files already uploaded are not sent again)"
-        ) from error
+        return repo_url, head, info, sent
+
+    with hub_failures(repo_id, endpoint):
+        repo_url, head, info, sent = retry_server_errors(push_once)
+    repo_id = repo_url.repo_id
     return PushResult(
         repo_id=repo_id,
         commit=info.oid,
