@@ -215,7 +215,8 @@ def test_broken_model_folders(base, case) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         model = Path(tmp) / "model"
         shutil.copytree(base["model"], model)
-        (model / "preprocessor_config.json").write_text(json.dumps({"sampling_rate": 100.0}))
+        (model / "preprocessor_config.json").write_text(json.dumps(  # a valid one: its damage is a case of its own
+            {"ch_names": ["EEG Fpz-Cz"], "sfreq": 100.0, "epoch_seconds": 30.0, "l_freq": 0.3, "h_freq": 35.0}))
         target = model / name
         if damage == "missing":
             target.unlink()
