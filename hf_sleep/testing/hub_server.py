@@ -159,6 +159,11 @@ class LocalHub:
         with self._lock:
             self._drops.append([path_contains, method, times, int(status)])
 
+    def clear_failures(self) -> None:
+        """Disarms every injected drop and server error not yet used."""
+        with self._lock:
+            self._drops.clear()
+
     def _injected_failure(self, method: str, path: str) -> tuple[bool, int | None]:
         """`(True, None)`: drop the connection; `(True, status)`: answer with that error; `(False, None)`: serve."""
         with self._lock:
