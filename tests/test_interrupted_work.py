@@ -82,6 +82,21 @@ def test_full_disk_in_convert_is_one_line_and_leaves_nothing(tmp_path, capsys, m
     assert list(out.iterdir()) == []
 
 
+def test_full_disk_while_writing_the_dataset_card_is_one_line(tmp_path, capsys, monkeypatch):
+    write_sleep_edf_pair(tmp_path / "in", hypnogram=NIGHT, subject=0, night=1)
+    write_text = Path.write_text
+
+    def full_disk_for_the_card(self, *args, **kwargs):
+        return full_disk() if self.name.startswith(".README.md") else write_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full_disk_for_the_card)
+    out = tmp_path / "out"
+    code, errors = run(capsys, "convert", "sleep-edf", tmp_path / "in", "--out", out / "dataset", "--card")
+    assert code == 2 and len(errors) == 1, errors
+    assert errors[0].startswith(f"hf-sleep convert: error: could not write {out / 'dataset' / 'README.md'}")
+    assert sorted(p.name for p in (out / "dataset").iterdir() if p.name.startswith(".")) == []
+
+
 @pytest.mark.parametrize(
     "writer", ["matplotlib.figure.Figure.savefig", "hf_sleep.staging.one_night.write_hypnogram_csv"]
 )
