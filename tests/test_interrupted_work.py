@@ -98,7 +98,7 @@ def test_full_disk_while_writing_the_dataset_card_is_one_line(tmp_path, capsys, 
 
 
 @pytest.mark.parametrize(
-    "writer", ["matplotlib.figure.Figure.savefig", "hf_sleep.staging.one_night.write_hypnogram_csv"]
+    "writer", ["matplotlib.figure.Figure.savefig", "hf_sleep.staging.outputs.write_hypnogram_csv"]
 )
 def test_full_disk_in_stage_is_one_line_and_leaves_nothing(tmp_path, capsys, monkeypatch, writer):
     night = write_sleep_edf_night(tmp_path / "night.edf", ["W"] * 3)
@@ -140,7 +140,7 @@ def test_killed_commands_scratch_folder_is_removed_by_the_next_run_but_a_live_on
     tmp_path, capsys, command
 ):
     from hf_sleep.data.conversion import CONVERT_PREFIX
-    from hf_sleep.staging.one_night import SCRATCH_PREFIX
+    from hf_sleep.staging.outputs import SCRATCH_PREFIX
 
     out = tmp_path / "out"
     out.mkdir()

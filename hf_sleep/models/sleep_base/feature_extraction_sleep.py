@@ -35,7 +35,7 @@ FILTER_METHODS: tuple[str, ...] = ("fir", "butter")
 FILTER_SCOPES: tuple[str, ...] = ("recording", "epoch")
 RESAMPLE_METHODS: tuple[str, ...] = ("polyphase",)
 # Steps the extractor applies itself; other named steps are carried for the model's own code.
-EXTRACTOR_STEPS: tuple[str, ...] = ("slumbernet",)
+EXTRACTOR_STEPS: tuple[str, ...] = ("slumbernet", "robustsleepnet")
 FILTER_KEYS: frozenset[str] = frozenset({"method", "order", "zero_phase", "scope"})
 # Keys transformers itself writes into `preprocessor_config.json` beside the contract's own.
 TRANSFORMERS_KEYS: frozenset[str] = frozenset({"processor_class", "_processor_class", "auto_map"})
@@ -80,7 +80,10 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
             How the signal is brought to `sfreq` (`scipy.signal.resample_poly`).
         preprocessing (`list[dict]`, *optional*):
             Named model-specific steps, e.g. `{"name": "slumbernet", "emg_index": 1}` (EMG low-pass, resampling
-            and polynomial detrend per epoch, applied here) or steps the model's own code applies (kept as given).
+            and polynomial detrend per epoch, applied here), `{"name": "robustsleepnet"}` (RobustSleepNet's
+            resampling to 100 Hz, band-pass, resampling to `sfreq` and recording-wide IQR normalisation, applied
+            here; options as in `preprocessing.robustsleepnet_preprocess`) or steps the model's own code applies
+            (kept as given).
         label_names (`list[str]`, *optional*):
             Stage names in class-index order. Defaults to the five AASM stages W, N1, N2, N3, REM.
 
@@ -200,6 +203,10 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
     def model_steps(self) -> list[dict[str, Any]]:
         """The named preprocessing steps the model's own code applies (those the extractor does not know)."""
         return [step for step in self.preprocessing if step["name"] not in EXTRACTOR_STEPS]
+
+    @property
+    def _robustsleepnet(self) -> dict[str, Any] | None:
+        return next((step for step in self.preprocessing if step["name"] == "robustsleepnet"), None)
 
     @property
     def _slumbernet(self) -> dict[str, Any] | None:
@@ -369,6 +376,12 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
         """
         if self._slumbernet is not None:
             return signal, sfreq
+        step = self._robustsleepnet
+        if step is not None:  # its own chain: two resamplings around a band-pass, then a per-recording scale
+            from hf_sleep.models.sleep_base.preprocessing import robustsleepnet_preprocess
+
+            options = {key: value for key, value in step.items() if key != "name"}
+            return robustsleepnet_preprocess(signal, sfreq, target_sfreq=self.sfreq, **options), self.sfreq
         signal = self.resample(signal, sfreq)
         if self.filter is not None and self.filter.get("scope", "recording") == "recording":
             signal = self.band_pass(signal)
