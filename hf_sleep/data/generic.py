@@ -199,11 +199,24 @@ def _sniff_rows(text: str) -> tuple[list[list[str]], str]:
     return rows, delimiter
 
 
-def _table_stages(path: Path, label_seconds: float) -> StageIntervals:
+def _read_text(path: Path) -> str:
+    """A hypnogram's text: UTF-8 (with or without a BOM) or UTF-16 with its BOM (what Windows tools save)."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as err:
-        raise RecordingError(path, f"cannot read the hypnogram: {err}") from err
+        data = path.read_bytes()
+    except OSError as err:
+        raise RecordingError(path, f"cannot read the hypnogram: {err.strerror or err}") from None
+    encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as err:
+        raise RecordingError(
+            path, f"is not {encoding.upper().replace('-SIG', '')} text (byte {data[err.start]:#04x} at {err.start}); "
+            "save the hypnogram as UTF-8"
+        ) from None
+
+
+def _table_stages(path: Path, label_seconds: float) -> StageIntervals:
+    text = _read_text(path)
     rows, delimiter = _sniff_rows(text)
     if not rows:
         raise RecordingError(path, "hypnogram is empty")

@@ -114,12 +114,22 @@ def test_epoch_labels_refuses_overlapping_stages_and_negative_durations():
                      n_epochs=4, epoch_seconds=30.0, label_ids=label_ids)  # fmt: skip
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-be"])
 def test_semicolon_table_with_decimal_commas_is_read(tmp_path, capsys, night, encoding):
     table = RUNS.replace(",", ";").replace(";60;", ";60,0;").replace("0;120;W", "0,0;120,0;W")
     assert "0,0;120,0;W" in table
-    code, errors, labels = convert(capsys, tmp_path, night, table.encode(encoding))
+    data = table.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data  # a big-endian file with its byte-order mark
+    code, errors, labels = convert(capsys, tmp_path, night, data)
     assert code == 0 and errors == [] and labels == NIGHT
+
+
+def test_a_hypnogram_in_another_encoding_is_one_line(tmp_path, capsys, night):
+    table = RUNS.replace("N2", "Réveil")
+    code, errors, _ = convert(capsys, tmp_path, night, table.encode("latin-1"))
+    assert code == 2 and len(errors) == 1, errors
+    assert "night01.csv: is not UTF-8 text (byte 0xe9 at" in errors[0] and "save the hypnogram as UTF-8" in errors[0]
 
 
 @pytest.mark.parametrize(

@@ -200,7 +200,7 @@ def test_hypnogram_tables_read_as_written_or_refused_in_one_line(rows, dialect) 
     lines += [separator.join([number(o), number(d), label]) for o, d, label in rows]
     text = "\n".join(lines) + "\n"
     expected = expected_epochs(rows)
-    readable = encoding in ("utf-8", "utf-8-sig") or (encoding == "latin-1" and text.isascii())
+    readable = encoding in ("utf-8", "utf-8-sig", "utf-16") or (encoding == "latin-1" and text.isascii())
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "night_hypnogram.csv"
         path.write_bytes(text.encode(encoding))
