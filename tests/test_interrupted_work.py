@@ -238,3 +238,49 @@ def test_killed_convert_at_several_points_leaves_no_process_and_no_folder(tmp_pa
             if not first_run:
                 assert (out / "dataset" / "dataset_info.json").is_file()  # the previous dataset is still there
         finish()
+
+
+STAGE_THEN_HANG = textwrap.dedent(
+    """
+    import sys, time
+    import hf_sleep.staging.outputs as outputs
+    from hf_sleep.cli import main
+
+    def hang(result, path):  # the kill lands while the outputs are half-written in their hidden folder
+        path.write_bytes(b"half")
+        print("writing", flush=True)
+        time.sleep(600)
+
+    if sys.argv[1] == "hang":
+        outputs.write_annotations_edf = hang
+    sys.exit(main(sys.argv[2:]))
+    """
+)
+
+
+@pytest.mark.slow  # three staging runs in fresh interpreters: about a minute on a busy machine
+def test_killed_stage_leaves_nothing_after_the_next_run(tmp_path):
+    """SIGKILL while `stage` writes its outputs (a real kill, at the one point that leaves a folder), and once
+    before: the next run into the same folder leaves exactly its four outputs."""
+    night = write_sleep_edf_night(tmp_path / "night.edf", ["W"] * 3)
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    argv = ["stage", str(night), "--architecture", "tinysleepnet", "--output-dir", str(out), "--quiet", "--overwrite"]
+    hung = subprocess.Popen([sys.executable, "-c", STAGE_THEN_HANG, "hang", *argv], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)  # fmt: skip
+    try:
+        assert "writing" in hung.stdout.readline()
+    finally:
+        hung.send_signal(signal.SIGKILL)
+        hung.wait(10)
+    assert [p.name for p in out.iterdir()][0].startswith(".hf-sleep-stage-")  # what the kill left
+    early = subprocess.Popen([sys.executable, "-c", STAGE_THEN_HANG, "run", *argv], env=env)
+    time.sleep(1.0)  # still importing: killed before it writes anything
+    early.send_signal(signal.SIGKILL)
+    early.wait(10)
+    done = subprocess.run([sys.executable, "-c", STAGE_THEN_HANG, "run", *argv], env=env, capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "night_hypnogram.csv", "night_hypnogram.edf", "night_hypnogram.png", "night_sleep_stats.json"
+    ]  # fmt: skip
