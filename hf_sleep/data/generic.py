@@ -378,7 +378,10 @@ def find_scored_recordings(
         else:
             # The file's own names are escaped: a '[' in a stem is a character, not a glob class.
             names = {"stem": edf.stem, "name": edf.name, "base": re.sub(r"_(eeg|psg)$", "", edf.stem)}
-            relative = hypnogram.format(**{key: glob.escape(value) for key, value in names.items()})
+            try:
+                relative = hypnogram.format(**{key: glob.escape(value) for key, value in names.items()})
+            except (ValueError, KeyError, IndexError) as error:  # a format spec such as {stem:>{base}}
+                raise ValueError(f"--hypnogram {hypnogram!r}: {error}") from None
             # An absolute pattern stays as it is (``Path / absolute`` is the absolute path).
             pattern_path = Path(glob.escape(str(edf.parent))) / relative
             matches = sorted(m for m in map(Path, glob.glob(str(pattern_path), recursive=True)) if m != edf)

@@ -141,6 +141,8 @@ def test_a_hypnogram_in_another_encoding_is_one_line(tmp_path, capsys, night):
         ("{stem.upper}.csv", "unknown field {stem.upper}"),
         ("{stem.csv", "--hypnogram '{stem.csv': expected '}' before end of string"),
         ("stem}.csv", "--hypnogram 'stem}.csv': Single '}' encountered"),
+        ("{stem:>{base}}.csv", "--hypnogram '{stem:>{base}}.csv': "),
+        ("{stem:d}.csv", "--hypnogram '{stem:d}.csv': Unknown format code 'd'"),
     ],
 )
 def test_hypnogram_patterns_with_unknown_fields_are_one_line(tmp_path, capsys, night, pattern, message):
