@@ -267,10 +267,9 @@ def test_repository_that_does_not_exist_on_the_hub(base, tmp_path) -> None:
 CONTRACT_VALUES = st.sampled_from(
     [1e308, -1, 0, 0.3, 35.0, 100.0, "abc", "uV", "", [], {}, None, True, [1], ["EEG Fpz-Cz"], {"method": "iir"}]
 )
-CONTRACT_KEY = st.sampled_from(
-    ["ch_names", "sfreq", "epoch_seconds", "units", "ch_types", "reference", "l_freq", "h_freq", "filter",
-     "resample_method", "preprocessing", "label_names", "sampling_rate"]
-)  # fmt: skip
+CONTRACT_KEYS = ["ch_names", "sfreq", "epoch_seconds", "units", "ch_types", "reference", "l_freq", "h_freq",
+                 "filter", "resample_method", "preprocessing", "label_names", "sampling_rate"]  # fmt: skip
+CONTRACT_KEY = st.sampled_from(CONTRACT_KEYS)
 
 
 @settings(max_examples=8, **SETTINGS)
@@ -342,3 +341,33 @@ def test_hypnogram_rows_in_convert(rows, separator, encoding) -> None:
         for k, label in zip(ds["epoch_index"], ds["labels"], strict=True):  # each kept epoch has its row's stage
             covering = [lab for o, d, lab in sorted(rows, key=lambda row: row[0]) if d > 0 and o <= 30 * k < o + d]
             assert covering and ids.get(covering[-1], -100) == label, (rows, k, label)  # the later onset wins
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.sampled_from([1e308, -1e308, 0.0, 1e-300, 0.3, 100.0])
+    | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=150, **SETTINGS)
+@given(changes=st.dictionaries(st.sampled_from([*CONTRACT_KEYS, "feature_extractor_type", "auto_map"]),
+                               JSON_VALUES, max_size=3))  # fmt: skip
+def test_any_json_contract_is_accepted_whole_or_refused_in_one_line_naming_the_key(changes) -> None:
+    """Whatever JSON a contract holds, it loads with the values written, or raises one `ValueError` line that
+    names the key at fault; never a `TypeError`/`OverflowError` from deep inside."""
+    from hf_sleep import SleepFeatureExtractor
+
+    contract = {"ch_names": ["EEG Fpz-Cz"], "sfreq": 100.0, "epoch_seconds": 30.0, **changes}
+    try:
+        extractor = SleepFeatureExtractor.from_dict(json.loads(json.dumps(contract)))
+    except ValueError as error:
+        message = str(error)
+        assert "\n" not in message
+        assert any(key in message for key in (*contract, "Nyquist", "whole number of samples", "SlumberNet")), message
+        return
+    for key in ("ch_names", "sfreq", "epoch_seconds", "l_freq", "h_freq", "units", "label_names"):
+        if key in changes and changes[key] is not None:
+            assert getattr(extractor, key) == changes[key]
+    assert extractor.n_times == round(extractor.sfreq * extractor.epoch_seconds)
