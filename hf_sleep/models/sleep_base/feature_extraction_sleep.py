@@ -53,6 +53,9 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
     r"""Turns a recording into the epochs a sleep-staging model takes, and records how (the signal contract).
 
     Saved as `preprocessor_config.json` beside the model and loaded with `AutoFeatureExtractor.from_pretrained`.
+    Every value is judged here, once, for every reader (staging, training, publishing): a wrong type, a number
+    that is not finite and positive, or an unknown key is a one-line `ValueError` naming the key (and, through
+    `from_pretrained`/`from_dataset`, the file).
 
     Args:
         ch_names (`list[str]`):
