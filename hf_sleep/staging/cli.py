@@ -32,33 +32,40 @@ def _handle(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     from hf_sleep.staging.many_nights import FailedRecording, stage_recordings
 
+    consensus = not args.architecture and (not args.model or len(args.model) > 1 or bool(args.channel_sets))
     if args.architecture and not args.quiet:
         print(f"Using {args.architecture} with RANDOM weights (demo): its stages mean nothing.")
     elif not args.model and not args.quiet:
-        from hf_sleep.pretrained import DEFAULT_MODEL, NAMESPACE
-
-        print(f"Staging with the bundled {NAMESPACE}/{DEFAULT_MODEL} (physioex's trained SeqSleepNet; research use only)")
+        print(
+            "Staging with the consensus of the bundled RobustSleepNet models (Dreem's 7 published models, "
+            "probabilities averaged over them and over the central EEG derivations; research use only)"
+        )
     single = len(args.recording) == 1 and not Path(args.recording[0]).is_dir()
     failures, printed = [], set()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
-        for result in stage_recordings(
-            args.recording,
-            _build_model(args),
-            channels=args.channels,
-            reference=args.reference[0] if args.reference and len(args.reference) == 1 else args.reference,
-            out_dir=args.output_dir,
-            rescale=args.rescale,
-            device=args.device,
-            batch_size=args.batch_size,
-            stride=args.stride,
-            progress=not args.quiet,
-            overwrite=args.overwrite,
-            lights_off=args.lights_off,
-            lights_on=args.lights_on,
-            random_weights=bool(args.architecture),
-            time_axis=args.time_axis,
-        ):
+        if consensus:
+            results = _stage_consensus(args)
+        else:
+            results = stage_recordings(
+                args.recording,
+                _build_model(args) if args.architecture else args.model[0],
+                channels=args.channels,
+                reference=args.reference[0] if args.reference and len(args.reference) == 1 else args.reference,
+                out_dir=args.output_dir,
+                rescale=args.rescale,
+                device=args.device,
+                batch_size=args.batch_size,
+                stride=args.stride,
+                progress=not args.quiet,
+                overwrite=args.overwrite,
+                lights_off=args.lights_off,
+                lights_on=args.lights_on,
+                random_weights=bool(args.architecture),
+                time_axis=args.time_axis,
+                nap=True if args.nap else None,
+            )
+        for result in results:
             if isinstance(result, FailedRecording):
                 if single:  # one file: its error is the command's (worded by the CLI, exit code 2)
                     raise result.error
@@ -77,6 +84,36 @@ def _handle(args: argparse.Namespace) -> int:
         if message not in printed:
             print(f"hf-sleep stage: warning: {message}", file=sys.stderr)
     return 0 if single else _report_many(args, failures, time.perf_counter() - start)
+
+
+def _stage_consensus(args: argparse.Namespace):
+    """Each recording staged by every model on every channel set (see `hf_sleep.staging.consensus`)."""
+    from hf_sleep.staging.consensus import stage_consensus
+    from hf_sleep.staging.many_nights import FailedRecording, expand_recordings
+
+    if args.reference or args.lights_off or args.lights_on:
+        raise ValueError("--reference, --lights-off and --lights-on take one --model (the consensus does not use them)")
+    channel_sets = [entry.split(",") for entry in args.channel_sets or []]
+    if args.channels:
+        channel_sets.append(list(args.channels))
+    for recording in expand_recordings(args.recording):
+        try:
+            yield stage_consensus(
+                recording,
+                args.model,
+                channel_sets or None,
+                args.output_dir,
+                stride=args.stride,
+                rescale=args.rescale,
+                device=args.device,
+                batch_size=args.batch_size,
+                overwrite=args.overwrite,
+                nap=True if args.nap else None,
+                time_axis=args.time_axis,
+                progress=False,
+            )
+        except (OSError, ValueError) as error:
+            yield FailedRecording(Path(recording), error)
 
 
 def _print_result(result, start: float) -> None:
@@ -135,10 +172,12 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
         "--model",
+        nargs="+",
         help=(
-            "a bundled model (default: hf-sleep/seqsleepnet-physioex-eeg, physioex's trained SeqSleepNet on one "
-            "central EEG; hf-sleep/seqsleepnet-physioex-eeg-eog-emg takes EEG, EOG and EMG), a local folder saved "
-            "with save_pretrained, or a Hub repository id"
+            "a bundled model (hf-sleep/robustsleepnet-<held-out cohort>: Dreem's RobustSleepNet, any derivations; "
+            "hf-sleep/seqsleepnet-physioex-eeg, -eeg-eog-emg: physioex's SeqSleepNet), a local folder saved "
+            "with save_pretrained, or a Hub repository id; several: their consensus (probabilities averaged). "
+            "Default: the consensus of the 7 bundled RobustSleepNet models on each central EEG derivation"
         ),
     )
     source.add_argument(
@@ -153,6 +192,18 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
             "the minus) derives A minus B, also for names with '-': 'FP1-A1 - C3-A1'"
         ),
     )
+    parser.add_argument(
+        "--channel-sets",
+        nargs="+",
+        metavar="CH[,CH...]",
+        help="consensus over channel sets: each set (channels joined by commas, e.g. 'C4-M1' 'C3-M2' "
+        "'C4-M1,E1-M2,Chin1-Chin2' for EEG+EOG+EMG) staged by every model, probabilities averaged "
+        "(default: each central EEG derivation alone, at most 2)",
+    )
+    parser.add_argument(
+        "--nap", action="store_true",
+        help="report nap statistics (sleep-onset REM period) whatever the length (default: under 2 h in bed)",
+    )  # fmt: skip
     parser.add_argument(
         "--reference",
         nargs="+",

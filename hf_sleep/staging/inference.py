@@ -52,15 +52,19 @@ class NightPrediction:
         return [self.stage_names[index] for index in self.stages]
 
 
-def window_starts(n_epochs: int, window: int, stride: int = 1) -> list[int]:
-    """Start indices of the windows over a night; the last window always ends at the last epoch."""
+def window_starts(n_epochs: int, window: int, stride: int = 1, offset: int = 0) -> list[int]:
+    """Start indices of the windows over a night; the first window always starts at the first epoch and the last
+    always ends at the last epoch. `offset` shifts the grid of the others (`offset, offset + stride, ...`): models
+    of a consensus staged at a stride > 1 with different offsets see each epoch at different window positions."""
     if n_epochs < 1:
         raise ValueError(f"a night needs at least one epoch, got {n_epochs}")
-    if window < 1 or stride < 1:
-        raise ValueError(f"window and stride must be positive, got window={window}, stride={stride}")
+    if window < 1 or stride < 1 or offset < 0:
+        raise ValueError(f"window and stride must be positive, got window={window}, stride={stride}, offset={offset}")
     if n_epochs <= window:
         return [0]
-    starts = list(range(0, n_epochs - window + 1, stride))
+    starts = list(range(offset % stride, n_epochs - window + 1, stride))
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
     if starts[-1] != n_epochs - window:
         starts.append(n_epochs - window)
     return starts
@@ -76,6 +80,7 @@ def predict_night(
     batch_size: int = 64,
     device: str | torch.device | None = None,
     progress: bool = False,
+    window_offset: int = 0,
 ) -> NightPrediction:
     """Stages a whole night with any hf_sleep model, fusing overlapping windows by summed log-probabilities.
 
@@ -89,6 +94,7 @@ def predict_night(
         batch_size: windows per forward pass; the result does not depend on it.
         device: where to run; defaults to the model's device.
         progress: show a progress bar over batches.
+        window_offset: shifts the grid of window starts at a stride > 1 (see [`window_starts`]).
 
     Returns:
         A [`NightPrediction`].
@@ -122,7 +128,7 @@ def predict_night(
         log_probs = torch.log_softmax(model.stage_night(embeddings).double(), dim=-1)
         return NightPrediction(log_probs.cpu().numpy(), np.ones(n_epochs), stage_names)
     stride = stride or 1
-    starts = window_starts(n_epochs, window, stride)
+    starts = window_starts(n_epochs, window, stride, window_offset)
     fuse_probabilities = getattr(model, "window_fusion", "log_probability") == "probability"
     log_prob_sum = torch.zeros(n_epochs, config.num_labels, dtype=torch.float64, device=device)
     n_windows = torch.zeros(n_epochs, dtype=torch.float64, device=device)

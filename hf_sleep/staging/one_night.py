@@ -79,6 +79,8 @@ class StagingResult:
         reference: the reference applied (`None`: the recorded one; `"average of ..."` names the channels).
         context_epochs: epochs per window the model saw (shorter than `config.seq_len` for a short recording).
         notes: remarks on the result that are not problems of the input (e.g. a shortened context).
+        extra_columns: more per-epoch columns of the hypnogram CSV, after the probabilities (a consensus: the
+            members' agreement and each member's stage).
     """
 
     stages: list[str]
@@ -101,6 +103,7 @@ class StagingResult:
     reference: str | None = None
     context_epochs: int | None = None
     notes: list[str] = field(default_factory=list)
+    extra_columns: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def n_epochs(self) -> int:
@@ -463,6 +466,7 @@ def stage_recording(
     random_weights: bool = False,
     time_axis: str = "clock",
     preread: tuple[Any, int, float, dict[str, Any], np.ndarray] | None = None,
+    nap: bool | None = None,
 ) -> StagingResult:
     """Stages a whole recording with a sleep-staging model and (with `out_dir`) writes the four outputs.
 
@@ -490,6 +494,7 @@ def stage_recording(
         random_weights: the model is untrained (a demo): the plot says so.
         time_axis: the plot's time axis: `"clock"` (time of day from the recording's start) or `"hours"`.
         preread: what [`read_night`] returned for this recording, when it was read ahead (many nights).
+        nap: report nap statistics (sleep-onset REM period); `None`: when time in bed is under 2 h.
 
     Epochs that hold NaN or infinite samples are unscorable: they get the stage `"?"` and no
     probabilities, count in no sleep statistic but time in bed, and are cut out of the sequence that the
@@ -584,7 +589,7 @@ def stage_recording(
         stage_names=stage_names,
         onsets=np.arange(len(stages)) * float(config.epoch_seconds),
         epoch_seconds=float(config.epoch_seconds),
-        statistics=sleep_statistics(in_bed, config.epoch_seconds, stages=stage_names, wake=wake, rem=rem),
+        statistics=sleep_statistics(in_bed, config.epoch_seconds, stages=stage_names, wake=wake, rem=rem, nap=nap),
         channels=info["channels"],
         recording=path,
         dropped_seconds=seconds - len(epochs) * float(config.epoch_seconds),
@@ -694,10 +699,12 @@ def write_hypnogram_csv(result: StagingResult, path: str | os.PathLike) -> None:
     """
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["onset", "duration", "stage", *(f"prob_{name}" for name in result.stage_names)])
-        for onset, stage, row in zip(result.onsets, result.stages, result.probabilities, strict=True):
+        extra = result.extra_columns
+        writer.writerow(["onset", "duration", "stage", *(f"prob_{name}" for name in result.stage_names), *extra])
+        for index, (onset, stage, row) in enumerate(zip(result.onsets, result.stages, result.probabilities, strict=True)):
             probabilities = ("" if math.isnan(p) else f"{p:.6f}" for p in row)
-            writer.writerow([f"{onset:g}", f"{result.epoch_seconds:g}", stage, *probabilities])
+            more = (values[index] for values in extra.values())
+            writer.writerow([f"{onset:g}", f"{result.epoch_seconds:g}", stage, *probabilities, *more])
 
 
 def write_annotations_edf(result: StagingResult, path: str | os.PathLike) -> None:
