@@ -163,7 +163,7 @@ def test_default_model_stages_real_eeg(shared_data, tmp_path):
 
     signal, sfreq = yasa_excerpt(shared_data, repeats=6)  # 6 x (N3 epoch, N2 epoch) at 200 Hz
     recording = write_edf(tmp_path / "yasa.edf", {"EEG C4-A1": signal}, sfreq)
-    result = stage_recording(recording, out_dir=tmp_path / "out")
+    result = stage_recording(recording, output_dir=tmp_path / "out")
     assert result.n_epochs == 12 and result.channels == ["EEG C4-A1"]
     assert set(result.stages) <= {"N2", "N3"}, result.stages
     assert result.probabilities[:, [2, 3]].sum(axis=1).min() > 0.6

@@ -26,6 +26,8 @@ from .preprocess import RecordingEpochs, epoch_labels, read_prepared, trim_wake
 if TYPE_CHECKING:  # the extractor module imports transformers: conversion modules load it only when they run
     from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 
+    from .options import ConversionOptions
+
 __all__ = [
     "ScoredRecording",
     "ScoredTask",
@@ -162,6 +164,32 @@ def canonical_texts(text: np.ndarray, label_map: Mapping[str, str | None]) -> np
     return np.array([folded.get(" ".join(str(t).split()).casefold(), t) for t in text], dtype=object)
 
 
+def _check_hypnogram_fits(
+    src: ScoredRecording, header: EdfHeader, end: np.ndarray, scored: np.ndarray, epoch_seconds: float
+) -> None:
+    """A `RecordingError` when the stages (ending at `end`; `scored`: not unscored) cannot be this PSG's: scored
+    past its end, or covering less than half of it."""
+    hint = "(a hypnogram of another recording, or scored in epochs of another length?)"
+    # A truncated PSG (or one with a wrong record count) is converted as far as it goes, with a warning
+    # (`read_recording`); its hypnogram is judged against both the announced and the actual length.
+    announced = (header.announced_records or header.n_records) * header.record_duration
+    longest, shortest = max(announced, header.duration), min(announced, header.duration)
+    if header.record_count_problem:
+        hint = f"(the PSG itself is at fault: {header.record_count_problem})"
+    if scored.any() and float(end[scored].max()) > longest + epoch_seconds:
+        raise RecordingError(
+            src.hypnogram,
+            f"does not belong to {src.psg.name}: it scores stages up to {float(end[scored].max()):g} s but the "
+            f"PSG lasts {header.duration:g} s {hint}",
+        )
+    if float(end.max()) < shortest / 2:
+        raise RecordingError(
+            src.hypnogram,
+            f"does not belong to {src.psg.name}: it covers {float(end.max()):g} s of a {header.duration:g}-s PSG "
+            f"{hint}",
+        )
+
+
 def load_scored(task: ScoredTask) -> RecordingEpochs:
     """Read, check and epoch one recording (the ``load`` function of ``run_conversion``)."""
     src, epoch_seconds = task.source, task.extractor.epoch_seconds
@@ -194,26 +222,7 @@ def load_scored(task: ScoredTask) -> RecordingEpochs:
             "(set the epoch length to the hypnogram's)",
         )
     scored = np.array([ids_map.get(t, 0) != IGNORE_INDEX for t in text], dtype=bool)  # unknown: epoch_labels
-    end = onset + duration
-    hint = "(a hypnogram of another recording, or scored in epochs of another length?)"
-    # A truncated PSG (or one with a wrong record count) is converted as far as it goes, with a warning
-    # (`read_recording`); its hypnogram is judged against both the announced and the actual length.
-    announced = (header.announced_records or header.n_records) * header.record_duration
-    longest, shortest = max(announced, header.duration), min(announced, header.duration)
-    if header.record_count_problem:
-        hint = f"(the PSG itself is at fault: {header.record_count_problem})"
-    if scored.any() and float(end[scored].max()) > longest + epoch_seconds:
-        raise RecordingError(
-            src.hypnogram,
-            f"does not belong to {src.psg.name}: it scores stages up to {float(end[scored].max()):g} s but the "
-            f"PSG lasts {header.duration:g} s {hint}",
-        )
-    if float(end.max()) < shortest / 2:
-        raise RecordingError(
-            src.hypnogram,
-            f"does not belong to {src.psg.name}: it covers {float(end.max()):g} s of a {header.duration:g}-s PSG "
-            f"{hint}",
-        )
+    _check_hypnogram_fits(src, header, onset + duration, scored, epoch_seconds)
     n_epochs = int(header.duration // epoch_seconds)
     ids, texts = epoch_labels(
         src.hypnogram,
@@ -247,32 +256,6 @@ def load_scored(task: ScoredTask) -> RecordingEpochs:
     )
 
 
-def scored_contract(
-    names: Sequence[str], sfreq: float, epoch_seconds: float, l_freq: float | None, h_freq: float | None
-) -> SleepFeatureExtractor:
-    """The signal contract of a cohort conversion: channels, rate, epoch, band-pass, µV, AASM labels.
-
-    Args:
-        names: the channel names users see (preset or specification names), in order.
-        sfreq: output rate in Hz.
-        epoch_seconds: epoch length.
-        l_freq: optional band-pass high-pass edge (Hz).
-        h_freq: optional band-pass low-pass edge (Hz).
-
-    Raises:
-        RecordingError: impossible settings (e.g. a low-pass edge above Nyquist), named ``<settings>``.
-    """
-    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
-
-    try:
-        return SleepFeatureExtractor(
-            list(names), sfreq=sfreq, epoch_seconds=epoch_seconds, l_freq=l_freq, h_freq=h_freq,
-            label_names=list(AASM_LABELS),
-        )  # fmt: skip
-    except ValueError as error:
-        raise RecordingError("<settings>", str(error)) from None
-
-
 def describe(title: str, params: Mapping[str, object]) -> str:
     """The dataset description: a title line, then one ``- key: value`` line per preprocessing setting.
 
@@ -283,72 +266,23 @@ def describe(title: str, params: Mapping[str, object]) -> str:
     return "\n".join([title, "", "Preprocessing:", *(f"- {key}: {value}" for key, value in params.items())])
 
 
-def preprocessing_params(
-    channels: Sequence[str],
-    sfreq: float,
-    epoch_seconds: float,
-    l_freq: float | None,
-    h_freq: float | None,
-    trim_wake_minutes: float | None,
-    keep_unknown: bool,
-) -> dict[str, str]:
-    """The settings every cohort converter records in its description (see ``describe``)."""
-    return {
-        "channels": ", ".join(channels),
-        "sampling rate": f"{sfreq:g} Hz",
-        "epoch": f"{epoch_seconds:g} s",
-        "band-pass": f"{l_freq} - {h_freq} Hz" if (l_freq or h_freq) else "none",
-        "wake trimming": f"{trim_wake_minutes:g} min around the sleep period"
-        if trim_wake_minutes is not None
-        else "none",
-        "unscored epochs": "kept with label -100" if keep_unknown else "dropped",
-        "label names": ", ".join(AASM_LABELS),
-    }
-
-
 def convert_scored(
-    tasks: Sequence[ScoredTask],
-    *,
-    info_kwargs: Mapping[str, object],
-    num_proc: int = 1,
-    output_dir: str | os.PathLike | None = None,
-    overwrite: bool = False,
-    cache_dir: str | os.PathLike | None = None,
-    desc: str = "recordings",
-    progress: bool = True,
+    tasks: Sequence[ScoredTask], *, info_kwargs: Mapping[str, object], options: ConversionOptions, desc: str = "recordings"
 ):
     """Run ``load_scored`` over ``tasks`` with the streaming engine (``conversion.run_conversion``).
 
     Args:
         tasks: one per recording; all share the contract and ``keep_unknown``.
         info_kwargs: ``DatasetInfo`` fields (description, citation, homepage, license, dataset_name).
-        num_proc: recordings converted in parallel (processes).
-        output_dir: also save there, atomically.
-        overwrite: replace an existing ``output_dir``.
-        cache_dir: folder for the Arrow shards when ``output_dir`` is not given.
+        options: where and how the dataset is written.
         desc: progress-bar label.
-        progress: show a progress bar.
     """
     from .conversion import epoch_features, run_conversion
 
     if not tasks:
         raise ValueError("no recordings to convert")
     first = tasks[0]
-    return run_conversion(
-        list(tasks),
-        load_scored,
-        features=epoch_features(
-            len(first.channels),
-            first.extractor.n_times,
-            AASM_LABELS,
-            first.keep_unknown,
-            contract=first.extractor,
-        ),
-        info_kwargs=dict(info_kwargs),
-        num_proc=num_proc,
-        output_dir=output_dir,
-        cache_dir=cache_dir,
-        overwrite=overwrite,
-        desc=desc,
-        progress=progress,
+    features = epoch_features(
+        len(first.channels), first.extractor.n_times, AASM_LABELS, first.keep_unknown, contract=first.extractor
     )
+    return run_conversion(list(tasks), load_scored, features=features, info_kwargs=dict(info_kwargs), options=options, desc=desc)

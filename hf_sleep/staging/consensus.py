@@ -75,7 +75,7 @@ def stage_consensus(
     path: str | os.PathLike,
     models: Sequence[Any] | None = None,
     channel_sets: Sequence[Sequence[str]] | None = None,
-    out_dir: str | os.PathLike | None = None,
+    output_dir: str | os.PathLike | None = None,
     *,
     stride: int | None = None,
     rescale: float = 1.0,
@@ -93,7 +93,7 @@ def stage_consensus(
         models: bundled names, folders or Hub ids (default: [`default_consensus`]).
         channel_sets: each a list of channels in a model's input order (`["C4-M1"]`, `["C4-M1", "E1-M2",
             "Chin1-Chin2"]`); default: each central EEG derivation of the file alone (see [`central_eeg_channels`]).
-        out_dir: where to write the four outputs; `None` writes nothing.
+        output_dir: where to write the four outputs; `None` writes nothing.
         stride: epochs between windows (default: 1 for a single member, else each model's `seq_len`, the window
             grids of the members shifted against each other).
         rescale, device, batch_size, overwrite, time_axis, progress: as for `stage_recording`.
@@ -106,20 +106,13 @@ def stage_consensus(
     from hf_sleep.data.checks import nonfinite_epochs
     from hf_sleep.pretrained import resolve_bundled
     from hf_sleep.staging.inference import predict_night
-    from hf_sleep.staging.one_night import (
-        UNSCORABLE,
-        StagingResult,
-        _channel_names,
-        load_feature_extractor,
-        load_model,
-        read_night,
-        write_outputs,
-    )
+    from hf_sleep.staging.model_loading import load_feature_extractor, load_model
+    from hf_sleep.staging.one_night import UNSCORABLE, StagingResult, check_request
+    from hf_sleep.staging.outputs import write_outputs
+    from hf_sleep.staging.reading import _channel_names, read_night
     from hf_sleep.staging.sleep_stats import sleep_statistics
 
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"recording {path} does not exist")
+    path = check_request(path, output_dir, overwrite=overwrite, time_axis=time_axis)
     start = time.perf_counter()
     names = list(models) if models else list(default_consensus())
     if channel_sets:
@@ -129,7 +122,7 @@ def stage_consensus(
     n_members = len(names) * len(sets)
     timings = {"load_model": 0.0, "read": 0.0, "model": 0.0}
     reads: dict[tuple[str, tuple[str, ...]], Any] = {}
-    member_probabilities, member_labels, stage_names, info, n_epochs = [], [], None, None, None
+    member_probabilities, member_labels, stage_names, n_epochs = [], [], None, None
     unscorable = None
     for model_index, name in enumerate(names):
         clock = time.perf_counter()
@@ -147,20 +140,21 @@ def stage_consensus(
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore" if reads else "default", UserWarning)
                     reads[key] = read_night(path, member_extractor, channels, None, rescale)
-            _, n_samples, sfreq_in, info, epochs = reads[key]
+            night = reads[key]
+            epochs = night.epochs
             timings["read"] += time.perf_counter() - clock
             if n_epochs is None:
                 n_epochs = len(epochs)
                 if n_epochs == 0:
                     raise ValueError(
-                        f"recording {path} is {n_samples / sfreq_in:.1f} s long, shorter than one "
+                        f"recording {path} is {night.seconds:.1f} s long, shorter than one "
                         f"{member.config.epoch_seconds:g}-s epoch: nothing to stage"
                     )
                 unscorable = np.zeros(n_epochs, dtype=bool)
             if len(epochs) != n_epochs:
                 raise ValueError(f"{path}: the members cut {n_epochs} and {len(epochs)} epochs (different epoch lengths)")
-            if info["nonfinite"] is not None:
-                unscorable |= nonfinite_epochs(info["nonfinite"], info["sfreq_in"], member.config.epoch_seconds, n_epochs)
+            if night.nonfinite is not None:
+                unscorable |= nonfinite_epochs(night.nonfinite, night.sfreq, member.config.epoch_seconds, n_epochs)
             clock = time.perf_counter()
             seq_len = int(getattr(member.config, "seq_len", 1) or 1)
             member_stride = stride or (1 if n_members == 1 else seq_len)
@@ -178,7 +172,7 @@ def stage_consensus(
             probabilities[scorable] = prediction.probabilities
             member_probabilities.append(probabilities)
             short = Path(str(name)).name
-            member_labels.append(f"stage[{short} | {' + '.join(info['channels'])}]")
+            member_labels.append(f"stage[{short} | {' + '.join(night.channels)}]")
     stacked = np.stack(member_probabilities)  # (members, epochs, stages)
     mean = stacked.mean(0)
     votes = np.where(np.isnan(stacked[..., 0]), -1, np.nan_to_num(stacked).argmax(-1))
@@ -209,19 +203,19 @@ def stage_consensus(
         statistics=statistics,
         channels=channels,
         recording=path,
-        dropped_seconds=n_samples / sfreq_in - n_epochs * epoch_seconds,
-        warnings=list(info["warnings"]),
-        meas_date=info["meas_date"],
+        dropped_seconds=night.seconds - n_epochs * epoch_seconds,
+        warnings=list(night.warnings or []),
+        meas_date=night.meas_date,
         timings=timings,
         unscorable=unscorable,
         context_epochs=min(seq_len, int((~unscorable).sum())),
         notes=notes,
         extra_columns=extra,
     )
-    if out_dir is not None:
+    if output_dir is not None:
         clock = time.perf_counter()
         label = f"consensus of {n_members}" if n_members > 1 else Path(str(names[0])).name
-        result.files = write_outputs(result, out_dir, overwrite=overwrite, model_name=label, time_axis=time_axis)
+        result.files = write_outputs(result, output_dir, overwrite=overwrite, model_name=label, time_axis=time_axis)
         timings["write"] = time.perf_counter() - clock
     timings["total"] = time.perf_counter() - start
     return result

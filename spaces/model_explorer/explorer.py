@@ -292,10 +292,10 @@ def stage_night(
     if isinstance(channels, str):
         channels = [channel.strip() for channel in channels.split(",") if channel.strip()] or None
     path = Path(recording) if recording else bundled_night()
-    out_dir = Path(tempfile.mkdtemp(prefix="run-", dir=_WORK_DIR))
+    output_dir = Path(tempfile.mkdtemp(prefix="run-", dir=_WORK_DIR))
     random_weights = not (checkpoint or pretrained)
     try:
-        result = stage_recording(path, model, channels=channels, out_dir=out_dir, random_weights=random_weights)
+        result = stage_recording(path, model, channels=channels, output_dir=output_dir, random_weights=random_weights)
     except ValueError as error:
         raise ValueError(gui_wording(str(error))) from None
     result.warnings[:] = [gui_wording(message) for message in result.warnings]

@@ -31,7 +31,7 @@ def test_central_eeg_derivations_are_picked_by_preference():
 
 def test_consensus_averages_members_and_flags_disagreement(tmp_path):
     path = psg(tmp_path, 20)
-    result = stage_consensus(path, TWO_MODELS, out_dir=tmp_path / "out")
+    result = stage_consensus(path, TWO_MODELS, output_dir=tmp_path / "out")
     assert result.n_epochs == 40 and result.channels == ["EEG C4-M1", "EEG C3-M2"]
     np.testing.assert_allclose(result.probabilities.sum(1), 1.0, atol=1e-9)
     with open(result.files["csv"]) as handle:
