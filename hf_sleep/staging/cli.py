@@ -32,10 +32,10 @@ def _handle(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     from hf_sleep.staging.many_nights import FailedRecording, stage_recordings
 
-    consensus = not args.architecture and (not args.model or len(args.model) > 1 or bool(args.channel_sets))
+    consensus = not args.architecture and (not args.model or bool(args.channel_sets))
     if args.architecture and not args.quiet:
         print(f"Using {args.architecture} with RANDOM weights (demo): its stages mean nothing.")
-    elif not args.model and not args.quiet:
+    elif consensus and not args.models and not args.quiet:
         print(
             "Staging with the consensus of the bundled RobustSleepNet models (Dreem's 7 published models, "
             "probabilities averaged over them and over the central EEG derivations; research use only)"
@@ -49,7 +49,7 @@ def _handle(args: argparse.Namespace) -> int:
         else:
             results = stage_recordings(
                 args.recording,
-                _build_model(args) if args.architecture else args.model[0],
+                _build_model(args),
                 channels=args.channels,
                 reference=args.reference[0] if args.reference and len(args.reference) == 1 else args.reference,
                 output_dir=args.output_dir,
@@ -100,7 +100,7 @@ def _stage_consensus(args: argparse.Namespace):
         try:
             yield stage_consensus(
                 recording,
-                args.model,
+                args.models or ([args.model] if args.model else None),
                 channel_sets or None,
                 args.output_dir,
                 stride=args.stride,
@@ -172,14 +172,17 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
         "--model",
-        nargs="+",
         help=(
             "a bundled model (hf-sleep/robustsleepnet-<held-out cohort>: Dreem's RobustSleepNet, any derivations; "
             "hf-sleep/seqsleepnet-physioex-eeg, -eeg-eog-emg: physioex's SeqSleepNet), a local folder saved "
-            "with save_pretrained, or a Hub repository id; several: their consensus (probabilities averaged). "
-            "Default: the consensus of the 7 bundled RobustSleepNet models on each central EEG derivation"
+            "with save_pretrained, or a Hub repository id. Default: the consensus of the 7 bundled RobustSleepNet "
+            "models on each central EEG derivation"
         ),
     )
+    source.add_argument(
+        "--models", nargs="+",
+        help="several models (as --model) staged together: their consensus, probabilities averaged",
+    )  # fmt: skip
     source.add_argument(
         "--architecture", help="stage with a randomly initialised model of this architecture (a demo)"
     )

@@ -69,7 +69,7 @@ def test_short_recordings_are_one_shorter_window(tmp_path):
 def test_cli_default_is_the_consensus(tmp_path, capsys):
     path = psg(tmp_path, 10)
     assert main(["stage", str(path), "--output-dir", str(tmp_path / "out"), "--quiet",
-                 "--model", *TWO_MODELS, "--channel-sets", "EEG C4-M1", "EEG C3-M2,EOG E1-M2"]) == 0  # fmt: skip
+                 "--models", *TWO_MODELS, "--channel-sets", "EEG C4-M1", "EEG C3-M2,EOG E1-M2"]) == 0  # fmt: skip
     with open(tmp_path / "out" / "nap_hypnogram.csv") as handle:
         header = next(csv.reader(handle))
     assert "stage[robustsleepnet-shhs | EEG C3-M2 + EOG E1-M2]" in header and "disagree" in header
