@@ -47,6 +47,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hf_sleep.data.cli",
     "hf_sleep.hub.cli",
     "hf_sleep.staging.cli",
+    "hf_sleep.staging.export_cli",
     "hf_sleep.training.cli",
     "hf_sleep.training.pretraining",
     "hf_sleep.training.latent_cli",
@@ -55,7 +56,10 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from hf_sleep import __version__
+
     parser = argparse.ArgumentParser(prog="hf-sleep", description="Sleep-staging models on the Hugging Face stack.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).add_subparsers(subparsers)

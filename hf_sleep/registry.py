@@ -316,8 +316,8 @@ def get_architecture(name: str) -> Architecture:
 
 
 def register_auto_classes() -> None:
-    """Registers every architecture with `AutoConfig`, `AutoModel`, `AutoFeatureExtractor` and `AutoModelForPreTraining`
-    (idempotent).
+    """Registers every architecture with `AutoConfig`, `AutoModel`, `AutoFeatureExtractor` and `AutoModelForPreTraining`,
+    and the `sleep-staging` task with transformers' pipelines (idempotent).
 
     `import hf_sleep` arranges this by itself (see [`register_when_transformers_loads`]); call it directly where
     the registration must not depend on import order, e.g. in a process that only loads saved models.
@@ -332,6 +332,9 @@ def register_auto_classes() -> None:
         AutoFeatureExtractor.register(arch.config_class, SleepFeatureExtractor, exist_ok=True)
         if "hybrid" in arch.pretraining_class_names:
             AutoModelForPreTraining.register(arch.config_class, arch.pretraining_classes["hybrid"], exist_ok=True)
+    from hf_sleep.staging.sleep_staging_pipeline import register_pipeline
+
+    register_pipeline()  # pipeline("sleep-staging", model=...)
 
 
 # transformers' modules that hold the Auto mappings: once either is imported, the architectures are registered.

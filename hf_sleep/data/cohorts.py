@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import os
 import re
+import urllib.parse
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .download import DownloadError, download_file, read_checksums
+from .download import DownloadError, download_file, path_inside, read_checksums
 from .errors import RecordingError
 from .generic import STAGE_VOCABULARIES, convert_recordings
 from .options import ConversionOptions
@@ -227,14 +228,17 @@ def download_hmc(
     wanted = None if subjects is None else {f"SN{int(s):03d}" for s in subjects}
     selected = []
     for rel, digest in sorted(read_checksums(base_url, timeout=timeout).items()):
-        m = re.fullmatch(r"(?:.*/)?(SN\d{3})(?:_sleepscoring)?\.edf", rel)
+        # Matched as decoded (the name on disk); `path_inside` then keeps it inside `out_dir`.
+        m = re.fullmatch(r"(?:.*/)?(SN\d{3})(?:_sleepscoring)?\.edf", urllib.parse.unquote(rel))
         if m and (wanted is None or m[1] in wanted):
             selected.append((rel, digest))
     if not selected:
         raise DownloadError(f"{base_url}: no HMC recording for subjects {sorted(wanted or [])}")
+    sums_url = base_url.rstrip("/") + "/SHA256SUMS.txt"
+    targets = [
+        (rel, digest, path_inside(out_dir, rel, sums_url)) for rel, digest in selected
+    ]  # before any write
     return [
-        download_file(
-            base_url.rstrip("/") + "/" + rel, Path(out_dir) / rel, digest, retries=retries, timeout=timeout
-        )
-        for rel, digest in tqdm(selected, desc="HMC files", unit="file", disable=not progress)
+        download_file(base_url.rstrip("/") + "/" + rel, target, digest, retries=retries, timeout=timeout)
+        for rel, digest, target in tqdm(targets, desc="HMC files", unit="file", disable=not progress)
     ]

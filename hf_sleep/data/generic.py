@@ -438,7 +438,7 @@ def convert_recordings(
         for rec in recordings
     ]
     first = recordings[0]
-    check_channels(first.psg, channels, read_edf_header(first.psg).channels)
+    check_channels(first.psg, channels, read_edf_header(first.psg))
     params = options.described(channels, extractor.sfreq, epoch_seconds, AASM_LABELS)
     params.update(extra_params or {})
     return convert_scored(tasks, info_kwargs={"description": describe(title, params), **info}, options=options)

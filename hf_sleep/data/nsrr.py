@@ -336,7 +336,7 @@ def convert_nsrr(
         )
     # Check the channels of the first recording now: a typo fails before any worker starts.
     first = tasks[0]
-    check_channels(first.source.psg, first.channels, read_edf_header(first.source.psg).channels)
+    check_channels(first.source.psg, first.channels, read_edf_header(first.source.psg))
     params = options.described(names, extractor.sfreq, epoch_seconds, AASM_LABELS)
     params["channel sources"] = "; ".join(f"{n} = {s}" for n, s in zip(names, first.channels, strict=False))
     title = f"NSRR {', '.join(c.upper() for c in sorted(cohorts))} converted with hf_sleep: one row per scored 30-s epoch."

@@ -8,6 +8,7 @@ to the recording, the epoch grid, wake trimming, channel derivations and resampl
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ import numpy as np
 
 from hf_sleep.models.sleep_base.signals import cut_epochs, resolve_channels, whole_samples
 
-from .edf import EdfHeader, read_edf_header
+from .edf import EdfHeader, gap_epochs, read_edf_header
 from .errors import RecordingError
 from .labels import AASM_LABELS, IGNORE_INDEX, label_ids
 from .preprocess import RecordingEpochs, epoch_labels, read_prepared, trim_wake
@@ -60,7 +61,7 @@ class ScoredRecording:
     night: int = 1
 
 
-def check_channels(path: str | os.PathLike, specs: Sequence[str], available: Sequence[str]) -> None:
+def check_channels(path: str | os.PathLike, specs: Sequence[str], available: Sequence[str] | EdfHeader) -> None:
     """Fail early, naming the file, when a channel specification matches nothing in a recording.
 
     A specification is what the one reader resolves (``signals.resolve_channels``): a label (matched ignoring
@@ -70,11 +71,13 @@ def check_channels(path: str | os.PathLike, specs: Sequence[str], available: Seq
     Args:
         path: the file, for the error message.
         specs: one specification per output channel.
-        available: the file's signal labels.
+        available: the file's signal labels, or its header (whose message then says which labels are duplicated).
 
     Raises:
         RecordingError: in ``preprocess.read_prepared``'s wording, listing the file's labels.
     """
+    note = available.duplicates_note if isinstance(available, EdfHeader) else ""
+    available = available.channels if isinstance(available, EdfHeader) else available
     missing = []
     for spec in specs:
         try:
@@ -83,7 +86,7 @@ def check_channels(path: str | os.PathLike, specs: Sequence[str], available: Seq
             missing.append(spec)
     if missing:
         raise RecordingError(
-            path, f"channel(s) {', '.join(map(repr, missing))} not found; available: {', '.join(available)}"
+            path, f"channel(s) {', '.join(map(repr, missing))} not found; available: {', '.join(available)}{note}"
         )
 
 
@@ -238,12 +241,16 @@ def load_scored(task: ScoredTask) -> RecordingEpochs:
     index = np.arange(span.start, span.stop)
     if not task.keep_unknown:
         index = index[ids[index] != IGNORE_INDEX]
+    # EDF+D: an epoch that a gap touches has no whole signal: it never becomes a row, whatever its label.
+    index = index[~gap_epochs(header.gaps, epoch_seconds, n_epochs)[index]]
     if len(index) == 0:
         raise RecordingError(src.hypnogram, "no scored sleep epoch: nothing left to convert")
-    lo, hi = int(index[0]), int(index[-1]) + 1  # read only the span from the first to the last kept epoch
-    epochs = read_epochs(src.psg, task.channels, task.extractor, header=header, first_epoch=lo, stop_epoch=hi,
-                         rescale=task.rescale)  # fmt: skip
-    epochs = epochs[index - lo]
+    parts = []
+    for lo, hi in _reading_spans(header, index, epoch_seconds):
+        epochs = read_epochs(src.psg, task.channels, task.extractor, header=header, first_epoch=lo, stop_epoch=hi,
+                             rescale=task.rescale)  # fmt: skip
+        parts.append(epochs[index[(index >= lo) & (index < hi)] - lo])
+    epochs = parts[0] if len(parts) == 1 else np.concatenate(parts)
     return RecordingEpochs(
         recording=src.recording,
         subject=src.subject,
@@ -254,6 +261,21 @@ def load_scored(task: ScoredTask) -> RecordingEpochs:
         onset_s=index * epoch_seconds,
         source_label=texts[index].tolist(),
     )
+
+
+def _reading_spans(header: EdfHeader, index: np.ndarray, epoch_seconds: float) -> list[tuple[int, int]]:
+    """``[lo, hi)`` epoch spans to read for the kept epochs ``index``: from the first to the last of them in a
+    continuous file; in an EDF+D file, each run of records' whole epochs that holds kept ones (read, and filtered,
+    apart)."""
+    if not header.gaps:
+        return [(int(index[0]), int(index[-1]) + 1)]
+    spans = []
+    for first, stop, onset in header.segments:
+        lo = int(math.ceil(onset / epoch_seconds - 1e-9))
+        hi = int(math.floor((onset + (stop - first) * header.record_duration) / epoch_seconds + 1e-9))
+        if ((index >= lo) & (index < hi)).any():
+            spans.append((lo, hi))
+    return spans
 
 
 def describe(title: str, params: Mapping[str, object]) -> str:

@@ -32,7 +32,10 @@ def _handle(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     from hf_sleep.staging.many_nights import FailedRecording, stage_recordings
 
-    consensus = not args.architecture and (not args.model or bool(args.channel_sets))
+    # The consensus runs the torch models; --backend onnx without --model stages the single default's graph.
+    consensus = not args.architecture and args.backend != "onnx" and (not args.model or bool(args.channel_sets))
+    if args.architecture and args.backend == "onnx":
+        raise ValueError("--backend onnx stages a bundled model or an exported folder (--model), not --architecture")
     if args.architecture and not args.quiet:
         print(f"Using {args.architecture} with RANDOM weights (demo): its stages mean nothing.")
     elif consensus and not args.models and not args.quiet:
@@ -64,6 +67,8 @@ def _handle(args: argparse.Namespace) -> int:
                 random_weights=bool(args.architecture),
                 time_axis=args.time_axis,
                 nap=True if args.nap else None,
+                backend=args.backend,
+                plot=not args.no_plot,
             )
         for result in results:
             if isinstance(result, FailedRecording):
@@ -111,6 +116,7 @@ def _stage_consensus(args: argparse.Namespace):
                 nap=True if args.nap else None,
                 time_axis=args.time_axis,
                 progress=False,
+                plot=not args.no_plot,
             )
         except (OSError, ValueError) as error:
             yield FailedRecording(Path(recording), error)
@@ -218,6 +224,13 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         "--rescale", type=float, default=1.0, help="multiply the signal read (for files with a wrong unit)"
     )
     parser.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: the GPU when there is one)")
+    parser.add_argument(
+        "--backend", choices=("auto", "torch", "onnx"), default="auto",
+        help="torch, or onnx: the model's exported graph (onnx/model.onnx, bundled with the bundled models) with "
+        "onnxruntime, without torch or transformers (pip install 'hf_sleep[onnx]'). Default auto: onnx for a "
+        "folder written by 'hf-sleep export onnx' (a graph, no torch weights), torch otherwise",
+    )  # fmt: skip
+    parser.add_argument("--no-plot", action="store_true", help="write no PNG (the other three outputs only)")
     parser.add_argument("--batch-size", type=int, default=64, help="windows per forward pass (default 64)")
     parser.add_argument(
         "--stride", type=int, default=None,

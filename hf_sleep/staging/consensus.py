@@ -85,6 +85,7 @@ def stage_consensus(
     nap: bool | None = None,
     time_axis: str = "clock",
     progress: bool = False,
+    plot: bool = True,
 ):
     """Stages a recording with every model on every channel set and averages their probabilities.
 
@@ -96,7 +97,7 @@ def stage_consensus(
         output_dir: where to write the four outputs; `None` writes nothing.
         stride: epochs between windows (default: 1 for a single member, else each model's `seq_len`, the window
             grids of the members shifted against each other).
-        rescale, device, batch_size, overwrite, time_axis, progress: as for `stage_recording`.
+        rescale, device, batch_size, overwrite, time_axis, progress, plot: as for `stage_recording`.
         nap: report nap statistics (sleep-onset REM period); `None`: when time in bed is under 2 h.
 
     Returns:
@@ -215,7 +216,9 @@ def stage_consensus(
     if output_dir is not None:
         clock = time.perf_counter()
         label = f"consensus of {n_members}" if n_members > 1 else Path(str(names[0])).name
-        result.files = write_outputs(result, output_dir, overwrite=overwrite, model_name=label, time_axis=time_axis)
+        result.files = write_outputs(
+            result, output_dir, overwrite=overwrite, model_name=label, time_axis=time_axis, plot=plot
+        )
         timings["write"] = time.perf_counter() - clock
     timings["total"] = time.perf_counter() - start
     return result

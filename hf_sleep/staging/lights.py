@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from hf_sleep.data.recording import EDF_SUFFIXES
+
 _LIGHTS_PATTERNS = {"lights_off": r"\blights?[\s_-]*off\b", "lights_on": r"\blights?[\s_-]*on\b"}
 
 
@@ -28,7 +30,7 @@ def lights_from_annotations(onsets: Sequence[float], descriptions: Sequence[str]
 def recording_lights(path: str | os.PathLike) -> dict[str, float]:
     """The lights-off/on annotations of a recording: an EDF+ file's annotation signal, MNE's annotations else."""
     path = Path(path)
-    if path.name.lower().endswith(".edf"):
+    if path.name.lower().endswith(EDF_SUFFIXES):
         from hf_sleep.data.edf import ANNOTATION_LABEL, read_annotations, read_edf_header
 
         if ANNOTATION_LABEL not in read_edf_header(path).labels:  # plain EDF: no annotations

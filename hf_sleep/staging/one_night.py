@@ -26,8 +26,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hf_sleep.data.checks import check_writable_folder, nonfinite_epochs
+from hf_sleep.data.edf import describe_gaps, gap_epochs
 from hf_sleep.staging.lights import night_lights
 from hf_sleep.staging.model_loading import load_model_and_extractor, model_name
+from hf_sleep.staging.onnx_runtime import OnnxStagingModel
 from hf_sleep.staging.outputs import output_paths, refuse_existing, write_outputs
 from hf_sleep.staging.reading import NightInput, read_night
 
@@ -119,6 +121,8 @@ def stage_recording(
     time_axis: str = "clock",
     night: NightInput | None = None,
     nap: bool | None = None,
+    backend: str = "auto",
+    plot: bool = True,
 ) -> StagingResult:
     """Stages a whole recording with a sleep-staging model and (with `output_dir`) writes the four outputs.
 
@@ -147,6 +151,10 @@ def stage_recording(
         time_axis: the plot's time axis: `"clock"` (time of day from the recording's start) or `"hours"`.
         night: this recording already read for the model ([`read_night`]), when it was read ahead (many nights).
         nap: report nap statistics (sleep-onset REM period); `None`: when time in bed is under 2 h.
+        backend: `"torch"`, `"onnx"` (the exported graph with onnxruntime: neither torch nor transformers is
+            imported) or `"auto"` (ONNX for a folder with a graph and no torch weights); see
+            `hf_sleep.staging.onnx_runtime.staging_model`.
+        plot: write the PNG (`False`: the CSV, the annotations and the statistics only).
 
     Epochs that hold NaN or infinite samples are unscorable: they get the stage `"?"` and no
     probabilities, count in no sleep statistic but time in bed, and are cut out of the sequence that the
@@ -155,17 +163,17 @@ def stage_recording(
     Returns:
         A [`StagingResult`].
     """
-    path = check_request(path, output_dir, overwrite=overwrite, time_axis=time_axis)
+    path = check_request(path, output_dir, overwrite=overwrite, time_axis=time_axis, plot=plot)
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    model, extractor = load_model_and_extractor(model, device, progress=progress)
+    model, extractor = load_model_and_extractor(model, device, progress=progress, backend=backend)
     timings["load_model"] = time.perf_counter() - start
     start = time.perf_counter()
     night = night or read_night(path, extractor, channels, reference, rescale)
     lights = night_lights(path, lights_off, lights_on, night.meas_date, night.seconds)
     timings["read"] = time.perf_counter() - start
     result = score_night(
-        path, night, torch_predictor(model, batch_size=batch_size, stride=stride, progress=progress),
+        path, night, predictor(model, batch_size=batch_size, stride=stride, progress=progress),
         context_epochs=int(getattr(model.config, "seq_len", 1) or 1), lights=lights, random_weights=random_weights,
         nap=nap,
     )  # fmt: skip
@@ -173,14 +181,19 @@ def stage_recording(
     if output_dir is not None:
         start = time.perf_counter()
         result.files = write_outputs(
-            result, output_dir, overwrite=overwrite, model_name=model_name(model), time_axis=time_axis
+            result, output_dir, overwrite=overwrite, model_name=model_name(model), time_axis=time_axis, plot=plot
         )
         result.timings["write"] = time.perf_counter() - start
     return result
 
 
 def check_request(
-    path: str | os.PathLike, output_dir: str | os.PathLike | None, *, overwrite: bool, time_axis: str = "clock"
+    path: str | os.PathLike,
+    output_dir: str | os.PathLike | None,
+    *,
+    overwrite: bool,
+    time_axis: str = "clock",
+    plot: bool = True,
 ) -> Path:
     """The checks made before any work: the recording exists, the plot's axis is known, and (with `output_dir`)
     the folder is writable and holds no outputs of this recording unless `overwrite`. Returns the path."""
@@ -190,9 +203,16 @@ def check_request(
     if time_axis not in ("clock", "hours"):
         raise ValueError(f"time_axis must be 'clock' or 'hours', got {time_axis!r}")
     if output_dir is not None:
-        refuse_existing(output_paths(path, output_dir), overwrite)
+        refuse_existing(output_paths(path, output_dir, plot=plot), overwrite)
         check_writable_folder(output_dir)  # before the night is staged, not after
     return path
+
+
+def predictor(model: Any, *, batch_size: int = 64, stride: int | None = None, progress: bool = False):
+    """The predict step for a loaded model: onnxruntime's for an `OnnxStagingModel`, else [`torch_predictor`]."""
+    if isinstance(model, OnnxStagingModel):
+        return lambda epochs: model.predict_night(epochs, stride=stride)
+    return torch_predictor(model, batch_size=batch_size, stride=stride, progress=progress)
 
 
 def torch_predictor(model: Any, *, batch_size: int = 64, stride: int | None = None, progress: bool = False):
@@ -270,7 +290,8 @@ def score_night(
 
 
 def unscorable_epochs(path: Path, night: NightInput) -> tuple[np.ndarray, list[str]]:
-    """`(n_epochs,)` bool, True for the epochs that hold NaN or infinite samples, and the warning saying so.
+    """`(n_epochs,)` bool, True for the epochs that hold NaN or infinite samples or that a gap of an EDF+D file
+    touches, and the warnings saying so.
 
     Raises:
         ValueError: a recording shorter than one epoch, or one where no epoch is scorable.
@@ -285,19 +306,29 @@ def unscorable_epochs(path: Path, night: NightInput) -> tuple[np.ndarray, list[s
     unscorable = np.zeros(n_epochs, dtype=bool)
     if night.nonfinite is not None:
         unscorable = nonfinite_epochs(night.nonfinite, night.sfreq, epoch_seconds, n_epochs)
+    # EDF+D: what was not recorded is unscored, at its true onsets, never closed up
+    in_gaps = gap_epochs(night.gaps, epoch_seconds, n_epochs)
+    unscorable |= in_gaps
     if unscorable.all():
         raise ValueError(
             f"{path}: every {epoch_seconds:g}-s epoch holds NaN or infinite samples in "
             f"{', '.join(night.channels)}: nothing can be staged"
         )
-    if not unscorable.any():
-        return unscorable, []
-    message = (
-        f"{path}: {int(unscorable.sum())} of {n_epochs} epochs hold NaN or infinite samples; they are "
-        f"reported as unscorable ('{UNSCORABLE}') and left out of the model's sequence context"
-    )
-    warnings.warn(message, UserWarning, stacklevel=4)
-    return unscorable, [message]
+    messages = []
+    if in_gaps.any():
+        messages.append(
+            f"{path}: EDF+D (discontinuous) recording with {describe_gaps(night.gaps)}: the {int(in_gaps.sum())} "
+            f"epochs they touch are reported as unscorable ('{UNSCORABLE}'), at their true onsets, and left out "
+            "of the model's sequence context"
+        )
+    if (unscorable & ~in_gaps).any():
+        messages.append(
+            f"{path}: {int((unscorable & ~in_gaps).sum())} of {n_epochs} epochs hold NaN or infinite samples; "
+            f"they are reported as unscorable ('{UNSCORABLE}') and left out of the model's sequence context"
+        )
+    for message in messages:
+        warnings.warn(message, UserWarning, stacklevel=4)
+    return unscorable, messages
 
 
 def predict_scorable(

@@ -11,13 +11,14 @@ import copy
 import os
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 
 from hf_sleep.data.checks import amplitude_problems, mask_nonfinite, volts_per_unit
+from hf_sleep.data.recording import EDF_SUFFIXES
 
 
 @dataclass
@@ -34,6 +35,7 @@ class NightInput:
         reference: the reference applied (`None`: the recorded one).
         nonfinite: `(n_samples,)` bool, True where a channel read holds NaN or inf; `None` when none does.
         warnings: problems of the input (a truncated file, implausible amplitudes), also issued as `UserWarning`.
+        gaps: what an EDF+D (discontinuous) file did not record, `(start_s, end_s)` each; NaN in the signal read.
     """
 
     extractor: Any
@@ -45,6 +47,7 @@ class NightInput:
     reference: str | None = None
     nonfinite: np.ndarray | None = None
     warnings: list[str] | None = None
+    gaps: list[tuple[float, float]] = field(default_factory=list)
 
     @property
     def seconds(self) -> float:
@@ -84,6 +87,7 @@ def read_night(
         reference=info.get("reference"),
         nonfinite=info["nonfinite"],
         warnings=info["warnings"],
+        gaps=list(info.get("gaps") or []),
     )
 
 
@@ -93,7 +97,9 @@ def _pick_channels(path: str | os.PathLike, model_channels: list[str], given: Se
     if not given:
         from hf_sleep.pretrained.channels import default_channels
 
-        return default_channels(model_channels, _channel_names(path))
+        picked = default_channels(model_channels, _channel_names(path))
+        _refuse_duplicated_pick(path, picked)
+        return picked
     if len(given) != len(model_channels):
         raise ValueError(
             f"the model takes {len(model_channels)} channel(s) ({', '.join(model_channels)}), got "
@@ -162,16 +168,29 @@ def read_checked(extractor: Any, path: str | os.PathLike, *, rescale: float = 1.
     return signal, {**info, "sfreq_in": sfreq_in, "nonfinite": bad_samples, "warnings": list(dict.fromkeys(messages))}
 
 
+def _refuse_duplicated_pick(path: str | os.PathLike, picked: Sequence[str]) -> None:
+    """A channel picked by kind must not be one of several signals sharing a label: which one is meant is the
+    user's call (`--channels 'EEG C4-M1-1'`), never the first one silently."""
+    if not str(path).lower().endswith(EDF_SUFFIXES):
+        return  # MNE renames duplicated labels of other formats and warns
+    from hf_sleep.data.edf import read_edf_header
+
+    for label, names in read_edf_header(path).duplicated.items():
+        if any(name in names for name in picked):
+            raise ValueError(
+                f"{path}: {len(names)} signals are labelled {label!r} (read as {', '.join(map(repr, names))}): "
+                "choose one with --channels"
+            )
+
+
 def _channel_names(path: str | os.PathLike) -> list[str]:
-    """The recording's channels: an EDF's from its header, as the fast reader sees them (MNE, which takes
-    longer to import than to read a night, is not needed); other formats' from MNE."""
-    if str(path).lower().endswith((".edf", ".rec")):
+    """The recording's channels: an EDF's or BDF's from its header, as the fast reader sees them (MNE, which takes
+    longer to import than to read a night, is not needed; nor does it word a corrupt header); other formats' from
+    MNE."""
+    if str(path).lower().endswith(EDF_SUFFIXES):
         from hf_sleep.data.edf import read_edf_header
 
-        try:
-            return list(read_edf_header(path).channels)
-        except (ValueError, OSError):  # RecordingError is a ValueError
-            pass  # MNE's error names the file
+        return list(read_edf_header(path).channels)  # its errors name the file and the field
     from hf_sleep.data.recording import open_recording
 
     return open_recording(path).ch_names
