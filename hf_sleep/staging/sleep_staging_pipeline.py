@@ -48,6 +48,7 @@ def predict_night(
     batch_size: int = 64,
     device: str | torch.device | None = None,
     progress: bool = False,
+    window_offset: int = 0,
 ) -> NightPrediction:
     """Stages a whole night with any hf_sleep model, fusing overlapping windows by summed log-probabilities.
 
@@ -61,6 +62,7 @@ def predict_night(
         batch_size: windows per forward pass; the result does not depend on it.
         device: where to run; defaults to the model's device.
         progress: show a progress bar over batches.
+        window_offset: shifts the grid of window starts at a stride > 1 (see [`window_starts`]).
 
     Returns:
         A [`NightPrediction`].
@@ -90,7 +92,7 @@ def predict_night(
     if stride is None and hasattr(model, "stage_night"):
         log_probs = torch.log_softmax(model.stage_night(_embed(model, epochs, embed_batch)).double(), dim=-1)
         return NightPrediction(log_probs.cpu().numpy(), np.ones(n_epochs), stage_names)
-    starts = window_starts(n_epochs, window, stride or 1)
+    starts = window_starts(n_epochs, window, stride or 1, window_offset)
     log_prob_sum, n_windows = _fuse_windows(model, epochs, starts, window, embed_batch, batch_size, progress)
     kept = slice(padding, n_epochs - padding)
     return NightPrediction(log_prob_sum[kept].cpu().numpy(), n_windows[kept].cpu().numpy(), stage_names)
@@ -181,15 +183,19 @@ class NightPrediction:
 
 
 # Copied from hf_sleep.staging.night_windows.window_starts
-def window_starts(n_epochs: int, window: int, stride: int = 1) -> list[int]:
-    """Start indices of the windows over a night; the last window always ends at the last epoch."""
+def window_starts(n_epochs: int, window: int, stride: int = 1, offset: int = 0) -> list[int]:
+    """Start indices of the windows over a night; the first window always starts at the first epoch and the last
+    always ends at the last epoch. `offset` shifts the grid of the others (`offset, offset + stride, ...`): models
+    of a consensus staged at a stride > 1 with different offsets see each epoch at different window positions."""
     if n_epochs < 1:
         raise ValueError(f"a night needs at least one epoch, got {n_epochs}")
-    if window < 1 or stride < 1:
-        raise ValueError(f"window and stride must be positive, got window={window}, stride={stride}")
+    if window < 1 or stride < 1 or offset < 0:
+        raise ValueError(f"window and stride must be positive, got window={window}, stride={stride}, offset={offset}")
     if n_epochs <= window:
         return [0]
-    starts = list(range(0, n_epochs - window + 1, stride))
+    starts = list(range(offset % stride, n_epochs - window + 1, stride))
+    if starts[0] != 0:
+        starts.insert(0, 0)
     if starts[-1] != n_epochs - window:
         starts.append(n_epochs - window)
     return starts
