@@ -118,16 +118,19 @@ def night_summary(result: StagingResult, model_name: str = "") -> dict[str, Any]
 
 
 def write_hypnogram_csv(result: StagingResult, path: str | os.PathLike) -> None:
-    """One row per epoch: `onset,duration,stage,prob_<stage>...` (onsets in seconds from the start).
+    """One row per epoch: `onset,duration,stage,prob_<stage>...` (onsets in seconds from the start), then the
+    result's `extra_columns` (a consensus: `agreement`, `disagree` and each member's stage).
 
     An unscorable epoch has the stage `"?"` and empty probabilities.
     """
+    extra = result.extra_columns
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["onset", "duration", "stage", *(f"prob_{name}" for name in result.stage_names)])
-        for onset, stage, row in zip(result.onsets, result.stages, result.probabilities, strict=True):
+        writer.writerow(["onset", "duration", "stage", *(f"prob_{name}" for name in result.stage_names), *extra])
+        for index, (onset, stage, row) in enumerate(zip(result.onsets, result.stages, result.probabilities, strict=True)):
             probabilities = ("" if math.isnan(p) else f"{p:.6f}" for p in row)
-            writer.writerow([f"{onset:g}", f"{result.epoch_seconds:g}", stage, *probabilities])
+            more = (values[index] for values in extra.values())
+            writer.writerow([f"{onset:g}", f"{result.epoch_seconds:g}", stage, *probabilities, *more])
 
 
 def write_annotations_edf(result: StagingResult, path: str | os.PathLike) -> None:

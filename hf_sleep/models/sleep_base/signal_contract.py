@@ -283,7 +283,7 @@ class SignalContract:
             return signal, sfreq
         step = self._robustsleepnet
         if step is not None:  # its own chain: two resamplings around a band-pass, then a per-recording scale
-            from hf_sleep.models.sleep_base.preprocessing import robustsleepnet_preprocess
+            from .preprocessing import robustsleepnet_preprocess  # relative: saved with this file
 
             options = {key: value for key, value in step.items() if key != "name"}
             return robustsleepnet_preprocess(signal, sfreq, target_sfreq=self.sfreq, **options), self.sfreq
