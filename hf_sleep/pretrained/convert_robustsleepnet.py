@@ -203,22 +203,22 @@ def convert_robustsleepnet_model(
 
     archive_path = Path(archive_path)
     archive = read_robustsleepnet_archive(archive_path)
-    # robustsleepnet/LICENSE beside robustsleepnet/pretrained_model/<id>/best_model.gz: MIT asks for its notice.
-    licence = archive_path.resolve().parents[2] / "LICENSE"
-    if out_dir is not None and not licence.is_file():
-        raise FileNotFoundError(f"{licence} does not exist: RobustSleepNet's MIT licence must travel with its weights")
     config = robustsleepnet_config(archive, **config_kwargs)
     model = RobustSleepNetForSleepStaging(config)
     model.load_state_dict(convert_state_dict(archive["state_dict"], model), strict=True)
     model.eval()
     if out_dir is None:
         return model
+    # The repository's MIT licence (pretrained_model/<id>/best_model.gz -> LICENSE) asks for its notice in every copy.
+    licence = archive_path.parent.parent.parent / "LICENSE"
+    if not licence.is_file():
+        raise FileNotFoundError(f"{licence} does not exist: RobustSleepNet's MIT licence must travel with its weights")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out_dir)
+    (out_dir / "LICENSE").write_bytes(licence.read_bytes())
     feature_extractor = robustsleepnet_feature_extractor(config)
     feature_extractor.save_pretrained(out_dir)
-    (out_dir / "LICENSE").write_bytes(licence.read_bytes())
     if card:
         from hf_sleep.pretrained.robustsleepnet_card import (
             robustsleepnet_model_card,
