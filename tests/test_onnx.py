@@ -64,12 +64,15 @@ def torch_logits(model, epochs: np.ndarray, index: np.ndarray) -> np.ndarray:
 
 
 def assert_same_night(onnx_model, torch_model, epochs: np.ndarray) -> None:
-    """Logits within 1e-4 of torch's, the fused probabilities within 1e-4 and every stage equal."""
+    """Logits within 1e-4 of torch's (absolute, plus 1e-4 relative), the fused probabilities within 1e-4 and every
+    stage equal."""
     from hf_sleep.staging.inference import predict_night
 
     index = windows(len(epochs), onnx_model.description["window"])
-    difference = np.abs(onnx_model.logits(epochs, index) - torch_logits(torch_model, epochs, index)).max()
-    assert difference <= TOLERANCE, f"logits differ by {difference:.2g}"
+    # float32 rounding is relative: logits of a few tens (RobustSleepNet's) move by a few 1e-4 in absolute terms.
+    np.testing.assert_allclose(
+        onnx_model.logits(epochs, index), torch_logits(torch_model, epochs, index), rtol=TOLERANCE, atol=TOLERANCE
+    )
     ours, theirs = onnx_model.predict_night(epochs), predict_night(torch_model, epochs, stride=1)
     np.testing.assert_allclose(ours.probabilities, theirs.probabilities, atol=TOLERANCE, rtol=0)
     assert ours.stage_labels == theirs.stage_labels
