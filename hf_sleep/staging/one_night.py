@@ -71,6 +71,8 @@ class StagingResult:
         reference: the reference applied (`None`: the recorded one; `"average of ..."` names the channels).
         context_epochs: epochs per window the model saw (shorter than `config.seq_len` for a short recording).
         notes: remarks on the result that are not problems of the input (e.g. a shortened context).
+        extra_columns: more per-epoch columns of the hypnogram CSV, after the probabilities (a consensus: the
+            members' agreement and each member's stage).
     """
 
     stages: list[str]
@@ -93,6 +95,7 @@ class StagingResult:
     reference: str | None = None
     context_epochs: int | None = None
     notes: list[str] = field(default_factory=list)
+    extra_columns: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def n_epochs(self) -> int:
@@ -117,6 +120,7 @@ def stage_recording(
     random_weights: bool = False,
     time_axis: str = "clock",
     night: NightInput | None = None,
+    nap: bool | None = None,
     backend: str = "auto",
     plot: bool = True,
 ) -> StagingResult:
@@ -146,6 +150,7 @@ def stage_recording(
         random_weights: the model is untrained (a demo): the plot says so.
         time_axis: the plot's time axis: `"clock"` (time of day from the recording's start) or `"hours"`.
         night: this recording already read for the model ([`read_night`]), when it was read ahead (many nights).
+        nap: report nap statistics (sleep-onset REM period); `None`: when time in bed is under 2 h.
         backend: `"torch"`, `"onnx"` (the exported graph with onnxruntime: neither torch nor transformers is
             imported) or `"auto"` (ONNX for a folder with a graph and no torch weights); see
             `hf_sleep.staging.onnx_runtime.staging_model`.
@@ -170,6 +175,7 @@ def stage_recording(
     result = score_night(
         path, night, predictor(model, batch_size=batch_size, stride=stride, progress=progress),
         context_epochs=int(getattr(model.config, "seq_len", 1) or 1), lights=lights, random_weights=random_weights,
+        nap=nap,
     )  # fmt: skip
     result.timings = {**timings, **result.timings}
     if output_dir is not None:
@@ -227,6 +233,7 @@ def score_night(
     context_epochs: int = 1,
     lights: dict[str, float] | None = None,
     random_weights: bool = False,
+    nap: bool | None = None,
 ) -> StagingResult:
     """Stages a night read for a model: its scorable epochs predicted, the unscorable ones marked, the statistics
     computed over time in bed. Needs no torch: `predict` is the only step that runs a model.
@@ -238,6 +245,7 @@ def score_night(
         context_epochs: epochs per window of the model (`config.seq_len`).
         lights: lights-off/on in seconds from the start ([`night_lights`]).
         random_weights: the model is untrained (a demo).
+        nap: report nap statistics (sleep-onset REM period); `None`: when time in bed is under 2 h.
     """
     from hf_sleep.staging.sleep_stats import sleep_statistics, time_in_bed
 
@@ -265,7 +273,7 @@ def score_night(
         stage_names=stage_names,
         onsets=np.arange(len(stages)) * epoch_seconds,
         epoch_seconds=epoch_seconds,
-        statistics=sleep_statistics(in_bed, epoch_seconds, stages=stage_names, wake=wake, rem=rem),
+        statistics=sleep_statistics(in_bed, epoch_seconds, stages=stage_names, wake=wake, rem=rem, nap=nap),
         channels=night.channels,
         recording=path,
         dropped_seconds=night.seconds - len(stages) * epoch_seconds,
