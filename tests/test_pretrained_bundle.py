@@ -14,6 +14,7 @@ from hf_sleep.pretrained import (
     BUNDLE_FILES,
     BUNDLE_ONNX_FILES,
     BUNDLED,
+    DEFAULT_MODEL,
     build_bundle,
     load_pretrained,
     pretrained_path,
