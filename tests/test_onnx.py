@@ -125,7 +125,8 @@ def test_onnx_staging_imports_neither_torch_nor_transformers_and_equals_the_torc
     stages = cycling_hypnogram(3.0, seed=3)
     signal = synthesize_night(stages, channels=("EEG Fpz-Cz",), seed=3)[0]
     night = write_edf(tmp_path / "night.edf", {"EEG Fpz-Cz": signal})
-    arguments = ["stage", str(night), "--backend", "onnx", "--output-dir", str(tmp_path / "onnx"), "--quiet"]
+    arguments = ["stage", str(night), "--model", DEFAULT_MODEL, "--backend", "onnx", "--output-dir",
+                 str(tmp_path / "onnx"), "--quiet"]  # fmt: skip
     environment = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     run = subprocess.run([sys.executable, "-c", TORCH_FREE_STAGE, *arguments], capture_output=True, text=True,
                          env=environment, timeout=600)  # fmt: skip
@@ -134,7 +135,7 @@ def test_onnx_staging_imports_neither_torch_nor_transformers_and_equals_the_torc
     written = sorted(path.name for path in (tmp_path / "onnx").iterdir())
     assert written == ["night_hypnogram.csv", "night_hypnogram.edf", "night_hypnogram.png", "night_sleep_stats.json"]
 
-    reference = stage_recording(night, backend="torch")
+    reference = stage_recording(night, DEFAULT_MODEL, backend="torch")
     rows = np.genfromtxt(tmp_path / "onnx" / "night_hypnogram.csv", delimiter=",", names=True, dtype=None,
                          encoding="utf-8")  # fmt: skip
     assert len(rows) == len(stages) == reference.n_epochs
