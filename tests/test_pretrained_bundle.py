@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ import torch
 from hf_sleep.cli import main
 from hf_sleep.pretrained import (
     BUNDLE_FILES,
+    BUNDLE_ONNX_FILES,
     BUNDLED,
     DEFAULT_MODEL,
     build_bundle,
@@ -31,7 +33,8 @@ def test_bundled_folders_hold_only_the_model_files_and_load_with_auto_model():
 
     for name in [name for name in BUNDLED if name.startswith("seqsleepnet-")]:
         folder = pretrained_path(name)
-        assert sorted(p.name for p in folder.iterdir()) == sorted(BUNDLE_FILES)
+        assert sorted(p.name for p in folder.iterdir()) == sorted([*BUNDLE_FILES, "onnx"])
+        assert sorted(p.name for p in (folder / "onnx").iterdir()) == sorted(Path(f).name for f in BUNDLE_ONNX_FILES)
         assert (folder / "model.safetensors").stat().st_size < 1_000_000
         model = AutoModel.from_pretrained(folder)
         assert type(model).__name__ == "SeqSleepNetForSleepStaging"

@@ -32,6 +32,8 @@ def _handle(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     from hf_sleep.staging.many_nights import FailedRecording, stage_recordings
 
+    if args.architecture and args.backend == "onnx":
+        raise ValueError("--backend onnx stages a bundled model or an exported folder (--model), not --architecture")
     if args.architecture and not args.quiet:
         print(f"Using {args.architecture} with RANDOM weights (demo): its stages mean nothing.")
     elif not args.model and not args.quiet:
@@ -58,6 +60,8 @@ def _handle(args: argparse.Namespace) -> int:
             lights_on=args.lights_on,
             random_weights=bool(args.architecture),
             time_axis=args.time_axis,
+            backend=args.backend,
+            plot=not args.no_plot,
         ):
             if isinstance(result, FailedRecording):
                 if single:  # one file: its error is the command's (worded by the CLI, exit code 2)
@@ -164,6 +168,13 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         "--rescale", type=float, default=1.0, help="multiply the signal read (for files with a wrong unit)"
     )
     parser.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: the GPU when there is one)")
+    parser.add_argument(
+        "--backend", choices=("auto", "torch", "onnx"), default="auto",
+        help="torch, or onnx: the model's exported graph (onnx/model.onnx, bundled with the bundled models) with "
+        "onnxruntime, without torch or transformers (pip install 'hf_sleep[onnx]'). Default auto: onnx for a "
+        "folder written by 'hf-sleep export onnx' (a graph, no torch weights), torch otherwise",
+    )  # fmt: skip
+    parser.add_argument("--no-plot", action="store_true", help="write no PNG (the other three outputs only)")
     parser.add_argument("--batch-size", type=int, default=64, help="windows per forward pass (default 64)")
     parser.add_argument(
         "--stride", type=int, default=None,

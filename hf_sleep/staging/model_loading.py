@@ -28,15 +28,6 @@ def saved_feature_extractor(source: Any):
         return None
 
 
-def check_extractor_fits(extractor: Any, config: Any, source: Any) -> None:
-    """`ValueError` when a saved extractor cuts epochs of another shape than the model takes."""
-    if (len(extractor.ch_names), extractor.n_times) != (config.n_chans, config.n_times):
-        raise ValueError(
-            f"{source}: preprocessor_config.json describes epochs of ({len(extractor.ch_names)}, "
-            f"{extractor.n_times}) but the model takes ({config.n_chans}, {config.n_times})"
-        )
-
-
 def load_feature_extractor(source: Any, config: Any):
     """The model's `SleepFeatureExtractor`: its `preprocessor_config.json`, else one derived from its config.
 
@@ -49,7 +40,7 @@ def load_feature_extractor(source: Any, config: Any):
     extractor = saved_feature_extractor(source)
     if extractor is None:
         return SleepFeatureExtractor.from_model_config(config)
-    check_extractor_fits(extractor, config, source)
+    extractor.check_model(config, source)
     return extractor
 
 
@@ -68,6 +59,10 @@ def load_model(model: Any, device: str | None = None, *, progress: bool = True):
             corrupt `config.json`, an incomplete or corrupt `model.safetensors`, a config of another
             architecture, a repository that does not exist.
     """
+    from hf_sleep.staging.onnx_runtime import OnnxStagingModel
+
+    if isinstance(model, OnnxStagingModel):  # runs with onnxruntime: nothing to load or move
+        return model
     import torch
 
     from hf_sleep.pretrained import resolve_bundled
@@ -88,9 +83,8 @@ def load_model(model: Any, device: str | None = None, *, progress: bool = True):
         if Path(location).expanduser().exists():
             location = str(Path(location).expanduser())
         model = _from_pretrained(AutoModel, location, progress)
-    from hf_sleep.models.sleep_base import SleepStagingConfig
-
-    if not isinstance(getattr(model, "config", None), SleepStagingConfig):
+    # By name: every configuration file holds its own copy of the base (self-contained for trust_remote_code).
+    if "SleepStagingConfig" not in {klass.__name__ for klass in type(getattr(model, "config", None)).__mro__}:
         raise ValueError(f"{type(model).__name__} is not an hf_sleep sleep-staging model")
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     return model.to(device).eval()
@@ -158,11 +152,20 @@ def model_source(model: Any) -> Any:
     return getattr(getattr(model, "config", None), "_name_or_path", "")
 
 
-def load_model_and_extractor(model: Any, device: str | None = None, *, progress: bool = False) -> tuple[Any, Any]:
-    """[`load_model`] and [`load_feature_extractor`] for `model` (`None`: the bundled default stager)."""
-    from hf_sleep.pretrained import resolve_bundled
+def load_model_and_extractor(
+    model: Any, device: str | None = None, *, progress: bool = False, backend: str = "auto"
+) -> tuple[Any, Any]:
+    """[`load_model`] and [`load_feature_extractor`] for `model` (`None`: the bundled default stager).
 
-    model = resolve_bundled(model)
+    With the ONNX `backend` (`hf_sleep.staging.onnx_runtime.staging_model`), the model is an `OnnxStagingModel`
+    and the extractor its numpy `SignalContract`: neither torch nor transformers is imported.
+    """
+    from hf_sleep.pretrained import resolve_bundled
+    from hf_sleep.staging.onnx_runtime import OnnxStagingModel, staging_model
+
+    model = staging_model(resolve_bundled(model), backend)
+    if isinstance(model, OnnxStagingModel):
+        return model, model.signal_contract
     source = model_source(model)
     model = load_model(model, device, progress=progress)
     return model, load_feature_extractor(source, model.config)

@@ -29,6 +29,7 @@ from hf_sleep.data.checks import check_writable_folder, nonfinite_epochs
 from hf_sleep.data.edf import describe_gaps, gap_epochs
 from hf_sleep.staging.lights import night_lights
 from hf_sleep.staging.model_loading import load_model_and_extractor, model_name
+from hf_sleep.staging.onnx_runtime import OnnxStagingModel
 from hf_sleep.staging.outputs import output_paths, refuse_existing, write_outputs
 from hf_sleep.staging.reading import NightInput, read_night
 
@@ -116,6 +117,8 @@ def stage_recording(
     random_weights: bool = False,
     time_axis: str = "clock",
     night: NightInput | None = None,
+    backend: str = "auto",
+    plot: bool = True,
 ) -> StagingResult:
     """Stages a whole recording with a sleep-staging model and (with `output_dir`) writes the four outputs.
 
@@ -143,6 +146,10 @@ def stage_recording(
         random_weights: the model is untrained (a demo): the plot says so.
         time_axis: the plot's time axis: `"clock"` (time of day from the recording's start) or `"hours"`.
         night: this recording already read for the model ([`read_night`]), when it was read ahead (many nights).
+        backend: `"torch"`, `"onnx"` (the exported graph with onnxruntime: neither torch nor transformers is
+            imported) or `"auto"` (ONNX for a folder with a graph and no torch weights); see
+            `hf_sleep.staging.onnx_runtime.staging_model`.
+        plot: write the PNG (`False`: the CSV, the annotations and the statistics only).
 
     Epochs that hold NaN or infinite samples are unscorable: they get the stage `"?"` and no
     probabilities, count in no sleep statistic but time in bed, and are cut out of the sequence that the
@@ -151,31 +158,36 @@ def stage_recording(
     Returns:
         A [`StagingResult`].
     """
-    path = check_request(path, output_dir, overwrite=overwrite, time_axis=time_axis)
+    path = check_request(path, output_dir, overwrite=overwrite, time_axis=time_axis, plot=plot)
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    model, extractor = load_model_and_extractor(model, device, progress=progress)
+    model, extractor = load_model_and_extractor(model, device, progress=progress, backend=backend)
     timings["load_model"] = time.perf_counter() - start
     start = time.perf_counter()
     night = night or read_night(path, extractor, channels, reference, rescale)
     lights = night_lights(path, lights_off, lights_on, night.meas_date, night.seconds)
     timings["read"] = time.perf_counter() - start
     result = score_night(
-        path, night, torch_predictor(model, batch_size=batch_size, stride=stride, progress=progress),
+        path, night, predictor(model, batch_size=batch_size, stride=stride, progress=progress),
         context_epochs=int(getattr(model.config, "seq_len", 1) or 1), lights=lights, random_weights=random_weights,
     )  # fmt: skip
     result.timings = {**timings, **result.timings}
     if output_dir is not None:
         start = time.perf_counter()
         result.files = write_outputs(
-            result, output_dir, overwrite=overwrite, model_name=model_name(model), time_axis=time_axis
+            result, output_dir, overwrite=overwrite, model_name=model_name(model), time_axis=time_axis, plot=plot
         )
         result.timings["write"] = time.perf_counter() - start
     return result
 
 
 def check_request(
-    path: str | os.PathLike, output_dir: str | os.PathLike | None, *, overwrite: bool, time_axis: str = "clock"
+    path: str | os.PathLike,
+    output_dir: str | os.PathLike | None,
+    *,
+    overwrite: bool,
+    time_axis: str = "clock",
+    plot: bool = True,
 ) -> Path:
     """The checks made before any work: the recording exists, the plot's axis is known, and (with `output_dir`)
     the folder is writable and holds no outputs of this recording unless `overwrite`. Returns the path."""
@@ -185,9 +197,16 @@ def check_request(
     if time_axis not in ("clock", "hours"):
         raise ValueError(f"time_axis must be 'clock' or 'hours', got {time_axis!r}")
     if output_dir is not None:
-        refuse_existing(output_paths(path, output_dir), overwrite)
+        refuse_existing(output_paths(path, output_dir, plot=plot), overwrite)
         check_writable_folder(output_dir)  # before the night is staged, not after
     return path
+
+
+def predictor(model: Any, *, batch_size: int = 64, stride: int | None = None, progress: bool = False):
+    """The predict step for a loaded model: onnxruntime's for an `OnnxStagingModel`, else [`torch_predictor`]."""
+    if isinstance(model, OnnxStagingModel):
+        return lambda epochs: model.predict_night(epochs, stride=stride)
+    return torch_predictor(model, batch_size=batch_size, stride=stride, progress=progress)
 
 
 def torch_predictor(model: Any, *, batch_size: int = 64, stride: int | None = None, progress: bool = False):

@@ -34,12 +34,13 @@ OUTPUT_SUFFIXES: dict[str, str] = {
 }
 
 
-def output_paths(recording: str | os.PathLike, output_dir: str | os.PathLike) -> dict[str, Path]:
-    """The four output files for a recording, by kind."""
+def output_paths(recording: str | os.PathLike, output_dir: str | os.PathLike, plot: bool = True) -> dict[str, Path]:
+    """The four output files for a recording, by kind (three without the `plot`)."""
     from hf_sleep.data.recording import recording_stem
 
     stem = recording_stem(recording)
-    return {kind: Path(output_dir) / f"{stem}{suffix}" for kind, suffix in OUTPUT_SUFFIXES.items()}
+    kinds = {kind: suffix for kind, suffix in OUTPUT_SUFFIXES.items() if plot or kind != "plot"}
+    return {kind: Path(output_dir) / f"{stem}{suffix}" for kind, suffix in kinds.items()}
 
 
 def refuse_existing(targets: dict[str, Path], overwrite: bool) -> None:
@@ -55,35 +56,38 @@ def write_outputs(
     overwrite: bool = False,
     model_name: str = "",
     time_axis: str = "clock",
+    plot: bool = True,
 ) -> dict[str, Path]:
     """Writes the CSV, the EDF+ annotations, the PNG and the statistics; all or nothing.
 
     The PNG's time axis is the clock time from the recording's start (`time_axis="hours"`: hours from the
-    start); it marks lights-off/on and says when the model has random weights.
+    start); it marks lights-off/on and says when the model has random weights. `plot=False` leaves the PNG out
+    (and matplotlib unimported).
     """
-    from hf_sleep.staging.plotting import plot_hypnogram
-
     output_dir = check_writable_folder(output_dir)
-    targets = output_paths(result.recording, output_dir)
+    targets = output_paths(result.recording, output_dir, plot=plot)
     refuse_existing(targets, overwrite)
     temporary_folder = Path(tempfile.mkdtemp(prefix=".hf-sleep-stage-", dir=output_dir))
     try:
         temporary = {kind: temporary_folder / target.name for kind, target in targets.items()}
         write_hypnogram_csv(result, temporary["csv"])
         write_annotations_edf(result, temporary["annotations"])
-        plot_hypnogram(
-            result.stages,
-            result.probabilities,
-            result.stage_names,
-            result.epoch_seconds,
-            title=f"{result.recording.name}" + (f" — {model_name}" if model_name else ""),
-            path=temporary["plot"],
-            start_time=result.meas_date,
-            time_axis=time_axis,
-            lights_off=result.lights_off,
-            lights_on=result.lights_on,
-            note="RANDOM WEIGHTS (untrained model): these stages mean nothing" if result.random_weights else None,
-        )
+        if plot:
+            from hf_sleep.staging.plotting import plot_hypnogram
+
+            plot_hypnogram(
+                result.stages,
+                result.probabilities,
+                result.stage_names,
+                result.epoch_seconds,
+                title=f"{result.recording.name}" + (f" — {model_name}" if model_name else ""),
+                path=temporary["plot"],
+                start_time=result.meas_date,
+                time_axis=time_axis,
+                lights_off=result.lights_off,
+                lights_on=result.lights_on,
+                note="RANDOM WEIGHTS (untrained model): these stages mean nothing" if result.random_weights else None,
+            )
         temporary["statistics"].write_text(json.dumps(night_summary(result, model_name), indent=2) + "\n")
         for kind, target in targets.items():
             apply_umask(temporary[kind])

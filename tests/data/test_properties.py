@@ -140,8 +140,9 @@ def test_rodent_arrays_and_sequences(recordings, seq_len, stride) -> None:
             runs = np.split(np.array(keep), np.flatnonzero(np.diff(keep) != 1) + 1)
             expected += sum(len(range(0, len(r) - seq_len + 1, stride)) for r in runs)
         assert len(seq) == expected
+        by_animal = {rec.animal: rec for rec in recs}  # recs lost the recordings without a scored epoch
         for row in seq.with_format("numpy"):
-            rec = recs[int(row["recording"].split("_")[0][1:])]
+            rec = by_animal[row["recording"].split("_")[0]]
             k0 = int(row["epoch_index"])
             assert row["labels"].tolist() == [ids[rec.labels[k0 + j]] for j in range(seq_len)]
 

@@ -218,3 +218,18 @@ def test_a_backend_plugs_in_at_the_predict_step(tmp_path):
     assert result.stages == expected.stages and result.statistics == expected.statistics
     np.testing.assert_array_equal(result.probabilities, expected.probabilities)
     assert set(result.timings) == {"model"} and {"load_model", "read", "model"} <= set(expected.timings)
+
+
+def test_a_contract_at_another_rate_than_the_model_is_refused(tmp_path):
+    """A `preprocessor_config.json` cutting 60-s epochs at 50 Hz has the model's 3000 samples per epoch, but the
+    model was built for 30 s at 100 Hz: staging refuses in one line (the rate has one home, and it is checked)."""
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
+
+    night = write_sleep_edf_night(tmp_path / "night.edf", ["W"] * 4)
+    model = tiny()
+    model.save_pretrained(tmp_path / "model")
+    SleepFeatureExtractor(["EEG Fpz-Cz"], sfreq=50.0, epoch_seconds=60.0).save_pretrained(tmp_path / "model")
+    with pytest.raises(ValueError, match=r"model: preprocessor_config.json samples at 50 Hz but the model was built "
+                       r"for 100 Hz \(60-s epochs, not 30 s\)") as error:  # fmt: skip
+        stage_recording(night, str(tmp_path / "model"))
+    assert "\n" not in str(error.value)
