@@ -96,14 +96,11 @@ def build_bundle(
     `robustsleepnet/`) into the bundled folders under `out_root`.
 
     Writes only [`BUNDLE_FILES`]: the copied modeling code of a saved folder is left out (the package provides it)
-<<<<<<< HEAD
-    and `config.json` and `preprocessor_config.json` lose their `auto_map`. Returns the folders written.
+    and `config.json` and `preprocessor_config.json` lose their `auto_map` and `custom_pipelines`. Returns the
+    folders written.
 
     Args:
         names: the bundled models to build (default: all of [`BUNDLED`]).
-=======
-    and `config.json` and `preprocessor_config.json` lose their `auto_map` (and `custom_pipelines`). Returns the folders written.
->>>>>>> newcomer
     """
     import shutil
     import tempfile
