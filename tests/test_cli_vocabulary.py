@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hf_sleep.cli import SHARED_FLAGS, build_parser, main
+from hf_sleep.cli import build_parser, main
+from hf_sleep.console import SHARED_FLAGS
 
 # argv in the unified spellings -> attributes the parsed namespace must hold
 COMMANDS: dict[str, tuple[list[str], dict]] = {

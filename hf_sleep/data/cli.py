@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hf_sleep.cli import add_flag
+from hf_sleep.console import add_flag
 
 __all__ = ["add_subparsers", "run_combine", "run_convert", "run_download", "run_generate"]
 

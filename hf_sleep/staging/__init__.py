@@ -12,80 +12,41 @@ Names are imported on first use (see `hf_sleep/lazy_exports.py`), so `hf-sleep s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from hf_sleep.lazy_exports import exported_names, lazy_exports
 
-from hf_sleep.lazy_exports import lazy_exports
+_LAZY: dict[str, tuple[str, ...]] = {
+    "demo_night": ("DEMO_CHANNELS", "demo_hypnogram", "make_demo_night"),
+    "inference": ("NightPrediction", "predict_night", "window_starts"),
+    "many_nights": ("FailedRecording", "expand_recordings", "stage_recordings"),
+    "one_night": (
+        "OUTPUT_SUFFIXES",
+        "STAGE_PREFIX",
+        "UNSCORABLE",
+        "StagingResult",
+        "check_amplitudes",
+        "check_extractor_fits",
+        "epoch_signal",
+        "lights_from_annotations",
+        "load_feature_extractor",
+        "load_model",
+        "open_recording",
+        "output_paths",
+        "read_checked",
+        "read_hypnogram_annotations",
+        "read_night",
+        "read_signals",
+        "recording_lights",
+        "resolve_channels",
+        "saved_feature_extractor",
+        "seconds_from_start",
+        "stage_recording",
+        "write_annotations_edf",
+        "write_hypnogram_csv",
+        "write_outputs",
+    ),
+    "plotting": ("plot_hypnogram",),
+    "sleep_stats": ("format_statistics", "sleep_statistics"),
+}
 
-if TYPE_CHECKING:
-    from hf_sleep.staging.demo_night import DEMO_CHANNELS, demo_hypnogram, make_demo_night
-    from hf_sleep.staging.inference import NightPrediction, predict_night, window_starts
-    from hf_sleep.staging.many_nights import FailedRecording, expand_recordings, stage_recordings
-    from hf_sleep.staging.one_night import (
-        OUTPUT_SUFFIXES,
-        STAGE_PREFIX,
-        UNSCORABLE,
-        StagingResult,
-        check_amplitudes,
-        check_extractor_fits,
-        epoch_signal,
-        lights_from_annotations,
-        load_feature_extractor,
-        load_model,
-        open_recording,
-        output_paths,
-        read_checked,
-        read_hypnogram_annotations,
-        read_night,
-        read_signals,
-        recording_lights,
-        resolve_channels,
-        saved_feature_extractor,
-        seconds_from_start,
-        stage_recording,
-        write_annotations_edf,
-        write_hypnogram_csv,
-        write_outputs,
-    )
-    from hf_sleep.staging.plotting import plot_hypnogram
-    from hf_sleep.staging.sleep_stats import format_statistics, sleep_statistics
-
-__getattr__, __dir__ = lazy_exports(__name__, __file__)
-
-__all__ = [
-    "DEMO_CHANNELS",
-    "OUTPUT_SUFFIXES",
-    "STAGE_PREFIX",
-    "UNSCORABLE",
-    "FailedRecording",
-    "NightPrediction",
-    "StagingResult",
-    "check_amplitudes",
-    "check_extractor_fits",
-    "demo_hypnogram",
-    "epoch_signal",
-    "expand_recordings",
-    "format_statistics",
-    "lights_from_annotations",
-    "load_feature_extractor",
-    "load_model",
-    "make_demo_night",
-    "open_recording",
-    "output_paths",
-    "plot_hypnogram",
-    "predict_night",
-    "read_checked",
-    "read_hypnogram_annotations",
-    "read_night",
-    "read_signals",
-    "recording_lights",
-    "resolve_channels",
-    "saved_feature_extractor",
-    "seconds_from_start",
-    "sleep_statistics",
-    "stage_recording",
-    "stage_recordings",
-    "window_starts",
-    "write_annotations_edf",
-    "write_hypnogram_csv",
-    "write_outputs",
-]
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
+__all__ = exported_names(_LAZY)

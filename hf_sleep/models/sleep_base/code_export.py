@@ -21,7 +21,12 @@ def _imported_modules(module_name: str, source: str) -> list[tuple[int, str, str
     """Returns `(line number, text to replace, target module)` for each package-internal `from` import."""
     package = module_name.rsplit(".", 1)[0]
     found = []
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    # Imports inside `try` are optional (as transformers' check of remote code treats them): not exported.
+    optional = {id(node) for block in ast.walk(tree) if isinstance(block, ast.Try) for node in ast.walk(block)}
+    for node in ast.walk(tree):
+        if id(node) in optional:
+            continue
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name == PACKAGE_NAME or alias.name.startswith(PACKAGE_NAME + "."):
