@@ -1,13 +1,15 @@
 """hf_sleep: published sleep-staging networks as Hugging Face models.
 
 Every public name is imported when first used (see `hf_sleep/lazy_exports.py`), so `import hf_sleep` and the `hf-sleep`
-command start without torch or transformers. Importing hf_sleep after transformers registers every architecture
-with transformers' Auto classes; otherwise call [`register_auto_classes`] (hf_sleep's own loaders do).
+command start without torch or transformers. Every architecture is registered with transformers' Auto classes by
+`import hf_sleep` after transformers, or when one of these names is first used after transformers; otherwise call
+[`register_auto_classes`] (hf_sleep's own loaders do).
 """
 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from hf_sleep.lazy_exports import exported_names, lazy_exports
 from hf_sleep.registry import register_auto_classes
@@ -59,10 +61,19 @@ _LAZY: dict[str, tuple[str, ...]] = {
     "staging.sleep_stats": ("sleep_statistics",),
 }
 
-__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
+_import_lazily, __dir__ = lazy_exports(__name__, _LAZY)
 __all__ = ["__version__", "register_auto_classes", *exported_names(_LAZY)]
 
-# Registering imports transformers' Auto modules, and with them torch (measured: longer than `import torch`,
-# BENCHMARKS.md): it happens here only once transformers is imported, so `hf-sleep --help` stays light.
+
+# Registering imports transformers' Auto modules, and with them torch (longer than `import torch` itself,
+# BENCHMARKS.md), so it waits until transformers is imported: `hf-sleep --help` stays light. It happens at
+# `import hf_sleep` after transformers, or when a name of hf_sleep is first used after transformers.
+def __getattr__(name: str) -> Any:
+    value = _import_lazily(name)
+    if "transformers" in sys.modules:
+        register_auto_classes()
+    return value
+
+
 if "transformers" in sys.modules:
     register_auto_classes()

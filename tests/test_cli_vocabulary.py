@@ -136,3 +136,12 @@ def test_training_scripts_keep_the_transformers_spellings():
 def test_convert_physioex_takes_its_folder_once(capsys):
     assert main(["convert-physioex", "model.ckpt", "a", "--output-dir", "b"]) == 2
     assert "OUT_DIR or --output-dir" in capsys.readouterr().err
+
+
+def test_version_prints_the_package_version(capsys):
+    import hf_sleep
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"hf-sleep {hf_sleep.__version__}\n"

@@ -80,9 +80,10 @@ def test_importing_hf_sleep_after_transformers_registers_every_architecture():
         assert "torch" in _imported_after(first + "\n" + AUTO_CHECK), first
 
 
-def test_importing_hf_sleep_first_stays_light_and_register_auto_classes_registers():
+def test_importing_hf_sleep_first_stays_light_and_registers_on_first_use_or_when_asked():
     assert _imported_after("import hf_sleep") == set()
     assert "torch" in _imported_after("import hf_sleep\nhf_sleep.register_auto_classes()\n" + AUTO_CHECK)
+    assert "torch" in _imported_after("import hf_sleep\nfrom hf_sleep import TinySleepNetConfig\n" + AUTO_CHECK)
 
 
 def test_a_lazy_name_imports_only_its_module():

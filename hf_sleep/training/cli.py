@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import textwrap
 from collections.abc import Sequence
 
 from hf_sleep.training.options import (
@@ -33,6 +34,7 @@ TRAINING_COMMANDS: dict[str, tuple[tuple[type, ...], str]] = {
 }
 
 HELP_ASKED = (["--help"], ["-h"])
+HELP_WIDTH = 100
 TRAINER_HELP_ASKED = ["--help-trainer"]
 
 
@@ -52,16 +54,22 @@ def help_parser(command: str) -> argparse.ArgumentParser:
     It only documents: `HfArgumentParser` parses, from the same dataclasses, so the two cannot disagree on a name.
     """
     option_types, help_text = TRAINING_COMMANDS[command]
+    description = (
+        f"{help_text[0].upper()}{help_text[1:]}. A .json recipe first gives the arguments; flags after it override "
+        "the recipe."
+    )
+    epilog = (
+        "Every flag of transformers' TrainingArguments is accepted as well (--output_dir, --learning_rate, "
+        "--num_train_epochs, --per_device_train_batch_size, --seed, --report_to, ...); "
+        f"`hf-sleep {command} --help-trainer` lists them all for the installed transformers."
+    )
     parser = argparse.ArgumentParser(
         prog=f"hf-sleep {command}",
         usage=f"hf-sleep {command} [RECIPE.json] [--FLAG VALUE ...]",
-        description=f"{help_text[0].upper()}{help_text[1:]}. A .json recipe first gives the arguments; flags "
-        "after it override the recipe.",
-        epilog=(
-            "Every flag of transformers' TrainingArguments is accepted as well (--output_dir, --learning_rate, "
-            "--num_train_epochs, --per_device_train_batch_size, --seed, --report_to, ...); "
-            f"`hf-sleep {command} --help-trainer` lists them all for the installed transformers."
-        ),
+        # Wrapped here, where flags and command names are not broken at their hyphens.
+        description=textwrap.fill(description, HELP_WIDTH, break_on_hyphens=False),
+        epilog=textwrap.fill(epilog, HELP_WIDTH, break_on_hyphens=False),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         add_help=False,
     )
     parser.add_argument("-h", "--help", action="store_true", help="show this help message and exit")
