@@ -43,6 +43,7 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "DSBTransformerForSleepStaging",
         "DSBTransformerModel",
     ),
+    "models.robustsleepnet": ("RobustSleepNetConfig", "RobustSleepNetForSleepStaging", "RobustSleepNetModel"),
     "models.seqsleepnet": ("SeqSleepNetConfig", "SeqSleepNetForSleepStaging", "SeqSleepNetModel"),
     "models.sleep_base": (
         "AASM_STAGES",

@@ -1,4 +1,4 @@
-"""One CLI vocabulary: every command takes a shared concept under the same flag (`hf_sleep.cli.SHARED_FLAGS`), the
+"""One CLI vocabulary: every command takes a shared concept under the same flag (`hf_sleep.console.SHARED_FLAGS`), the
 training scripts included; the older spellings still parse but are not listed in `--help`. Parsing only."""
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ def _handle_push(args: argparse.Namespace) -> int:
     if Path(source).is_dir():
         from transformers import AutoModel
 
-        from hf_sleep.staging.one_night import load_model
+        from hf_sleep.staging.model_loading import load_model
 
         if not (Path(source) / "config.json").is_file():
             raise FileNotFoundError(

@@ -9,8 +9,8 @@ standardised with statistics of its training set that were not published; the co
 each recording with its own statistics instead (`spectrum_standardization="recording"`).
 
 The conversion maps every tensor of the checkpoint (none left unused, none of the model's missing), writes
-`model.safetensors`, `config.json`, `preprocessor_config.json`, a model card and `training_info.json` (what the
-card says, read again by `hf-sleep push`).
+`model.safetensors`, `config.json`, `preprocessor_config.json`, a model card, `training_info.json` (what the
+card says, read again by `hf-sleep push`) and the source's `LICENSE` (MIT asks for its notice in every copy).
 
     python scripts/convert_physioex_checkpoint.py seqsleepnet-EEG-L=21-test_acc=0.864.ckpt out/
 """
@@ -157,11 +157,17 @@ def convert_physioex_checkpoint(
 
     Returns:
         The converted `SeqSleepNetForSleepStaging`, in eval mode.
+
+    Raises:
+        FileNotFoundError: when no `LICENSE` lies next to `checkpoint` (the weights are shipped only with it).
     """
     from hf_sleep.models.seqsleepnet import SeqSleepNetForSleepStaging
 
     checkpoint = Path(checkpoint)
     state_dict = load_physioex_state_dict(checkpoint)
+    licence = checkpoint.parent / "LICENSE"
+    if not licence.is_file():
+        raise FileNotFoundError(f"{licence} does not exist: physioex's MIT licence must travel with its weights")
     config = physioex_config(state_dict)
     model = SeqSleepNetForSleepStaging(config)
     model.load_state_dict(convert_state_dict(state_dict, model), strict=True)
@@ -171,6 +177,7 @@ def convert_physioex_checkpoint(
     model.save_pretrained(out_dir)
     feature_extractor = physioex_feature_extractor(config)
     feature_extractor.save_pretrained(out_dir)
+    (out_dir / "LICENSE").write_bytes(licence.read_bytes())
     if card:
         training_info = physioex_training_info(config, checkpoint.name, name or out_dir.name)
         (out_dir / "training_info.json").write_text(json.dumps(training_info, indent=2) + "\n")

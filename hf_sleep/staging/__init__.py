@@ -1,6 +1,7 @@
 """The staging wing: a trained model scores whole recordings.
 
-- `one_night.py`: `stage_recording` (read, pick channels, epoch, stage, write the four outputs) and its readers;
+- `one_night.py`: `stage_recording`, in steps: check the request, load the model (`model_loading.py`), read the
+  night (`reading.py`, `lights.py`), predict, score, write the four outputs (`outputs.py`);
 - `many_nights.py`: `stage_recordings`, the model loaded once and the next night read ahead;
 - `inference.py`: `predict_night`, every epoch scored with every overlapping window;
 - `sleep_stats.py`, `plotting.py`: the statistics and the hypnogram figure of a night;
@@ -17,34 +18,36 @@ from hf_sleep.lazy_exports import exported_names, lazy_exports
 _LAZY: dict[str, tuple[str, ...]] = {
     "demo_night": ("DEMO_CHANNELS", "demo_hypnogram", "make_demo_night"),
     "inference": ("NightPrediction", "predict_night", "window_starts"),
+    "lights": ("lights_from_annotations", "night_lights", "recording_lights", "seconds_from_start"),
     "many_nights": ("FailedRecording", "expand_recordings", "stage_recordings"),
-    "one_night": (
-        "OUTPUT_SUFFIXES",
-        "STAGE_PREFIX",
-        "UNSCORABLE",
-        "StagingResult",
-        "check_amplitudes",
-        "check_extractor_fits",
-        "epoch_signal",
-        "lights_from_annotations",
+    "model_loading": (
         "load_feature_extractor",
         "load_model",
-        "open_recording",
-        "output_paths",
-        "read_checked",
-        "read_hypnogram_annotations",
-        "read_night",
-        "read_signals",
-        "recording_lights",
-        "resolve_channels",
+        "load_model_and_extractor",
         "saved_feature_extractor",
-        "seconds_from_start",
+    ),
+    "one_night": (
+        "UNSCORABLE",
+        "StagingResult",
+        "check_request",
+        "predict_scorable",
+        "score_night",
         "stage_recording",
+        "torch_predictor",
+        "unscorable_epochs",
+    ),
+    "outputs": (
+        "OUTPUT_SUFFIXES",
+        "STAGE_PREFIX",
+        "night_summary",
+        "output_paths",
+        "read_hypnogram_annotations",
         "write_annotations_edf",
         "write_hypnogram_csv",
         "write_outputs",
     ),
     "plotting": ("plot_hypnogram",),
+    "reading": ("NightInput", "read_checked", "read_night", "read_signals"),
     "sleep_stats": ("format_statistics", "sleep_statistics"),
 }
 

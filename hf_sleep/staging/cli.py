@@ -47,7 +47,7 @@ def _handle(args: argparse.Namespace) -> int:
             _build_model(args),
             channels=args.channels,
             reference=args.reference[0] if args.reference and len(args.reference) == 1 else args.reference,
-            out_dir=args.output_dir,
+            output_dir=args.output_dir,
             rescale=args.rescale,
             device=args.device,
             batch_size=args.batch_size,

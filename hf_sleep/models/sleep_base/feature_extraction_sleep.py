@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from transformers.dynamic_module_utils import get_relative_import_files
 from transformers.feature_extraction_utils import BatchFeature, FeatureExtractionMixin
 
-from hf_sleep.models.sleep_base.code_export import export_modules
-from hf_sleep.models.sleep_base.signals import (  # noqa: F401 - re-exported: the contract's helpers
+# Relative, so a saved folder that holds this file and signals.py loads with `trust_remote_code` as it is.
+from .signals import (  # noqa: F401 - re-exported: the contract's helpers
     AASM_STAGES,
     UNIT_SCALE,
     cut_epochs,
@@ -32,9 +35,11 @@ FILTER_METHODS: tuple[str, ...] = ("fir", "butter")
 FILTER_SCOPES: tuple[str, ...] = ("recording", "epoch")
 RESAMPLE_METHODS: tuple[str, ...] = ("polyphase",)
 # Steps the extractor applies itself; other named steps are carried for the model's own code.
-EXTRACTOR_STEPS: tuple[str, ...] = ("slumbernet",)
+EXTRACTOR_STEPS: tuple[str, ...] = ("slumbernet", "robustsleepnet")
 # Key of the contract in a dataset's `input_values` feature metadata (its `id` string holds JSON).
 DATASET_CONTRACT_KEY = "sleep_feature_extractor"
+# Epochs prepared at a time by `epochs_from_signal`: the epoch-wise steps' float64 scratch stays small.
+EPOCHS_PER_BLOCK = 256
 
 
 class SleepFeatureExtractor(FeatureExtractionMixin):
@@ -68,7 +73,10 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
             How the signal is brought to `sfreq` (`scipy.signal.resample_poly`).
         preprocessing (`list[dict]`, *optional*):
             Named model-specific steps, e.g. `{"name": "slumbernet", "emg_index": 1}` (EMG low-pass, resampling
-            and polynomial detrend per epoch, applied here) or steps the model's own code applies (kept as given).
+            and polynomial detrend per epoch, applied here), `{"name": "robustsleepnet"}` (RobustSleepNet's
+            resampling to 100 Hz, band-pass, resampling to `sfreq` and recording-wide IQR normalisation, applied
+            here; options as in `preprocessing.robustsleepnet_preprocess`) or steps the model's own code applies
+            (kept as given).
         label_names (`list[str]`, *optional*):
             Stage names in class-index order. Defaults to the five AASM stages W, N1, N2, N3, REM.
 
@@ -160,8 +168,19 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
         return [step for step in self.preprocessing if step["name"] not in EXTRACTOR_STEPS]
 
     @property
+    def _robustsleepnet(self) -> dict[str, Any] | None:
+        return next((step for step in self.preprocessing if step["name"] == "robustsleepnet"), None)
+
+    @property
     def _slumbernet(self) -> dict[str, Any] | None:
         return next((step for step in self.preprocessing if step["name"] == "slumbernet"), None)
+
+    @property
+    def reading_rate(self) -> float | None:
+        """The rate a reader brings channels recorded at different rates to: the model's, as `prepare_signal` would
+        (`None` when a step of its own resamples, as SlumberNet's and RobustSleepNet's do: the fastest channel's
+        rate then)."""
+        return None if self._slumbernet is not None or self._robustsleepnet is not None else self.sfreq
 
     def is_pointwise(self, sfreq: float) -> bool:
         """Whether each output sample depends only on the input sample at the same time (no filter, no resampling).
@@ -190,6 +209,21 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
         }
         values.update(kwargs)
         return cls(**values)
+
+    def check_model(self, config: Any, source: Any = "") -> None:
+        """Raises a `ValueError` naming `source` when this contract and a model's config disagree on an epoch: its
+        channels, its samples, or its rate (as transformers' feature extractors refuse a mismatched sampling rate).
+        """
+        if (len(self.ch_names), self.n_times) != (config.n_chans, config.n_times):
+            raise ValueError(
+                f"{source}: preprocessor_config.json describes epochs of ({len(self.ch_names)}, {self.n_times}) but "
+                f"the model takes ({config.n_chans}, {config.n_times})"
+            )
+        if self.sfreq != float(config.sfreq):
+            raise ValueError(
+                f"{source}: preprocessor_config.json samples at {self.sfreq:g} Hz but the model was built for "
+                f"{float(config.sfreq):g} Hz ({self.epoch_seconds:g}-s epochs, not {float(config.epoch_seconds):g} s)"
+            )
 
     def config_kwargs(self) -> dict[str, Any]:
         """The signal-shape arguments of a `SleepStagingConfig` that match this contract."""
@@ -234,7 +268,10 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
         module = type(self).__module__
         self.auto_map = {"AutoFeatureExtractor": f"{module.rsplit('.', 1)[-1]}.{type(self).__name__}"}
         os.makedirs(save_directory, exist_ok=True)
-        export_modules([module], save_directory)
+        for source in [__file__, *get_relative_import_files(__file__)]:
+            target = Path(save_directory) / Path(source).name
+            shutil.copyfile(source, f"{target}.tmp")
+            os.replace(f"{target}.tmp", target)
         return super().save_pretrained(save_directory, push_to_hub=push_to_hub, **kwargs)
 
     # -- applying it ----------------------------------------------------------------------------------
@@ -292,6 +329,12 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
         """
         if self._slumbernet is not None:
             return signal, sfreq
+        step = self._robustsleepnet
+        if step is not None:  # its own chain: two resamplings around a band-pass, then a per-recording scale
+            from hf_sleep.models.sleep_base.preprocessing import robustsleepnet_preprocess
+
+            options = {key: value for key, value in step.items() if key != "name"}
+            return robustsleepnet_preprocess(signal, sfreq, target_sfreq=self.sfreq, **options), self.sfreq
         signal = self.resample(signal, sfreq)
         if self.filter is not None and self.filter.get("scope", "recording") == "recording":
             signal = self.band_pass(signal)
@@ -309,7 +352,7 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
         """
         step = self._slumbernet
         if step is not None:
-            from hf_sleep.models.sleep_base.preprocessing import slumbernet_preprocess
+            from .preprocessing import slumbernet_preprocess
 
             emg = int(step.get("emg_index", 1))
             options = {key: step[key] for key in ("detrend_order", "emg_lowpass_hz", "emg_filter_order") if key in step}
@@ -328,9 +371,24 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
         return np.asarray(epochs, dtype=np.float32)
 
     def epochs_from_signal(self, signal: np.ndarray, sfreq: float) -> np.ndarray:
-        """Every whole epoch of a continuous `(n_chans, n_samples)` signal (model order and units) as model input."""
+        """Every whole epoch of a continuous `(n_chans, n_samples)` signal (model order and units) as model input.
+
+        The epoch-wise steps run on `EPOCHS_PER_BLOCK` epochs at a time (each epoch alone, so the result is the
+        same): a whole night at once would hold several float64 copies of it (2.4 GB RSS for 48 h of 3 channels).
+        """
         signal, rate = self.prepare_signal(signal, sfreq)
-        return self.prepare_epochs(cut_epochs(signal, whole_samples(rate, self.epoch_seconds)), rate)
+        n_times = whole_samples(rate, self.epoch_seconds)
+        n_epochs = signal.shape[-1] // n_times
+        out = None
+        for first in range(0, max(n_epochs, 1), EPOCHS_PER_BLOCK):
+            stop = min(first + EPOCHS_PER_BLOCK, n_epochs)
+            block = self.prepare_epochs(cut_epochs(signal[:, first * n_times : stop * n_times], n_times), rate)
+            if out is None:
+                if stop == n_epochs:
+                    return block
+                out = np.empty((n_epochs, *block.shape[1:]), dtype=block.dtype)
+            out[first:stop] = block
+        return out
 
     def __call__(
         self,
@@ -398,7 +456,9 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
             from hf_sleep.data.recording import read_recording
         except ImportError as error:
             raise ImportError(f"reading a recording file needs the hf_sleep package ({error}); pass an array") from None
-        signal, rate, info = read_recording(recording, self.ch_names, reference=self.reference, rescale=rescale)
+        signal, rate, info = read_recording(
+            recording, self.ch_names, reference=self.reference, rescale=rescale, sfreq=self.reading_rate
+        )
         if self.units != "uV":  # the reader gives µV
             signal = signal * np.float32(UNIT_SCALE["uV"] / UNIT_SCALE[self.units])
         return signal, rate, info
