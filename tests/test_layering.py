@@ -8,6 +8,7 @@ importing its own submodules is not a cycle, so the implicit import of parent pa
 from __future__ import annotations
 
 import ast
+import fnmatch
 import importlib
 from pathlib import Path
 
@@ -121,10 +122,15 @@ UPWARD_EDGES: dict[tuple[str, str], str] = {
     ("hf_sleep.models.sleep_base.feature_extraction_sleep", "hf_sleep.data.recording"): (
         "`extractor(path)` reads EDF/BDF/FIF files with the package's one recording reader"
     ),
-    ("hf_sleep.models.sleep_base.modeling_sleep_base", "hf_sleep.hub.publish"): (
-        "`model.push_to_hub` publishes with the hf_sleep model card, as `hf-sleep push` does"
+    ("hf_sleep.models.*.modeling_*", "hf_sleep.hub.publish"): (
+        "`model.push_to_hub` publishes with the hf_sleep model card, as `hf-sleep push` does (the base's method and "
+        "its copies in the generated modeling files)"
     ),
 }
+
+
+def _named(edge: tuple[str, str]) -> bool:
+    return any(fnmatch.fnmatchcase(edge[0], source) and edge[1] == target for source, target in UPWARD_EDGES)
 # What the models wing may import besides itself: the lazy-import mechanism.
 MODELS_MAY_IMPORT = {"hf_sleep.lazy_exports"}
 
@@ -138,8 +144,10 @@ def test_the_models_wing_imports_no_other_wing_but_through_the_named_edges():
         for imported in imports
         if not imported.startswith("hf_sleep.models.") and imported not in MODELS_MAY_IMPORT
     }
-    assert upward <= set(UPWARD_EDGES), f"edges up from the models wing not named in UPWARD_EDGES: {sorted(upward - set(UPWARD_EDGES))}"
-    assert set(UPWARD_EDGES) <= upward, f"named edges that no longer exist: {sorted(set(UPWARD_EDGES) - upward)}"
+    unnamed = sorted(edge for edge in upward if not _named(edge))
+    assert not unnamed, f"edges up from the models wing not named in UPWARD_EDGES: {unnamed}"
+    stale = [named for named in UPWARD_EDGES if not any(fnmatch.fnmatchcase(a, named[0]) and b == named[1] for a, b in upward)]
+    assert not stale, f"named edges that no longer exist: {stale}"
 
 
 def test_publishing_lives_in_the_hub_layer():
@@ -147,7 +155,7 @@ def test_publishing_lives_in_the_hub_layer():
     hub_layer = {"hf_sleep.hub", "hf_sleep.hub.publish", "hf_sleep.hub.cli", "hf_sleep.hub.model_card"}
     for name, path in _module_names().items():
         if name.rpartition(".")[2].startswith(("modeling_", "configuration_")):
-            imported = _imports(name, path) & hub_layer - {edge[1] for edge in UPWARD_EDGES if edge[0] == name}
+            imported = {m for m in _imports(name, path) & hub_layer if not _named((name, m))}
             assert not imported, f"{name} imports the hub layer: {sorted(imported)}"
     trainer = _imports("hf_sleep.training.trainer", PACKAGE / "training" / "trainer.py")
     assert "hf_sleep.hub.publish" in trainer  # CardTrainerMixin sits next to the trainer and publishes through the hub
