@@ -119,7 +119,7 @@ def test_configuration_modules_import_neither_torch_nor_modeling_code():
 # `try` block: a saved folder's copy of the file loads with `trust_remote_code` where hf_sleep is not installed
 # (transformers' check of a folder's imports skips `try` blocks).
 UPWARD_EDGES: dict[tuple[str, str], str] = {
-    ("hf_sleep.models.sleep_base.feature_extraction_sleep", "hf_sleep.data.recording"): (
+    ("hf_sleep.models.sleep_base.signal_contract", "hf_sleep.data.recording"): (
         "`extractor(path)` reads EDF/BDF/FIF files with the package's one recording reader"
     ),
     ("hf_sleep.models.*.modeling_*", "hf_sleep.hub.publish"): (

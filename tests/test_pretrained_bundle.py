@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,8 +12,8 @@ import torch
 from hf_sleep.cli import main
 from hf_sleep.pretrained import (
     BUNDLE_FILES,
+    BUNDLE_ONNX_FILES,
     BUNDLED,
-    DEFAULT_MODEL,
     build_bundle,
     load_pretrained,
     pretrained_path,
@@ -31,7 +32,8 @@ def test_bundled_folders_hold_only_the_model_files_and_load_with_auto_model():
 
     for name in [name for name in BUNDLED if name.startswith("seqsleepnet-")]:
         folder = pretrained_path(name)
-        assert sorted(p.name for p in folder.iterdir()) == sorted(BUNDLE_FILES)
+        assert sorted(p.name for p in folder.iterdir()) == sorted([*BUNDLE_FILES, "onnx"])
+        assert sorted(p.name for p in (folder / "onnx").iterdir()) == sorted(Path(f).name for f in BUNDLE_ONNX_FILES)
         assert (folder / "model.safetensors").stat().st_size < 1_000_000
         model = AutoModel.from_pretrained(folder)
         assert type(model).__name__ == "SeqSleepNetForSleepStaging"
@@ -140,7 +142,7 @@ def test_stage_without_model_uses_the_bundled_default(tmp_path, capsys):
     assert main(["stage", str(recording), "--out-dir", str(tmp_path / "out"), "--quiet"]) == 0
     stats = json.loads((tmp_path / "out" / "night_sleep_stats.json").read_text())
     assert stats["channels"] == ["EEG C4-M1"] and stats["n_epochs"] == 60
-    assert DEFAULT_MODEL in stats["model"]
+    assert stats["model"] == "consensus of 7"  # the 7 RobustSleepNet models on the one central EEG
     assert main(["stage", str(recording), "--model", "hf-sleep/seqsleepnet-physioex-eeg-eog-emg",
                  "--out-dir", str(tmp_path / "out3"), "--quiet"]) == 0
     stats = json.loads((tmp_path / "out3" / "night_sleep_stats.json").read_text())

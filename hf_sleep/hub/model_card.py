@@ -161,6 +161,8 @@ class SleepModelCardData(CardData):
         model_name (`str`, *optional*): card title; defaults to the repository name.
         provenance (`str`, *optional*): Markdown on where converted weights come from (source, commit, licence,
             what the source reports and what differs here); rendered as its own section.
+        onnx (`bool`, *optional*, defaults to False): the repository also holds the exported graph
+            (`onnx/model.onnx`, `onnx/staging.json`); the card says how to run it.
     """
 
     repo_id: str | None = None
@@ -177,6 +179,7 @@ class SleepModelCardData(CardData):
     tags: list[str] = field(default_factory=list)
     model_name: str | None = None
     provenance: str | None = None
+    onnx: bool = False
 
     # Filled from the model by `set_model`.
     model_type: str = field(default="", init=False)

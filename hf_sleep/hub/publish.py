@@ -16,14 +16,21 @@ uploaded are not sent again), and a rejected token is reported as such.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
+import os
+import shutil
 import tempfile
+import time
 import warnings
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# Seconds before each new try of a push the Hub answered with a server error (5xx).
+RETRY_DELAYS: tuple[float, ...] = (1.0, 3.0)
 # Files a push owns: stale copies in the repository are deleted so it never mixes two pushes.
 MANAGED_SUFFIXES = (".safetensors", ".bin", ".py", ".safetensors.index.json")
 # What the card says about training, kept in the repository so that a later push can say it again.
@@ -98,6 +105,53 @@ def _transport_cause(error: BaseException) -> BaseException | None:
     return None
 
 
+def _one_line(text: Any) -> str:
+    return " ".join(str(text).split())
+
+
+def retry_server_errors(action: Callable[[], Any], delays: Sequence[float] | None = None) -> Any:
+    """`action()`, tried again after each of `delays` seconds (default `RETRY_DELAYS`) while the Hub answers with
+    a server error (5xx: a busy or restarting Hub); other errors are raised at once.
+
+    Args:
+        action: the whole idempotent operation (a push that reads the repository's state again).
+        delays: the waits before the retries.
+    """
+    from huggingface_hub.errors import HfHubHTTPError
+
+    for delay in (*(RETRY_DELAYS if delays is None else delays), None):
+        try:
+            return action()
+        except HfHubHTTPError as error:
+            status = error.response.status_code if error.response is not None else None
+            if delay is None or status is None or status < 500:
+                raise
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+@contextlib.contextmanager
+def hub_failures(repo_id: str, endpoint: str) -> Iterator[None]:
+    """Turns what the Hub and the connection raise into one-line `HubPublishError`s naming `repo_id`."""
+    from huggingface_hub.errors import HfHubHTTPError
+
+    try:
+        yield
+    except HfHubHTTPError as error:
+        raise _publish_error(error, repo_id, endpoint) from error
+    except HubPublishError:
+        raise
+    except Exception as error:
+        cause = _transport_cause(error)
+        if cause is None:
+            raise
+        raise HubUploadError(
+            f"the upload to {repo_id} on {endpoint} failed half-way: the connection was lost "
+            f"({type(cause).__name__}: {_one_line(cause)}). Nothing was committed; run the same push again to "
+            "complete it (files already uploaded are not sent again)"
+        ) from error
+
+
 def _validate_training_info(training_info: dict[str, Any] | None) -> dict[str, Any]:
     if training_info is None:
         return {}
@@ -119,6 +173,7 @@ def build_card(
     eval_results: dict[str, Any] | None = None,
     training_info: dict[str, Any] | None = None,
     feature_extractor: Any = None,
+    onnx: bool = False,
 ):
     """The rendered `ModelCard` that `push_model` would publish (no network)."""
     from hf_sleep.hub.model_card import SleepModelCardData, render_model_card
@@ -128,13 +183,17 @@ def build_card(
         raise ValueError(
             "eval_results were given for an architecture-only push; pass trained=True to push weights"
         )
-    card_data = SleepModelCardData(repo_id=repo_id, trained=trained, **info).set_model(model, feature_extractor)
+    card_data = SleepModelCardData(repo_id=repo_id, trained=trained, onnx=onnx, **info).set_model(
+        model, feature_extractor
+    )
     if eval_results is not None:
         card_data.set_eval_results(eval_results)
     return render_model_card(card_data)
 
 
-def _write_folder(model: Any, folder: Path, trained: bool, card: Any, feature_extractor: Any = None) -> list[str]:
+def _write_folder(
+    model: Any, folder: Path, trained: bool, card: Any, feature_extractor: Any = None, onnx_folder: Any = None
+) -> list[str]:
     from hf_sleep.hub.model_card import model_feature_extractor
 
     if trained:
@@ -145,7 +204,13 @@ def _write_folder(model: Any, folder: Path, trained: bool, card: Any, feature_ex
     extractor = feature_extractor if feature_extractor is not None else model_feature_extractor(model.config)
     extractor.save_pretrained(folder)
     card.save(folder / "README.md")
-    return sorted(path.name for path in folder.iterdir() if path.is_file())
+    sent = sorted(path.name for path in folder.iterdir() if path.is_file())
+    if onnx_folder is not None:  # onnx/model.onnx and onnx/staging.json, where transformers.js looks for them
+        (folder / "onnx").mkdir()
+        for path in sorted((Path(onnx_folder) / "onnx").iterdir()):
+            shutil.copyfile(path, folder / "onnx" / path.name)
+            sent.append(f"onnx/{path.name}")
+    return sent
 
 
 def _remote_state(api: Any, repo_id: str, revision: str | None) -> tuple[str | None, list[str], dict | None]:
@@ -213,6 +278,7 @@ def push_model(
     revision: str | None = None,
     create_pr: bool = False,
     feature_extractor: Any = None,
+    onnx_folder: str | os.PathLike | None = None,
 ) -> PushResult:
     """Publishes an hf_sleep model to the Hub with its generated card.
 
@@ -231,6 +297,9 @@ def push_model(
         revision, create_pr: as in `HfApi.create_commit`.
         feature_extractor: the model's `SleepFeatureExtractor`, published as `preprocessor_config.json`; by
             default the one saved in the folder the model came from, else one derived from its config.
+        onnx_folder: a folder written by `hf_sleep.staging.onnx_export.export_onnx` for this model: its
+            `onnx/model.onnx` and `onnx/staging.json` are published too, and the card says how to run them.
+            Trained pushes only (`hf-sleep push --onnx` exports and passes it).
 
     Returns:
         A `PushResult`; `changed` is False when the repository already held exactly these files.
@@ -242,46 +311,43 @@ def push_model(
         HubUploadError: the connection failed half-way; run the same push again to complete it.
     """
     from huggingface_hub import HfApi
-    from huggingface_hub.errors import HfHubHTTPError
 
     _check_push_arguments(model, repo_id, trained, eval_results)
+    if onnx_folder is not None:
+        if not trained:
+            raise ValueError("an ONNX export needs trained weights: onnx_folder is for trained pushes only")
+        if not (Path(onnx_folder) / "onnx" / "model.onnx").is_file():
+            raise FileNotFoundError(f"{onnx_folder} holds no onnx/model.onnx (write it with hf-sleep export onnx)")
     # Everything that can fail on bad input happens before the first request.
     card = build_card(
         model, repo_id, trained=trained, eval_results=eval_results, training_info=training_info,
-        feature_extractor=feature_extractor,
+        feature_extractor=feature_extractor, onnx=onnx_folder is not None,
     )  # fmt: skip
     api = HfApi(token=token)
     endpoint = api.endpoint
     message = commit_message or (
         f"Upload {model.config.model_type} ({'trained' if trained else 'architecture only'}) with hf_sleep"
     )
-    try:
+    def push_once() -> tuple[Any, str | None, Any, list[str]]:
         repo_url = api.create_repo(repo_id, private=private, exist_ok=True)
-        repo_id = repo_url.repo_id
         head, info, sent = _commit_model(
-            api, repo_id, model, card, trained=trained, eval_results=eval_results, training_info=training_info,
-            feature_extractor=feature_extractor, force=force, message=message, revision=revision, create_pr=create_pr,
+            api, repo_url.repo_id, model, card, trained=trained, eval_results=eval_results,
+            training_info=training_info, feature_extractor=feature_extractor, force=force, message=message,
+            revision=revision, create_pr=create_pr, onnx_folder=onnx_folder,
         )  # fmt: skip
-    except HfHubHTTPError as error:
-        raise _publish_error(error, repo_id, endpoint) from error
-    except HubPublishError:
-        raise
-    except Exception as error:
-        cause = _transport_cause(error)
-        if cause is None:
-            raise
-        raise HubUploadError(
-            f"the upload to {repo_id} on {endpoint} failed half-way: the connection was lost "
-            f"({type(cause).__name__}: {cause}). Nothing was committed; run the same push again to complete it "
-            "(files already uploaded are not sent again)"
-        ) from error
+        return repo_url, head, info, sent
+
+    # A server error is tried again (the push reads the repository's state again), then reported in one line.
+    with hub_failures(repo_id, endpoint):
+        repo_url, head, info, sent = retry_server_errors(push_once)
+    repo_id = repo_url.repo_id
     return PushResult(repo_id=repo_id, commit=info.oid, changed=info.oid != head, url=str(repo_url), files=tuple(sent))
 
 
 def _commit_model(
     api: Any, repo_id: str, model: Any, card: Any, *, trained: bool, eval_results: dict[str, Any] | None,
     training_info: dict[str, Any] | None, feature_extractor: Any, force: bool, message: str, revision: str | None,
-    create_pr: bool,
+    create_pr: bool, onnx_folder: Any = None,
 ) -> tuple[str | None, Any, list[str]]:  # fmt: skip
     """Checks what the repository holds, then commits the model's folder in one commit.
 
@@ -298,10 +364,10 @@ def _commit_model(
             training_info = {**published, **(training_info or {})}
             card = build_card(
                 model, repo_id, trained=trained, eval_results=eval_results, training_info=training_info,
-                feature_extractor=feature_extractor,
+                feature_extractor=feature_extractor, onnx=onnx_folder is not None,
             )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="hf_sleep_push_") as tmp:
-        sent = _write_folder(model, Path(tmp), trained, card, feature_extractor)
+        sent = _write_folder(model, Path(tmp), trained, card, feature_extractor, onnx_folder)
         if trained and training_info:
             (Path(tmp) / TRAINING_INFO_FILE).write_text(json.dumps(training_info, indent=2, sort_keys=True) + "\n")
             sent.append(TRAINING_INFO_FILE)
@@ -350,19 +416,26 @@ def _commit_operations(folder: Path, sent: list[str], remote_files: list[str]) -
 
 
 def _publish_error(error: Any, repo_id: str, endpoint: str) -> HubPublishError:
-    """The one-line error a rejected Hub request becomes (401 and 403 name the token's problem)."""
+    """The one-line error a rejected Hub request becomes (401 and 403 name the token's problem; a server error
+    says it persisted through the retries)."""
     status = error.response.status_code if error.response is not None else None
+    said = _one_line(error.server_message or "") or _one_line(str(error).splitlines()[0] if str(error) else "")
     if status == 401:
         return HubAuthenticationError(
-            f"the Hub at {endpoint} rejected the token (401 Unauthorized: {error.server_message or 'invalid token'}); "
+            f"the Hub at {endpoint} rejected the token (401 Unauthorized: {said or 'invalid token'}); "
             "log in with `hf auth login` or pass a valid token with write access"
         )
     if status == 403:
         return HubAuthenticationError(
-            f"the token may not write to {repo_id} on {endpoint} (403 Forbidden: {error.server_message}); "
+            f"the token may not write to {repo_id} on {endpoint} (403 Forbidden: {said}); "
             "use a token with write access to that namespace"
         )
-    return HubPublishError(f"pushing to {repo_id} on {endpoint} failed: {error}")
+    if status is not None and status >= 500:
+        return HubPublishError(
+            f"pushing to {repo_id} on {endpoint} failed: the Hub answered {status} ({said}) "
+            f"{len(RETRY_DELAYS) + 1} times; nothing was committed, try again later"
+        )
+    return HubPublishError(f"pushing to {repo_id} on {endpoint} failed: {status} ({said})")
 
 
 def push_from_model_method(model: Any, repo_id: str, **kwargs: Any) -> PushResult:

@@ -6,6 +6,7 @@ leave-one-cohort-out models), converted (see each folder's README.md).
 
 Each `hf_sleep/pretrained/<name>/` folder is a `save_pretrained` folder (`model.safetensors`, `config.json`,
 `preprocessor_config.json`, `README.md`, the card's `training_info.json` and the source's `LICENSE`), so `AutoModel.from_pretrained(pretrained_path(name))` also works.
+`onnx/` holds its exported graph (`hf_sleep.staging.onnx_export`), which `hf-sleep stage --backend onnx` runs.
 This module imports no torch: `hf-sleep --help` stays fast.
 """
 
@@ -44,6 +45,9 @@ ALIASES: dict[str, str] = {
 BUNDLE_FILES: tuple[str, ...] = (
     "model.safetensors", "config.json", "preprocessor_config.json", "README.md", "training_info.json", "LICENSE"
 )
+# The exported graph beside them, for staging without torch (`hf-sleep stage --backend onnx`); written by
+# `hf-sleep export onnx <name> hf_sleep/pretrained/<name> --overwrite` after the bundle is regenerated.
+BUNDLE_ONNX_FILES: tuple[str, ...] = ("onnx/model.onnx", "onnx/staging.json")
 
 
 def bundled_name(name: str | os.PathLike) -> str | None:
@@ -92,14 +96,11 @@ def build_bundle(
     `robustsleepnet/`) into the bundled folders under `out_root`.
 
     Writes only [`BUNDLE_FILES`]: the copied modeling code of a saved folder is left out (the package provides it)
-<<<<<<< HEAD
-    and `config.json` and `preprocessor_config.json` lose their `auto_map`. Returns the folders written.
+    and `config.json` and `preprocessor_config.json` lose their `auto_map` and `custom_pipelines`. Returns the
+    folders written.
 
     Args:
         names: the bundled models to build (default: all of [`BUNDLED`]).
-=======
-    and `config.json` and `preprocessor_config.json` lose their `auto_map` (and `custom_pipelines`). Returns the folders written.
->>>>>>> newcomer
     """
     import shutil
     import tempfile
@@ -133,6 +134,7 @@ def build_bundle(
 __all__ = [
     "ALIASES",
     "BUNDLED",
+    "BUNDLE_ONNX_FILES",
     "DEFAULT_MODEL",
     "ROBUSTSLEEPNET_MODELS",
     "bundled_name",

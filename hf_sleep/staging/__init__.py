@@ -3,7 +3,10 @@
 - `one_night.py`: `stage_recording`, in steps: check the request, load the model (`model_loading.py`), read the
   night (`reading.py`, `lights.py`), predict, score, write the four outputs (`outputs.py`);
 - `many_nights.py`: `stage_recordings`, the model loaded once and the next night read ahead;
-- `inference.py`: `predict_night`, every epoch scored with every overlapping window;
+- `inference.py`: `predict_night`, every epoch scored with every overlapping window (`night_windows.py`: the
+  windows and their fusion, in numpy);
+- `onnx_export.py`, `onnx_runtime.py`, `export_cli.py`: the night as one ONNX graph (`hf-sleep export onnx`),
+  and staging with it through onnxruntime, without torch or transformers (`hf-sleep stage --backend onnx`);
 - `sleep_stats.py`, `plotting.py`: the statistics and the hypnogram figure of a night;
 - `demo_night.py`, `demo.py`: the synthetic demo night and `hf-sleep demo`;
 - `cli.py`: `hf-sleep stage`.

@@ -87,6 +87,7 @@ def stage_recordings(
     *,
     rescale: float = 1.0,
     device: str | None = None,
+    backend: str = "auto",
     **options: Any,
 ) -> Iterator[StagingResult | FailedRecording]:
     """Stages recordings one after the other with one model, reading the next while the model runs.
@@ -99,15 +100,17 @@ def stage_recordings(
         output_dir: where to write each recording's four outputs; `None` writes nothing.
         rescale: as for [`stage_recording`].
         device: as for [`stage_recording`].
+        backend: as for [`stage_recording`]; an ONNX session is opened once, as a torch model is loaded once.
         options: further keyword arguments of [`stage_recording`] (`batch_size`, `stride`, `overwrite`, ...).
 
     Yields:
         A [`StagingResult`] per recording, in order, or a [`FailedRecording`] for one that could not be staged.
     """
     from hf_sleep.pretrained import resolve_bundled
+    from hf_sleep.staging.onnx_runtime import staging_model
 
     recordings = expand_recordings(paths)
-    model = resolve_bundled(model)
+    model = staging_model(resolve_bundled(model), backend)
     source = model_source(model)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hf-sleep-reader") as reader:
         # With a folder's preprocessor_config.json, the first recording is read while the weights load.
@@ -115,13 +118,13 @@ def stage_recordings(
         ahead = None
         if extractor is not None:
             ahead = reader.submit(read_night, recordings[0], extractor, channels, reference, rescale)
-        if recordings and output_dir is not None:  # the plot's matplotlib, imported while the model loads or runs
+        if recordings and output_dir is not None and options.get("plot", True):  # matplotlib, imported meanwhile
             reader.submit(_import_plotting)
         loading = time.perf_counter()
         model = load_model(model, device, progress=options.get("progress", False)) if recordings else None
         loading = time.perf_counter() - loading
         if recordings and extractor is None:
-            extractor = load_feature_extractor(source, model.config)
+            extractor = getattr(model, "signal_contract", None) or load_feature_extractor(source, model.config)
         elif recordings:  # read before the weights: the same shape check as the single-night path
             extractor.check_model(model.config, source)
         for index, path in enumerate(recordings):

@@ -15,8 +15,8 @@ from typing import Any
 def saved_feature_extractor(source: Any):
     """The `SleepFeatureExtractor` saved in a model folder or Hub repo (`preprocessor_config.json`), else `None`.
 
-    `None` also for a file that is not a contract (unreadable, or without its fields): the caller derives one from
-    the model's config, and `load_model` words a damaged folder.
+    A file that is there but broken (a wrong key, type or value) is a `ValueError` naming the file and the key:
+    staging without the saved band-pass would silently change the stages.
     """
     from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 
@@ -24,7 +24,7 @@ def saved_feature_extractor(source: Any):
         return None
     try:
         return SleepFeatureExtractor.from_pretrained(str(Path(str(source)).expanduser()))
-    except (OSError, ValueError, TypeError):  # TypeError: a preprocessor_config.json without the contract's fields
+    except OSError:  # no preprocessor_config.json (transformers says so with an OSError)
         return None
 
 
@@ -59,6 +59,10 @@ def load_model(model: Any, device: str | None = None, *, progress: bool = True):
             corrupt `config.json`, an incomplete or corrupt `model.safetensors`, a config of another
             architecture, a repository that does not exist.
     """
+    from hf_sleep.staging.onnx_runtime import OnnxStagingModel
+
+    if isinstance(model, OnnxStagingModel):  # runs with onnxruntime: nothing to load or move
+        return model
     import torch
 
     from hf_sleep.pretrained import resolve_bundled
@@ -148,11 +152,20 @@ def model_source(model: Any) -> Any:
     return getattr(getattr(model, "config", None), "_name_or_path", "")
 
 
-def load_model_and_extractor(model: Any, device: str | None = None, *, progress: bool = False) -> tuple[Any, Any]:
-    """[`load_model`] and [`load_feature_extractor`] for `model` (`None`: the bundled default stager)."""
-    from hf_sleep.pretrained import resolve_bundled
+def load_model_and_extractor(
+    model: Any, device: str | None = None, *, progress: bool = False, backend: str = "auto"
+) -> tuple[Any, Any]:
+    """[`load_model`] and [`load_feature_extractor`] for `model` (`None`: the bundled default stager).
 
-    model = resolve_bundled(model)
+    With the ONNX `backend` (`hf_sleep.staging.onnx_runtime.staging_model`), the model is an `OnnxStagingModel`
+    and the extractor its numpy `SignalContract`: neither torch nor transformers is imported.
+    """
+    from hf_sleep.pretrained import resolve_bundled
+    from hf_sleep.staging.onnx_runtime import OnnxStagingModel, staging_model
+
+    model = staging_model(resolve_bundled(model), backend)
+    if isinstance(model, OnnxStagingModel):
+        return model, model.signal_contract
     source = model_source(model)
     model = load_model(model, device, progress=progress)
     return model, load_feature_extractor(source, model.config)

@@ -29,6 +29,7 @@ from hf_sleep.data.checks import check_writable_folder, nonfinite_epochs
 from hf_sleep.data.edf import describe_gaps, gap_epochs
 from hf_sleep.staging.lights import night_lights
 from hf_sleep.staging.model_loading import load_model_and_extractor, model_name
+from hf_sleep.staging.onnx_runtime import OnnxStagingModel
 from hf_sleep.staging.outputs import output_paths, refuse_existing, write_outputs
 from hf_sleep.staging.reading import NightInput, read_night
 
@@ -70,6 +71,8 @@ class StagingResult:
         reference: the reference applied (`None`: the recorded one; `"average of ..."` names the channels).
         context_epochs: epochs per window the model saw (shorter than `config.seq_len` for a short recording).
         notes: remarks on the result that are not problems of the input (e.g. a shortened context).
+        extra_columns: more per-epoch columns of the hypnogram CSV, after the probabilities (a consensus: the
+            members' agreement and each member's stage).
     """
 
     stages: list[str]
@@ -92,6 +95,7 @@ class StagingResult:
     reference: str | None = None
     context_epochs: int | None = None
     notes: list[str] = field(default_factory=list)
+    extra_columns: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def n_epochs(self) -> int:
@@ -116,6 +120,9 @@ def stage_recording(
     random_weights: bool = False,
     time_axis: str = "clock",
     night: NightInput | None = None,
+    nap: bool | None = None,
+    backend: str = "auto",
+    plot: bool = True,
 ) -> StagingResult:
     """Stages a whole recording with a sleep-staging model and (with `output_dir`) writes the four outputs.
 
@@ -143,6 +150,11 @@ def stage_recording(
         random_weights: the model is untrained (a demo): the plot says so.
         time_axis: the plot's time axis: `"clock"` (time of day from the recording's start) or `"hours"`.
         night: this recording already read for the model ([`read_night`]), when it was read ahead (many nights).
+        nap: report nap statistics (sleep-onset REM period); `None`: when time in bed is under 2 h.
+        backend: `"torch"`, `"onnx"` (the exported graph with onnxruntime: neither torch nor transformers is
+            imported) or `"auto"` (ONNX for a folder with a graph and no torch weights); see
+            `hf_sleep.staging.onnx_runtime.staging_model`.
+        plot: write the PNG (`False`: the CSV, the annotations and the statistics only).
 
     Epochs that hold NaN or infinite samples are unscorable: they get the stage `"?"` and no
     probabilities, count in no sleep statistic but time in bed, and are cut out of the sequence that the
@@ -151,31 +163,37 @@ def stage_recording(
     Returns:
         A [`StagingResult`].
     """
-    path = check_request(path, output_dir, overwrite=overwrite, time_axis=time_axis)
+    path = check_request(path, output_dir, overwrite=overwrite, time_axis=time_axis, plot=plot)
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    model, extractor = load_model_and_extractor(model, device, progress=progress)
+    model, extractor = load_model_and_extractor(model, device, progress=progress, backend=backend)
     timings["load_model"] = time.perf_counter() - start
     start = time.perf_counter()
     night = night or read_night(path, extractor, channels, reference, rescale)
     lights = night_lights(path, lights_off, lights_on, night.meas_date, night.seconds)
     timings["read"] = time.perf_counter() - start
     result = score_night(
-        path, night, torch_predictor(model, batch_size=batch_size, stride=stride, progress=progress),
+        path, night, predictor(model, batch_size=batch_size, stride=stride, progress=progress),
         context_epochs=int(getattr(model.config, "seq_len", 1) or 1), lights=lights, random_weights=random_weights,
+        nap=nap,
     )  # fmt: skip
     result.timings = {**timings, **result.timings}
     if output_dir is not None:
         start = time.perf_counter()
         result.files = write_outputs(
-            result, output_dir, overwrite=overwrite, model_name=model_name(model), time_axis=time_axis
+            result, output_dir, overwrite=overwrite, model_name=model_name(model), time_axis=time_axis, plot=plot
         )
         result.timings["write"] = time.perf_counter() - start
     return result
 
 
 def check_request(
-    path: str | os.PathLike, output_dir: str | os.PathLike | None, *, overwrite: bool, time_axis: str = "clock"
+    path: str | os.PathLike,
+    output_dir: str | os.PathLike | None,
+    *,
+    overwrite: bool,
+    time_axis: str = "clock",
+    plot: bool = True,
 ) -> Path:
     """The checks made before any work: the recording exists, the plot's axis is known, and (with `output_dir`)
     the folder is writable and holds no outputs of this recording unless `overwrite`. Returns the path."""
@@ -185,9 +203,16 @@ def check_request(
     if time_axis not in ("clock", "hours"):
         raise ValueError(f"time_axis must be 'clock' or 'hours', got {time_axis!r}")
     if output_dir is not None:
-        refuse_existing(output_paths(path, output_dir), overwrite)
+        refuse_existing(output_paths(path, output_dir, plot=plot), overwrite)
         check_writable_folder(output_dir)  # before the night is staged, not after
     return path
+
+
+def predictor(model: Any, *, batch_size: int = 64, stride: int | None = None, progress: bool = False):
+    """The predict step for a loaded model: onnxruntime's for an `OnnxStagingModel`, else [`torch_predictor`]."""
+    if isinstance(model, OnnxStagingModel):
+        return lambda epochs: model.predict_night(epochs, stride=stride)
+    return torch_predictor(model, batch_size=batch_size, stride=stride, progress=progress)
 
 
 def torch_predictor(model: Any, *, batch_size: int = 64, stride: int | None = None, progress: bool = False):
@@ -208,6 +233,7 @@ def score_night(
     context_epochs: int = 1,
     lights: dict[str, float] | None = None,
     random_weights: bool = False,
+    nap: bool | None = None,
 ) -> StagingResult:
     """Stages a night read for a model: its scorable epochs predicted, the unscorable ones marked, the statistics
     computed over time in bed. Needs no torch: `predict` is the only step that runs a model.
@@ -219,6 +245,7 @@ def score_night(
         context_epochs: epochs per window of the model (`config.seq_len`).
         lights: lights-off/on in seconds from the start ([`night_lights`]).
         random_weights: the model is untrained (a demo).
+        nap: report nap statistics (sleep-onset REM period); `None`: when time in bed is under 2 h.
     """
     from hf_sleep.staging.sleep_stats import sleep_statistics, time_in_bed
 
@@ -246,7 +273,7 @@ def score_night(
         stage_names=stage_names,
         onsets=np.arange(len(stages)) * epoch_seconds,
         epoch_seconds=epoch_seconds,
-        statistics=sleep_statistics(in_bed, epoch_seconds, stages=stage_names, wake=wake, rem=rem),
+        statistics=sleep_statistics(in_bed, epoch_seconds, stages=stage_names, wake=wake, rem=rem, nap=nap),
         channels=night.channels,
         recording=path,
         dropped_seconds=night.seconds - len(stages) * epoch_seconds,
