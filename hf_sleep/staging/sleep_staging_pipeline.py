@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import importlib
 import os
 import re
 from collections.abc import Sequence
@@ -282,10 +281,12 @@ SLEEP_STAGING_TASK = "sleep-staging"
 
 def _installed_night_reader():
     """hf_sleep's reader of a night (with its checks and one-line errors), or `None` where hf_sleep is absent."""
-    try:  # imported by name: the code saved beside a model must not carry the package's reader with it
-        return importlib.import_module("hf_sleep.staging.reading").read_night
+    try:  # in a `try` block: transformers' check of a saved folder's imports skips it, so the copy saved beside a
+        # model loads where hf_sleep is absent
+        from hf_sleep.staging.reading import read_night
     except ImportError:
         return None
+    return read_night
 
 
 class SleepStagingPipeline(Pipeline):
