@@ -57,9 +57,20 @@ def test_model_files_import_nothing_of_the_package(name):
 
 
 def test_saved_pipeline_imports_nothing_of_the_package():
-    """The sleep-staging pipeline saved beside every model is generated self-contained too."""
+    """The sleep-staging pipeline saved beside every model is generated self-contained too (hf_sleep's night reader
+    only in a `try` block that catches the `ImportError`, which transformers' check of a saved folder skips)."""
     tree = ast.parse((REPO_ROOT / "hf_sleep" / "staging" / "sleep_staging_pipeline.py").read_text(encoding="utf-8"))
+    optional = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.Try)
+        and any(getattr(handler.type, "id", None) == "ImportError" for handler in block.handlers)
+        for statement in block.body
+        for node in ast.walk(statement)
+    }
     for node in ast.walk(tree):
+        if id(node) in optional:
+            continue
         if isinstance(node, ast.ImportFrom):
             assert not node.level and node.module.split(".")[0] != "hf_sleep", node.module
         elif isinstance(node, ast.Import):
