@@ -345,9 +345,13 @@ class RobustSleepNetPreTrainedModel(SleepStagingPreTrainedModel):
 
     def _init_weights(self, module: nn.Module) -> None:
         if isinstance(module, RobustSleepNetAttention):
+            # Xavier-uniform over the (heads * context, last) view, applied to the parameters themselves: transformers
+            # skips initialising tensors it has loaded only when it sees the parameter, not a view of its data.
             for parameter in (module.context_weight, module.context_vector):
-                nn.init.xavier_uniform_(parameter.data.view(-1, parameter.shape[-1]))
-            nn.init.zeros_(module.context_bias.data)
+                fan_in, fan_out = parameter.shape[-1], parameter.numel() // parameter.shape[-1]
+                bound = math.sqrt(6.0 / (fan_in + fan_out))
+                nn.init.uniform_(parameter, -bound, bound)
+            nn.init.zeros_(module.context_bias)
         else:
             super()._init_weights(module)
 
