@@ -8,7 +8,7 @@ import time
 import warnings
 from pathlib import Path
 
-from hf_sleep.cli import add_flag
+from hf_sleep.console import add_flag
 
 
 def _build_model(args: argparse.Namespace):
@@ -175,50 +175,8 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         help="recording(s) (.edf, .bdf, .fif, .vhdr) or folders of them: the model is loaded once, a broken file "
         "is reported at the end (exit code 1) and the others are staged",
     )  # fmt: skip
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument(
-        "--model",
-        help=(
-            "a bundled model (hf-sleep/robustsleepnet-<held-out cohort>: Dreem's RobustSleepNet, any derivations; "
-            "hf-sleep/seqsleepnet-physioex-eeg, -eeg-eog-emg: physioex's SeqSleepNet), a local folder saved "
-            "with save_pretrained, or a Hub repository id. Default: the consensus of the 7 bundled RobustSleepNet "
-            "models on each central EEG derivation"
-        ),
-    )
-    source.add_argument(
-        "--models", nargs="+",
-        help="several models (as --model) staged together: their consensus, probabilities averaged",
-    )  # fmt: skip
-    source.add_argument(
-        "--architecture", help="stage with a randomly initialised model of this architecture (a demo)"
-    )
-    parser.add_argument(
-        "--channels",
-        nargs="+",
-        help=(
-            "channels in the model's input order (default: the model's ch_names; for the bundled models a central "
-            "EEG, an EOG and a chin EMG picked by name). An exact channel name always wins; 'A - B' (spaces around "
-            "the minus) derives A minus B, also for names with '-': 'FP1-A1 - C3-A1'"
-        ),
-    )
-    parser.add_argument(
-        "--channel-sets",
-        nargs="+",
-        metavar="CH[,CH...]",
-        help="consensus over channel sets: each set (channels joined by commas, e.g. 'C4-M1' 'C3-M2' "
-        "'C4-M1,E1-M2,Chin1-Chin2' for EEG+EOG+EMG) staged by every model, probabilities averaged "
-        "(default: each central EEG derivation alone, at most 2)",
-    )
-    parser.add_argument(
-        "--nap", action="store_true",
-        help="report nap statistics (sleep-onset REM period) whatever the length (default: under 2 h in bed)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--reference",
-        nargs="+",
-        help="channel(s) to re-reference to (averaged), or 'average' for the EEG channels (by type, and by "
-        "name where a file types EOG/EMG as EEG)",
-    )
+    _add_model_arguments(parser)
+    _add_input_arguments(parser)
     add_flag(parser, "--output-dir", "--out-dir", default=".", help="where to write the outputs (default: here)")
     parser.add_argument(
         "--rescale", type=float, default=1.0, help="multiply the signal read (for files with a wrong unit)"
@@ -256,3 +214,55 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         "--quiet", action="store_true", help="no progress bars, no summary (warnings are still printed)"
     )
     parser.set_defaults(handler=_handle)
+
+
+def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """What stages: one model, several (a consensus), or a randomly initialised architecture."""
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--model",
+        help=(
+            "a bundled model (hf-sleep/robustsleepnet-<held-out cohort>: Dreem's RobustSleepNet, any derivations; "
+            "hf-sleep/seqsleepnet-physioex-eeg, -eeg-eog-emg: physioex's SeqSleepNet), a local folder saved "
+            "with save_pretrained, or a Hub repository id. Default: the consensus of the 7 bundled RobustSleepNet "
+            "models on each central EEG derivation"
+        ),
+    )
+    source.add_argument(
+        "--models", nargs="+",
+        help="several models (as --model) staged together: their consensus, probabilities averaged",
+    )  # fmt: skip
+    source.add_argument(
+        "--architecture", help="stage with a randomly initialised model of this architecture (a demo)"
+    )
+
+
+def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    """What is read from each recording: the channels (or sets of them), the reference, and nap statistics."""
+    parser.add_argument(
+        "--channels",
+        nargs="+",
+        help=(
+            "channels in the model's input order (default: the model's ch_names; for the bundled models a central "
+            "EEG, an EOG and a chin EMG picked by name). An exact channel name always wins; 'A - B' (spaces around "
+            "the minus) derives A minus B, also for names with '-': 'FP1-A1 - C3-A1'"
+        ),
+    )
+    parser.add_argument(
+        "--channel-sets",
+        nargs="+",
+        metavar="CH[,CH...]",
+        help="consensus over channel sets: each set (channels joined by commas, e.g. 'C4-M1' 'C3-M2' "
+        "'C4-M1,E1-M2,Chin1-Chin2' for EEG+EOG+EMG) staged by every model, probabilities averaged "
+        "(default: each central EEG derivation alone, at most 2)",
+    )
+    parser.add_argument(
+        "--nap", action="store_true",
+        help="report nap statistics (sleep-onset REM period) whatever the length (default: under 2 h in bed)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--reference",
+        nargs="+",
+        help="channel(s) to re-reference to (averaged), or 'average' for the EEG channels (by type, and by "
+        "name where a file types EOG/EMG as EEG)",
+    )

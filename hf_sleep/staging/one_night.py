@@ -129,12 +129,10 @@ def stage_recording(
     Args:
         path: an EDF/BDF/FIF/BrainVision recording.
         model: an hf_sleep model, a bundled model's name (`"hf-sleep/seqsleepnet-physioex-eeg-eog-emg"`), a local
-            folder saved with `save_pretrained`, or a Hub repository id; `None` is the bundled default stager
-            (physioex's trained SeqSleepNet on one EEG channel).
-        channels: the channels to feed the model, in its input order; defaults to those of the model's feature
-            extractor (its `preprocessor_config.json`, else `config.ch_names`), where a name that is a channel
-            kind (`EEG`, `EOG`, `EMG`, as in the bundled models) picks a fitting channel of the recording by name
-            (a central EEG first; `hf_sleep.pretrained.channels`).
+            folder saved with `save_pretrained`, or a Hub repository id; `None`: `hf_sleep.pretrained.DEFAULT_MODEL`.
+        channels: the channels to feed the model, in its input order; defaults to its feature extractor's, where a
+            channel kind (`EEG`, `EOG`, `EMG`, as in the bundled models) picks a fitting channel of the recording by
+            name (a central EEG first; `hf_sleep.pretrained.channels`).
         reference: overrides the feature extractor's: channel(s) to subtract, or `"average"`.
         output_dir: where to write the outputs; `None` writes nothing.
         rescale: factor for files whose physical dimension is wrong (see the amplitude warnings).
@@ -151,9 +149,8 @@ def stage_recording(
         time_axis: the plot's time axis: `"clock"` (time of day from the recording's start) or `"hours"`.
         night: this recording already read for the model ([`read_night`]), when it was read ahead (many nights).
         nap: report nap statistics (sleep-onset REM period); `None`: when time in bed is under 2 h.
-        backend: `"torch"`, `"onnx"` (the exported graph with onnxruntime: neither torch nor transformers is
-            imported) or `"auto"` (ONNX for a folder with a graph and no torch weights); see
-            `hf_sleep.staging.onnx_runtime.staging_model`.
+        backend: `"torch"`, `"onnx"` (the exported graph on onnxruntime, importing neither torch nor transformers)
+            or `"auto"` (ONNX for a folder with a graph and no torch weights; `onnx_runtime.staging_model`).
         plot: write the PNG (`False`: the CSV, the annotations and the statistics only).
 
     Epochs that hold NaN or infinite samples are unscorable: they get the stage `"?"` and no
