@@ -32,3 +32,47 @@ def test_stage_and_convert_judge_a_bad_file_in_the_same_words(tmp_path, capsys, 
     assert staged == converted
     assert staged.startswith(str(tmp_path / expected.split(":", 1)[0]) + ":" + expected.split(":", 1)[1])
     assert not (tmp_path / "ds").exists() and not (tmp_path / "staged").exists()
+
+
+def test_a_misspelt_architecture_is_one_error_with_a_suggestion_and_nothing_printed_before(tmp_path, capsys):
+    night = tmp_path / "x.edf"
+    night.write_bytes(b"unused: the name is refused first")
+    assert main(["stage", str(night), "--architecture", "tinysleepnett"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "unknown architecture 'tinysleepnett'; did you mean 'tinysleepnet'?" in captured.err
+
+
+def test_a_channel_named_without_its_type_prefix_points_to_the_close_match(tmp_path, capsys):
+    from hf_sleep.data.synthetic import write_sleep_edf_night
+    from hf_sleep.models.sleep_base.signals import resolve_channels
+
+    with pytest.raises(ValueError, match="channel 'C4-M1' is not in the recording; did you mean 'EEG C4-M1'"):
+        resolve_channels(["C4-M1"], ["EEG F3-M2", "EEG C4-M1", "EOG E1-M2"])
+    with pytest.raises(ValueError, match=r"channel 'Fpz-Cz' is not in the recording; did you mean 'EEG Fpz-Cz'\?"):
+        resolve_channels(["Fpz-Cz"], ["EEG Fpz-Cz", "EEG Pz-Oz", "EOG horizontal"])
+    psg, _ = write_sleep_edf_night(tmp_path, hypnogram=["W"] * 4, subject=0, night=1, seed=0)
+    assert main(["stage", str(psg), "--channels", "Pz-Oz", "--quiet", "--output-dir", str(tmp_path / "o")]) == 2
+    assert "did you mean 'EEG Pz-Oz'?" in capsys.readouterr().err
+
+
+def test_statistics_say_why_a_latency_is_undefined_and_carry_no_unit():
+    from hf_sleep.staging.sleep_stats import format_statistics, sleep_statistics
+
+    stats = sleep_statistics(["W"] * 10 + ["N2"] * 20 + ["W"] * 5, epoch_seconds=30.0)
+    lines = {line.split()[0]: line for line in format_statistics(stats).splitlines()}
+    assert lines["REM_latency"].split()[1:] == ["n/a", "(no", "REM", "sleep)"]
+    assert lines["SOL"].split()[1:] == ["5.0", "min"]
+
+
+def test_plot_title_names_the_bundled_model_by_its_hub_id_never_by_a_path(tmp_path):
+    from hf_sleep.pretrained import load_pretrained
+    from hf_sleep.staging.one_night import _model_name
+
+    model = load_pretrained()
+    assert _model_name(model) == "hf-sleep/seqsleepnet-physioex-eeg"
+    model.config._name_or_path = str(tmp_path / "runs" / "tiny")
+    (tmp_path / "runs" / "tiny").mkdir(parents=True)
+    assert _model_name(model) == "tiny"
+    model.config._name_or_path = "someone/sleep-model"
+    assert _model_name(model) == "someone/sleep-model"

@@ -32,6 +32,10 @@ def _handle(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     from hf_sleep.staging.many_nights import FailedRecording, stage_recordings
 
+    if args.architecture:
+        from hf_sleep import get_architecture
+
+        get_architecture(args.architecture)  # a misspelt name is an error before anything is printed
     if args.architecture and not args.quiet:
         print(f"Using {args.architecture} with RANDOM weights (demo): its stages mean nothing.")
     elif not args.model and not args.quiet:

@@ -608,7 +608,19 @@ def stage_recording(
 
 
 def _model_name(model) -> str:
-    return str(getattr(model.config, "_name_or_path", "") or model.config.model_type)
+    """The model as the plot names it: a Hub id as is, a bundled model by its Hub id, a local folder by its name
+    (never a path of this machine, which a Space would show to its visitors)."""
+    from hf_sleep.pretrained import BUNDLE_ROOT, NAMESPACE, bundled_name
+
+    name = str(getattr(model.config, "_name_or_path", "") or "")
+    if not name:
+        return model.config.model_type
+    path = Path(name).expanduser()
+    if not (path.is_absolute() or path.exists()):
+        return name  # a Hub repository id
+    if path.resolve().parent == BUNDLE_ROOT and bundled_name(path.name):
+        return f"{NAMESPACE}/{path.name}"
+    return path.resolve().name
 
 
 def output_paths(recording: str | os.PathLike, out_dir: str | os.PathLike) -> dict[str, Path]:
