@@ -76,3 +76,23 @@ def test_plot_title_names_the_bundled_model_by_its_hub_id_never_by_a_path(tmp_pa
     assert _model_name(model) == "tiny"
     model.config._name_or_path = "someone/sleep-model"
     assert _model_name(model) == "someone/sleep-model"
+
+
+def test_commands_show_no_progress_bars_of_the_libraries_underneath(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from hf_sleep.staging.demo_night import make_demo_night
+
+    from .conftest import REPO_ROOT
+
+    psg = make_demo_night(tmp_path / "night", hours=0.5)
+    env = {key: value for key, value in os.environ.items() if key != "HF_HUB_DISABLE_PROGRESS_BARS"}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    done = subprocess.run([sys.executable, "-m", "hf_sleep.cli", "stage", str(psg), "--output-dir", str(tmp_path)],
+                          capture_output=True, text=True, env=env, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    for bar in ("Loading weights", "Writing model shards", "Upload"):
+        assert bar not in done.stderr + done.stdout, bar
+    assert "hf-sleep/seqsleepnet-physioex-eeg" in done.stdout
