@@ -96,3 +96,14 @@ def test_commands_show_no_progress_bars_of_the_libraries_underneath(tmp_path):
     for bar in ("Loading weights", "Writing model shards", "Upload"):
         assert bar not in done.stderr + done.stdout, bar
     assert "hf-sleep/seqsleepnet-physioex-eeg" in done.stdout
+
+
+def test_the_space_readme_says_what_an_empty_checkpoint_means_as_the_app_does():
+    from .conftest import REPO_ROOT
+
+    space = REPO_ROOT / "spaces" / "model_explorer"
+    readme = " ".join((space / "README.md").read_text().split())
+    app = (space / "app.py").read_text()
+    assert 'label="Checkpoint: local folder or Hub id (empty = the model chosen above)"' in app
+    assert "empty = the model chosen above" in readme
+    assert "empty = random weights" not in readme
