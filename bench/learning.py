@@ -34,6 +34,8 @@ from typing import Any
 
 import numpy as np
 
+from hf_sleep.data import SLEEP_EDF_OPTIONS
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HYPNOGRAMS = REPO_ROOT.parent / "shared" / "data" / "sleep-edf" / "hypnograms"
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "learning.json"
@@ -109,8 +111,7 @@ def build_dataset(
     else:
         raw = work_dir / "raw"
         generate_sleep_edf(raw, hypnograms=files, num_proc=num_proc)
-        full = convert_sleep_edf(raw, channels=(CHANNEL,), studies=("SC",), num_proc=num_proc,
-                                 output_dir=dataset_dir, overwrite=True, progress=False)  # fmt: skip
+        full = convert_sleep_edf(raw, channels=(CHANNEL,), studies=("SC",), options=SLEEP_EDF_OPTIONS.replace(num_proc=num_proc, output_dir=dataset_dir, overwrite=True, progress=False))  # fmt: skip
         stamp.write_text(fingerprint + "\n")
     names = full.features["labels"].names
     numbers = np.array([int(s[2:]) for s in full["subject"]])

@@ -36,7 +36,8 @@ def main() -> None:
     import torch
 
     from hf_sleep import get_architecture
-    from hf_sleep.staging import epoch_signal, read_signals
+    from hf_sleep.models.sleep_base.signals import cut_epochs
+    from hf_sleep.staging import read_signals
     from hf_sleep.staging.demo_night import make_demo_night
     from hf_sleep.staging.inference import predict_night
 
@@ -47,7 +48,7 @@ def main() -> None:
     model_times: dict[str, list[float]] = {}
     for arch in args.archs:
         model = get_architecture(arch).build(ch_names=["EEG Fpz-Cz"]).eval()
-        epochs, _ = epoch_signal(signal, model.config.n_times)
+        epochs = cut_epochs(signal, model.config.n_times)
         model_times[arch] = []
         for _ in range(args.repeats):
             start = time.perf_counter()

@@ -46,6 +46,11 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
         DSBTransformerForSleepStaging,
         DSBTransformerModel,
     )
+    from hf_sleep.models.robustsleepnet import (
+        RobustSleepNetConfig,
+        RobustSleepNetForSleepStaging,
+        RobustSleepNetModel,
+    )
     from hf_sleep.models.seqsleepnet import SeqSleepNetConfig, SeqSleepNetForSleepStaging, SeqSleepNetModel
     from hf_sleep.models.sleep_base import (
         AASM_STAGES,
@@ -80,6 +85,9 @@ __all__ = [
     "DeepSleepNetConfig",
     "DeepSleepNetForSleepStaging",
     "DeepSleepNetModel",
+    "RobustSleepNetConfig",
+    "RobustSleepNetForSleepStaging",
+    "RobustSleepNetModel",
     "SeqSleepNetConfig",
     "SeqSleepNetForSleepStaging",
     "SeqSleepNetModel",

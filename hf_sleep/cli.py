@@ -47,6 +47,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hf_sleep.data.cli",
     "hf_sleep.hub.cli",
     "hf_sleep.staging.cli",
+    "hf_sleep.staging.export_cli",
     "hf_sleep.training.cli",
     "hf_sleep.training.pretraining",
     "hf_sleep.training.latent_cli",

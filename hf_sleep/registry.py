@@ -279,6 +279,31 @@ ARCHITECTURES: dict[str, Architecture] = {
                 "hybrid": "DSBTransformerForHybridPretraining",
             },
         ),
+        Architecture(
+            name="robustsleepnet",
+            display_name="RobustSleepNet",
+            config_class_name="RobustSleepNetConfig",
+            model_class_name="RobustSleepNetForSleepStaging",
+            base_model_class_name="RobustSleepNetModel",
+            summary=(
+                "Log spectrograms standardised per window, attention over any number of input channels, "
+                "a GRU over frames and a residual bidirectional GRU over 21 epochs."
+            ),
+            paper="Guillot & Thorey (2021), IEEE TNSRE 29:1441-1451",
+            bibtex="""@article{guillot2021robustsleepnet,
+  title={RobustSleepNet: Transfer Learning for Automated Sleep Staging at Scale},
+  author={Guillot, Antoine and Thorey, Valentin},
+  journal={IEEE Transactions on Neural Systems and Rehabilitation Engineering},
+  volume={29}, pages={1441--1451}, year={2021}, doi={10.1109/TNSRE.2021.3098968}
+}""",
+            code_url="https://github.com/Dreem-Organization/RobustSleepNet",
+            original_parameters={"any number of channels, 60 Hz, 30 s": 180_343},
+            faithful_configs={"any number of channels, 60 Hz, 30 s": {}},
+            parameter_note=(
+                "Original counted from the tensors of the published checkpoints (`state.torch`); both are PyTorch, "
+                "so the GRUs match. No weight depends on the number of input channels."
+            ),
+        ),
     )
 }
 

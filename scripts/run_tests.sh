@@ -3,7 +3,7 @@
 # Extra arguments go to pytest (e.g. `-m "not slow"`, `-k deepsleepnet`).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-source "$ROOT/scripts/setup_env.sh" "dev,latent,space"
+source "$ROOT/scripts/setup_env.sh" "dev,latent,space,onnx"
 cd "$ROOT"
 ruff check hf_sleep tests scripts bench
 python -m pytest "$@"

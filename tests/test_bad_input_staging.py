@@ -21,7 +21,7 @@ import torch
 
 from hf_sleep import get_architecture
 from hf_sleep.cli import main
-from hf_sleep.data import convert_sleep_edf
+from hf_sleep.data import SLEEP_EDF_OPTIONS, convert_sleep_edf
 from hf_sleep.data.checks import volts_per_unit
 from hf_sleep.data.synthetic import write_sleep_edf_night as write_sleep_edf_pair
 from hf_sleep.models.sleep_base.feature_extraction_sleep import resolve_channels
@@ -108,7 +108,7 @@ def test_wrong_record_count_names_the_header_in_stage_and_convert(tmp_path, fact
     with pytest.warns(UserWarning, match=message):
         assert stage_recording(psg, tiny()).n_epochs == len(NIGHT)
     with pytest.warns(UserWarning, match=message):
-        ds = convert_sleep_edf(tmp_path / "in", trim_wake_minutes=None, progress=False, cache_dir=tmp_path / "c")
+        ds = convert_sleep_edf(tmp_path / "in", options=SLEEP_EDF_OPTIONS.replace(trim_wake_minutes=None, progress=False, cache_dir=tmp_path / "c"))
     assert len(ds) == len(NIGHT)
 
 
@@ -121,7 +121,7 @@ def test_nan_stretch_gives_unscorable_epochs_and_leaves_the_others_unchanged(tmp
     with_gap = save_fif(tmp_path / "gap_raw.fif", gap)
     without = save_fif(tmp_path / "cut_raw.fif", np.delete(signal, np.r_[30000:42000, 120000:123000]))
     with pytest.warns(UserWarning, match="5 of 60 epochs hold NaN or infinite samples"):
-        result = stage_recording(with_gap, tiny(), out_dir=tmp_path / "out")
+        result = stage_recording(with_gap, tiny(), output_dir=tmp_path / "out")
     reference = stage_recording(without, tiny())
     bad = [10, 11, 12, 13, 40]
     assert np.flatnonzero(result.unscorable).tolist() == bad
@@ -190,7 +190,7 @@ def test_unit_spellings_read_the_same_in_stage_and_convert(tmp_path, unit):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a plausible amplitude: no warning
         staged = read_signals(psg, ["EEG Fpz-Cz"], sfreq=100.0)[0][0]
-        converted = convert_sleep_edf(tmp_path / "in", trim_wake_minutes=None, progress=False, cache_dir=tmp_path / "c")
+        converted = convert_sleep_edf(tmp_path / "in", options=SLEEP_EDF_OPTIONS.replace(trim_wake_minutes=None, progress=False, cache_dir=tmp_path / "c"))
     np.testing.assert_allclose(staged, reference, rtol=1e-6)
     np.testing.assert_allclose(converted.with_format("numpy")[:]["input_values"][:, 0].ravel(), reference, rtol=1e-5)
 
@@ -238,7 +238,7 @@ def test_recording_shorter_than_the_context_is_noted(tmp_path, capsys):
     model = tiny(seq_len=6)
     model.save_pretrained(tmp_path / "model")
     nap = save_fif(tmp_path / "nap_raw.fif", stage_like_signal(["N2"] * 4))
-    result = stage_recording(nap, model, out_dir=tmp_path / "out")
+    result = stage_recording(nap, model, output_dir=tmp_path / "out")
     assert result.context_epochs == 4 and "fewer than the model's context of 6" in result.notes[0]
     summary = json.loads(result.files["statistics"].read_text())
     assert summary["context_epochs"] == 4 and summary["notes"] == result.notes
@@ -262,9 +262,9 @@ def test_average_reference_uses_eeg_channels_only_and_is_recorded(tmp_path):
     signal, info = read_signals(recording, ["C3"], reference="average", sfreq=100.0)
     np.testing.assert_allclose(signal[0], c3 - (c3 + c4) / 2, atol=1e-3)
     assert info["reference"] == "average of C3, C4"
-    result = stage_recording(recording, tiny(), channels=["C3"], reference="average", out_dir=tmp_path / "out")
+    result = stage_recording(recording, tiny(), channels=["C3"], reference="average", output_dir=tmp_path / "out")
     assert json.loads(result.files["statistics"].read_text())["reference"] == "average of C3, C4"
-    plain = stage_recording(recording, tiny(), channels=["C3"], out_dir=tmp_path / "plain")
+    plain = stage_recording(recording, tiny(), channels=["C3"], output_dir=tmp_path / "plain")
     assert json.loads(plain.files["statistics"].read_text())["reference"] == "as recorded"
 
 
@@ -279,7 +279,7 @@ def test_written_files_follow_the_umask(tmp_path, capsys):
         assert code == 0, err
         assert stat.S_IMODE((tmp_path / "ds").stat().st_mode) == 0o755
         assert {stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "ds").iterdir()} == {0o644}
-        result = stage_recording(tmp_path / "in" / "SC4001E0-PSG.edf", tiny(), out_dir=tmp_path / "out")
+        result = stage_recording(tmp_path / "in" / "SC4001E0-PSG.edf", tiny(), output_dir=tmp_path / "out")
         assert {stat.S_IMODE(p.stat().st_mode) for p in result.files.values()} == {0o644}
     finally:
         os.umask(old)
@@ -289,7 +289,7 @@ def test_edf_hypnogram_starts_with_the_recording(tmp_path):
     from hf_sleep.data.edf import read_annotations
 
     psg, _ = write_sleep_edf_pair(tmp_path / "in", hypnogram=NIGHT, subject=0, night=1)
-    result = stage_recording(psg, tiny(), out_dir=tmp_path / "out")
+    result = stage_recording(psg, tiny(), output_dir=tmp_path / "out")
     raw = mne.io.read_raw_edf(psg, verbose="error")
     header, onset, _, _ = read_annotations(result.files["annotations"])
     assert header.start == raw.info["meas_date"].replace(tzinfo=None) and onset[0] == 0.0

@@ -32,13 +32,15 @@ def test_every_config_argument_is_documented(name):
     """Every `__init__` argument of the config class, and of its bases up to `SleepStagingConfig`, is in an
     `Args:` block (the class's own or a base's) with its type and, where it has one, its default."""
     config_class = ARCHITECTURES[name].config_class
+    # The configuration file's own copy of the base (each file is self-contained).
+    base = next(klass for klass in config_class.__mro__ if klass.__name__ == SleepStagingConfig.__name__)
     for position, klass in enumerate(config_class.__mro__):
-        if not issubclass(klass, SleepStagingConfig):
+        if not issubclass(klass, base):
             break
         # The class's own docstring first (a subclass may change a base default), then the architecture's
         # (an intermediate base may leave its arguments to be documented per architecture), then the bases'.
         order = [klass, config_class, *config_class.__mro__[position + 1 :]]
-        docs = "\n".join(inspect.getdoc(base) or "" for base in order if issubclass(base, SleepStagingConfig))
+        docs = "\n".join(inspect.getdoc(other) or "" for other in order if issubclass(other, base))
         parameters = [
             p
             for p in inspect.signature(klass.__init__).parameters.values()

@@ -15,7 +15,14 @@ import numpy as np
 from transformers import AutoFeatureExtractor
 
 from hf_sleep import SleepFeatureExtractor
-from hf_sleep.data import convert_rodent, convert_sleep_edf, write_rodent_recording, write_sleep_edf_night
+from hf_sleep.data import (
+    RODENT_OPTIONS,
+    SLEEP_EDF_OPTIONS,
+    convert_rodent,
+    convert_sleep_edf,
+    write_rodent_recording,
+    write_sleep_edf_night,
+)
 
 NIGHT = ["W"] * 30 + ["N1"] * 4 + ["N2"] * 20 + ["N3"] * 12 + ["REM"] * 10 + ["N2"] * 10 + ["W"] * 34
 
@@ -29,8 +36,7 @@ def _assert_rows_equal_staged(dataset, staged: np.ndarray) -> None:
 def test_sleep_edf_band_pass_parity(tmp_path: Path) -> None:
     psg, _ = write_sleep_edf_night(tmp_path / "raw", hypnogram=NIGHT, subject=0, night=1, seed=4)
     ds = convert_sleep_edf(
-        tmp_path / "raw", channels=["EEG Fpz-Cz", "EEG Pz-Oz"], sfreq=50.0, l_freq=0.3, h_freq=20.0,
-        trim_wake_minutes=5, cache_dir=tmp_path / "cache", progress=False,
+        tmp_path / "raw", channels=["EEG Fpz-Cz", "EEG Pz-Oz"], options=SLEEP_EDF_OPTIONS.replace(sfreq=50.0, l_freq=0.3, h_freq=20.0, trim_wake_minutes=5, cache_dir=tmp_path / "cache", progress=False),
     )  # fmt: skip
     extractor = SleepFeatureExtractor.from_dataset(ds)
     extractor.save_pretrained(tmp_path / "model")
@@ -44,7 +50,7 @@ def test_sleep_edf_band_pass_parity(tmp_path: Path) -> None:
 def test_rodent_slumbernet_parity(tmp_path: Path) -> None:
     scores = ["Wake"] * 20 + ["Non REM"] * 30 + ["Wake X"] * 3 + ["REM"] * 15 + ["Unscored"] * 2 + ["Non REM"] * 20
     edf, _ = write_rodent_recording(tmp_path / "raw", scores=scores, animal="m1", epoch_seconds=4.0, seed=2)
-    ds = convert_rodent(tmp_path / "raw", preprocessing="slumbernet", cache_dir=tmp_path / "cache", progress=False)
+    ds = convert_rodent(tmp_path / "raw", preprocessing="slumbernet", options=RODENT_OPTIONS.replace(cache_dir=tmp_path / "cache", progress=False))
     extractor = SleepFeatureExtractor.from_dataset(ds)
     extractor.save_pretrained(tmp_path / "model")
     staged = AutoFeatureExtractor.from_pretrained(tmp_path / "model")(edf)["input_values"]

@@ -67,7 +67,7 @@ def test_statistics_say_why_a_latency_is_undefined_and_carry_no_unit():
 
 def test_plot_title_names_the_bundled_model_by_its_hub_id_never_by_a_path(tmp_path):
     from hf_sleep.pretrained import load_pretrained
-    from hf_sleep.staging.one_night import _model_name
+    from hf_sleep.staging.model_loading import model_name as _model_name
 
     model = load_pretrained()
     assert _model_name(model) == "hf-sleep/seqsleepnet-physioex-eeg"

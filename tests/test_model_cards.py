@@ -1,9 +1,10 @@
-"""Generated model cards: the parameter table parser, card content and YAML, and the committed cards."""
+"""Generated model cards: the parameter table (from signatures and values), card content and YAML, and the committed cards."""
 
 from __future__ import annotations
 
 import importlib.util
 import inspect
+import json
 
 import pytest
 import yaml
@@ -13,10 +14,9 @@ from hf_sleep import ARCHITECTURES
 from hf_sleep.hub.model_card import (
     SleepCardCallback,
     SleepModelCardData,
-    config_arguments,
+    config_parameters,
     model_card_for,
     normalize_eval_results,
-    parse_docstring_arguments,
 )
 
 from .conftest import REPO_ROOT
@@ -51,40 +51,22 @@ def tiny_model(name: str):
     return ARCHITECTURES[name].model_class(TESTERS[name].config())
 
 
-def test_docstring_parser_reads_types_defaults_and_multiline_descriptions():
-    doc = """Summary.
-
-    Args:
-        width (`int`, *optional*, defaults to 64):
-            How wide.
-            Second line.
-        mapping (`dict[int, str]`, *optional*):
-            A mapping.
-        kwargs:
-            Everything else.
-
-    Example:
-        >>> 1
-    """
-    arguments = parse_docstring_arguments(doc)
-    assert [(a.name, a.type, a.default) for a in arguments] == [
-        ("width", "int", "64"),
-        ("mapping", "dict[int, str]", "None"),
-    ]
-    assert arguments[0].description == "How wide. Second line."
-
-
 @pytest.mark.parametrize("name", ARCH_NAMES)
 def test_parameter_table_covers_every_config_argument(name):
+    """Read from the signatures and the values, not parsed back from docstrings."""
     config_class = ARCHITECTURES[name].config_class
-    documented = {a.name for a in config_arguments(config_class)}
+    config = config_class(**TESTERS[name].tiny_config)
+    rows = {row.name: row for row in config_parameters(config)}
     signature = {
         p.name
         for p in inspect.signature(config_class.__init__).parameters.values()
         if p.name != "self" and p.kind is not inspect.Parameter.VAR_KEYWORD
     }
-    assert signature <= documented
-    assert {"ch_names", "units", "id2label"} <= documented  # the shared ones, from SleepStagingConfig
+    assert signature <= set(rows)
+    assert {"ch_names", "units", "id2label"} <= set(rows)  # the shared ones, from the base's signature
+    for key, value in TESTERS[name].tiny_config.items():  # a changed value shows, its default beside it
+        assert rows[key].value == json.dumps(value), key
+    assert rows["n_chans"].type == "int" and rows["n_chans"].default == str(config_class().n_chans)
 
 
 @pytest.fixture(scope="module")
@@ -120,8 +102,8 @@ def test_architecture_card_content(name):
     config = arch.config_class()
     n_parameters = sum(p.numel() for p in arch.build().parameters())
     assert f"**{n_parameters:,}**" in text
-    for argument in config_arguments(arch.config_class):
-        assert f"| `{argument.name}` |" in text
+    for row in config_parameters(config):
+        assert f"| `{row.name}` |" in text
     assert f"{config.n_times} samples" in text and f"{config.sfreq:g} Hz" in text
     assert arch.bibtex in text and "@software{hf_sleep" in text
     assert ModelCard(text).data.license == "bsd-3-clause"

@@ -89,8 +89,10 @@ def test_reading_an_edf_night_for_the_default_model_imports_neither_mne_nor_torc
     night, _ = write_sleep_edf_night(tmp_path, hypnogram=None, subject=0, night=1, duration_hours=0.05)
     code = (
         "from hf_sleep.pretrained import pretrained_path\n"
-        "from hf_sleep.staging.one_night import read_night, saved_feature_extractor\n"
-        f"extractor, *_, epochs = read_night({str(night)!r}, saved_feature_extractor(pretrained_path()))\n"
+        "from hf_sleep.staging.model_loading import saved_feature_extractor\n"
+        "from hf_sleep.staging.reading import read_night\n"
+        f"night = read_night({str(night)!r}, saved_feature_extractor(pretrained_path()))\n"
+        "extractor, epochs = night.extractor, night.epochs\n"
         "assert extractor.ch_names == ['EEG Fpz-Cz'] and epochs.shape == (6, 1, 3000), (extractor.ch_names, epochs.shape)\n"
     )
     assert not _imported_after(code) & {"mne", "torch"}

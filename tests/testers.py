@@ -95,6 +95,16 @@ DSB_TRANSFORMER_TESTER = ModelTester(
     parameter_difference_from_original={"1 channel, 100 Hz, 30 s, one 30-s token (original)": 0},
 )
 
+# Two channels: with one, the channel attentions have nothing to weigh and get no gradient.
+ROBUSTSLEEPNET_TESTER = ModelTester(
+    name="robustsleepnet",
+    tiny_config=dict(
+        n_chans=2, seq_len=3, sfreq=10.0, filter_dim=4, n_virtual_channels=2, channel_attention_size=3,
+        epoch_rnn_hidden_size=4, epoch_embedding_size=5, epoch_attention_size=3, sequence_rnn_hidden_size=4,
+    ),
+    parameter_difference_from_original={"any number of channels, 60 Hz, 30 s": 0},
+)
+
 TESTERS: dict[str, ModelTester] = {
     tester.name: tester
     for tester in (
@@ -105,5 +115,6 @@ TESTERS: dict[str, ModelTester] = {
         DSB_CNN_TESTER,
         DSB_CNN_ATTENTION_TESTER,
         DSB_TRANSFORMER_TESTER,
+        ROBUSTSLEEPNET_TESTER,
     )
 }

@@ -159,8 +159,13 @@ def cmd_convert(args: argparse.Namespace) -> None:
             ("cache_dir", str(Path(scratch) / "cache")),
             ("progress", False),
         ):
-            if name in accepted:
+            if name in accepted or "options" in accepted:
                 options[name] = value
+        if "options" in accepted:  # checkouts with ConversionOptions: the writing settings travel in it
+            from hf_sleep.data import SLEEP_EDF_OPTIONS
+
+            writing = {name: options.pop(name) for name in list(options) if name != "channels"}
+            options["options"] = SLEEP_EDF_OPTIONS.replace(**writing)
         start = time.perf_counter()
         dataset = convert_sleep_edf([str(f) for f in files], **options)
         seconds = time.perf_counter() - start

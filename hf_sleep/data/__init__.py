@@ -20,9 +20,17 @@ if TYPE_CHECKING:  # imported on first use: converting or generating needs neith
     from .labels import AASM_LABELS, IGNORE_INDEX, RODENT_LABEL_MAP, RODENT_LABELS, SLEEP_EDF_LABEL_MAP
     from .mass import convert_mass, find_mass_pairs
     from .nsrr import NSRR_CHANNEL_PRESETS, convert_nsrr
+    from .options import ConversionOptions
     from .publish import push_dataset, push_to_hub
-    from .rodent import RodentArrays, RodentPair, convert_rodent, find_rodent_pairs, slumbernet_preprocess
-    from .sleep_edf import SLEEP_EDF_SUBSETS, convert_sleep_edf, find_sleep_edf_pairs
+    from .rodent import (
+        RODENT_OPTIONS,
+        RodentArrays,
+        RodentPair,
+        convert_rodent,
+        find_rodent_pairs,
+        slumbernet_preprocess,
+    )
+    from .sleep_edf import SLEEP_EDF_OPTIONS, SLEEP_EDF_SUBSETS, convert_sleep_edf, find_sleep_edf_pairs
     from .splits import stage_counts, subject_kfold, subject_split, to_sequences
     from .synthetic import (
         generate_rodent,
@@ -46,9 +54,12 @@ __all__ = [
     "NSRR_CHANNEL_PRESETS",
     "RODENT_LABELS",
     "RODENT_LABEL_MAP",
+    "RODENT_OPTIONS",
     "SLEEP_EDF_LABEL_MAP",
+    "SLEEP_EDF_OPTIONS",
     "SLEEP_EDF_SUBSETS",
     "STAGE_VOCABULARIES",
+    "ConversionOptions",
     "DownloadError",
     "RecordingError",
     "RodentArrays",

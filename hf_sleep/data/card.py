@@ -94,18 +94,8 @@ def build_dataset_card(
 
     info = dataset.info
     names = _label_names(dataset)
-    labels = column(dataset, "labels").ravel()
-    subjects = column(dataset, "subject").astype(object)
     n_rows = len(dataset)
-    stage_rows = [(name, int((labels == i).sum())) for i, name in enumerate(names)]
-    if (labels == IGNORE_INDEX).any():
-        stage_rows.append(("ignored (-100)", int((labels == IGNORE_INDEX).sum())))
-    stage_rows.append(("total", int(labels.size)))
-    per_subject = []
-    label_rows = labels.reshape(n_rows, -1) if n_rows else labels.reshape(0, 1)
-    for subject in sorted(set(subjects.tolist())):
-        mine = label_rows[subjects == subject].ravel()
-        per_subject.append([subject, *[int((mine == i).sum()) for i in range(len(names))], int(mine.size)])
+    stage_rows, per_subject = _stage_counts(dataset, names)
     license_id = license or info.license or "other"
     # Converters describe generated data with a first line "SYNTHETIC DATA...: ..." (see sleep_edf.synthetic_info).
     synthetic = (info.description or "").startswith("SYNTHETIC DATA")
@@ -134,7 +124,7 @@ def build_dataset_card(
         pretty_name=pretty_name or info.dataset_name or "Sleep staging dataset",
         summary=summary
         or (f"**{synthetic_line}**\n\n" if synthetic else "")
-        + f"{n_rows} examples from {len(set(subjects.tolist()))} {'synthetic ' if synthetic else ''}subjects, "
+        + f"{n_rows} examples from {len(per_subject)} {'synthetic ' if synthetic else ''}subjects, "
         "converted with `hf_sleep` for sleep staging.",
         source=source or synthetic_line or info.homepage or "see the citation below",
         homepage=info.homepage or "n/a",
@@ -150,6 +140,22 @@ def build_dataset_card(
         subject_table=_table(["subject", *names, "total"], per_subject),
         citation=info.citation or "n/a",
     )
+
+
+def _stage_counts(dataset, names: list[str]) -> tuple[list[tuple[str, int]], list[list]]:
+    """Rows of the card's two tables: epochs per stage (ignored ones and the total last), and per subject."""
+    labels = column(dataset, "labels").ravel()
+    subjects = column(dataset, "subject").astype(object)
+    stage_rows = [(name, int((labels == i).sum())) for i, name in enumerate(names)]
+    if (labels == IGNORE_INDEX).any():
+        stage_rows.append(("ignored (-100)", int((labels == IGNORE_INDEX).sum())))
+    stage_rows.append(("total", int(labels.size)))
+    per_subject = []
+    label_rows = labels.reshape(len(dataset), -1) if len(dataset) else labels.reshape(0, 1)
+    for subject in sorted(set(subjects.tolist())):
+        mine = label_rows[subjects == subject].ravel()
+        per_subject.append([subject, *[int((mine == i).sum()) for i in range(len(names))], int(mine.size)])
+    return stage_rows, per_subject
 
 
 def write_dataset_card(dataset, path: str | os.PathLike, **kwargs) -> Path:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hf_sleep.cli import add_flag
+
+if TYPE_CHECKING:
+    from .options import ConversionOptions
 
 __all__ = ["add_subparsers", "run_combine", "run_convert", "run_download", "run_generate"]
 
 
 def _common_convert(p: argparse.ArgumentParser, many: bool = False) -> None:
+    """The flags every converter takes: the input, the output, and those of `ConversionOptions`."""
     if many:
         p.add_argument("input", type=Path, nargs="+", help="folder with the recordings, or the recording files")
     else:
@@ -27,14 +32,26 @@ def _common_convert(p: argparse.ArgumentParser, many: bool = False) -> None:
     p.add_argument("--card", action="store_true", help="also write a dataset card (README.md) into --output-dir")
     p.add_argument("--shard-index", type=int, default=0, help="this machine's shard (with --num-shards)")
     p.add_argument("--num-shards", type=int, default=1, help="split the recordings over machines")
+    p.add_argument("--l-freq", type=float, help="band-pass high-pass edge (Hz)")
+    p.add_argument("--h-freq", type=float, help="band-pass low-pass edge (Hz)")
 
 
 def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``convert``, ``generate`` and ``download`` to a top-level ``hf-sleep`` parser.
+    """Add ``convert``, ``generate``, ``download``, ``combine`` and ``push-dataset`` to a top-level ``hf-sleep`` parser.
 
     Args:
         subparsers: the object returned by ``parser.add_subparsers()``.
     """
+    from .publish import add_push_subparser
+
+    _add_convert(subparsers)
+    _add_generate(subparsers)
+    _add_download(subparsers)
+    _add_combine(subparsers)
+    add_push_subparser(subparsers)
+
+
+def _add_convert(subparsers: argparse._SubParsersAction) -> None:
     convert = subparsers.add_parser("convert", help="convert recordings into a Hugging Face dataset")
     kinds = convert.add_subparsers(dest="kind", required=True)
     sedf = kinds.add_parser("sleep-edf", help="Sleep-EDF Expanded (SC and ST)")
@@ -43,8 +60,6 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     sedf.add_argument(
         "--trim-wake-minutes", type=float, default=30.0, help="wake kept around sleep (-1: no trimming)"
     )
-    sedf.add_argument("--l-freq", type=float, help="band-pass high-pass edge (Hz)")
-    sedf.add_argument("--h-freq", type=float, help="band-pass low-pass edge (Hz)")
     sedf.add_argument(
         "--rescale", type=float, default=1.0, help="multiply the voltage signals (for files with a wrong unit)"
     )
@@ -53,8 +68,6 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     mass.add_argument(
         "--window-seconds", type=float, default=30.0, help="window centred on each scored epoch"
     )
-    mass.add_argument("--l-freq", type=float, help="band-pass high-pass edge (Hz)")
-    mass.add_argument("--h-freq", type=float, help="band-pass low-pass edge (Hz)")
     rodent = kinds.add_parser("rodent", help="rodent EEG/EMG with Wake/NREM/REM scores")
     _common_convert(rodent)
     rodent.add_argument("--scorer", help="scorer initials when an animal has several score files")
@@ -63,8 +76,6 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     nsrr = kinds.add_parser("nsrr", help="NSRR cohorts (SHHS, MESA, MrOS, CFS, CHAT): EDF + -nsrr.xml")
     _common_convert(nsrr)
     nsrr.add_argument("--cohort", help="cohort whose channel presets apply (default: from the file names)")
-    nsrr.add_argument("--l-freq", type=float, help="band-pass high-pass edge (Hz)")
-    nsrr.add_argument("--h-freq", type=float, help="band-pass low-pass edge (Hz)")
     edf = kinds.add_parser("edf", help="your own scored EDF files (EDF+ annotations, CSV/TSV, label lists, BIDS)")
     _common_convert(edf, many=True)
     edf.add_argument(
@@ -79,8 +90,6 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     edf.add_argument("--epoch-seconds", type=float, default=30.0, help="scoring epoch length")
     edf.add_argument("--label-seconds", type=float, help="duration of one label in one-label-per-line files")
     edf.add_argument("--subject-pattern", help="regular expression whose first group is the subject id")
-    edf.add_argument("--l-freq", type=float, help="band-pass high-pass edge (Hz)")
-    edf.add_argument("--h-freq", type=float, help="band-pass low-pass edge (Hz)")
     edf.add_argument("--name", default="scored-psg", help="dataset name for the info and card")
     edf.add_argument("--license", default="other", help="licence of the recordings, for the card")
     for name, title in (
@@ -92,10 +101,10 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         cohort = kinds.add_parser(name, help=title)
         _common_convert(cohort)
         cohort.add_argument("--scorer", type=int, default=1, choices=[1, 2], help="ISRUC scorer")
-        cohort.add_argument("--l-freq", type=float, help="band-pass high-pass edge (Hz)")
-        cohort.add_argument("--h-freq", type=float, help="band-pass low-pass edge (Hz)")
     convert.set_defaults(handler=run_convert)
 
+
+def _add_generate(subparsers: argparse._SubParsersAction) -> None:
     generate = subparsers.add_parser("generate", help="write synthetic recordings in a real file layout")
     gkinds = generate.add_subparsers(dest="kind", required=True)
     gsedf = gkinds.add_parser("sleep-edf", help="Sleep-EDF PSG + hypnogram pairs")
@@ -123,6 +132,8 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         g.add_argument("--num-proc", type=int, default=1)
     generate.set_defaults(handler=run_generate)
 
+
+def _add_download(subparsers: argparse._SubParsersAction) -> None:
     download = subparsers.add_parser("download", help="download Sleep-EDF Expanded or HMC from PhysioNet")
     dkinds = download.add_subparsers(dest="kind", required=True)
     dsedf = dkinds.add_parser("sleep-edf", help="selected subjects, checksums verified, resumable")
@@ -137,6 +148,8 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     dhmc.add_argument("--base-url", default=None, help="mirror of physionet.org/files/hmc-sleep-staging/1.1/")
     download.set_defaults(handler=run_download)
 
+
+def _add_combine(subparsers: argparse._SubParsersAction) -> None:
     combine = subparsers.add_parser(
         "combine", help="join datasets converted in shards (--shard-index/--num-shards) into one"
     )
@@ -146,9 +159,25 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     combine.add_argument("--card", action="store_true", help="also write a dataset card (README.md) into --output-dir")
     combine.set_defaults(handler=run_combine)
 
-    from .publish import add_push_subparser
 
-    add_push_subparser(subparsers)
+def conversion_options(args: argparse.Namespace) -> ConversionOptions:
+    """The `ConversionOptions` of ``hf-sleep convert``'s flags (built once, for every kind)."""
+    from .options import ConversionOptions
+
+    trim = getattr(args, "trim_wake_minutes", None)
+    return ConversionOptions(
+        # rodent recordings keep their own rate unless --sfreq is given; the others are resampled to 100 Hz
+        sfreq=args.sfreq or (None if args.kind == "rodent" else 100.0),
+        l_freq=args.l_freq,
+        h_freq=args.h_freq,
+        trim_wake_minutes=None if trim is not None and trim < 0 else trim,
+        keep_unknown=args.keep_unknown,
+        num_proc=args.num_proc,
+        output_dir=args.out,
+        overwrite=args.overwrite,
+        shard_index=args.shard_index,
+        num_shards=args.num_shards,
+    )
 
 
 def run_convert(args: argparse.Namespace) -> int:
@@ -157,71 +186,41 @@ def run_convert(args: argparse.Namespace) -> int:
     Args:
         args: parsed arguments.
     """
-    common = dict(
-        num_proc=args.num_proc,
-        output_dir=args.out,
-        overwrite=args.overwrite,
-        keep_unknown=args.keep_unknown,
-        shard_index=args.shard_index,
-        num_shards=args.num_shards,
-    )
-    if args.channels:
-        common["channels"] = tuple(args.channels)
+    options = conversion_options(args)
+    channels = {"channels": tuple(args.channels)} if args.channels else {}
     if args.kind == "sleep-edf":
         from .sleep_edf import convert_sleep_edf
 
-        trim = (
-            None
-            if args.trim_wake_minutes is not None and args.trim_wake_minutes < 0
-            else args.trim_wake_minutes
-        )
-        ds = convert_sleep_edf(
-            args.input, subset=args.subset, sfreq=args.sfreq or 100.0, trim_wake_minutes=trim,
-            l_freq=args.l_freq, h_freq=args.h_freq, rescale=args.rescale, **common,
-        )  # fmt: skip
+        ds = convert_sleep_edf(args.input, subset=args.subset, rescale=args.rescale, options=options, **channels)
     elif args.kind == "mass":
         from .mass import convert_mass
 
-        ds = convert_mass(
-            args.input, sfreq=args.sfreq or 100.0, window_seconds=args.window_seconds,
-            l_freq=args.l_freq, h_freq=args.h_freq, **common,
-        )  # fmt: skip
+        ds = convert_mass(args.input, window_seconds=args.window_seconds, options=options, **channels)
     elif args.kind == "edf":
         from .generic import convert_edf
 
         inputs = args.input[0] if len(args.input) == 1 and args.input[0].is_dir() else args.input
         ds = convert_edf(
-            inputs, hypnogram=args.hypnogram, label_map=args.label_map, label_seconds=args.label_seconds,
-            subject_pattern=args.subject_pattern, sfreq=args.sfreq or 100.0, epoch_seconds=args.epoch_seconds,
-            l_freq=args.l_freq, h_freq=args.h_freq, dataset_name=args.name, license=args.license, **common,
+            inputs, hypnogram=args.hypnogram, label_map=args.label_map, epoch_seconds=args.epoch_seconds,
+            label_seconds=args.label_seconds, subject_pattern=args.subject_pattern, dataset_name=args.name,
+            license=args.license, options=options, **channels,
         )  # fmt: skip
     elif args.kind in ("hmc", "dcsm", "isruc", "dreams"):
         from .cohorts import convert_cohort
 
-        ds = convert_cohort(
-            args.kind, args.input, scorer=args.scorer, sfreq=args.sfreq or 100.0, l_freq=args.l_freq,
-            h_freq=args.h_freq, **common,
-        )  # fmt: skip
+        ds = convert_cohort(args.kind, args.input, scorer=args.scorer, options=options, **channels)
     elif args.kind == "nsrr":
         from .nsrr import convert_nsrr
 
-        ds = convert_nsrr(
-            args.input, cohort=args.cohort, sfreq=args.sfreq or 100.0, l_freq=args.l_freq, h_freq=args.h_freq,
-            **common,
-        )  # fmt: skip
+        ds = convert_nsrr(args.input, cohort=args.cohort, options=options, **channels)
     else:
         from .rodent import convert_rodent
 
         ds = convert_rodent(
-            args.input, scorer=args.scorer, epoch_seconds=args.epoch_seconds, sfreq=args.sfreq,
-            preprocessing="slumbernet" if args.slumbernet else None, **common,
+            args.input, scorer=args.scorer, epoch_seconds=args.epoch_seconds,
+            preprocessing="slumbernet" if args.slumbernet else None, options=options, **channels,
         )  # fmt: skip
-    if args.card:
-        from .card import write_dataset_card
-
-        write_dataset_card(ds, args.out)
-    print(f"wrote {len(ds)} epochs from {len(set(ds['recording']))} recordings to {args.out}")
-    return 0
+    return _report_written(ds, args)
 
 
 def run_generate(args: argparse.Namespace) -> int:
@@ -297,11 +296,16 @@ def run_combine(args: argparse.Namespace) -> int:
     if missing:
         raise FileNotFoundError(f"no such dataset folder: {', '.join(missing)}")
     ds = save_dataset(combine_datasets(args.parts), args.out, overwrite=args.overwrite)
+    return _report_written(ds, args, f" ({len(args.parts)} parts)")
+
+
+def _report_written(ds, args: argparse.Namespace, detail: str = "") -> int:
+    """With ``--card``, the dataset card beside the dataset; then one line saying what was written."""
     if args.card:
         from .card import write_dataset_card
 
         write_dataset_card(ds, args.out)
-    print(f"wrote {len(ds)} epochs from {len(set(ds['recording']))} recordings ({len(args.parts)} parts) to {args.out}")
+    print(f"wrote {len(ds)} epochs from {len(set(ds['recording']))} recordings{detail} to {args.out}")
     return 0
 
 

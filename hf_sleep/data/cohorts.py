@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import os
 import re
+import urllib.parse
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .download import DownloadError, download_file, read_checksums
+from .download import DownloadError, download_file, path_inside, read_checksums
 from .errors import RecordingError
 from .generic import STAGE_VOCABULARIES, convert_recordings
+from .options import ConversionOptions
 from .scored import ScoredRecording
 
 __all__ = ["COHORTS", "PHYSIONET_HMC", "Cohort", "convert_cohort", "download_hmc", "find_cohort_recordings"]
@@ -168,18 +170,7 @@ def convert_cohort(
     *,
     channels: Sequence[str] | None = None,
     scorer: int = 1,
-    sfreq: float = 100.0,
-    l_freq: float | None = None,
-    h_freq: float | None = None,
-    trim_wake_minutes: float | None = None,
-    keep_unknown: bool = False,
-    num_proc: int = 1,
-    output_dir: str | os.PathLike | None = None,
-    overwrite: bool = False,
-    cache_dir: str | os.PathLike | None = None,
-    shard_index: int = 0,
-    num_shards: int = 1,
-    progress: bool = True,
+    options: ConversionOptions | None = None,
 ):
     """Convert HMC, DCSM, ISRUC or DREAMS recordings into a ``datasets.Dataset`` of 30-s epochs.
 
@@ -193,18 +184,7 @@ def convert_cohort(
         channels: channel specifications (labels, ``A-B`` derivations, ``|`` alternatives); default
             the cohort's central EEG (``COHORTS[cohort].channels``).
         scorer: ISRUC's scorer (1 or 2).
-        sfreq: output rate in Hz.
-        l_freq: optional band-pass high-pass edge (Hz).
-        h_freq: optional band-pass low-pass edge (Hz).
-        trim_wake_minutes: wake kept around the sleep period (``None``: everything).
-        keep_unknown: keep unscored epochs with label -100.
-        num_proc: recordings converted in parallel.
-        output_dir: also save there, atomically.
-        overwrite: replace an existing ``output_dir``.
-        cache_dir: folder for the Arrow shards when ``output_dir`` is not given.
-        shard_index: this machine's shard.
-        num_shards: number of shards.
-        progress: show a progress bar.
+        options: the output rate, band-pass, epochs kept and where the dataset goes ([`ConversionOptions`]).
     """
     recordings = find_cohort_recordings(cohort, paths_or_dir, scorer=scorer)
     if not recordings:
@@ -214,9 +194,7 @@ def convert_cohort(
         recordings, channels=channels or spec.channels, label_map=spec.label_map, label_seconds=spec.label_seconds,
         title=f"{spec.title} converted with hf_sleep: one row per scored 30-s epoch.",
         info={"license": spec.license, "homepage": spec.homepage, "citation": spec.citation, "dataset_name": cohort},
-        sfreq=sfreq, l_freq=l_freq, h_freq=h_freq, trim_wake_minutes=trim_wake_minutes, keep_unknown=keep_unknown,
-        num_proc=num_proc, output_dir=output_dir, overwrite=overwrite, cache_dir=cache_dir,
-        shard_index=shard_index, num_shards=num_shards, progress=progress,
+        options=options or ConversionOptions(),
     )  # fmt: skip
 
 
@@ -250,14 +228,17 @@ def download_hmc(
     wanted = None if subjects is None else {f"SN{int(s):03d}" for s in subjects}
     selected = []
     for rel, digest in sorted(read_checksums(base_url, timeout=timeout).items()):
-        m = re.fullmatch(r"(?:.*/)?(SN\d{3})(?:_sleepscoring)?\.edf", rel)
+        # Matched as decoded (the name on disk); `path_inside` then keeps it inside `out_dir`.
+        m = re.fullmatch(r"(?:.*/)?(SN\d{3})(?:_sleepscoring)?\.edf", urllib.parse.unquote(rel))
         if m and (wanted is None or m[1] in wanted):
             selected.append((rel, digest))
     if not selected:
         raise DownloadError(f"{base_url}: no HMC recording for subjects {sorted(wanted or [])}")
+    sums_url = base_url.rstrip("/") + "/SHA256SUMS.txt"
+    targets = [
+        (rel, digest, path_inside(out_dir, rel, sums_url)) for rel, digest in selected
+    ]  # before any write
     return [
-        download_file(
-            base_url.rstrip("/") + "/" + rel, Path(out_dir) / rel, digest, retries=retries, timeout=timeout
-        )
-        for rel, digest in tqdm(selected, desc="HMC files", unit="file", disable=not progress)
+        download_file(base_url.rstrip("/") + "/" + rel, target, digest, retries=retries, timeout=timeout)
+        for rel, digest, target in tqdm(targets, desc="HMC files", unit="file", disable=not progress)
     ]

@@ -18,13 +18,16 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .checks import apply_umask, check_writable_folder
 from .parallel import worker_pool
 from .preprocess import RecordingEpochs
+
+if TYPE_CHECKING:
+    from .options import ConversionOptions
 
 __all__ = [
     "column",
@@ -161,12 +164,8 @@ def run_conversion(
     *,
     features,
     info_kwargs: dict[str, Any],
-    num_proc: int = 1,
-    output_dir: str | os.PathLike | None = None,
-    cache_dir: str | os.PathLike | None = None,
-    overwrite: bool = False,
+    options: ConversionOptions,
     desc: str = "recordings",
-    progress: bool = True,
 ):
     """Convert recordings in parallel into one ``datasets.Dataset`` (internal engine of ``convert_*``).
 
@@ -179,13 +178,12 @@ def run_conversion(
         load: top-level function turning a task into ``RecordingEpochs`` (runs in the workers).
         features: the dataset features.
         info_kwargs: ``DatasetInfo`` fields (description, citation, homepage, license).
-        num_proc: worker processes (1: in this process).
-        output_dir: if given, the dataset is saved there (``load_from_disk`` reads it), atomically.
-        cache_dir: where the Arrow shards live when ``output_dir`` is not given.
-        overwrite: replace an existing ``output_dir``.
+        options: ``num_proc`` (1: in this process), ``output_dir`` (saved there atomically, ``load_from_disk``
+            reads it), ``cache_dir`` (the Arrow shards without ``output_dir``), ``overwrite``, ``progress``.
         desc: progress-bar label.
-        progress: show a tqdm bar over recordings.
     """
+    num_proc, output_dir, cache_dir = options.num_proc, options.output_dir, options.cache_dir
+    overwrite, progress = options.overwrite, options.progress
     from tqdm.auto import tqdm
 
     if not tasks:
@@ -323,7 +321,7 @@ def combine_datasets(parts: Sequence[Any]):
 
     Args:
         parts: ``Dataset`` objects or folders written by ``save_to_disk`` (e.g. the output of
-            ``convert_sleep_edf(..., shard_index=i, num_shards=n, output_dir=...)`` on each machine).
+            ``convert_sleep_edf(..., options=ConversionOptions(shard_index=i, num_shards=n, output_dir=...))`` on each machine).
 
     Raises:
         ValueError: the parts have different features, or a recording appears in two parts.

@@ -18,7 +18,14 @@ import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["PHYSIONET_SLEEP_EDF", "DownloadError", "download_file", "download_sleep_edf", "read_checksums"]
+__all__ = [
+    "PHYSIONET_SLEEP_EDF",
+    "DownloadError",
+    "download_file",
+    "download_sleep_edf",
+    "path_inside",
+    "read_checksums",
+]
 
 PHYSIONET_SLEEP_EDF = "https://physionet.org/files/sleep-edfx/1.0.0/"
 """Base URL of Sleep-EDF Expanded 1.0.0 on PhysioNet."""
@@ -30,6 +37,44 @@ _CHUNK = 1 << 20
 
 class DownloadError(RuntimeError):
     """A file could not be downloaded intact (network failure or checksum mismatch after retries)."""
+
+
+def path_inside(folder: str | os.PathLike, relative: str, source: str) -> Path:
+    """Where a file named by a remote list goes: ``folder / relative``, refused unless it stays inside ``folder``.
+
+    Every downloader takes its paths from a list it fetched (a mirror's ``SHA256SUMS.txt``): a hostile or broken
+    list must not write anywhere else. The name is URL-decoded first (it is also sent as a URL, where
+    ``%2e%2e%2f`` is ``../``), and the result is resolved, so an absolute name, a ``..`` step or a symbolic
+    link inside ``folder`` that points out of it are all refused.
+
+    Args:
+        folder: the download folder.
+        relative: the path as the list gives it (``/``-separated).
+        source: where the list came from, for the error message.
+
+    Returns:
+        The resolved destination, inside the resolved ``folder``.
+
+    Raises:
+        DownloadError: the name is empty, absolute, has a ``..`` step or a backslash, or resolves outside ``folder``.
+    """
+    decoded = urllib.parse.unquote(relative)
+    parts = decoded.split("/")
+    root = Path(folder).resolve()
+    target = root.joinpath(*parts).resolve() if decoded else root
+    if (
+        not decoded.strip()
+        or decoded.startswith("/")
+        or "\\" in decoded
+        or "\x00" in decoded
+        or any(part in ("..", ".") for part in parts)
+        or target == root
+        or not target.is_relative_to(root)
+    ):
+        raise DownloadError(
+            f"{source} lists {relative!r}, which is not a file inside the download folder {folder}: refused"
+        )
+    return target
 
 
 def sha256_of(path: str | os.PathLike) -> str:
@@ -189,7 +234,7 @@ def download_sleep_edf(
     wanted_nights = set(nights)
     selected = []
     for rel, digest in sorted(read_checksums(base_url, timeout=timeout).items()):
-        head, _, name = rel.rpartition("/")
+        head, _, name = urllib.parse.unquote(rel).rpartition("/")  # the name on disk
         m = _FILE_RE.match(name)
         if head != folder or not m or not m.group(1).startswith(study):
             continue
@@ -201,15 +246,13 @@ def download_sleep_edf(
         raise DownloadError(
             f"{base_url}: no {study} file for subjects {subjects} nights {sorted(wanted_nights)}"
         )
+    sums_url = base_url.rstrip("/") + "/SHA256SUMS.txt"
+    targets = [
+        (rel, digest, path_inside(out_dir, rel, sums_url)) for rel, digest in selected
+    ]  # before any write
     out = []
-    for rel, digest in tqdm(selected, desc="Sleep-EDF files", unit="file", disable=not progress):
+    for rel, digest, target in tqdm(targets, desc="Sleep-EDF files", unit="file", disable=not progress):
         out.append(
-            download_file(
-                base_url.rstrip("/") + "/" + rel,
-                Path(out_dir) / rel,
-                digest,
-                retries=retries,
-                timeout=timeout,
-            )
+            download_file(base_url.rstrip("/") + "/" + rel, target, digest, retries=retries, timeout=timeout)
         )
     return out

@@ -27,10 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .conversion import shard_tasks
 from .edf import ANNOTATION_LABEL, EdfHeader, read_annotations, read_edf_header
 from .errors import RecordingError
 from .labels import AASM_LABELS, label_runs
+from .options import ConversionOptions
 from .recording import judge_recording_file
 from .scored import (
     ScoredRecording,
@@ -39,8 +39,6 @@ from .scored import (
     check_channels,
     convert_scored,
     describe,
-    preprocessing_params,
-    scored_contract,
 )
 
 __all__ = [
@@ -351,26 +349,15 @@ def find_scored_recordings(
 def convert_edf(
     paths_or_dir: str | os.PathLike | Iterable[str | os.PathLike],
     *,
-    hypnogram: str | None = None,
     channels: Sequence[str] | None = None,
+    hypnogram: str | None = None,
     label_map: str | os.PathLike | Mapping[str, str | None] | None = None,
+    epoch_seconds: float = 30.0,
     label_seconds: float | None = None,
     subject_pattern: str | None = None,
-    sfreq: float = 100.0,
-    epoch_seconds: float = 30.0,
-    l_freq: float | None = None,
-    h_freq: float | None = None,
-    trim_wake_minutes: float | None = None,
-    keep_unknown: bool = False,
-    num_proc: int = 1,
-    output_dir: str | os.PathLike | None = None,
-    overwrite: bool = False,
-    cache_dir: str | os.PathLike | None = None,
-    shard_index: int = 0,
-    num_shards: int = 1,
-    progress: bool = True,
     dataset_name: str = "scored-psg",
     license: str = "other",
+    options: ConversionOptions | None = None,
 ):
     """Convert your own scored EDF recordings into a ``datasets.Dataset`` of epochs.
 
@@ -378,30 +365,19 @@ def convert_edf(
 
     Args:
         paths_or_dir: a folder of EDF files or the files.
-        hypnogram: the hypnogram file pattern (see ``find_scored_recordings``); ``None``: embedded EDF+
-            annotations.
         channels: labels or ``A-B`` derivations to keep, in order (``|`` separates alternatives);
             required: recordings differ too much for a default.
+        hypnogram: the hypnogram file pattern (see ``find_scored_recordings``); ``None``: embedded EDF+
+            annotations.
         label_map: a vocabulary name, an inline ``text=STAGE,...`` list, a JSON/YAML file or a mapping
             (see ``parse_label_map``; default: every built-in vocabulary).
+        epoch_seconds: the scoring epoch length; stages off this grid are an error.
         label_seconds: duration of one label in one-label-per-line hypnograms (default ``epoch_seconds``;
             e.g. 5 for 5-s codes, merged into ``epoch_seconds`` epochs when they agree).
         subject_pattern: regular expression giving the subject id from the EDF stem.
-        sfreq: output rate in Hz (channels at other rates are resampled).
-        epoch_seconds: the scoring epoch length; stages off this grid are an error.
-        l_freq: optional band-pass high-pass edge (Hz).
-        h_freq: optional band-pass low-pass edge (Hz).
-        trim_wake_minutes: wake kept around the sleep period (``None``: everything).
-        keep_unknown: keep unscored epochs with label -100.
-        num_proc: recordings converted in parallel.
-        output_dir: also save there, atomically.
-        overwrite: replace an existing ``output_dir``.
-        cache_dir: folder for the Arrow shards when ``output_dir`` is not given.
-        shard_index: this machine's shard.
-        num_shards: number of shards.
-        progress: show a progress bar.
         dataset_name: the name stored in the dataset info and card.
         license: the licence of the recordings (stored in the dataset info and card).
+        options: the output rate, band-pass, epochs kept and where the dataset goes ([`ConversionOptions`]).
 
     Raises:
         RecordingError: a hypnogram that is misaligned, uses unknown labels, is scored in epochs of another
@@ -414,12 +390,9 @@ def convert_edf(
         raise ValueError(f"no EDF recording found in {paths_or_dir}")
     return convert_recordings(
         recordings, channels=channels, label_map=parse_label_map(label_map), label_seconds=label_seconds,
-        title="Scored PSG recordings converted with hf_sleep: one row per scored epoch.",
+        epoch_seconds=epoch_seconds, title="Scored PSG recordings converted with hf_sleep: one row per scored epoch.",
         extra_params={"hypnogram": hypnogram or "EDF+ annotations of each recording"},
-        info={"license": license, "dataset_name": dataset_name}, sfreq=sfreq, epoch_seconds=epoch_seconds,
-        l_freq=l_freq, h_freq=h_freq, trim_wake_minutes=trim_wake_minutes, keep_unknown=keep_unknown,
-        num_proc=num_proc, output_dir=output_dir, overwrite=overwrite, cache_dir=cache_dir,
-        shard_index=shard_index, num_shards=num_shards, progress=progress,
+        info={"license": license, "dataset_name": dataset_name}, options=options or ConversionOptions(),
     )  # fmt: skip
 
 
@@ -430,21 +403,10 @@ def convert_recordings(
     label_map: Mapping[str, str | None],
     title: str,
     info: Mapping[str, str],
+    options: ConversionOptions,
+    epoch_seconds: float = 30.0,
     label_seconds: float | None = None,
     extra_params: Mapping[str, str] | None = None,
-    sfreq: float = 100.0,
-    epoch_seconds: float = 30.0,
-    l_freq: float | None = None,
-    h_freq: float | None = None,
-    trim_wake_minutes: float | None = None,
-    keep_unknown: bool = False,
-    num_proc: int = 1,
-    output_dir: str | os.PathLike | None = None,
-    overwrite: bool = False,
-    cache_dir: str | os.PathLike | None = None,
-    shard_index: int = 0,
-    num_shards: int = 1,
-    progress: bool = True,
 ):
     """Convert paired recordings whose hypnograms ``read_hypnogram`` reads (the engine of ``convert_edf`` and the
     PhysioNet cohorts).
@@ -455,48 +417,30 @@ def convert_recordings(
         label_map: stage text → AASM name or ``None``.
         title: first line of the dataset description.
         info: ``DatasetInfo`` fields besides the description (license, dataset_name, citation, homepage).
+        options: the output rate, band-pass, epochs kept and where the dataset goes.
+        epoch_seconds: scoring epoch length.
         label_seconds: duration of one label of one-label-per-line hypnograms.
         extra_params: more ``- key: value`` lines for the description.
-        sfreq: output rate in Hz.
-        epoch_seconds: scoring epoch length.
-        l_freq: optional band-pass high-pass edge (Hz).
-        h_freq: optional band-pass low-pass edge (Hz).
-        trim_wake_minutes: wake kept around the sleep period (``None``: everything).
-        keep_unknown: keep unscored epochs with label -100.
-        num_proc: recordings converted in parallel.
-        output_dir: also save there, atomically.
-        overwrite: replace an existing ``output_dir``.
-        cache_dir: folder for the Arrow shards when ``output_dir`` is not given.
-        shard_index: this machine's shard.
-        num_shards: number of shards.
-        progress: show a progress bar.
     """
-    recordings = shard_tasks(list(recordings), shard_index, num_shards)
+    recordings = options.shard(list(recordings))
     channels = tuple(channels)
     # The contract names each channel by its first alternative (``C4-M1|C3-M2`` → ``C4-M1``).
-    extractor = scored_contract(
-        [c.split("|")[0].strip() for c in channels], sfreq, epoch_seconds, l_freq, h_freq
-    )
+    extractor = options.contract([c.split("|")[0].strip() for c in channels], epoch_seconds, AASM_LABELS)
     tasks = [
         ScoredTask(
             rec,
             read_hypnogram,
             channels,
             extractor,
-            trim_wake_minutes,
-            keep_unknown,
+            options.trim_wake_minutes,
+            options.keep_unknown,
             dict(label_map),
             label_seconds,
         )
         for rec in recordings
     ]
     first = recordings[0]
-    check_channels(first.psg, channels, read_edf_header(first.psg).channels)
-    params = preprocessing_params(
-        channels, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown
-    )
+    check_channels(first.psg, channels, read_edf_header(first.psg))
+    params = options.described(channels, extractor.sfreq, epoch_seconds, AASM_LABELS)
     params.update(extra_params or {})
-    return convert_scored(
-        tasks, info_kwargs={"description": describe(title, params), **info}, num_proc=num_proc,
-        output_dir=output_dir, overwrite=overwrite, cache_dir=cache_dir, desc="recordings", progress=progress,
-    )  # fmt: skip
+    return convert_scored(tasks, info_kwargs={"description": describe(title, params), **info}, options=options)

@@ -13,10 +13,11 @@ import numpy as np
 
 from hf_sleep.models.sleep_base.signals import resolve_channels
 
-from .conversion import epoch_features, run_conversion, shard_tasks
+from .conversion import epoch_features, run_conversion
 from .edf import read_annotations, read_edf_header
 from .errors import RecordingError
 from .labels import AASM_LABELS, IGNORE_INDEX, SLEEP_EDF_LABEL_MAP, label_ids
+from .options import ConversionOptions
 from .preprocess import RecordingEpochs, read_prepared, samples_per_epoch, trim_wake
 
 if TYPE_CHECKING:
@@ -160,20 +161,9 @@ def convert_mass(
     *,
     channels: Sequence[str] = ("EEG C4-CLE|EEG C4-LER",),
     subsets: Iterable[int] | None = None,
-    sfreq: float | None = 100.0,
     window_seconds: float = 30.0,
-    l_freq: float | None = None,
-    h_freq: float | None = None,
-    trim_wake_minutes: float | None = None,
-    keep_unknown: bool = False,
     label_map: Mapping[str, str | None] | None = None,
-    num_proc: int = 1,
-    output_dir: str | os.PathLike | None = None,
-    overwrite: bool = False,
-    cache_dir: str | os.PathLike | None = None,
-    shard_index: int = 0,
-    num_shards: int = 1,
-    progress: bool = True,
+    options: ConversionOptions | None = None,
 ):
     """Convert MASS recordings into a ``datasets.Dataset``, one row per scored epoch.
 
@@ -188,30 +178,20 @@ def convert_mass(
         channels: labels with their reference (``EEG C4-CLE``, ``EEG C4-LER``, ``EOG Left Horiz``,
             ``EMG Chin1``, ...); ``|`` separates alternatives, the first present is used.
         subsets: keep only these subsets (1–5).
-        sfreq: output rate (100 Hz default; ``None`` keeps the native 256 Hz).
         window_seconds: window length around each scored epoch.
-        l_freq: optional band-pass high-pass edge (Hz), e.g. 0.3.
-        h_freq: optional band-pass low-pass edge (Hz), e.g. 35.
-        trim_wake_minutes: wake kept around the sleep period (``None``: all scored epochs).
-        keep_unknown: keep ``Sleep stage ?`` windows with label -100.
         label_map: annotation text → AASM name or ``None``.
-        num_proc: recordings in parallel.
-        output_dir: also save there, atomically.
-        overwrite: replace an existing ``output_dir``.
-        cache_dir: folder for the Arrow shards when ``output_dir`` is not given.
-        shard_index: this machine's shard (see ``convert_sleep_edf``).
-        num_shards: number of shards.
-        progress: show a progress bar.
+        options: the output rate (``sfreq=None`` keeps the native 256 Hz), band-pass, epochs kept and where the
+            dataset goes ([`ConversionOptions`]).
     """
-    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
-
+    options = options or ConversionOptions()
     pairs = find_mass_pairs(paths_or_dir)
     if subsets is not None:
         wanted = set(subsets)
         pairs = [p for p in pairs if p.subset in wanted]
     if not pairs:
         raise ValueError(f"no MASS recording found in {paths_or_dir}")
-    pairs = shard_tasks(pairs, shard_index, num_shards)
+    pairs = options.shard(pairs)
+    sfreq = options.sfreq
     if sfreq is None:
         first = read_edf_header(pairs[0].psg)
         try:
@@ -220,41 +200,26 @@ def convert_mass(
             raise RecordingError(pairs[0].psg, str(error)) from None
     label_map = dict(label_map or SLEEP_EDF_LABEL_MAP)
     n_win = samples_per_epoch(sfreq, window_seconds)
-    try:
-        extractor = SleepFeatureExtractor(
-            list(channels), sfreq=sfreq, epoch_seconds=window_seconds, l_freq=l_freq, h_freq=h_freq,
-            label_names=list(AASM_LABELS),
-        )  # fmt: skip
-    except ValueError as error:
-        raise RecordingError("<settings>", str(error)) from None
-    tasks = [_MassTask(p, extractor, trim_wake_minutes, keep_unknown, label_map) for p in pairs]
+    extractor = options.contract(channels, window_seconds, AASM_LABELS, sfreq=sfreq)
+    tasks = [_MassTask(p, extractor, options.trim_wake_minutes, options.keep_unknown, label_map) for p in pairs]
     params = {
         "channels": ", ".join(channels),
         "sampling rate": f"{sfreq:g} Hz",
         "window": f"{window_seconds:g} s centred on each scored epoch",
-        "band-pass": f"{l_freq} - {h_freq} Hz" if (l_freq or h_freq) else "none",
-        "wake trimming": f"{trim_wake_minutes:g} min" if trim_wake_minutes is not None else "none",
-        "unscored epochs": "kept with label -100" if keep_unknown else "dropped",
+        "band-pass": f"{options.l_freq} - {options.h_freq} Hz" if (options.l_freq or options.h_freq) else "none",
+        "wake trimming": f"{options.trim_wake_minutes:g} min" if options.trim_wake_minutes is not None else "none",
+        "unscored epochs": "kept with label -100" if options.keep_unknown else "dropped",
         "label names": ", ".join(AASM_LABELS),
     }
     description = "MASS converted with hf_sleep: one row per scored epoch.\n\nPreprocessing:\n" + "\n".join(
         f"- {k}: {v}" for k, v in params.items()
     )
-    return run_conversion(
-        tasks,
-        _load,
-        features=epoch_features(len(channels), n_win, AASM_LABELS, keep_unknown, contract=extractor),
-        info_kwargs={
-            "description": description,
-            "citation": MASS_CITATION,
-            "homepage": "http://ceams-carsm.ca/en/mass/",
-            "license": "other",
-            "dataset_name": "mass",
-        },
-        num_proc=num_proc,
-        output_dir=output_dir,
-        cache_dir=cache_dir,
-        overwrite=overwrite,
-        desc="MASS recordings",
-        progress=progress,
-    )
+    info = {
+        "description": description,
+        "citation": MASS_CITATION,
+        "homepage": "http://ceams-carsm.ca/en/mass/",
+        "license": "other",
+        "dataset_name": "mass",
+    }
+    features = epoch_features(len(channels), n_win, AASM_LABELS, options.keep_unknown, contract=extractor)
+    return run_conversion(tasks, _load, features=features, info_kwargs=info, options=options, desc="MASS recordings")

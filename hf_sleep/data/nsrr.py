@@ -21,19 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .conversion import shard_tasks
 from .edf import EdfHeader, read_edf_header
 from .errors import RecordingError
-from .scored import (
-    ScoredRecording,
-    ScoredTask,
-    StageIntervals,
-    check_channels,
-    convert_scored,
-    describe,
-    preprocessing_params,
-    scored_contract,
-)
+from .labels import AASM_LABELS
+from .options import ConversionOptions
+from .scored import ScoredRecording, ScoredTask, StageIntervals, check_channels, convert_scored, describe
 
 __all__ = [
     "NSRR_CHANNEL_PRESETS",
@@ -291,20 +283,9 @@ def convert_nsrr(
     *,
     channels: Sequence[str] | None = None,
     cohort: str | None = None,
-    sfreq: float = 100.0,
     epoch_seconds: float = 30.0,
-    l_freq: float | None = None,
-    h_freq: float | None = None,
-    trim_wake_minutes: float | None = None,
-    keep_unknown: bool = False,
     label_map: Mapping[str, str | None] | None = None,
-    num_proc: int = 1,
-    output_dir: str | os.PathLike | None = None,
-    overwrite: bool = False,
-    cache_dir: str | os.PathLike | None = None,
-    shard_index: int = 0,
-    num_shards: int = 1,
-    progress: bool = True,
+    options: ConversionOptions | None = None,
 ):
     """Convert NSRR recordings (EDF + ``-nsrr.xml``) into a ``datasets.Dataset`` of 30-s epochs.
 
@@ -312,7 +293,7 @@ def convert_nsrr(
     ``labels`` (AASM; R&K 3 and 4 → N3), ``subject`` (``shhs-200001``: both SHHS visits of a person share
     it), ``night`` (the visit), ``recording`` (the EDF stem), ``epoch_index``, ``onset_s`` and
     ``source_label`` (the NSRR stage concept). Channels at other rates (SHHS EOG at 50 Hz, EEG at 125 Hz)
-    are resampled to ``sfreq``.
+    are resampled to ``options.sfreq``.
 
     Args:
         paths_or_dir: a folder in the NSRR layout (or flat: EDF and XML side by side), or EDF files.
@@ -320,33 +301,23 @@ def convert_nsrr(
             for MESA; ``C4-A1`` for MrOS/CFS; ``C4-M1`` for CHAT; see ``NSRR_CHANNEL_PRESETS``), an EDF
             label, or a derivation ``A-B``. Default: the cohort's central EEG (``NSRR_DEFAULT_CHANNELS``).
         cohort: the cohort whose presets apply (default: from each file name, e.g. ``shhs1-…`` → ``shhs``).
-        sfreq: output rate in Hz.
         epoch_seconds: epoch length (30 s in NSRR).
-        l_freq: optional band-pass high-pass edge (Hz).
-        h_freq: optional band-pass low-pass edge (Hz).
-        trim_wake_minutes: wake kept around the sleep period (``None``: the whole recording).
-        keep_unknown: keep ``Unscored``/``Movement``/unannotated epochs with label -100.
         label_map: stage concept → AASM name or ``None`` (default ``NSRR_LABEL_MAP``).
-        num_proc: recordings converted in parallel.
-        output_dir: also save there, atomically.
-        overwrite: replace an existing ``output_dir``.
-        cache_dir: folder for the Arrow shards when ``output_dir`` is not given.
-        shard_index: this machine's shard (see ``convert_sleep_edf``).
-        num_shards: number of shards.
-        progress: show a progress bar.
+        options: the output rate, band-pass, epochs kept and where the dataset goes ([`ConversionOptions`]).
 
     Raises:
         RecordingError: a missing XML or channel, an XML that is not NSRR's, stages off the 30-s grid or
             past the end of the PSG; the message names the file.
     """
+    options = options or ConversionOptions()
     recordings = find_nsrr_recordings(paths_or_dir)
     if not recordings:
         raise ValueError(f"no NSRR recording (*.edf) found in {paths_or_dir}")
-    recordings = shard_tasks(recordings, shard_index, num_shards)
+    recordings = options.shard(recordings)
     label_map = dict(label_map or NSRR_LABEL_MAP)
     first_cohort = cohort or nsrr_ids(recordings[0].recording)[0]
     names = tuple(channels) if channels else NSRR_DEFAULT_CHANNELS.get(first_cohort, ())
-    extractor = scored_contract(names or ("EEG",), sfreq, epoch_seconds, l_freq, h_freq)
+    extractor = options.contract(names or ("EEG",), epoch_seconds, AASM_LABELS)
     tasks = []
     cohorts = set()
     for rec in recordings:
@@ -359,14 +330,14 @@ def convert_nsrr(
             )
         specs = nsrr_channels(rec_cohort, channels)
         tasks.append(
-            ScoredTask(rec, read_nsrr_stages, specs, extractor, trim_wake_minutes, keep_unknown, label_map)
+            ScoredTask(
+                rec, read_nsrr_stages, specs, extractor, options.trim_wake_minutes, options.keep_unknown, label_map
+            )
         )
     # Check the channels of the first recording now: a typo fails before any worker starts.
     first = tasks[0]
-    check_channels(first.source.psg, first.channels, read_edf_header(first.source.psg).channels)
-    params = preprocessing_params(
-        names, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown
-    )
+    check_channels(first.source.psg, first.channels, read_edf_header(first.source.psg))
+    params = options.described(names, extractor.sfreq, epoch_seconds, AASM_LABELS)
     params["channel sources"] = "; ".join(f"{n} = {s}" for n, s in zip(names, first.channels, strict=False))
     title = f"NSRR {', '.join(c.upper() for c in sorted(cohorts))} converted with hf_sleep: one row per scored 30-s epoch."
     info = {
@@ -376,7 +347,4 @@ def convert_nsrr(
         "license": "other",  # NSRR data use agreement: the data may not be redistributed
         "dataset_name": "-".join(sorted(cohorts)),
     }
-    return convert_scored(
-        tasks, info_kwargs=info, num_proc=num_proc, output_dir=output_dir, overwrite=overwrite,
-        cache_dir=cache_dir, desc="NSRR recordings", progress=progress,
-    )  # fmt: skip
+    return convert_scored(tasks, info_kwargs=info, options=options, desc="NSRR recordings")

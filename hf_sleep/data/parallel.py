@@ -1,7 +1,7 @@
 """Worker pools for ``num_proc``: parallel without the ``if __name__ == "__main__":`` guard.
 
 ``spawn`` and ``forkserver`` workers re-run the user's script (``__main__``) before they take work, so a
-plain script that calls ``convert_sleep_edf(..., num_proc=2)`` at top level would start workers from its
+plain script that calls ``convert_sleep_edf(..., options=ConversionOptions(num_proc=2))`` at top level would start workers from its
 workers and fail with "An attempt has been made to start a new process before the current process has
 finished its bootstrapping phase". Here workers never import ``__main__``:
 

@@ -13,7 +13,7 @@ import numpy as np
 from hf_sleep.models.sleep_base.signals import resolve_channels, whole_samples
 
 from .checks import amplitude_problems
-from .edf import EdfHeader, read_edf_header
+from .edf import EdfHeader, describe_gaps, read_edf_header
 from .errors import RecordingError
 from .labels import IGNORE_INDEX
 from .recording import check_finite, read_recording
@@ -88,15 +88,23 @@ def read_prepared(
     if missing:
         raise RecordingError(
             path,
-            f"channel(s) {', '.join(map(repr, missing))} not found; available: {', '.join(header.channels)}",
+            f"channel(s) {', '.join(map(repr, missing))} not found; available: {', '.join(header.channels)}"
+            + header.duplicates_note,
         )
     rates = {header.sfreq(ch) for pair in resolved for ch in pair if ch}
-    # Mixed rates are upsampled by MNE (FFT) over the span it reads: only single-rate picks can read a span.
+    # Mixed rates are resampled over the whole recording: only single-rate picks can read a span.
     pointwise = len(rates) == 1 and extractor.is_pointwise(max(rates))
-    span = {"start_s": start_s, "stop_s": stop_s} if pointwise else {}
+    # EDF+D: the caller's span lies within one run of records; only it is read and filtered (no filter crosses a gap).
+    segmented = bool(header.gaps)
+    span = {"start_s": start_s, "stop_s": stop_s} if pointwise or segmented else {}
     data, rate, info = read_recording(
-        path, extractor.ch_names, reference=extractor.reference, header=header, rescale=rescale, **span
-    )
+        path, extractor.ch_names, reference=extractor.reference, header=header, rescale=rescale,
+        sfreq=extractor.reading_rate, **span,
+    )  # fmt: skip
+    if segmented and np.isnan(data).any():  # only a reader of whole recordings gets here: the MASS and rodent ones
+        raise RecordingError(
+            path, f"EDF+D (discontinuous) with {describe_gaps(header.gaps)}: this converter reads continuous recordings only"
+        )
     check_finite(path, data, info["channels"])
     voltage = info["voltage"]
     problems = amplitude_problems(data[voltage], [name for name, volt in zip(info["channels"], voltage, strict=True)
@@ -109,6 +117,8 @@ def read_prepared(
         data, rate = extractor.prepare_signal(data, rate)
     except ValueError as error:
         raise RecordingError(path, str(error)) from None
+    if segmented:
+        return data, rate
     first = int(round(start_s * rate))
     last = data.shape[1] if stop_s is None else int(round(stop_s * rate))
     if not 0 <= first <= last <= data.shape[1]:

@@ -1,9 +1,10 @@
 """Reading recordings: the one reader the converters, the feature extractor and staging share.
 
-EDF files whose picked channels share one rate are read straight from their data records (the values of
-`mne.io.read_raw_edf`, bit for bit, in a fraction of its time); other EDF picks, BDF, FIF and BrainVision go
-through MNE. Channels are picked (case-insensitively), derived (`"A - B"`) and re-referenced here; resampling,
-filtering and epoching belong to the `SleepFeatureExtractor`.
+EDF and BDF files are read straight from their data records, only the picked channels, a block of records at a
+time (the values of `mne.io.read_raw_edf` / `read_raw_bdf`, bit for bit, in a fraction of its time; picks at mixed
+rates are resampled channel by channel); FIF and BrainVision go through MNE. Channels are picked
+(case-insensitively), derived (`"A - B"`) and re-referenced here; resampling, filtering and epoching belong to the
+`SleepFeatureExtractor`.
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from hf_sleep.models.sleep_base.signals import derive_channels, resolve_channels
+from hf_sleep.models.sleep_base.signals import derive_channels, resample_ratio, resolve_channels
 
 from .checks import derivation_name, eeg_channels
 from .edf import EdfHeader, check_edf_signature, read_edf_header, read_edf_signals, volts_correction
 from .errors import RecordingError
+
+EDF_SUFFIXES = (".edf", ".rec", ".bdf")
+"""Files read by this package's EDF/BDF reader (`hf_sleep.data.edf`) rather than MNE's."""
 
 READERS: dict[str, str] = {
     ".edf": "read_raw_edf",
@@ -36,8 +40,8 @@ READERS: dict[str, str] = {
 def judge_recording_file(path: str | os.PathLike) -> Path:
     """The one verdict on a file given as a recording, whichever command reads it (`stage`, `convert`).
 
-    An EDF file (`.edf`, `.rec`) must start like one; a file of another name must be one MNE's `read_raw`
-    opens. Deeper problems (a corrupt header field, a missing channel) are the readers' to word.
+    An EDF or BDF file ([`EDF_SUFFIXES`]) must start like one; a file of another name must be one MNE's
+    `read_raw` opens. Deeper problems (a corrupt header field, a missing channel) are the readers' to word.
 
     Raises:
         FileNotFoundError: `path` does not exist.
@@ -47,7 +51,7 @@ def judge_recording_file(path: str | os.PathLike) -> Path:
     if not path.is_file():
         raise FileNotFoundError(f"recording {path} does not exist")
     name = path.name.lower()
-    if name.endswith((".edf", ".rec")):
+    if name.endswith(EDF_SUFFIXES):
         with open(path, "rb") as f:
             check_edf_signature(path, f.read(256), path.stat().st_size)
     elif not name.endswith(tuple(READERS)):
@@ -112,6 +116,7 @@ def read_recording(
     header: EdfHeader | None = None,
     start_s: float = 0.0,
     stop_s: float | None = None,
+    sfreq: float | None = None,
 ) -> tuple[np.ndarray, float, dict[str, Any]]:
     """Reads the channels (or derivations) a model needs, at the recording's rate, voltages in µV.
 
@@ -123,6 +128,11 @@ def read_recording(
         header: the already-read EDF header, if any.
         start_s: start of the returned span in seconds (whole samples).
         stop_s: end of the span (`None`: the end of the recording).
+        sfreq: the rate wanted when the picked EDF channels have different rates: each is resampled straight
+            to it (polyphase), channel by channel (`None`: the fastest pick's rate). Ignored otherwise.
+
+    An EDF+D (discontinuous) file is read on its time line: NaN where it recorded nothing (`info["gaps"]`,
+    `(start_s, end_s)` each, from the recording's start).
 
     Returns:
         `(signal, sfreq, info)`: `signal` float32 `(n_chans, n_samples)`; `info` has `channels` (as resolved,
@@ -140,14 +150,10 @@ def read_recording(
     path = Path(recording) if is_path else Path(str(getattr(recording, "filenames", [None])[0] or "<raw>"))
     if is_path and not path.is_file():
         raise FileNotFoundError(f"recording {path} does not exist")
-    fast = is_path and path.name.lower().endswith((".edf", ".rec"))
+    fast = is_path and path.name.lower().endswith(EDF_SUFFIXES)
     raw = None
     if fast and header is None:
-        judge_recording_file(path)  # not an EDF at all: the same words as every other command
-        try:
-            header = read_edf_header(path)
-        except RecordingError:
-            fast = False  # a damaged header: let MNE try
+        header = read_edf_header(path)  # its errors name the file and the field (MNE's often do neither)
     if fast:
         available = list(header.channels)
         eeg = eeg_channels(available)  # EDF has no types: the names tell EOG, EMG, ... apart
@@ -163,12 +169,12 @@ def read_recording(
         resolved = resolve_channels(channels, available)
         reference_names = _reference_names(reference, available, eeg)
     except ValueError as error:
-        raise RecordingError(path, str(error)) from None
+        raise RecordingError(path, str(error) + (header.duplicates_note if fast else "")) from None
     needed = list(dict.fromkeys([ch for pair in resolved for ch in pair if ch] + reference_names))
     if fast and header.record_count_problem:  # the judgement conversion and staging share: read what is there
         warnings.warn(f"{path}: {header.record_count_problem}", UserWarning, stacklevel=2)
     if fast:
-        data, sfreq = _read_edf(path, header, needed, start_s, stop_s)
+        data, sfreq = _read_edf(path, header, needed, start_s, stop_s, sfreq)
     else:
         sfreq = float(raw.info["sfreq"])
         first, last = _span(start_s, stop_s, sfreq, raw.n_times / sfreq)
@@ -189,7 +195,7 @@ def read_recording(
         types = dict(zip(available, raw.get_channel_types(), strict=True))
         voltage = [types[plus] in ("eeg", "eog", "emg", "ecg", "seeg", "ecog") for plus, _ in resolved]
     info = {"channels": names, "available": available, "reference": used_reference, "voltage": voltage,
-            "meas_date": meas_date, "path": path}  # fmt: skip
+            "meas_date": meas_date, "path": path, "gaps": header.gaps if fast else []}  # fmt: skip
     return np.asarray(signal, dtype=np.float32), float(sfreq), info
 
 
@@ -203,9 +209,10 @@ def _span(start_s: float, stop_s: float | None, sfreq: float, duration: float) -
 
 
 def _read_edf(
-    path: Path, header: EdfHeader, needed: list[str], start_s: float, stop_s: float | None
+    path: Path, header: EdfHeader, needed: list[str], start_s: float, stop_s: float | None, target: float | None
 ) -> tuple[np.ndarray, float]:
-    """The picked EDF channels as float32 (µV for voltages) at their common rate, or at the fastest one."""
+    """The picked EDF channels as float32 (µV for voltages) at their common rate, or (mixed rates) at `target`,
+    else at the fastest one."""
     if header.n_records <= 0:
         raise RecordingError(path, "recording is empty (0 data records)")
     native = {ch: header.sfreq(ch) for ch in needed}
@@ -215,18 +222,31 @@ def _read_edf(
     # Every spelling of a voltage unit (UV, uv, µV, μV, mV, V) in µV; other channels keep their values.
     to_volts = [volts_correction(units[ch]) for ch in needed]
     scale = np.array([1.0 if factor is None else 1e6 * factor for factor in to_volts])
-    try:
-        if len(set(native.values())) == 1:
-            return read_edf_signals(header, needed, first, last, scale=scale), sfreq
-        import mne  # MNE upsamples the slower picks to the fastest one (FFT) while reading
+    if len(set(native.values())) == 1:
+        return read_edf_signals(header, needed, first, last, scale=scale), sfreq
+    # Mixed rates: one channel at a time, read at its own rate and resampled (polyphase) straight to the rate
+    # wanted, so that no channel is ever held at a faster rate than it was recorded or is needed at.
+    from scipy.signal import resample_poly
 
-        raw = mne.io.read_raw_edf(path, include=needed, preload=False, verbose="error")
-        data = raw.get_data(picks=needed, start=first, stop=last) * scale[:, None]
-        return data.astype(np.float32), sfreq
-    except RecordingError:
-        raise
-    except Exception as err:  # MNE raises many kinds on corrupt files
-        raise RecordingError(path, f"cannot read the EDF signals: {err}") from err
+    rate = target or sfreq
+    n_out = int(round(header.duration * rate))
+    first, last = _span(start_s, stop_s, rate, header.duration)
+    out = np.empty((len(needed), last - first), dtype=np.float32)
+    for row, channel in enumerate(needed):
+        try:
+            up, down = resample_ratio(native[channel], rate)
+        except ValueError as error:
+            raise RecordingError(path, f"{channel!r}: {error}") from None
+        values = read_edf_signals(header, [channel], scale=scale[row : row + 1])[0]
+        gap = np.isnan(values)  # EDF+D gaps: zero while filtering, NaN again after
+        values[gap] = 0.0
+        values = resample_poly(values, up, down).astype(np.float32)[:n_out]
+        if gap.any():
+            for begin, end in header.gaps:
+                values[int(np.floor(begin * rate)) : int(np.ceil(end * rate))] = np.nan
+        out[row] = values[first:last]
+        del values, gap
+    return out, rate
 
 
 def check_finite(path: str | os.PathLike, data: np.ndarray, names: Sequence[str], *, flat: bool = True) -> None:

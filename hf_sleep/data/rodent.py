@@ -9,22 +9,25 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from hf_sleep.models.sleep_base.signals import cut_epochs
 
-from .conversion import epoch_features, run_conversion, shard_tasks
+from .conversion import epoch_features, run_conversion
 from .edf import read_edf_header
 from .errors import RecordingError
 from .labels import IGNORE_INDEX, RODENT_LABEL_MAP, RODENT_LABELS, label_ids
+from .options import ConversionOptions
 from .preprocess import RecordingEpochs, read_prepared, samples_per_epoch, trim_wake
 
 if TYPE_CHECKING:
     from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 
-__all__ = ["RodentArrays", "RodentPair", "convert_rodent", "find_rodent_pairs", "slumbernet_preprocess"]
+__all__ = [
+    "RODENT_OPTIONS",
+    "RodentArrays", "RodentPair", "convert_rodent", "find_rodent_pairs", "slumbernet_preprocess"]
 
 SLUMBERNET_SFREQ = 64.0
 """SlumberNet's input rate: 4-s epochs recorded at 256 Hz, downsampled 4× to 256 samples."""
@@ -160,9 +163,15 @@ def slumbernet_preprocess(epochs: np.ndarray, sfreq: float, emg_index: int = 1) 
 
 
 def rodent_contract(
-    channels: Sequence[str], sfreq: float, epoch_seconds: float, preprocessing: str | None
+    channels: Sequence[str],
+    sfreq: float,
+    epoch_seconds: float,
+    preprocessing: str | None,
+    l_freq: float | None = None,
+    h_freq: float | None = None,
 ) -> SleepFeatureExtractor:
-    """The signal contract of a rodent conversion (µV, Wake/NREM/REM), with SlumberNet's steps if asked."""
+    """The signal contract of a rodent conversion (µV, Wake/NREM/REM, an optional band-pass), with SlumberNet's
+    steps if asked."""
     steps = None
     if preprocessing == "slumbernet":
         if "EMG" not in channels or len(channels) != 2:
@@ -174,8 +183,8 @@ def rodent_contract(
 
     try:
         return SleepFeatureExtractor(
-            list(channels), sfreq=sfreq, epoch_seconds=epoch_seconds, preprocessing=steps,
-            ch_types=["emg" if "EMG" in name.upper() else "eeg" for name in channels],
+            list(channels), sfreq=sfreq, epoch_seconds=epoch_seconds, preprocessing=steps, l_freq=l_freq,
+            h_freq=h_freq, ch_types=["emg" if "EMG" in name.upper() else "eeg" for name in channels],
             label_names=list(RODENT_LABELS),
         )  # fmt: skip
     except ValueError as error:
@@ -279,6 +288,10 @@ def _load(task: _RodentTask) -> RecordingEpochs:
     )
 
 
+RODENT_OPTIONS = ConversionOptions(sfreq=None)
+"""`convert_rodent`'s default options: the recordings' own rate (`sfreq=None`)."""
+
+
 def convert_rodent(
     recordings: str
     | os.PathLike
@@ -287,19 +300,10 @@ def convert_rodent(
     channels: Sequence[str] = ("EEG", "EMG"),
     scorer: str | None = None,
     epoch_seconds: float | None = None,
-    sfreq: float | None = None,
     preprocessing: str | None = None,
     keep_artifacts: bool = False,
-    keep_unknown: bool = False,
-    trim_wake_minutes: float | None = None,
     label_map: Mapping[str, str | None] | None = None,
-    num_proc: int = 1,
-    output_dir: str | os.PathLike | None = None,
-    overwrite: bool = False,
-    cache_dir: str | os.PathLike | None = None,
-    shard_index: int = 0,
-    num_shards: int = 1,
-    progress: bool = True,
+    options: ConversionOptions = RODENT_OPTIONS,
 ):
     """Convert rodent EEG/EMG recordings with Wake/NREM/REM scores into a ``datasets.Dataset``.
 
@@ -309,24 +313,50 @@ def convert_rodent(
         channels: channels to keep, in order.
         scorer: which scorer's file to use when an animal has several.
         epoch_seconds: epoch length; default from the score file's times (focolab CSV: 10 s), else 10.
-        sfreq: output rate (``None``: native). Ignored with ``preprocessing="slumbernet"`` (64 Hz).
         preprocessing: ``None`` or ``"slumbernet"`` (EMG 16-Hz low-pass, 64 Hz, degree-12 detrend
             per epoch; use 4-s epochs at 256 Hz for SlumberNet's 256-sample inputs).
         keep_artifacts: label epochs marked as artefact (``Wake X``) with their state; default
             treats them as unscored.
-        keep_unknown: keep unscored epochs with label -100.
-        trim_wake_minutes: wake kept around the sleep period (``None``: everything).
         label_map: score text → ``RODENT_LABELS`` name or ``None``.
-        num_proc: recordings in parallel.
-        output_dir: also save there, atomically.
-        overwrite: replace an existing ``output_dir``.
-        cache_dir: folder for the Arrow shards when ``output_dir`` is not given.
-        shard_index: this machine's shard.
-        num_shards: number of shards.
-        progress: show a progress bar.
+        options: the output rate (default [`RODENT_OPTIONS`]: the recording's own; ignored with
+            ``preprocessing="slumbernet"``, 64 Hz), band-pass, epochs kept and where the dataset goes
+            ([`ConversionOptions`]).
     """
     if preprocessing not in (None, "slumbernet"):
         raise ValueError(f"preprocessing must be None or 'slumbernet', got {preprocessing!r}")
+    sources = options.shard(_rodent_sources(recordings, scorer))
+    channels = tuple(channels)
+    label_map = dict(label_map or RODENT_LABEL_MAP)
+    rate, epoch = _first_rate_and_epoch(sources[0], channels, options.sfreq, epoch_seconds)
+    extractor = rodent_contract(channels, rate, epoch, preprocessing, options.l_freq, options.h_freq)
+    rate, n_times = extractor.sfreq, extractor.n_times
+    tasks = [
+        _RodentTask(
+            s, extractor, epoch_seconds, keep_artifacts, options.keep_unknown, options.trim_wake_minutes, label_map
+        )
+        for s in sources
+    ]
+    params = {
+        "channels": ", ".join(channels),
+        "sampling rate": f"{rate:g} Hz",
+        "epoch": f"{epoch:g} s",
+        "preprocessing": preprocessing or "none",
+        **({"band-pass": f"{options.l_freq} - {options.h_freq} Hz"} if (options.l_freq or options.h_freq) else {}),
+        "artefact-marked epochs": "labelled with their state" if keep_artifacts else "treated as unscored",
+        "unscored epochs": "kept with label -100" if options.keep_unknown else "dropped",
+        "label names": ", ".join(RODENT_LABELS),
+    }
+    description = (
+        "Rodent EEG/EMG converted with hf_sleep: one row per scored epoch.\n\nPreprocessing:\n"
+        + "\n".join(f"- {k}: {v}" for k, v in params.items())
+    )
+    features = epoch_features(len(channels), n_times, RODENT_LABELS, options.keep_unknown, contract=extractor)
+    info = {"description": description, "license": "other", "dataset_name": "rodent"}
+    return run_conversion(tasks, _load, features=features, info_kwargs=info, options=options, desc="rodent recordings")
+
+
+def _rodent_sources(recordings: Any, scorer: str | None) -> list[RodentPair | RodentArrays]:
+    """The recordings to convert: a folder's pairs, or the pairs, tuples and arrays given."""
     if isinstance(recordings, (str, os.PathLike)):
         sources: list[RodentPair | RodentArrays] = list(find_rodent_pairs(recordings, scorer))
     else:
@@ -339,50 +369,19 @@ def convert_rodent(
                 sources.append(RodentPair(edf, scores, edf.stem))
     if not sources:
         raise ValueError(f"no rodent recording found in {recordings}")
-    sources = shard_tasks(sources, shard_index, num_shards)
-    channels = tuple(channels)
-    label_map = dict(label_map or RODENT_LABEL_MAP)
-    # The row shape must be known up front: probe the first recording's rate and epoch length.
-    first = sources[0]
+    return sources
+
+
+def _first_rate_and_epoch(
+    first: RodentPair | RodentArrays, channels: Sequence[str], sfreq: float | None, epoch_seconds: float | None
+) -> tuple[float, float]:
+    """The output rate and epoch length, probed on the first recording: the row shape must be known up front."""
     if isinstance(first, RodentArrays):
-        rate, epoch = sfreq or first.sfreq, first.epoch_seconds
-    else:
-        header = read_edf_header(first.edf)
-        if any(ch not in header.channels for ch in channels):
-            raise RecordingError(
-                first.edf,
-                f"channel(s) {list(channels)} not all found; available: {', '.join(header.channels)}",
-            )
-        rate = sfreq or header.sfreq(channels[0])
-        epoch = epoch_seconds or read_rodent_scores(first.scores)[1] or 10.0
-    extractor = rodent_contract(channels, rate, epoch, preprocessing)
-    rate, n_times = extractor.sfreq, extractor.n_times
-    tasks = [
-        _RodentTask(s, extractor, epoch_seconds, keep_artifacts, keep_unknown, trim_wake_minutes, label_map)
-        for s in sources
-    ]
-    params = {
-        "channels": ", ".join(channels),
-        "sampling rate": f"{rate:g} Hz",
-        "epoch": f"{epoch:g} s",
-        "preprocessing": preprocessing or "none",
-        "artefact-marked epochs": "labelled with their state" if keep_artifacts else "treated as unscored",
-        "unscored epochs": "kept with label -100" if keep_unknown else "dropped",
-        "label names": ", ".join(RODENT_LABELS),
-    }
-    description = (
-        "Rodent EEG/EMG converted with hf_sleep: one row per scored epoch.\n\nPreprocessing:\n"
-        + "\n".join(f"- {k}: {v}" for k, v in params.items())
-    )
-    return run_conversion(
-        tasks,
-        _load,
-        features=epoch_features(len(channels), n_times, RODENT_LABELS, keep_unknown, contract=extractor),
-        info_kwargs={"description": description, "license": "other", "dataset_name": "rodent"},
-        num_proc=num_proc,
-        output_dir=output_dir,
-        cache_dir=cache_dir,
-        overwrite=overwrite,
-        desc="rodent recordings",
-        progress=progress,
-    )
+        return sfreq or first.sfreq, first.epoch_seconds
+    header = read_edf_header(first.edf)
+    if any(ch not in header.channels for ch in channels):
+        raise RecordingError(
+            first.edf,
+            f"channel(s) {list(channels)} not all found; available: {', '.join(header.channels)}",
+        )
+    return sfreq or header.sfreq(channels[0]), epoch_seconds or read_rodent_scores(first.scores)[1] or 10.0

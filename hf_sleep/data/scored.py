@@ -8,6 +8,7 @@ to the recording, the epoch grid, wake trimming, channel derivations and resampl
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,13 +19,15 @@ import numpy as np
 
 from hf_sleep.models.sleep_base.signals import cut_epochs, resolve_channels, whole_samples
 
-from .edf import EdfHeader, read_edf_header
+from .edf import EdfHeader, gap_epochs, read_edf_header
 from .errors import RecordingError
 from .labels import AASM_LABELS, IGNORE_INDEX, label_ids
 from .preprocess import RecordingEpochs, epoch_labels, read_prepared, trim_wake
 
 if TYPE_CHECKING:  # the extractor module imports transformers: conversion modules load it only when they run
     from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
+
+    from .options import ConversionOptions
 
 __all__ = [
     "ScoredRecording",
@@ -58,7 +61,7 @@ class ScoredRecording:
     night: int = 1
 
 
-def check_channels(path: str | os.PathLike, specs: Sequence[str], available: Sequence[str]) -> None:
+def check_channels(path: str | os.PathLike, specs: Sequence[str], available: Sequence[str] | EdfHeader) -> None:
     """Fail early, naming the file, when a channel specification matches nothing in a recording.
 
     A specification is what the one reader resolves (``signals.resolve_channels``): a label (matched ignoring
@@ -68,11 +71,13 @@ def check_channels(path: str | os.PathLike, specs: Sequence[str], available: Seq
     Args:
         path: the file, for the error message.
         specs: one specification per output channel.
-        available: the file's signal labels.
+        available: the file's signal labels, or its header (whose message then says which labels are duplicated).
 
     Raises:
         RecordingError: in ``preprocess.read_prepared``'s wording, listing the file's labels.
     """
+    note = available.duplicates_note if isinstance(available, EdfHeader) else ""
+    available = available.channels if isinstance(available, EdfHeader) else available
     missing = []
     for spec in specs:
         try:
@@ -81,7 +86,7 @@ def check_channels(path: str | os.PathLike, specs: Sequence[str], available: Seq
             missing.append(spec)
     if missing:
         raise RecordingError(
-            path, f"channel(s) {', '.join(map(repr, missing))} not found; available: {', '.join(available)}"
+            path, f"channel(s) {', '.join(map(repr, missing))} not found; available: {', '.join(available)}{note}"
         )
 
 
@@ -162,6 +167,32 @@ def canonical_texts(text: np.ndarray, label_map: Mapping[str, str | None]) -> np
     return np.array([folded.get(" ".join(str(t).split()).casefold(), t) for t in text], dtype=object)
 
 
+def _check_hypnogram_fits(
+    src: ScoredRecording, header: EdfHeader, end: np.ndarray, scored: np.ndarray, epoch_seconds: float
+) -> None:
+    """A `RecordingError` when the stages (ending at `end`; `scored`: not unscored) cannot be this PSG's: scored
+    past its end, or covering less than half of it."""
+    hint = "(a hypnogram of another recording, or scored in epochs of another length?)"
+    # A truncated PSG (or one with a wrong record count) is converted as far as it goes, with a warning
+    # (`read_recording`); its hypnogram is judged against both the announced and the actual length.
+    announced = (header.announced_records or header.n_records) * header.record_duration
+    longest, shortest = max(announced, header.duration), min(announced, header.duration)
+    if header.record_count_problem:
+        hint = f"(the PSG itself is at fault: {header.record_count_problem})"
+    if scored.any() and float(end[scored].max()) > longest + epoch_seconds:
+        raise RecordingError(
+            src.hypnogram,
+            f"does not belong to {src.psg.name}: it scores stages up to {float(end[scored].max()):g} s but the "
+            f"PSG lasts {header.duration:g} s {hint}",
+        )
+    if float(end.max()) < shortest / 2:
+        raise RecordingError(
+            src.hypnogram,
+            f"does not belong to {src.psg.name}: it covers {float(end.max()):g} s of a {header.duration:g}-s PSG "
+            f"{hint}",
+        )
+
+
 def load_scored(task: ScoredTask) -> RecordingEpochs:
     """Read, check and epoch one recording (the ``load`` function of ``run_conversion``)."""
     src, epoch_seconds = task.source, task.extractor.epoch_seconds
@@ -194,26 +225,7 @@ def load_scored(task: ScoredTask) -> RecordingEpochs:
             "(set the epoch length to the hypnogram's)",
         )
     scored = np.array([ids_map.get(t, 0) != IGNORE_INDEX for t in text], dtype=bool)  # unknown: epoch_labels
-    end = onset + duration
-    hint = "(a hypnogram of another recording, or scored in epochs of another length?)"
-    # A truncated PSG (or one with a wrong record count) is converted as far as it goes, with a warning
-    # (`read_recording`); its hypnogram is judged against both the announced and the actual length.
-    announced = (header.announced_records or header.n_records) * header.record_duration
-    longest, shortest = max(announced, header.duration), min(announced, header.duration)
-    if header.record_count_problem:
-        hint = f"(the PSG itself is at fault: {header.record_count_problem})"
-    if scored.any() and float(end[scored].max()) > longest + epoch_seconds:
-        raise RecordingError(
-            src.hypnogram,
-            f"does not belong to {src.psg.name}: it scores stages up to {float(end[scored].max()):g} s but the "
-            f"PSG lasts {header.duration:g} s {hint}",
-        )
-    if float(end.max()) < shortest / 2:
-        raise RecordingError(
-            src.hypnogram,
-            f"does not belong to {src.psg.name}: it covers {float(end.max()):g} s of a {header.duration:g}-s PSG "
-            f"{hint}",
-        )
+    _check_hypnogram_fits(src, header, onset + duration, scored, epoch_seconds)
     n_epochs = int(header.duration // epoch_seconds)
     ids, texts = epoch_labels(
         src.hypnogram,
@@ -229,12 +241,16 @@ def load_scored(task: ScoredTask) -> RecordingEpochs:
     index = np.arange(span.start, span.stop)
     if not task.keep_unknown:
         index = index[ids[index] != IGNORE_INDEX]
+    # EDF+D: an epoch that a gap touches has no whole signal: it never becomes a row, whatever its label.
+    index = index[~gap_epochs(header.gaps, epoch_seconds, n_epochs)[index]]
     if len(index) == 0:
         raise RecordingError(src.hypnogram, "no scored sleep epoch: nothing left to convert")
-    lo, hi = int(index[0]), int(index[-1]) + 1  # read only the span from the first to the last kept epoch
-    epochs = read_epochs(src.psg, task.channels, task.extractor, header=header, first_epoch=lo, stop_epoch=hi,
-                         rescale=task.rescale)  # fmt: skip
-    epochs = epochs[index - lo]
+    parts = []
+    for lo, hi in _reading_spans(header, index, epoch_seconds):
+        epochs = read_epochs(src.psg, task.channels, task.extractor, header=header, first_epoch=lo, stop_epoch=hi,
+                             rescale=task.rescale)  # fmt: skip
+        parts.append(epochs[index[(index >= lo) & (index < hi)] - lo])
+    epochs = parts[0] if len(parts) == 1 else np.concatenate(parts)
     return RecordingEpochs(
         recording=src.recording,
         subject=src.subject,
@@ -247,30 +263,19 @@ def load_scored(task: ScoredTask) -> RecordingEpochs:
     )
 
 
-def scored_contract(
-    names: Sequence[str], sfreq: float, epoch_seconds: float, l_freq: float | None, h_freq: float | None
-) -> SleepFeatureExtractor:
-    """The signal contract of a cohort conversion: channels, rate, epoch, band-pass, µV, AASM labels.
-
-    Args:
-        names: the channel names users see (preset or specification names), in order.
-        sfreq: output rate in Hz.
-        epoch_seconds: epoch length.
-        l_freq: optional band-pass high-pass edge (Hz).
-        h_freq: optional band-pass low-pass edge (Hz).
-
-    Raises:
-        RecordingError: impossible settings (e.g. a low-pass edge above Nyquist), named ``<settings>``.
-    """
-    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
-
-    try:
-        return SleepFeatureExtractor(
-            list(names), sfreq=sfreq, epoch_seconds=epoch_seconds, l_freq=l_freq, h_freq=h_freq,
-            label_names=list(AASM_LABELS),
-        )  # fmt: skip
-    except ValueError as error:
-        raise RecordingError("<settings>", str(error)) from None
+def _reading_spans(header: EdfHeader, index: np.ndarray, epoch_seconds: float) -> list[tuple[int, int]]:
+    """``[lo, hi)`` epoch spans to read for the kept epochs ``index``: from the first to the last of them in a
+    continuous file; in an EDF+D file, each run of records' whole epochs that holds kept ones (read, and filtered,
+    apart)."""
+    if not header.gaps:
+        return [(int(index[0]), int(index[-1]) + 1)]
+    spans = []
+    for first, stop, onset in header.segments:
+        lo = int(math.ceil(onset / epoch_seconds - 1e-9))
+        hi = int(math.floor((onset + (stop - first) * header.record_duration) / epoch_seconds + 1e-9))
+        if ((index >= lo) & (index < hi)).any():
+            spans.append((lo, hi))
+    return spans
 
 
 def describe(title: str, params: Mapping[str, object]) -> str:
@@ -283,72 +288,23 @@ def describe(title: str, params: Mapping[str, object]) -> str:
     return "\n".join([title, "", "Preprocessing:", *(f"- {key}: {value}" for key, value in params.items())])
 
 
-def preprocessing_params(
-    channels: Sequence[str],
-    sfreq: float,
-    epoch_seconds: float,
-    l_freq: float | None,
-    h_freq: float | None,
-    trim_wake_minutes: float | None,
-    keep_unknown: bool,
-) -> dict[str, str]:
-    """The settings every cohort converter records in its description (see ``describe``)."""
-    return {
-        "channels": ", ".join(channels),
-        "sampling rate": f"{sfreq:g} Hz",
-        "epoch": f"{epoch_seconds:g} s",
-        "band-pass": f"{l_freq} - {h_freq} Hz" if (l_freq or h_freq) else "none",
-        "wake trimming": f"{trim_wake_minutes:g} min around the sleep period"
-        if trim_wake_minutes is not None
-        else "none",
-        "unscored epochs": "kept with label -100" if keep_unknown else "dropped",
-        "label names": ", ".join(AASM_LABELS),
-    }
-
-
 def convert_scored(
-    tasks: Sequence[ScoredTask],
-    *,
-    info_kwargs: Mapping[str, object],
-    num_proc: int = 1,
-    output_dir: str | os.PathLike | None = None,
-    overwrite: bool = False,
-    cache_dir: str | os.PathLike | None = None,
-    desc: str = "recordings",
-    progress: bool = True,
+    tasks: Sequence[ScoredTask], *, info_kwargs: Mapping[str, object], options: ConversionOptions, desc: str = "recordings"
 ):
     """Run ``load_scored`` over ``tasks`` with the streaming engine (``conversion.run_conversion``).
 
     Args:
         tasks: one per recording; all share the contract and ``keep_unknown``.
         info_kwargs: ``DatasetInfo`` fields (description, citation, homepage, license, dataset_name).
-        num_proc: recordings converted in parallel (processes).
-        output_dir: also save there, atomically.
-        overwrite: replace an existing ``output_dir``.
-        cache_dir: folder for the Arrow shards when ``output_dir`` is not given.
+        options: where and how the dataset is written.
         desc: progress-bar label.
-        progress: show a progress bar.
     """
     from .conversion import epoch_features, run_conversion
 
     if not tasks:
         raise ValueError("no recordings to convert")
     first = tasks[0]
-    return run_conversion(
-        list(tasks),
-        load_scored,
-        features=epoch_features(
-            len(first.channels),
-            first.extractor.n_times,
-            AASM_LABELS,
-            first.keep_unknown,
-            contract=first.extractor,
-        ),
-        info_kwargs=dict(info_kwargs),
-        num_proc=num_proc,
-        output_dir=output_dir,
-        cache_dir=cache_dir,
-        overwrite=overwrite,
-        desc=desc,
-        progress=progress,
+    features = epoch_features(
+        len(first.channels), first.extractor.n_times, AASM_LABELS, first.keep_unknown, contract=first.extractor
     )
+    return run_conversion(list(tasks), load_scored, features=features, info_kwargs=dict(info_kwargs), options=options, desc=desc)

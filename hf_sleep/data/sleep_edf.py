@@ -9,22 +9,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .conversion import epoch_features, run_conversion, shard_tasks
+from .conversion import epoch_features, run_conversion
 from .edf import read_annotations, read_edf_header
 from .errors import RecordingError
 from .labels import AASM_LABELS, SLEEP_EDF_LABEL_MAP
-from .preprocess import RecordingEpochs, samples_per_epoch
-from .scored import ScoredRecording, ScoredTask, load_scored, preprocessing_params, scored_contract
+from .options import ConversionOptions
+from .preprocess import RecordingEpochs
+from .scored import ScoredRecording, ScoredTask, load_scored
 
 if TYPE_CHECKING:
     from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 
 __all__ = [
+    "SLEEP_EDF_OPTIONS",
     "SLEEP_EDF_SUBSETS",
     "SleepEdfPair",
     "convert_sleep_edf",
     "find_sleep_edf_pairs",
-    "read_sleep_edf_recording",
 ]
 
 _PSG_RE = re.compile(
@@ -133,25 +134,6 @@ class _SleepEdfTask:
     rescale: float = 1.0
 
 
-def read_sleep_edf_recording(
-    pair: SleepEdfPair,
-    *,
-    channels: Sequence[str] = ("EEG Fpz-Cz",),
-    sfreq: float = 100.0,
-    epoch_seconds: float = 30.0,
-    l_freq: float | None = None,
-    h_freq: float | None = None,
-    trim_wake_minutes: float | None = 30,
-    keep_unknown: bool = False,
-    label_map: Mapping[str, str | None] | None = None,
-) -> RecordingEpochs:
-    """Read, check and epoch one Sleep-EDF recording (see ``convert_sleep_edf`` for the arguments)."""
-    extractor = scored_contract(channels, sfreq, epoch_seconds, l_freq, h_freq)
-    return _load(
-        _SleepEdfTask(pair, extractor, trim_wake_minutes, keep_unknown, dict(label_map or SLEEP_EDF_LABEL_MAP))
-    )
-
-
 def _sleep_edf_stages(hypnogram: Path, psg_header, label_seconds: float | None = None):
     """The stage annotations of a Sleep-EDF hypnogram, which must start when its PSG starts."""
     hyp_header, onset, duration, text = read_annotations(hypnogram)
@@ -213,6 +195,11 @@ def _describe(study_names: str, params: dict) -> str:
     return "\n".join(lines)
 
 
+SLEEP_EDF_OPTIONS = ConversionOptions(trim_wake_minutes=30)
+"""`convert_sleep_edf`'s default options: 30 min of wake kept around the sleep period, as in DeepSleepNet and
+TinySleepNet (change one with `SLEEP_EDF_OPTIONS.replace(sfreq=...)`)."""
+
+
 def convert_sleep_edf(
     paths_or_dir: str | os.PathLike | Iterable[str | os.PathLike],
     *,
@@ -220,21 +207,10 @@ def convert_sleep_edf(
     subset: str | None = None,
     subjects: Iterable[int] | None = None,
     studies: Sequence[str] = ("SC", "ST"),
-    sfreq: float = 100.0,
     epoch_seconds: float = 30.0,
-    l_freq: float | None = None,
-    h_freq: float | None = None,
-    trim_wake_minutes: float | None = 30,
-    keep_unknown: bool = False,
     label_map: Mapping[str, str | None] | None = None,
-    num_proc: int = 1,
-    output_dir: str | os.PathLike | None = None,
-    overwrite: bool = False,
-    cache_dir: str | os.PathLike | None = None,
-    shard_index: int = 0,
-    num_shards: int = 1,
-    progress: bool = True,
     rescale: float = 1.0,
+    options: ConversionOptions = SLEEP_EDF_OPTIONS,
 ):
     """Convert Sleep-EDF Expanded recordings into a ``datasets.Dataset`` of 30-s epochs.
 
@@ -252,26 +228,13 @@ def convert_sleep_edf(
             benchmarks); ``None``: everything found.
         subjects: keep only these subject numbers.
         studies: which studies to keep (``SC``, ``ST``).
-        sfreq: output sampling rate; channels at other rates are resampled (polyphase).
         epoch_seconds: epoch length (30 s in Sleep-EDF).
-        l_freq: optional band-pass high-pass edge (Hz).
-        h_freq: optional band-pass low-pass edge (Hz).
-        trim_wake_minutes: wake kept before the first and after the last sleep epoch (30 min as in
-            DeepSleepNet/TinySleepNet); ``None`` keeps the whole recording.
-        keep_unknown: keep ``Sleep stage ?``/``Movement time``/unannotated epochs with label -100
-            (``labels`` becomes an ``int64`` column); default drops them.
         label_map: annotation text → AASM name or ``None`` (ignored); defaults to
             ``SLEEP_EDF_LABEL_MAP``. Texts outside it are an error.
-        num_proc: recordings converted in parallel (processes).
-        output_dir: also ``save_to_disk`` there, atomically.
-        overwrite: replace an existing ``output_dir``.
-        cache_dir: folder for the Arrow shards when ``output_dir`` is not given.
-        shard_index: with ``num_shards``, convert only every ``num_shards``-th recording (to spread
-            a conversion over machines; combine with ``combine_datasets``).
-        num_shards: number of shards.
-        progress: show a progress bar over recordings.
         rescale: factor applied to the signals, for files whose physical dimension is wrong (the amplitude
             check's error suggests it).
+        options: the output rate, band-pass, epochs kept and where the dataset goes ([`ConversionOptions`]);
+            default [`SLEEP_EDF_OPTIONS`] (100 Hz, 30 min of wake around sleep, unscored epochs dropped).
 
     Returns:
         The ``datasets.Dataset``.
@@ -280,27 +243,16 @@ def convert_sleep_edf(
         RecordingError: a file is corrupt, truncated, mismatched, lacks a channel, holds NaN or flat
             signals or unknown labels; the message names the file and the problem.
     """
-    pairs = find_sleep_edf_pairs(paths_or_dir)
-    pairs = [p for p in pairs if p.study in studies]
-    if subset is not None:
-        if subset not in SLEEP_EDF_SUBSETS:
-            raise ValueError(f"unknown subset {subset!r}; known: {sorted(SLEEP_EDF_SUBSETS)}")
-        pairs = [p for p in pairs if p.study == "SC" and p.subject in SLEEP_EDF_SUBSETS[subset]]
-    if subjects is not None:
-        wanted = set(subjects)
-        pairs = [p for p in pairs if p.subject in wanted]
-    if not pairs:
-        raise ValueError(
-            f"no Sleep-EDF recording found in {paths_or_dir} (subset={subset}, subjects={subjects})"
-        )
-    pairs = shard_tasks(pairs, shard_index, num_shards)
+    pairs = _select_pairs(paths_or_dir, subset, subjects, studies)
+    pairs = options.shard(pairs)
     channels = tuple(channels)
-    spe = samples_per_epoch(sfreq, epoch_seconds)
-    extractor = scored_contract(channels, sfreq, epoch_seconds, l_freq, h_freq)
+    extractor = options.contract(channels, epoch_seconds, AASM_LABELS)
     label_map = dict(label_map or SLEEP_EDF_LABEL_MAP)
-    tasks = [_SleepEdfTask(p, extractor, trim_wake_minutes, keep_unknown, label_map, rescale) for p in pairs]
+    tasks = [
+        _SleepEdfTask(p, extractor, options.trim_wake_minutes, options.keep_unknown, label_map, rescale) for p in pairs
+    ]
     studies_found = sorted({p.study for p in pairs})
-    params = preprocessing_params(channels, sfreq, epoch_seconds, l_freq, h_freq, trim_wake_minutes, keep_unknown)
+    params = options.described(channels, extractor.sfreq, epoch_seconds, AASM_LABELS)
     params["subset"] = subset or "all recordings found"
     names = {"SC": "sleep-cassette", "ST": "sleep-telemetry"}
     info = {
@@ -313,15 +265,29 @@ def convert_sleep_edf(
     drivers = {read_edf_header(p.psg).synthetic_driver for p in pairs}
     if drivers != {None}:
         info = synthetic_info(info, drivers)
+    features = epoch_features(len(channels), extractor.n_times, AASM_LABELS, options.keep_unknown, contract=extractor)
     return run_conversion(
-        tasks,
-        _load,
-        features=epoch_features(len(channels), spe, AASM_LABELS, keep_unknown, contract=extractor),
-        info_kwargs=info,
-        num_proc=num_proc,
-        output_dir=output_dir,
-        cache_dir=cache_dir,
-        overwrite=overwrite,
-        desc="Sleep-EDF recordings",
-        progress=progress,
+        tasks, _load, features=features, info_kwargs=info, options=options, desc="Sleep-EDF recordings"
     )
+
+
+def _select_pairs(
+    paths_or_dir: str | os.PathLike | Iterable[str | os.PathLike],
+    subset: str | None,
+    subjects: Iterable[int] | None,
+    studies: Sequence[str],
+) -> list[SleepEdfPair]:
+    """The PSG/hypnogram pairs found, of the studies, benchmark subset and subjects asked for."""
+    pairs = [p for p in find_sleep_edf_pairs(paths_or_dir) if p.study in studies]
+    if subset is not None:
+        if subset not in SLEEP_EDF_SUBSETS:
+            raise ValueError(f"unknown subset {subset!r}; known: {sorted(SLEEP_EDF_SUBSETS)}")
+        pairs = [p for p in pairs if p.study == "SC" and p.subject in SLEEP_EDF_SUBSETS[subset]]
+    if subjects is not None:
+        wanted = set(subjects)
+        pairs = [p for p in pairs if p.subject in wanted]
+    if not pairs:
+        raise ValueError(
+            f"no Sleep-EDF recording found in {paths_or_dir} (subset={subset}, subjects={subjects})"
+        )
+    return pairs

@@ -49,7 +49,7 @@ def to_sequences(
         ``(seq_len,)`` (same label feature as the input), ``subject``, ``night``, ``recording``,
         ``epoch_index`` and ``onset_s`` of the first epoch.
     """
-    from datasets import Array3D, Dataset, Features, Sequence, Value
+    from datasets import Dataset
     from datasets.arrow_writer import ArrowWriter
 
     if seq_len < 1:
@@ -57,31 +57,9 @@ def to_sequences(
     stride = stride or seq_len
     if stride < 1:
         raise ValueError(f"stride must be >= 1, got {stride}")
-    recordings = column(dataset, "recording").astype(object)
-    epoch_index = column(dataset, "epoch_index").astype(np.int64)
-    starts: list[int] = []
-    boundaries = np.flatnonzero(recordings[1:] != recordings[:-1]) + 1
-    for lo, hi in zip(np.r_[0, boundaries], np.r_[boundaries, len(recordings)], strict=True):
-        run_starts = [lo]
-        if not allow_gaps:
-            gaps = np.flatnonzero(np.diff(epoch_index[lo:hi]) != 1) + lo + 1
-            run_starts = [lo, *gaps.tolist()]
-        run_ends = [*run_starts[1:], hi]
-        for a, b in zip(run_starts, run_ends, strict=True):
-            starts.extend(range(a, b - seq_len + 1, stride))
+    starts = sequence_starts(dataset, seq_len, stride, allow_gaps)
     shape = dataset.features["input_values"].shape
-    label_feature = dataset.features["labels"]
-    features = Features(
-        {
-            "input_values": Array3D((seq_len, *shape), "float32", id=dataset.features["input_values"].id),
-            "labels": Sequence(label_feature, length=seq_len),
-            "subject": Value("string"),
-            "night": Value("int32"),
-            "recording": Value("string"),
-            "epoch_index": Value("int32"),
-            "onset_s": Value("float64"),
-        }
-    )
+    features = _sequence_features(dataset.features, seq_len)
     base = Path(cache_dir or default_cache_dir())
     base.mkdir(parents=True, exist_ok=True)
     path = base / f"sequences-{uuid.uuid4().hex[:12]}.arrow"
@@ -110,6 +88,43 @@ def to_sequences(
     out = Dataset.from_file(str(path))
     out.info.description = dataset.info.description
     return out
+
+
+def sequence_starts(dataset, seq_len: int, stride: int, allow_gaps: bool = False) -> list[int]:
+    """The rows where sequences of ``seq_len`` epochs start, ``stride`` apart, each inside one recording (and,
+    without ``allow_gaps``, inside one run of consecutive ``epoch_index``)."""
+    recordings = column(dataset, "recording").astype(object)
+    epoch_index = column(dataset, "epoch_index").astype(np.int64)
+    starts: list[int] = []
+    boundaries = np.flatnonzero(recordings[1:] != recordings[:-1]) + 1
+    for lo, hi in zip(np.r_[0, boundaries], np.r_[boundaries, len(recordings)], strict=True):
+        run_starts = [lo]
+        if not allow_gaps:
+            gaps = np.flatnonzero(np.diff(epoch_index[lo:hi]) != 1) + lo + 1
+            run_starts = [lo, *gaps.tolist()]
+        run_ends = [*run_starts[1:], hi]
+        for a, b in zip(run_starts, run_ends, strict=True):
+            starts.extend(range(a, b - seq_len + 1, stride))
+    return starts
+
+
+def _sequence_features(epoch_features, seq_len: int):
+    """The features of a sequence dataset made of an epoch dataset's (the contract kept in ``input_values``)."""
+    from datasets import Array3D, Features, Sequence, Value
+
+    return Features(
+        {
+            "input_values": Array3D(
+                (seq_len, *epoch_features["input_values"].shape), "float32", id=epoch_features["input_values"].id
+            ),
+            "labels": Sequence(epoch_features["labels"], length=seq_len),
+            "subject": Value("string"),
+            "night": Value("int32"),
+            "recording": Value("string"),
+            "epoch_index": Value("int32"),
+            "onset_s": Value("float64"),
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 # Metrics files a model folder may hold, in order of preference: `evaluate` writes eval_results.json, the
@@ -30,7 +31,7 @@ def _handle_push(args: argparse.Namespace) -> int:
     if Path(source).is_dir():
         from transformers import AutoModel
 
-        from hf_sleep.staging.one_night import load_model
+        from hf_sleep.staging.model_loading import load_model
 
         if not (Path(source) / "config.json").is_file():
             raise FileNotFoundError(
@@ -69,21 +70,31 @@ def _handle_push(args: argparse.Namespace) -> int:
         raise FileNotFoundError(
             f"{source!r} is neither a model folder nor a registered architecture ({', '.join(ARCHITECTURES)})"
         )
-    try:
-        result = push_model(
-            model,
-            args.repo_id,
-            trained=trained,
-            eval_results=eval_results,
-            training_info=training_info,
-            force=args.force,
-            token=args.token,
-            private=args.private or None,
-            feature_extractor=feature_extractor,
-        )
-    except HubPublishError as error:
-        print(f"hf-sleep push: error: {error}", file=sys.stderr)
-        return 1
+    if args.onnx and not trained:
+        raise ValueError("--onnx exports trained weights: it cannot go with --architecture-only")
+    with tempfile.TemporaryDirectory(prefix="hf-sleep-push-onnx-") as scratch:
+        onnx_folder = None
+        if args.onnx:  # exported (and checked against torch) before anything is sent
+            from hf_sleep.staging.onnx_export import export_onnx
+
+            export_onnx(model, scratch)
+            onnx_folder = scratch
+        try:
+            result = push_model(
+                model,
+                args.repo_id,
+                trained=trained,
+                eval_results=eval_results,
+                training_info=training_info,
+                force=args.force,
+                token=args.token,
+                private=args.private or None,
+                feature_extractor=feature_extractor,
+                onnx_folder=onnx_folder,
+            )
+        except HubPublishError as error:
+            print(f"hf-sleep push: error: {error}", file=sys.stderr)
+            return 1
     state = "published" if result.changed else "unchanged (the repository already holds these files)"
     print(f"{result.repo_id}: {state} at commit {result.commit[:12]} ({', '.join(result.files)})")
     return 0
@@ -123,4 +134,9 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--token", help="Hub token (default: the logged-in one or HF_TOKEN)")
     parser.add_argument("--private", action="store_true", help="create the repository as private")
+    parser.add_argument(
+        "--onnx", action="store_true",
+        help="also export the model to ONNX and publish onnx/model.onnx and onnx/staging.json (needs onnx, "
+        "onnxscript and onnxruntime: pip install 'hf_sleep[onnx]'); the card says how to run them",
+    )  # fmt: skip
     parser.set_defaults(handler=_handle_push)

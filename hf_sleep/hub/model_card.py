@@ -50,83 +50,39 @@ LICENSE_NAMES = {
     "apache-2.0": "Apache-2.0",
     "cc-by-4.0": "CC-BY-4.0",
 }
-_ARG_LINE = re.compile(r"^(?P<indent>\s*)(?P<name>\w+) \((?P<spec>.*)\):\s*$")
-
-
 @dataclass(frozen=True)
-class ConfigArgument:
-    """One documented configuration argument: its name, type, default and description."""
+class ConfigParameter:
+    """One argument of a config class as the card shows it: name, annotated type, default, this model's value."""
 
     name: str
     type: str
     default: str
-    description: str
+    value: str
 
 
-def parse_docstring_arguments(doc: str) -> list[ConfigArgument]:
-    """Parses the `Args:` block of a transformers-style docstring.
+def config_parameters(config: Any) -> list[ConfigParameter]:
+    """Every `__init__` argument of the config's class and of its hf_sleep bases, then the label map.
 
-    Entries look like ``name (`int`, *optional*, defaults to 64):`` followed by more-indented description
-    lines; an entry without a parenthesised type (`kwargs:`) is skipped.
+    Read from data, not from docstrings: types from the signatures, defaults from a default instance of the
+    class (so an argument whose default is `None` shows what it resolves to), values from `config`.
     """
-    lines = inspect.cleandoc(doc).splitlines()
-    try:
-        start = next(i for i, line in enumerate(lines) if line.strip() == "Args:")
-    except StopIteration:
-        return []
-    block_indent = len(lines[start]) - len(lines[start].lstrip())
-    arguments: list[ConfigArgument] = []
-    current: dict[str, Any] | None = None
-    entry_indent: int | None = None
-
-    def flush() -> None:
-        if current is not None:
-            description = " ".join(current["description"]).strip()
-            arguments.append(
-                ConfigArgument(current["name"], current["type"], current["default"], description)
-            )
-
-    for line in lines[start + 1 :]:
-        if not line.strip():
-            continue
-        indent = len(line) - len(line.lstrip())
-        if indent <= block_indent:
-            break  # the next section ("Example:")
-        match = _ARG_LINE.match(line)
-        if match and (entry_indent is None or indent == entry_indent):
-            flush()
-            entry_indent = indent
-            spec = match.group("spec")
-            types = re.findall(r"`([^`]+)`", spec)
-            default_match = re.search(r"defaults to (.+)$", spec)
-            default = default_match.group(1).strip().strip("`") if default_match else ""
-            if not default and "*optional*" in spec:
-                default = "None"
-            current = {"name": match.group("name"), "type": types[0] if types else "", "default": default}
-            current["description"] = []
-        elif entry_indent is not None and indent == entry_indent:
-            flush()  # an untyped entry such as `kwargs:` ends the previous one and is not reported
-            current = None
-        elif current is not None:
-            current["description"].append(line.strip())
-    flush()
-    return arguments
-
-
-def config_arguments(config_class: type) -> list[ConfigArgument]:
-    """The documented arguments of a config class, then those of its `SleepStagingConfig` bases it lacks."""
-    seen: dict[str, ConfigArgument] = {}
+    config_class = type(config)
+    defaults = config_class()
+    seen: dict[str, str] = {}
     for klass in config_class.__mro__:
-        if not klass.__dict__.get("__doc__") or klass.__module__.startswith("transformers"):
+        if klass.__module__.startswith("transformers") or "__init__" not in klass.__dict__:
             continue
-        for argument in parse_docstring_arguments(klass.__dict__["__doc__"]):
-            seen.setdefault(argument.name, argument)
-    return list(seen.values())
-
-
-def _plain(text: str) -> str:
-    """Docstring markup to Markdown: [`Class`] cross-references become code, pipes are escaped for tables."""
-    return re.sub(r"\[`([^`]+)`\]", r"`\1`", text).replace("|", "\\|")
+        for parameter in inspect.signature(klass.__init__).parameters.values():
+            if parameter.name != "self" and parameter.kind is not inspect.Parameter.VAR_KEYWORD:
+                annotation = parameter.annotation
+                seen.setdefault(parameter.name, annotation if isinstance(annotation, str) else annotation.__name__)
+    seen["id2label"] = "dict[int, str]"
+    return [
+        ConfigParameter(
+            name, annotation, _json_value(getattr(defaults, name, None)), _json_value(getattr(config, name, None))
+        )
+        for name, annotation in seen.items()
+    ]
 
 
 def _json_value(value: Any) -> str:
@@ -205,6 +161,8 @@ class SleepModelCardData(CardData):
         model_name (`str`, *optional*): card title; defaults to the repository name.
         provenance (`str`, *optional*): Markdown on where converted weights come from (source, commit, licence,
             what the source reports and what differs here); rendered as its own section.
+        onnx (`bool`, *optional*, defaults to False): the repository also holds the exported graph
+            (`onnx/model.onnx`, `onnx/staging.json`); the card says how to run it.
     """
 
     repo_id: str | None = None
@@ -221,6 +179,7 @@ class SleepModelCardData(CardData):
     tags: list[str] = field(default_factory=list)
     model_name: str | None = None
     provenance: str | None = None
+    onnx: bool = False
 
     # Filled from the model by `set_model`.
     model_type: str = field(default="", init=False)
@@ -272,14 +231,9 @@ class SleepModelCardData(CardData):
         self.stage_names = list(config.stage_names)
         self.module_tree = repr(model)
         self.parameter_rows = [
-            {
-                "name": argument.name,
-                "type": argument.type,
-                "default": argument.default,
-                "value": _json_value(getattr(config, argument.name, None)),
-                "description": _plain(argument.description),
-            }
-            for argument in config_arguments(type(config))
+            # Pipes escaped: the rows go into a Markdown table.
+            {"name": row.name, "type": row.type.replace("|", "\\|"), "default": row.default, "value": row.value}
+            for row in config_parameters(config)
         ]
         seq_len = config.seq_len if getattr(model, "is_sequence_model", False) else 1
         self.example_shape = f"1, {seq_len}, {config.n_chans}, {config.n_times}"
@@ -401,11 +355,11 @@ class SleepModelCardData(CardData):
     def _tables(self) -> dict[str, str]:
         parameter_table = "\n".join(
             [
-                "| Parameter | Type | Default | Value here | Description |",
-                "|---|---|---|---|---|",
+                "| Parameter | Type | Default | Value here |",
+                "|---|---|---|---|",
                 *(
-                    f"| `{row['name']}` | `{row['type']}` | {_code(row['default'])} | {_code(row['value'])} | "
-                    f"{row['description']} |"
+                    f"| `{row['name']}` | `{row['type']}` | {_code(row['default'])} | "
+                    f"{_code(row['value'])} |"
                     for row in self.parameter_rows
                 ),
             ]

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
+import shutil
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -119,6 +121,7 @@ def build_card(
     eval_results: dict[str, Any] | None = None,
     training_info: dict[str, Any] | None = None,
     feature_extractor: Any = None,
+    onnx: bool = False,
 ):
     """The rendered `ModelCard` that `push_model` would publish (no network)."""
     from hf_sleep.hub.model_card import SleepModelCardData, render_model_card
@@ -128,13 +131,17 @@ def build_card(
         raise ValueError(
             "eval_results were given for an architecture-only push; pass trained=True to push weights"
         )
-    card_data = SleepModelCardData(repo_id=repo_id, trained=trained, **info).set_model(model, feature_extractor)
+    card_data = SleepModelCardData(repo_id=repo_id, trained=trained, onnx=onnx, **info).set_model(
+        model, feature_extractor
+    )
     if eval_results is not None:
         card_data.set_eval_results(eval_results)
     return render_model_card(card_data)
 
 
-def _write_folder(model: Any, folder: Path, trained: bool, card: Any, feature_extractor: Any = None) -> list[str]:
+def _write_folder(
+    model: Any, folder: Path, trained: bool, card: Any, feature_extractor: Any = None, onnx_folder: Any = None
+) -> list[str]:
     from hf_sleep.hub.model_card import model_feature_extractor
 
     if trained:
@@ -145,7 +152,13 @@ def _write_folder(model: Any, folder: Path, trained: bool, card: Any, feature_ex
     extractor = feature_extractor if feature_extractor is not None else model_feature_extractor(model.config)
     extractor.save_pretrained(folder)
     card.save(folder / "README.md")
-    return sorted(path.name for path in folder.iterdir() if path.is_file())
+    sent = sorted(path.name for path in folder.iterdir() if path.is_file())
+    if onnx_folder is not None:  # onnx/model.onnx and onnx/staging.json, where transformers.js looks for them
+        (folder / "onnx").mkdir()
+        for path in sorted((Path(onnx_folder) / "onnx").iterdir()):
+            shutil.copyfile(path, folder / "onnx" / path.name)
+            sent.append(f"onnx/{path.name}")
+    return sent
 
 
 def _remote_state(api: Any, repo_id: str, revision: str | None) -> tuple[str | None, list[str], dict | None]:
@@ -213,6 +226,7 @@ def push_model(
     revision: str | None = None,
     create_pr: bool = False,
     feature_extractor: Any = None,
+    onnx_folder: str | os.PathLike | None = None,
 ) -> PushResult:
     """Publishes an hf_sleep model to the Hub with its generated card.
 
@@ -231,6 +245,9 @@ def push_model(
         revision, create_pr: as in `HfApi.create_commit`.
         feature_extractor: the model's `SleepFeatureExtractor`, published as `preprocessor_config.json`; by
             default the one saved in the folder the model came from, else one derived from its config.
+        onnx_folder: a folder written by `hf_sleep.staging.onnx_export.export_onnx` for this model: its
+            `onnx/model.onnx` and `onnx/staging.json` are published too, and the card says how to run them.
+            Trained pushes only (`hf-sleep push --onnx` exports and passes it).
 
     Returns:
         A `PushResult`; `changed` is False when the repository already held exactly these files.
@@ -241,82 +258,35 @@ def push_model(
         RepositoryConflictError: the repository holds something else and `force` is False.
         HubUploadError: the connection failed half-way; run the same push again to complete it.
     """
-    from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
+    from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
 
-    # Recognised by its config, not by class: the hub layer imports no modeling code (the models call into it),
-    # and a model loaded with `trust_remote_code` is not an instance of the installed class anyway.
-    if not hasattr(getattr(model, "config", None), "n_chans"):
-        raise ValueError(f"model must be an hf_sleep SleepStagingPreTrainedModel, got {type(model).__name__}")
-    if not isinstance(repo_id, str) or not repo_id or repo_id.count("/") > 1 or repo_id.startswith("/"):
-        raise ValueError(f"repo_id must be 'namespace/name' or 'name', got {repo_id!r}")
-    if trained and eval_results is None:
-        warnings.warn(
-            f"pushing trained weights to {repo_id} without eval_results: the card will say no evaluation "
-            "results were reported",
-            UserWarning,
-            stacklevel=2,
-        )
+    _check_push_arguments(model, repo_id, trained, eval_results)
+    if onnx_folder is not None:
+        if not trained:
+            raise ValueError("an ONNX export needs trained weights: onnx_folder is for trained pushes only")
+        if not (Path(onnx_folder) / "onnx" / "model.onnx").is_file():
+            raise FileNotFoundError(f"{onnx_folder} holds no onnx/model.onnx (write it with hf-sleep export onnx)")
     # Everything that can fail on bad input happens before the first request.
     card = build_card(
         model, repo_id, trained=trained, eval_results=eval_results, training_info=training_info,
-        feature_extractor=feature_extractor,
+        feature_extractor=feature_extractor, onnx=onnx_folder is not None,
     )  # fmt: skip
     api = HfApi(token=token)
     endpoint = api.endpoint
-    kind = "trained" if trained else "architecture only"
-    message = commit_message or f"Upload {model.config.model_type} ({kind}) with hf_sleep"
+    message = commit_message or (
+        f"Upload {model.config.model_type} ({'trained' if trained else 'architecture only'}) with hf_sleep"
+    )
     try:
         repo_url = api.create_repo(repo_id, private=private, exist_ok=True)
         repo_id = repo_url.repo_id
-        head, remote_files, remote_config = _remote_state(api, repo_id, revision)
-        if not force:
-            _check_conflicts(repo_id, model, trained, remote_files, remote_config)
-        if trained and TRAINING_INFO_FILE in remote_files:
-            # A later push (`model.push_to_hub(...)` after `push_model(...)`) keeps what the card said about
-            # training unless it says otherwise.
-            published = _published_training_info(api, repo_id, head)
-            if {**published, **(training_info or {})} != (training_info or {}):
-                training_info = {**published, **(training_info or {})}
-                card = build_card(
-                    model, repo_id, trained=trained, eval_results=eval_results, training_info=training_info,
-                    feature_extractor=feature_extractor,
-                )  # fmt: skip
-        with tempfile.TemporaryDirectory(prefix="hf_sleep_push_") as tmp:
-            folder = Path(tmp)
-            sent = _write_folder(model, folder, trained, card, feature_extractor)
-            if trained and training_info:
-                (folder / TRAINING_INFO_FILE).write_text(json.dumps(training_info, indent=2, sort_keys=True) + "\n")
-                sent.append(TRAINING_INFO_FILE)
-            operations: list[Any] = [
-                CommitOperationAdd(path_in_repo=name, path_or_fileobj=str(folder / name)) for name in sent
-            ]
-            operations += [
-                CommitOperationDelete(path_in_repo=name)
-                for name in remote_files
-                if name not in sent and (name.endswith(MANAGED_SUFFIXES) or name == "training_args.bin")
-            ]
-            info = api.create_commit(
-                repo_id,
-                operations=operations,
-                commit_message=message,
-                revision=revision,
-                create_pr=create_pr,
-                parent_commit=head if head and not create_pr else None,
-            )
+        head, info, sent = _commit_model(
+            api, repo_id, model, card, trained=trained, eval_results=eval_results, training_info=training_info,
+            feature_extractor=feature_extractor, force=force, message=message, revision=revision, create_pr=create_pr,
+            onnx_folder=onnx_folder,
+        )  # fmt: skip
     except HfHubHTTPError as error:
-        status = error.response.status_code if error.response is not None else None
-        if status == 401:
-            raise HubAuthenticationError(
-                f"the Hub at {endpoint} rejected the token (401 Unauthorized: {error.server_message or 'invalid token'}); "
-                "log in with `hf auth login` or pass a valid token with write access"
-            ) from error
-        if status == 403:
-            raise HubAuthenticationError(
-                f"the token may not write to {repo_id} on {endpoint} (403 Forbidden: {error.server_message}); "
-                "use a token with write access to that namespace"
-            ) from error
-        raise HubPublishError(f"pushing to {repo_id} on {endpoint} failed: {error}") from error
+        raise _publish_error(error, repo_id, endpoint) from error
     except HubPublishError:
         raise
     except Exception as error:
@@ -328,13 +298,94 @@ def push_model(
             f"({type(cause).__name__}: {cause}). Nothing was committed; run the same push again to complete it "
             "(files already uploaded are not sent again)"
         ) from error
-    return PushResult(
-        repo_id=repo_id,
-        commit=info.oid,
-        changed=info.oid != head,
-        url=str(repo_url),
-        files=tuple(sent),
-    )
+    return PushResult(repo_id=repo_id, commit=info.oid, changed=info.oid != head, url=str(repo_url), files=tuple(sent))
+
+
+def _commit_model(
+    api: Any, repo_id: str, model: Any, card: Any, *, trained: bool, eval_results: dict[str, Any] | None,
+    training_info: dict[str, Any] | None, feature_extractor: Any, force: bool, message: str, revision: str | None,
+    create_pr: bool, onnx_folder: Any = None,
+) -> tuple[str | None, Any, list[str]]:  # fmt: skip
+    """Checks what the repository holds, then commits the model's folder in one commit.
+
+    Returns the head before the commit, the commit's info and the file names sent.
+    """
+    head, remote_files, remote_config = _remote_state(api, repo_id, revision)
+    if not force:
+        _check_conflicts(repo_id, model, trained, remote_files, remote_config)
+    if trained and TRAINING_INFO_FILE in remote_files:
+        # A later push (`model.push_to_hub(...)` after `push_model(...)`) keeps what the card said about
+        # training unless it says otherwise.
+        published = _published_training_info(api, repo_id, head)
+        if {**published, **(training_info or {})} != (training_info or {}):
+            training_info = {**published, **(training_info or {})}
+            card = build_card(
+                model, repo_id, trained=trained, eval_results=eval_results, training_info=training_info,
+                feature_extractor=feature_extractor, onnx=onnx_folder is not None,
+            )  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="hf_sleep_push_") as tmp:
+        sent = _write_folder(model, Path(tmp), trained, card, feature_extractor, onnx_folder)
+        if trained and training_info:
+            (Path(tmp) / TRAINING_INFO_FILE).write_text(json.dumps(training_info, indent=2, sort_keys=True) + "\n")
+            sent.append(TRAINING_INFO_FILE)
+        info = api.create_commit(
+            repo_id,
+            operations=_commit_operations(Path(tmp), sent, remote_files),
+            commit_message=message,
+            revision=revision,
+            create_pr=create_pr,
+            parent_commit=head if head and not create_pr else None,
+        )
+    return head, info, sent
+
+
+def _check_push_arguments(model: Any, repo_id: Any, trained: bool, eval_results: Any) -> None:
+    """Raises `ValueError` for a model or repository id `push_model` cannot publish; warns on a trained push
+    without evaluation results."""
+    # Recognised by its config, not by class: the hub layer imports no modeling code (the models call into it),
+    # and a model loaded with `trust_remote_code` is not an instance of the installed class anyway.
+    if not hasattr(getattr(model, "config", None), "n_chans"):
+        raise ValueError(f"model must be an hf_sleep SleepStagingPreTrainedModel, got {type(model).__name__}")
+    if not isinstance(repo_id, str) or not repo_id or repo_id.count("/") > 1 or repo_id.startswith("/"):
+        raise ValueError(f"repo_id must be 'namespace/name' or 'name', got {repo_id!r}")
+    if trained and eval_results is None:
+        warnings.warn(
+            f"pushing trained weights to {repo_id} without eval_results: the card will say no evaluation "
+            "results were reported",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _commit_operations(folder: Path, sent: list[str], remote_files: list[str]) -> list[Any]:
+    """Adds every file written into `folder`; deletes the repository's managed files this push does not hold."""
+    from huggingface_hub import CommitOperationAdd, CommitOperationDelete
+
+    operations: list[Any] = [
+        CommitOperationAdd(path_in_repo=name, path_or_fileobj=str(folder / name)) for name in sent
+    ]
+    operations += [
+        CommitOperationDelete(path_in_repo=name)
+        for name in remote_files
+        if name not in sent and (name.endswith(MANAGED_SUFFIXES) or name == "training_args.bin")
+    ]
+    return operations
+
+
+def _publish_error(error: Any, repo_id: str, endpoint: str) -> HubPublishError:
+    """The one-line error a rejected Hub request becomes (401 and 403 name the token's problem)."""
+    status = error.response.status_code if error.response is not None else None
+    if status == 401:
+        return HubAuthenticationError(
+            f"the Hub at {endpoint} rejected the token (401 Unauthorized: {error.server_message or 'invalid token'}); "
+            "log in with `hf auth login` or pass a valid token with write access"
+        )
+    if status == 403:
+        return HubAuthenticationError(
+            f"the token may not write to {repo_id} on {endpoint} (403 Forbidden: {error.server_message}); "
+            "use a token with write access to that namespace"
+        )
+    return HubPublishError(f"pushing to {repo_id} on {endpoint} failed: {error}")
 
 
 def push_from_model_method(model: Any, repo_id: str, **kwargs: Any) -> PushResult:

@@ -1,10 +1,12 @@
-"""Trained models shipped inside the package: physioex's SeqSleepNet, converted (see each folder's README.md).
+"""Trained models shipped inside the package: physioex's SeqSleepNet and Dreem's RobustSleepNet (its 7 distinct
+leave-one-cohort-out models), converted (see each folder's README.md).
 
     >>> import hf_sleep
     >>> model = hf_sleep.load_pretrained("seqsleepnet-physioex-eeg")  # or "hf-sleep/seqsleepnet-physioex-eeg"
 
 Each `hf_sleep/pretrained/<name>/` folder is a `save_pretrained` folder (`model.safetensors`, `config.json`,
 `preprocessor_config.json`, `README.md`, the card's `training_info.json` and the source's `LICENSE`), so `AutoModel.from_pretrained(pretrained_path(name))` also works.
+`onnx/` holds its exported graph (`hf_sleep.staging.onnx_export`), which `hf-sleep stage --backend onnx` runs.
 This module imports no torch: `hf-sleep --help` stays fast.
 """
 
@@ -17,11 +19,21 @@ from typing import Any
 
 BUNDLE_ROOT = Path(__file__).resolve().parent
 NAMESPACE = "hf-sleep"
-# Bundled name -> the physioex checkpoint it is converted from.
+# Bundled name -> what it is converted from, under the team's folder of published weights (`../shared/pretrained`).
 BUNDLED: dict[str, str] = {
-    "seqsleepnet-physioex-eeg": "seqsleepnet-EEG-L=21-test_acc=0.864.ckpt",
-    "seqsleepnet-physioex-eeg-eog-emg": "seqsleepnet-EEG-EOG-EMG-L=21-test_acc=0.877.ckpt",
+    "seqsleepnet-physioex-eeg": "physioex/seqsleepnet-EEG-L=21-test_acc=0.864.ckpt",
+    "seqsleepnet-physioex-eeg-eog-emg": "physioex/seqsleepnet-EEG-EOG-EMG-L=21-test_acc=0.877.ckpt",
+    # RobustSleepNet, named by the cohort each model was trained without (`pretrained_model/description.csv`).
+    "robustsleepnet-mass": "robustsleepnet/pretrained_model/415fe39c-0729-41b6-bf8a-a04570042f5c/best_model.gz",
+    "robustsleepnet-dod-h": "robustsleepnet/pretrained_model/fdbd193a-0408-4fc8-9a6a-a18351459512/best_model.gz",
+    "robustsleepnet-dod-o": "robustsleepnet/pretrained_model/a2eb4aed-90de-4968-8535-a424588c0dfa/best_model.gz",
+    "robustsleepnet-mesa": "robustsleepnet/pretrained_model/e5844e92-6b9b-4033-8362-2f139c7bab0e/best_model.gz",
+    "robustsleepnet-sleep-edf": "robustsleepnet/pretrained_model/0dfcee73-055a-4c4d-929c-8fdf630e14f1/best_model.gz",
+    "robustsleepnet-shhs": "robustsleepnet/pretrained_model/8f1969fa-0f79-426e-aaa5-7ab3a076a215/best_model.gz",
+    "robustsleepnet-mros": "robustsleepnet/pretrained_model/be685bd5-eaab-4c22-b2e6-c487ecc8773c/best_model.gz",
 }
+# The RobustSleepNet models (the CAP-held-out one has the Sleep-EDF-held-out one's weights: bundled once).
+ROBUSTSLEEPNET_MODELS: tuple[str, ...] = tuple(name for name in BUNDLED if name.startswith("robustsleepnet-"))
 # What `hf-sleep stage` uses without --model: one EEG channel.
 DEFAULT_MODEL = "seqsleepnet-physioex-eeg"
 ALIASES: dict[str, str] = {
@@ -33,6 +45,9 @@ ALIASES: dict[str, str] = {
 BUNDLE_FILES: tuple[str, ...] = (
     "model.safetensors", "config.json", "preprocessor_config.json", "README.md", "training_info.json", "LICENSE"
 )
+# The exported graph beside them, for staging without torch (`hf-sleep stage --backend onnx`); written by
+# `hf-sleep export onnx <name> hf_sleep/pretrained/<name> --overwrite` after the bundle is regenerated.
+BUNDLE_ONNX_FILES: tuple[str, ...] = ("onnx/model.onnx", "onnx/staging.json")
 
 
 def bundled_name(name: str | os.PathLike) -> str | None:
@@ -74,22 +89,35 @@ def load_pretrained(name: str = DEFAULT_MODEL, **kwargs: Any):
     return AutoModel.from_pretrained(pretrained_path(name), **kwargs).eval()
 
 
-def build_bundle(checkpoint_dir: str | os.PathLike, out_root: str | os.PathLike = BUNDLE_ROOT) -> list[Path]:
-    """Converts physioex's checkpoints in `checkpoint_dir` into the bundled folders under `out_root`.
+def build_bundle(
+    pretrained_dir: str | os.PathLike, out_root: str | os.PathLike = BUNDLE_ROOT, names: list[str] | None = None
+) -> list[Path]:
+    """Converts the published weights under `pretrained_dir` (the team's `pretrained/` folder: `physioex/`,
+    `robustsleepnet/`) into the bundled folders under `out_root`.
 
     Writes only [`BUNDLE_FILES`]: the copied modeling code of a saved folder is left out (the package provides it)
-    and `config.json` and `preprocessor_config.json` lose their `auto_map` (and `custom_pipelines`). Returns the folders written.
+    and `config.json` and `preprocessor_config.json` lose their `auto_map` (and `custom_pipelines`). Returns the
+    folders written.
+
+    Args:
+        names: the bundled models to build (default: all of [`BUNDLED`]).
     """
     import shutil
     import tempfile
 
-    from hf_sleep.pretrained.convert_physioex import convert_physioex_checkpoint
-
     folders = []
-    for name, checkpoint in BUNDLED.items():
+    for name in names or list(BUNDLED):
+        source = Path(pretrained_dir) / BUNDLED[name]
         target = Path(out_root) / name
         with tempfile.TemporaryDirectory() as scratch:
-            convert_physioex_checkpoint(Path(checkpoint_dir) / checkpoint, scratch, name=name)
+            if name.startswith("robustsleepnet-"):
+                from hf_sleep.pretrained.convert_robustsleepnet import convert_robustsleepnet_model
+
+                convert_robustsleepnet_model(source, scratch, name=name)
+            else:
+                from hf_sleep.pretrained.convert_physioex import convert_physioex_checkpoint
+
+                convert_physioex_checkpoint(source, scratch, name=name)
             for json_name in ("config.json", "preprocessor_config.json"):  # no remote code in the bundle
                 path = Path(scratch) / json_name
                 content = json.loads(path.read_text())
@@ -106,7 +134,9 @@ def build_bundle(checkpoint_dir: str | os.PathLike, out_root: str | os.PathLike 
 __all__ = [
     "ALIASES",
     "BUNDLED",
+    "BUNDLE_ONNX_FILES",
     "DEFAULT_MODEL",
+    "ROBUSTSLEEPNET_MODELS",
     "bundled_name",
     "build_bundle",
     "load_pretrained",

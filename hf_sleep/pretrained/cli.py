@@ -1,4 +1,4 @@
-"""`hf-sleep convert-physioex`: a physioex SeqSleepNet checkpoint into a saved model folder (or the bundle)."""
+"""`hf-sleep convert-physioex`: a physioex SeqSleepNet checkpoint into a saved model folder (or the whole bundle)."""
 
 from __future__ import annotations
 
@@ -33,11 +33,11 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Convert a physioex SeqSleepNet checkpoint (opened with torch.load(weights_only=True)) into a "
             "save_pretrained folder: model.safetensors, config.json, preprocessor_config.json and a model card. "
-            "With --bundle, CHECKPOINT is the folder holding both published checkpoints and the package's bundled "
-            "models are regenerated."
+            "With --bundle, CHECKPOINT is the folder of published weights (holding physioex/ and robustsleepnet/) "
+            "and every bundled model is regenerated (RobustSleepNet's too)."
         ),
     )
-    parser.add_argument("checkpoint", help="the .ckpt file (with --bundle: the folder of both checkpoints)")
+    parser.add_argument("checkpoint", help="the .ckpt file (with --bundle: the folder holding physioex/ and robustsleepnet/)")
     parser.add_argument("out_dir", nargs="?", help="the folder to write (with --bundle: default the package's)")
     parser.add_argument("--output-dir", help="the same as OUT_DIR")
     parser.add_argument("--name", help="the model's name in its card (default: the folder name)")

@@ -36,6 +36,8 @@ def _handle(args: argparse.Namespace) -> int:
         from hf_sleep import get_architecture
 
         get_architecture(args.architecture)  # a misspelt name is an error before anything is printed
+    if args.architecture and args.backend == "onnx":
+        raise ValueError("--backend onnx stages a bundled model or an exported folder (--model), not --architecture")
     if args.architecture and not args.quiet:
         print(f"Using {args.architecture} with RANDOM weights (demo): its stages mean nothing.")
     elif not args.model and not args.quiet:
@@ -51,7 +53,7 @@ def _handle(args: argparse.Namespace) -> int:
             _build_model(args),
             channels=args.channels,
             reference=args.reference[0] if args.reference and len(args.reference) == 1 else args.reference,
-            out_dir=args.output_dir,
+            output_dir=args.output_dir,
             rescale=args.rescale,
             device=args.device,
             batch_size=args.batch_size,
@@ -62,6 +64,8 @@ def _handle(args: argparse.Namespace) -> int:
             lights_on=args.lights_on,
             random_weights=bool(args.architecture),
             time_axis=args.time_axis,
+            backend=args.backend,
+            plot=not args.no_plot,
         ):
             if isinstance(result, FailedRecording):
                 if single:  # one file: its error is the command's (worded by the CLI, exit code 2)
@@ -168,6 +172,13 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         "--rescale", type=float, default=1.0, help="multiply the signal read (for files with a wrong unit)"
     )
     parser.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: the GPU when there is one)")
+    parser.add_argument(
+        "--backend", choices=("auto", "torch", "onnx"), default="auto",
+        help="torch, or onnx: the model's exported graph (onnx/model.onnx, bundled with the bundled models) with "
+        "onnxruntime, without torch or transformers (pip install 'hf_sleep[onnx]'). Default auto: onnx for a "
+        "folder written by 'hf-sleep export onnx' (a graph, no torch weights), torch otherwise",
+    )  # fmt: skip
+    parser.add_argument("--no-plot", action="store_true", help="write no PNG (the other three outputs only)")
     parser.add_argument("--batch-size", type=int, default=64, help="windows per forward pass (default 64)")
     parser.add_argument(
         "--stride", type=int, default=None,

@@ -75,8 +75,8 @@ def run_demo(hours: float = 1.0, seed: int = 0, architectures: list[str] | None 
     return counts
 
 
-def stage_demo_night(out_dir: str, hours: float = 8.0, seed: int = 0):
-    """Writes a generated night of `hours` into `out_dir`, stages it with the bundled default model; returns the result."""
+def stage_demo_night(output_dir: str, hours: float = 8.0, seed: int = 0):
+    """Writes a generated night of `hours` into `output_dir`, stages it with the bundled default model; returns the result."""
     from pathlib import Path
 
     from sklearn.metrics import cohen_kappa_score
@@ -87,10 +87,10 @@ def stage_demo_night(out_dir: str, hours: float = 8.0, seed: int = 0):
     from hf_sleep.staging.sleep_stats import format_statistics
 
     started = time.perf_counter()
-    psg = make_demo_night(Path(out_dir) / "night", hours, seed=seed)
+    psg = make_demo_night(Path(output_dir) / "night", hours, seed=seed)
     generated = time.perf_counter() - started
     print(f"Staging a generated {hours:g}-h night ({psg}) with the trained default {NAMESPACE}/{DEFAULT_MODEL}:")
-    result = stage_recording(psg, out_dir=out_dir, overwrite=True)
+    result = stage_recording(psg, output_dir=output_dir, overwrite=True)
     truth = demo_hypnogram(hours, seed)[: result.n_epochs]  # what the night was generated from
     agreement = sum(t == p for t, p in zip(truth, result.stages, strict=True)) / len(truth)
     print(f"  {result.n_epochs} epochs from {', '.join(result.channels)}; model {result.timings['model']:.1f} s "

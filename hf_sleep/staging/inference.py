@@ -2,7 +2,10 @@
 
 Sequence models see `seq_len` consecutive epochs at a time. As in SeqSleepNet's evaluation, a night of
 N epochs is cut into overlapping windows (stride 1 by default), and each epoch's stage is decided by the
-sum of the log-probabilities that every window containing it gave it. A model whose original scores a night
+sum of the log-probabilities that every window containing it gave it (a model with `window_fusion =
+"probability"`, RobustSleepNet, averages the probabilities instead, as its original does; a config's
+`end_padding_epochs` adds that many zero-valued epochs at each end first, as RobustSleepNet's original does,
+and drops them after). A model whose original scores a night
 in one pass (DeepSleepNet: LSTM states carried from chunk to chunk) has a `stage_night` method, used unless a
 stride is asked for.
 """
@@ -10,56 +13,12 @@ stride is asked for.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-
-@dataclass
-class NightPrediction:
-    """Fused predictions for one night.
-
-    Args:
-        log_prob_sum: `(n_epochs, num_labels)` sum of the log-probabilities of every window containing the epoch.
-        n_windows: `(n_epochs,)` how many windows scored each epoch.
-        stage_names: the label names in class-index order.
-    """
-
-    log_prob_sum: np.ndarray
-    n_windows: np.ndarray
-    stage_names: list[str]
-
-    @property
-    def probabilities(self) -> np.ndarray:
-        """`(n_epochs, num_labels)` normalised geometric mean of the window probabilities (rows sum to 1)."""
-        mean_log_prob = self.log_prob_sum / self.n_windows[:, None]
-        shifted = np.exp(mean_log_prob - mean_log_prob.max(axis=1, keepdims=True))
-        return shifted / shifted.sum(axis=1, keepdims=True)
-
-    @property
-    def stages(self) -> np.ndarray:
-        """`(n_epochs,)` class index with the highest fused log-probability."""
-        return self.log_prob_sum.argmax(axis=1)
-
-    @property
-    def stage_labels(self) -> list[str]:
-        return [self.stage_names[index] for index in self.stages]
-
-
-def window_starts(n_epochs: int, window: int, stride: int = 1) -> list[int]:
-    """Start indices of the windows over a night; the last window always ends at the last epoch."""
-    if n_epochs < 1:
-        raise ValueError(f"a night needs at least one epoch, got {n_epochs}")
-    if window < 1 or stride < 1:
-        raise ValueError(f"window and stride must be positive, got window={window}, stride={stride}")
-    if n_epochs <= window:
-        return [0]
-    starts = list(range(0, n_epochs - window + 1, stride))
-    if starts[-1] != n_epochs - window:
-        starts.append(n_epochs - window)
-    return starts
+from hf_sleep.staging.night_windows import NightPrediction, window_starts  # noqa: F401 - re-exported
 
 
 @torch.inference_mode()
@@ -96,6 +55,10 @@ def predict_night(
         raise ValueError(
             f"epochs must have shape (n_epochs, {expected[0]}, {expected[1]}) for this model, got {tuple(epochs.shape)}"
         )
+    padding = int(getattr(config, "end_padding_epochs", 0) or 0)
+    if padding:  # the original's zero-valued epochs at both ends, staged and then dropped
+        zeros = epochs.new_zeros((padding, *epochs.shape[1:]))
+        epochs = torch.cat([zeros, epochs, zeros])
     n_epochs = epochs.shape[0]
     window = min(window or config.seq_len, max(n_epochs, 1))
     model.eval()
@@ -108,25 +71,40 @@ def predict_night(
     if device.type == "cpu" and getattr(model, "cpu_embed_batch", None):
         embed_batch = min(batch_size, model.cpu_embed_batch)
     if stride is None and hasattr(model, "stage_night"):
-        embeddings = torch.cat(
-            [model.embed_epochs(epochs[i : i + embed_batch]) for i in range(0, n_epochs, embed_batch)]
-        )
-        log_probs = torch.log_softmax(model.stage_night(embeddings).double(), dim=-1)
+        log_probs = torch.log_softmax(model.stage_night(_embed(model, epochs, embed_batch)).double(), dim=-1)
         return NightPrediction(log_probs.cpu().numpy(), np.ones(n_epochs), stage_names)
-    stride = stride or 1
-    starts = window_starts(n_epochs, window, stride)
-    log_prob_sum = torch.zeros(n_epochs, config.num_labels, dtype=torch.float64, device=device)
-    n_windows = torch.zeros(n_epochs, dtype=torch.float64, device=device)
+    starts = window_starts(n_epochs, window, stride or 1)
+    log_prob_sum, n_windows = _fuse_windows(model, epochs, starts, window, embed_batch, batch_size, progress)
+    kept = slice(padding, n_epochs - padding)
+    return NightPrediction(log_prob_sum[kept].cpu().numpy(), n_windows[kept].cpu().numpy(), stage_names)
+
+
+def _embed(model: torch.nn.Module, epochs: torch.Tensor, embed_batch: int) -> torch.Tensor:
+    """Every epoch encoded once, in chunks of `embed_batch` (much larger ones fall out of the CPU caches)."""
+    return torch.cat([model.embed_epochs(epochs[i : i + embed_batch]) for i in range(0, len(epochs), embed_batch)])
+
+
+def _fuse_windows(
+    model: torch.nn.Module,
+    epochs: torch.Tensor,
+    starts: list[int],
+    window: int,
+    embed_batch: int,
+    batch_size: int,
+    progress: bool,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """`(log_prob_sum, n_windows)` per epoch over the windows starting at `starts` (see [`NightPrediction`])."""
+    num_labels, device = model.config.num_labels, epochs.device
+    fuse_probabilities = getattr(model, "window_fusion", "log_probability") == "probability"
+    log_prob_sum = torch.zeros(len(epochs), num_labels, dtype=torch.float64, device=device)
+    n_windows = torch.zeros(len(epochs), dtype=torch.float64, device=device)
 
     # A model that standardises its input over the whole recording (physioex's SeqSleepNet) sees all of it first.
     recording_statistics = getattr(model, "recording_statistics", None)
     try:
-        # Encode every epoch once; windows then only re-run the (cheap) sequence part. Chunks of
-        # `embed_batch` epochs: much larger ones fall out of the CPU caches and run slower.
+        # Encode every epoch once; windows then only re-run the (cheap) sequence part.
         with recording_statistics(epochs) if recording_statistics else contextlib.nullcontext():
-            embeddings = torch.cat(
-                [model.embed_epochs(epochs[i : i + embed_batch]) for i in range(0, n_epochs, embed_batch)]
-            )
+            embeddings = _embed(model, epochs, embed_batch)
         split = True
     except NotImplementedError:
         split = False
@@ -142,8 +120,9 @@ def predict_night(
         else:
             logits = model(epochs[index]).logits
         log_probs = torch.log_softmax(logits.double(), dim=-1)
-        log_prob_sum.index_add_(0, index.reshape(-1), log_probs.reshape(-1, config.num_labels))
-        n_windows.index_add_(
-            0, index.reshape(-1), torch.ones(index.numel(), dtype=torch.float64, device=device)
-        )
-    return NightPrediction(log_prob_sum.cpu().numpy(), n_windows.cpu().numpy(), stage_names)
+        scores = log_probs.exp() if fuse_probabilities else log_probs
+        log_prob_sum.index_add_(0, index.reshape(-1), scores.reshape(-1, num_labels))
+        n_windows.index_add_(0, index.reshape(-1), torch.ones(index.numel(), dtype=torch.float64, device=device))
+    if fuse_probabilities:  # mean probability, stored as n_windows * log(mean) (see NightPrediction)
+        log_prob_sum = torch.log((log_prob_sum / n_windows[:, None]).clamp_min(1e-300)) * n_windows[:, None]
+    return log_prob_sum, n_windows

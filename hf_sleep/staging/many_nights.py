@@ -1,7 +1,7 @@
 """Staging many nights: the model loaded once, the next recording read while the model runs.
 
     >>> from hf_sleep.staging.many_nights import FailedRecording, stage_recordings
-    >>> for outcome in stage_recordings(["a.edf", "b.edf", "nights/"], out_dir="results"):
+    >>> for outcome in stage_recordings(["a.edf", "b.edf", "nights/"], output_dir="results"):
     ...     print(outcome.recording, "failed" if isinstance(outcome, FailedRecording) else outcome.n_epochs)
 
 A broken recording does not stop the others: it comes out as a [`FailedRecording`] in its place. Memory stays
@@ -20,15 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from hf_sleep.data.recording import READERS
-from hf_sleep.staging.one_night import (
-    StagingResult,
-    check_extractor_fits,
+from hf_sleep.staging.model_loading import (
     load_feature_extractor,
     load_model,
-    read_night,
+    model_source,
     saved_feature_extractor,
-    stage_recording,
 )
+from hf_sleep.staging.one_night import StagingResult, stage_recording
+from hf_sleep.staging.reading import read_night
 
 # Errors a bad recording raises (RecordingError is a ValueError); anything else is a bug and propagates.
 RECORDING_ERRORS = (ValueError, OSError)
@@ -84,10 +83,11 @@ def stage_recordings(
     model: Any = None,
     channels: Sequence[str] | None = None,
     reference: str | Sequence[str] | None = None,
-    out_dir: str | os.PathLike | None = None,
+    output_dir: str | os.PathLike | None = None,
     *,
     rescale: float = 1.0,
     device: str | None = None,
+    backend: str = "auto",
     **options: Any,
 ) -> Iterator[StagingResult | FailedRecording]:
     """Stages recordings one after the other with one model, reading the next while the model runs.
@@ -97,53 +97,55 @@ def stage_recordings(
         model: as for [`stage_recording`] (`None`: the bundled default stager); loaded once.
         channels: the channels to feed the model, as for [`stage_recording`] (picked per recording by default).
         reference: as for [`stage_recording`].
-        out_dir: where to write each recording's four outputs; `None` writes nothing.
+        output_dir: where to write each recording's four outputs; `None` writes nothing.
         rescale: as for [`stage_recording`].
         device: as for [`stage_recording`].
+        backend: as for [`stage_recording`]; an ONNX session is opened once, as a torch model is loaded once.
         options: further keyword arguments of [`stage_recording`] (`batch_size`, `stride`, `overwrite`, ...).
 
     Yields:
         A [`StagingResult`] per recording, in order, or a [`FailedRecording`] for one that could not be staged.
     """
     from hf_sleep.pretrained import resolve_bundled
+    from hf_sleep.staging.onnx_runtime import staging_model
 
     recordings = expand_recordings(paths)
-    model = resolve_bundled(model)
-    source = model if isinstance(model, (str, os.PathLike)) else getattr(getattr(model, "config", None), "_name_or_path", "")
+    model = staging_model(resolve_bundled(model), backend)
+    source = model_source(model)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hf-sleep-reader") as reader:
         # With a folder's preprocessor_config.json, the first recording is read while the weights load.
         extractor = _saved_extractor(model) if recordings else None
         ahead = None
         if extractor is not None:
             ahead = reader.submit(read_night, recordings[0], extractor, channels, reference, rescale)
-        if recordings and out_dir is not None:  # the plot's matplotlib, imported while the model loads or runs
+        if recordings and output_dir is not None and options.get("plot", True):  # matplotlib, imported meanwhile
             reader.submit(_import_plotting)
         loading = time.perf_counter()
         model = load_model(model, device, progress=options.get("progress", False)) if recordings else None
         loading = time.perf_counter() - loading
         if recordings and extractor is None:
-            extractor = load_feature_extractor(source, model.config)
+            extractor = getattr(model, "signal_contract", None) or load_feature_extractor(source, model.config)
         elif recordings:  # read before the weights: the same shape check as the single-night path
-            check_extractor_fits(extractor, model.config, source)
+            extractor.check_model(model.config, source)
         for index, path in enumerate(recordings):
             current = ahead or reader.submit(read_night, path, extractor, channels, reference, rescale)
             ahead = None
             if index + 1 < len(recordings):
                 ahead = reader.submit(read_night, recordings[index + 1], extractor, channels, reference, rescale)
-            preread = None
+            night = None
             try:
                 waiting = time.perf_counter()
-                preread = current.result()
+                night = current.result()
                 waiting = time.perf_counter() - waiting
                 result = stage_recording(
-                    path, model, channels, reference, out_dir, rescale=rescale, device=device, preread=preread, **options
+                    path, model, channels, reference, output_dir, rescale=rescale, device=device, night=night, **options
                 )
                 # What this night cost beyond the read ahead: the model's load (first night) and any wait for it.
                 result.timings.update(load_model=loading if index == 0 else 0.0, wait_for_read=waiting)
                 yield result
             except RECORDING_ERRORS as error:
                 yield FailedRecording(path, error)
-            del current, preread  # the night just staged is not held while the next one is read
+            del current, night  # the night just staged is not held while the next one is read
 
 
 def _import_plotting() -> None:

@@ -67,17 +67,39 @@ def plot_hypnogram(
         raise ValueError(f"time_axis must be 'clock' or 'hours', got {time_axis!r}")
     stage_names = list(stage_names)
     order = display_order(stage_names)
-    colors = [STAGE_COLORS.get(name, f"C{i}") for i, name in enumerate(stage_names)]
     n_epochs = len(stages)
     hours = np.arange(n_epochs + 1) * epoch_seconds / 3600.0
-    level = {name: index for index, name in enumerate(order)}
-    levels = np.array([level.get(stage, np.nan) for stage in stages], dtype=float)
+    if probabilities is not None:
+        probabilities = np.asarray(probabilities, dtype=float)
+        if probabilities.shape != (n_epochs, len(stage_names)):
+            raise ValueError(
+                f"probabilities must have shape ({n_epochs}, {len(stage_names)}), got {probabilities.shape}"
+            )
 
     n_rows = 2 if probabilities is not None else 1
     figure = Figure(figsize=(12, 2.6 * n_rows), layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.subplots(n_rows, 1, sharex=True, squeeze=False)[:, 0]
-    axis = axes[0]
+    _draw_stages(axes[0], stages, order, hours, title, note)
+    if probabilities is not None:
+        _draw_probabilities(axes[1], probabilities, stage_names, order, hours)
+    _mark_lights(axes, lights_off, lights_on, hours[-1])
+    axes[-1].set_xlim(0, hours[-1])
+    if time_axis == "clock" and start_time is not None:
+        _clock_axis(axes[-1], start_time, hours[-1])
+    else:
+        axes[-1].set_xlabel("Time from recording start (h)")
+    if path is not None:
+        figure.savefig(path, dpi=100)
+    return figure
+
+
+def _draw_stages(
+    axis, stages: Sequence[str], order: list[str], hours: np.ndarray, title: str | None, note: str | None
+) -> None:
+    """The hypnogram: one step per epoch, stages top to bottom in `order`, REM drawn thick in its colour."""
+    level = {name: index for index, name in enumerate(order)}
+    levels = np.array([level.get(stage, np.nan) for stage in stages], dtype=float)
     axis.stairs(levels, hours, baseline=None, color="black", linewidth=1.0)
     for name in order:  # colour the REM (and other) segments like the probability bands
         mask = np.array([stage == name for stage in stages])
@@ -93,30 +115,20 @@ def plot_hypnogram(
                   fontweight="bold", color="#c1121f", zorder=10, gid="note",
                   bbox={"facecolor": "white", "edgecolor": "#c1121f", "alpha": 0.9, "boxstyle": "round"})  # fmt: skip
 
-    if probabilities is not None:
-        probabilities = np.asarray(probabilities, dtype=float)
-        if probabilities.shape != (n_epochs, len(stage_names)):
-            raise ValueError(
-                f"probabilities must have shape ({n_epochs}, {len(stage_names)}), got {probabilities.shape}"
-            )
-        axis = axes[1]
-        columns = [stage_names.index(name) for name in order]
-        # Stairs-like stacked bands: repeat each epoch's value over its whole 30 s.
-        x = np.repeat(hours, 2)[1:-1]
-        stacked = np.repeat(probabilities[:, columns], 2, axis=0).T
-        axis.stackplot(x, stacked, labels=order, colors=[colors[c] for c in columns], linewidth=0)
-        axis.set_ylim(0, 1)
-        axis.set_ylabel("Probability")
-        axis.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False)
-    _mark_lights(axes, lights_off, lights_on, hours[-1])
-    axes[-1].set_xlim(0, hours[-1])
-    if time_axis == "clock" and start_time is not None:
-        _clock_axis(axes[-1], start_time, hours[-1])
-    else:
-        axes[-1].set_xlabel("Time from recording start (h)")
-    if path is not None:
-        figure.savefig(path, dpi=100)
-    return figure
+
+def _draw_probabilities(
+    axis, probabilities: np.ndarray, stage_names: list[str], order: list[str], hours: np.ndarray
+) -> None:
+    """The stage probabilities stacked over the night, in the hypnogram's order and the stages' colours."""
+    colors = [STAGE_COLORS.get(name, f"C{i}") for i, name in enumerate(stage_names)]
+    columns = [stage_names.index(name) for name in order]
+    # Stairs-like stacked bands: repeat each epoch's value over its whole 30 s.
+    x = np.repeat(hours, 2)[1:-1]
+    stacked = np.repeat(probabilities[:, columns], 2, axis=0).T
+    axis.stackplot(x, stacked, labels=order, colors=[colors[c] for c in columns], linewidth=0)
+    axis.set_ylim(0, 1)
+    axis.set_ylabel("Probability")
+    axis.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False)
 
 
 def clock_label(start_time: dt.datetime, hours: float) -> str:

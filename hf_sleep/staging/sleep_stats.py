@@ -17,6 +17,11 @@ shares in percent.
 - **<stage>** (e.g. `N2`): minutes in that stage over the whole hypnogram; **%<stage>** for every sleep
   stage: its share of TST.
 
+Naps (MSLT/MWT trials, a recording shorter than `NAP_MAX_MINUTES` or `nap=True`) add:
+
+- **SOREMP** (sleep-onset REM period): 1 when REM begins at most `SOREMP_MINUTES` (15) after sleep onset
+  (AASM/MSLT: the first epoch of any sleep stage), else 0; NaN without sleep. SOL is the nap's sleep latency.
+
 Latencies are NaN when the stage never occurs, and stage shares are NaN when there is no sleep at all.
 Epochs whose label is not one of the known stages (`?`, movement time, artefacts) count in TIB and SPT but
 neither as sleep nor as wake.
@@ -31,6 +36,10 @@ from hf_sleep.models.sleep_base.signals import AASM_STAGES
 
 # The order in which the statistics are reported (stage entries follow).
 SUMMARY_KEYS: tuple[str, ...] = ("TIB", "SPT", "TST", "WASO", "SE", "SME", "SOL", "REM_latency")
+# A recording shorter than this (minutes in bed) is a nap: its statistics add the sleep-onset REM period.
+NAP_MAX_MINUTES = 120.0
+# MSLT: REM within 15 minutes of sleep onset is a sleep-onset REM period.
+SOREMP_MINUTES = 15.0
 
 
 def sleep_statistics(
@@ -40,6 +49,7 @@ def sleep_statistics(
     stages: Sequence[str] = AASM_STAGES,
     wake: str = "W",
     rem: str | None = "REM",
+    nap: bool | None = None,
 ) -> dict[str, float]:
     """Sleep statistics of one hypnogram (see the module docstring for the definitions).
 
@@ -49,6 +59,7 @@ def sleep_statistics(
         stages: the scored stages; any other label is treated as unscored.
         wake: the label of wakefulness; every other stage in `stages` is sleep.
         rem: the label of REM sleep, for the REM latency (`None` when the stage set has no REM).
+        nap: add the nap statistics (SOREMP); `None`: when the hypnogram is shorter than `NAP_MAX_MINUTES`.
 
     Returns:
         `{"TIB": ..., "SPT": ..., "TST": ..., "WASO": ..., "SE": ..., "SME": ..., "SOL": ...,
@@ -88,6 +99,14 @@ def sleep_statistics(
         stats[stage] = labels.count(stage) * minutes_per_epoch
     for stage in sleep_stages:
         stats[f"%{stage}"] = 100.0 * stats[stage] / stats["TST"] if stats["TST"] > 0 else math.nan
+    if nap is None:
+        nap = stats["TIB"] < NAP_MAX_MINUTES
+    if nap and rem is not None:
+        latency = stats.get("REM_latency", math.nan)
+        if not sleep_indices:
+            stats["SOREMP"] = math.nan
+        else:  # REM latency up to and including 15 min
+            stats["SOREMP"] = float(not math.isnan(latency) and latency <= SOREMP_MINUTES)
     return stats
 
 
@@ -129,8 +148,11 @@ def format_statistics(stats: dict[str, float]) -> str:
     lines = []
     for key, value in stats.items():
         unit = "%" if key.startswith("%") or key in ("SE", "SME") else "min"
+        unit = "" if key == "SOREMP" else unit
         if math.isnan(value):  # a latency to something the night does not have: say why, with no unit
             lines.append(f"{key:<12}{'n/a':>9} ({UNDEFINED_BECAUSE.get(key, 'undefined')})")
+        elif key == "SOREMP":
+            lines.append(f"{key:<12}{'yes' if value else 'no':>9}")
         else:
             lines.append(f"{key:<12}{value:>9.1f} {unit}")
     return "\n".join(lines)

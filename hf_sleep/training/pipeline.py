@@ -378,6 +378,50 @@ def format_metrics_table(metrics: dict[str, Any], stage_names: Sequence[str], pr
     )
 
 
+def _training_datasets(
+    splits: Any, data_args: DataArguments, training_args: SleepTrainingArguments, seq_len: int, statistics_of: Any,
+    do_train: bool,
+) -> tuple[Any, Any]:  # fmt: skip
+    """The training sequences (shuffled by the data seed; `None` when not training) and the validation ones."""
+    from hf_sleep.training.data import as_model_inputs
+
+    train_dataset = None
+    if do_train:
+        data_seed = training_args.data_seed if training_args.data_seed is not None else training_args.seed
+        train_dataset = as_model_inputs(
+            splits[data_args.train_split], seq_len, skip_start=data_args.skip_sequence_start, seed=data_seed,
+            statistics_of=statistics_of,
+        )
+    eval_dataset = None
+    if data_args.validation_split in splits and len(splits[data_args.validation_split]):
+        eval_dataset = as_model_inputs(splits[data_args.validation_split], seq_len, statistics_of=statistics_of)
+    elif training_args.eval_strategy != "no":
+        raise ValueError(
+            f"--eval_strategy {training_args.eval_strategy} needs a {data_args.validation_split!r} split; the dataset "
+            f"has {list(splits)} (set --eval_strategy no or --validation_size > 0)"
+        )
+    return train_dataset, eval_dataset
+
+
+def _training_callbacks(callbacks: Sequence[Any], train_dataset: Any, training_args: SleepTrainingArguments) -> list:
+    """The caller's callbacks, plus the epoch counter of a reshuffling dataset and early stopping when asked."""
+    from transformers import EarlyStoppingCallback
+
+    from hf_sleep.training.trainer import SetEpochCallback
+
+    all_callbacks = list(callbacks)
+    if hasattr(train_dataset, "set_epoch"):
+        all_callbacks.append(SetEpochCallback(train_dataset))
+    if training_args.early_stopping_patience:
+        if training_args.eval_strategy == "no":
+            raise ValueError(
+                "--early_stopping_patience needs evaluations: set --eval_strategy steps or epoch (with a validation "
+                "split), or --early_stopping_patience 0"
+            )
+        all_callbacks.append(EarlyStoppingCallback(early_stopping_patience=training_args.early_stopping_patience))
+    return all_callbacks
+
+
 def run_training(
     model_args: ModelArguments,
     data_args: DataArguments,
@@ -390,16 +434,11 @@ def run_training(
 
     With `do_train=False` the model is only evaluated (the `evaluate` script).
     """
-    from transformers import EarlyStoppingCallback, set_seed
+    from transformers import set_seed
 
     from hf_sleep.training.data import SleepDataCollator, as_model_inputs
     from hf_sleep.training.metrics import build_compute_metrics, preprocess_logits_for_metrics
-    from hf_sleep.training.trainer import (
-        EpochEncoderClassifier,
-        SetEpochCallback,
-        SleepTrainer,
-        freeze_encoder,
-    )
+    from hf_sleep.training.trainer import EpochEncoderClassifier, SleepTrainer, freeze_encoder
 
     training_args = finalize_training_arguments(training_args)
     set_seed(training_args.seed)
@@ -418,34 +457,10 @@ def run_training(
         logger.info("froze %d encoder parameters", freeze_encoder(model))
 
     seq_len = 1 if training_args.encoder_only else int(model.config.seq_len)
-    data_seed = training_args.data_seed if training_args.data_seed is not None else training_args.seed
     statistics_of = recording_statistics_function(model, seq_len)
-    train_dataset = None
-    if do_train:
-        train_dataset = as_model_inputs(
-            splits[data_args.train_split], seq_len, skip_start=data_args.skip_sequence_start, seed=data_seed,
-            statistics_of=statistics_of,
-        )
-    eval_dataset = None
-    if data_args.validation_split in splits and len(splits[data_args.validation_split]):
-        eval_dataset = as_model_inputs(splits[data_args.validation_split], seq_len, statistics_of=statistics_of)
-    elif training_args.eval_strategy != "no":
-        raise ValueError(
-            f"--eval_strategy {training_args.eval_strategy} needs a {data_args.validation_split!r} split; the dataset "
-            f"has {list(splits)} (set --eval_strategy no or --validation_size > 0)"
-        )
+    train_dataset, eval_dataset = _training_datasets(splits, data_args, training_args, seq_len, statistics_of, do_train)
 
     trained = EpochEncoderClassifier(model, training_args.encoder_probe) if training_args.encoder_only else model
-    all_callbacks = list(callbacks)
-    if hasattr(train_dataset, "set_epoch"):
-        all_callbacks.append(SetEpochCallback(train_dataset))
-    if training_args.early_stopping_patience:
-        if training_args.eval_strategy == "no":
-            raise ValueError(
-                "--early_stopping_patience needs evaluations: set --eval_strategy steps or epoch (with a validation "
-                "split), or --early_stopping_patience 0"
-            )
-        all_callbacks.append(EarlyStoppingCallback(early_stopping_patience=training_args.early_stopping_patience))
     trainer = SleepTrainer(
         model=trained,
         args=training_args,
@@ -454,7 +469,7 @@ def run_training(
         data_collator=SleepDataCollator(),
         compute_metrics=build_compute_metrics(stage_names),
         preprocess_logits_for_metrics=preprocess_logits_for_metrics,
-        callbacks=all_callbacks,
+        callbacks=_training_callbacks(callbacks, train_dataset, training_args),
         signal_shift=data_args.signal_shift,
         frozen_encoder=model_args.freeze_encoder,
         processing_class=extractor,  # saved beside every checkpoint and pushed with the model

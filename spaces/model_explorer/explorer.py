@@ -36,13 +36,6 @@ def architecture_choices() -> list[tuple[str, str]]:
     return [(arch.display_name, name) for name, arch in ARCHITECTURES.items()]
 
 
-def argument_docs(config_class: type) -> dict[str, str]:
-    """`{argument: description}` from a config's `Args:` docstring (the parser the model cards use)."""
-    from hf_sleep.hub.model_card import config_arguments
-
-    return {argument.name: argument.description for argument in config_arguments(config_class)}
-
-
 def hyperparameter_defaults(name: str) -> dict[str, Any]:
     """The architecture's own hyper-parameters (everything but the signal shape and the shared contract) with
     their defaults, from its config class and any intermediate base (e.g. the DeepSleepBench heads' options)."""
@@ -50,7 +43,8 @@ def hyperparameter_defaults(name: str) -> dict[str, Any]:
 
     defaults: dict[str, Any] = {}
     for klass in get_architecture(name).config_class.__mro__:
-        if klass is SleepStagingConfig or not issubclass(klass, SleepStagingConfig):
+        # By name: each configuration file holds its own copy of the base (self-contained).
+        if klass.__name__ == SleepStagingConfig.__name__ or klass.__module__.startswith("transformers"):
             break
         for parameter in inspect.signature(klass.__init__).parameters.values():
             if (
@@ -292,10 +286,10 @@ def stage_night(
     if isinstance(channels, str):
         channels = [channel.strip() for channel in channels.split(",") if channel.strip()] or None
     path = Path(recording) if recording else bundled_night()
-    out_dir = Path(tempfile.mkdtemp(prefix="run-", dir=_WORK_DIR))
+    output_dir = Path(tempfile.mkdtemp(prefix="run-", dir=_WORK_DIR))
     random_weights = not (checkpoint or pretrained)
     try:
-        result = stage_recording(path, model, channels=channels, out_dir=out_dir, random_weights=random_weights)
+        result = stage_recording(path, model, channels=channels, output_dir=output_dir, random_weights=random_weights)
     except ValueError as error:
         raise ValueError(gui_wording(str(error))) from None
     result.warnings[:] = [gui_wording(message) for message in result.warnings]

@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 from edfio import Edf, EdfSignal, Patient, Recording
 
-from hf_sleep.data import RecordingError, RodentArrays, convert_rodent, convert_sleep_edf
+from hf_sleep.data import (
+    RODENT_OPTIONS,
+    SLEEP_EDF_OPTIONS,
+    RecordingError,
+    RodentArrays,
+    convert_rodent,
+    convert_sleep_edf,
+)
 from hf_sleep.data.edf import read_edf_header, write_annotations_edf
 from hf_sleep.data.synthetic import write_sleep_edf_night
 
@@ -23,8 +30,9 @@ def night(tmp_path: Path) -> Path:
     return tmp_path / "in"
 
 
-def convert(folder: Path, **kwargs):
-    return convert_sleep_edf(folder, progress=False, cache_dir=folder.parent / "cache", **kwargs)
+def convert(folder: Path, channels=("EEG Fpz-Cz",), epoch_seconds: float = 30.0, **options):
+    options = SLEEP_EDF_OPTIONS.replace(progress=False, cache_dir=folder.parent / "cache", **options)
+    return convert_sleep_edf(folder, channels=channels, epoch_seconds=epoch_seconds, options=options)
 
 
 def write_edf(path: Path, signals: dict[str, np.ndarray], sfreq: float = 100.0) -> None:
@@ -141,7 +149,7 @@ def test_nan_in_arrays() -> None:
     x[0, 100:110] = np.nan
     rec = RodentArrays(x, 256.0, ["Wake", "NREM", "REM", "NREM"] * 10, animal="m1")
     with pytest.raises(RecordingError, match="<arrays of m1>: NaN"):
-        convert_rodent([rec], progress=False)
+        convert_rodent([rec], options=RODENT_OPTIONS.replace(progress=False))
 
 
 def test_rate_that_cannot_be_resampled(night: Path) -> None:
@@ -184,10 +192,10 @@ def test_failed_conversion_leaves_nothing(night: Path, tmp_path: Path) -> None:
     bad.write_bytes(bad.read_bytes()[:5000])
     out = tmp_path / "out" / "dataset"
     with pytest.raises(RecordingError, match="SC4011E0-PSG.edf: recording is 0 s long.*truncated EDF"):
-        convert_sleep_edf(night, output_dir=out, num_proc=2, progress=False)
+        convert_sleep_edf(night, options=SLEEP_EDF_OPTIONS.replace(output_dir=out, num_proc=2, progress=False))
     assert not out.exists()
     assert list((tmp_path / "out").iterdir()) == []  # no hidden half-written folder either
     cache = tmp_path / "cache-only"
     with pytest.raises(RecordingError):
-        convert_sleep_edf(night, cache_dir=cache, progress=False)
+        convert_sleep_edf(night, options=SLEEP_EDF_OPTIONS.replace(cache_dir=cache, progress=False))
     assert list(cache.iterdir()) == []

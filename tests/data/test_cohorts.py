@@ -14,7 +14,7 @@ import pytest
 from test_download import PREFIX, FakePhysioNet  # tests/data is on sys.path (no package)
 
 from hf_sleep import SleepFeatureExtractor
-from hf_sleep.data import AASM_LABELS, DownloadError, RecordingError
+from hf_sleep.data import AASM_LABELS, ConversionOptions, DownloadError, RecordingError
 from hf_sleep.data.cli import add_subparsers
 from hf_sleep.data.cohorts import COHORTS, convert_cohort, download_hmc, find_cohort_recordings
 from hf_sleep.data.synthetic import write_cohort_night
@@ -47,7 +47,7 @@ def test_cohort_layouts_exact_counts(
     write_cohort_night(cohort, root, hypnogram=NIGHT, subject=1, seed=1)
     write_cohort_night(cohort, root, hypnogram=NIGHT[::-1], subject=2, seed=2)
     picks = ["EEG C4-M1", "EOG E1-M2"] if cohort == "hmc" else None
-    ds = convert_cohort(cohort, root, channels=picks, cache_dir=cache_dir, progress=False)
+    ds = convert_cohort(cohort, root, channels=picks, options=ConversionOptions(cache_dir=cache_dir, progress=False))
     assert ds.features["input_values"].shape == channels and sorted(set(ds["recording"])) == recordings
     assert counts(ds) == {k: 2 * v for k, v in EXPECTED.items()}  # N3 = 3 + 4; movement, unscored dropped
     assert ds.info.license and ds.info.citation and ds.info.dataset_name == cohort
@@ -60,14 +60,14 @@ def test_isruc_second_scorer_and_dreams_misaligned_codes(tmp_path: Path) -> None
     (tmp_path / "isruc" / "3" / "3_2.txt").write_text("\n".join(["2"] * len(NIGHT)))
     [rec] = find_cohort_recordings("isruc", tmp_path / "isruc", scorer=2)
     assert rec.hypnogram.name == "3_2.txt"
-    assert counts(convert_cohort("isruc", tmp_path / "isruc", scorer=2, progress=False))["N2"] == len(NIGHT)
+    assert counts(convert_cohort("isruc", tmp_path / "isruc", scorer=2, options=ConversionOptions(progress=False)))["N2"] == len(NIGHT)
     _, hyp = write_cohort_night("dreams", tmp_path / "dreams", hypnogram=NIGHT, subject=4)
     lines = hyp.read_text().splitlines()
     hyp.write_text("\n".join(lines[:-2]))  # the night stops 20 s into its last epoch: that epoch is left out
-    assert len(convert_cohort("dreams", tmp_path / "dreams", progress=False)) == sum(EXPECTED.values()) - 1
+    assert len(convert_cohort("dreams", tmp_path / "dreams", options=ConversionOptions(progress=False))) == sum(EXPECTED.values()) - 1
     hyp.write_text("\n".join([lines[0], "5", *lines[1:-1]]))  # every code one 5-s step late
     with pytest.raises(RecordingError, match="HypnogramAASM_subject4.txt: annotation .* not aligned"):
-        convert_cohort("dreams", tmp_path / "dreams", progress=False)
+        convert_cohort("dreams", tmp_path / "dreams", options=ConversionOptions(progress=False))
 
 
 def test_missing_hypnogram(tmp_path: Path) -> None:
@@ -76,7 +76,7 @@ def test_missing_hypnogram(tmp_path: Path) -> None:
     with pytest.raises(
         RecordingError, match="SN007.edf: no hypnogram found .expected SN007_sleepscoring.edf"
     ):
-        convert_cohort("hmc", tmp_path, progress=False)
+        convert_cohort("hmc", tmp_path, options=ConversionOptions(progress=False))
 
 
 class FakeHmc(FakePhysioNet):
@@ -110,7 +110,7 @@ def test_download_hmc_resumes_verifies_and_converts(hmc_server: str, tmp_path: P
     assert sorted(f.name for f in files) == ["SN002.edf", "SN002_sleepscoring.edf"]
     starts = [start for rel, start in FakeHmc.log if rel == "recordings/SN002.edf"]
     assert starts[0] == 0 and starts[1] > 0 and not list(tmp_path.rglob("*.part"))
-    ds = convert_cohort("hmc", tmp_path, progress=False, cache_dir=tmp_path / "cache")
+    ds = convert_cohort("hmc", tmp_path, options=ConversionOptions(progress=False, cache_dir=tmp_path / "cache"))
     assert counts(ds) == EXPECTED and np.isfinite(ds.with_format("numpy")[0]["input_values"]).all()
     FakeHmc.corrupt = {"recordings/SN001_sleepscoring.edf"}
     with pytest.raises(DownloadError, match="SN001_sleepscoring.edf: checksum mismatch"):

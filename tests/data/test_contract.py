@@ -11,6 +11,8 @@ from datasets import load_from_disk
 from hf_sleep import SleepFeatureExtractor
 from hf_sleep.data import (
     RODENT_LABELS,
+    RODENT_OPTIONS,
+    SLEEP_EDF_OPTIONS,
     build_dataset_card,
     convert_rodent,
     convert_sleep_edf,
@@ -24,8 +26,7 @@ from hf_sleep.data import (
 @pytest.fixture(scope="module")
 def band_passed(small_sleep_edf: Path, cache_dir: Path):
     return convert_sleep_edf(
-        small_sleep_edf, channels=["EEG Fpz-Cz"], l_freq=0.3, h_freq=35.0, keep_unknown=True,
-        cache_dir=cache_dir, progress=False,
+        small_sleep_edf, channels=["EEG Fpz-Cz"], options=SLEEP_EDF_OPTIONS.replace(l_freq=0.3, h_freq=35.0, keep_unknown=True, cache_dir=cache_dir, progress=False),
     )  # fmt: skip
 
 
@@ -59,7 +60,7 @@ def test_card_reads_label_names_and_contract_from_the_metadata(band_passed) -> N
 
 def test_rodent_slumbernet_contract(tmp_path: Path, cache_dir: Path) -> None:
     write_rodent_recording(tmp_path, animal="m1", epoch_seconds=4.0, n_hours=0.1, seed=3)
-    ds = convert_rodent(tmp_path, preprocessing="slumbernet", cache_dir=cache_dir, progress=False)
+    ds = convert_rodent(tmp_path, preprocessing="slumbernet", options=RODENT_OPTIONS.replace(cache_dir=cache_dir, progress=False))
     contract = SleepFeatureExtractor.from_dataset(ds)
     assert (contract.sfreq, contract.epoch_seconds, contract.n_times) == (64.0, 4.0, 256)
     assert contract.ch_names == ["EEG", "EMG"] and contract.label_names == list(RODENT_LABELS)

@@ -10,6 +10,7 @@ import yaml
 
 from hf_sleep.data import (
     IGNORE_INDEX,
+    SLEEP_EDF_OPTIONS,
     convert_sleep_edf,
     save_dataset,
     subject_kfold,
@@ -21,7 +22,7 @@ from hf_sleep.data import (
 
 @pytest.fixture(scope="module")
 def epochs(small_sleep_edf: Path, cache_dir: Path):
-    return convert_sleep_edf(small_sleep_edf, cache_dir=cache_dir, progress=False)
+    return convert_sleep_edf(small_sleep_edf, options=SLEEP_EDF_OPTIONS.replace(cache_dir=cache_dir, progress=False))
 
 
 def test_sequences_stay_inside_recordings(epochs, cache_dir: Path) -> None:
@@ -54,7 +55,7 @@ def test_sequences_stride_and_gaps(epochs, cache_dir: Path) -> None:
 
 def test_sequences_with_ignored_labels(small_sleep_edf: Path, cache_dir: Path) -> None:
     ds = convert_sleep_edf(
-        small_sleep_edf, keep_unknown=True, trim_wake_minutes=None, cache_dir=cache_dir, progress=False
+        small_sleep_edf, options=SLEEP_EDF_OPTIONS.replace(keep_unknown=True, trim_wake_minutes=None, cache_dir=cache_dir, progress=False)
     )
     seq = to_sequences(ds, seq_len=10, cache_dir=cache_dir)
     labels = np.asarray(seq.with_format("numpy")[:]["labels"])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hf_sleep.data import DownloadError, convert_sleep_edf, download_sleep_edf
+from hf_sleep.data import SLEEP_EDF_OPTIONS, DownloadError, convert_sleep_edf, download_sleep_edf
 from hf_sleep.data.synthetic import write_sleep_edf_night
 
 NIGHT = ["W"] * 8 + ["N1", "N2", "N2", "N3", "N3", "REM", "N2"] + ["W"] * 8
@@ -90,7 +90,7 @@ def test_selected_subject_with_resume(server: str, tmp_path: Path) -> None:
     starts = [start for rel, start in FakePhysioNet.log if rel == psg]
     assert starts[0] == 0 and starts[1] > 0  # the second request resumed where the first broke off
     assert not list(tmp_path.rglob("*.part"))
-    assert len(convert_sleep_edf(tmp_path, progress=False, cache_dir=tmp_path / "cache")) > 0
+    assert len(convert_sleep_edf(tmp_path, options=SLEEP_EDF_OPTIONS.replace(progress=False, cache_dir=tmp_path / "cache"))) > 0
     # a second call finds the files intact and fetches nothing but the checksum list
     FakePhysioNet.log = []
     download_sleep_edf(tmp_path, subjects=[0], base_url=server, progress=False)

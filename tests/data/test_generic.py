@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from hf_sleep import SleepFeatureExtractor
-from hf_sleep.data import AASM_LABELS, RecordingError
+from hf_sleep.data import AASM_LABELS, ConversionOptions, RecordingError
 from hf_sleep.data.cli import add_subparsers
 from hf_sleep.data.edf import write_annotations_edf
 from hf_sleep.data.generic import convert_edf, parse_label_map
@@ -48,7 +48,7 @@ def test_each_layout_exact_counts(
     write_scored_night(tmp_path, hypnogram=NIGHT, name=name, hypnogram_format=hypnogram_format,
                        vocabulary=vocabulary, sfreq=128.0)  # fmt: skip
     pattern = None if hypnogram_format == "embedded" else HYPNOGRAM_FORMATS[hypnogram_format]
-    ds = convert_edf(tmp_path, hypnogram=pattern, channels=CHANNELS, cache_dir=cache_dir, progress=False)
+    ds = convert_edf(tmp_path, hypnogram=pattern, channels=CHANNELS, options=ConversionOptions(cache_dir=cache_dir, progress=False))
     assert ds.features["input_values"].shape == (2, 3000) and counts(ds) == EXPECTED
     assert SleepFeatureExtractor.from_dataset(ds).ch_names == CHANNELS
     assert len(ds) == sum(EXPECTED.values()) and 56 not in list(ds["epoch_index"])  # MT dropped
@@ -60,8 +60,7 @@ def test_derivation_and_keep_unknown(tmp_path: Path, cache_dir: Path) -> None:
     edf, _ = write_scored_night(
         tmp_path, hypnogram=NIGHT, channels=("EEG C4", "EEG M1", "EMG chin"), sfreq=100.0
     )
-    ds = convert_edf(edf, hypnogram="{stem}.csv", channels=["EEG C4-EEG M1"], keep_unknown=True, cache_dir=cache_dir,
-                     progress=False)  # fmt: skip
+    ds = convert_edf(edf, hypnogram="{stem}.csv", channels=["EEG C4-EEG M1"], options=ConversionOptions(keep_unknown=True, cache_dir=cache_dir, progress=False))  # fmt: skip
     assert len(ds) == len(NIGHT) and (np.asarray(ds["labels"]) == -100).sum() == 3
     import mne
 
@@ -81,15 +80,13 @@ def test_custom_label_maps_and_5s_codes(tmp_path: Path, cache_dir: Path) -> None
     inline = "wake=W, light=N2, deep=N3, paradoxical=REM, art=ignore"
     want = {"W": 17, "N1": 0, "N2": 30, "N3": 11, "REM": 9}
     for spec in (tmp_path / "map.json", tmp_path / "map.yaml", inline):
-        ds = convert_edf(edf, hypnogram="{stem}.txt", channels=["EEG C4-M1"], label_map=spec, label_seconds=5,
-                         cache_dir=cache_dir, progress=False)  # fmt: skip
+        ds = convert_edf(edf, hypnogram="{stem}.txt", channels=["EEG C4-M1"], label_map=spec, label_seconds=5, options=ConversionOptions(cache_dir=cache_dir, progress=False))  # fmt: skip
         assert counts(ds) == want
     # one 5-s code out of step: an epoch with two stages
     lines = (tmp_path / "lab.txt").read_text().splitlines()
     (tmp_path / "lab.txt").write_text("\n".join(["Wake", *lines[:-1]]))
     with pytest.raises(RecordingError, match="not aligned to the 30-s epoch grid"):
-        convert_edf(edf, hypnogram="{stem}.txt", channels=["EEG C4-M1"], label_map=inline, label_seconds=5,
-                    progress=False)  # fmt: skip
+        convert_edf(edf, hypnogram="{stem}.txt", channels=["EEG C4-M1"], label_map=inline, label_seconds=5, options=ConversionOptions(progress=False))  # fmt: skip
 
 
 def test_parse_label_map() -> None:
@@ -124,7 +121,7 @@ def test_bad_csv_hypnograms(csv_night: tuple[Path, Path], rows, message: str) ->
     edf, hyp = csv_night
     _rewrite(hyp, rows)
     with pytest.raises(RecordingError, match=message) as info:
-        convert_edf(edf, hypnogram="{stem}.csv", channels=["EEG C4-M1"], progress=False)
+        convert_edf(edf, hypnogram="{stem}.csv", channels=["EEG C4-M1"], options=ConversionOptions(progress=False))
     assert str(info.value).startswith(str(hyp)) and "\n" not in str(info.value)
 
 
@@ -134,12 +131,12 @@ def test_hypnogram_of_another_recording(tmp_path: Path) -> None:
     with pytest.raises(
         RecordingError, match=r"does not belong to n2.edf: annotations start 2021-03-05 23:00:00"
     ):
-        convert_edf(edf, hypnogram="{stem}-Hypnogram.edf", channels=["EEG C4-M1"], progress=False)
+        convert_edf(edf, hypnogram="{stem}-Hypnogram.edf", channels=["EEG C4-M1"], options=ConversionOptions(progress=False))
     (tmp_path / "n2.txt").write_text("\n".join(["2"] * 400))  # 400 epochs for a 70-epoch PSG
     with pytest.raises(
         RecordingError, match="scores stages up to 12000 s .*another recording, or scored in epochs"
     ):
-        convert_edf(edf, hypnogram="{stem}.txt", channels=["EEG C4-M1"], progress=False)
+        convert_edf(edf, hypnogram="{stem}.txt", channels=["EEG C4-M1"], options=ConversionOptions(progress=False))
 
 
 def test_missing_hypnograms(tmp_path: Path) -> None:
@@ -147,11 +144,11 @@ def test_missing_hypnograms(tmp_path: Path) -> None:
     with pytest.raises(
         RecordingError, match="n3.edf: has no EDF\\+ annotations; give the hypnogram file pattern"
     ):
-        convert_edf(tmp_path, channels=["EEG C4-M1"], progress=False)
+        convert_edf(tmp_path, channels=["EEG C4-M1"], options=ConversionOptions(progress=False))
     with pytest.raises(RecordingError, match="no hypnogram found: nothing matches"):
-        convert_edf(tmp_path, hypnogram="{stem}.tsv", channels=["EEG C4-M1"], progress=False)
+        convert_edf(tmp_path, hypnogram="{stem}.tsv", channels=["EEG C4-M1"], options=ConversionOptions(progress=False))
     with pytest.raises(RecordingError, match=r"channel\(s\) 'EEG Fpz-Cz' not found; available: EEG C4-M1"):
-        convert_edf(tmp_path, hypnogram="{stem}.csv", channels=["EEG Fpz-Cz"], progress=False)
+        convert_edf(tmp_path, hypnogram="{stem}.csv", channels=["EEG Fpz-Cz"], options=ConversionOptions(progress=False))
 
 
 def test_cli_generate_then_convert_bids(tmp_path: Path, capsys) -> None:

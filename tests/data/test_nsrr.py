@@ -12,7 +12,7 @@ import pytest
 from scipy.signal import resample_poly
 
 from hf_sleep import SleepFeatureExtractor
-from hf_sleep.data import AASM_LABELS, RecordingError
+from hf_sleep.data import AASM_LABELS, ConversionOptions, RecordingError
 from hf_sleep.data.cli import add_subparsers
 from hf_sleep.data.nsrr import convert_nsrr, find_nsrr_recordings, nsrr_ids, read_nsrr_stages
 from hf_sleep.data.synthetic import write_nsrr_night
@@ -44,7 +44,7 @@ def test_shhs_layout_exact_counts_and_rates(shhs: Path, cache_dir: Path) -> None
     ]  # fmt: skip
     assert recordings[0].hypnogram.parent.parts[-2:] == ("annotations-events-nsrr", "shhs1")
     ds = convert_nsrr(
-        shhs, channels=["EEG", "EEG(sec)", "EOG(L)", "EMG"], cache_dir=cache_dir, progress=False
+        shhs, channels=["EEG", "EEG(sec)", "EOG(L)", "EMG"], options=ConversionOptions(cache_dir=cache_dir, progress=False)
     )
     assert ds.features["input_values"].shape == (4, 3000)  # 125 Hz EEG and 50 Hz EOG both at 100 Hz
     contract = SleepFeatureExtractor.from_dataset(ds)  # the signal contract travels with the data
@@ -66,8 +66,7 @@ def test_shhs_layout_exact_counts_and_rates(shhs: Path, cache_dir: Path) -> None
 
 
 def test_keep_unknown_and_default_channel(shhs: Path, cache_dir: Path) -> None:
-    ds = convert_nsrr(shhs / "edfs" / "shhs1" / "shhs1-200001.edf", keep_unknown=True, cache_dir=cache_dir,
-                      progress=False)  # fmt: skip
+    ds = convert_nsrr(shhs / "edfs" / "shhs1" / "shhs1-200001.edf", options=ConversionOptions(keep_unknown=True, cache_dir=cache_dir, progress=False))  # fmt: skip
     assert ds.features["input_values"].shape == (1, 3000)  # default: SHHS "EEG" (C4-A1)
     assert len(ds) == len(NIGHT) and list(ds["epoch_index"]) == list(range(len(NIGHT)))
     labels = np.asarray(ds["labels"])
@@ -78,7 +77,7 @@ def test_flat_mesa_and_mros_derivation(tmp_path: Path, cache_dir: Path) -> None:
     write_nsrr_night(tmp_path, hypnogram=NIGHT, cohort="mesa", subject="0042", layout="flat", seed=3)
     edf, _ = write_nsrr_night(tmp_path, hypnogram=NIGHT, cohort="mros", subject="aa0007", visit=2,
                               layout="flat", seed=4)  # fmt: skip
-    ds = convert_nsrr(tmp_path, cache_dir=cache_dir, progress=False)  # MESA EEG3, MrOS C4-A1 (C4 minus A1)
+    ds = convert_nsrr(tmp_path, options=ConversionOptions(cache_dir=cache_dir, progress=False))  # MESA EEG3, MrOS C4-A1 (C4 minus A1)
     assert set(ds["subject"]) == {"mesa-0042", "mros-aa0007"} and counts(ds) == {
         k: 2 * v for k, v in EXPECTED.items()
     }
@@ -127,7 +126,7 @@ def hand_written(tmp_path: Path) -> Path:
 def test_hand_written_xml(hand_written: Path, cache_dir: Path) -> None:
     onset, duration, text = read_nsrr_stages(hand_written)
     assert len(onset) == 9 and "Arousal|Arousal ()" not in set(text)
-    ds = convert_nsrr(hand_written.parent, cache_dir=cache_dir, progress=False)
+    ds = convert_nsrr(hand_written.parent, options=ConversionOptions(cache_dir=cache_dir, progress=False))
     assert counts(ds) == {"W": 24, "N1": 3, "N2": 20, "N3": 9, "REM": 11}
     assert len(ds) == 67 and 42 not in ds["epoch_index"] and 55 not in ds["epoch_index"]
 
@@ -158,16 +157,16 @@ def test_hand_written_xml(hand_written: Path, cache_dir: Path) -> None:
 def test_bad_xml_one_line_errors(hand_written: Path, edit, message: str) -> None:
     hand_written.write_text(edit(hand_written.read_text()))
     with pytest.raises(RecordingError, match=message) as info:
-        convert_nsrr(hand_written.parent, progress=False)
+        convert_nsrr(hand_written.parent, options=ConversionOptions(progress=False))
     assert "\n" not in str(info.value) and str(info.value).startswith(str(hand_written.parent))
 
 
 def test_missing_xml_and_channel(tmp_path: Path, hand_written: Path) -> None:
     with pytest.raises(RecordingError, match=r"channel\(s\) 'EEG3' not found; available: EEG\(sec\), ECG"):
-        convert_nsrr(hand_written.parent, channels=["EEG3"], progress=False)
+        convert_nsrr(hand_written.parent, channels=["EEG3"], options=ConversionOptions(progress=False))
     hand_written.unlink()
     with pytest.raises(RecordingError, match="no NSRR annotation file found"):
-        convert_nsrr(hand_written.parent, progress=False)
+        convert_nsrr(hand_written.parent, options=ConversionOptions(progress=False))
 
 
 def test_nsrr_ids() -> None:

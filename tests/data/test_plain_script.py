@@ -22,13 +22,14 @@ SCRIPT = textwrap.dedent(
     """
     from pathlib import Path
 
-    from hf_sleep.data import convert_sleep_edf, generate_sleep_edf
+    from hf_sleep.data import SLEEP_EDF_OPTIONS, convert_sleep_edf, generate_sleep_edf
 
     # A worker re-running this file would append a second line here.
     with open("runs.txt", "a") as f:
         f.write("ran\\n")
     generate_sleep_edf("raw/", n_nights=2, n_hours=0.5, num_proc=2)
-    ds = convert_sleep_edf("raw/", channels=("EEG Fpz-Cz", "EEG Pz-Oz"), num_proc=2, output_dir="converted/")
+    options = SLEEP_EDF_OPTIONS.replace(num_proc=2, output_dir="converted/")
+    ds = convert_sleep_edf("raw/", channels=("EEG Fpz-Cz", "EEG Pz-Oz"), options=options)
     print("rows", len(ds), "recordings", sorted(set(ds["recording"])))
     """
 )

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 from hf_sleep.data import (
     IGNORE_INDEX,
+    RODENT_OPTIONS,
+    SLEEP_EDF_OPTIONS,
     RecordingError,
     RodentArrays,
     convert_rodent,
@@ -82,19 +84,16 @@ def test_generated_sleep_edf_round_trip(stages, trim, seed) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "in"
         write_sleep_edf_night(folder, hypnogram=stages, subject=3, night=1, seed=seed)
-        kept = convert_sleep_edf(folder, keep_unknown=True, trim_wake_minutes=None, progress=False,
-                                 cache_dir=Path(tmp) / "c")  # fmt: skip
+        kept = convert_sleep_edf(folder, options=SLEEP_EDF_OPTIONS.replace(keep_unknown=True, trim_wake_minutes=None, progress=False, cache_dir=Path(tmp) / "c"))  # fmt: skip
         assert list(kept["labels"]) == ids and list(kept["epoch_index"]) == list(range(len(ids)))
         x = kept.with_format("numpy")[:]["input_values"]
         assert x.shape == (len(ids), 1, 3000) and np.isfinite(x).all()
         want = [k for k in naive_trim(ids, trim) if ids[k] != IGNORE_INDEX]
         if not want:
             with pytest.raises(RecordingError, match="no scored sleep epoch"):
-                convert_sleep_edf(folder, trim_wake_minutes=None if trim is None else trim * 0.5, progress=False,
-                                  cache_dir=Path(tmp) / "c")  # fmt: skip
+                convert_sleep_edf(folder, options=SLEEP_EDF_OPTIONS.replace(trim_wake_minutes=None if trim is None else trim * 0.5, progress=False, cache_dir=Path(tmp) / "c"))  # fmt: skip
             return
-        ds = convert_sleep_edf(folder, trim_wake_minutes=None if trim is None else trim * 0.5, progress=False,
-                               cache_dir=Path(tmp) / "c")  # fmt: skip
+        ds = convert_sleep_edf(folder, options=SLEEP_EDF_OPTIONS.replace(trim_wake_minutes=None if trim is None else trim * 0.5, progress=False, cache_dir=Path(tmp) / "c"))  # fmt: skip
         assert list(ds["epoch_index"]) == want and list(ds["labels"]) == [ids[k] for k in want]
         np.testing.assert_array_equal(ds.with_format("numpy")[:]["input_values"], x[want])
 
@@ -119,10 +118,10 @@ def test_rodent_arrays_and_sequences(recordings, seq_len, stride) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         if not any(lab in ids for labels in recordings for lab in labels):
             with pytest.raises(RecordingError, match="no scored epoch"):
-                convert_rodent(recs, progress=False, cache_dir=tmp)
+                convert_rodent(recs, options=RODENT_OPTIONS.replace(progress=False, cache_dir=tmp))
             return
         recs = [r for r in recs if any(lab in ids for lab in r.labels)]
-        ds = convert_rodent(recs, progress=False, cache_dir=tmp)
+        ds = convert_rodent(recs, options=RODENT_OPTIONS.replace(progress=False, cache_dir=tmp))
         rows = ds.with_format("numpy")[:]
         start = 0
         for rec in recs:
@@ -141,8 +140,9 @@ def test_rodent_arrays_and_sequences(recordings, seq_len, stride) -> None:
             runs = np.split(np.array(keep), np.flatnonzero(np.diff(keep) != 1) + 1)
             expected += sum(len(range(0, len(r) - seq_len + 1, stride)) for r in runs)
         assert len(seq) == expected
+        by_animal = {rec.animal: rec for rec in recs}  # recs lost the recordings without a scored epoch
         for row in seq.with_format("numpy"):
-            rec = recs[int(row["recording"].split("_")[0][1:])]
+            rec = by_animal[row["recording"].split("_")[0]]
             k0 = int(row["epoch_index"])
             assert row["labels"].tolist() == [ids[rec.labels[k0 + j]] for j in range(seq_len)]
 

@@ -11,6 +11,7 @@ import pytest
 from hf_sleep.data import (
     AASM_LABELS,
     IGNORE_INDEX,
+    SLEEP_EDF_OPTIONS,
     SLEEP_EDF_SUBSETS,
     combine_datasets,
     convert_sleep_edf,
@@ -39,7 +40,7 @@ def test_named_subsets() -> None:
 def test_default_conversion_drops_unknown_and_trims(
     small_sleep_edf: Path, cache_dir: Path, short_night: list
 ) -> None:
-    ds = convert_sleep_edf(small_sleep_edf, cache_dir=cache_dir, progress=False)
+    ds = convert_sleep_edf(small_sleep_edf, options=SLEEP_EDF_OPTIONS.replace(cache_dir=cache_dir, progress=False))
     first = ds.filter(lambda r: r == "SC4001E0", input_columns="recording")
     stages = np.array(short_night, dtype=object)
     sleep = np.flatnonzero(np.isin(stages, ["N1", "N2", "N3", "REM"]))
@@ -58,11 +59,7 @@ def test_default_conversion_drops_unknown_and_trims(
 def test_keep_unknown_and_no_trimming(small_sleep_edf: Path, cache_dir: Path, short_night: list) -> None:
     ds = convert_sleep_edf(
         small_sleep_edf,
-        keep_unknown=True,
-        trim_wake_minutes=None,
-        studies=("SC",),
-        cache_dir=cache_dir,
-        progress=False,
+        studies=("SC",), options=SLEEP_EDF_OPTIONS.replace(keep_unknown=True, trim_wake_minutes=None, cache_dir=cache_dir, progress=False),
     )
     first = ds.filter(lambda r: r == "SC4001E0", input_columns="recording")
     want = [AASM.get(s, IGNORE_INDEX) for s in short_night]
@@ -74,7 +71,7 @@ def test_keep_unknown_and_no_trimming(small_sleep_edf: Path, cache_dir: Path, sh
 def test_channels_resampling_units(small_sleep_edf: Path, cache_dir: Path) -> None:
     chans = ("EEG Fpz-Cz", "EEG Pz-Oz", "EOG horizontal", "EMG submental")
     ds = convert_sleep_edf(
-        small_sleep_edf, channels=chans, subjects=[0], studies=("SC",), cache_dir=cache_dir, progress=False
+        small_sleep_edf, channels=chans, subjects=[0], studies=("SC",), options=SLEEP_EDF_OPTIONS.replace(cache_dir=cache_dir, progress=False)
     )
     x = ds.with_format("numpy")[:]["input_values"]
     assert x.shape[1:] == (4, 3000) and x.dtype == np.float32
@@ -90,7 +87,7 @@ def test_channels_resampling_units(small_sleep_edf: Path, cache_dir: Path) -> No
     emg = np.abs(x[:, 3]).mean(axis=1)
     assert emg[labels == AASM["REM"]].mean() < emg[labels == AASM["W"]].mean()
     half = convert_sleep_edf(
-        small_sleep_edf, sfreq=50.0, subjects=[0], studies=("SC",), cache_dir=cache_dir, progress=False
+        small_sleep_edf, subjects=[0], studies=("SC",), options=SLEEP_EDF_OPTIONS.replace(sfreq=50.0, cache_dir=cache_dir, progress=False)
     )
     assert half.features["input_values"].shape == (1, 1500)
 
@@ -98,11 +95,10 @@ def test_channels_resampling_units(small_sleep_edf: Path, cache_dir: Path) -> No
 def test_band_pass(small_sleep_edf: Path, cache_dir: Path) -> None:
     from scipy.signal import welch
 
-    kwargs = dict(subjects=[0], studies=("SC",), cache_dir=cache_dir, progress=False)
-    raw = convert_sleep_edf(small_sleep_edf, **kwargs).with_format("numpy")[:]["input_values"][:, 0]
-    filt = convert_sleep_edf(small_sleep_edf, l_freq=0.3, h_freq=20.0, **kwargs).with_format("numpy")[:][
-        "input_values"
-    ][:, 0]
+    options = SLEEP_EDF_OPTIONS.replace(cache_dir=cache_dir, progress=False)
+    raw = convert_sleep_edf(small_sleep_edf, subjects=[0], studies=("SC",), options=options)
+    filt = convert_sleep_edf(small_sleep_edf, subjects=[0], studies=("SC",), options=options.replace(l_freq=0.3, h_freq=20.0))
+    raw, filt = (ds.with_format("numpy")[:]["input_values"][:, 0] for ds in (raw, filt))
     f, p_raw = welch(raw, fs=100, nperseg=512)
     _, p_filt = welch(filt, fs=100, nperseg=512)
     high = f > 30
@@ -114,15 +110,15 @@ def test_band_pass(small_sleep_edf: Path, cache_dir: Path) -> None:
 def test_parallel_equals_serial_and_shards_combine(
     small_sleep_edf: Path, cache_dir: Path, tmp_path: Path
 ) -> None:
-    serial = convert_sleep_edf(small_sleep_edf, cache_dir=cache_dir, progress=False)
-    parallel = convert_sleep_edf(small_sleep_edf, num_proc=2, cache_dir=cache_dir, progress=False)
+    serial = convert_sleep_edf(small_sleep_edf, options=SLEEP_EDF_OPTIONS.replace(cache_dir=cache_dir, progress=False))
+    parallel = convert_sleep_edf(small_sleep_edf, options=SLEEP_EDF_OPTIONS.replace(num_proc=2, cache_dir=cache_dir, progress=False))
     assert serial["recording"] == parallel["recording"] and serial["labels"] == parallel["labels"]
     np.testing.assert_array_equal(
         serial.with_format("numpy")[:]["input_values"], parallel.with_format("numpy")[:]["input_values"]
     )
     parts = [
         convert_sleep_edf(
-            small_sleep_edf, shard_index=i, num_shards=2, output_dir=tmp_path / f"part{i}", progress=False
+            small_sleep_edf, options=SLEEP_EDF_OPTIONS.replace(shard_index=i, num_shards=2, output_dir=tmp_path / f"part{i}", progress=False)
         )
         for i in range(2)
     ]
@@ -135,10 +131,10 @@ def test_parallel_equals_serial_and_shards_combine(
 
 def test_output_dir_atomic_and_overwrite(small_sleep_edf: Path, tmp_path: Path) -> None:
     out = tmp_path / "sleep-edf"
-    ds = convert_sleep_edf(small_sleep_edf, output_dir=out, subjects=[0], progress=False)
+    ds = convert_sleep_edf(small_sleep_edf, subjects=[0], options=SLEEP_EDF_OPTIONS.replace(output_dir=out, progress=False))
     assert (out / "dataset_info.json").exists() and len(ds) > 0
     with pytest.raises(FileExistsError):
-        convert_sleep_edf(small_sleep_edf, output_dir=out, progress=False)
-    again = convert_sleep_edf(small_sleep_edf, output_dir=out, overwrite=True, progress=False)
+        convert_sleep_edf(small_sleep_edf, options=SLEEP_EDF_OPTIONS.replace(output_dir=out, progress=False))
+    again = convert_sleep_edf(small_sleep_edf, options=SLEEP_EDF_OPTIONS.replace(output_dir=out, overwrite=True, progress=False))
     assert len(again) > len(ds)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sleep-edf"]  # no temporary folder left

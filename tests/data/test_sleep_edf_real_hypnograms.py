@@ -8,7 +8,7 @@ from pathlib import Path
 import mne
 import numpy as np
 
-from hf_sleep.data import AASM_LABELS, convert_sleep_edf
+from hf_sleep.data import AASM_LABELS, SLEEP_EDF_OPTIONS, convert_sleep_edf
 
 # Independent reference: R&K text → AASM, by hand.
 RK = {
@@ -41,7 +41,7 @@ def expected_counts(hypnogram: Path, psg: Path) -> Counter:
 def test_sc20_exact_counts_and_torch_shapes(
     sc20_dir: Path, real_hypnograms: list[Path], cache_dir: Path
 ) -> None:
-    ds = convert_sleep_edf(sc20_dir, num_proc=2, cache_dir=cache_dir, progress=False)
+    ds = convert_sleep_edf(sc20_dir, options=SLEEP_EDF_OPTIONS.replace(num_proc=2, cache_dir=cache_dir, progress=False))
     assert sorted(set(ds["recording"])) == sorted(h.name[:7] + "0" for h in real_hypnograms)
     labels = np.asarray(ds["labels"])
     recordings = np.asarray(ds["recording"])

@@ -13,7 +13,7 @@ NIGHT = ["W"] * 10 + ["N1"] * 3 + ["N2"] * 12 + ["N3"] * 4 + ["S4"] * 3 + ["REM"
 
 
 def test_push_dataset_round_trip(local_hub, hf_home, tmp_path: Path) -> None:
-    from hf_sleep.data import stage_counts
+    from hf_sleep.data import ConversionOptions, stage_counts
     from hf_sleep.data.nsrr import convert_nsrr
     from hf_sleep.data.synthetic import write_nsrr_night
 
@@ -21,10 +21,11 @@ def test_push_dataset_round_trip(local_hub, hf_home, tmp_path: Path) -> None:
     for i in range(3):
         write_nsrr_night(root, hypnogram=NIGHT, cohort="shhs", subject=200001 + i, seed=i)
     out = tmp_path / "shhs-ds"
-    ds = convert_nsrr(root, channels=["EEG", "EOG(L)"], output_dir=out, progress=False)
+    ds = convert_nsrr(root, channels=["EEG", "EOG(L)"], options=ConversionOptions(output_dir=out, progress=False))
     counts = stage_counts(ds, ds.features["labels"].names)
     code = f"""
 import json, sys
+from hf_sleep.data import ConversionOptions
 from hf_sleep.cli import main
 assert main(["push-dataset", {str(out)!r}, "--repo-id", "tester/shhs-mini", "--test-size", "1"]) == 0
 import datasets, numpy as np

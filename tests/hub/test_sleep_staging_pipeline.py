@@ -40,7 +40,7 @@ def test_registered_pipeline_stages_a_path_a_raw_and_an_array_as_hf_sleep_stage_
     np.testing.assert_allclose(from_path["probabilities"].sum(axis=1), 1.0, rtol=1e-6)
     assert from_path["stages"] == [from_path["labels"][i] for i in from_path["probabilities"].argmax(axis=1)]
     # The same night through the command-line stager: the same stages.
-    assert stage_recording(night, out_dir=tmp_path, overwrite=True).stages == from_path["stages"]
+    assert stage_recording(night, output_dir=tmp_path, overwrite=True).stages == from_path["stages"]
 
     raw = mne.io.read_raw_edf(night, preload=True, verbose="error")
     from_raw = stager(raw)

@@ -23,8 +23,6 @@ def test_every_registered_architecture_is_listed_with_its_hyperparameters():
     for name in ARCHITECTURES:
         defaults = explorer.hyperparameter_defaults(name)
         assert defaults and not set(defaults) & set(explorer.SIGNAL_ARGUMENTS)
-        docs = explorer.argument_docs(ARCHITECTURES[name].config_class)
-        assert set(defaults) <= set(docs), f"undocumented: {set(defaults) - set(docs)}"
 
 
 @pytest.mark.parametrize("name", sorted(ARCHITECTURES))

@@ -113,3 +113,27 @@ def test_time_in_bed_crops_a_real_sleep_edf_day_to_lights_off_on(shared_data):
     assert time_in_bed(10, 30.0) == slice(0, 10) and time_in_bed(10, 30.0, 40.0, 9999.0) == slice(1, 10)
     with pytest.raises(ValueError, match="lights on must come after lights off"):
         time_in_bed(10, 30.0, 200.0, 100.0)
+
+
+def test_naps_report_sleep_onset_rem_periods():
+    from hf_sleep.staging.sleep_stats import sleep_statistics
+
+    # 20-min MSLT trial: sleep onset after 4 min (8 epochs), REM 15 min (30 epochs) after onset: a SOREMP.
+    nap = ["W"] * 8 + ["N1"] * 4 + ["N2"] * 26 + ["REM"] * 2
+    stats = sleep_statistics(nap)
+    assert stats["SOL"] == 4.0 and stats["REM_latency"] == 15.0 and stats["SOREMP"] == 1.0
+    # REM 15.5 min after onset is not one; a nap without sleep has none to judge.
+    assert sleep_statistics(["W"] * 8 + ["N2"] * 31 + ["REM"])["SOREMP"] == 0.0
+    assert math.isnan(sleep_statistics(["W"] * 40)["SOREMP"])
+    # Whole nights report no SOREMP unless asked; a long nap can be declared one.
+    night = ["W"] * 20 + ["N2"] * 300 + ["REM"] * 20
+    assert "SOREMP" not in sleep_statistics(night)
+    assert sleep_statistics(night, nap=True)["SOREMP"] == 0.0
+    assert "SOREMP" not in sleep_statistics(nap, nap=False)
+
+
+def test_soremp_is_printed_as_yes_or_no():
+    from hf_sleep.staging.sleep_stats import format_statistics, sleep_statistics
+
+    text = format_statistics(sleep_statistics(["W"] * 4 + ["N1"] * 2 + ["REM"] * 4))
+    assert any(line.split() == ["SOREMP", "yes"] for line in text.splitlines())

@@ -13,10 +13,10 @@ import torch
 
 from hf_sleep import get_architecture
 from hf_sleep.cli import main
+from hf_sleep.models.sleep_base.signals import resolve_channels
 from hf_sleep.staging import (
     read_hypnogram_annotations,
     read_signals,
-    resolve_channels,
     stage_recording,
 )
 from hf_sleep.staging.sleep_stats import sleep_statistics
@@ -66,7 +66,7 @@ def check_outputs(result, n_epochs: int) -> None:
 def test_22_hour_sleep_edf_night(tmp_path):
     hypnogram = cycling_hypnogram(22.0)
     recording = write_sleep_edf_night(tmp_path / "SC4001E0-PSG.edf", hypnogram)
-    result = stage_recording(recording, tiny(), out_dir=tmp_path / "out")
+    result = stage_recording(recording, tiny(), output_dir=tmp_path / "out")
     check_outputs(result, 2640)
     assert result.channels == ["EEG Fpz-Cz"] and result.warnings == [] and result.dropped_seconds == 0
     assert result.files["csv"].name == "SC4001E0-PSG_hypnogram.csv"
@@ -76,7 +76,7 @@ def test_real_eeg_excerpt_resampled_from_200_hz(shared_data, tmp_path):
     signal, sfreq = yasa_excerpt(shared_data, repeats=3)
     recording = write_edf(tmp_path / "yasa.edf", {"EEG C4-A1": signal}, sfreq)
     model = tiny("deepsleepnet")
-    result = stage_recording(recording, model, channels=["EEG C4-A1"], out_dir=tmp_path / "out")
+    result = stage_recording(recording, model, channels=["EEG C4-A1"], output_dir=tmp_path / "out")
     check_outputs(result, 6)
     assert result.warnings == []
     # The real N3 snippet survives reading, 200 -> 100 Hz resampling and unit conversion.
@@ -107,7 +107,7 @@ def test_fif_recording_and_saved_model_folder(tmp_path):
     raw = mne.io.RawArray(data, mne.create_info(["EEG Fpz-Cz"], 100.0, "eeg"), verbose="error")
     raw.save(tmp_path / "nap_raw.fif", verbose="error")
     tiny().save_pretrained(tmp_path / "model")
-    result = stage_recording(tmp_path / "nap_raw.fif", str(tmp_path / "model"), out_dir=tmp_path / "out")
+    result = stage_recording(tmp_path / "nap_raw.fif", str(tmp_path / "model"), output_dir=tmp_path / "out")
     check_outputs(result, 5)
 
 
@@ -128,21 +128,21 @@ def test_short_missing_corrupt_and_existing_leave_nothing(tmp_path):
     out = tmp_path / "out"
     short = write_edf(tmp_path / "short.edf", {"EEG Fpz-Cz": stage_like_signal(["W"])[:2000]}, slow_channel=False)
     with pytest.raises(ValueError, match=r"short.edf is 20.0 s long, shorter than one 30-s epoch"):
-        stage_recording(short, tiny(), out_dir=out)
+        stage_recording(short, tiny(), output_dir=out)
     night = write_sleep_edf_night(tmp_path / "night.edf", ["W"] * 3)
     with pytest.raises(ValueError, match="'EEG C3-A2' is not in the recording; it has: EEG Fpz-Cz, EEG Pz-Oz"):
-        stage_recording(night, tiny(), channels=["EEG C3-A2"], out_dir=out)
+        stage_recording(night, tiny(), channels=["EEG C3-A2"], output_dir=out)
     corrupt = tmp_path / "corrupt.edf"
     corrupt.write_bytes(b"0       this is not an EDF header" * 3)
     with pytest.raises(ValueError, match="corrupt.edf: not an EDF file: 99 bytes, shorter than a 256-byte EDF header"):
-        stage_recording(corrupt, tiny(), out_dir=out)
+        stage_recording(corrupt, tiny(), output_dir=out)
     with pytest.raises(FileNotFoundError, match="missing.edf does not exist"):
-        stage_recording(tmp_path / "missing.edf", tiny(), out_dir=out)
+        stage_recording(tmp_path / "missing.edf", tiny(), output_dir=out)
     assert not out.exists() or list(out.iterdir()) == []
-    stage_recording(night, tiny(), out_dir=out)
+    stage_recording(night, tiny(), output_dir=out)
     with pytest.raises(FileExistsError, match="night_hypnogram.csv"):
-        stage_recording(night, tiny(), out_dir=out)
-    assert stage_recording(night, tiny(), out_dir=out, overwrite=True).n_epochs == 3
+        stage_recording(night, tiny(), output_dir=out)
+    assert stage_recording(night, tiny(), output_dir=out, overwrite=True).n_epochs == 3
 
 
 def test_failure_while_writing_leaves_nothing(tmp_path, monkeypatch):
@@ -153,7 +153,7 @@ def test_failure_while_writing_leaves_nothing(tmp_path, monkeypatch):
 
     monkeypatch.setattr("hf_sleep.staging.plotting.plot_hypnogram", broken_plot)
     with pytest.raises(RuntimeError, match="disk full"):
-        stage_recording(night, tiny(), out_dir=tmp_path / "out")
+        stage_recording(night, tiny(), output_dir=tmp_path / "out")
     assert list((tmp_path / "out").iterdir()) == []
 
 
@@ -194,3 +194,42 @@ def test_model_argument_errors(tmp_path):
         stage_recording(night, torch.nn.Linear(2, 2))
     with pytest.raises(ValueError, match="takes 1 channel"):
         stage_recording(night, tiny(), channels=["EEG Fpz-Cz", "EEG Pz-Oz"])
+
+
+def test_a_backend_plugs_in_at_the_predict_step(tmp_path):
+    """`score_night` stages a night read for a model with any `epochs -> NightPrediction` function (the seam an
+    ONNX runtime uses): given the torch model's predictions, it gives exactly what `stage_recording` gives."""
+    from hf_sleep.staging import load_feature_extractor, read_night, score_night
+    from hf_sleep.staging.inference import predict_night
+
+    hypnogram = cycling_hypnogram(1.0)
+    recording = write_sleep_edf_night(tmp_path / "SC4001E0-PSG.edf", hypnogram)
+    model = tiny("deepsleepnet")
+    night = read_night(recording, load_feature_extractor(None, model.config))
+    seen = []
+
+    def predict(epochs):
+        seen.append(epochs)
+        return predict_night(model, epochs)
+
+    result = score_night(recording, night, predict, context_epochs=model.config.seq_len)
+    expected = stage_recording(recording, model)
+    assert len(seen) == 1 and isinstance(seen[0], np.ndarray) and seen[0].shape == (len(hypnogram), 1, 3000)
+    assert result.stages == expected.stages and result.statistics == expected.statistics
+    np.testing.assert_array_equal(result.probabilities, expected.probabilities)
+    assert set(result.timings) == {"model"} and {"load_model", "read", "model"} <= set(expected.timings)
+
+
+def test_a_contract_at_another_rate_than_the_model_is_refused(tmp_path):
+    """A `preprocessor_config.json` cutting 60-s epochs at 50 Hz has the model's 3000 samples per epoch, but the
+    model was built for 30 s at 100 Hz: staging refuses in one line (the rate has one home, and it is checked)."""
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
+
+    night = write_sleep_edf_night(tmp_path / "night.edf", ["W"] * 4)
+    model = tiny()
+    model.save_pretrained(tmp_path / "model")
+    SleepFeatureExtractor(["EEG Fpz-Cz"], sfreq=50.0, epoch_seconds=60.0).save_pretrained(tmp_path / "model")
+    with pytest.raises(ValueError, match=r"model: preprocessor_config.json samples at 50 Hz but the model was built "
+                       r"for 100 Hz \(60-s epochs, not 30 s\)") as error:  # fmt: skip
+        stage_recording(night, str(tmp_path / "model"))
+    assert "\n" not in str(error.value)

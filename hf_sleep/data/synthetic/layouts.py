@@ -166,15 +166,8 @@ def write_sleep_edf_night(
         raise ValueError(f"subject must be 0-99 and night 0-9, got {subject}, {night}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    prefix = f"SC4{subject:02d}{night}E" if study == "SC" else f"ST7{subject:02d}{night}J"
-    letter = "C" if study == "SC" else "R"
+    prefix, letter, start, patient_field = _sleep_edf_identity(study, subject, night)
     epoch = 30.0
-    start = dt.datetime(
-        1989 if study == "SC" else 1994, 4, 1, 16 if study == "SC" else 23, 13
-    ) + dt.timedelta(days=2 * subject + night)
-    patient_field = (
-        f"X {'F' if subject % 2 else 'M'} X {'Female' if subject % 2 else 'Male'}_{25 + subject % 70}yr"
-    )
     real: Path | None = None
     if hypnogram is None:
         hypnogram = synthetic_hypnogram(8.0, seed=seed * 1000 + subject * 10 + night)
@@ -186,17 +179,8 @@ def write_sleep_edf_night(
         start, patient_field = header.start, _patient_field(real)
         annotations = list(zip(onset.tolist(), duration.tolist(), [str(t) for t in text], strict=True))
     else:
-        rk = [_AASM_TO_RK.get(normalise_stages([s], "human")[0]) for s in hypnogram]
-        annotations = [(i * epoch, n * epoch, label) for i, n, label in label_runs(rk)]
-        if study == "SC":  # like PhysioNet: the hypnogram runs past the PSG with an unscored tail
-            end = annotations[-1][0] + annotations[-1][1]
-            annotations.append((end, 6900.0, "Sleep stage ?"))
-    if duration_hours is not None:
-        psg_seconds = duration_hours * 3600.0
-    elif annotations[-1][2] == "Sleep stage ?" and len(annotations) > 1:
-        psg_seconds = annotations[-1][0]
-    else:
-        psg_seconds = annotations[-1][0] + annotations[-1][1]
+        annotations = _rk_annotations(hypnogram, epoch, unscored_tail=study == "SC")
+    psg_seconds = _psg_seconds(annotations, duration_hours)
     n_epochs = int(psg_seconds // epoch)
     if n_epochs < 1:
         raise ValueError(f"PSG would be {psg_seconds} s long: shorter than one 30-s epoch")
@@ -204,16 +188,7 @@ def write_sleep_edf_night(
     duration = np.array([a[1] for a in annotations])
     texts = np.array([a[2] for a in annotations], dtype=object)
     stages = _epoch_stages(onset, duration, texts, n_epochs, epoch)
-    layout = SLEEP_EDF_CHANNELS[study]
-    labels = [label for label, _, _ in layout]
-    signals = synthesize_night(
-        stages, sfreq=100.0, epoch_seconds=epoch, channels=labels, seed=seed * 100003 + subject * 10 + night,
-        subject_seed=seed * 100003 + subject * 10,
-    )  # fmt: skip
-    data = [
-        (label, _downsample_channel(x, 100.0, rate, channel_kind(label)), rate, unit)
-        for (label, rate, unit), x in zip(layout, signals, strict=True)
-    ]
+    data = _sleep_edf_signals(study, stages, epoch, seed * 100003 + subject * 10 + night, seed * 100003 + subject * 10)
     psg_path = out_dir / f"{prefix}0-PSG.edf"
     hyp_path = out_dir / f"{prefix}{letter}-Hypnogram.edf"
     driver = "generated" if real is None else f"real-{real.name.removesuffix('.edf')}"
@@ -226,6 +201,55 @@ def write_sleep_edf_night(
             lambda tmp: write_annotations_edf(tmp, annotations, start=start, patient=patient_field),
         )
     return psg_path, hyp_path
+
+
+def _sleep_edf_signals(
+    study: str, stages: Sequence[str], epoch: float, seed: int, subject_seed: int
+) -> list[tuple[str, np.ndarray, float, str]]:
+    """`(label, signal, rate, unit)` of each of the study's channels, synthesised at 100 Hz and brought to its
+    rate (see ``SLEEP_EDF_CHANNELS``)."""
+    layout = SLEEP_EDF_CHANNELS[study]
+    labels = [label for label, _, _ in layout]
+    signals = synthesize_night(
+        stages, sfreq=100.0, epoch_seconds=epoch, channels=labels, seed=seed, subject_seed=subject_seed
+    )
+    return [
+        (label, _downsample_channel(x, 100.0, rate, channel_kind(label)), rate, unit)
+        for (label, rate, unit), x in zip(layout, signals, strict=True)
+    ]
+
+
+def _sleep_edf_identity(study: str, subject: int, night: int) -> tuple[str, str, dt.datetime, str]:
+    """`(file prefix, hypnogram scorer letter, start, EDF patient field)` of a generated Sleep-EDF night."""
+    prefix = f"SC4{subject:02d}{night}E" if study == "SC" else f"ST7{subject:02d}{night}J"
+    start = dt.datetime(
+        1989 if study == "SC" else 1994, 4, 1, 16 if study == "SC" else 23, 13
+    ) + dt.timedelta(days=2 * subject + night)
+    patient_field = (
+        f"X {'F' if subject % 2 else 'M'} X {'Female' if subject % 2 else 'Male'}_{25 + subject % 70}yr"
+    )
+    return prefix, "C" if study == "SC" else "R", start, patient_field
+
+
+def _rk_annotations(stages: Sequence[str], epoch: float, unscored_tail: bool) -> list[tuple[float, float, str]]:
+    """Per-epoch stages as Sleep-EDF's R&K annotations, one per run; with `unscored_tail`, a `Sleep stage ?` run
+    past the end as PhysioNet's SC hypnograms have."""
+    rk = [_AASM_TO_RK.get(normalise_stages([s], "human")[0]) for s in stages]
+    annotations = [(i * epoch, n * epoch, label) for i, n, label in label_runs(rk)]
+    if unscored_tail:
+        end = annotations[-1][0] + annotations[-1][1]
+        annotations.append((end, 6900.0, "Sleep stage ?"))
+    return annotations
+
+
+def _psg_seconds(annotations: list[tuple[float, float, str]], duration_hours: float | None) -> float:
+    """The PSG's length: as asked, else where a final `Sleep stage ?` starts (as in the real files), else the
+    end of the hypnogram."""
+    if duration_hours is not None:
+        return duration_hours * 3600.0
+    if annotations[-1][2] == "Sleep stage ?" and len(annotations) > 1:
+        return annotations[-1][0]
+    return annotations[-1][0] + annotations[-1][1]
 
 
 def _patient_field(path: Path) -> str:

@@ -8,8 +8,10 @@ from hf_sleep.models.sleep_base.configuration_sleep_base import SleepStagingConf
 
 MASK_LOSS_TARGETS: tuple[str, ...] = ("masked", "visible", "all")
 
-# The `Args:` entries of the arguments below, appended to each backbone config's docstring.
-DSB_OBJECTIVE_ARGS_DOC = """
+class DSBConfig(SleepStagingConfig):
+    r"""Base of the DeepSleepBench configs: the pretraining objectives and the staging head, shared by the backbones.
+
+    Args:
         contrastive_temperature (`float`, *optional*, defaults to 0.5):
             Temperature of the NT-Xent contrastive loss (not `temperature`, which transformers reserves for
             generation). The original configs say 0.1 (and 0.07), but its
@@ -36,11 +38,8 @@ DSB_OBJECTIVE_ARGS_DOC = """
         classifier_dropout (`float`, *optional*, defaults to 0.5):
             Dropout after each hidden layer of the staging MLP.
         kwargs:
-            The shared arguments of [`SleepStagingConfig`] (`ch_names`, `units`, `class_weights`, `id2label`, ...)."""
-
-
-class DSBConfig(SleepStagingConfig):
-    """Base of the DeepSleepBench configs: objective and staging-head hyper-parameters (documented per backbone)."""
+            The shared arguments of [`SleepStagingConfig`] (`ch_names`, `units`, `class_weights`, `id2label`, ...).
+    """
 
     # Not annotated: transformers turns annotated config attributes into saved fields.
     default_mask_ratio = 0.5

@@ -203,22 +203,20 @@ class DSBBackboneMixin:
         batch, seq_len = sequence.shape[:2]
         latent, features = self.encode(sequence.reshape(batch * seq_len, *sequence.shape[2:]))
         latent = latent.reshape(batch, seq_len, -1)
-        output_hidden_states = (
-            output_hidden_states if output_hidden_states is not None else self.config.output_hidden_states
-        )
-        hidden_states = features if output_hidden_states else None
-        if return_dict is False:
-            return tuple(v for v in (latent, latent, hidden_states) if v is not None)
-        return SleepEncoderOutput(last_hidden_state=latent, epoch_embeddings=latent, hidden_states=hidden_states)
+        return self.encoder_output(latent, latent, features, output_hidden_states, return_dict)
 
 
 class DSBForSleepStagingMixin:
-    """Sleep staging on the encoder's latent with the original's MLP; the encoder is frozen on request."""
+    """Sleep staging on the encoder's latent with the original's MLP; the encoder is frozen on request. The
+    class names its backbone in `model_class`."""
 
-    def setup_staging(self) -> None:
-        self.classifier = DSBClassifier(self.config)
-        if self.config.freeze_encoder:
+    def __init__(self, config: DSBConfig) -> None:
+        super().__init__(config)
+        self.dsb = self.model_class(config)
+        self.classifier = DSBClassifier(config)
+        if config.freeze_encoder:
             self.dsb.requires_grad_(False)
+        self.post_init()
 
     def train(self, mode: bool = True):
         super().train(mode)
@@ -250,6 +248,61 @@ class DSBForSleepStagingMixin:
         if hidden_states is not None:
             hidden_states = (*hidden_states, encoded.last_hidden_state)
         return self.staging_output(logits, labels, squeeze, hidden_states, return_dict)
+
+
+class DSBForContrastivePretrainingMixin:
+    """Contrastive pretraining (SimCLR): NT-Xent between the latents of two augmented views of every epoch.
+
+    The views are built inside `forward` from `input_values` with the six augmentations, on the input's device,
+    so a plain dataset of epochs trains with the `Trainer`. `labels` are accepted and ignored. The class
+    names its backbone in `model_class`.
+    """
+
+    def __init__(self, config: DSBConfig) -> None:
+        super().__init__(config)
+        self.dsb = self.model_class(config)
+        self.post_init()
+
+    def forward(
+        self, input_values: torch.Tensor, labels: torch.Tensor | None = None, return_dict: bool | None = None
+    ) -> DSBPretrainingOutput | tuple:
+        loss, latents = self.contrastive_objective(self.epochs_of(input_values))
+        output = DSBPretrainingOutput(loss=loss, contrastive_loss=loss, embeddings=latents)
+        return pretraining_output(output, return_dict, self.config)
+
+
+class DSBForMaskedPretrainingMixin:
+    """Masked prediction: the class's `masked_objective(epochs)` returns the loss, the reconstruction, the
+    keep-mask and the latent of the masked input. `labels` are accepted and ignored."""
+
+    def forward(
+        self, input_values: torch.Tensor, labels: torch.Tensor | None = None, return_dict: bool | None = None
+    ) -> DSBPretrainingOutput | tuple:
+        loss, reconstruction, keep, latent = self.masked_objective(self.epochs_of(input_values))
+        output = DSBPretrainingOutput(
+            loss=loss, masked_loss=loss, embeddings=latent, reconstruction=reconstruction, mask=keep
+        )
+        return pretraining_output(output, return_dict, self.config)
+
+
+class DSBForHybridPretrainingMixin:
+    """Hybrid pretraining: `masked + alpha_crl * contrastive`, the encoder shared by both objectives."""
+
+    def forward(
+        self, input_values: torch.Tensor, labels: torch.Tensor | None = None, return_dict: bool | None = None
+    ) -> DSBPretrainingOutput | tuple:
+        epochs = self.epochs_of(input_values)
+        masked_loss, reconstruction, keep, _ = self.masked_objective(epochs)
+        contrastive_loss, latents = self.contrastive_objective(epochs)
+        output = DSBPretrainingOutput(
+            loss=masked_loss + self.config.alpha_crl * contrastive_loss,
+            contrastive_loss=contrastive_loss,
+            masked_loss=masked_loss,
+            embeddings=latents,
+            reconstruction=reconstruction,
+            mask=keep,
+        )
+        return pretraining_output(output, return_dict, self.config)
 
 
 def pretraining_output(

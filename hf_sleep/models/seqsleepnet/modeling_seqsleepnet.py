@@ -1,3 +1,7 @@
+# Generated from hf_sleep/models/seqsleepnet/modular_seqsleepnet.py by `python scripts/check_modular.py --fix`:
+# edit the modular file, not this one (tests/test_modular.py fails while the two disagree). Each block
+# marked `Copied from` lives at the place named; the copies make this file self-contained, so a saved
+# model folder loads with `trust_remote_code=True` without hf_sleep.
 """SeqSleepNet (Phan, Andreotti, Cooray, Chén & De Vos 2019), faithful to pquochuy/SeqSleepNet.
 
 The time-frequency front end is part of the model, in torch: per channel, a log-magnitude STFT (2-s symmetric
@@ -13,24 +17,231 @@ LSTM over frames, a GRU over epochs, one shared classifier and per-recording sta
 from __future__ import annotations
 
 import contextlib
+import importlib
+import itertools
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
+from transformers import PreTrainedModel
+from transformers.utils import ModelOutput
 
-from hf_sleep.models.sleep_base.modeling_sleep_base import (
-    SleepEncoderOutput,
-    SleepStagingOutput,
-    SleepStagingPreTrainedModel,
-)
+from .configuration_seqsleepnet import SeqSleepNetConfig, SleepStagingConfig
 
-from .configuration_seqsleepnet import SeqSleepNetConfig
-
+# Copied from hf_sleep.models.sleep_base.modeling_sleep_base.init
 try:  # transformers >= 5: init functions that respect weights already loaded from a checkpoint
     from transformers import initialization as init
 except ImportError:  # pragma: no cover - older transformers
     init = nn.init
+
+
+# Copied from hf_sleep.models.sleep_base.modeling_sleep_base.SleepEncoderOutput
+@dataclass
+class SleepEncoderOutput(ModelOutput):
+    """Output of a backbone (`<Arch>Model`).
+
+    Args:
+        last_hidden_state (`torch.FloatTensor` of shape `(batch, seq_len, hidden_size)`):
+            One feature vector per epoch, after the sequence part of the network.
+        epoch_embeddings (`torch.FloatTensor` of shape `(batch, seq_len, epoch_embedding_size)`, *optional*):
+            Per-epoch features of the epoch encoder, before any sequence context is mixed in.
+        hidden_states (`tuple[torch.FloatTensor]`, *optional*, returned when `output_hidden_states=True`):
+            Intermediate feature maps, first dimension `batch * seq_len`.
+    """
+
+    last_hidden_state: torch.FloatTensor | None = None
+    epoch_embeddings: torch.FloatTensor | None = None
+    hidden_states: tuple[torch.FloatTensor, ...] | None = None
+
+
+# Copied from hf_sleep.models.sleep_base.modeling_sleep_base.SleepStagingOutput
+@dataclass
+class SleepStagingOutput(ModelOutput):
+    """Output of every `<Arch>ForSleepStaging` model.
+
+    Args:
+        loss (`torch.FloatTensor` of shape `()`, *optional*, returned when `labels` is given):
+            Cross-entropy over every scored epoch (label `-100` is ignored), class-weighted when the config says so.
+        logits (`torch.FloatTensor` of shape `(batch, seq_len, num_labels)`, or `(batch, num_labels)` for 3-D input):
+            Unnormalised stage scores per epoch.
+        hidden_states (`tuple[torch.FloatTensor]`, *optional*, returned when `output_hidden_states=True`):
+            Intermediate feature maps of the backbone, then the per-epoch features before the classifier.
+    """
+
+    loss: torch.FloatTensor | None = None
+    logits: torch.FloatTensor | None = None
+    hidden_states: tuple[torch.FloatTensor, ...] | None = None
+
+
+# Copied from hf_sleep.models.sleep_base.modeling_sleep_base.SleepStagingPreTrainedModel
+class SleepStagingPreTrainedModel(PreTrainedModel):
+    """Base class: shared input checks, loss and weight initialisation for every hf_sleep model."""
+
+    config_class = SleepStagingConfig
+    base_model_prefix = "sleep_model"
+    main_input_name = "input_values"
+    supports_gradient_checkpointing = False
+    # Capability flags read by the shared tests and the Hub/explorer code.
+    is_sequence_model: bool = False
+    # Windows per `stage_windows` call in whole-night inference (`None`: the caller's batch size).
+    stage_windows_batch: int | None = None
+    # Epochs per `embed_epochs` call in whole-night inference on CPU (`None`: the caller's batch size). Wide
+    # feature maps (DeepSleepBench CNN: 64 channels × 3000 samples per epoch) run about twice as fast when one
+    # call's maps fit in the CPU caches; `bench/macs.py` measures it.
+    cpu_embed_batch: int | None = None
+
+    @classmethod
+    def from_pretrained(cls, *args: Any, **kwargs: Any):
+        loaded = super().from_pretrained(*args, **kwargs)
+        model = loaded[0] if isinstance(loaded, tuple) else loaded
+        # Weights loaded zero-copy from safetensors can sit at unaligned CPU addresses, where some kernels
+        # (the GRU's, for one) take another path and the outputs differ from the saved model's in the last
+        # bit: copy those tensors to fresh, aligned memory so a reload reproduces outputs exactly.
+        with torch.no_grad():
+            for tensor in itertools.chain(model.parameters(), model.buffers()):
+                if tensor.device.type == "cpu" and tensor.data_ptr() % 64:
+                    tensor.data = tensor.data.clone()
+        return loaded
+
+    def _init_weights(self, module: nn.Module) -> None:
+        if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d)):
+            init.kaiming_normal_(module.weight, nonlinearity="relu")
+            if module.bias is not None:
+                init.zeros_(module.bias)
+        elif isinstance(module, nn.Linear):
+            init.xavier_uniform_(module.weight)
+            if module.bias is not None:
+                init.zeros_(module.bias)
+        elif isinstance(module, (nn.LSTM, nn.GRU)):
+            for name, param in module.named_parameters():
+                if name.startswith("weight_ih"):
+                    init.xavier_uniform_(param)
+                elif name.startswith("weight_hh"):
+                    init.orthogonal_(param)
+                elif name.startswith("bias"):
+                    init.zeros_(param)
+        else:
+            super()._init_weights(module)
+
+    def push_to_hub(self, repo_id: str, *args: Any, **kwargs: Any) -> Any:
+        """Publishes the model with the hf_sleep model card (weights, config, code, card); see `hf_sleep.hub.push_model`.
+
+        Extra keyword arguments: `eval_results`, `training_info`, `force`, `trained` (default True). `tags` are
+        added to the card. Without hf_sleep (this file loaded with `trust_remote_code`), the plain
+        transformers upload is used.
+        """
+        try:
+            # Looked up at call time, so modeling code has no import edge to the hub layer; this file also
+            # ships, flattened, inside saved folders, where hf_sleep may be absent.
+            hub = importlib.import_module("hf_sleep.hub.publish")
+        except ImportError:
+            hub = None
+        if hub is None or args:
+            return super().push_to_hub(repo_id, *args, **kwargs)
+        return hub.push_from_model_method(self, repo_id, **kwargs)
+
+    def embed_epochs(self, epochs: torch.Tensor) -> torch.Tensor:
+        """Per-epoch features before any sequence context: `(n_epochs, n_chans, n_times) -> (n_epochs, dim)`.
+
+        With `stage_sequences` this splits the forward pass so whole-night inference can encode each epoch
+        once and re-use it in every overlapping window (exact in eval mode, where nothing mixes epochs).
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} does not split into epoch encoder and sequence part"
+        )
+
+    def stage_sequences(self, embeddings: torch.Tensor) -> torch.Tensor:
+        """Stage logits from per-epoch features: `(batch, seq_len, dim) -> (batch, seq_len, num_labels)`."""
+        raise NotImplementedError(
+            f"{type(self).__name__} does not split into epoch encoder and sequence part"
+        )
+
+    def stage_windows(self, embeddings: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+        """Stage logits of overlapping windows over a night's per-epoch features.
+
+        `embeddings` is `(n_epochs, dim)` from `embed_epochs`, `index` `(batch, window)` the epochs of each
+        window. The default gathers the windows and runs `stage_sequences`; a model whose sequence part
+        starts with a per-epoch map can override it to compute that map once per epoch rather than once
+        per window.
+        """
+        return self.stage_sequences(embeddings[index])
+
+    def split_input(self, input_values: torch.Tensor) -> tuple[torch.Tensor, bool]:
+        """Checks `input_values` and returns it as `(batch, seq_len, n_chans, n_times)` plus whether it was 3-D.
+
+        Raises:
+            ValueError: naming the expected and the received shape.
+        """
+        config = self.config
+        expected = f"(batch, seq_len, {config.n_chans}, {config.n_times}) or (batch, {config.n_chans}, {config.n_times})"
+        if not isinstance(input_values, torch.Tensor):
+            raise ValueError(
+                f"input_values must be a torch.Tensor of shape {expected}, got {type(input_values).__name__}"
+            )
+        shape = tuple(input_values.shape)
+        if input_values.ndim not in (3, 4) or shape[-2:] != (config.n_chans, config.n_times) or 0 in shape:
+            raise ValueError(
+                f"input_values must have shape {expected} (n_chans={config.n_chans}, n_times = "
+                f"{config.sfreq} Hz * {config.epoch_seconds} s = {config.n_times}), got {shape}"
+            )
+        if input_values.ndim == 3:
+            return input_values.unsqueeze(1), True
+        return input_values, False
+
+    def encoder_output(
+        self,
+        last_hidden_state: torch.Tensor,
+        epoch_embeddings: torch.Tensor,
+        hidden_states: tuple[torch.Tensor, ...],
+        output_hidden_states: bool | None,
+        return_dict: bool | None,
+    ) -> SleepEncoderOutput | tuple:
+        """Packs a backbone's output; `hidden_states` is kept when `output_hidden_states` (or the config) asks."""
+        if not (output_hidden_states if output_hidden_states is not None else self.config.output_hidden_states):
+            hidden_states = None
+        if return_dict is False:
+            return tuple(v for v in (last_hidden_state, epoch_embeddings, hidden_states) if v is not None)
+        return SleepEncoderOutput(
+            last_hidden_state=last_hidden_state, epoch_embeddings=epoch_embeddings, hidden_states=hidden_states
+        )
+
+    def staging_loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy over all scored epochs; `-100` labels are ignored, class weights come from the config."""
+        if labels.shape != logits.shape[:-1]:
+            raise ValueError(
+                f"labels must have shape {tuple(logits.shape[:-1])} to match the logits, got {tuple(labels.shape)}"
+            )
+        weight = None
+        if self.config.class_weights is not None:
+            weight = torch.tensor(self.config.class_weights, dtype=logits.dtype, device=logits.device)
+        return F.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]).float(),
+            labels.reshape(-1).long(),
+            weight=None if weight is None else weight.float(),
+            ignore_index=-100,
+        )
+
+    def staging_output(
+        self,
+        logits: torch.Tensor,
+        labels: torch.Tensor | None,
+        squeeze_sequence: bool,
+        hidden_states: tuple[torch.Tensor, ...] | None,
+        return_dict: bool | None,
+    ) -> SleepStagingOutput | tuple:
+        """Packs logits `(batch, seq_len, num_labels)` into the output, squeezing `seq_len` for 3-D input."""
+        if squeeze_sequence:
+            logits = logits[:, 0]
+        loss = self.staging_loss(logits, labels) if labels is not None else None
+        return_dict = return_dict if return_dict is not None else self.config.return_dict
+        if not return_dict:
+            return tuple(value for value in (loss, logits, hidden_states) if value is not None)
+        return SleepStagingOutput(loss=loss, logits=logits, hidden_states=hidden_states)
+
 
 # |X| below this is clamped before the log, so a flat (e.g. disconnected) channel gives -200 dB, not -inf.
 MAGNITUDE_FLOOR = 1e-10
@@ -53,6 +264,8 @@ def log_magnitude_spectrogram(
 
 # np.finfo(float).eps: what physioex adds to the power spectral density before the log.
 DENSITY_EPS = 2.220446049250313e-16
+
+
 # A channel whose log spectrum does not vary (flat signal) is divided by this, not by 0.
 MIN_SPECTRUM_STD = 1e-6
 
@@ -428,15 +641,8 @@ class SeqSleepNetModel(SeqSleepNetPreTrainedModel):
         embeddings, inner = self.epoch_encoder(sequence.reshape(batch * seq_len, n_chans, n_times))
         embeddings = embeddings.reshape(batch, seq_len, -1)
         last_hidden_state = self.sequence_rnn(embeddings)
-        output_hidden_states = (
-            output_hidden_states if output_hidden_states is not None else self.config.output_hidden_states
-        )
-        hidden_states = (*inner, embeddings, last_hidden_state) if output_hidden_states else None
-        if return_dict is False:
-            return tuple(v for v in (last_hidden_state, embeddings, hidden_states) if v is not None)
-        return SleepEncoderOutput(
-            last_hidden_state=last_hidden_state, epoch_embeddings=embeddings, hidden_states=hidden_states
-        )
+        hidden_states = (*inner, embeddings, last_hidden_state)
+        return self.encoder_output(last_hidden_state, embeddings, hidden_states, output_hidden_states, return_dict)
 
 
 class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):
@@ -474,7 +680,7 @@ class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):
         return self.classifier(self.seqsleepnet.sequence_rnn(embeddings))
 
     @contextlib.contextmanager
-    def recording_statistics(self, epochs: torch.Tensor, batch_size: int = 256) -> Iterator[None]:
+    def recording_statistics(self, epochs: torch.Tensor, batch_size: int | None = 256) -> Iterator[None]:
         """Within this block, the log spectrum is standardised with the statistics of `epochs` (a whole recording).
 
         Only for `spectrum_standardization="recording"` (otherwise it does nothing): per channel and frequency
@@ -484,7 +690,7 @@ class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):
 
         Args:
             epochs: `(n_epochs, n_chans, n_times)` the whole recording, in the model's units.
-            batch_size: epochs per spectrogram pass (memory only).
+            batch_size: epochs per spectrogram pass (memory only); `None`: one pass, as an exported graph needs.
         """
         front_end = self.seqsleepnet.epoch_encoder.front_end
         if not front_end.per_recording:
@@ -537,13 +743,15 @@ class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):
         config.spectrum_std = std.tolist()
 
     @torch.no_grad()
-    def spectrum_statistics_of(self, epochs: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
+    def spectrum_statistics_of(self, epochs: torch.Tensor, batch_size: int | None = 256) -> torch.Tensor:
         """`(2, n_chans, n_bins)` mean and std of the log spectrum of `epochs` (a whole recording), per channel and bin.
 
         What [`recording_statistics`] uses; a dataset converted for fine-tuning can store it per recording and
         pass it with each sequence as `spectrum_statistics`.
         """
         front_end = self.seqsleepnet.epoch_encoder.front_end
+        if batch_size is None:  # no loop whose length depends on the night (`hf_sleep.staging.onnx_export`)
+            return torch.stack(spectrum_statistics(front_end.raw_log_spectrum(epochs)))
         spectrum = torch.cat(
             [front_end.raw_log_spectrum(epochs[i : i + batch_size]) for i in range(0, len(epochs), batch_size)]
         )

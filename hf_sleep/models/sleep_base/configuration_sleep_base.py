@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
+from pathlib import Path
 from typing import Any, ClassVar
 
 from transformers import PretrainedConfig
 
-from hf_sleep.models.sleep_base.code_export import export_model_code, export_modules
 from hf_sleep.models.sleep_base.signals import AASM_STAGES, UNIT_SCALE  # noqa: F401 - AASM_STAGES re-exported
 
 SUPPORTED_UNITS: tuple[str, ...] = tuple(UNIT_SCALE)
@@ -21,7 +23,7 @@ ACTIVATION_NAMES: tuple[str, ...] = (
 
 # The sleep-staging pipeline, saved beside every model (named, not imported: configs stay free of modeling code).
 SLEEP_STAGING_TASK = "sleep-staging"
-SLEEP_STAGING_PIPELINE_MODULE = "hf_sleep.staging.sleep_staging_pipeline"
+SLEEP_STAGING_PIPELINE_FILE = "sleep_staging_pipeline.py"
 SLEEP_STAGING_PIPELINE: dict[str, Any] = {"impl": "sleep_staging_pipeline.SleepStagingPipeline"}
 
 
@@ -172,7 +174,9 @@ class SleepStagingConfig(PretrainedConfig):
             )
 
     def save_pretrained(self, save_directory: str | os.PathLike, push_to_hub: bool = False, **kwargs: Any):
-        """Saves `config.json` together with the modeling code, so the folder loads with `trust_remote_code`."""
+        """Saves `config.json` with the configuration and modeling files beside it, so the folder loads with
+        `trust_remote_code=True`: both files are self-contained (generated from `modular_<arch>.py`), so they are
+        copied as they are."""
         if self.auto_model_class:
             module_prefix = type(self).__module__.rsplit(".", 1)[-1]
             self.auto_map = {
@@ -183,8 +187,16 @@ class SleepStagingConfig(PretrainedConfig):
             self.custom_pipelines = {SLEEP_STAGING_TASK: dict(SLEEP_STAGING_PIPELINE, pt=["AutoModel"])}
         super().save_pretrained(save_directory, **kwargs)
         if self.auto_model_class:
-            export_model_code(type(self), f"modeling_{self.model_type}", save_directory)
-            export_modules([SLEEP_STAGING_PIPELINE_MODULE], save_directory)
+            source = Path(sys.modules[type(self).__module__].__file__).parent
+            # The pipeline sits beside this file in a saved folder, in hf_sleep/staging/ in the package.
+            pipeline = [source / SLEEP_STAGING_PIPELINE_FILE, source.parents[1] / "staging" / SLEEP_STAGING_PIPELINE_FILE]
+            for path in [source / f"{module_prefix}.py", source / f"modeling_{self.model_type}.py", *pipeline]:
+                # Loaded with `trust_remote_code`, the modeling file may not have been fetched: transformers
+                # copies it itself when the model is saved.
+                target = Path(save_directory) / path.name
+                if path.is_file() and not target.is_file():
+                    shutil.copyfile(path, f"{target}.tmp")
+                    os.replace(f"{target}.tmp", target)
         if push_to_hub:
             # `push_to_hub` saves again into a fresh folder, so the code travels in the same commit.
             self.push_to_hub(kwargs.pop("repo_id", str(save_directory).rstrip("/").split("/")[-1]), **kwargs)

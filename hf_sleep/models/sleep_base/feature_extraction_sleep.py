@@ -9,17 +9,27 @@ model sees the same input when it is used as when it was trained.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
+import shutil
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-import numpy as np
+from transformers.dynamic_module_utils import get_relative_import_files
 from transformers.feature_extraction_utils import BatchFeature, FeatureExtractionMixin
 
-from hf_sleep.models.sleep_base.code_export import export_modules
-from hf_sleep.models.sleep_base.signals import (  # noqa: F401 - re-exported: the contract's helpers
+# Relative, so a saved folder that holds this file, signal_contract.py and signals.py loads with `trust_remote_code`
+# as it is.
+from .signal_contract import (  # noqa: F401 - re-exported: the contract's names
+    EPOCHS_PER_BLOCK,
+    EXTRACTOR_STEPS,
+    FILTER_METHODS,
+    FILTER_SCOPES,
+    RESAMPLE_METHODS,
+    SignalContract,
+)
+from .signals import (  # noqa: F401 - re-exported: the contract's helpers
     AASM_STAGES,
     UNIT_SCALE,
     cut_epochs,
@@ -29,19 +39,15 @@ from hf_sleep.models.sleep_base.signals import (  # noqa: F401 - re-exported: th
     whole_samples,
 )
 
-FILTER_METHODS: tuple[str, ...] = ("fir", "butter")
-FILTER_SCOPES: tuple[str, ...] = ("recording", "epoch")
-RESAMPLE_METHODS: tuple[str, ...] = ("polyphase",)
-# Steps the extractor applies itself; other named steps are carried for the model's own code.
-EXTRACTOR_STEPS: tuple[str, ...] = ("slumbernet",)
 # Key of the contract in a dataset's `input_values` feature metadata (its `id` string holds JSON).
 DATASET_CONTRACT_KEY = "sleep_feature_extractor"
 
 
-class SleepFeatureExtractor(FeatureExtractionMixin):
+class SleepFeatureExtractor(SignalContract, FeatureExtractionMixin):
     r"""Turns a recording into the epochs a sleep-staging model takes, and records how (the signal contract).
 
-    Saved as `preprocessor_config.json` beside the model and loaded with `AutoFeatureExtractor.from_pretrained`.
+    Saved as `preprocessor_config.json` beside the model and loaded with `AutoFeatureExtractor.from_pretrained`. The
+    numpy work is [`SignalContract`]'s, which the ONNX staging path runs without transformers.
 
     Args:
         ch_names (`list[str]`):
@@ -69,7 +75,10 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
             How the signal is brought to `sfreq` (`scipy.signal.resample_poly`).
         preprocessing (`list[dict]`, *optional*):
             Named model-specific steps, e.g. `{"name": "slumbernet", "emg_index": 1}` (EMG low-pass, resampling
-            and polynomial detrend per epoch, applied here) or steps the model's own code applies (kept as given).
+            and polynomial detrend per epoch, applied here), `{"name": "robustsleepnet"}` (RobustSleepNet's
+            resampling to 100 Hz, band-pass, resampling to `sfreq` and recording-wide IQR normalisation, applied
+            here; options as in `preprocessing.robustsleepnet_preprocess`) or steps the model's own code applies
+            (kept as given).
         label_names (`list[str]`, *optional*):
             Stage names in class-index order. Defaults to the five AASM stages W, N1, N2, N3, REM.
 
@@ -104,93 +113,16 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
         **kwargs: Any,
     ) -> None:
         kwargs.pop("feature_extractor_type", None)
-        super().__init__(**kwargs)
-        if isinstance(ch_names, str) or not ch_names:
-            raise ValueError(f"ch_names must be a non-empty list of channel names, got {ch_names!r}")
-        self.ch_names = [str(name) for name in ch_names]
-        self.sfreq = float(sfreq)
-        self.epoch_seconds = float(epoch_seconds)
-        self.units = units
-        self.ch_types = list(ch_types) if ch_types is not None else None
-        self.reference = reference if reference is None or isinstance(reference, str) else list(reference)
-        self.l_freq = None if l_freq is None else float(l_freq)
-        self.h_freq = None if h_freq is None else float(h_freq)
-        if filter is None and (self.l_freq is not None or self.h_freq is not None):
-            filter = {"method": "fir", "zero_phase": True, "scope": "recording"}
-        self.filter = dict(filter) if filter is not None else None
-        self.resample_method = resample_method
-        self.preprocessing = [dict(step) for step in preprocessing] if preprocessing else []
-        self.label_names = list(label_names) if label_names is not None else list(AASM_STAGES)
-        self._validate()
-
-    def _validate(self) -> None:
-        whole_samples(self.sfreq, self.epoch_seconds)
-        if self.units not in UNIT_SCALE:
-            raise ValueError(f"units must be one of {tuple(UNIT_SCALE)}, got {self.units!r}")
-        if self.ch_types is not None and len(self.ch_types) != len(self.ch_names):
-            raise ValueError(f"ch_types needs one type per channel ({len(self.ch_names)}), got {self.ch_types}")
-        if self.resample_method not in RESAMPLE_METHODS:
-            raise ValueError(f"resample_method must be one of {RESAMPLE_METHODS}, got {self.resample_method!r}")
-        if self.h_freq is not None and self.h_freq >= self.sfreq / 2:
-            raise ValueError(f"h_freq ({self.h_freq:g} Hz) must be below Nyquist ({self.sfreq / 2:g} Hz)")
-        if self.l_freq is not None and (self.l_freq <= 0 or (self.h_freq is not None and self.l_freq >= self.h_freq)):
-            raise ValueError(f"l_freq must be positive and below h_freq, got {self.l_freq} and {self.h_freq}")
-        if self.filter is not None:
-            if self.filter.get("method", "fir") not in FILTER_METHODS:
-                raise ValueError(f"filter method must be one of {FILTER_METHODS}, got {self.filter['method']!r}")
-            if self.filter.get("scope", "recording") not in FILTER_SCOPES:
-                raise ValueError(f"filter scope must be one of {FILTER_SCOPES}, got {self.filter['scope']!r}")
-        if len(self.label_names) < 2:
-            raise ValueError(f"label_names needs at least 2 stages, got {self.label_names}")
-        for step in self.preprocessing:
-            if "name" not in step:
-                raise ValueError(f"a preprocessing step needs a 'name', got {step}")
-        if self._slumbernet is not None and len(self.ch_names) != 2:
-            raise ValueError(f"SlumberNet preprocessing needs one EEG and one EMG channel, got {self.ch_names}")
-
-    # -- the contract ---------------------------------------------------------------------------------
-
-    @property
-    def n_times(self) -> int:
-        """Samples in one epoch of model input: `sfreq * epoch_seconds`."""
-        return whole_samples(self.sfreq, self.epoch_seconds)
-
-    @property
-    def model_steps(self) -> list[dict[str, Any]]:
-        """The named preprocessing steps the model's own code applies (those the extractor does not know)."""
-        return [step for step in self.preprocessing if step["name"] not in EXTRACTOR_STEPS]
-
-    @property
-    def _slumbernet(self) -> dict[str, Any] | None:
-        return next((step for step in self.preprocessing if step["name"] == "slumbernet"), None)
-
-    def is_pointwise(self, sfreq: float) -> bool:
-        """Whether each output sample depends only on the input sample at the same time (no filter, no resampling).
-
-        A converter then reads only the span it keeps: the values equal those of reading the whole recording.
-        """
-        return sfreq == self.sfreq and self.filter is None and not self.preprocessing
+        FeatureExtractionMixin.__init__(self, **kwargs)
+        SignalContract.__init__(
+            self, ch_names, sfreq, epoch_seconds, units, ch_types, reference, l_freq, h_freq, filter, resample_method,
+            preprocessing, label_names,
+        )  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         output = super().to_dict()
         output.pop("_processor_class", None)
         return output
-
-    @classmethod
-    def from_model_config(cls, config: Any, **kwargs: Any) -> SleepFeatureExtractor:
-        """The contract a model config implies (channels, rate, epoch length, units, labels) with no filter.
-
-        What a model folder saved without `preprocessor_config.json` is taken to expect.
-        """
-        values = {
-            "ch_names": list(config.ch_names),
-            "sfreq": config.sfreq,
-            "epoch_seconds": config.epoch_seconds,
-            "units": config.units,
-            "label_names": [config.id2label[index] for index in range(config.num_labels)],
-        }
-        values.update(kwargs)
-        return cls(**values)
 
     def config_kwargs(self) -> dict[str, Any]:
         """The signal-shape arguments of a `SleepStagingConfig` that match this contract."""
@@ -235,103 +167,11 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
         module = type(self).__module__
         self.auto_map = {"AutoFeatureExtractor": f"{module.rsplit('.', 1)[-1]}.{type(self).__name__}"}
         os.makedirs(save_directory, exist_ok=True)
-        export_modules([module], save_directory)
+        for source in [__file__, *get_relative_import_files(__file__)]:
+            target = Path(save_directory) / Path(source).name
+            shutil.copyfile(source, f"{target}.tmp")
+            os.replace(f"{target}.tmp", target)
         return super().save_pretrained(save_directory, push_to_hub=push_to_hub, **kwargs)
-
-    # -- applying it ----------------------------------------------------------------------------------
-
-    def resample(self, signal: np.ndarray, sfreq: float) -> np.ndarray:
-        """`(..., n_samples)` at `sfreq` brought to the model's rate (float32)."""
-        if sfreq == self.sfreq:
-            return signal
-        from scipy.signal import resample_poly
-
-        up, down = resample_ratio(sfreq, self.sfreq)
-        return resample_poly(signal, up, down, axis=-1).astype(np.float32)
-
-    def band_pass(self, signal: np.ndarray, sfreq: float | None = None) -> np.ndarray:
-        """The band-pass of the contract applied along the last axis (float32); the input when there is none."""
-        if self.filter is None or (self.l_freq is None and self.h_freq is None):
-            return signal
-        sfreq = self.sfreq if sfreq is None else sfreq
-        if self.h_freq is not None and self.h_freq >= sfreq / 2:
-            raise ValueError(f"low-pass edge {self.h_freq:g} Hz is not below Nyquist ({sfreq / 2:g} Hz)")
-        zero_phase = self.filter.get("zero_phase", True)
-        if self.filter.get("method", "fir") == "fir":
-            import mne
-
-            shape = signal.shape
-            filtered = mne.filter.filter_data(
-                signal.reshape(-1, shape[-1]).astype(np.float64),
-                sfreq,
-                self.l_freq,
-                self.h_freq,
-                phase="zero" if zero_phase else "minimum",
-                verbose="error",
-            )
-            return filtered.reshape(shape).astype(np.float32)
-        from scipy import signal as scipy_signal
-
-        if self.l_freq is not None and self.h_freq is not None:
-            edges, kind = [self.l_freq, self.h_freq], "bandpass"
-        else:
-            edges, kind = (self.l_freq, "highpass") if self.l_freq is not None else (self.h_freq, "lowpass")
-        sos = scipy_signal.butter(int(self.filter.get("order", 5)), edges, kind, fs=sfreq, output="sos")
-        apply = scipy_signal.sosfiltfilt if zero_phase else scipy_signal.sosfilt
-        return apply(sos, signal.astype(np.float64), axis=-1).astype(np.float32)
-
-    def prepare_signal(self, signal: np.ndarray, sfreq: float) -> tuple[np.ndarray, float]:
-        """The steps that run over the continuous signal: resampling and a recording-wide band-pass.
-
-        Args:
-            signal: `(n_chans, n_samples)` in model order and units.
-            sfreq: its sampling rate.
-
-        Returns:
-            `(signal, rate)`: the signal ready to be cut into epochs, and its rate (the model's, unless an
-            epoch-wise step resamples, as SlumberNet's preprocessing does).
-        """
-        if self._slumbernet is not None:
-            return signal, sfreq
-        signal = self.resample(signal, sfreq)
-        if self.filter is not None and self.filter.get("scope", "recording") == "recording":
-            signal = self.band_pass(signal)
-        return signal, self.sfreq
-
-    def prepare_epochs(self, epochs: np.ndarray, sfreq: float) -> np.ndarray:
-        """The steps that run on each epoch alone: an epoch-wise band-pass, SlumberNet's preprocessing.
-
-        Args:
-            epochs: `(n_epochs, n_chans, sfreq * epoch_seconds)` from [`prepare_signal`].
-            sfreq: their sampling rate.
-
-        Returns:
-            `(n_epochs, n_chans, n_times)` float32 model input.
-        """
-        step = self._slumbernet
-        if step is not None:
-            from hf_sleep.models.sleep_base.preprocessing import slumbernet_preprocess
-
-            emg = int(step.get("emg_index", 1))
-            options = {key: step[key] for key in ("detrend_order", "emg_lowpass_hz", "emg_filter_order") if key in step}
-            out, _ = slumbernet_preprocess(
-                epochs[:, 1 - emg],
-                epochs[:, emg],
-                sfreq,
-                epoch_seconds=self.epoch_seconds,
-                target_sfreq=self.sfreq,
-                **options,
-            )
-            # `slumbernet_preprocess` returns EEG first; keep the contract's channel order.
-            return out if emg == 1 else np.ascontiguousarray(out[:, ::-1])
-        if self.filter is not None and self.filter.get("scope", "recording") == "epoch":
-            epochs = self.band_pass(epochs)
-        return np.asarray(epochs, dtype=np.float32)
-
-    def epochs_from_signal(self, signal: np.ndarray, sfreq: float) -> np.ndarray:
-        """Every whole epoch of a continuous `(n_chans, n_samples)` signal (model order and units) as model input."""
-        signal, rate = self.prepare_signal(signal, sfreq)
-        return self.prepare_epochs(cut_epochs(signal, whole_samples(rate, self.epoch_seconds)), rate)
 
     def __call__(
         self,
@@ -360,49 +200,7 @@ class SleepFeatureExtractor(FeatureExtractionMixin):
         if isinstance(recording, (str, os.PathLike)) or hasattr(recording, "get_data"):
             signal, rate, _ = self.read(recording, **kwargs)
         else:
-            if sfreq is None:
-                raise ValueError("an array needs its sampling rate: pass sfreq=")
-            signal = np.asarray(recording, dtype=np.float32)
-            if signal.ndim != 2:
-                raise ValueError(f"an array recording must be (n_chans, n_samples), got shape {signal.shape}")
-            if ch_names is not None:
-                if len(ch_names) != signal.shape[0]:
-                    raise ValueError(f"ch_names names {len(ch_names)} rows, the array has {signal.shape[0]}")
-                resolved = resolve_channels(self.ch_names, list(ch_names))
-                reference = [] if self.reference is None else self._reference_rows(list(ch_names))
-                signal = derive_channels(signal, list(ch_names), resolved, reference)
-            elif signal.shape[0] != len(self.ch_names):
-                raise ValueError(
-                    f"the array has {signal.shape[0]} rows, the contract {len(self.ch_names)} channels "
-                    f"({', '.join(self.ch_names)}); pass ch_names= to pick them"
-                )
-            if units is not None and units != self.units:
-                if units not in UNIT_SCALE:
-                    raise ValueError(f"units must be one of {tuple(UNIT_SCALE)}, got {units!r}")
-                signal = signal * np.float32(UNIT_SCALE[units] / UNIT_SCALE[self.units])
-            rate = float(sfreq)
+            signal, rate = self.signal_from_array(recording, sfreq, ch_names, units), float(sfreq)
         epochs = self.epochs_from_signal(signal, rate)
         return BatchFeature({"input_values": epochs}, tensor_type=return_tensors)
 
-    def read(self, recording: Any, *, rescale: float = 1.0) -> tuple[np.ndarray, float, dict[str, Any]]:
-        """Reads the contract's channels (derived and re-referenced) from a file or an MNE `Raw`, in `units`.
-
-        Needs the hf_sleep package (its recording reader); model code saved beside the weights runs without it
-        on arrays.
-
-        Returns:
-            `(signal, sfreq, info)`: `(n_chans, n_samples)` float32 at the recording's rate, and the reader's info
-            (`channels` as resolved, `available`, `meas_date`, `path`).
-        """
-        # Imported by name so that exporting this module for `trust_remote_code` does not copy the reader.
-        reader = importlib.import_module("hf_sleep.data.recording")
-        signal, rate, info = reader.read_recording(recording, self.ch_names, reference=self.reference, rescale=rescale)
-        if self.units != "uV":  # the reader gives µV
-            signal = signal * np.float32(UNIT_SCALE["uV"] / UNIT_SCALE[self.units])
-        return signal, rate, info
-
-    def _reference_rows(self, available: list[str]) -> list[str]:
-        if isinstance(self.reference, str) and self.reference.lower() == "average":
-            raise ValueError("reference='average' needs channel types: pass a file or an MNE Raw, not an array")
-        names = [self.reference] if isinstance(self.reference, str) else list(self.reference)
-        return [channel for channel, _ in resolve_channels(names, available)]

@@ -191,6 +191,23 @@ class SleepStagingPreTrainedModel(PreTrainedModel):
             return input_values.unsqueeze(1), True
         return input_values, False
 
+    def encoder_output(
+        self,
+        last_hidden_state: torch.Tensor,
+        epoch_embeddings: torch.Tensor,
+        hidden_states: tuple[torch.Tensor, ...],
+        output_hidden_states: bool | None,
+        return_dict: bool | None,
+    ) -> SleepEncoderOutput | tuple:
+        """Packs a backbone's output; `hidden_states` is kept when `output_hidden_states` (or the config) asks."""
+        if not (output_hidden_states if output_hidden_states is not None else self.config.output_hidden_states):
+            hidden_states = None
+        if return_dict is False:
+            return tuple(v for v in (last_hidden_state, epoch_embeddings, hidden_states) if v is not None)
+        return SleepEncoderOutput(
+            last_hidden_state=last_hidden_state, epoch_embeddings=epoch_embeddings, hidden_states=hidden_states
+        )
+
     def staging_loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """Cross-entropy over all scored epochs; `-100` labels are ignored, class weights come from the config."""
         if labels.shape != logits.shape[:-1]:

@@ -122,3 +122,62 @@ def slumbernet_preprocess(
     n_epochs = resampled.shape[0]
     detrended = _detrend_polynomial(resampled.reshape(n_epochs * 2, samples_out), detrend_order)
     return detrended.reshape(n_epochs, 2, samples_out).astype(np.float32), float(target_sfreq)
+
+
+def robustsleepnet_preprocess(
+    signal_in: np.ndarray,
+    sfreq: float,
+    *,
+    intermediate_sfreq: float = 100.0,
+    target_sfreq: float = 60.0,
+    l_freq: float = 0.2,
+    h_freq: float = 30.0,
+    filter_order: int = 2,
+    clip_iqr: float = 20.0,
+    eps: float = 1e-5,
+) -> np.ndarray:
+    """RobustSleepNet's preparation of a whole recording, as its inference path (`edf_to_h5`, `h5_to_memmaps`) runs it.
+
+    Per channel: polyphase resampling to `intermediate_sfreq` (100 Hz, stored as float32 there), a Butterworth
+    band-pass of order `filter_order` run forwards and backwards (`scipy.signal.filtfilt` on `(b, a)`
+    coefficients), polyphase resampling to `target_sfreq`, then the recording-wide IQR normalisation: values
+    clipped to `[-2 * clip_iqr * (median - q25), 2 * clip_iqr * (q75 - median)]` (bounds around 0, as the
+    original writes them), minus the clipped signal's median, divided by its interquartile range (`eps` where
+    that is 0).
+
+    Args:
+        signal_in: `(n_chans, n_samples)` in µV at `sfreq`.
+        sfreq: its sampling rate in Hz (any rate; 50 Hz included).
+
+    Returns:
+        `(n_chans, n_samples * target_sfreq / sfreq)` float32 at `target_sfreq`.
+    """
+    from hf_sleep.models.sleep_base.signals import resample_ratio
+
+    data = np.asarray(signal_in, dtype=np.float64)
+    if data.ndim != 2 or data.shape[1] == 0:
+        raise ValueError(f"signal must be (n_chans, n_samples) with samples, got shape {data.shape}")
+
+    def poly_resample(values: np.ndarray, rate_in: float, rate_out: float) -> np.ndarray:
+        if rate_in == rate_out:
+            return values
+        up, down = resample_ratio(rate_in, rate_out)
+        resampled = signal.resample_poly(values, up, down, axis=-1)
+        # The original pads with zeros up to round(duration * rate) when the resampler returns fewer samples.
+        expected = round(values.shape[-1] / rate_in * rate_out)
+        if resampled.shape[-1] < expected:
+            resampled = np.pad(resampled, ((0, 0), (0, expected - resampled.shape[-1])))
+        return resampled
+
+    data = poly_resample(data, float(sfreq), intermediate_sfreq).astype(np.float32)
+    b, a = signal.iirfilter(
+        filter_order, [edge * 2.0 / intermediate_sfreq for edge in (l_freq, h_freq)], btype="bandpass", ftype="butter"
+    )
+    data = signal.filtfilt(b, a, data, axis=-1)
+    data = poly_resample(data, intermediate_sfreq, target_sfreq)
+    q25, median, q75 = np.percentile(data, [25, 50, 75], axis=-1, keepdims=True)
+    clipped = np.clip(data, -2 * clip_iqr * (median - q25), 2 * clip_iqr * (q75 - median))
+    q25, median, q75 = np.percentile(clipped, [25, 50, 75], axis=-1, keepdims=True)
+    spread = q75 - q25
+    spread[spread == 0] = eps
+    return ((clipped - median) / spread).astype(np.float32)

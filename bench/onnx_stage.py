@@ -1,0 +1,149 @@
+"""Whole-night staging through ONNX (no torch) against the floor of reading the night, beside torch, YASA and GSSC.
+
+One run, interleaved fresh processes on the same generated 8-h night (so machine load hits all alike): MNE reading
+the staged channel, `hf-sleep stage --backend onnx` (with and without the plot), `hf-sleep stage` through torch,
+and YASA and GSSC from the peer environment (`bench/peers/setup_peers.sh`; left out, and said so, without it).
+Then 100 nights in one process (`hf-sleep stage nights/ --backend onnx`): nights per minute. The nights are hard
+links to the one generated night, so the disk cache serves every read after the first.
+
+    python bench/onnx_stage.py --repeats 3 --nights 100 --json bench/results/onnx_stage.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if __package__ in (None, ""):  # run as a script: make `bench` and `hf_sleep` importable from the checkout
+    sys.path.insert(0, str(ROOT))
+
+from bench.harness.common import PEERS_DIR, machine_info, python_ours, python_peers, run_process, thread_env  # noqa: E402
+from bench.harness.startup import STAGED_CHANNEL, TARGET_STAGE_OVER_READ, mne_read_command  # noqa: E402
+
+
+def stage_command(night: str, out_dir: str, *extra: str) -> list[str]:
+    return [python_ours(), "-m", "hf_sleep.cli", "stage", night, "--output-dir", out_dir, "--channels", STAGED_CHANNEL,
+            "--overwrite", "--quiet", *extra]  # fmt: skip
+
+
+def commands(night: str, work: Path) -> dict[str, list[str] | None]:
+    """What each row runs, by label; `None` where the peer environment is missing."""
+    peers = python_peers()
+    return {
+        "MNE read": mne_read_command(night),
+        "ONNX, no plot": stage_command(night, str(work / "onnx"), "--backend", "onnx", "--no-plot"),
+        "ONNX, four outputs": stage_command(night, str(work / "onnx-plot"), "--backend", "onnx"),
+        "torch, four outputs": stage_command(night, str(work / "torch"), "--backend", "torch", "--device", "cpu"),
+        "YASA": [peers, str(PEERS_DIR / "stage_yasa.py"), night] if peers else None,
+        "GSSC": [peers, str(PEERS_DIR / "stage_gssc.py"), night] if peers else None,
+    }
+
+
+def one_night(night: str, work: Path, repeats: int) -> dict[str, dict]:
+    rows = commands(night, work)
+    results: dict[str, dict] = {label: {"seconds": [], "peak_rss_mb": []} for label in rows}
+    for _ in range(repeats):
+        for label, command in rows.items():
+            if command is None:
+                results[label] = {"error": "peer environment missing (bash bench/peers/setup_peers.sh)"}
+                continue
+            run = run_process(command, env=thread_env())
+            results[label]["seconds"].append(run.seconds)
+            results[label]["peak_rss_mb"].append(run.peak_rss_mb)
+    return results
+
+
+def many_nights(night: Path, work: Path, n_nights: int, backend: str) -> dict[str, float]:
+    folder = work / "nights"
+    folder.mkdir(exist_ok=True)
+    for index in range(n_nights):
+        link = folder / f"night_{index:03d}.edf"
+        if not link.exists():
+            os.link(night, link)
+    run = run_process(
+        stage_command(str(folder), str(work / f"many-{backend}"), "--backend", backend, "--no-plot"),
+        env=thread_env(), timeout=3600,
+    )  # fmt: skip
+    return {"nights": n_nights, "seconds": run.seconds, "nights_per_minute": n_nights / run.seconds * 60,
+            "peak_rss_mb": run.peak_rss_mb}  # fmt: skip
+
+
+def median(values: list[float]) -> str:
+    return f"{statistics.median(values):.3g} ({min(values):.3g}–{max(values):.3g}, n={len(values)})"
+
+
+def render(result: dict) -> str:
+    rows = result["one_night"]
+    floor = statistics.median(rows["MNE read"]["seconds"])
+    lines = [
+        "## 10. Staging through ONNX, without torch",
+        "",
+        f"{result['machine']}; {result['date']}; load average {result['load_average']:.1f} at the start. One generated "
+        f"{result['hours']:g}-h night (`{STAGED_CHANNEL}`, 100 Hz), interleaved fresh processes, bundled default "
+        "model (physioex SeqSleepNet); median (min–max, n) of wall time.",
+        "",
+        "| Process | Seconds | × MNE read | Peak RSS (MB) |",
+        "|---|---:|---:|---:|",
+    ]
+    for label, row in rows.items():
+        if "error" in row:
+            lines.append(f"| {label} | {row['error']} | | |")
+            continue
+        ratio = statistics.median(row["seconds"]) / floor
+        lines.append(f"| {label} | {median(row['seconds'])} | {ratio:.2f}× | {max(row['peak_rss_mb']):.0f} |")
+    onnx = statistics.median(rows["ONNX, no plot"]["seconds"]) / floor
+    lines += [
+        "",
+        f"Target: a night staged within {TARGET_STAGE_OVER_READ:g}× MNE's read: {onnx:.2f}× through ONNX "
+        f"({'met' if onnx <= TARGET_STAGE_OVER_READ else 'NOT met'}; CSV, EDF+ annotations and statistics). "
+        "YASA and GSSC only stage (no files written).",
+        "",
+        "| Nights in one process | Backend | Seconds | Nights per minute | Peak RSS (MB) |",
+        "|---:|---|---:|---:|---:|",
+    ]
+    for backend, row in result["many_nights"].items():
+        lines.append(f"| {row['nights']} | {backend} | {row['seconds']:.1f} | {row['nights_per_minute']:.1f} | "
+                     f"{row['peak_rss_mb']:.0f} |")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hours", type=float, default=8.0)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--nights", type=int, default=100, help="nights staged in one process")
+    parser.add_argument("--many-backends", nargs="+", default=["onnx", "torch"])
+    parser.add_argument("--json", help="write the measurements here")
+    args = parser.parse_args()
+    import datetime
+
+    from hf_sleep.data.synthetic import write_sleep_edf_night
+
+    work = Path(tempfile.mkdtemp(prefix="onnx-stage-"))
+    night, _ = write_sleep_edf_night(work / "night", hypnogram=None, subject=0, night=1, duration_hours=args.hours)
+    info = machine_info()
+    result = {
+        "machine": f"{info.get('cpu')}, {info.get('cores')} cores",
+        "date": datetime.date.today().isoformat(),
+        "load_average": os.getloadavg()[0],
+        "hours": args.hours,
+        "one_night": one_night(str(night), work, args.repeats),
+        "many_nights": {},
+    }
+    for backend in args.many_backends:  # the one-night figures are kept even if a long many-night run is cut short
+        if args.json:
+            Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+        result["many_nights"][backend] = many_nights(Path(night), work, args.nights, backend)
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+    print(render(result))
+
+
+if __name__ == "__main__":
+    main()
