@@ -107,3 +107,25 @@ def test_the_space_readme_says_what_an_empty_checkpoint_means_as_the_app_does():
     assert 'label="Checkpoint: local folder or Hub id (empty = the model chosen above)"' in app
     assert "empty = the model chosen above" in readme
     assert "empty = random weights" not in readme
+
+
+def test_the_readme_states_the_suite_time_measured_and_the_suite_reports_its_durations():
+    from .conftest import REPO_ROOT
+
+    readme = (REPO_ROOT / "README.md").read_text()
+    script = (REPO_ROOT / "scripts" / "run_tests.sh").read_text()
+    assert "about 9 min" not in readme
+    assert "16.6 min on a fresh clone" in readme and "the 25 slowest tests are listed" in readme
+    assert 'python -m pytest --durations=25 "$@"' in script
+
+
+def test_the_readme_counts_the_real_hypnograms_that_the_team_folder_holds(shared_data):
+    import re
+
+    from .conftest import REPO_ROOT
+
+    readme = (REPO_ROOT / "README.md").read_text()
+    cassette = sorted((shared_data / "sleep-edf" / "hypnograms").glob("SC4*-Hypnogram.edf"))
+    claims = [int(n) for n in re.findall(r"each of the (\d+) real Sleep-EDF-20 hypnograms", readme)]
+    assert claims and set(claims) == {len(cassette)}, (claims, len(cassette))
+    assert "39 real" not in readme
