@@ -215,7 +215,8 @@ def test_broken_model_folders(base, case) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         model = Path(tmp) / "model"
         shutil.copytree(base["model"], model)
-        (model / "preprocessor_config.json").write_text(json.dumps({"sampling_rate": 100.0}))
+        (model / "preprocessor_config.json").write_text(json.dumps(  # a valid one: its damage is a case of its own
+            {"ch_names": ["EEG Fpz-Cz"], "sfreq": 100.0, "epoch_seconds": 30.0, "l_freq": 0.3, "h_freq": 35.0}))
         target = model / name
         if damage == "missing":
             target.unlink()
@@ -260,3 +261,113 @@ def test_repository_that_does_not_exist_on_the_hub(base, tmp_path) -> None:
     assert result.returncode == 2 and "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "could not load a model from 'tester/no-such-model'" in lines[0]
+
+
+# -- contract values and types, hypnogram rows (issue 25) --------------------------------------------------
+CONTRACT_VALUES = st.sampled_from(
+    [1e308, -1, 0, 0.3, 35.0, 100.0, "abc", "uV", "", [], {}, None, True, [1], ["EEG Fpz-Cz"], {"method": "iir"}]
+)
+CONTRACT_KEYS = ["ch_names", "sfreq", "epoch_seconds", "units", "ch_types", "reference", "l_freq", "h_freq",
+                 "filter", "resample_method", "preprocessing", "label_names", "sampling_rate"]  # fmt: skip
+CONTRACT_KEY = st.sampled_from(CONTRACT_KEYS)
+
+
+@settings(max_examples=8, **SETTINGS)
+@given(changes=st.lists(st.tuples(CONTRACT_KEY, CONTRACT_VALUES), min_size=1, max_size=2), as_list=st.booleans())
+def test_preprocessor_config_values_and_types_in_stage(base, changes, as_list) -> None:
+    """A value the contract refuses is one line naming preprocessor_config.json; one it accepts is staged with."""
+    from hf_sleep import SleepFeatureExtractor
+
+    contract = {"ch_names": ["EEG Fpz-Cz"], "sfreq": 100.0, "epoch_seconds": 30.0, "l_freq": 0.3, "h_freq": 35.0}
+    contract.update(changes)
+    written = list(contract.values()) if as_list and len(changes) == 2 else contract
+    try:
+        SleepFeatureExtractor.from_dict(written)
+        valid = True
+    except ValueError as error:
+        assert "\n" not in str(error)
+        valid = False
+    with tempfile.TemporaryDirectory() as tmp:
+        model = Path(tmp) / "model"
+        shutil.copytree(base["model"], model)
+        config_path = model / "preprocessor_config.json"
+        config_path.write_text(json.dumps(written))
+        psg = Path(tmp) / "night.edf"
+        psg.write_bytes(base["psg"])
+        out = Path(tmp) / "staged"
+        code, lines = run_cli("stage", psg, "--model", model, "--out-dir", out, "--quiet")
+        if code == 0:
+            assert valid
+            check_stage_outputs(out)
+        else:
+            assert_one_line_naming(code, lines, str(config_path) if not valid else str(model))
+            assert not out.exists() or list(out.iterdir()) == []
+
+
+HYPNOGRAM_SECONDS = st.one_of(
+    st.integers(-1, 16).map(lambda k: 30.0 * k), st.sampled_from([1e12, -30.0, float("nan"), 10.0])
+)
+HYPNOGRAM_ROW = st.tuples(HYPNOGRAM_SECONDS, HYPNOGRAM_SECONDS, st.sampled_from(["W", "N2", "REM", "?", "Bogus"]))
+
+
+@settings(max_examples=5, **SETTINGS)
+@given(
+    rows=st.lists(HYPNOGRAM_ROW, min_size=1, max_size=5),
+    separator=st.sampled_from([(",", "."), (";", ",")]),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig"]),
+)
+def test_hypnogram_rows_in_convert(rows, separator, encoding) -> None:
+    """`convert edf` with any table: the rows' labels, or one line naming the hypnogram and nothing written."""
+    from datasets import load_from_disk
+
+    from hf_sleep.data.synthetic import write_scored_night
+
+    sep, decimal = separator
+    night = ["W", "N2", "N2", "REM"] * 3  # 12 epochs: the PSG the table scores
+    table = [sep.join(["onset", "duration", "stage"])]
+    table += [sep.join([f"{o:g}".replace(".", decimal), f"{d:g}".replace(".", decimal), label]) for o, d, label in rows]
+    with tempfile.TemporaryDirectory() as tmp:
+        edf, hypnogram = write_scored_night(Path(tmp) / "in", hypnogram=night, channels=("EEG C4-M1",), sfreq=100.0)
+        hypnogram.write_bytes(("\n".join(table) + "\n").encode(encoding))
+        out = Path(tmp) / "out"
+        code, lines = run_cli("convert", "edf", edf.parent, "--hypnogram", "{stem}.csv", "--channels", "EEG C4-M1",
+                              "--out", out / "dataset", "--keep-unknown")  # fmt: skip
+        if code != 0:
+            assert_one_line_naming(code, lines, hypnogram.name)
+            assert not out.exists() or list(out.iterdir()) == []
+            return
+        ds = load_from_disk(str(out / "dataset"))
+        ids = {"W": 0, "N2": 2, "REM": 4}
+        for k, label in zip(ds["epoch_index"], ds["labels"], strict=True):  # each kept epoch has its row's stage
+            covering = [lab for o, d, lab in sorted(rows, key=lambda row: row[0]) if d > 0 and o <= 30 * k < o + d]
+            assert covering and ids.get(covering[-1], -100) == label, (rows, k, label)  # the later onset wins
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.sampled_from([1e308, -1e308, 0.0, 1e-300, 0.3, 100.0])
+    | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=150, **SETTINGS)
+@given(changes=st.dictionaries(st.sampled_from([*CONTRACT_KEYS, "feature_extractor_type", "auto_map"]),
+                               JSON_VALUES, max_size=3))  # fmt: skip
+def test_any_json_contract_is_accepted_whole_or_refused_in_one_line_naming_the_key(changes) -> None:
+    """Whatever JSON a contract holds, it loads with the values written, or raises one `ValueError` line that
+    names the key at fault; never a `TypeError`/`OverflowError` from deep inside."""
+    from hf_sleep import SleepFeatureExtractor
+
+    contract = {"ch_names": ["EEG Fpz-Cz"], "sfreq": 100.0, "epoch_seconds": 30.0, **changes}
+    try:
+        extractor = SleepFeatureExtractor.from_dict(json.loads(json.dumps(contract)))
+    except ValueError as error:
+        message = str(error)
+        assert "\n" not in message
+        assert any(key in message for key in (*contract, "Nyquist", "whole number of samples", "SlumberNet")), message
+        return
+    for key in ("ch_names", "sfreq", "epoch_seconds", "l_freq", "h_freq", "units", "label_names"):
+        if key in changes and changes[key] is not None:
+            assert getattr(extractor, key) == changes[key]
+    assert extractor.n_times == round(extractor.sfreq * extractor.epoch_seconds)

@@ -199,3 +199,31 @@ def test_density_spectrogram_matches_scipy_on_generated_signal():
     # A flat channel gives the floor 20·log10(eps), not -inf.
     flat = density_log_spectrogram(torch.zeros(1, 3000, dtype=torch.float64), 200, 100, 256, 100.0)
     assert torch.allclose(flat, torch.full_like(flat, 20 * np.log10(np.finfo(float).eps)))
+
+
+class _Payload:  # what a hostile checkpoint pickles: a call the weights-only loader refuses to make
+    def __reduce__(self):
+        import os
+
+        return (os.getcwd, ())
+
+
+@pytest.mark.parametrize("content", ["pickle", "not torch"])
+def test_a_checkpoint_that_needs_code_or_is_not_torch_is_refused_in_one_line(tmp_path, capsys, content):
+    from hf_sleep.cli import main
+
+    checkpoint = tmp_path / "model.ckpt"
+    if content == "pickle":
+        torch.save({"state_dict": {"nn.epoch_encoder.x": _Payload()}}, checkpoint)
+    else:
+        checkpoint.write_bytes(b"hello, not a checkpoint")
+    code = main(["convert-physioex", str(checkpoint), str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"hf-sleep convert-physioex: error: could not open {checkpoint} as a weights-only torch")
+    if content == "pickle":
+        assert "it holds Python objects, not only tensors (Trying to load unsupported GLOBAL posix.getcwd" in err
+        assert "weights_only` set to `False`" not in err  # torch's advice to load it unsafely is not passed on
+    else:
+        assert "not a torch file" in err
+    assert not (tmp_path / "out").exists()

@@ -14,7 +14,6 @@ from hf_sleep.pretrained import (
     BUNDLE_FILES,
     BUNDLE_ONNX_FILES,
     BUNDLED,
-    DEFAULT_MODEL,
     build_bundle,
     load_pretrained,
     pretrained_path,
@@ -143,7 +142,7 @@ def test_stage_without_model_uses_the_bundled_default(tmp_path, capsys):
     assert main(["stage", str(recording), "--out-dir", str(tmp_path / "out"), "--quiet"]) == 0
     stats = json.loads((tmp_path / "out" / "night_sleep_stats.json").read_text())
     assert stats["channels"] == ["EEG C4-M1"] and stats["n_epochs"] == 60
-    assert DEFAULT_MODEL in stats["model"]
+    assert stats["model"] == "consensus of 7"  # the 7 RobustSleepNet models on the one central EEG
     assert main(["stage", str(recording), "--model", "hf-sleep/seqsleepnet-physioex-eeg-eog-emg",
                  "--out-dir", str(tmp_path / "out3"), "--quiet"]) == 0
     stats = json.loads((tmp_path / "out3" / "night_sleep_stats.json").read_text())

@@ -289,7 +289,7 @@ def test_converted_logits_equal_theirs_on_real_eeg(experiment_id):
         )
 
 
-@pytest.mark.parametrize("source", ["real snippets", "generated night"])
+@pytest.mark.parametrize("source", ["real snippets", pytest.param("generated night", marks=pytest.mark.slow)])
 def test_staged_probabilities_equal_their_inference_with_end_padding(source):
     if source == "real snippets":
         signal, fs = real_snippets()

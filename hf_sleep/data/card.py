@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .checks import writing
 from .conversion import column
 from .labels import IGNORE_INDEX
 
@@ -26,10 +27,7 @@ def _contract(dataset):
     """The dataset's `SleepFeatureExtractor` (its signal contract), or `None` for a dataset without one."""
     from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 
-    try:
-        return SleepFeatureExtractor.from_dataset(dataset)
-    except ValueError:
-        return None
+    return SleepFeatureExtractor.from_dataset(dataset, missing_ok=True)  # a broken one is an error
 
 
 def _label_names(dataset) -> list[str]:
@@ -173,6 +171,11 @@ def write_dataset_card(dataset, path: str | os.PathLike, **kwargs) -> Path:
     target = path if path.suffix == ".md" else path / "README.md"
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(str(build_dataset_card(dataset, **kwargs)), encoding="utf-8")
-    os.replace(tmp, target)
+    text = str(build_dataset_card(dataset, **kwargs))
+    try:
+        with writing(target):
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)  # a full disk leaves no half card
     return target

@@ -8,10 +8,11 @@ lives with the signal contract: `feature_extraction_sleep.split_derivation`.)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -171,6 +172,36 @@ def check_writable_folder(folder: str | os.PathLike, what: str = "output folder"
         reason = error.strerror or type(error).__name__
         raise ValueError(f"{what} {folder} is not writable ({reason})") from None
     return folder
+
+
+class WriteError(ValueError):
+    """An output that could not be written (a full disk, a lost mount, a quota): one line naming it.
+
+    Args:
+        target: the output, as the user named it.
+        reason: the system's reason (`No space left on device`).
+    """
+
+    def __init__(self, target: str | os.PathLike, reason: str) -> None:
+        self.target, self.reason = str(target), reason
+        super().__init__(f"could not write {self.target}: {reason}; nothing was left half-written")
+
+    def __reduce__(self):  # intact across worker processes
+        return (type(self), (self.target, self.reason))
+
+
+@contextlib.contextmanager
+def writing(target: str | os.PathLike) -> Iterator[None]:
+    """Turns an `OSError` raised while writing `target` into a `WriteError` naming it; the caller's scratch folder
+    makes sure nothing half-written is left.
+
+    Args:
+        target: the output being written (file or folder), as the user named it.
+    """
+    try:
+        yield
+    except OSError as error:
+        raise WriteError(target, error.strerror or str(error) or type(error).__name__) from None
 
 
 def apply_umask(path: str | os.PathLike) -> None:

@@ -81,7 +81,8 @@ def _add_convert(subparsers: argparse._SubParsersAction) -> None:
     edf.add_argument(
         "--hypnogram",
         help="hypnogram file next to each EDF, with {stem} (EDF name without .edf) or {base} (without a BIDS "
-        "_eeg suffix): '{stem}.csv', '{stem}-Hypnogram.edf', '{base}_events.tsv'; default: embedded EDF+ annotations",
+        "_eeg suffix), relative to the EDF's folder or absolute: '{stem}.csv', '{stem}-Hypnogram.edf', "
+        "'{base}_events.tsv', '/data/scores/{stem}.csv'; default: embedded EDF+ annotations",
     )
     edf.add_argument(
         "--label-map",

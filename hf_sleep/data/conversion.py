@@ -10,8 +10,6 @@ Sequences and subject splits of a converted dataset live in ``splits.py``.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -22,9 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .checks import apply_umask, check_writable_folder
+from .checks import WriteError, apply_umask, check_writable_folder, writing
 from .parallel import worker_pool
 from .preprocess import RecordingEpochs
+from .scratch import scratch_folder
+
+CONVERT_PREFIX = ".hf_sleep-convert-"
+SAVE_PREFIX = ".hf_sleep-save-"
 
 if TYPE_CHECKING:
     from .options import ConversionOptions
@@ -92,6 +94,11 @@ def epoch_features(
 
 def _write_shard(epochs: RecordingEpochs, path: Path, features) -> None:
     """One recording as an Arrow IPC stream file, the format and schema ``datasets.ArrowWriter`` writes."""
+    with writing(path.parent):
+        _write_arrow(epochs, path, features)
+
+
+def _write_arrow(epochs: RecordingEpochs, path: Path, features) -> None:
     import pyarrow as pa
 
     n = len(epochs.labels)
@@ -184,60 +191,66 @@ def run_conversion(
     """
     num_proc, output_dir, cache_dir = options.num_proc, options.output_dir, options.cache_dir
     overwrite, progress = options.overwrite, options.progress
-    from tqdm.auto import tqdm
-
     if not tasks:
         raise ValueError("no recordings to convert")
     if output_dir is not None and Path(output_dir).exists() and not overwrite:
         raise FileExistsError(f"{output_dir} exists; pass overwrite=True to replace it")
     base = Path(output_dir).parent if output_dir is not None else Path(cache_dir or default_cache_dir())
     check_writable_folder(base, "output folder" if output_dir is not None else "cache folder")
-    work = Path(tempfile.mkdtemp(prefix=".hf_sleep-convert-", dir=base))
-    try:
-        n = len(tasks)
-        jobs = [
-            _Job(task, load, work / f"data-{i:05d}-of-{n:05d}.arrow", features)
-            for i, task in enumerate(tasks)
-        ]
-        bar = tqdm(total=len(jobs), desc=desc, unit="recording", disable=not progress)
-        if num_proc <= 1 or len(jobs) == 1:
-            # Two writer threads put recordings on disk while the next one is read (writing ~12 MB per
-            # 8-h channel costs more than reading it): at most three recordings in memory.
-            with ThreadPoolExecutor(max_workers=2) as writers:
-                writing: deque = deque()
-                for job in jobs:
-                    epochs = job.load(job.task)
-                    if len(writing) == 2:
-                        writing.popleft().result()
-                        bar.update(1)
-                    writing.append(writers.submit(_write_shard, epochs, job.shard, job.features))
-                    del epochs
-                while writing:
-                    writing.popleft().result()
-                    bar.update(1)
-        else:
-            with worker_pool(min(num_proc, len(jobs))) as pool:
-                pending = {pool.submit(_run_job, job) for job in jobs}
-                while pending:
-                    done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                    for future in done:
-                        future.result()  # re-raises a worker's RecordingError
-                        bar.update(1)
-        bar.close()
-        _write_dataset_files(work, [job.shard.name for job in jobs], features, info_kwargs)
-        apply_umask(work)  # mkdtemp made it private
-        if output_dir is None:
-            target = base / f"{desc.replace(' ', '_')}-{uuid.uuid4().hex[:12]}"
-            os.replace(work, target)
-        else:
-            target = Path(output_dir)
-            _move_into_place(work, target)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
+    target = Path(output_dir) if output_dir is not None else base / f"{desc.replace(' ', '_')}-{uuid.uuid4().hex[:12]}"
+    # The dataset grows in a subfolder of the scratch folder; the scratch folder also takes the replaced dataset,
+    # so a kill at any point leaves one hidden folder that the next conversion here removes.
+    with scratch_folder(base, CONVERT_PREFIX) as scratch:
+        work = scratch / "dataset"
+        work.mkdir()
+        try:
+            _convert_into(work, tasks, load, features, num_proc, desc, progress)
+        except WriteError as error:  # a shard that could not be written: the dataset could not
+            raise WriteError(target, error.reason) from None
+        with writing(target):
+            _write_dataset_files(work, [f"data-{i:05d}-of-{len(tasks):05d}.arrow" for i in range(len(tasks))],
+                                 features, info_kwargs)  # fmt: skip
+            apply_umask(work)  # the scratch folder is private; the dataset is not
+            _move_into_place(work, target, scratch)
     from datasets import load_from_disk
 
     return load_from_disk(str(target))
+
+
+def _convert_into(work: Path, tasks, load, features, num_proc: int, desc: str, progress: bool) -> None:
+    """Every task converted into its shard ``data-<i>-of-<n>.arrow`` in ``work``."""
+    from tqdm.auto import tqdm
+
+    n = len(tasks)
+    jobs = [
+        _Job(task, load, work / f"data-{i:05d}-of-{n:05d}.arrow", features)
+        for i, task in enumerate(tasks)
+    ]
+    bar = tqdm(total=len(jobs), desc=desc, unit="recording", disable=not progress)
+    if num_proc <= 1 or len(jobs) == 1:
+        # Two writer threads put recordings on disk while the next one is read (writing ~12 MB per
+        # 8-h channel costs more than reading it): at most three recordings in memory.
+        with ThreadPoolExecutor(max_workers=2) as writers:
+            in_flight: deque = deque()
+            for job in jobs:
+                epochs = job.load(job.task)
+                if len(in_flight) == 2:
+                    in_flight.popleft().result()
+                    bar.update(1)
+                in_flight.append(writers.submit(_write_shard, epochs, job.shard, job.features))
+                del epochs
+            while in_flight:
+                in_flight.popleft().result()
+                bar.update(1)
+    else:
+        with worker_pool(min(num_proc, len(jobs))) as pool:
+            pending = {pool.submit(_run_job, job) for job in jobs}
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                for future in done:
+                    future.result()  # re-raises a worker's RecordingError
+                    bar.update(1)
+    bar.close()
 
 
 def _write_dataset_files(folder: Path, shards: Sequence[str], features, info_kwargs: dict[str, Any]) -> None:
@@ -264,11 +277,12 @@ def _write_dataset_files(folder: Path, shards: Sequence[str], features, info_kwa
     )
 
 
-def _move_into_place(source: Path, target: Path) -> None:
-    """Replace ``target`` by ``source`` (same file system); the old ``target`` is kept until the move worked."""
+def _move_into_place(source: Path, target: Path, scratch: Path) -> None:
+    """Replace ``target`` by ``source`` (same file system); the old ``target`` is moved into ``scratch`` (removed
+    with it) and put back if the move fails."""
     old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
+    if target.exists() or target.is_symlink():
+        old = scratch / "replaced"
         os.replace(target, old)
     try:
         os.replace(source, target)
@@ -276,8 +290,6 @@ def _move_into_place(source: Path, target: Path) -> None:
         if old is not None and not target.exists():
             os.replace(old, target)
         raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def save_dataset(dataset, output_dir: str | os.PathLike, *, overwrite: bool = False):
@@ -297,22 +309,10 @@ def save_dataset(dataset, output_dir: str | os.PathLike, *, overwrite: bool = Fa
     if target.exists() and not overwrite:
         raise FileExistsError(f"{target} exists; pass overwrite=True to replace it")
     check_writable_folder(target.parent)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    old = None
-    try:
-        dataset.save_to_disk(str(tmp))
-        apply_umask(tmp)
-        if target.exists():
-            old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
-            os.replace(target, old)
-        os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None and not target.exists():
-            os.replace(old, target)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    with scratch_folder(target.parent, SAVE_PREFIX) as scratch, writing(target):
+        dataset.save_to_disk(str(scratch / "dataset"))
+        apply_umask(scratch / "dataset")
+        _move_into_place(scratch / "dataset", target, scratch)
     return load_from_disk(str(target))
 
 

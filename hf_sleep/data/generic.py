@@ -18,10 +18,13 @@ or as a JSON/YAML file.
 from __future__ import annotations
 
 import csv
+import glob
 import io
 import json
+import math
 import os
 import re
+import string
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -172,34 +175,55 @@ def _edf_stages(path: Path, header: EdfHeader) -> StageIntervals:
     return onset[keep] + offset, duration[keep], text[keep]
 
 
-def _is_number(text: str) -> bool:
+def _number(text: str, decimal_comma: bool = False) -> float | None:
+    """The number a cell holds (``30,0`` too in a ``;``-separated file), else ``None``."""
     try:
-        float(text)
+        return float(text.replace(",", ".") if decimal_comma else text)
     except ValueError:
-        return False
-    return True
+        return None
 
 
-def _sniff_rows(text: str) -> list[list[str]]:
+def _sniff_rows(text: str) -> tuple[list[list[str]], str]:
+    """The rows of a CSV/TSV and its delimiter: a tab, ``;`` (the decimal-comma convention) or ``,``."""
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    sample = "\n".join(lines[:20])
-    delimiter = "\t" if "\t" in sample else ";" if ";" in sample and "," not in sample else ","
-    return [
+    sample = lines[:20]
+    if any("\t" in line for line in sample):
+        delimiter = "\t"
+    elif sample and all(";" in line for line in sample):
+        delimiter = ";"
+    else:
+        delimiter = ","
+    rows = [
         [cell.strip() for cell in row]
         for row in csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)
     ]
+    return rows, delimiter
+
+
+def _read_text(path: Path) -> str:
+    """A hypnogram's text: UTF-8 (with or without a BOM) or UTF-16 with its BOM (what Windows tools save)."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise RecordingError(path, f"cannot read the hypnogram: {err.strerror or err}") from None
+    encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as err:
+        raise RecordingError(
+            path, f"is not {encoding.upper().replace('-SIG', '')} text (byte {data[err.start]:#04x} at {err.start}); "
+            "save the hypnogram as UTF-8"
+        ) from None
 
 
 def _table_stages(path: Path, label_seconds: float) -> StageIntervals:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as err:
-        raise RecordingError(path, f"cannot read the hypnogram: {err}") from err
-    rows = _sniff_rows(text)
+    text = _read_text(path)
+    rows, delimiter = _sniff_rows(text)
     if not rows:
         raise RecordingError(path, "hypnogram is empty")
+    comma = delimiter == ";"  # a ';'-separated file writes decimals with a comma
     head = [cell.lower() for cell in rows[0]]
-    if all(len(row) >= 3 and _is_number(row[0]) and _is_number(row[1]) for row in rows):
+    if all(len(row) >= 3 and _number(row[0], comma) is not None and _number(row[1], comma) is not None for row in rows):
         rows = [["onset", "duration", "stage"], *rows]  # a headerless onset,duration,stage table (DCSM)
         head = rows[0]
     if "onset" in head:  # an interval table (CSV/TSV, BIDS events.tsv)
@@ -214,11 +238,18 @@ def _table_stages(path: Path, label_seconds: float) -> StageIntervals:
         i_on, i_dur = head.index("onset"), head.index("duration")
         onset, duration, labels = [], [], []
         for n, row in enumerate(rows[1:], start=2):
-            try:
-                o, d = float(row[i_on]), float(row[i_dur]) if row[i_dur] not in ("", "n/a") else 0.0
-                label = row[stage_col]
-            except (IndexError, ValueError) as err:
-                raise RecordingError(path, f"line {n}: onset and duration must be numbers: {row}") from err
+            if len(row) <= max(i_on, i_dur, stage_col):
+                raise RecordingError(path, f"row {n} has {len(row)} cells, the header {len(head)}: {row}")
+            o = _number(row[i_on], comma)
+            d = 0.0 if row[i_dur] in ("", "n/a") else _number(row[i_dur], comma)
+            label = row[stage_col]
+            if o is None or d is None:
+                raise RecordingError(path, f"row {n}: onset and duration must be numbers of seconds: {row}")
+            if not (math.isfinite(o) and math.isfinite(d)):
+                raise RecordingError(path, f"row {n}: onset and duration must be finite, got {o:g} and {d:g} s")
+            if d < 0:
+                raise RecordingError(path, f"row {n}: duration {d:g} s is negative")
+            # A row without duration or stage is an event (BIDS: lights off, an arousal marker), not a stage.
             if d > 0 and label not in ("", "n/a"):
                 onset.append(o)
                 duration.append(d)
@@ -280,6 +311,28 @@ def _is_signal_file(path: Path) -> bool:
     return any(label != ANNOTATION_LABEL for label in header.labels)
 
 
+HYPNOGRAM_FIELDS = ("stem", "base", "name")
+"""The ``{field}`` names a ``--hypnogram`` pattern may hold."""
+
+
+def check_hypnogram_pattern(pattern: str) -> None:
+    """A one-line ``ValueError`` naming ``--hypnogram`` for a pattern ``str.format`` cannot fill.
+
+    Args:
+        pattern: e.g. ``"{stem}.csv"``; ``{{``/``}}`` stand for literal braces.
+    """
+    try:
+        fields = [field for _, field, spec, _ in string.Formatter().parse(pattern) if field is not None]
+    except ValueError as error:  # a lone '{' or '}'
+        raise ValueError(f"--hypnogram {pattern!r}: {error} (write '{{{{' for a literal brace)") from None
+    wrong = [field for field in fields if field not in HYPNOGRAM_FIELDS]
+    if wrong:
+        raise ValueError(
+            f"--hypnogram {pattern!r}: unknown field {{{wrong[0]}}}; a pattern may use "
+            f"{', '.join('{' + name + '}' for name in HYPNOGRAM_FIELDS)}"
+        )
+
+
 def find_scored_recordings(
     paths_or_dir: str | os.PathLike | Iterable[str | os.PathLike],
     hypnogram: str | None = None,
@@ -294,13 +347,15 @@ def find_scored_recordings(
         hypnogram: where the hypnogram of ``<folder>/<stem>.edf`` is, relative to its folder, with
             ``{stem}`` for the EDF name without extension and ``{base}`` for the stem without a BIDS
             ``_eeg``/``_psg`` suffix (glob characters allowed; it must match one file): ``"{stem}.csv"``,
-            ``"{stem}-Hypnogram.edf"``, ``"{base}_events.tsv"``, ``"../scores/{stem}*.txt"``. ``None``: the
-            EDF's own EDF+ annotations.
+            ``"{stem}-Hypnogram.edf"``, ``"{base}_events.tsv"``, ``"../scores/{stem}*.txt"``, or an absolute
+            pattern (``"/data/scores/{stem}.csv"``). ``None``: the EDF's own EDF+ annotations.
         subject_pattern: regular expression whose first group (applied to the stem) is the subject id;
             default: the BIDS ``sub-<label>`` when present, else the stem.
 
     Raises:
-        RecordingError: an EDF without hypnogram, or a pattern matching several files.
+        ValueError: a pattern with a field other than ``{stem}``, ``{base}``, ``{name}`` (or a lone brace).
+        RecordingError: an EDF without hypnogram, a pattern matching several files, or one hypnogram matched by
+            two recordings.
     """
     if isinstance(paths_or_dir, (str, os.PathLike)):
         root = Path(paths_or_dir)
@@ -310,7 +365,9 @@ def find_scored_recordings(
         files = [f for f in files if root.is_file() or _is_signal_file(f)]
     else:
         files = [Path(p) for p in paths_or_dir]
-    out = []
+    if hypnogram is not None:
+        check_hypnogram_pattern(hypnogram)
+    out, claimed = [], {}
     pattern = re.compile(subject_pattern) if subject_pattern else None
     for edf in files:
         judge_recording_file(edf)  # the verdict `hf-sleep stage` gives on the same file
@@ -321,9 +378,15 @@ def find_scored_recordings(
                 )
             hyp = edf
         else:
-            base = re.sub(r"_(eeg|psg)$", "", edf.stem)
-            relative = hypnogram.format(stem=edf.stem, name=edf.name, base=base)
-            matches = sorted(m for m in edf.parent.glob(relative) if m != edf)
+            # The file's own names are escaped: a '[' in a stem is a character, not a glob class.
+            names = {"stem": edf.stem, "name": edf.name, "base": re.sub(r"_(eeg|psg)$", "", edf.stem)}
+            try:
+                relative = hypnogram.format(**{key: glob.escape(value) for key, value in names.items()})
+            except (ValueError, KeyError, IndexError) as error:  # a format spec such as {stem:>{base}}
+                raise ValueError(f"--hypnogram {hypnogram!r}: {error}") from None
+            # An absolute pattern stays as it is (``Path / absolute`` is the absolute path).
+            pattern_path = Path(glob.escape(str(edf.parent))) / relative
+            matches = sorted(m for m in map(Path, glob.glob(str(pattern_path), recursive=True)) if m != edf)
             if not matches:
                 raise RecordingError(
                     edf, f"no hypnogram found: nothing matches {str(edf.parent / relative)!r}"
@@ -333,6 +396,11 @@ def find_scored_recordings(
                     edf, f"several hypnograms match {relative!r}: {', '.join(m.name for m in matches[:5])}"
                 )
             hyp = matches[0]
+            if hyp in claimed:  # one file scoring two recordings: a pattern without {stem}?
+                raise RecordingError(
+                    hyp, f"is the hypnogram of both {claimed[hyp].name} and {edf.name}: put {{stem}} in --hypnogram"
+                )
+            claimed[hyp] = edf
         if pattern is not None:
             m = pattern.search(edf.stem)
             if m is None:

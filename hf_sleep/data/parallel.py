@@ -6,17 +6,21 @@ workers and fail with "An attempt has been made to start a new process before th
 finished its bootstrapping phase". Here workers never import ``__main__``:
 
 - on Linux, processes are forked (as ``datasets.Dataset.map(num_proc=...)`` does): the child already holds
-  every module and runs only the library function it is given;
+  every module and runs only the library function it is given, and dies with its parent (``PR_SET_PDEATHSIG``);
 - elsewhere (macOS, where forking is unsafe, and Windows, which cannot fork), the work runs in threads:
   reading, resampling (numpy/scipy) and writing Arrow shards release the GIL for most of their time.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
-__all__ = ["worker_pool"]
+__all__ = ["die_with_parent", "worker_pool"]
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def worker_pool(num_proc: int) -> Executor:
@@ -30,5 +34,25 @@ def worker_pool(num_proc: int) -> Executor:
     if sys.platform.startswith("linux"):
         from multiprocessing import get_context
 
-        return ProcessPoolExecutor(max_workers=num_proc, mp_context=get_context("fork"))
+        return ProcessPoolExecutor(
+            max_workers=num_proc, mp_context=get_context("fork"), initializer=die_with_parent, initargs=(os.getpid(),)
+        )
     return ThreadPoolExecutor(max_workers=num_proc)
+
+
+def die_with_parent(parent: int) -> None:
+    """Worker initializer (Linux): the kernel kills this worker when its parent dies, even by SIGKILL.
+
+    A killed ``convert --num-proc 2`` would otherwise leave its workers blocked on a pipe for minutes.
+
+    Args:
+        parent: the process id of the parent, to catch one that died before the request took effect.
+    """
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux after all: nothing to ask for
+        return
+    if os.getppid() != parent:
+        os._exit(1)

@@ -152,7 +152,8 @@ def epoch_labels(
         an object array of texts (``""`` where no annotation covers the epoch).
 
     Raises:
-        RecordingError: an unknown annotation text, or an annotation off the epoch grid.
+        RecordingError: an unknown annotation text, an annotation off the epoch grid, a non-finite onset or
+            duration, a negative duration, or two stages scoring the same epoch.
     """
     text = np.asarray(text, dtype=object)
     unknown = sorted(set(text.tolist()) - set(label_ids))
@@ -160,6 +161,10 @@ def epoch_labels(
         raise RecordingError(path, f"unknown annotation label(s) {unknown}; known: {sorted(label_ids)}")
     starts = onset / epoch_seconds
     counts = duration / epoch_seconds
+    if not (np.isfinite(starts).all() and np.isfinite(counts).all()) or (counts < 0).any():
+        i = int(np.flatnonzero(~np.isfinite(starts) | ~np.isfinite(counts) | (counts < 0))[0])
+        raise RecordingError(path, f"annotation {text[i]!r} at {onset[i]} s lasting {duration[i]} s: onsets and "
+                                   "durations must be finite and durations not negative")  # fmt: skip
     off_grid = (np.abs(starts - np.round(starts)) > 1e-6) | (np.abs(counts - np.round(counts)) > 1e-6)
     if off_grid.any():
         i = int(np.flatnonzero(off_grid)[0])
@@ -168,20 +173,42 @@ def epoch_labels(
             f"annotation {text[i]!r} at {onset[i]} s lasting {duration[i]} s is not aligned to the "
             f"{epoch_seconds:g}-s epoch grid",
         )
-    starts, counts = np.round(starts).astype(np.int64), np.round(counts).astype(np.int64)
-    keep = counts > 0
-    starts, counts = starts[keep], counts[keep]
-    ann_ids = np.array([label_ids[t] for t in text[keep]], dtype=np.int64)
-    which = np.repeat(np.arange(len(starts)), counts)
-    index = np.repeat(starts, counts) + (
-        np.arange(len(which)) - np.repeat(np.cumsum(counts) - counts, counts)
-    )
-    inside = (index >= 0) & (index < n_epochs)
+    # Only the part of each interval inside the recording is expanded: a duration of 1e12 s costs nothing.
+    first = np.clip(np.round(starts), 0, n_epochs).astype(np.int64)
+    stop = np.clip(np.round(starts + counts), 0, n_epochs).astype(np.int64)
+    keep = stop > first
+    first, counts, kept_text = first[keep], (stop - first)[keep], text[keep]
+    ann_ids = np.array([label_ids[t] for t in kept_text], dtype=np.int64)
+    which = np.repeat(np.arange(len(first)), counts)
+    index = np.repeat(first, counts) + (np.arange(len(which)) - np.repeat(np.cumsum(counts) - counts, counts))
+    _refuse_overlaps(path, index, which, ann_ids, np.asarray(onset)[keep], np.asarray(duration)[keep], kept_text,
+                     epoch_seconds)  # fmt: skip
     ids = np.full(n_epochs, IGNORE_INDEX, dtype=np.int64)
     texts = np.full(n_epochs, "", dtype=object)
-    ids[index[inside]] = ann_ids[which[inside]]
-    texts[index[inside]] = text[keep][which[inside]]
+    ids[index] = ann_ids[which]
+    texts[index] = kept_text[which]
     return ids, texts
+
+
+def _refuse_overlaps(path, index, which, ann_ids, onset, duration, text, epoch_seconds: float) -> None:
+    """A ``RecordingError`` when two stage intervals score the same epoch (which one would be right?).
+
+    Intervals of ignored texts (``Movement time``, ``?``) may overlap anything: they score nothing.
+    """
+    scored = ann_ids[which] != IGNORE_INDEX
+    epochs, owners = index[scored], which[scored]
+    if len(epochs) == len(np.unique(epochs)):
+        return
+    order = np.argsort(epochs, kind="stable")
+    epochs, owners = epochs[order], owners[order]
+    k = int(np.flatnonzero(epochs[1:] == epochs[:-1])[0])
+    a, b = int(owners[k]), int(owners[k + 1])
+    raise RecordingError(
+        path,
+        f"stages overlap: {text[a]!r} at {onset[a]:g} s lasting {duration[a]:g} s and {text[b]!r} at {onset[b]:g} s "
+        f"lasting {duration[b]:g} s both score the epoch at {epochs[k] * epoch_seconds:g} s; a hypnogram gives "
+        "each epoch one stage",
+    )
 
 
 def trim_wake(ids: np.ndarray, sleep_ids: Sequence[int], trim_epochs: int | None) -> slice:

@@ -100,7 +100,6 @@ def push_dataset(
             loaded = DatasetDict({"train": loaded})
     if not len(loaded):
         raise ValueError(f"{repo_id}: the dataset has no split to push")
-    loaded.push_to_hub(repo_id, private=private, token=token)
     combined = combine_datasets(list(loaded.values()))  # keeps the converter's description, licence, citation
     subjects = len(set(column(combined, "subject").tolist()))
     summary = summary or (
@@ -108,16 +107,25 @@ def push_dataset(
         f"{splits_table(loaded)}\n\nSplits never share a subject. "
         f'`load_dataset("{repo_id}")` returns them as a `DatasetDict`.'
     )
+    # The card is built (and a broken contract refused) before anything is sent.
     card = build_dataset_card(
         combined, pretty_name=pretty_name, source=source, license=license, summary=summary
     )
-    pushed = DatasetCard.load(repo_id, repo_type="dataset", token=token)
-    for key in ("dataset_info", "configs"):  # what load_dataset reads: the features (and contract), the files
-        if pushed.data.get(key) is not None:
-            card.data[key] = pushed.data.get(key)
-    card.push_to_hub(repo_id, repo_type="dataset", token=token, commit_message="Dataset card from hf_sleep")
     from huggingface_hub import constants
 
+    from hf_sleep.hub.publish import hub_failures, retry_server_errors
+
+    def push_once() -> None:
+        loaded.push_to_hub(repo_id, private=private, token=token)
+        pushed = DatasetCard.load(repo_id, repo_type="dataset", token=token)
+        for key in ("dataset_info", "configs"):  # what load_dataset reads: the features (and contract), the files
+            if pushed.data.get(key) is not None:
+                card.data[key] = pushed.data.get(key)
+        card.push_to_hub(repo_id, repo_type="dataset", token=token, commit_message="Dataset card from hf_sleep")
+
+    # A server error is tried again, then reported in one line, as `hf-sleep push` does.
+    with hub_failures(repo_id, constants.ENDPOINT):
+        retry_server_errors(push_once)
     return f"{constants.ENDPOINT}/datasets/{repo_id}"
 
 
@@ -161,13 +169,21 @@ def run_push_dataset(args) -> int:
     Args:
         args: parsed arguments.
     """
+    import sys
+
+    from hf_sleep.hub.publish import HubPublishError
+
     for folder in args.dataset:
         _existing_dir(folder)
-    url = push_dataset(
-        args.dataset if len(args.dataset) > 1 else args.dataset[0], args.repo_id, private=not args.public, test_size=_size(args.test_size),
-        validation_size=_size(args.validation_size) or 0, seed=args.seed, pretty_name=args.pretty_name,
-        source=args.source, license=args.license,
-    )  # fmt: skip
+    try:
+        url = push_dataset(
+            args.dataset if len(args.dataset) > 1 else args.dataset[0], args.repo_id, private=not args.public, test_size=_size(args.test_size),
+            validation_size=_size(args.validation_size) or 0, seed=args.seed, pretty_name=args.pretty_name,
+            source=args.source, license=args.license,
+        )  # fmt: skip
+    except HubPublishError as error:  # the Hub or the connection, not the user's input: exit status 1, as push
+        print(f"hf-sleep push-dataset: error: {error}", file=sys.stderr)
+        return 1
     print(f"pushed {', '.join(args.dataset)} to {url}")
     return 0
 

@@ -168,10 +168,12 @@ def canonical_texts(text: np.ndarray, label_map: Mapping[str, str | None]) -> np
 
 
 def _check_hypnogram_fits(
-    src: ScoredRecording, header: EdfHeader, end: np.ndarray, scored: np.ndarray, epoch_seconds: float
+    src: ScoredRecording, header: EdfHeader, stages: StageIntervals, scored: np.ndarray, epoch_seconds: float
 ) -> None:
-    """A `RecordingError` when the stages (ending at `end`; `scored`: not unscored) cannot be this PSG's: scored
-    past its end, or covering less than half of it."""
+    """A `RecordingError` when the stages (`scored`: not unscored) cannot be this PSG's: scored past its end, any
+    stage ending far past it, or covering less than half of it."""
+    onset, duration, text = stages
+    end = onset + duration
     hint = "(a hypnogram of another recording, or scored in epochs of another length?)"
     # A truncated PSG (or one with a wrong record count) is converted as far as it goes, with a warning
     # (`read_recording`); its hypnogram is judged against both the announced and the actual length.
@@ -184,6 +186,17 @@ def _check_hypnogram_fits(
             src.hypnogram,
             f"does not belong to {src.psg.name}: it scores stages up to {float(end[scored].max()):g} s but the "
             f"PSG lasts {header.duration:g} s {hint}",
+        )
+    # Whatever its label, a stage ending more than a day (or the PSG's own length) past the PSG is a duration in
+    # another unit or another recording's: refused. Sleep-EDF's last '?' runs hours past a cut PSG, so a trailing
+    # unscored stage is clipped, not refused.
+    far = np.flatnonzero(~(end <= longest + max(longest, 86400.0)))
+    if len(far):
+        i = int(far[0])
+        raise RecordingError(
+            src.hypnogram,
+            f"stage {text[i]!r} at {onset[i]:g} s lasting {duration[i]:g} s ends far past the end of the "
+            f"{header.duration:g}-s PSG {src.psg.name} (a duration in another unit, or another recording's?)",
         )
     if float(end.max()) < shortest / 2:
         raise RecordingError(
@@ -225,7 +238,7 @@ def load_scored(task: ScoredTask) -> RecordingEpochs:
             "(set the epoch length to the hypnogram's)",
         )
     scored = np.array([ids_map.get(t, 0) != IGNORE_INDEX for t in text], dtype=bool)  # unknown: epoch_labels
-    _check_hypnogram_fits(src, header, onset + duration, scored, epoch_seconds)
+    _check_hypnogram_fits(src, header, (onset, duration, text), scored, epoch_seconds)
     n_epochs = int(header.duration // epoch_seconds)
     ids, texts = epoch_labels(
         src.hypnogram,

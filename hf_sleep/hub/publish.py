@@ -16,16 +16,21 @@ uploaded are not sent again), and a rejected token is reported as such.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
 import shutil
 import tempfile
+import time
 import warnings
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# Seconds before each new try of a push the Hub answered with a server error (5xx).
+RETRY_DELAYS: tuple[float, ...] = (1.0, 3.0)
 # Files a push owns: stale copies in the repository are deleted so it never mixes two pushes.
 MANAGED_SUFFIXES = (".safetensors", ".bin", ".py", ".safetensors.index.json")
 # What the card says about training, kept in the repository so that a later push can say it again.
@@ -98,6 +103,53 @@ def _transport_cause(error: BaseException) -> BaseException | None:
         error = error.__cause__ or error.__context__
         seen += 1
     return None
+
+
+def _one_line(text: Any) -> str:
+    return " ".join(str(text).split())
+
+
+def retry_server_errors(action: Callable[[], Any], delays: Sequence[float] | None = None) -> Any:
+    """`action()`, tried again after each of `delays` seconds (default `RETRY_DELAYS`) while the Hub answers with
+    a server error (5xx: a busy or restarting Hub); other errors are raised at once.
+
+    Args:
+        action: the whole idempotent operation (a push that reads the repository's state again).
+        delays: the waits before the retries.
+    """
+    from huggingface_hub.errors import HfHubHTTPError
+
+    for delay in (*(RETRY_DELAYS if delays is None else delays), None):
+        try:
+            return action()
+        except HfHubHTTPError as error:
+            status = error.response.status_code if error.response is not None else None
+            if delay is None or status is None or status < 500:
+                raise
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+@contextlib.contextmanager
+def hub_failures(repo_id: str, endpoint: str) -> Iterator[None]:
+    """Turns what the Hub and the connection raise into one-line `HubPublishError`s naming `repo_id`."""
+    from huggingface_hub.errors import HfHubHTTPError
+
+    try:
+        yield
+    except HfHubHTTPError as error:
+        raise _publish_error(error, repo_id, endpoint) from error
+    except HubPublishError:
+        raise
+    except Exception as error:
+        cause = _transport_cause(error)
+        if cause is None:
+            raise
+        raise HubUploadError(
+            f"the upload to {repo_id} on {endpoint} failed half-way: the connection was lost "
+            f"({type(cause).__name__}: {_one_line(cause)}). Nothing was committed; run the same push again to "
+            "complete it (files already uploaded are not sent again)"
+        ) from error
 
 
 def _validate_training_info(training_info: dict[str, Any] | None) -> dict[str, Any]:
@@ -259,7 +311,6 @@ def push_model(
         HubUploadError: the connection failed half-way; run the same push again to complete it.
     """
     from huggingface_hub import HfApi
-    from huggingface_hub.errors import HfHubHTTPError
 
     _check_push_arguments(model, repo_id, trained, eval_results)
     if onnx_folder is not None:
@@ -277,27 +328,19 @@ def push_model(
     message = commit_message or (
         f"Upload {model.config.model_type} ({'trained' if trained else 'architecture only'}) with hf_sleep"
     )
-    try:
+    def push_once() -> tuple[Any, str | None, Any, list[str]]:
         repo_url = api.create_repo(repo_id, private=private, exist_ok=True)
-        repo_id = repo_url.repo_id
         head, info, sent = _commit_model(
-            api, repo_id, model, card, trained=trained, eval_results=eval_results, training_info=training_info,
-            feature_extractor=feature_extractor, force=force, message=message, revision=revision, create_pr=create_pr,
-            onnx_folder=onnx_folder,
+            api, repo_url.repo_id, model, card, trained=trained, eval_results=eval_results,
+            training_info=training_info, feature_extractor=feature_extractor, force=force, message=message,
+            revision=revision, create_pr=create_pr, onnx_folder=onnx_folder,
         )  # fmt: skip
-    except HfHubHTTPError as error:
-        raise _publish_error(error, repo_id, endpoint) from error
-    except HubPublishError:
-        raise
-    except Exception as error:
-        cause = _transport_cause(error)
-        if cause is None:
-            raise
-        raise HubUploadError(
-            f"the upload to {repo_id} on {endpoint} failed half-way: the connection was lost "
-            f"({type(cause).__name__}: {cause}). Nothing was committed; run the same push again to complete it "
-            "(files already uploaded are not sent again)"
-        ) from error
+        return repo_url, head, info, sent
+
+    # A server error is tried again (the push reads the repository's state again), then reported in one line.
+    with hub_failures(repo_id, endpoint):
+        repo_url, head, info, sent = retry_server_errors(push_once)
+    repo_id = repo_url.repo_id
     return PushResult(repo_id=repo_id, commit=info.oid, changed=info.oid != head, url=str(repo_url), files=tuple(sent))
 
 
@@ -373,19 +416,26 @@ def _commit_operations(folder: Path, sent: list[str], remote_files: list[str]) -
 
 
 def _publish_error(error: Any, repo_id: str, endpoint: str) -> HubPublishError:
-    """The one-line error a rejected Hub request becomes (401 and 403 name the token's problem)."""
+    """The one-line error a rejected Hub request becomes (401 and 403 name the token's problem; a server error
+    says it persisted through the retries)."""
     status = error.response.status_code if error.response is not None else None
+    said = _one_line(error.server_message or "") or _one_line(str(error).splitlines()[0] if str(error) else "")
     if status == 401:
         return HubAuthenticationError(
-            f"the Hub at {endpoint} rejected the token (401 Unauthorized: {error.server_message or 'invalid token'}); "
+            f"the Hub at {endpoint} rejected the token (401 Unauthorized: {said or 'invalid token'}); "
             "log in with `hf auth login` or pass a valid token with write access"
         )
     if status == 403:
         return HubAuthenticationError(
-            f"the token may not write to {repo_id} on {endpoint} (403 Forbidden: {error.server_message}); "
+            f"the token may not write to {repo_id} on {endpoint} (403 Forbidden: {said}); "
             "use a token with write access to that namespace"
         )
-    return HubPublishError(f"pushing to {repo_id} on {endpoint} failed: {error}")
+    if status is not None and status >= 500:
+        return HubPublishError(
+            f"pushing to {repo_id} on {endpoint} failed: the Hub answered {status} ({said}) "
+            f"{len(RETRY_DELAYS) + 1} times; nothing was committed, try again later"
+        )
+    return HubPublishError(f"pushing to {repo_id} on {endpoint} failed: {status} ({said})")
 
 
 def push_from_model_method(model: Any, repo_id: str, **kwargs: Any) -> PushResult:

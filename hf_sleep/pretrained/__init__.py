@@ -96,7 +96,7 @@ def build_bundle(
     `robustsleepnet/`) into the bundled folders under `out_root`.
 
     Writes only [`BUNDLE_FILES`]: the copied modeling code of a saved folder is left out (the package provides it)
-    and `config.json` and `preprocessor_config.json` lose their `auto_map` (and `custom_pipelines`). Returns the
+    and `config.json` and `preprocessor_config.json` lose their `auto_map` and `custom_pipelines`. Returns the
     folders written.
 
     Args:

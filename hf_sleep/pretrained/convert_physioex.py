@@ -70,11 +70,23 @@ def load_physioex_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # a pickle that needs code, or not a torch file at all
-        raise ValueError(f"could not open {path} as a weights-only torch checkpoint ({error})") from error
+        raise ValueError(f"could not open {path} as a weights-only torch checkpoint: {_load_failure(error)}") from None
     state_dict = checkpoint.get("state_dict") if isinstance(checkpoint, dict) else None
     if not isinstance(state_dict, dict) or not any(key.startswith("nn.epoch_encoder.") for key in state_dict):
         raise ValueError(f"{path} is not a physioex SeqSleepNet checkpoint (no nn.epoch_encoder.* tensors)")
     return state_dict
+
+
+def _load_failure(error: Exception) -> str:
+    """`torch.load`'s refusal in one line: what the file holds, without torch's advice to load it unsafely."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if lines and lines[0].startswith("Weights only load failed"):
+        reason = next((line for line in lines[1:] if "GLOBAL" in line or "Unsupported" in line), "")
+        return (
+            f"it holds Python objects, not only tensors ({reason.rstrip('.') or 'an object torch refuses'}); "
+            "checkpoints are never unpickled with code"
+        )
+    return f"not a torch file ({type(error).__name__}: {lines[0] if lines else 'unreadable'})"
 
 
 def physioex_config(state_dict: dict[str, torch.Tensor], seq_len: int = 21) -> SeqSleepNetConfig:

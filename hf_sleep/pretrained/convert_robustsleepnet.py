@@ -209,9 +209,14 @@ def convert_robustsleepnet_model(
     model.eval()
     if out_dir is None:
         return model
+    # The repository's MIT licence (pretrained_model/<id>/best_model.gz -> LICENSE) asks for its notice in every copy.
+    licence = archive_path.parent.parent.parent / "LICENSE"
+    if not licence.is_file():
+        raise FileNotFoundError(f"{licence} does not exist: RobustSleepNet's MIT licence must travel with its weights")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out_dir)
+    (out_dir / "LICENSE").write_bytes(licence.read_bytes())
     feature_extractor = robustsleepnet_feature_extractor(config)
     feature_extractor.save_pretrained(out_dir)
     if card:

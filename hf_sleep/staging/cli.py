@@ -36,37 +36,45 @@ def _handle(args: argparse.Namespace) -> int:
         from hf_sleep import get_architecture
 
         get_architecture(args.architecture)  # a misspelt name is an error before anything is printed
+    # The consensus runs the torch models; --backend onnx without --model stages the single default's graph.
+    consensus = not args.architecture and args.backend != "onnx" and (not args.model or bool(args.channel_sets))
     if args.architecture and args.backend == "onnx":
         raise ValueError("--backend onnx stages a bundled model or an exported folder (--model), not --architecture")
     if args.architecture and not args.quiet:
         print(f"Using {args.architecture} with RANDOM weights (demo): its stages mean nothing.")
-    elif not args.model and not args.quiet:
-        from hf_sleep.pretrained import DEFAULT_MODEL, NAMESPACE
-
-        print(f"Staging with the bundled {NAMESPACE}/{DEFAULT_MODEL} (physioex's trained SeqSleepNet; research use only)")
+    elif consensus and not args.models and not args.quiet:
+        print(
+            "Staging with the consensus of the bundled RobustSleepNet models (Dreem's 7 published models, "
+            "probabilities averaged over them and over the central EEG derivations; research use only)"
+        )
     single = len(args.recording) == 1 and not Path(args.recording[0]).is_dir()
     failures, printed = [], set()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
-        for result in stage_recordings(
-            args.recording,
-            _build_model(args),
-            channels=args.channels,
-            reference=args.reference[0] if args.reference and len(args.reference) == 1 else args.reference,
-            output_dir=args.output_dir,
-            rescale=args.rescale,
-            device=args.device,
-            batch_size=args.batch_size,
-            stride=args.stride,
-            progress=not args.quiet,
-            overwrite=args.overwrite,
-            lights_off=args.lights_off,
-            lights_on=args.lights_on,
-            random_weights=bool(args.architecture),
-            time_axis=args.time_axis,
-            backend=args.backend,
-            plot=not args.no_plot,
-        ):
+        if consensus:
+            results = _stage_consensus(args)
+        else:
+            results = stage_recordings(
+                args.recording,
+                _build_model(args),
+                channels=args.channels,
+                reference=args.reference[0] if args.reference and len(args.reference) == 1 else args.reference,
+                output_dir=args.output_dir,
+                rescale=args.rescale,
+                device=args.device,
+                batch_size=args.batch_size,
+                stride=args.stride,
+                progress=not args.quiet,
+                overwrite=args.overwrite,
+                lights_off=args.lights_off,
+                lights_on=args.lights_on,
+                random_weights=bool(args.architecture),
+                time_axis=args.time_axis,
+                nap=True if args.nap else None,
+                backend=args.backend,
+                plot=not args.no_plot,
+            )
+        for result in results:
             if isinstance(result, FailedRecording):
                 if single:  # one file: its error is the command's (worded by the CLI, exit code 2)
                     raise result.error
@@ -85,6 +93,37 @@ def _handle(args: argparse.Namespace) -> int:
         if message not in printed:
             print(f"hf-sleep stage: warning: {message}", file=sys.stderr)
     return 0 if single else _report_many(args, failures, time.perf_counter() - start)
+
+
+def _stage_consensus(args: argparse.Namespace):
+    """Each recording staged by every model on every channel set (see `hf_sleep.staging.consensus`)."""
+    from hf_sleep.staging.consensus import stage_consensus
+    from hf_sleep.staging.many_nights import FailedRecording, expand_recordings
+
+    if args.reference or args.lights_off or args.lights_on:
+        raise ValueError("--reference, --lights-off and --lights-on take one --model (the consensus does not use them)")
+    channel_sets = [entry.split(",") for entry in args.channel_sets or []]
+    if args.channels:
+        channel_sets.append(list(args.channels))
+    for recording in expand_recordings(args.recording):
+        try:
+            yield stage_consensus(
+                recording,
+                args.models or ([args.model] if args.model else None),
+                channel_sets or None,
+                args.output_dir,
+                stride=args.stride,
+                rescale=args.rescale,
+                device=args.device,
+                batch_size=args.batch_size,
+                overwrite=args.overwrite,
+                nap=True if args.nap else None,
+                time_axis=args.time_axis,
+                progress=False,
+                plot=not args.no_plot,
+            )
+        except (OSError, ValueError) as error:
+            yield FailedRecording(Path(recording), error)
 
 
 def _print_result(result, start: float) -> None:
@@ -140,33 +179,8 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         help="recording(s) (.edf, .bdf, .fif, .vhdr) or folders of them: the model is loaded once, a broken file "
         "is reported at the end (exit code 1) and the others are staged",
     )  # fmt: skip
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument(
-        "--model",
-        help=(
-            "a bundled model (default: hf-sleep/seqsleepnet-physioex-eeg, physioex's trained SeqSleepNet on one "
-            "central EEG; hf-sleep/seqsleepnet-physioex-eeg-eog-emg takes EEG, EOG and EMG), a local folder saved "
-            "with save_pretrained, or a Hub repository id"
-        ),
-    )
-    source.add_argument(
-        "--architecture", help="stage with a randomly initialised model of this architecture (a demo)"
-    )
-    parser.add_argument(
-        "--channels",
-        nargs="+",
-        help=(
-            "channels in the model's input order (default: the model's ch_names; for the bundled models a central "
-            "EEG, an EOG and a chin EMG picked by name). An exact channel name always wins; 'A - B' (spaces around "
-            "the minus) derives A minus B, also for names with '-': 'FP1-A1 - C3-A1'"
-        ),
-    )
-    parser.add_argument(
-        "--reference",
-        nargs="+",
-        help="channel(s) to re-reference to (averaged), or 'average' for the EEG channels (by type, and by "
-        "name where a file types EOG/EMG as EEG)",
-    )
+    _add_model_arguments(parser)
+    _add_input_arguments(parser)
     add_flag(parser, "--output-dir", "--out-dir", default=".", help="where to write the outputs (default: here)")
     parser.add_argument(
         "--rescale", type=float, default=1.0, help="multiply the signal read (for files with a wrong unit)"
@@ -204,3 +218,55 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         "--quiet", action="store_true", help="no progress bars, no summary (warnings are still printed)"
     )
     parser.set_defaults(handler=_handle)
+
+
+def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """What stages: one model, several (a consensus), or a randomly initialised architecture."""
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--model",
+        help=(
+            "a bundled model (hf-sleep/robustsleepnet-<held-out cohort>: Dreem's RobustSleepNet, any derivations; "
+            "hf-sleep/seqsleepnet-physioex-eeg, -eeg-eog-emg: physioex's SeqSleepNet), a local folder saved "
+            "with save_pretrained, or a Hub repository id. Default: the consensus of the 7 bundled RobustSleepNet "
+            "models on each central EEG derivation"
+        ),
+    )
+    source.add_argument(
+        "--models", nargs="+",
+        help="several models (as --model) staged together: their consensus, probabilities averaged",
+    )  # fmt: skip
+    source.add_argument(
+        "--architecture", help="stage with a randomly initialised model of this architecture (a demo)"
+    )
+
+
+def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    """What is read from each recording: the channels (or sets of them), the reference, and nap statistics."""
+    parser.add_argument(
+        "--channels",
+        nargs="+",
+        help=(
+            "channels in the model's input order (default: the model's ch_names; for the bundled models a central "
+            "EEG, an EOG and a chin EMG picked by name). An exact channel name always wins; 'A - B' (spaces around "
+            "the minus) derives A minus B, also for names with '-': 'FP1-A1 - C3-A1'"
+        ),
+    )
+    parser.add_argument(
+        "--channel-sets",
+        nargs="+",
+        metavar="CH[,CH...]",
+        help="consensus over channel sets: each set (channels joined by commas, e.g. 'C4-M1' 'C3-M2' "
+        "'C4-M1,E1-M2,Chin1-Chin2' for EEG+EOG+EMG) staged by every model, probabilities averaged "
+        "(default: each central EEG derivation alone, at most 2)",
+    )
+    parser.add_argument(
+        "--nap", action="store_true",
+        help="report nap statistics (sleep-onset REM period) whatever the length (default: under 2 h in bed)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--reference",
+        nargs="+",
+        help="channel(s) to re-reference to (averaged), or 'average' for the EEG channels (by type, and by "
+        "name where a file types EOG/EMG as EEG)",
+    )

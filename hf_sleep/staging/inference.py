@@ -31,6 +31,7 @@ def predict_night(
     batch_size: int = 64,
     device: str | torch.device | None = None,
     progress: bool = False,
+    window_offset: int = 0,
 ) -> NightPrediction:
     """Stages a whole night with any hf_sleep model, fusing overlapping windows by summed log-probabilities.
 
@@ -44,6 +45,7 @@ def predict_night(
         batch_size: windows per forward pass; the result does not depend on it.
         device: where to run; defaults to the model's device.
         progress: show a progress bar over batches.
+        window_offset: shifts the grid of window starts at a stride > 1 (see [`window_starts`]).
 
     Returns:
         A [`NightPrediction`].
@@ -73,7 +75,7 @@ def predict_night(
     if stride is None and hasattr(model, "stage_night"):
         log_probs = torch.log_softmax(model.stage_night(_embed(model, epochs, embed_batch)).double(), dim=-1)
         return NightPrediction(log_probs.cpu().numpy(), np.ones(n_epochs), stage_names)
-    starts = window_starts(n_epochs, window, stride or 1)
+    starts = window_starts(n_epochs, window, stride or 1, window_offset)
     log_prob_sum, n_windows = _fuse_windows(model, epochs, starts, window, embed_batch, batch_size, progress)
     kept = slice(padding, n_epochs - padding)
     return NightPrediction(log_prob_sum[kept].cpu().numpy(), n_windows[kept].cpu().numpy(), stage_names)

@@ -15,8 +15,8 @@ from typing import Any
 def saved_feature_extractor(source: Any):
     """The `SleepFeatureExtractor` saved in a model folder or Hub repo (`preprocessor_config.json`), else `None`.
 
-    `None` also for a file that is not a contract (unreadable, or without its fields): the caller derives one from
-    the model's config, and `load_model` words a damaged folder.
+    A file that is there but broken (a wrong key, type or value) is a `ValueError` naming the file and the key:
+    staging without the saved band-pass would silently change the stages.
     """
     from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 
@@ -24,7 +24,7 @@ def saved_feature_extractor(source: Any):
         return None
     try:
         return SleepFeatureExtractor.from_pretrained(str(Path(str(source)).expanduser()))
-    except (OSError, ValueError, TypeError):  # TypeError: a preprocessor_config.json without the contract's fields
+    except OSError:  # no preprocessor_config.json (transformers says so with an OSError)
         return None
 
 

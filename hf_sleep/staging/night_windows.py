@@ -45,15 +45,19 @@ class NightPrediction:
         return [self.stage_names[index] for index in self.stages]
 
 
-def window_starts(n_epochs: int, window: int, stride: int = 1) -> list[int]:
-    """Start indices of the windows over a night; the last window always ends at the last epoch."""
+def window_starts(n_epochs: int, window: int, stride: int = 1, offset: int = 0) -> list[int]:
+    """Start indices of the windows over a night; the first window always starts at the first epoch and the last
+    always ends at the last epoch. `offset` shifts the grid of the others (`offset, offset + stride, ...`): models
+    of a consensus staged at a stride > 1 with different offsets see each epoch at different window positions."""
     if n_epochs < 1:
         raise ValueError(f"a night needs at least one epoch, got {n_epochs}")
-    if window < 1 or stride < 1:
-        raise ValueError(f"window and stride must be positive, got window={window}, stride={stride}")
+    if window < 1 or stride < 1 or offset < 0:
+        raise ValueError(f"window and stride must be positive, got window={window}, stride={stride}, offset={offset}")
     if n_epochs <= window:
         return [0]
-    starts = list(range(0, n_epochs - window + 1, stride))
+    starts = list(range(offset % stride, n_epochs - window + 1, stride))
+    if starts[0] != 0:
+        starts.insert(0, 0)
     if starts[-1] != n_epochs - window:
         starts.append(n_epochs - window)
     return starts

@@ -71,6 +71,8 @@ class StagingResult:
         reference: the reference applied (`None`: the recorded one; `"average of ..."` names the channels).
         context_epochs: epochs per window the model saw (shorter than `config.seq_len` for a short recording).
         notes: remarks on the result that are not problems of the input (e.g. a shortened context).
+        extra_columns: more per-epoch columns of the hypnogram CSV, after the probabilities (a consensus: the
+            members' agreement and each member's stage).
     """
 
     stages: list[str]
@@ -93,6 +95,7 @@ class StagingResult:
     reference: str | None = None
     context_epochs: int | None = None
     notes: list[str] = field(default_factory=list)
+    extra_columns: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def n_epochs(self) -> int:
@@ -117,6 +120,7 @@ def stage_recording(
     random_weights: bool = False,
     time_axis: str = "clock",
     night: NightInput | None = None,
+    nap: bool | None = None,
     backend: str = "auto",
     plot: bool = True,
 ) -> StagingResult:
@@ -125,12 +129,10 @@ def stage_recording(
     Args:
         path: an EDF/BDF/FIF/BrainVision recording.
         model: an hf_sleep model, a bundled model's name (`"hf-sleep/seqsleepnet-physioex-eeg-eog-emg"`), a local
-            folder saved with `save_pretrained`, or a Hub repository id; `None` is the bundled default stager
-            (physioex's trained SeqSleepNet on one EEG channel).
-        channels: the channels to feed the model, in its input order; defaults to those of the model's feature
-            extractor (its `preprocessor_config.json`, else `config.ch_names`), where a name that is a channel
-            kind (`EEG`, `EOG`, `EMG`, as in the bundled models) picks a fitting channel of the recording by name
-            (a central EEG first; `hf_sleep.pretrained.channels`).
+            folder saved with `save_pretrained`, or a Hub repository id; `None`: `hf_sleep.pretrained.DEFAULT_MODEL`.
+        channels: the channels to feed the model, in its input order; defaults to its feature extractor's, where a
+            channel kind (`EEG`, `EOG`, `EMG`, as in the bundled models) picks a fitting channel of the recording by
+            name (a central EEG first; `hf_sleep.pretrained.channels`).
         reference: overrides the feature extractor's: channel(s) to subtract, or `"average"`.
         output_dir: where to write the outputs; `None` writes nothing.
         rescale: factor for files whose physical dimension is wrong (see the amplitude warnings).
@@ -146,9 +148,9 @@ def stage_recording(
         random_weights: the model is untrained (a demo): the plot says so.
         time_axis: the plot's time axis: `"clock"` (time of day from the recording's start) or `"hours"`.
         night: this recording already read for the model ([`read_night`]), when it was read ahead (many nights).
-        backend: `"torch"`, `"onnx"` (the exported graph with onnxruntime: neither torch nor transformers is
-            imported) or `"auto"` (ONNX for a folder with a graph and no torch weights); see
-            `hf_sleep.staging.onnx_runtime.staging_model`.
+        nap: report nap statistics (sleep-onset REM period); `None`: when time in bed is under 2 h.
+        backend: `"torch"`, `"onnx"` (the exported graph on onnxruntime, importing neither torch nor transformers)
+            or `"auto"` (ONNX for a folder with a graph and no torch weights; `onnx_runtime.staging_model`).
         plot: write the PNG (`False`: the CSV, the annotations and the statistics only).
 
     Epochs that hold NaN or infinite samples are unscorable: they get the stage `"?"` and no
@@ -170,6 +172,7 @@ def stage_recording(
     result = score_night(
         path, night, predictor(model, batch_size=batch_size, stride=stride, progress=progress),
         context_epochs=int(getattr(model.config, "seq_len", 1) or 1), lights=lights, random_weights=random_weights,
+        nap=nap,
     )  # fmt: skip
     result.timings = {**timings, **result.timings}
     if output_dir is not None:
@@ -227,6 +230,7 @@ def score_night(
     context_epochs: int = 1,
     lights: dict[str, float] | None = None,
     random_weights: bool = False,
+    nap: bool | None = None,
 ) -> StagingResult:
     """Stages a night read for a model: its scorable epochs predicted, the unscorable ones marked, the statistics
     computed over time in bed. Needs no torch: `predict` is the only step that runs a model.
@@ -238,6 +242,7 @@ def score_night(
         context_epochs: epochs per window of the model (`config.seq_len`).
         lights: lights-off/on in seconds from the start ([`night_lights`]).
         random_weights: the model is untrained (a demo).
+        nap: report nap statistics (sleep-onset REM period); `None`: when time in bed is under 2 h.
     """
     from hf_sleep.staging.sleep_stats import sleep_statistics, time_in_bed
 
@@ -265,7 +270,7 @@ def score_night(
         stage_names=stage_names,
         onsets=np.arange(len(stages)) * epoch_seconds,
         epoch_seconds=epoch_seconds,
-        statistics=sleep_statistics(in_bed, epoch_seconds, stages=stage_names, wake=wake, rem=rem),
+        statistics=sleep_statistics(in_bed, epoch_seconds, stages=stage_names, wake=wake, rem=rem, nap=nap),
         channels=night.channels,
         recording=path,
         dropped_seconds=night.seconds - len(stages) * epoch_seconds,

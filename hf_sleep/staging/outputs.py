@@ -13,19 +13,19 @@ import csv
 import json
 import math
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hf_sleep.data.checks import apply_umask, check_writable_folder
+from hf_sleep.data.checks import apply_umask, check_writable_folder, writing
+from hf_sleep.data.scratch import scratch_folder
 
 if TYPE_CHECKING:
     from hf_sleep.staging.one_night import StagingResult
 
 STAGE_PREFIX = "Sleep stage "
+SCRATCH_PREFIX = ".hf-sleep-stage-"  # the hidden folder the outputs are written in before they are moved
 OUTPUT_SUFFIXES: dict[str, str] = {
     "csv": "_hypnogram.csv",
     "annotations": "_hypnogram.edf",
@@ -67,8 +67,9 @@ def write_outputs(
     output_dir = check_writable_folder(output_dir)
     targets = output_paths(result.recording, output_dir, plot=plot)
     refuse_existing(targets, overwrite)
-    temporary_folder = Path(tempfile.mkdtemp(prefix=".hf-sleep-stage-", dir=output_dir))
-    try:
+    # A hidden folder beside the outputs (one rename each away); a killed run's is removed by the next one here.
+    outputs = f"the outputs of {result.recording.name} in {output_dir}"
+    with scratch_folder(output_dir, SCRATCH_PREFIX) as temporary_folder, writing(outputs):
         temporary = {kind: temporary_folder / target.name for kind, target in targets.items()}
         write_hypnogram_csv(result, temporary["csv"])
         write_annotations_edf(result, temporary["annotations"])
@@ -92,8 +93,6 @@ def write_outputs(
         for kind, target in targets.items():
             apply_umask(temporary[kind])
             os.replace(temporary[kind], target)
-    finally:
-        shutil.rmtree(temporary_folder, ignore_errors=True)
     return targets
 
 
@@ -119,16 +118,19 @@ def night_summary(result: StagingResult, model_name: str = "") -> dict[str, Any]
 
 
 def write_hypnogram_csv(result: StagingResult, path: str | os.PathLike) -> None:
-    """One row per epoch: `onset,duration,stage,prob_<stage>...` (onsets in seconds from the start).
+    """One row per epoch: `onset,duration,stage,prob_<stage>...` (onsets in seconds from the start), then the
+    result's `extra_columns` (a consensus: `agreement`, `disagree` and each member's stage).
 
     An unscorable epoch has the stage `"?"` and empty probabilities.
     """
+    extra = result.extra_columns
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["onset", "duration", "stage", *(f"prob_{name}" for name in result.stage_names)])
-        for onset, stage, row in zip(result.onsets, result.stages, result.probabilities, strict=True):
+        writer.writerow(["onset", "duration", "stage", *(f"prob_{name}" for name in result.stage_names), *extra])
+        for index, (onset, stage, row) in enumerate(zip(result.onsets, result.stages, result.probabilities, strict=True)):
             probabilities = ("" if math.isnan(p) else f"{p:.6f}" for p in row)
-            writer.writerow([f"{onset:g}", f"{result.epoch_seconds:g}", stage, *probabilities])
+            more = (values[index] for values in extra.values())
+            writer.writerow([f"{onset:g}", f"{result.epoch_seconds:g}", stage, *probabilities, *more])
 
 
 def write_annotations_edf(result: StagingResult, path: str | os.PathLike) -> None:

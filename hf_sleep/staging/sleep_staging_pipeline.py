@@ -114,54 +114,6 @@ def default_channels(ch_names: Sequence[str], available: Sequence[str]) -> list[
     return picked
 
 
-# Copied from hf_sleep.staging.inference.NightPrediction
-@dataclass
-class NightPrediction:
-    """Fused predictions for one night.
-
-    Args:
-        log_prob_sum: `(n_epochs, num_labels)` sum of the log-probabilities of every window containing the epoch
-            (for probability fusion: `n_windows * log(mean probability)`, so that both read the same way).
-        n_windows: `(n_epochs,)` how many windows scored each epoch.
-        stage_names: the label names in class-index order.
-    """
-
-    log_prob_sum: np.ndarray
-    n_windows: np.ndarray
-    stage_names: list[str]
-
-    @property
-    def probabilities(self) -> np.ndarray:
-        """`(n_epochs, num_labels)` normalised geometric mean of the window probabilities (rows sum to 1)."""
-        mean_log_prob = self.log_prob_sum / self.n_windows[:, None]
-        shifted = np.exp(mean_log_prob - mean_log_prob.max(axis=1, keepdims=True))
-        return shifted / shifted.sum(axis=1, keepdims=True)
-
-    @property
-    def stages(self) -> np.ndarray:
-        """`(n_epochs,)` class index with the highest fused log-probability."""
-        return self.log_prob_sum.argmax(axis=1)
-
-    @property
-    def stage_labels(self) -> list[str]:
-        return [self.stage_names[index] for index in self.stages]
-
-
-# Copied from hf_sleep.staging.inference.window_starts
-def window_starts(n_epochs: int, window: int, stride: int = 1) -> list[int]:
-    """Start indices of the windows over a night; the last window always ends at the last epoch."""
-    if n_epochs < 1:
-        raise ValueError(f"a night needs at least one epoch, got {n_epochs}")
-    if window < 1 or stride < 1:
-        raise ValueError(f"window and stride must be positive, got window={window}, stride={stride}")
-    if n_epochs <= window:
-        return [0]
-    starts = list(range(0, n_epochs - window + 1, stride))
-    if starts[-1] != n_epochs - window:
-        starts.append(n_epochs - window)
-    return starts
-
-
 # Copied from hf_sleep.staging.inference.predict_night
 @torch.inference_mode()
 def predict_night(
@@ -173,6 +125,7 @@ def predict_night(
     batch_size: int = 64,
     device: str | torch.device | None = None,
     progress: bool = False,
+    window_offset: int = 0,
 ) -> NightPrediction:
     """Stages a whole night with any hf_sleep model, fusing overlapping windows by summed log-probabilities.
 
@@ -186,6 +139,7 @@ def predict_night(
         batch_size: windows per forward pass; the result does not depend on it.
         device: where to run; defaults to the model's device.
         progress: show a progress bar over batches.
+        window_offset: shifts the grid of window starts at a stride > 1 (see [`window_starts`]).
 
     Returns:
         A [`NightPrediction`].
@@ -215,7 +169,7 @@ def predict_night(
     if stride is None and hasattr(model, "stage_night"):
         log_probs = torch.log_softmax(model.stage_night(_embed(model, epochs, embed_batch)).double(), dim=-1)
         return NightPrediction(log_probs.cpu().numpy(), np.ones(n_epochs), stage_names)
-    starts = window_starts(n_epochs, window, stride or 1)
+    starts = window_starts(n_epochs, window, stride or 1, window_offset)
     log_prob_sum, n_windows = _fuse_windows(model, epochs, starts, window, embed_batch, batch_size, progress)
     kept = slice(padding, n_epochs - padding)
     return NightPrediction(log_prob_sum[kept].cpu().numpy(), n_windows[kept].cpu().numpy(), stage_names)
@@ -270,6 +224,58 @@ def _fuse_windows(
     if fuse_probabilities:  # mean probability, stored as n_windows * log(mean) (see NightPrediction)
         log_prob_sum = torch.log((log_prob_sum / n_windows[:, None]).clamp_min(1e-300)) * n_windows[:, None]
     return log_prob_sum, n_windows
+
+
+# Copied from hf_sleep.staging.night_windows.NightPrediction
+@dataclass
+class NightPrediction:
+    """Fused predictions for one night.
+
+    Args:
+        log_prob_sum: `(n_epochs, num_labels)` sum of the log-probabilities of every window containing the epoch
+            (for probability fusion: `n_windows * log(mean probability)`, so that both read the same way).
+        n_windows: `(n_epochs,)` how many windows scored each epoch.
+        stage_names: the label names in class-index order.
+    """
+
+    log_prob_sum: np.ndarray
+    n_windows: np.ndarray
+    stage_names: list[str]
+
+    @property
+    def probabilities(self) -> np.ndarray:
+        """`(n_epochs, num_labels)` normalised geometric mean of the window probabilities (rows sum to 1)."""
+        mean_log_prob = self.log_prob_sum / self.n_windows[:, None]
+        shifted = np.exp(mean_log_prob - mean_log_prob.max(axis=1, keepdims=True))
+        return shifted / shifted.sum(axis=1, keepdims=True)
+
+    @property
+    def stages(self) -> np.ndarray:
+        """`(n_epochs,)` class index with the highest fused log-probability."""
+        return self.log_prob_sum.argmax(axis=1)
+
+    @property
+    def stage_labels(self) -> list[str]:
+        return [self.stage_names[index] for index in self.stages]
+
+
+# Copied from hf_sleep.staging.night_windows.window_starts
+def window_starts(n_epochs: int, window: int, stride: int = 1, offset: int = 0) -> list[int]:
+    """Start indices of the windows over a night; the first window always starts at the first epoch and the last
+    always ends at the last epoch. `offset` shifts the grid of the others (`offset, offset + stride, ...`): models
+    of a consensus staged at a stride > 1 with different offsets see each epoch at different window positions."""
+    if n_epochs < 1:
+        raise ValueError(f"a night needs at least one epoch, got {n_epochs}")
+    if window < 1 or stride < 1 or offset < 0:
+        raise ValueError(f"window and stride must be positive, got window={window}, stride={stride}, offset={offset}")
+    if n_epochs <= window:
+        return [0]
+    starts = list(range(offset % stride, n_epochs - window + 1, stride))
+    if starts[0] != 0:
+        starts.insert(0, 0)
+    if starts[-1] != n_epochs - window:
+        starts.append(n_epochs - window)
+    return starts
 
 
 def _installed_night_reader():

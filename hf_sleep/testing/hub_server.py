@@ -15,7 +15,9 @@ Point a client at it by setting `HF_ENDPOINT` (and `HF_HUB_DISABLE_XET=1`, so up
 
 Failure injection for the client's error paths: `hub.drop_connections("/commit/")` (or a
 `POST /__control/drop {"path_contains": "/commit/"}` from the client process) makes the next matching
-request lose its connection without an answer; an unknown token is answered with 401.
+request lose its connection without an answer; `hub.fail_requests("/commit/", status=500)` (or
+`POST /__control/fail {"path_contains": "/commit/", "status": 500}`) answers it with that server error; an
+unknown token is answered with 401.
 """
 
 from __future__ import annotations
@@ -151,15 +153,26 @@ class LocalHub:
     def drop_connections(self, path_contains: str, times: int = 1, method: str | None = None) -> None:
         """Closes the connection without an answer for the next `times` requests whose path contains the text."""
         with self._lock:
-            self._drops.append([path_contains, method, times])
+            self._drops.append([path_contains, method, times, None])
 
-    def _should_drop(self, method: str, path: str) -> bool:
+    def fail_requests(self, path_contains: str, status: int = 500, times: int = 1, method: str | None = None) -> None:
+        """Answers the next `times` requests whose path contains the text with the server error `status`."""
+        with self._lock:
+            self._drops.append([path_contains, method, times, int(status)])
+
+    def clear_failures(self) -> None:
+        """Disarms every injected drop and server error not yet used."""
+        with self._lock:
+            self._drops.clear()
+
+    def _injected_failure(self, method: str, path: str) -> tuple[bool, int | None]:
+        """`(True, None)`: drop the connection; `(True, status)`: answer with that error; `(False, None)`: serve."""
         with self._lock:
             for rule in self._drops:
                 if rule[0] in path and (rule[1] is None or rule[1] == method) and rule[2] > 0:
                     rule[2] -= 1
-                    return True
-        return False
+                    return True, rule[3]
+        return False, None
 
     # ------------------------------------------------------------------------------------- inspection API
     def repo_exists(self, repo_id: str, repo_type: str = "model") -> bool:
@@ -227,6 +240,12 @@ class LocalHub:
                 # Lets a client process under test arm a failure without access to this object.
                 rule = json.loads(body or b"{}")
                 self.drop_connections(rule["path_contains"], int(rule.get("times", 1)), rule.get("method"))
+                return _json({"ok": True})
+            if path == "/__control/fail" and method == "POST":
+                rule = json.loads(body or b"{}")
+                self.fail_requests(
+                    rule["path_contains"], int(rule.get("status", 500)), int(rule.get("times", 1)), rule.get("method")
+                )
                 return _json({"ok": True})
             if path.startswith("/__lfs/"):
                 return self._lfs_object(method, path.removeprefix("/__lfs/"), query, body)
@@ -641,7 +660,8 @@ def _make_handler(hub: LocalHub) -> type[BaseHTTPRequestHandler]:
         def _dispatch(self) -> None:
             body = self._read_body()
             path = urlsplit(self.path).path
-            if hub._should_drop(self.command, path):
+            injected, failure_status = hub._injected_failure(self.command, path)
+            if injected and failure_status is None:
                 # Simulates a dropped connection: no status line, the socket just closes.
                 self.close_connection = True
                 try:
@@ -651,6 +671,8 @@ def _make_handler(hub: LocalHub) -> type[BaseHTTPRequestHandler]:
                 hub.requests.append((self.command, self.path, 0))
                 return
             try:
+                if injected:
+                    raise HubError(failure_status, f"injected server error {failure_status}")
                 status, headers, payload = hub.handle(self.command, self.path, self.headers, body)
             except HubError as error:
                 status = error.status

@@ -129,10 +129,7 @@ def contract_of(dataset):
     """The signal contract (`SleepFeatureExtractor`) a converted dataset carries, or `None` for one without."""
     from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 
-    try:
-        return SleepFeatureExtractor.from_dataset(dataset)
-    except ValueError:
-        return None
+    return SleepFeatureExtractor.from_dataset(dataset, missing_ok=True)  # a broken one is an error
 
 
 def stage_names_of(dataset, data_args: DataArguments) -> list[str]:

@@ -154,3 +154,63 @@ def test_synthesizer_is_deterministic_and_finite(stages, seed) -> None:
     a = synthesize_night(stages, channels=chans, seed=seed, sfreq=50.0)
     assert a.shape == (3, len(stages) * 1500) and np.isfinite(a).all()
     np.testing.assert_array_equal(a, synthesize_night(stages, channels=chans, seed=seed, sfreq=50.0))
+
+
+# -- hypnogram tables: rows, separators, encodings (issue 25) ----------------------------------------------
+N_TABLE_EPOCHS = 12
+TABLE_IDS = {"W": 0, "N2": 2, "REM": 4, "?": IGNORE_INDEX}
+SECONDS = st.one_of(
+    st.integers(-2, 14).map(lambda k: 30.0 * k),  # on the grid, inside or just outside the recording
+    st.sampled_from([15.0, 1e12, 3e12, -30.0, float("nan"), float("inf"), 0.0]),
+)
+ROW = st.tuples(SECONDS, SECONDS, st.sampled_from(["W", "N2", "REM", "?", "", "Bogus", "Réveil"]))
+# separator, decimal mark, encoding
+DIALECT = st.tuples(st.sampled_from([(",", "."), (";", ","), ("\t", ".")]), st.sampled_from(["utf-8", "utf-8-sig", "latin-1", "utf-16"]))
+
+
+def expected_epochs(rows) -> list[int] | None:
+    """The per-epoch ids a table of `rows` means, or `None` where it must be refused."""
+    ids = [IGNORE_INDEX] * N_TABLE_EPOCHS
+    kept = [(o, d, label) for o, d, label in rows if not (d == 0 or label == "")]
+    if any(not (np.isfinite(o) and np.isfinite(d)) or d < 0 for o, d, _ in rows):
+        return None
+    if not kept or any(label not in TABLE_IDS for _, _, label in kept):
+        return None
+    if any(o % 30 or d % 30 for o, d, _ in kept):
+        return None
+    owner: dict[int, int] = {}
+    for o, d, label in sorted(kept, key=lambda row: row[0]):
+        for k in range(max(0, int(o // 30)), min(N_TABLE_EPOCHS, int((o + d) // 30))):
+            if TABLE_IDS[label] != IGNORE_INDEX:
+                if k in owner:
+                    return None  # two stages for one epoch
+                owner[k] = TABLE_IDS[label]
+            ids[k] = TABLE_IDS[label]
+    return ids
+
+
+@settings(max_examples=150, **SETTINGS)
+@given(rows=st.lists(ROW, min_size=1, max_size=6), dialect=DIALECT)
+def test_hypnogram_tables_read_as_written_or_refused_in_one_line(rows, dialect) -> None:
+    """Each table either gives exactly the epochs its rows say or fails in one line naming the file."""
+    from hf_sleep.data.generic import read_hypnogram
+
+    (separator, decimal), encoding = dialect
+    number = lambda x: f"{x:g}".replace(".", decimal)  # noqa: E731
+    lines = [separator.join(["onset", "duration", "stage"])]
+    lines += [separator.join([number(o), number(d), label]) for o, d, label in rows]
+    text = "\n".join(lines) + "\n"
+    expected = expected_epochs(rows)
+    readable = encoding in ("utf-8", "utf-8-sig", "utf-16") or (encoding == "latin-1" and text.isascii())
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "night_hypnogram.csv"
+        path.write_bytes(text.encode(encoding))
+        try:
+            onset, duration, texts = read_hypnogram(path, header=None)
+            ids, _ = epoch_labels(path, onset, duration, texts, n_epochs=N_TABLE_EPOCHS, epoch_seconds=30.0,
+                                  label_ids=TABLE_IDS)  # fmt: skip
+        except RecordingError as error:
+            assert str(error).startswith(f"{path}: ") and "\n" not in str(error)
+            assert expected is None or not readable, (rows, str(error))
+            return
+        assert readable and ids.tolist() == expected, rows

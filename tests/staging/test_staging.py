@@ -134,7 +134,7 @@ def test_short_missing_corrupt_and_existing_leave_nothing(tmp_path):
         stage_recording(night, tiny(), channels=["EEG C3-A2"], output_dir=out)
     corrupt = tmp_path / "corrupt.edf"
     corrupt.write_bytes(b"0       this is not an EDF header" * 3)
-    with pytest.raises(ValueError, match="corrupt.edf: not an EDF file: 99 bytes, shorter than a 256-byte EDF header"):
+    with pytest.raises(ValueError, match=r"corrupt\.edf: not an EDF file"):
         stage_recording(corrupt, tiny(), output_dir=out)
     with pytest.raises(FileNotFoundError, match="missing.edf does not exist"):
         stage_recording(tmp_path / "missing.edf", tiny(), output_dir=out)

@@ -710,7 +710,7 @@ class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):
         return self.classifier(self.seqsleepnet.sequence_rnn(embeddings))
 
     @contextlib.contextmanager
-    def recording_statistics(self, epochs: torch.Tensor, batch_size: int = 256) -> Iterator[None]:
+    def recording_statistics(self, epochs: torch.Tensor, batch_size: int | None = 256) -> Iterator[None]:
         """Within this block, the log spectrum is standardised with the statistics of `epochs` (a whole recording).
 
         Only for `spectrum_standardization="recording"` (otherwise it does nothing): per channel and frequency
@@ -720,7 +720,7 @@ class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):
 
         Args:
             epochs: `(n_epochs, n_chans, n_times)` the whole recording, in the model's units.
-            batch_size: epochs per spectrogram pass (memory only).
+            batch_size: epochs per spectrogram pass (memory only); `None`: one pass, as an exported graph needs.
         """
         front_end = self.seqsleepnet.epoch_encoder.front_end
         if not front_end.per_recording:
@@ -773,13 +773,15 @@ class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):
         config.spectrum_std = std.tolist()
 
     @torch.no_grad()
-    def spectrum_statistics_of(self, epochs: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
+    def spectrum_statistics_of(self, epochs: torch.Tensor, batch_size: int | None = 256) -> torch.Tensor:
         """`(2, n_chans, n_bins)` mean and std of the log spectrum of `epochs` (a whole recording), per channel and bin.
 
         What [`recording_statistics`] uses; a dataset converted for fine-tuning can store it per recording and
         pass it with each sequence as `spectrum_statistics`.
         """
         front_end = self.seqsleepnet.epoch_encoder.front_end
+        if batch_size is None:  # no loop whose length depends on the night (`hf_sleep.staging.onnx_export`)
+            return torch.stack(spectrum_statistics(front_end.raw_log_spectrum(epochs)))
         spectrum = torch.cat(
             [front_end.raw_log_spectrum(epochs[i : i + batch_size]) for i in range(0, len(epochs), batch_size)]
         )

@@ -22,6 +22,7 @@ from transformers.feature_extraction_utils import BatchFeature, FeatureExtractio
 # Relative, so a saved folder that holds this file, signal_contract.py and signals.py loads with `trust_remote_code`
 # as it is.
 from .signal_contract import (  # noqa: F401 - re-exported: the contract's names
+    CONTRACT_KEYS,
     EPOCHS_PER_BLOCK,
     EXTRACTOR_STEPS,
     FILTER_METHODS,
@@ -39,6 +40,8 @@ from .signals import (  # noqa: F401 - re-exported: the contract's helpers
     whole_samples,
 )
 
+# Keys transformers itself writes into `preprocessor_config.json` beside the contract's own.
+TRANSFORMERS_KEYS: frozenset[str] = frozenset({"processor_class", "_processor_class", "auto_map"})
 # Key of the contract in a dataset's `input_values` feature metadata (its `id` string holds JSON).
 DATASET_CONTRACT_KEY = "sleep_feature_extractor"
 
@@ -47,7 +50,9 @@ class SleepFeatureExtractor(SignalContract, FeatureExtractionMixin):
     r"""Turns a recording into the epochs a sleep-staging model takes, and records how (the signal contract).
 
     Saved as `preprocessor_config.json` beside the model and loaded with `AutoFeatureExtractor.from_pretrained`. The
-    numpy work is [`SignalContract`]'s, which the ONNX staging path runs without transformers.
+    numpy work is [`SignalContract`]'s, which the ONNX staging path runs without transformers. Every value is judged
+    once, there; an unknown key is refused here; both are a one-line `ValueError` naming the key (and, through
+    `from_pretrained`/`from_dataset`, the file).
 
     Args:
         ch_names (`list[str]`):
@@ -113,6 +118,12 @@ class SleepFeatureExtractor(SignalContract, FeatureExtractionMixin):
         **kwargs: Any,
     ) -> None:
         kwargs.pop("feature_extractor_type", None)
+        unexpected = sorted(set(kwargs) - TRANSFORMERS_KEYS)
+        if unexpected:  # a typo or a field of another version: never dropped or set silently
+            raise ValueError(
+                f"unexpected key(s) {', '.join(map(repr, unexpected))}; a SleepFeatureExtractor has "
+                f"{', '.join(CONTRACT_KEYS)}"
+            )
         FeatureExtractionMixin.__init__(self, **kwargs)
         SignalContract.__init__(
             self, ch_names, sfreq, epoch_seconds, units, ch_types, reference, l_freq, h_freq, filter, resample_method,
@@ -140,11 +151,41 @@ class SleepFeatureExtractor(SignalContract, FeatureExtractionMixin):
         return json.dumps({DATASET_CONTRACT_KEY: self.to_dict()}, sort_keys=True)
 
     @classmethod
-    def from_dataset(cls, dataset: Any) -> SleepFeatureExtractor:
+    def from_dict(cls, feature_extractor_dict: Any, **kwargs: Any):
+        """The contract from its dictionary; a `ValueError` naming the key for a wrong key, type or value."""
+        if not isinstance(feature_extractor_dict, dict):
+            raise ValueError(f"a signal contract is a JSON object, not {type(feature_extractor_dict).__name__}")
+        try:
+            return super().from_dict(dict(feature_extractor_dict), **kwargs)
+        except TypeError as error:  # a required key missing, e.g. ch_names
+            raise ValueError(str(error).replace(f"{cls.__name__}.__init__() ", "")) from None
+
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike, **kwargs: Any):
+        """`FeatureExtractionMixin.from_pretrained`, with a broken `preprocessor_config.json` as one `ValueError`
+        naming the file and the key (never a `TypeError` or `OverflowError` from deep inside)."""
+        location = str(pretrained_model_name_or_path)
+        where = location if os.path.isfile(location) else f"{location.rstrip('/')}/preprocessor_config.json"
+        try:
+            return super().from_pretrained(pretrained_model_name_or_path, **kwargs)
+        except ValueError as error:
+            raise ValueError(f"{where}: {' '.join(str(error).split())}") from None
+        except OSError as error:
+            if "valid JSON" in str(error):  # transformers' wording for a file that is not JSON
+                raise ValueError(f"{where} is not valid JSON") from None
+            raise
+
+    @classmethod
+    def from_dataset(cls, dataset: Any, *, missing_ok: bool = False) -> SleepFeatureExtractor | None:
         """The contract stored in a converted dataset (a `Dataset`, `DatasetDict` or `Features`).
 
+        Args:
+            dataset: the dataset.
+            missing_ok: return `None` for a dataset without a contract instead of raising.
+
         Raises:
-            ValueError: the dataset carries no contract (converted before it was stored, or built by hand).
+            ValueError: the dataset carries no contract (converted before it was stored, or built by hand), or a
+                broken one: the message names the dataset's `dataset_info.json` and the key.
         """
         if not hasattr(dataset, "features") and hasattr(dataset, "column_names"):  # DatasetDict: its first split
             dataset = next(iter(dataset.values()))
@@ -152,15 +193,20 @@ class SleepFeatureExtractor(SignalContract, FeatureExtractionMixin):
         feature = features.get("input_values") if hasattr(features, "get") else None
         stored = getattr(feature, "id", None)
         try:
-            contract = json.loads(stored)[DATASET_CONTRACT_KEY] if stored else None
-        except (ValueError, KeyError, TypeError):
-            contract = None
-        if contract is None:
+            stored = json.loads(stored) if stored else None
+        except ValueError:
+            stored = None  # an id that is not ours
+        if not isinstance(stored, dict) or DATASET_CONTRACT_KEY not in stored:
+            if missing_ok:
+                return None
             raise ValueError(
                 "the dataset carries no signal contract (no SleepFeatureExtractor in its `input_values` feature); "
                 "convert it again with hf_sleep or give the channels, sampling rate and epoch length explicitly"
             )
-        return cls.from_dict(contract)
+        try:
+            return cls.from_dict(stored[DATASET_CONTRACT_KEY])
+        except ValueError as error:
+            raise ValueError(f"{_dataset_file(dataset)}: the signal contract of `input_values`: {error}") from None
 
     def save_pretrained(self, save_directory: str | os.PathLike, push_to_hub: bool = False, **kwargs: Any):
         """Saves `preprocessor_config.json` and this module's code, so the folder loads with `trust_remote_code`."""
@@ -204,3 +250,9 @@ class SleepFeatureExtractor(SignalContract, FeatureExtractionMixin):
         epochs = self.epochs_from_signal(signal, rate)
         return BatchFeature({"input_values": epochs}, tensor_type=return_tensors)
 
+def _dataset_file(dataset: Any) -> str:
+    """The `dataset_info.json` a loaded dataset was read from (where its contract is stored), for messages."""
+    files = getattr(dataset, "cache_files", None) or []
+    if files and files[0].get("filename"):
+        return os.path.join(os.path.dirname(files[0]["filename"]), "dataset_info.json")
+    return "the dataset"

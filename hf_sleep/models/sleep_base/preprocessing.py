@@ -152,7 +152,7 @@ def robustsleepnet_preprocess(
     Returns:
         `(n_chans, n_samples * target_sfreq / sfreq)` float32 at `target_sfreq`.
     """
-    from hf_sleep.models.sleep_base.signals import resample_ratio
+    from .signals import resample_ratio  # relative: saved beside the weights with this file
 
     data = np.asarray(signal_in, dtype=np.float64)
     if data.ndim != 2 or data.shape[1] == 0:

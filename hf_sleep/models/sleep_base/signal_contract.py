@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
+import numbers
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -32,12 +34,22 @@ FILTER_SCOPES: tuple[str, ...] = ("recording", "epoch")
 RESAMPLE_METHODS: tuple[str, ...] = ("polyphase",)
 # Steps the extractor applies itself; other named steps are carried for the model's own code.
 EXTRACTOR_STEPS: tuple[str, ...] = ("slumbernet", "robustsleepnet")
+FILTER_KEYS: frozenset[str] = frozenset({"method", "order", "zero_phase", "scope"})
+CONTRACT_KEYS: tuple[str, ...] = (
+    "ch_names", "sfreq", "epoch_seconds", "units", "ch_types", "reference", "l_freq", "h_freq", "filter",
+    "resample_method", "preprocessing", "label_names",
+)  # fmt: skip
+# Samples in one epoch of one channel: beyond this a rate is a typo (Arrow offsets are 32-bit as well).
+MAX_EPOCH_SAMPLES = 2**31 - 1
 # Epochs prepared at a time by `epochs_from_signal`: the epoch-wise steps' float64 scratch stays small.
 EPOCHS_PER_BLOCK = 256
 
 
 class SignalContract:
     """How a recording becomes a model's input; the arguments are `SleepFeatureExtractor`'s (documented there).
+
+    Every value is judged here, once, for every reader (staging, training, publishing, ONNX): a wrong type or a
+    number that is not finite and positive is a one-line `ValueError` naming the key.
 
     Example:
 
@@ -65,45 +77,69 @@ class SignalContract:
         preprocessing: Sequence[dict[str, Any]] | None = None,
         label_names: Sequence[str] | None = None,
     ) -> None:
-        if isinstance(ch_names, str) or not ch_names:
+        if isinstance(ch_names, str) or not _is_list_of(ch_names, str) or not ch_names:
             raise ValueError(f"ch_names must be a non-empty list of channel names, got {ch_names!r}")
-        self.ch_names = [str(name) for name in ch_names]
-        self.sfreq = float(sfreq)
-        self.epoch_seconds = float(epoch_seconds)
+        self.ch_names = list(ch_names)
+        self.sfreq = _positive_number("sfreq", sfreq)
+        self.epoch_seconds = _positive_number("epoch_seconds", epoch_seconds)
         self.units = units
+        if ch_types is not None and not _is_list_of(ch_types, str):
+            raise ValueError(f"ch_types must be a list of channel types (text) or null, got {ch_types!r}")
         self.ch_types = list(ch_types) if ch_types is not None else None
+        if reference is not None and not isinstance(reference, str) and not _is_list_of(reference, str):
+            raise ValueError(f"reference must be null, 'average' or a list of channel names, got {reference!r}")
         self.reference = reference if reference is None or isinstance(reference, str) else list(reference)
-        self.l_freq = None if l_freq is None else float(l_freq)
-        self.h_freq = None if h_freq is None else float(h_freq)
+        self.l_freq = None if l_freq is None else _positive_number("l_freq", l_freq)
+        self.h_freq = None if h_freq is None else _positive_number("h_freq", h_freq)
         if filter is None and (self.l_freq is not None or self.h_freq is not None):
             filter = {"method": "fir", "zero_phase": True, "scope": "recording"}
+        if filter is not None and not isinstance(filter, dict):
+            raise ValueError(f"filter must be an object (method, order, zero_phase, scope) or null, got {filter!r}")
         self.filter = dict(filter) if filter is not None else None
         self.resample_method = resample_method
+        if preprocessing and not _is_list_of(preprocessing, dict):
+            raise ValueError(f"preprocessing must be a list of objects with a 'name', got {preprocessing!r}")
         self.preprocessing = [dict(step) for step in preprocessing] if preprocessing else []
+        if label_names is not None and (isinstance(label_names, str) or not _is_list_of(label_names, str)):
+            raise ValueError(f"label_names must be a list of stage names, got {label_names!r}")
         self.label_names = list(label_names) if label_names is not None else list(AASM_STAGES)
         self._validate()
 
     def _validate(self) -> None:
+        samples = self.sfreq * self.epoch_seconds
+        if not math.isfinite(samples) or samples > MAX_EPOCH_SAMPLES:
+            raise ValueError(
+                f"sfreq * epoch_seconds ({self.sfreq:g} Hz x {self.epoch_seconds:g} s) must be at most "
+                f"{MAX_EPOCH_SAMPLES} samples per epoch"
+            )
         whole_samples(self.sfreq, self.epoch_seconds)
-        if self.units not in UNIT_SCALE:
+        if not isinstance(self.units, str) or self.units not in UNIT_SCALE:
             raise ValueError(f"units must be one of {tuple(UNIT_SCALE)}, got {self.units!r}")
         if self.ch_types is not None and len(self.ch_types) != len(self.ch_names):
             raise ValueError(f"ch_types needs one type per channel ({len(self.ch_names)}), got {self.ch_types}")
-        if self.resample_method not in RESAMPLE_METHODS:
+        if not isinstance(self.resample_method, str) or self.resample_method not in RESAMPLE_METHODS:
             raise ValueError(f"resample_method must be one of {RESAMPLE_METHODS}, got {self.resample_method!r}")
         if self.h_freq is not None and self.h_freq >= self.sfreq / 2:
             raise ValueError(f"h_freq ({self.h_freq:g} Hz) must be below Nyquist ({self.sfreq / 2:g} Hz)")
         if self.l_freq is not None and (self.l_freq <= 0 or (self.h_freq is not None and self.l_freq >= self.h_freq)):
             raise ValueError(f"l_freq must be positive and below h_freq, got {self.l_freq} and {self.h_freq}")
         if self.filter is not None:
+            unknown = sorted(set(self.filter) - FILTER_KEYS)
+            if unknown:
+                raise ValueError(f"filter has unexpected key(s) {', '.join(map(repr, unknown))}; it has {FILTER_KEYS}")
             if self.filter.get("method", "fir") not in FILTER_METHODS:
                 raise ValueError(f"filter method must be one of {FILTER_METHODS}, got {self.filter['method']!r}")
             if self.filter.get("scope", "recording") not in FILTER_SCOPES:
                 raise ValueError(f"filter scope must be one of {FILTER_SCOPES}, got {self.filter['scope']!r}")
+            order = self.filter.get("order", 5)
+            if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= 20:
+                raise ValueError(f"filter order must be a whole number from 1 to 20, got {order!r}")
+            if not isinstance(self.filter.get("zero_phase", True), bool):
+                raise ValueError(f"filter zero_phase must be true or false, got {self.filter['zero_phase']!r}")
         if len(self.label_names) < 2:
             raise ValueError(f"label_names needs at least 2 stages, got {self.label_names}")
         for step in self.preprocessing:
-            if "name" not in step:
+            if not isinstance(step.get("name"), str):
                 raise ValueError(f"a preprocessing step needs a 'name', got {step}")
         if self._slumbernet is not None and len(self.ch_names) != 2:
             raise ValueError(f"SlumberNet preprocessing needs one EEG and one EMG channel, got {self.ch_names}")
@@ -247,7 +283,7 @@ class SignalContract:
             return signal, sfreq
         step = self._robustsleepnet
         if step is not None:  # its own chain: two resamplings around a band-pass, then a per-recording scale
-            from hf_sleep.models.sleep_base.preprocessing import robustsleepnet_preprocess
+            from .preprocessing import robustsleepnet_preprocess  # relative: saved with this file
 
             options = {key: value for key, value in step.items() if key != "name"}
             return robustsleepnet_preprocess(signal, sfreq, target_sfreq=self.sfreq, **options), self.sfreq
@@ -364,3 +400,14 @@ class SignalContract:
             raise ValueError("reference='average' needs channel types: pass a file or an MNE Raw, not an array")
         names = [self.reference] if isinstance(self.reference, str) else list(self.reference)
         return [channel for channel, _ in resolve_channels(names, available)]
+
+
+def _is_list_of(value: Any, kind: type) -> bool:
+    return isinstance(value, (list, tuple)) and all(isinstance(item, kind) for item in value)
+
+
+def _positive_number(name: str, value: Any) -> float:
+    """`value` as a float; a `ValueError` naming `name` unless it is a finite positive number (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < float(value) < math.inf:
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return float(value)

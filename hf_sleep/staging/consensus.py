@@ -1,0 +1,224 @@
+"""Consensus staging: several models and several channel sets of one recording, probabilities averaged.
+
+Each member is one model staging one set of channels (one EEG derivation, or EEG + EOG + EMG for a model that
+takes any number of derivations, as RobustSleepNet does); the consensus stage of an epoch is the argmax of the
+members' mean probabilities. The hypnogram CSV keeps those mean probabilities and adds, per epoch, the share of
+members that voted the consensus stage (`agreement`), a `disagree` flag (1 when any member voted otherwise) and
+each member's own stage in a column named after the model and its channels.
+
+`hf-sleep stage` without `--model` stages with [`DEFAULT_CONSENSUS`]: RobustSleepNet's 7 distinct published
+models on every central EEG derivation the file has (at most `MAX_EEG_DERIVATIONS`). Each member scores windows
+of 21 epochs at a stride of `seq_len` (each epoch in one window per member) with the window grid shifted from
+member to member, so the consensus sees every epoch at several positions in its windows for the cost of about
+one window per epoch and member.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import time
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+# At most this many central EEG derivations are staged (and averaged) when no channels are given.
+MAX_EEG_DERIVATIONS = 2
+
+
+def default_consensus() -> tuple[str, ...]:
+    """The bundled models `hf-sleep stage` combines without `--model` (RobustSleepNet's 7 distinct models)."""
+    from hf_sleep.pretrained import ROBUSTSLEEPNET_MODELS
+
+    return ROBUSTSLEEPNET_MODELS
+
+
+def central_eeg_channels(available: Sequence[str], limit: int = MAX_EEG_DERIVATIONS) -> list[str]:
+    """The recording's central EEG derivations (C4, C3, Cz, then Fpz-Cz), at most `limit`, in that preference.
+
+    Raises:
+        ValueError: no channel looks like a central EEG (listing the recording's channels).
+    """
+    from hf_sleep.pretrained.channels import default_channels, pick_channel
+
+    picked: list[str] = []
+    remaining = list(available)
+    while len(picked) < limit:
+        channel = pick_channel("EEG", remaining)
+        if channel is None:
+            break
+        picked.append(channel)
+        remaining.remove(channel)
+    return picked or default_channels(["EEG"], available)  # raises the one-line error
+
+
+def _member_model(model: Any, channels: Sequence[str]):
+    """`model` set up for `channels`: a model whose weights do not depend on the channel count (RobustSleepNet)
+    is re-declared for that many channels; another must take exactly that many."""
+    config = model.config
+    if len(channels) == config.n_chans:
+        return model
+    if config.model_type != "robustsleepnet":
+        raise ValueError(
+            f"{config._name_or_path or config.model_type} takes {config.n_chans} channel(s), got {len(channels)}: "
+            f"{', '.join(channels)}"
+        )
+    member = copy.deepcopy(model)  # 180k weights; the copy's modules share one config, changed in place
+    member.config.n_chans, member.config.ch_names = len(channels), list(channels)
+    return member
+
+
+def stage_consensus(
+    path: str | os.PathLike,
+    models: Sequence[Any] | None = None,
+    channel_sets: Sequence[Sequence[str]] | None = None,
+    output_dir: str | os.PathLike | None = None,
+    *,
+    stride: int | None = None,
+    rescale: float = 1.0,
+    device: str | None = None,
+    batch_size: int = 64,
+    overwrite: bool = False,
+    nap: bool | None = None,
+    time_axis: str = "clock",
+    progress: bool = False,
+    plot: bool = True,
+):
+    """Stages a recording with every model on every channel set and averages their probabilities.
+
+    Args:
+        path: the recording.
+        models: bundled names, folders or Hub ids (default: [`default_consensus`]).
+        channel_sets: each a list of channels in a model's input order (`["C4-M1"]`, `["C4-M1", "E1-M2",
+            "Chin1-Chin2"]`); default: each central EEG derivation of the file alone (see [`central_eeg_channels`]).
+        output_dir: where to write the four outputs; `None` writes nothing.
+        stride: epochs between windows (default: 1 for a single member, else each model's `seq_len`, the window
+            grids of the members shifted against each other).
+        rescale, device, batch_size, overwrite, time_axis, progress, plot: as for `stage_recording`.
+        nap: report nap statistics (sleep-onset REM period); `None`: when time in bed is under 2 h.
+
+    Returns:
+        A `StagingResult` whose probabilities are the members' mean, with the members' stages and agreement in
+        `extra_columns` (written to the hypnogram CSV).
+    """
+    from hf_sleep.data.checks import nonfinite_epochs
+    from hf_sleep.pretrained import resolve_bundled
+    from hf_sleep.staging.inference import predict_night
+    from hf_sleep.staging.model_loading import load_feature_extractor, load_model
+    from hf_sleep.staging.one_night import UNSCORABLE, StagingResult, check_request
+    from hf_sleep.staging.outputs import write_outputs
+    from hf_sleep.staging.reading import _channel_names, read_night
+    from hf_sleep.staging.sleep_stats import sleep_statistics
+
+    path = check_request(path, output_dir, overwrite=overwrite, time_axis=time_axis)
+    start = time.perf_counter()
+    names = list(models) if models else list(default_consensus())
+    if channel_sets:
+        sets = [list(channels) for channels in channel_sets]
+    else:
+        sets = [[channel] for channel in central_eeg_channels(_channel_names(path))]
+    n_members = len(names) * len(sets)
+    timings = {"load_model": 0.0, "read": 0.0, "model": 0.0}
+    reads: dict[tuple[str, tuple[str, ...]], Any] = {}
+    member_probabilities, member_labels, stage_names, n_epochs = [], [], None, None
+    unscorable = None
+    for model_index, name in enumerate(names):
+        clock = time.perf_counter()
+        source = resolve_bundled(name)
+        model = load_model(source, device, progress=progress)
+        extractor = load_feature_extractor(source, model.config)
+        timings["load_model"] += time.perf_counter() - clock
+        for set_index, channels in enumerate(sets):
+            member = _member_model(model, channels)
+            clock = time.perf_counter()
+            key = (extractor.to_json_string(), tuple(channels))
+            if key not in reads:  # members with one contract share the read (all RobustSleepNet models do)
+                member_extractor = copy.deepcopy(extractor)
+                member_extractor.ch_names = list(channels)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore" if reads else "default", UserWarning)
+                    reads[key] = read_night(path, member_extractor, channels, None, rescale)
+            night = reads[key]
+            epochs = night.epochs
+            timings["read"] += time.perf_counter() - clock
+            if n_epochs is None:
+                n_epochs = len(epochs)
+                if n_epochs == 0:
+                    raise ValueError(
+                        f"recording {path} is {night.seconds:.1f} s long, shorter than one "
+                        f"{member.config.epoch_seconds:g}-s epoch: nothing to stage"
+                    )
+                unscorable = np.zeros(n_epochs, dtype=bool)
+            if len(epochs) != n_epochs:
+                raise ValueError(f"{path}: the members cut {n_epochs} and {len(epochs)} epochs (different epoch lengths)")
+            if night.nonfinite is not None:
+                unscorable |= nonfinite_epochs(night.nonfinite, night.sfreq, member.config.epoch_seconds, n_epochs)
+            clock = time.perf_counter()
+            seq_len = int(getattr(member.config, "seq_len", 1) or 1)
+            member_stride = stride or (1 if n_members == 1 else seq_len)
+            offset = round((model_index * len(sets) + set_index) * member_stride / n_members) if member_stride > 1 else 0
+            scorable = np.flatnonzero(~unscorable)
+            prediction = predict_night(
+                member, epochs[scorable], batch_size=batch_size, stride=member_stride, window_offset=offset
+            )
+            timings["model"] += time.perf_counter() - clock
+            if stage_names is None:
+                stage_names = prediction.stage_names
+            elif prediction.stage_names != stage_names:
+                raise ValueError(f"{name} stages {prediction.stage_names}, the other members {stage_names}")
+            probabilities = np.full((n_epochs, len(stage_names)), np.nan)
+            probabilities[scorable] = prediction.probabilities
+            member_probabilities.append(probabilities)
+            short = Path(str(name)).name
+            member_labels.append(f"stage[{short} | {' + '.join(night.channels)}]")
+    stacked = np.stack(member_probabilities)  # (members, epochs, stages)
+    mean = stacked.mean(0)
+    votes = np.where(np.isnan(stacked[..., 0]), -1, np.nan_to_num(stacked).argmax(-1))
+    consensus = np.nan_to_num(mean).argmax(-1)
+    stages = [UNSCORABLE if unscorable[i] else stage_names[consensus[i]] for i in range(n_epochs)]
+    agreement = (votes == consensus[None]).mean(0)
+    extra = {
+        "agreement": ["" if unscorable[i] else f"{agreement[i]:.3f}" for i in range(n_epochs)],
+        "disagree": ["" if unscorable[i] else str(int(agreement[i] < 1)) for i in range(n_epochs)],
+    }
+    for label, member_votes in zip(member_labels, votes, strict=True):
+        extra[label] = [UNSCORABLE if vote < 0 else stage_names[vote] for vote in member_votes]
+    epoch_seconds = 30.0 if n_epochs is None else float(member.config.epoch_seconds)
+    rem = "REM" if "REM" in stage_names else None
+    statistics = sleep_statistics(stages, epoch_seconds, stages=stage_names, wake=stage_names[0], rem=rem, nap=nap)
+    channels = list(dict.fromkeys(ch for s in sets for ch in s))
+    notes = [
+        f"consensus of {n_members} members ({len(names)} model(s) × {len(sets)} channel set(s)): "
+        f"{', '.join(Path(str(n)).name for n in names)} on {'; '.join(' + '.join(s) for s in sets)}; "
+        f"{int((agreement < 1).sum())} of {n_epochs} epochs with disagreeing members"
+    ]
+    result = StagingResult(
+        stages=stages,
+        probabilities=np.where(unscorable[:, None], np.nan, mean),
+        stage_names=stage_names,
+        onsets=np.arange(n_epochs) * epoch_seconds,
+        epoch_seconds=epoch_seconds,
+        statistics=statistics,
+        channels=channels,
+        recording=path,
+        dropped_seconds=night.seconds - n_epochs * epoch_seconds,
+        warnings=list(night.warnings or []),
+        meas_date=night.meas_date,
+        timings=timings,
+        unscorable=unscorable,
+        context_epochs=min(seq_len, int((~unscorable).sum())),
+        notes=notes,
+        extra_columns=extra,
+    )
+    if output_dir is not None:
+        clock = time.perf_counter()
+        label = f"consensus of {n_members}" if n_members > 1 else Path(str(names[0])).name
+        result.files = write_outputs(
+            result, output_dir, overwrite=overwrite, model_name=label, time_axis=time_axis, plot=plot
+        )
+        timings["write"] = time.perf_counter() - clock
+    timings["total"] = time.perf_counter() - start
+    return result
