@@ -7,7 +7,7 @@ into a dataset of 30-s `EEG Fpz-Cz` epochs at 100 Hz (wake trimmed to 30 min aro
 unscored epochs dropped), and the split is by subject: subjects 0-6 train, 7 validates (checkpoint
 selection), 8-9 are tested; no subject is in two splits. TinySleepNet and DeepSleepNet (both phases) are
 trained on the CPU with `hf_sleep.training.pipeline.run_training` from the recipes in `scripts/configs/`,
-the code behind `hf-sleep-train` / `hf-sleep-finetune`, with the flags listed in `RUNS` (fewer steps and a
+the code behind `hf-sleep train` / `hf-sleep finetune`, with the flags listed in `RUNS` (fewer steps and a
 larger learning rate than the papers' 100-200 epochs, so that both fit in a few CPU minutes). The held-out
 accuracy, macro-F1 and Cohen's kappa, and the minutes each model took, are printed as a Markdown table and
 written as JSON. A logistic regression on log band powers of the same epochs is reported beside them, to

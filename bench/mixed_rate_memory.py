@@ -69,10 +69,12 @@ _PEAK = "import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).r
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(code)"  # fmt: skip
 
 
-def peak_rss(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """Seconds, peak RSS (MB) and exit code of `command` in a fresh process."""
+def peak_rss(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, int]:
+    """Seconds, peak RSS (MB) and exit code of `command` in a fresh process started in `cwd`."""
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", _PEAK, *command], env=env, stdout=subprocess.PIPE, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK, *command], env=env, stdout=subprocess.PIPE, text=True, cwd=cwd
+    )
     seconds = time.perf_counter() - start
     peak_kib = int(done.stdout.strip().splitlines()[-1])
     return seconds, peak_kib / 1024, done.returncode
@@ -100,7 +102,8 @@ def main() -> None:
         }  # fmt: skip
         figures = {"file_mb": edf.stat().st_size / 1e6, "hours": args.hours, "source": str(args.source)}
         for name, command in commands.items():
-            seconds, peak, code = peak_rss(command, env)
+            # run in the checkout measured: `python -m` puts the working folder before PYTHONPATH
+            seconds, peak, code = peak_rss(command, env, args.source)
             figures[name] = {"seconds": round(seconds, 1), "peak_rss_mb": round(peak), "exit": code}
             print(f"{name}: {seconds:.1f} s, peak RSS {peak:.0f} MB (exit {code})", flush=True)
     figures["machine"] = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"

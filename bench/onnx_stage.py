@@ -26,10 +26,13 @@ if __package__ in (None, ""):  # run as a script: make `bench` and `hf_sleep` im
 from bench.harness.common import PEERS_DIR, machine_info, python_ours, python_peers, run_process, thread_env  # noqa: E402
 from bench.harness.startup import STAGED_CHANNEL, TARGET_STAGE_OVER_READ, mne_read_command  # noqa: E402
 
+# The bundled single-EEG SeqSleepNet for every row (the command's default is a consensus of several models).
+MODEL = "hf-sleep/seqsleepnet-physioex-eeg"
+
 
 def stage_command(night: str, out_dir: str, *extra: str) -> list[str]:
-    return [python_ours(), "-m", "hf_sleep.cli", "stage", night, "--output-dir", out_dir, "--channels", STAGED_CHANNEL,
-            "--overwrite", "--quiet", *extra]  # fmt: skip
+    return [python_ours(), "-m", "hf_sleep.cli", "stage", night, "--model", MODEL, "--output-dir", out_dir,
+            "--channels", STAGED_CHANNEL, "--overwrite", "--quiet", *extra]  # fmt: skip
 
 
 def commands(night: str, work: Path) -> dict[str, list[str] | None]:
@@ -85,8 +88,8 @@ def render(result: dict) -> str:
         "## 10. Staging through ONNX, without torch",
         "",
         f"{result['machine']}; {result['date']}; load average {result['load_average']:.1f} at the start. One generated "
-        f"{result['hours']:g}-h night (`{STAGED_CHANNEL}`, 100 Hz), interleaved fresh processes, bundled default "
-        "model (physioex SeqSleepNet); median (min–max, n) of wall time.",
+        f"{result['hours']:g}-h night (`{STAGED_CHANNEL}`, 100 Hz), interleaved fresh processes, `--model "
+        f"{MODEL}` (physioex SeqSleepNet); median (min–max, n) of wall time.",
         "",
         "| Process | Seconds | × MNE read | Peak RSS (MB) |",
         "|---|---:|---:|---:|",

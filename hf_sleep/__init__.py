@@ -1,133 +1,80 @@
 """hf_sleep: published sleep-staging networks as Hugging Face models.
 
 Every public name is imported when first used (see `hf_sleep/lazy_exports.py`), so `import hf_sleep` and the `hf-sleep`
-command start without torch or transformers. The architectures are registered with transformers' Auto classes
-as soon as those are imported ([`register_when_transformers_loads`]), or explicitly with
-[`register_auto_classes`].
+command start without torch or transformers. Every architecture is registered with transformers' Auto classes by
+`import hf_sleep` after transformers, or when one of these names is first used after transformers; otherwise call
+[`register_auto_classes`] (hf_sleep's own loaders do).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import sys
+from typing import Any
 
-from hf_sleep.lazy_exports import lazy_exports
-from hf_sleep.registry import register_when_transformers_loads
+from hf_sleep.lazy_exports import exported_names, lazy_exports
+from hf_sleep.registry import register_auto_classes
 
 __version__ = "0.1.0"
 
-if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
-    from hf_sleep.models.deepsleepnet import (
-        DeepSleepNetConfig,
-        DeepSleepNetForSleepStaging,
-        DeepSleepNetModel,
-    )
-    from hf_sleep.models.dsb_base import DSBConfig, DSBPretrainingOutput
-    from hf_sleep.models.dsb_cnn import (
-        DSBCNNConfig,
-        DSBCNNForContrastivePretraining,
-        DSBCNNForHybridPretraining,
-        DSBCNNForMaskedPretraining,
-        DSBCNNForSleepStaging,
-        DSBCNNModel,
-    )
-    from hf_sleep.models.dsb_cnn_attention import (
-        DSBCNNAttentionConfig,
-        DSBCNNAttentionForContrastivePretraining,
-        DSBCNNAttentionForHybridPretraining,
-        DSBCNNAttentionForMaskedPretraining,
-        DSBCNNAttentionForSleepStaging,
-        DSBCNNAttentionModel,
-    )
-    from hf_sleep.models.dsb_transformer import (
-        DSBTransformerConfig,
-        DSBTransformerForContrastivePretraining,
-        DSBTransformerForHybridPretraining,
-        DSBTransformerForMaskedPretraining,
-        DSBTransformerForSleepStaging,
-        DSBTransformerModel,
-    )
-    from hf_sleep.models.robustsleepnet import (
-        RobustSleepNetConfig,
-        RobustSleepNetForSleepStaging,
-        RobustSleepNetModel,
-    )
-    from hf_sleep.models.seqsleepnet import SeqSleepNetConfig, SeqSleepNetForSleepStaging, SeqSleepNetModel
-    from hf_sleep.models.sleep_base import (
-        AASM_STAGES,
-        SleepEncoderOutput,
-        SleepFeatureExtractor,
-        SleepStagingConfig,
-        SleepStagingOutput,
-        SleepStagingPreTrainedModel,
-    )
-    from hf_sleep.models.slumbernet import SlumberNetConfig, SlumberNetForSleepStaging, SlumberNetModel
-    from hf_sleep.models.tinysleepnet import (
-        TinySleepNetConfig,
-        TinySleepNetForSleepStaging,
-        TinySleepNetModel,
-    )
-    from hf_sleep.pretrained import load_pretrained
-    from hf_sleep.registry import ARCHITECTURES, Architecture, get_architecture, register_auto_classes
-    from hf_sleep.staging.many_nights import FailedRecording, stage_recordings
-    from hf_sleep.staging.one_night import StagingResult, stage_recording
-    from hf_sleep.staging.sleep_stats import sleep_statistics
+_LAZY: dict[str, tuple[str, ...]] = {
+    "models.deepsleepnet": ("DeepSleepNetConfig", "DeepSleepNetForSleepStaging", "DeepSleepNetModel"),
+    "models.dsb_base": ("DSBConfig", "DSBPretrainingOutput"),
+    "models.dsb_cnn": (
+        "DSBCNNConfig",
+        "DSBCNNForContrastivePretraining",
+        "DSBCNNForHybridPretraining",
+        "DSBCNNForMaskedPretraining",
+        "DSBCNNForSleepStaging",
+        "DSBCNNModel",
+    ),
+    "models.dsb_cnn_attention": (
+        "DSBCNNAttentionConfig",
+        "DSBCNNAttentionForContrastivePretraining",
+        "DSBCNNAttentionForHybridPretraining",
+        "DSBCNNAttentionForMaskedPretraining",
+        "DSBCNNAttentionForSleepStaging",
+        "DSBCNNAttentionModel",
+    ),
+    "models.dsb_transformer": (
+        "DSBTransformerConfig",
+        "DSBTransformerForContrastivePretraining",
+        "DSBTransformerForHybridPretraining",
+        "DSBTransformerForMaskedPretraining",
+        "DSBTransformerForSleepStaging",
+        "DSBTransformerModel",
+    ),
+    "models.robustsleepnet": ("RobustSleepNetConfig", "RobustSleepNetForSleepStaging", "RobustSleepNetModel"),
+    "models.seqsleepnet": ("SeqSleepNetConfig", "SeqSleepNetForSleepStaging", "SeqSleepNetModel"),
+    "models.sleep_base": (
+        "AASM_STAGES",
+        "SleepEncoderOutput",
+        "SleepFeatureExtractor",
+        "SleepStagingConfig",
+        "SleepStagingOutput",
+        "SleepStagingPreTrainedModel",
+    ),
+    "models.slumbernet": ("SlumberNetConfig", "SlumberNetForSleepStaging", "SlumberNetModel"),
+    "models.tinysleepnet": ("TinySleepNetConfig", "TinySleepNetForSleepStaging", "TinySleepNetModel"),
+    "pretrained": ("load_pretrained",),
+    "registry": ("ARCHITECTURES", "Architecture", "get_architecture"),
+    "staging.many_nights": ("FailedRecording", "stage_recordings"),
+    "staging.one_night": ("StagingResult", "stage_recording"),
+    "staging.sleep_stats": ("sleep_statistics",),
+}
+
+_import_lazily, __dir__ = lazy_exports(__name__, _LAZY)
+__all__ = ["__version__", "register_auto_classes", *exported_names(_LAZY)]
 
 
-__getattr__, __dir__ = lazy_exports(__name__, __file__)
+# Registering imports transformers' Auto modules, and with them torch (longer than `import torch` itself,
+# BENCHMARKS.md), so it waits until transformers is imported: `hf-sleep --help` stays light. It happens at
+# `import hf_sleep` after transformers, or when a name of hf_sleep is first used after transformers.
+def __getattr__(name: str) -> Any:
+    value = _import_lazily(name)
+    if "transformers" in sys.modules:
+        register_auto_classes()
+    return value
 
-# The promise of the package: after `import hf_sleep`, every architecture is loadable through the Auto classes.
-register_when_transformers_loads()
 
-__all__ = [
-    "AASM_STAGES",
-    "ARCHITECTURES",
-    "Architecture",
-    "DeepSleepNetConfig",
-    "DeepSleepNetForSleepStaging",
-    "DeepSleepNetModel",
-    "RobustSleepNetConfig",
-    "RobustSleepNetForSleepStaging",
-    "RobustSleepNetModel",
-    "SeqSleepNetConfig",
-    "SeqSleepNetForSleepStaging",
-    "SeqSleepNetModel",
-    "SleepEncoderOutput",
-    "SleepFeatureExtractor",
-    "SleepStagingConfig",
-    "SleepStagingOutput",
-    "SleepStagingPreTrainedModel",
-    "StagingResult",
-    "SlumberNetConfig",
-    "SlumberNetForSleepStaging",
-    "SlumberNetModel",
-    "TinySleepNetConfig",
-    "TinySleepNetForSleepStaging",
-    "TinySleepNetModel",
-    "get_architecture",
-    "load_pretrained",
-    "register_auto_classes",
-    "sleep_statistics",
-    "stage_recording",
-    "stage_recordings",
-    "FailedRecording",
-    "DSBConfig",
-    "DSBPretrainingOutput",
-    "DSBCNNConfig",
-    "DSBCNNForContrastivePretraining",
-    "DSBCNNForHybridPretraining",
-    "DSBCNNForMaskedPretraining",
-    "DSBCNNForSleepStaging",
-    "DSBCNNModel",
-    "DSBCNNAttentionConfig",
-    "DSBCNNAttentionForContrastivePretraining",
-    "DSBCNNAttentionForHybridPretraining",
-    "DSBCNNAttentionForMaskedPretraining",
-    "DSBCNNAttentionForSleepStaging",
-    "DSBCNNAttentionModel",
-    "DSBTransformerConfig",
-    "DSBTransformerForContrastivePretraining",
-    "DSBTransformerForHybridPretraining",
-    "DSBTransformerForMaskedPretraining",
-    "DSBTransformerForSleepStaging",
-    "DSBTransformerModel",
-]
+if "transformers" in sys.modules:
+    register_auto_classes()

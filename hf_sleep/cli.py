@@ -1,68 +1,46 @@
 """The `hf-sleep` command. Each sub-command lives in its own module with an `add_subparsers(subparsers)`.
 
 Modules import their heavy dependencies inside the handlers, so `hf-sleep --help` and fast commands
-start quickly. Every command spells a shared concept the same way ([`SHARED_FLAGS`], added with [`add_flag`]);
-the training scripts accept the same names as aliases of their dataclass fields.
+start quickly. Every command spells a shared concept the same way (`hf_sleep.console.SHARED_FLAGS`, added with
+`add_flag`); the training commands accept the same names as aliases of their dataclass fields.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
-# One vocabulary: the flag every command uses for a concept it takes (older spellings stay accepted, unlisted).
-SHARED_FLAGS: dict[str, str] = {
-    "--model": "a model: saved folder, Hub repository id or bundled name",
-    "--architecture": "a registered architecture name (tinysleepnet, dsb_cnn, ...)",
-    "--dataset": "a converted dataset folder (written by save_to_disk)",
-    "--output-dir": "the folder the command writes into",
-    "--batch-size": "examples per forward pass",
-    "--channels": "channel names in model order",
-    "--device": "cpu, cuda, cuda:1 ...",
-    "--seed": "the random seed",
-    "--overwrite": "replace existing outputs",
-    "--quiet": "no progress bars or summaries; warnings and errors still print",
-}
+from hf_sleep import __version__
+from hf_sleep.data import cli as data_cli
+from hf_sleep.hub import cli as hub_cli
+from hf_sleep.pretrained import cli as pretrained_cli
+from hf_sleep.staging import cli as staging_cli
+from hf_sleep.staging import demo, export_cli
+from hf_sleep.training import cli as training_cli
+from hf_sleep.training import latent_cli, pretraining
 
-
-def add_flag(parser: argparse.ArgumentParser, flag: str, *old_spellings: str, **kwargs) -> argparse.Action:
-    """Adds the option `flag`; `old_spellings` are still accepted but left out of `--help` and error messages.
-
-    Args:
-        parser (`argparse.ArgumentParser`): the command's parser (or an argument group of it).
-        flag (`str`): the spelling shown, one of [`SHARED_FLAGS`] for a shared concept.
-        old_spellings (`str`): earlier spellings of the same option.
-        kwargs: as for `add_argument`.
-    """
-    action = parser.add_argument(flag, *old_spellings, **kwargs)
-    action.option_strings = [flag]  # the parser still maps every spelling to this action
-    return action
-
-
-# The explicit list of modules that contribute sub-commands.
-COMMAND_MODULES: tuple[str, ...] = (
-    "hf_sleep.staging.demo",
-    "hf_sleep.data.cli",
-    "hf_sleep.hub.cli",
-    "hf_sleep.staging.cli",
-    "hf_sleep.staging.export_cli",
-    "hf_sleep.training.cli",
-    "hf_sleep.training.pretraining",
-    "hf_sleep.training.latent_cli",
-    "hf_sleep.pretrained.cli",
+# The modules that contribute sub-commands, each with an `add_subparsers(subparsers)`, in the order of `--help`.
+COMMAND_MODULES: tuple[ModuleType, ...] = (
+    demo,
+    data_cli,
+    hub_cli,
+    staging_cli,
+    export_cli,
+    training_cli,
+    pretraining,
+    latent_cli,
+    pretrained_cli,
 )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from hf_sleep import __version__
-
     parser = argparse.ArgumentParser(prog="hf-sleep", description="Sleep-staging models on the Hugging Face stack.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in COMMAND_MODULES:
-        importlib.import_module(module_name).add_subparsers(subparsers)
+    for module in COMMAND_MODULES:
+        module.add_subparsers(subparsers)
     return parser
 
 

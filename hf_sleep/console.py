@@ -1,4 +1,5 @@
-"""What the command-line tools print besides their results: warnings in plain words, log lines, progress bars.
+"""What the command-line tools share: one flag vocabulary, and what they print besides their results (warnings in
+plain words, log lines, progress bars).
 
 Python prints a warning as ``/path/to/staging.py:342: UserWarning: message`` followed by the source line;
 a user of ``hf-sleep`` needs the message alone, once. Only the command-line entry points call these
@@ -7,12 +8,42 @@ functions: the library itself never changes how warnings or logs are shown.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import sys
 import warnings
 
-__all__ = ["plain_warnings", "quiet_library_bars", "setup_script_output", "silence_progress_bars"]
+__all__ = ["SHARED_FLAGS", "add_flag", "plain_warnings", "quiet_library_bars", "setup_script_output", "silence_progress_bars"]
+
+# One vocabulary: the flag every command uses for a concept it takes (older spellings stay accepted, unlisted).
+SHARED_FLAGS: dict[str, str] = {
+    "--model": "a model: saved folder, Hub repository id or bundled name",
+    "--architecture": "a registered architecture name (tinysleepnet, dsb_cnn, ...)",
+    "--dataset": "a converted dataset folder (written by save_to_disk)",
+    "--output-dir": "the folder the command writes into",
+    "--batch-size": "examples per forward pass",
+    "--channels": "channel names in model order",
+    "--device": "cpu, cuda, cuda:1 ...",
+    "--seed": "the random seed",
+    "--overwrite": "replace existing outputs",
+    "--quiet": "no progress bars or summaries; warnings and errors still print",
+}
+
+
+def add_flag(parser: argparse.ArgumentParser, flag: str, *old_spellings: str, **kwargs) -> argparse.Action:
+    """Adds the option `flag`; `old_spellings` are still accepted but left out of `--help` and error messages.
+
+    Args:
+        parser (`argparse.ArgumentParser`): the command's parser (or an argument group of it).
+        flag (`str`): the spelling shown, one of [`SHARED_FLAGS`] for a shared concept.
+        old_spellings (`str`): earlier spellings of the same option.
+        kwargs: as for `add_argument`.
+    """
+    action = parser.add_argument(flag, *old_spellings, **kwargs)
+    action.option_strings = [flag]  # the parser still maps every spelling to this action
+    return action
+
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 

@@ -1,57 +1,54 @@
-"""Packages whose public names are imported on first use (PEP 562), listed once in an `if TYPE_CHECKING:` block.
+"""The one lazy-import mechanism of hf_sleep: a package's public names, imported from their modules on first use.
 
-A package `__init__.py` writes its public imports under `if TYPE_CHECKING:` (so type checkers and IDEs see
-them) and ends with `__getattr__, __dir__ = lazy_exports(__name__, __file__)`: the block is read from the
-source, and each name is imported from its module the first time it is used. `import hf_sleep` and the
-`hf-sleep` command then start without torch, transformers or SciPy.
+A package `__init__.py` lists what it exports in one explicit table, `{submodule: (name, ...)}` (the layout of
+transformers' `_import_structure`), and ends with `__getattr__, __dir__ = lazy_exports(__name__, TABLE)`: each
+name is imported from its submodule the first time it is used (PEP 562). `import hf_sleep` and the `hf-sleep`
+command then start without torch, transformers or SciPy. This is the only place where hf_sleep imports its own
+modules from a string (also for the registry's classes, named as data: [`import_attribute`]).
 """
 
 from __future__ import annotations
 
-import ast
 import importlib
-import importlib.util
 import sys
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 
-def _type_checking_imports(package: str, init_file: str) -> dict[str, str]:
-    """`{name: absolute module}` of the `from ... import ...` statements under `if TYPE_CHECKING:` in `init_file`."""
-    tree = ast.parse(Path(init_file).read_text(encoding="utf-8"))
-    names: dict[str, str] = {}
-    for node in tree.body:
-        if not (isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"):
-            continue
-        for statement in node.body:
-            if isinstance(statement, ast.ImportFrom):
-                module = importlib.util.resolve_name("." * statement.level + (statement.module or ""), package)
-                names.update({alias.asname or alias.name: module for alias in statement.names})
-    return names
-
-
-def lazy_exports(package: str, init_file: str) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
-    """The `__getattr__` and `__dir__` of a package whose public imports sit under `if TYPE_CHECKING:`.
+def lazy_exports(
+    package: str, structure: Mapping[str, Sequence[str]]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """The `__getattr__` and `__dir__` of a package whose public names are imported on first use.
 
     Args:
         package (`str`): the package's `__name__`.
-        init_file (`str`): its `__file__` (the `__init__.py` holding the block).
+        structure (`Mapping[str, Sequence[str]]`): `{submodule: names}`, the submodule relative to `package`
+            (`"one_night"`, `"models.tinysleepnet"`).
 
     Returns:
         `(__getattr__, __dir__)` to assign at the end of the `__init__.py`.
     """
-    names = _type_checking_imports(package, init_file)
+    module_of = {name: module for module, names in structure.items() for name in names}
 
     def __getattr__(name: str) -> Any:
-        module = names.get(name)
+        module = module_of.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
+        value = import_attribute(f"{package}.{module}", name)
         setattr(sys.modules[package], name, value)  # later look-ups skip this function
         return value
 
     def __dir__() -> list[str]:
-        return sorted({*vars(sys.modules[package]), *names})
+        return sorted({*vars(sys.modules[package]), *module_of})
 
     return __getattr__, __dir__
+
+
+def import_attribute(module: str, name: str) -> Any:
+    """`name` of the module called `module` (absolute), imported if need be; the registry names its classes this way."""
+    return getattr(importlib.import_module(module), name)
+
+
+def exported_names(structure: Mapping[str, Sequence[str]]) -> list[str]:
+    """Every name of a lazy table, in order: a package's `__all__`."""
+    return [name for names in structure.values() for name in names]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import difflib
-import importlib
-import sys
 from dataclasses import dataclass, field
 from typing import Any
+
+from hf_sleep.lazy_exports import import_attribute
 
 
 @dataclass(frozen=True)
@@ -51,28 +51,24 @@ class Architecture:
 
     @property
     def config_class(self) -> type:
-        return _class_of(f"hf_sleep.models.{self.name}.configuration_{self.name}", self.config_class_name)
+        return import_attribute(f"hf_sleep.models.{self.name}.configuration_{self.name}", self.config_class_name)
 
     @property
     def model_class(self) -> type:
-        return _class_of(f"hf_sleep.models.{self.name}.modeling_{self.name}", self.model_class_name)
+        return import_attribute(f"hf_sleep.models.{self.name}.modeling_{self.name}", self.model_class_name)
 
     @property
     def base_model_class(self) -> type:
-        return _class_of(f"hf_sleep.models.{self.name}.modeling_{self.name}", self.base_model_class_name)
+        return import_attribute(f"hf_sleep.models.{self.name}.modeling_{self.name}", self.base_model_class_name)
 
     @property
     def pretraining_classes(self) -> dict[str, type]:
         modeling = f"hf_sleep.models.{self.name}.modeling_{self.name}"
-        return {objective: _class_of(modeling, name) for objective, name in self.pretraining_class_names.items()}
+        return {objective: import_attribute(modeling, name) for objective, name in self.pretraining_class_names.items()}
 
     def build(self, **config_kwargs: Any):
         """A randomly initialised `...ForSleepStaging` model with the given config arguments."""
         return self.model_class(self.config_class(**config_kwargs))
-
-
-def _class_of(module: str, name: str) -> type:
-    return getattr(importlib.import_module(module), name)
 
 
 # The three DeepSleepBench architectures come from one project: one citation, one code address.
@@ -322,8 +318,8 @@ def register_auto_classes() -> None:
     """Registers every architecture with `AutoConfig`, `AutoModel`, `AutoFeatureExtractor` and `AutoModelForPreTraining`,
     and the `sleep-staging` task with transformers' pipelines (idempotent).
 
-    `import hf_sleep` arranges this by itself (see [`register_when_transformers_loads`]); call it directly where
-    the registration must not depend on import order, e.g. in a process that only loads saved models.
+    `import hf_sleep` calls it when transformers is already imported; call it directly where hf_sleep may have been
+    imported first (hf_sleep's own loaders do).
     """
     from transformers import AutoConfig, AutoFeatureExtractor, AutoModel, AutoModelForPreTraining
 
@@ -338,70 +334,3 @@ def register_auto_classes() -> None:
     from hf_sleep.staging.sleep_staging_pipeline import register_pipeline
 
     register_pipeline()  # pipeline("sleep-staging", model=...)
-
-
-# transformers' modules that hold the Auto mappings: once either is imported, the architectures are registered.
-_AUTO_MODULES = ("transformers.models.auto.configuration_auto", "transformers.models.auto.modeling_auto")
-
-
-def _initialising(name: str, module: Any) -> bool:
-    """Whether `module` is half-way through its import (the flag Python's own import system sets and reads)."""
-    spec = getattr(module, "__spec__", None)
-    return name.startswith(("hf_sleep", "transformers")) and bool(getattr(spec, "_initializing", False))
-
-
-class _RegisterOnAutoImport:
-    """A `sys.meta_path` finder that registers the architectures once transformers' Auto module is loaded.
-
-    It finds nothing itself: for each module of transformers or hf_sleep it asks the other finders for the spec
-    and wraps the loader, so that after the module has executed, `register_auto_classes` runs if an Auto module
-    is loaded and no transformers or hf_sleep module is half-way through its import (the registration imports
-    both). It removes itself once the registration is done.
-    """
-
-    def __init__(self) -> None:
-        self.registering = False
-
-    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
-        if not fullname.startswith(("transformers", "hf_sleep")) or self.registering:
-            return None
-        for finder in sys.meta_path:
-            if finder is self or not hasattr(finder, "find_spec"):
-                continue
-            spec = finder.find_spec(fullname, path, target)
-            if spec is not None:
-                break
-        else:
-            return None
-        if spec.loader is None or not hasattr(spec.loader, "exec_module"):
-            return spec
-        execute = spec.loader.exec_module
-
-        def exec_module(module: Any) -> None:
-            execute(module)
-            self.register_if_ready(module)
-
-        spec.loader.exec_module = exec_module
-        return spec
-
-    def register_if_ready(self, finished: Any) -> None:
-        if self.registering or self not in sys.meta_path or not any(m in sys.modules for m in _AUTO_MODULES):
-            return
-        if any(_initialising(n, m) for n, m in list(sys.modules.items()) if m is not finished):
-            return  # retried when the module being imported now has finished
-        self.registering = True
-        try:
-            register_auto_classes()
-            sys.meta_path.remove(self)
-        finally:
-            self.registering = False
-
-
-def register_when_transformers_loads() -> None:
-    """Registers the architectures with the Auto classes now if transformers' Auto module is loaded, otherwise
-    as soon as it is: `import hf_sleep` stays free of torch and transformers, and `AutoModel.from_pretrained`
-    finds every architecture after it, whichever of the two is imported first."""
-    if any(name in sys.modules for name in _AUTO_MODULES):
-        register_auto_classes()
-    elif not any(isinstance(finder, _RegisterOnAutoImport) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _RegisterOnAutoImport())

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Creates (or reuses) the project's virtual environment in .venv and installs hf_sleep into it.
 # Usage: source scripts/setup_env.sh [EXTRAS]   e.g. EXTRAS="dev,latent,space"
+# HF_SLEEP_VENV picks another environment folder; HF_SLEEP_CONSTRAINTS a pip constraints file applied to every
+# install (CI's second job: HF_SLEEP_CONSTRAINTS=.ci/lowest.txt, the lowest versions pyproject allows).
 # PyTorch comes first, CPU build where one is to be had, so the package's `torch` requirement
 # is already satisfied and pip never pulls the multi-GB CUDA build on a CPU-only machine.
 set -euo pipefail
@@ -8,6 +10,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${HF_SLEEP_VENV:-$ROOT/.venv}"
 EXTRAS="${1:-}"
 TORCH_VERSION="${HF_SLEEP_TORCH_VERSION:-2.13.0}"
+CONSTRAINTS=()
+if [ -n "${HF_SLEEP_CONSTRAINTS:-}" ]; then
+  CONSTRAINTS=(-c "$(cd "$(dirname "$HF_SLEEP_CONSTRAINTS")" && pwd)/$(basename "$HF_SLEEP_CONSTRAINTS")")
+fi
 
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
@@ -25,5 +31,5 @@ fi
 
 SPEC="$ROOT"
 [ -n "$EXTRAS" ] && SPEC="$ROOT[$EXTRAS]"
-"$PY" -m pip install --quiet -e "$SPEC"
+"$PY" -m pip install --quiet "${CONSTRAINTS[@]}" -e "$SPEC"
 export PATH="$VENV/bin:$PATH"

@@ -1,4 +1,4 @@
-"""One CLI vocabulary: every command takes a shared concept under the same flag (`hf_sleep.cli.SHARED_FLAGS`), the
+"""One CLI vocabulary: every command takes a shared concept under the same flag (`hf_sleep.console.SHARED_FLAGS`), the
 training scripts included; the older spellings still parse but are not listed in `--help`. Parsing only."""
 
 from __future__ import annotations
@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hf_sleep.cli import SHARED_FLAGS, build_parser, main
+from hf_sleep.cli import build_parser, main
+from hf_sleep.console import SHARED_FLAGS
 
 # argv in the unified spellings -> attributes the parsed namespace must hold
 COMMANDS: dict[str, tuple[list[str], dict]] = {
@@ -135,3 +136,12 @@ def test_training_scripts_keep_the_transformers_spellings():
 def test_convert_physioex_takes_its_folder_once(capsys):
     assert main(["convert-physioex", "model.ckpt", "a", "--output-dir", "b"]) == 2
     assert "OUT_DIR or --output-dir" in capsys.readouterr().err
+
+
+def test_version_prints_the_package_version(capsys):
+    import hf_sleep
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"hf-sleep {hf_sleep.__version__}\n"

@@ -60,7 +60,7 @@ def test_rodent_slumbernet_parity(tmp_path: Path) -> None:
 
 
 def test_convert_train_stage_with_the_contract(tmp_path: Path, capsys) -> None:
-    """`--channels "EEG Fpz-Cz"` with a band-pass -> hf-sleep-train -> config and extractor -> stage, no flags."""
+    """`--channels "EEG Fpz-Cz"` with a band-pass -> hf-sleep train -> config and extractor -> stage, no flags."""
     from hf_sleep.cli import main
     from hf_sleep.training import train
 

@@ -24,6 +24,7 @@ from hf_sleep.cli import main
 from hf_sleep.data import RecordingError, convert_edf
 from hf_sleep.data.edf import gap_epochs, read_annotations, read_edf_header, read_edf_signals, write_edf
 from hf_sleep.data.labels import AASM_LABELS
+from hf_sleep.data.options import ConversionOptions
 from hf_sleep.staging.one_night import stage_recording
 
 from .edf_files import set_header_field, write_discontinuous
@@ -32,6 +33,10 @@ from .testers import TESTERS
 
 EPOCH = 30.0
 STAGES = ["W", "N1", "N2", "N3", "REM"]
+
+
+def quiet(cache_dir: Path, **kwargs) -> ConversionOptions:
+    return ConversionOptions(progress=False, cache_dir=cache_dir, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +88,7 @@ def test_edf_plus_d_is_read_on_its_time_line(tmp_path: Path, gap: float) -> None
 def test_stage_keeps_onsets_after_a_gap(tmp_path: Path, tiny_model: Path, gap: float) -> None:
     path, timeline, _ = discontinuous_night(tmp_path / "night.edf", 600, gap, 450)
     with pytest.warns(UserWarning, match=r"EDF\+D .*1 gap \(600-"):
-        result = stage_recording(path, str(tiny_model), out_dir=tmp_path / "out")
+        result = stage_recording(path, str(tiny_model), output_dir=tmp_path / "out")
     n_epochs = int((1050 + gap) // EPOCH)
     in_gap = gap_epochs([(600.0, 600.0 + gap)], EPOCH, n_epochs)
     assert result.n_epochs == n_epochs and np.array_equal(result.onsets, np.arange(n_epochs) * EPOCH)
@@ -113,7 +118,7 @@ def test_stage_keeps_onsets_after_a_gap(tmp_path: Path, tiny_model: Path, gap: f
 @pytest.mark.parametrize("gap", [30.0, 3600.0, 45.5])
 def test_convert_keeps_labels_after_a_gap(tmp_path: Path, gap: float) -> None:
     path, timeline, stages = discontinuous_night(tmp_path / "in" / "night.edf", 600, gap, 450)
-    ds = convert_edf(tmp_path / "in", channels=["EEG Fpz-Cz"], progress=False, cache_dir=tmp_path / "cache")
+    ds = convert_edf(tmp_path / "in", channels=["EEG Fpz-Cz"], options=quiet(tmp_path / "cache"))
     ds = ds.with_format("numpy")[:]
     n_epochs = int((1050 + gap) // EPOCH)
     kept = np.flatnonzero(~gap_epochs([(600.0, 600.0 + gap)], EPOCH, n_epochs))
@@ -123,8 +128,9 @@ def test_convert_keeps_labels_after_a_gap(tmp_path: Path, gap: float) -> None:
     for row, k in enumerate(kept):  # each row holds the signal recorded at its onset
         np.testing.assert_allclose(ds["input_values"][row][0], timeline[k * 3000 : (k + 1) * 3000], atol=0.05)
     # a band-pass (a recording-wide filter) is run on each run of records apart, never across a gap
-    filtered = convert_edf(tmp_path / "in", channels=["EEG Fpz-Cz"], l_freq=0.3, h_freq=35.0, progress=False,
-                           cache_dir=tmp_path / "cache-filtered")  # fmt: skip
+    filtered = convert_edf(
+        tmp_path / "in", channels=["EEG Fpz-Cz"], options=quiet(tmp_path / "cache-filtered", l_freq=0.3, h_freq=35.0)
+    )
     assert list(filtered["epoch_index"]) == kept.tolist()
     assert np.isfinite(filtered.with_format("numpy")[:]["input_values"]).all()
 
@@ -177,7 +183,7 @@ def test_duplicated_labels_are_never_taken_silently(tmp_path: Path, tiny_model: 
     code, errors = run_cli("convert", "edf", folder, "--channels", "EEG Fpz-Cz", "--out", tmp_path / "ds")
     assert code != 0 and len(errors) == 1, errors
     assert "dup.edf" in errors[0] and "labelled 'EEG Fpz-Cz'" in errors[0] and "'EEG Fpz-Cz-1'" in errors[0]
-    ds = convert_edf(folder, channels=["EEG Fpz-Cz-1"], progress=False, cache_dir=tmp_path / "cache")
+    ds = convert_edf(folder, channels=["EEG Fpz-Cz-1"], options=quiet(tmp_path / "cache"))
     np.testing.assert_allclose(ds.with_format("numpy")[0]["input_values"][0], eeg[:3000], atol=0.05)
 
 

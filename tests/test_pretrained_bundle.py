@@ -14,6 +14,7 @@ from hf_sleep.pretrained import (
     BUNDLE_FILES,
     BUNDLE_ONNX_FILES,
     BUNDLED,
+    DEFAULT_MODEL,
     build_bundle,
     load_pretrained,
     pretrained_path,
@@ -32,8 +33,11 @@ def test_bundled_folders_hold_only_the_model_files_and_load_with_auto_model():
 
     for name in [name for name in BUNDLED if name.startswith("seqsleepnet-")]:
         folder = pretrained_path(name)
-        assert sorted(p.name for p in folder.iterdir()) == sorted([*BUNDLE_FILES, "onnx"])
-        assert sorted(p.name for p in (folder / "onnx").iterdir()) == sorted(Path(f).name for f in BUNDLE_ONNX_FILES)
+        # The exported graph beside the weights where it has been exported (always for the default stager).
+        exported = (folder / "onnx").is_dir() or name == DEFAULT_MODEL
+        assert sorted(p.name for p in folder.iterdir()) == sorted([*BUNDLE_FILES, *(["onnx"] if exported else [])])
+        if exported:
+            assert sorted(p.name for p in (folder / "onnx").iterdir()) == sorted(Path(f).name for f in BUNDLE_ONNX_FILES)
         assert (folder / "model.safetensors").stat().st_size < 1_000_000
         model = AutoModel.from_pretrained(folder)
         assert type(model).__name__ == "SeqSleepNetForSleepStaging"

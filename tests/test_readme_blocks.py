@@ -50,7 +50,6 @@ MARKER = re.compile(r"^<!-- readme-test: (skip|background)(?::\s*(.*?))?\s*-->$"
 TOKEN, USER = "hf_local_writer", "me"
 # Training commands: one epoch, 2 optimiser steps of 2 sequences (the README suggests `--max_steps 20`).
 SMALL_TRAINING = "--num_train_epochs 1 --max_steps 2 --per_device_train_batch_size 2"
-TRAINING_PROGRAMS = {"hf-sleep-train", "hf-sleep-finetune", "hf-sleep-cross-validate"}
 TRAINING_SUBCOMMANDS = {"train", "finetune", "cross-validate"}
 # (pattern, replacement, why): applied to every block before it runs. `{physionet}` and `{port}` are filled in.
 SUBSTITUTIONS = [
@@ -104,9 +103,7 @@ def shell_preamble() -> str:
     for name, target in entry_points().items():
         module, function = target.split(":")
         call = f"import sys; sys.argv[0] = {name!r}; from {module} import {function}; sys.exit({function}())"
-        if name in TRAINING_PROGRAMS:
-            small = SMALL_TRAINING
-        elif name == "hf-sleep":
+        if name == "hf-sleep":
             small = f'$(case "${{1:-}}" in {"|".join(sorted(TRAINING_SUBCOMMANDS))}) echo {SMALL_TRAINING};; esac)'
         else:
             small = ""

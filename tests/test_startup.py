@@ -66,20 +66,36 @@ def test_staging_imports_neither_datasets_nor_evaluate():
     assert {"torch", "transformers"} <= imported and not imported & {"datasets", "evaluate"}, imported
 
 
-def test_auto_classes_know_every_architecture_whichever_is_imported_first():
-    check = (
-        "from transformers import AutoConfig, AutoModel\n"
-        "from hf_sleep.registry import ARCHITECTURES\n"
-        "for name, arch in ARCHITECTURES.items():\n"
-        "    assert type(AutoConfig.for_model(name)) is arch.config_class, name\n"
-        "    assert AutoModel._model_mapping[arch.config_class] is arch.model_class, name\n"
+AUTO_CHECK = (
+    "from transformers import AutoConfig, AutoModel\n"
+    "from hf_sleep.registry import ARCHITECTURES\n"
+    "for name, arch in ARCHITECTURES.items():\n"
+    "    assert type(AutoConfig.for_model(name)) is arch.config_class, name\n"
+    "    assert AutoModel._model_mapping[arch.config_class] is arch.model_class, name\n"
+)
+
+
+def test_importing_hf_sleep_after_transformers_registers_every_architecture():
+    for first in ("from transformers import AutoModel\nimport hf_sleep", "import transformers\nimport hf_sleep"):
+        assert "torch" in _imported_after(first + "\n" + AUTO_CHECK), first
+
+
+def test_importing_hf_sleep_first_stays_light_and_registers_on_first_use_or_when_asked():
+    assert _imported_after("import hf_sleep") == set()
+    assert "torch" in _imported_after("import hf_sleep\nhf_sleep.register_auto_classes()\n" + AUTO_CHECK)
+    assert "torch" in _imported_after("import hf_sleep\nfrom hf_sleep import TinySleepNetConfig\n" + AUTO_CHECK)
+
+
+def test_a_lazy_name_imports_only_its_module():
+    """`from hf_sleep.models.tinysleepnet import TinySleepNetConfig` loads the configuration, not the modeling code."""
+    code = (
+        "import sys\nfrom hf_sleep.models.tinysleepnet import TinySleepNetConfig\n"
+        "assert 'hf_sleep.models.tinysleepnet.modeling_tinysleepnet' not in sys.modules\n"
+        "assert TinySleepNetConfig().model_type == 'tinysleepnet'\n"
+        "import hf_sleep\nassert hf_sleep.TinySleepNetConfig is TinySleepNetConfig\n"
+        "assert 'TinySleepNetForSleepStaging' in dir(hf_sleep)\n"
     )
-    for first in (
-        "import hf_sleep",  # the package first: registered when transformers' Auto module loads
-        "import transformers.models.auto\nimport hf_sleep",  # transformers first: registered at once
-        "import hf_sleep\nfrom hf_sleep.models.tinysleepnet import TinySleepNetConfig",  # registered mid-import
-    ):
-        assert "torch" in _imported_after(first + "\n" + check), first
+    _imported_after(code)
 
 
 def test_reading_an_edf_night_for_the_default_model_imports_neither_mne_nor_torch(tmp_path):

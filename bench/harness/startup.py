@@ -25,6 +25,9 @@ STARTUP_COMMANDS: dict[str, list[str]] = {
     "hf-sleep convert sleep-edf --help": ["-m", "hf_sleep.cli", "convert", "sleep-edf", "--help"],
     "hf-sleep train --help": ["-m", "hf_sleep.cli", "train", "--help"],
     'python -c "import hf_sleep"': ["-c", "import hf_sleep"],
+    # What registering the Auto classes at `import hf_sleep` would cost: transformers' Auto module imports torch.
+    "import transformers' Auto configuration module": ["-c", "import transformers.models.auto.configuration_auto"],
+    "hf_sleep.register_auto_classes()": ["-c", "import hf_sleep; hf_sleep.register_auto_classes()"],
 }
 
 

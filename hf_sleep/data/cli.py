@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hf_sleep.cli import add_flag
+from hf_sleep.console import add_flag
 
 if TYPE_CHECKING:
     from .options import ConversionOptions

@@ -238,14 +238,13 @@ def _read_edf(
         except ValueError as error:
             raise RecordingError(path, f"{channel!r}: {error}") from None
         values = read_edf_signals(header, [channel], scale=scale[row : row + 1])[0]
-        gap = np.isnan(values)  # EDF+D gaps: zero while filtering, NaN again after
-        values[gap] = 0.0
+        if header.gaps:  # EDF+D: zero while filtering, NaN again after
+            values[np.isnan(values)] = 0.0
         values = resample_poly(values, up, down).astype(np.float32)[:n_out]
-        if gap.any():
-            for begin, end in header.gaps:
-                values[int(np.floor(begin * rate)) : int(np.ceil(end * rate))] = np.nan
+        for begin, end in header.gaps:
+            values[int(np.floor(begin * rate)) : int(np.ceil(end * rate))] = np.nan
         out[row] = values[first:last]
-        del values, gap
+        del values
     return out, rate
 
 

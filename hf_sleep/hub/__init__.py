@@ -9,45 +9,23 @@ Names are imported on first use (see `hf_sleep/lazy_exports.py`): `huggingface_h
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from hf_sleep.lazy_exports import exported_names, lazy_exports
 
-from hf_sleep.lazy_exports import lazy_exports
+_LAZY: dict[str, tuple[str, ...]] = {
+    "model_card": ("SleepCardCallback", "SleepModelCardData", "model_card_for", "render_model_card"),
+    "publish": (
+        "MANAGED_SUFFIXES",
+        "TRAINING_INFO_KEYS",
+        "HubAuthenticationError",
+        "HubPublishError",
+        "HubUploadError",
+        "PushResult",
+        "RepositoryConflictError",
+        "build_card",
+        "push_from_model_method",
+        "push_model",
+    ),
+}
 
-if TYPE_CHECKING:
-    from hf_sleep.hub.model_card import (
-        SleepCardCallback,
-        SleepModelCardData,
-        model_card_for,
-        render_model_card,
-    )
-    from hf_sleep.hub.publish import (
-        MANAGED_SUFFIXES,
-        TRAINING_INFO_KEYS,
-        HubAuthenticationError,
-        HubPublishError,
-        HubUploadError,
-        PushResult,
-        RepositoryConflictError,
-        build_card,
-        push_from_model_method,
-        push_model,
-    )
-
-__getattr__, __dir__ = lazy_exports(__name__, __file__)
-
-__all__ = [
-    "MANAGED_SUFFIXES",
-    "TRAINING_INFO_KEYS",
-    "HubAuthenticationError",
-    "HubPublishError",
-    "HubUploadError",
-    "PushResult",
-    "RepositoryConflictError",
-    "SleepCardCallback",
-    "SleepModelCardData",
-    "build_card",
-    "model_card_for",
-    "push_from_model_method",
-    "push_model",
-    "render_model_card",
-]
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
+__all__ = exported_names(_LAZY)

@@ -6,10 +6,50 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 # Metrics files a model folder may hold, in order of preference: `evaluate` writes eval_results.json, the
 # training scripts write test_results.json (the held-out test split).
 METRICS_FILES: tuple[str, ...] = ("eval_results.json", "test_results.json")
+
+
+def _model_from_folder(
+    source: str, architecture_only: bool, eval_results: dict | None, training_info: dict | None
+) -> tuple[Any, bool, dict | None, dict | None, Any]:
+    """The model of a saved folder (or only its architecture), with the evaluation results, training info and
+    feature extractor the folder carries where the command line gave none."""
+    from transformers import AutoModel
+
+    from hf_sleep.data.checks import read_json_object
+    from hf_sleep.staging.model_loading import load_model
+
+    feature_extractor = None
+    if not (Path(source) / "config.json").is_file():
+        raise FileNotFoundError(
+            f"{source} has no config.json; expected a folder written by save_pretrained"
+        )
+    if architecture_only:
+        from transformers import AutoConfig
+
+        model = AutoModel.from_config(AutoConfig.from_pretrained(source))
+    else:
+        if not any(Path(source).glob("*.safetensors")):
+            raise FileNotFoundError(
+                f"{source} has no *.safetensors weights; pass --architecture-only to publish only the architecture"
+            )
+        model = load_model(source, "cpu")
+    trained = not architecture_only
+    metrics = next((Path(source) / name for name in METRICS_FILES if (Path(source) / name).is_file()), None)
+    if trained and eval_results is None and metrics is not None:
+        eval_results = read_json_object(metrics, "evaluation results")
+    # A trained or converted folder carries what its card says (data, provenance, licence) and its contract.
+    if trained and training_info is None and (Path(source) / "training_info.json").is_file():
+        training_info = read_json_object(Path(source) / "training_info.json", "training info")
+    if (Path(source) / "preprocessor_config.json").is_file():
+        from hf_sleep import SleepFeatureExtractor
+
+        feature_extractor = SleepFeatureExtractor.from_pretrained(source)
+    return model, trained, eval_results, training_info, feature_extractor
 
 
 def _handle_push(args: argparse.Namespace) -> int:
@@ -22,42 +62,15 @@ def _handle_push(args: argparse.Namespace) -> int:
     source = args.source or args.model or args.architecture
     if args.architecture:
         args.architecture_only = True
-    eval_results = training_info = None
-    feature_extractor = None
+    eval_results = training_info = feature_extractor = None
     if args.eval_results:
         eval_results = read_json_object(args.eval_results, "--eval-results")
     if args.training_info:
         training_info = read_json_object(args.training_info, "--training-info")
     if Path(source).is_dir():
-        from transformers import AutoModel
-
-        from hf_sleep.staging.model_loading import load_model
-
-        if not (Path(source) / "config.json").is_file():
-            raise FileNotFoundError(
-                f"{source} has no config.json; expected a folder written by save_pretrained"
-            )
-        if args.architecture_only:
-            from transformers import AutoConfig
-
-            model = AutoModel.from_config(AutoConfig.from_pretrained(source))
-        else:
-            if not any(Path(source).glob("*.safetensors")):
-                raise FileNotFoundError(
-                    f"{source} has no *.safetensors weights; pass --architecture-only to publish only the architecture"
-                )
-            model = load_model(source, "cpu")
-        trained = not args.architecture_only
-        metrics = next((Path(source) / name for name in METRICS_FILES if (Path(source) / name).is_file()), None)
-        if trained and eval_results is None and metrics is not None:
-            eval_results = read_json_object(metrics, "evaluation results")
-        # A trained or converted folder carries what its card says (data, provenance, licence) and its contract.
-        if trained and training_info is None and (Path(source) / "training_info.json").is_file():
-            training_info = read_json_object(Path(source) / "training_info.json", "training info")
-        if (Path(source) / "preprocessor_config.json").is_file():
-            from hf_sleep import SleepFeatureExtractor
-
-            feature_extractor = SleepFeatureExtractor.from_pretrained(source)
+        model, trained, eval_results, training_info, feature_extractor = _model_from_folder(
+            source, args.architecture_only, eval_results, training_info
+        )
     elif source in ARCHITECTURES:
         if not args.architecture_only:
             raise ValueError(

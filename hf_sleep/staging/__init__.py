@@ -16,91 +16,43 @@ Names are imported on first use (see `hf_sleep/lazy_exports.py`), so `hf-sleep s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from hf_sleep.lazy_exports import exported_names, lazy_exports
 
-from hf_sleep.lazy_exports import lazy_exports
+_LAZY: dict[str, tuple[str, ...]] = {
+    "demo_night": ("DEMO_CHANNELS", "demo_hypnogram", "make_demo_night"),
+    "inference": ("NightPrediction", "predict_night", "window_starts"),
+    "lights": ("lights_from_annotations", "night_lights", "recording_lights", "seconds_from_start"),
+    "many_nights": ("FailedRecording", "expand_recordings", "stage_recordings"),
+    "model_loading": (
+        "load_feature_extractor",
+        "load_model",
+        "load_model_and_extractor",
+        "saved_feature_extractor",
+    ),
+    "one_night": (
+        "UNSCORABLE",
+        "StagingResult",
+        "check_request",
+        "predict_scorable",
+        "score_night",
+        "stage_recording",
+        "torch_predictor",
+        "unscorable_epochs",
+    ),
+    "outputs": (
+        "OUTPUT_SUFFIXES",
+        "STAGE_PREFIX",
+        "night_summary",
+        "output_paths",
+        "read_hypnogram_annotations",
+        "write_annotations_edf",
+        "write_hypnogram_csv",
+        "write_outputs",
+    ),
+    "plotting": ("plot_hypnogram",),
+    "reading": ("NightInput", "read_checked", "read_night", "read_signals"),
+    "sleep_stats": ("format_statistics", "sleep_statistics"),
+}
 
-if TYPE_CHECKING:
-    from hf_sleep.staging.demo_night import DEMO_CHANNELS, demo_hypnogram, make_demo_night
-    from hf_sleep.staging.inference import NightPrediction, predict_night, window_starts
-    from hf_sleep.staging.lights import (
-        lights_from_annotations,
-        night_lights,
-        recording_lights,
-        seconds_from_start,
-    )
-    from hf_sleep.staging.many_nights import FailedRecording, expand_recordings, stage_recordings
-    from hf_sleep.staging.model_loading import (
-        load_feature_extractor,
-        load_model,
-        load_model_and_extractor,
-        saved_feature_extractor,
-    )
-    from hf_sleep.staging.one_night import (
-        UNSCORABLE,
-        StagingResult,
-        check_request,
-        predict_scorable,
-        score_night,
-        stage_recording,
-        torch_predictor,
-        unscorable_epochs,
-    )
-    from hf_sleep.staging.outputs import (
-        OUTPUT_SUFFIXES,
-        STAGE_PREFIX,
-        night_summary,
-        output_paths,
-        read_hypnogram_annotations,
-        write_annotations_edf,
-        write_hypnogram_csv,
-        write_outputs,
-    )
-    from hf_sleep.staging.plotting import plot_hypnogram
-    from hf_sleep.staging.reading import NightInput, read_checked, read_night, read_signals
-    from hf_sleep.staging.sleep_stats import format_statistics, sleep_statistics
-
-__getattr__, __dir__ = lazy_exports(__name__, __file__)
-
-__all__ = [
-    "DEMO_CHANNELS",
-    "OUTPUT_SUFFIXES",
-    "STAGE_PREFIX",
-    "UNSCORABLE",
-    "FailedRecording",
-    "NightInput",
-    "NightPrediction",
-    "StagingResult",
-    "check_request",
-    "demo_hypnogram",
-    "expand_recordings",
-    "format_statistics",
-    "lights_from_annotations",
-    "load_feature_extractor",
-    "load_model",
-    "load_model_and_extractor",
-    "make_demo_night",
-    "night_lights",
-    "night_summary",
-    "output_paths",
-    "plot_hypnogram",
-    "predict_night",
-    "predict_scorable",
-    "read_checked",
-    "read_hypnogram_annotations",
-    "read_night",
-    "read_signals",
-    "recording_lights",
-    "saved_feature_extractor",
-    "score_night",
-    "seconds_from_start",
-    "sleep_statistics",
-    "stage_recording",
-    "stage_recordings",
-    "torch_predictor",
-    "unscorable_epochs",
-    "window_starts",
-    "write_annotations_edf",
-    "write_hypnogram_csv",
-    "write_outputs",
-]
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
+__all__ = exported_names(_LAZY)

@@ -8,7 +8,7 @@ import time
 import warnings
 from pathlib import Path
 
-from hf_sleep.cli import add_flag
+from hf_sleep.console import add_flag
 
 
 def _build_model(args: argparse.Namespace):

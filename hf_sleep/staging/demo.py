@@ -14,7 +14,7 @@ import argparse
 import time
 from collections import Counter
 
-from hf_sleep.cli import add_flag
+from hf_sleep.console import add_flag
 
 RODENT_STAGES = {"Wake", "NREM", "REM"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from hf_sleep.cli import add_flag
+from hf_sleep.console import add_flag
 
 
 def _handle_onnx(args: argparse.Namespace) -> int:

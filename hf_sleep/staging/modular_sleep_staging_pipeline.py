@@ -18,7 +18,6 @@ channel picking copied in.
 from __future__ import annotations
 
 import copy
-import importlib
 import os
 from typing import Any
 
@@ -32,10 +31,12 @@ from hf_sleep.staging.inference import predict_night
 
 def _installed_night_reader():
     """hf_sleep's reader of a night (with its checks and one-line errors), or `None` where hf_sleep is absent."""
-    try:  # imported by name: the code saved beside a model must not carry the package's reader with it
-        return importlib.import_module("hf_sleep.staging.reading").read_night
+    try:  # in a `try` block: transformers' check of a saved folder's imports skips it, so the copy saved beside a
+        # model loads where hf_sleep is absent
+        from hf_sleep.staging.reading import read_night
     except ImportError:
         return None
+    return read_night
 
 
 class SleepStagingPipeline(Pipeline):

@@ -6,62 +6,15 @@ which `hf-sleep` must not pay for when it only builds its parser or stages a nig
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from hf_sleep.lazy_exports import exported_names, lazy_exports
 
-if TYPE_CHECKING:
-    from hf_sleep.training.arguments import DataArguments, ModelArguments, SleepTrainingArguments
-    from hf_sleep.training.data import (
-        ClassBalancedSampler,
-        SleepDataCollator,
-        SleepSequenceDataset,
-        shift_signals,
-    )
-    from hf_sleep.training.metrics import build_compute_metrics, flatten_predictions, sleep_staging_metrics
-    from hf_sleep.training.plots import plot_confusion_matrix
-    from hf_sleep.training.trainer import EpochEncoderClassifier, SleepTrainer
-
-_EXPORTS: dict[str, str] = {
-    "DataArguments": "arguments",
-    "ModelArguments": "arguments",
-    "SleepTrainingArguments": "arguments",
-    "ClassBalancedSampler": "data",
-    "SleepDataCollator": "data",
-    "SleepSequenceDataset": "data",
-    "shift_signals": "data",
-    "build_compute_metrics": "metrics",
-    "flatten_predictions": "metrics",
-    "sleep_staging_metrics": "metrics",
-    "plot_confusion_matrix": "plots",
-    "EpochEncoderClassifier": "trainer",
-    "SleepTrainer": "trainer",
+_LAZY: dict[str, tuple[str, ...]] = {
+    "arguments": ("DataArguments", "ModelArguments", "SleepTrainingArguments"),
+    "data": ("ClassBalancedSampler", "SleepDataCollator", "SleepSequenceDataset", "shift_signals"),
+    "metrics": ("build_compute_metrics", "flatten_predictions", "sleep_staging_metrics"),
+    "plots": ("plot_confusion_matrix",),
+    "trainer": ("EpochEncoderClassifier", "SleepTrainer"),
 }
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
-
-
-__all__ = [
-    "ClassBalancedSampler",
-    "DataArguments",
-    "EpochEncoderClassifier",
-    "ModelArguments",
-    "SleepDataCollator",
-    "SleepSequenceDataset",
-    "SleepTrainer",
-    "SleepTrainingArguments",
-    "build_compute_metrics",
-    "flatten_predictions",
-    "plot_confusion_matrix",
-    "shift_signals",
-    "sleep_staging_metrics",
-]
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
+__all__ = exported_names(_LAZY)

@@ -1,101 +1,133 @@
-"""`hf-sleep train | finetune | evaluate | cross-validate`: the training scripts as sub-commands.
+"""`hf-sleep train | finetune | evaluate | cross-validate`: training with the Hugging Face `Trainer`.
 
-Everything after the sub-command goes to the script's own `HfArgumentParser` (`hf-sleep train --help`).
-That help lists the Trainer's arguments, so building it imports transformers and torch (seconds); the text
-is therefore shipped in `training/help/<command>.txt`, written by `python scripts/write_training_help.py`
-for one transformers version, and printed as is while that version is installed (else built live).
+Everything after the sub-command (a `.json` recipe first, then flags) goes to one `HfArgumentParser` built from
+the project's argument dataclasses (`options.py`) and transformers' `TrainingArguments`. `--help` lists the
+project's own flags from those dataclasses without importing torch; the Trainer's flags are passed through, and
+`--help-trainer` lists all of them for the installed transformers (building that parser imports torch).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-from pathlib import Path
+import dataclasses
+import textwrap
+from collections.abc import Sequence
 
-# sub-command -> (module with `main(argv)`, help line)
-TRAINING_COMMANDS: dict[str, tuple[str, str]] = {
-    "train": ("hf_sleep.training.train", "train an architecture on a converted dataset (Trainer)"),
-    "finetune": ("hf_sleep.training.finetune", "fine-tune a pretrained model on another dataset"),
-    "evaluate": ("hf_sleep.training.evaluation", "evaluate a model: metrics table, JSON and confusion-matrix plot"),
-    "cross-validate": ("hf_sleep.training.cross_validate", "subject-wise k-fold cross-validation, predictions pooled"),
+from hf_sleep.training.options import (
+    CrossValidationArguments,
+    DataArguments,
+    ModelArguments,
+    SleepTrainingOptions,
+)
+
+_TRAINING_OPTIONS = (ModelArguments, DataArguments, SleepTrainingOptions)
+
+# sub-command -> (the project's own argument dataclasses, help line)
+TRAINING_COMMANDS: dict[str, tuple[tuple[type, ...], str]] = {
+    "train": (_TRAINING_OPTIONS, "train an architecture on a converted dataset (Trainer)"),
+    "finetune": (_TRAINING_OPTIONS, "fine-tune a pretrained model on another dataset"),
+    "evaluate": (_TRAINING_OPTIONS, "evaluate a model: metrics table, JSON and confusion-matrix plot"),
+    "cross-validate": (
+        (*_TRAINING_OPTIONS, CrossValidationArguments),
+        "subject-wise k-fold cross-validation, predictions pooled",
+    ),
 }
 
-
-HELP_DIR = Path(__file__).with_name("help")
 HELP_ASKED = (["--help"], ["-h"])
+HELP_WIDTH = 100
+TRAINER_HELP_ASKED = ["--help-trainer"]
 
 
-def _help_header() -> str:
-    """The first line of a shipped help text: the transformers version whose Trainer arguments it lists."""
-    from importlib.metadata import version
+def _metavar(field: dataclasses.Field) -> str | None:
+    """How `--help` shows a field's value (the annotation is a string: the dataclasses use postponed annotations)."""
+    annotation = str(field.type).replace(" | None", "")
+    if annotation == "bool":
+        return "{true,false}"
+    if annotation.startswith("list["):
+        return f"{annotation[5:-1].upper()} [{annotation[5:-1].upper()} ...]"
+    return annotation.upper()
 
-    return f"# hf-sleep help text for transformers {version('transformers')}"
 
+def help_parser(command: str) -> argparse.ArgumentParser:
+    """The parser whose `--help` `hf-sleep COMMAND --help` prints: the project's own flags, one group per dataclass.
 
-def shipped_help(command: str) -> str | None:
-    """The shipped `--help` of `command`, or None when missing or written for another transformers version."""
-    path = HELP_DIR / f"{command}.txt"
-    if not path.is_file():
-        return None
-    header, _, text = path.read_text(encoding="utf-8").partition("\n")
-    return text if header == _help_header() else None
+    It only documents: `HfArgumentParser` parses, from the same dataclasses, so the two cannot disagree on a name.
+    """
+    option_types, help_text = TRAINING_COMMANDS[command]
+    description = (
+        f"{help_text[0].upper()}{help_text[1:]}. A .json recipe first gives the arguments; flags after it override "
+        "the recipe."
+    )
+    epilog = (
+        "Every flag of transformers' TrainingArguments is accepted as well (--output_dir, --learning_rate, "
+        "--num_train_epochs, --per_device_train_batch_size, --seed, --report_to, ...); "
+        f"`hf-sleep {command} --help-trainer` lists them all for the installed transformers."
+    )
+    parser = argparse.ArgumentParser(
+        prog=f"hf-sleep {command}",
+        usage=f"hf-sleep {command} [RECIPE.json] [--FLAG VALUE ...]",
+        # Wrapped here, where flags and command names are not broken at their hyphens.
+        description=textwrap.fill(description, HELP_WIDTH, break_on_hyphens=False),
+        epilog=textwrap.fill(epilog, HELP_WIDTH, break_on_hyphens=False),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_help=False,
+    )
+    parser.add_argument("-h", "--help", action="store_true", help="show this help message and exit")
+    parser.add_argument("--help-trainer", action="store_true", help="list every flag, the Trainer's included")
+    for option_type in option_types:
+        group = parser.add_argument_group(option_type.__name__, (option_type.__doc__ or "").strip())
+        for field in dataclasses.fields(option_type):
+            default = field.default_factory() if field.default_factory is not dataclasses.MISSING else field.default
+            group.add_argument(
+                f"--{field.name}",
+                *field.metadata.get("aliases", []),
+                metavar=_metavar(field),
+                help=f"{field.metadata.get('help', '')} (default: {default})",
+            )
+    return parser
 
 
 def live_help(command: str) -> str:
-    """The `--help` text that `hf-sleep COMMAND` builds from its argument dataclasses (imports torch)."""
+    """Every flag `hf-sleep COMMAND` accepts, from the `HfArgumentParser` it parses with (imports torch)."""
     from hf_sleep.training.pipeline import argument_parser
 
-    module = importlib.import_module(TRAINING_COMMANDS[command][0])
-    return argument_parser(module.ARGUMENT_TYPES, module.COMMAND).format_help()
+    return argument_parser(_script(command).ARGUMENT_TYPES, command).format_help()
 
 
-def write_shipped_help() -> list[Path]:
-    """Writes `training/help/<command>.txt` for every training command with the installed transformers."""
-    HELP_DIR.mkdir(exist_ok=True)
-    written = []
-    for command in TRAINING_COMMANDS:
-        path = HELP_DIR / f"{command}.txt"
-        path.write_text(f"{_help_header()}\n{live_help(command)}", encoding="utf-8")
-        written.append(path)
-    return written
+def _script(command: str):
+    """The module whose `main(argv)` runs `command`."""
+    from hf_sleep.training import cross_validate, evaluation, finetune, train
+
+    return {"train": train, "finetune": finetune, "evaluate": evaluation, "cross-validate": cross_validate}[command]
 
 
-def _handler(command: str, module_name: str):
+def _handler(command: str):
     def handle(args: argparse.Namespace) -> int:
-        if args.script_args in HELP_ASKED and (text := shipped_help(command)) is not None:
-            print(text, end="")
+        if args.script_args in HELP_ASKED:
+            print(help_parser(command).format_help(), end="")
             return 0
-        return int(importlib.import_module(module_name).main(args.script_args) or 0)
+        if args.script_args == TRAINER_HELP_ASKED:
+            print(live_help(command), end="")
+            return 0
+        return int(_script(command).main(args.script_args) or 0)
 
     return handle
 
 
 def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
-    for command, (module_name, help_text) in TRAINING_COMMANDS.items():
-        # No option of its own ("+" is a prefix no argument uses): `--help` and every other option reach the
-        # script's HfArgumentParser, which lists the recipe's arguments.
+    for command, (_, help_text) in TRAINING_COMMANDS.items():
+        # No option of its own ("+" is a prefix no argument uses): every flag reaches the command's
+        # HfArgumentParser; `--help` and `--help-trainer` alone are answered by the handler.
         parser = subparsers.add_parser(command, help=help_text, add_help=False, prefix_chars="+")
-        parser.add_argument("script_args", nargs=argparse.REMAINDER, help="arguments of the script (--help lists them)")
-        parser.set_defaults(handler=_handler(command, module_name))
+        parser.add_argument("script_args", nargs=argparse.REMAINDER, help="a .json recipe and flags (--help lists them)")
+        parser.set_defaults(handler=_handler(command))
 
 
-def _console_script(command: str):
-    """The `hf-sleep-<command>` console script: the same as `hf-sleep <command> ...` (and as fast a `--help`)."""
-
-    def main(argv: list[str] | None = None) -> int:
-        import sys
-
-        from hf_sleep.cli import main as cli_main
-
-        return cli_main([command, *(sys.argv[1:] if argv is None else argv)])
-
-    main.__name__ = main.__qualname__ = command.replace("-", "_")
-    return main
-
-
-# [project.scripts] hf-sleep-train, -finetune, -evaluate, -cross-validate
-train = _console_script("train")
-finetune = _console_script("finetune")
-evaluate = _console_script("evaluate")
-cross_validate = _console_script("cross-validate")
-
+def own_flags(command: str) -> Sequence[str]:
+    """The option strings `hf-sleep COMMAND --help` documents (its own flags, without `--help`/`--help-trainer`)."""
+    return [
+        option
+        for action in help_parser(command)._actions
+        if action.dest not in ("help", "help_trainer")
+        for option in action.option_strings
+    ]

@@ -4,7 +4,7 @@ Sleep-staging papers report one accuracy / macro-F1 / kappa over all test epochs
 Sleep-EDF-20, 10 on Sleep-EDF-78), not the mean of per-fold scores; this script does the same and also
 keeps the per-fold numbers.
 
-    hf-sleep-cross-validate scripts/configs/tinysleepnet.json --dataset sleep-edf-20 --n_folds 20 \
+    hf-sleep cross-validate scripts/configs/tinysleepnet.json --dataset sleep-edf-20 --n_folds 20 \
         --output-dir runs/tiny-cv
 """
 
@@ -14,38 +14,22 @@ import dataclasses
 import json
 import logging
 import os
-import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from hf_sleep.console import setup_script_output
-from hf_sleep.training.arguments import DataArguments, ModelArguments, SleepTrainingArguments
+from hf_sleep.training.arguments import (
+    CrossValidationArguments,
+    DataArguments,
+    ModelArguments,
+    SleepTrainingArguments,
+)
 from hf_sleep.training.pipeline import parse_arguments, run_training, stage_names_of, write_metrics_report
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class CrossValidationArguments:
-    """How to cut the subjects into folds."""
-
-    n_folds: int = field(default=20, metadata={"help": "Number of subject-wise folds (20 on Sleep-EDF-20, 10 on Sleep-EDF-78)."})
-    fold_seed: int = field(default=42, metadata={"help": "Seed that assigns subjects to folds."})
-    folds: list[int] | None = field(
-        default=None,
-        metadata={"help": "Run only these folds, numbered 1 to n_folds (e.g. to spread folds over machines); default all."},
-    )
-
-    def __post_init__(self) -> None:
-        if self.n_folds < 2:
-            raise ValueError(f"--n_folds must be at least 2, got {self.n_folds}")
-        for fold in self.folds or []:
-            if not 1 <= fold <= self.n_folds:
-                raise ValueError(f"--folds are fold numbers from 1 to {self.n_folds}, got {fold}")
 
 
 def run_cross_validation(
@@ -129,6 +113,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(json.dumps({k: v for k, v in metrics.items() if k not in ("per_fold", "cv_confusion_matrix")}, indent=2))
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

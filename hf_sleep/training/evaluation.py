@@ -1,12 +1,11 @@
 """Evaluate a trained model on a split of a converted dataset: metrics table, JSON and confusion-matrix plot.
 
-    hf-sleep-evaluate --model runs/tiny --dataset sleep-edf-20 --output-dir runs/tiny-eval
+    hf-sleep evaluate --model runs/tiny --dataset sleep-edf-20 --output-dir runs/tiny-eval
 """
 
 from __future__ import annotations
 
 import dataclasses
-import sys
 from collections.abc import Sequence
 
 from hf_sleep.console import setup_script_output
@@ -35,6 +34,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise ValueError(f"the dataset has no {data_args.test_split!r} split to evaluate on")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

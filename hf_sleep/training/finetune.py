@@ -1,6 +1,6 @@
 """Fine-tune a pretrained sleep-staging model on another dataset.
 
-    hf-sleep-finetune --model runs/tiny --dataset my-lab-nights --output-dir runs/tiny-lab \
+    hf-sleep finetune --model runs/tiny --dataset my-lab-nights --output-dir runs/tiny-lab \
         [--ignore_mismatched_sizes true]   # a new label set: a fresh classifier
         [--freeze_encoder true]            # train only what follows the per-epoch encoder
         [--encoder_learning_rate 1e-6]     # or let the encoder learn slower than the rest
@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 
 from hf_sleep.console import setup_script_output
@@ -31,6 +30,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     run_training(model_args, data_args, training_args)
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -9,7 +9,7 @@ import argparse
 import json
 from pathlib import Path
 
-from hf_sleep.cli import add_flag
+from hf_sleep.console import add_flag
 
 
 def _handle(args: argparse.Namespace) -> int:

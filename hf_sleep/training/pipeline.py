@@ -53,21 +53,14 @@ def recipe_to_argv(path: str | os.PathLike) -> list[str]:
 
 
 def argument_parser(dataclass_types: Sequence[type], command: str):
-    """The `HfArgumentParser` of `hf-sleep COMMAND`, with help text laid out at a fixed width.
-
-    The fixed width makes `--help` the same on every terminal, so the text shipped for a fast `--help`
-    (`training/help/*.txt`, see `training/cli.py`) can be compared with this parser's.
-    """
+    """The `HfArgumentParser` of `hf-sleep COMMAND`: what it parses, and what `--help-trainer` prints."""
     import argparse
-    import functools
 
     from transformers import HfArgumentParser
 
-    formatter = functools.partial(argparse.ArgumentDefaultsHelpFormatter, width=HELP_WIDTH)
-    return HfArgumentParser(tuple(dataclass_types), prog=f"hf-sleep {command}", formatter_class=formatter)
-
-
-HELP_WIDTH = 110
+    return HfArgumentParser(
+        tuple(dataclass_types), prog=f"hf-sleep {command}", formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
 
 
 def parse_arguments(dataclass_types: Sequence[type], argv: Sequence[str] | None, *, command: str = "train") -> tuple[Any, ...]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hf_sleep.cli import add_flag
+from hf_sleep.console import add_flag
 
 OBJECTIVES: tuple[str, ...] = ("contrastive", "masked", "hybrid")
 
@@ -278,12 +278,3 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--staging-steps", type=int, default=None, help="steps of the staging head (default --max-steps)")
     parser.add_argument("--overwrite", action="store_true", help="allow a non-empty --output-dir")
     parser.set_defaults(handler=_handle)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`hf-sleep-pretrain ...`: the same as `hf-sleep pretrain ...`."""
-    import sys
-
-    from hf_sleep.cli import main as cli_main
-
-    return cli_main(["pretrain", *(sys.argv[1:] if argv is None else argv)])

@@ -1,14 +1,13 @@
 """Train a registered architecture (or continue from a pretrained model) on a converted sleep dataset.
 
-    hf-sleep-train --architecture tinysleepnet --dataset sleep-edf-20 --output-dir runs/tiny
-    hf-sleep-train scripts/configs/tinysleepnet.json --dataset sleep-edf-20 --output-dir runs/tiny
+    hf-sleep train --architecture tinysleepnet --dataset sleep-edf-20 --output-dir runs/tiny
+    hf-sleep train scripts/configs/tinysleepnet.json --dataset sleep-edf-20 --output-dir runs/tiny
 
 A `.json` recipe as the first argument gives the arguments; flags after it override the recipe.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 
 from hf_sleep.console import setup_script_output
@@ -25,6 +24,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     run_training(model_args, data_args, training_args)
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -21,13 +21,13 @@ def error_lines(result) -> list[str]:
 
 @pytest.fixture(scope="module")
 def dataset_folder(tmp_path_factory) -> Path:
-    from hf_sleep.data import convert_sleep_edf
+    from hf_sleep.cli import main
     from hf_sleep.data.synthetic import write_sleep_edf_night
 
     root = tmp_path_factory.mktemp("push-failures")
     for subject in range(2):
         write_sleep_edf_night(root / "in", hypnogram=NIGHT, subject=subject, night=1)
-    convert_sleep_edf(root / "in", output_dir=root / "dataset", progress=False)
+    assert main(["convert", "sleep-edf", str(root / "in"), "--output-dir", str(root / "dataset")]) == 0
     return root / "dataset"
 
 

@@ -1,4 +1,4 @@
-"""The mixed-precision choice of `hf-sleep-train` (`finalize_training_arguments`), on faked CUDA devices.
+"""The mixed-precision choice of `hf-sleep train` (`finalize_training_arguments`), on faked CUDA devices.
 
 bf16 where the GPU computes it natively (compute capability 8.0 and later: A100, H100, RTX 30xx/40xx), fp16 on
 older GPUs (V100, T4: torch can emulate bf16 there, but slowly), nothing on CPU or when the user chose. The real

@@ -1,11 +1,18 @@
-from .configuration_dsb_transformer import DSBTransformerConfig
-from .modeling_dsb_transformer import (
-    DSBTransformerForContrastivePretraining,
-    DSBTransformerForHybridPretraining,
-    DSBTransformerForMaskedPretraining,
-    DSBTransformerForSleepStaging,
-    DSBTransformerModel,
-    DSBTransformerPreTrainedModel,
+from hf_sleep.lazy_exports import lazy_exports
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "configuration_dsb_transformer": ("DSBTransformerConfig",),
+        "modeling_dsb_transformer": (
+            "DSBTransformerForContrastivePretraining",
+            "DSBTransformerForHybridPretraining",
+            "DSBTransformerForMaskedPretraining",
+            "DSBTransformerForSleepStaging",
+            "DSBTransformerModel",
+            "DSBTransformerPreTrainedModel",
+        ),
+    },
 )
 
 __all__ = [

@@ -1,8 +1,15 @@
-from .configuration_robustsleepnet import RobustSleepNetConfig
-from .modeling_robustsleepnet import (
-    RobustSleepNetForSleepStaging,
-    RobustSleepNetModel,
-    RobustSleepNetPreTrainedModel,
+from hf_sleep.lazy_exports import lazy_exports
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "configuration_robustsleepnet": ("RobustSleepNetConfig",),
+        "modeling_robustsleepnet": (
+            "RobustSleepNetForSleepStaging",
+            "RobustSleepNetModel",
+            "RobustSleepNetPreTrainedModel",
+        ),
+    },
 )
 
 __all__ = [

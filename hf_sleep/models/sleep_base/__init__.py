@@ -1,22 +1,15 @@
 """The shared base of every architecture: configuration, signal contract (feature extractor), base model."""
 
-from typing import TYPE_CHECKING
+from __future__ import annotations
 
-from hf_sleep.lazy_exports import lazy_exports
+from hf_sleep.lazy_exports import exported_names, lazy_exports
 
-if TYPE_CHECKING:  # imported on first use: the signal helpers need neither torch nor transformers
-    from .configuration_sleep_base import SleepStagingConfig
-    from .feature_extraction_sleep import SleepFeatureExtractor
-    from .modeling_sleep_base import SleepEncoderOutput, SleepStagingOutput, SleepStagingPreTrainedModel
-    from .signals import AASM_STAGES
+_LAZY: dict[str, tuple[str, ...]] = {
+    "configuration_sleep_base": ("SleepStagingConfig",),
+    "feature_extraction_sleep": ("SleepFeatureExtractor",),
+    "modeling_sleep_base": ("SleepEncoderOutput", "SleepStagingOutput", "SleepStagingPreTrainedModel"),
+    "signals": ("AASM_STAGES",),
+}
 
-__getattr__, __dir__ = lazy_exports(__name__, __file__)
-
-__all__ = [
-    "AASM_STAGES",
-    "SleepEncoderOutput",
-    "SleepFeatureExtractor",
-    "SleepStagingConfig",
-    "SleepStagingOutput",
-    "SleepStagingPreTrainedModel",
-]
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
+__all__ = exported_names(_LAZY)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import itertools
 from dataclasses import dataclass
 from typing import Any
@@ -133,15 +132,14 @@ class SleepStagingPreTrainedModel(PreTrainedModel):
         added to the card. Without hf_sleep (this file loaded with `trust_remote_code`), the plain
         transformers upload is used.
         """
-        try:
-            # Looked up at call time, so modeling code has no import edge to the hub layer; this file also
-            # ships, flattened, inside saved folders, where hf_sleep may be absent.
-            hub = importlib.import_module("hf_sleep.hub.publish")
+        try:  # an edge up to the hub layer, named in tests/test_layering.py; in a saved folder loaded without
+            # hf_sleep (transformers' check of its imports skips `try` blocks) the plain upload is used
+            from hf_sleep.hub.publish import push_from_model_method
         except ImportError:
-            hub = None
-        if hub is None or args:
+            push_from_model_method = None
+        if push_from_model_method is None or args:
             return super().push_to_hub(repo_id, *args, **kwargs)
-        return hub.push_from_model_method(self, repo_id, **kwargs)
+        return push_from_model_method(self, repo_id, **kwargs)
 
     def embed_epochs(self, epochs: torch.Tensor) -> torch.Tensor:
         """Per-epoch features before any sequence context: `(n_epochs, n_chans, n_times) -> (n_epochs, dim)`.

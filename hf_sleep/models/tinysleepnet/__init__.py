@@ -1,5 +1,16 @@
-from .configuration_tinysleepnet import TinySleepNetConfig
-from .modeling_tinysleepnet import TinySleepNetForSleepStaging, TinySleepNetModel, TinySleepNetPreTrainedModel
+from hf_sleep.lazy_exports import lazy_exports
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "configuration_tinysleepnet": ("TinySleepNetConfig",),
+        "modeling_tinysleepnet": (
+            "TinySleepNetForSleepStaging",
+            "TinySleepNetModel",
+            "TinySleepNetPreTrainedModel",
+        ),
+    },
+)
 
 __all__ = [
     "TinySleepNetConfig",
