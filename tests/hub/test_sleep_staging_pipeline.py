@@ -27,6 +27,9 @@ def night(tmp_path_factory):
 def stager():
     from transformers import pipeline
 
+    from hf_sleep import register_auto_classes
+
+    register_auto_classes()  # hf_sleep was imported before transformers here: register as its docstring says
     return pipeline("sleep-staging", model=str(pretrained_path()))
 
 
