@@ -50,9 +50,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
-    from hf_sleep.console import plain_warnings
+    from hf_sleep.console import plain_warnings, quiet_library_bars
 
     plain_warnings(f"hf-sleep {args.command}")
+    quiet_library_bars()
     try:
         return int(args.handler(args) or 0)
     except (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError) as error:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import sys
 import warnings
 
-__all__ = ["SHARED_FLAGS", "add_flag", "plain_warnings", "setup_script_output", "silence_progress_bars"]
+__all__ = ["SHARED_FLAGS", "add_flag", "plain_warnings", "quiet_library_bars", "setup_script_output", "silence_progress_bars"]
 
 # One vocabulary: the flag every command uses for a concept it takes (older spellings stay accepted, unlisted).
 SHARED_FLAGS: dict[str, str] = {
@@ -78,6 +80,20 @@ def setup_script_output(program: str, *, quiet: bool = False, progress_bars: boo
     plain_warnings(program)
     if not progress_bars:
         silence_progress_bars()
+
+
+def quiet_library_bars() -> None:
+    """Keeps the bars of the libraries underneath (transformers' "Loading weights" and "Writing model shards",
+    huggingface_hub's uploads) out of a command's output; the command's own bars stay.
+
+    Both libraries read ``HF_HUB_DISABLE_PROGRESS_BARS`` when imported; a user who sets it to 0 keeps them.
+    """
+    if os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1") != "1":
+        return
+    if "transformers" in sys.modules:  # imported already: its switch was read
+        sys.modules["transformers"].utils.logging.disable_progress_bar()
+    if "huggingface_hub" in sys.modules:
+        sys.modules["huggingface_hub"].utils.disable_progress_bars()
 
 
 def silence_progress_bars() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -308,7 +309,9 @@ def get_architecture(name: str) -> Architecture:
     try:
         return ARCHITECTURES[name]
     except KeyError:
-        raise ValueError(f"unknown architecture {name!r}; registered: {', '.join(ARCHITECTURES)}") from None
+        close = difflib.get_close_matches(str(name), ARCHITECTURES, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ValueError(f"unknown architecture {name!r}; {hint}registered: {', '.join(ARCHITECTURES)}") from None
 
 
 def register_auto_classes() -> None:

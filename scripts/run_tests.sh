@@ -6,4 +6,5 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/setup_env.sh" "dev,latent,space,onnx"
 cd "$ROOT"
 ruff check hf_sleep tests scripts bench
-python -m pytest "$@"
+# --durations: where the suite's time goes, printed at the end of every run.
+python -m pytest --durations=25 "$@"

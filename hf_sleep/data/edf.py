@@ -273,6 +273,20 @@ def _record_onsets(path: Path, header: EdfHeader) -> tuple[float, ...]:
     return tuple(onsets)
 
 
+def check_edf_signature(path: str | os.PathLike, head: bytes, size: int) -> None:
+    """Whether a file is an EDF (or BDF) file at all, judged by its first 256 bytes `head` and its `size`.
+
+    Raises:
+        RecordingError: naming the file, when it is shorter than a header or its version field is not '0'.
+    """
+    if len(head) < 256:
+        raise RecordingError(path, f"not an EDF file: {size} bytes, shorter than a 256-byte EDF header")
+    if head[:8].strip() != b"0" and head[:8] != b"\xffBIOSEMI":
+        raise RecordingError(
+            path, f"not an EDF file: version field is {head[:8]!r}, expected '0' (EDF) or '\\xffBIOSEMI' (BDF)"
+        )
+
+
 def read_edf_header(path: str | os.PathLike) -> EdfHeader:
     """Read and validate an EDF/EDF+ header, and check that the file holds all its data records.
 
@@ -295,13 +309,8 @@ def read_edf_header(path: str | os.PathLike) -> EdfHeader:
     size = path.stat().st_size
     with open(path, "rb") as f:
         head = f.read(256)
-        if len(head) < 256:
-            raise RecordingError(path, f"not an EDF file: {size} bytes, shorter than a 256-byte EDF header")
+        check_edf_signature(path, head, size)
         bdf = head[:8] == b"\xffBIOSEMI"
-        if head[:8].strip() != b"0" and not bdf:
-            raise RecordingError(
-                path, f"not an EDF file: version field is {head[:8]!r}, expected '0' (EDF) or '\\xffBIOSEMI' (BDF)"
-            )
         try:
             header_bytes = int(_field(head, 184, 8))
             n_records = int(_field(head, 236, 8))

@@ -34,6 +34,7 @@ from .edf import ANNOTATION_LABEL, EdfHeader, read_annotations, read_edf_header
 from .errors import RecordingError
 from .labels import AASM_LABELS, label_runs
 from .options import ConversionOptions
+from .recording import judge_recording_file
 from .scored import (
     ScoredRecording,
     ScoredTask,
@@ -369,6 +370,7 @@ def find_scored_recordings(
     out, claimed = [], {}
     pattern = re.compile(subject_pattern) if subject_pattern else None
     for edf in files:
+        judge_recording_file(edf)  # the verdict `hf-sleep stage` gives on the same file
         if hypnogram is None:
             if ANNOTATION_LABEL not in read_edf_header(edf).labels:
                 raise RecordingError(

@@ -21,7 +21,7 @@ import numpy as np
 from hf_sleep.models.sleep_base.signals import derive_channels, resample_ratio, resolve_channels
 
 from .checks import derivation_name, eeg_channels
-from .edf import EdfHeader, read_edf_header, read_edf_signals, volts_correction
+from .edf import EdfHeader, check_edf_signature, read_edf_header, read_edf_signals, volts_correction
 from .errors import RecordingError
 
 EDF_SUFFIXES = (".edf", ".rec", ".bdf")
@@ -37,6 +37,37 @@ READERS: dict[str, str] = {
 }
 
 
+def judge_recording_file(path: str | os.PathLike) -> Path:
+    """The one verdict on a file given as a recording, whichever command reads it (`stage`, `convert`).
+
+    An EDF or BDF file ([`EDF_SUFFIXES`]) must start like one; a file of another name must be one MNE's
+    `read_raw` opens. Deeper problems (a corrupt header field, a missing channel) are the readers' to word.
+
+    Raises:
+        FileNotFoundError: `path` does not exist.
+        RecordingError: naming the file and what was expected of it.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"recording {path} does not exist")
+    name = path.name.lower()
+    if name.endswith(EDF_SUFFIXES):
+        with open(path, "rb") as f:
+            check_edf_signature(path, f.read(256), path.stat().st_size)
+    elif not name.endswith(tuple(READERS)):
+        import mne
+
+        try:
+            mne.io.read_raw(path, preload=False, verbose="error")
+        except Exception as error:  # MNE raises many types (AssertionError for an unknown suffix)
+            detail = " ".join(str(error).split())
+            raise RecordingError(
+                path, "not a recording: expected EDF (.edf), BDF (.bdf), FIF (.fif), BrainVision (.vhdr) or "
+                "another format MNE reads" + (f" ({detail})" if detail else "")
+            ) from None
+    return path
+
+
 def open_recording(path: str | os.PathLike, **kwargs: Any):
     """Opens a recording lazily with MNE (EDF, BDF, FIF, BrainVision; others through `mne.io.read_raw`).
 
@@ -46,9 +77,7 @@ def open_recording(path: str | os.PathLike, **kwargs: Any):
     """
     import mne
 
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"recording {path} does not exist")
+    path = judge_recording_file(path)
     name = path.name.lower()
     reader_name = next((reader for suffix, reader in READERS.items() if name.endswith(suffix)), "read_raw")
     reader = getattr(mne.io, reader_name)

@@ -32,6 +32,10 @@ def _handle(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     from hf_sleep.staging.many_nights import FailedRecording, stage_recordings
 
+    if args.architecture:
+        from hf_sleep import get_architecture
+
+        get_architecture(args.architecture)  # a misspelt name is an error before anything is printed
     # The consensus runs the torch models; --backend onnx without --model stages the single default's graph.
     consensus = not args.architecture and args.backend != "onnx" and (not args.model or bool(args.channel_sets))
     if args.architecture and args.backend == "onnx":

@@ -140,8 +140,20 @@ def _from_pretrained(auto_class: Any, location: str, progress: bool = True):
 
 
 def model_name(model: Any) -> str:
-    """The name a staged night credits: the folder or repository the model came from, else its type."""
-    return str(getattr(model.config, "_name_or_path", "") or model.config.model_type)
+    """The name a staged night credits: the repository the model came from, a bundled model by its Hub id, a
+    local folder by its name (never a path of this machine, which a Space would show to its visitors), else its
+    type."""
+    from hf_sleep.pretrained import BUNDLE_ROOT, NAMESPACE, bundled_name
+
+    name = str(getattr(model.config, "_name_or_path", "") or "")
+    if not name:
+        return model.config.model_type
+    path = Path(name).expanduser()
+    if not (path.is_absolute() or path.exists()):
+        return name  # a Hub repository id
+    if path.resolve().parent == BUNDLE_ROOT and bundled_name(path.name):
+        return f"{NAMESPACE}/{path.name}"
+    return path.resolve().name
 
 
 def model_source(model: Any) -> Any:

@@ -139,13 +139,20 @@ def time_in_bed(
     return slice(first, stop)
 
 
+# Why a statistic has no value (NaN).
+UNDEFINED_BECAUSE: dict[str, str] = {"REM_latency": "no REM sleep", "SOL": "no sleep", "SME": "no sleep"}
+
+
 def format_statistics(stats: dict[str, float]) -> str:
     """A small aligned text table of the statistics (minutes, percent for SE/SME and stage shares)."""
     lines = []
     for key, value in stats.items():
         unit = "%" if key.startswith("%") or key in ("SE", "SME") else "min"
-        shown = "n/a" if math.isnan(value) else f"{value:.1f}"
-        if key == "SOREMP":
-            unit, shown = "", "n/a" if math.isnan(value) else ("yes" if value else "no")
-        lines.append(f"{key:<12}{shown:>9} {unit}")
+        unit = "" if key == "SOREMP" else unit
+        if math.isnan(value):  # a latency to something the night does not have: say why, with no unit
+            lines.append(f"{key:<12}{'n/a':>9} ({UNDEFINED_BECAUSE.get(key, 'undefined')})")
+        elif key == "SOREMP":
+            lines.append(f"{key:<12}{'yes' if value else 'no':>9}")
+        else:
+            lines.append(f"{key:<12}{value:>9.1f} {unit}")
     return "\n".join(lines)

@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import re
+import signal
 import socket
 import sys
 import tempfile
@@ -716,15 +717,19 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         print(f"hub_server: cannot serve on 127.0.0.1:{args.port}: {error.strerror or error}", file=sys.stderr)
         return 1
+    stop = threading.Event()
+    # Handlers of our own, set before the server announces itself: a server started with `&` from a script
+    # inherits an ignored SIGINT, and SIGTERM (`kill`) must stop it as cleanly as Ctrl-C does.
+    for signal_number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signal_number, lambda *_: stop.set())
     hub.start()
     print(f"Local Hub at {hub.endpoint}, repositories in {Path(args.root).resolve()}. In another shell:", flush=True)
     print(f"  export HF_ENDPOINT={hub.endpoint} HF_TOKEN={args.token} HF_HUB_DISABLE_XET=1", flush=True)
     print(f"  hf-sleep push runs/tiny --repo-id {args.user}/tinysleepnet-sleep-edf", flush=True)
-    print("Ctrl-C stops it.", flush=True)
+    print(f"Ctrl-C or `kill {os.getpid()}` stops it.", flush=True)
     try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+        while not stop.wait(0.5):
+            pass
     finally:
         hub.stop()
     return 0

@@ -41,3 +41,23 @@ def test_a_port_in_use_is_one_line(tmp_path):
                               timeout=60)  # fmt: skip
     assert done.returncode == 1
     assert done.stderr.strip().count("\n") == 0 and f"127.0.0.1:{port}" in done.stderr
+
+
+def _ignore_sigint() -> None:  # as a shell does for a job started with `&` from a script
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def test_the_command_stops_on_sigterm_and_on_ctrl_c_even_when_started_in_the_background(tmp_path):
+    for stopping_signal in (signal.SIGTERM, signal.SIGINT):
+        command = [sys.executable, "-m", "hf_sleep.testing", "--port", "0", "--root", str(tmp_path / "hub")]
+        server = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  preexec_fn=_ignore_sigint)  # fmt: skip
+        try:
+            lines = [server.stdout.readline() for _ in range(4)]
+            assert f"`kill {server.pid}` stops it" in lines[-1], lines
+            server.send_signal(stopping_signal)
+            assert server.wait(timeout=20) == 0, stopping_signal
+        finally:
+            if server.poll() is None:
+                server.kill()
+                server.wait()

@@ -6,6 +6,7 @@ them to arrays, so neither imports the other's layer (the extractor reaches the 
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -109,8 +110,10 @@ def resolve_channels(requested: Sequence[str], available: Sequence[str]) -> list
         if found is not None:
             resolved.append(found)
             continue
+        close = difflib.get_close_matches(name, list(available), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
         raise ValueError(
-            f"channel {name!r} is not in the recording; it has: {', '.join(available)}. "
+            f"channel {name!r} is not in the recording; {hint}it has: {', '.join(available)}. "
             "Choose channels with --channels (a bipolar derivation is written 'A - B')"
         )
     return resolved
