@@ -9,6 +9,7 @@ lives with the signal contract: `feature_extraction_sleep.split_derivation`.)
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import tempfile
@@ -156,16 +157,26 @@ def read_json_object(path: str | os.PathLike, what: str) -> dict:
     return data
 
 
-def check_writable_folder(folder: str | os.PathLike, what: str = "output folder") -> Path:
+def check_writable_folder(folder: str | os.PathLike, what: str = "output folder", *, create: bool = True) -> Path:
     """Creates `folder` if needed and proves that a file can be written in it.
+
+    With `create=False` nothing is left on disk: the probe is written (and removed) in the folder or, where it does
+    not exist yet, in its nearest existing parent, so a check made before the work leaves no empty folder behind
+    when the work then fails.
 
     Raises:
         ValueError: one line naming the folder and the reason (permission denied, a file in the way, ...).
     """
     folder = Path(folder)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, probe = tempfile.mkstemp(prefix=".hf-sleep-write-test-", dir=folder)
+        if create:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe_dir = folder
+        else:
+            probe_dir = next(p for p in (folder, *folder.absolute().parents) if p.exists())
+            if not probe_dir.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+        handle, probe = tempfile.mkstemp(prefix=".hf-sleep-write-test-", dir=probe_dir)
         os.close(handle)
         os.unlink(probe)
     except OSError as error:

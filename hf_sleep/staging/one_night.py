@@ -201,7 +201,7 @@ def check_request(
         raise ValueError(f"time_axis must be 'clock' or 'hours', got {time_axis!r}")
     if output_dir is not None:
         refuse_existing(output_paths(path, output_dir, plot=plot), overwrite)
-        check_writable_folder(output_dir)  # before the night is staged, not after
+        check_writable_folder(output_dir, create=False)  # before the night is staged; creates nothing
     return path
 
 
