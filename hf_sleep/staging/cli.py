@@ -105,6 +105,7 @@ def _stage_consensus(args: argparse.Namespace):
     channel_sets = [entry.split(",") for entry in args.channel_sets or []]
     if args.channels:
         channel_sets.append(list(args.channels))
+    loaded: dict = {}  # each model loaded once for all the recordings
     for recording in expand_recordings(args.recording):
         try:
             yield stage_consensus(
@@ -121,6 +122,7 @@ def _stage_consensus(args: argparse.Namespace):
                 time_axis=args.time_axis,
                 progress=False,
                 plot=not args.no_plot,
+                loaded=loaded,
             )
         except (OSError, ValueError) as error:
             yield FailedRecording(Path(recording), error)

@@ -86,6 +86,7 @@ def stage_consensus(
     time_axis: str = "clock",
     progress: bool = False,
     plot: bool = True,
+    loaded: dict[str, tuple[Any, Any]] | None = None,
 ):
     """Stages a recording with every model on every channel set and averages their probabilities.
 
@@ -99,6 +100,8 @@ def stage_consensus(
             grids of the members shifted against each other).
         rescale, device, batch_size, overwrite, time_axis, progress, plot: as for `stage_recording`.
         nap: report nap statistics (sleep-onset REM period); `None`: when time in bed is under 2 h.
+        loaded: `{name: (model, feature extractor)}` kept between calls, so that many recordings load each model
+            once; filled as models are loaded.
 
     Returns:
         A `StagingResult` whose probabilities are the members' mean, with the members' stages and agreement in
@@ -127,9 +130,14 @@ def stage_consensus(
     unscorable = None
     for model_index, name in enumerate(names):
         clock = time.perf_counter()
-        source = resolve_bundled(name)
-        model = load_model(source, device, progress=progress)
-        extractor = load_feature_extractor(source, model.config)
+        if loaded is not None and name in loaded:
+            model, extractor = loaded[name]
+        else:
+            source = resolve_bundled(name)
+            model = load_model(source, device, progress=progress)
+            extractor = load_feature_extractor(source, model.config)
+            if loaded is not None:
+                loaded[name] = (model, extractor)
         timings["load_model"] += time.perf_counter() - clock
         for set_index, channels in enumerate(sets):
             member = _member_model(model, channels)

@@ -193,7 +193,7 @@ def window_starts(n_epochs: int, window: int, stride: int = 1, offset: int = 0) 
     if n_epochs <= window:
         return [0]
     starts = list(range(offset % stride, n_epochs - window + 1, stride))
-    if starts[0] != 0:
+    if not starts or starts[0] != 0:  # an offset past the last full window leaves only the two ends
         starts.insert(0, 0)
     if starts[-1] != n_epochs - window:
         starts.append(n_epochs - window)

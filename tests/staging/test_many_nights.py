@@ -15,6 +15,7 @@ from transformers import AutoModel
 from hf_sleep.cli import main
 from hf_sleep.data.synthetic import write_sleep_edf_night
 from hf_sleep.staging import output_paths, stage_recording
+from hf_sleep.staging.consensus import default_consensus
 from hf_sleep.staging.many_nights import FailedRecording, expand_recordings, stage_recordings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,7 +44,7 @@ def test_folder_stages_every_night_loads_the_model_once_and_lists_the_broken_fil
     monkeypatch.setattr(AutoModel, "from_pretrained", counting)
     out_dir = tmp_path / "out"
     assert main(["stage", str(nights_folder), "--out-dir", str(out_dir)]) == 1
-    assert len(loads) == 1
+    assert len(loads) == len(set(loads)) == len(default_consensus())  # each model of the default once, not per night
     psgs = sorted(nights_folder.glob("*-PSG.edf"))
     assert expand_recordings([nights_folder]) == sorted([*psgs, nights_folder / "broken.edf"])
     for psg in psgs:
