@@ -100,8 +100,8 @@ def _stage_consensus(args: argparse.Namespace):
     from hf_sleep.staging.consensus import stage_consensus
     from hf_sleep.staging.many_nights import FailedRecording, expand_recordings
 
-    if args.reference or args.lights_off or args.lights_on:
-        raise ValueError("--reference, --lights-off and --lights-on take one --model (the consensus does not use them)")
+    if args.reference:
+        raise ValueError("--reference takes one --model (the consensus reads each central EEG as the file has it)")
     channel_sets = [entry.split(",") for entry in args.channel_sets or []]
     if args.channels:
         channel_sets.append(list(args.channels))
@@ -123,6 +123,8 @@ def _stage_consensus(args: argparse.Namespace):
                 progress=False,
                 plot=not args.no_plot,
                 loaded=loaded,
+                lights_off=args.lights_off,
+                lights_on=args.lights_on,
             )
         except (OSError, ValueError) as error:
             yield FailedRecording(Path(recording), error)

@@ -87,6 +87,8 @@ def stage_consensus(
     progress: bool = False,
     plot: bool = True,
     loaded: dict[str, tuple[Any, Any]] | None = None,
+    lights_off: str | float | None = None,
+    lights_on: str | float | None = None,
 ):
     """Stages a recording with every model on every channel set and averages their probabilities.
 
@@ -100,6 +102,7 @@ def stage_consensus(
             grids of the members shifted against each other).
         rescale, device, batch_size, overwrite, time_axis, progress, plot: as for `stage_recording`.
         nap: report nap statistics (sleep-onset REM period); `None`: when time in bed is under 2 h.
+        lights_off, lights_on: as for `stage_recording`: the statistics cover time in bed.
         loaded: `{name: (model, feature extractor)}` kept between calls, so that many recordings load each model
             once; filled as models are loaded.
 
@@ -110,11 +113,12 @@ def stage_consensus(
     from hf_sleep.data.checks import nonfinite_epochs
     from hf_sleep.pretrained import resolve_bundled
     from hf_sleep.staging.inference import predict_night
+    from hf_sleep.staging.lights import night_lights
     from hf_sleep.staging.model_loading import load_feature_extractor, load_model
     from hf_sleep.staging.one_night import UNSCORABLE, StagingResult, check_request
     from hf_sleep.staging.outputs import write_outputs
     from hf_sleep.staging.reading import _channel_names, read_night
-    from hf_sleep.staging.sleep_stats import sleep_statistics
+    from hf_sleep.staging.sleep_stats import sleep_statistics, time_in_bed
 
     path = check_request(path, output_dir, overwrite=overwrite, time_axis=time_axis)
     start = time.perf_counter()
@@ -196,7 +200,14 @@ def stage_consensus(
         extra[label] = [UNSCORABLE if vote < 0 else stage_names[vote] for vote in member_votes]
     epoch_seconds = 30.0 if n_epochs is None else float(member.config.epoch_seconds)
     rem = "REM" if "REM" in stage_names else None
-    statistics = sleep_statistics(stages, epoch_seconds, stages=stage_names, wake=stage_names[0], rem=rem, nap=nap)
+    # Time in bed runs from lights off to lights on, as for a single model: the statistics see only those epochs.
+    lights = night_lights(path, lights_off, lights_on, night.meas_date, night.seconds)
+    in_bed = np.asarray(stages, dtype=object)[
+        time_in_bed(n_epochs, epoch_seconds, lights.get("lights_off"), lights.get("lights_on"))
+    ]
+    statistics = sleep_statistics(
+        list(in_bed), epoch_seconds, stages=stage_names, wake=stage_names[0], rem=rem, nap=nap
+    )
     channels = list(dict.fromkeys(ch for s in sets for ch in s))
     notes = [
         f"consensus of {n_members} members ({len(names)} model(s) × {len(sets)} channel set(s)): "
@@ -220,6 +231,7 @@ def stage_consensus(
         context_epochs=min(seq_len, int((~unscorable).sum())),
         notes=notes,
         extra_columns=extra,
+        **lights,
     )
     if output_dir is not None:
         clock = time.perf_counter()

@@ -73,3 +73,12 @@ def test_cli_default_is_the_consensus(tmp_path, capsys):
     with open(tmp_path / "out" / "nap_hypnogram.csv") as handle:
         header = next(csv.reader(handle))
     assert "stage[robustsleepnet-shhs | EEG C3-M2 + EOG E1-M2]" in header and "disagree" in header
+
+
+def test_consensus_statistics_cover_time_in_bed(tmp_path):
+    path = psg(tmp_path, 30)
+    whole = stage_consensus(path, TWO_MODELS[:1], [["EEG C4-M1"]])
+    in_bed = stage_consensus(path, TWO_MODELS[:1], [["EEG C4-M1"]], lights_off=300, lights_on=1500)
+    assert in_bed.stages == whole.stages  # lights change the statistics, never the stages
+    assert whole.statistics["TIB"] == 30.0 and in_bed.statistics["TIB"] == 20.0
+    assert (in_bed.lights_off, in_bed.lights_on) == (300.0, 1500.0)
