@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the browser test (tests/space/test_explorer_browser.py) needs: Debian's headless Chromium
-# and its WebDriver, and the Selenium client in the given Python (default: .venv's, else `python3`);
+# Installs what the browser tests (tests/space/test_explorer_browser.py, test_browser_stager*.py) need: Debian's
+# headless Chromium and its WebDriver, Node.js with the browser stager's npm packages, and the Selenium client in the given Python (default: .venv's, else `python3`);
 # `--system-only` installs just the Debian packages.
 # Idempotent: does nothing that is already done. Needs root (or sudo) for apt-get.
 set -euo pipefail
@@ -17,6 +17,18 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver
+fi
+
+# The browser stager (tests/space/test_browser_stager*.py): Node.js and npm, and its pinned onnxruntime-web
+# installed from spaces/browser_stager/package-lock.json.
+if ! command -v npm >/dev/null 2>&1; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm
+fi
+if [ ! -d "$ROOT/spaces/browser_stager/node_modules/onnxruntime-web" ]; then
+  (cd "$ROOT/spaces/browser_stager" && npm ci --no-audit --no-fund --silent)
 fi
 
 if [ "$SYSTEM_ONLY" = 1 ]; then

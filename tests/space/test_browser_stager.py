@@ -9,6 +9,7 @@ import functools
 import http.server
 import json
 import math
+import os
 import shutil
 import tempfile
 import threading
@@ -27,8 +28,12 @@ SPACE = REPO_ROOT / "spaces" / "browser_stager"
 
 
 def _require_runtime() -> None:
+    """Skips without the page's npm packages; fails instead on CI (HF_SLEEP_REQUIRE_BROWSER=1), as the browser does."""
     if not (SPACE / "node_modules" / "onnxruntime-web" / "dist").is_dir():
-        pytest.skip(f"the browser stager needs onnxruntime-web: run `npm ci` in {SPACE} (scripts/install_browser.sh does)")
+        reason = f"the browser stager needs onnxruntime-web: run `npm ci` in {SPACE} (scripts/install_browser.sh does)"
+        if os.environ.get("HF_SLEEP_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import subprocess
 
@@ -32,7 +33,10 @@ def _signal(seconds: float, rate: float, seed: int, scale: float = 50.0) -> np.n
 def steps(tmp_path_factory):
     """Writes the files, runs the Node script once over them all, returns (job, result, out folder)."""
     if NODE is None:
-        pytest.skip("the browser stager's steps are tested with Node.js (apt-get install nodejs)")
+        reason = "the browser stager's steps are tested with Node.js (apt-get install nodejs)"
+        if os.environ.get("HF_SLEEP_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
     folder = tmp_path_factory.mktemp("steps")
     files = [
         write_edf(folder / "annotated.edf", [
