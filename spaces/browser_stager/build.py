@@ -20,7 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 # onnxruntime-web's WASM build: its ES module and the runtime it loads (the single-threaded fallback included).
 RUNTIME_FILES = ("ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
-PAGE_FILES = ("index.html",)
+PAGE_FILES = ("index.html", "README.md")  # dist/ is the Space as published: its README is its front matter
 GRAPH_CACHE = HERE / ".graphs"
 
 
