@@ -7,6 +7,7 @@ import { join } from "node:path";
 const [space, jobPath, out] = process.argv.slice(2);
 const { readEdf, writeAnnotationsEdf } = await import(join(space, "src", "edf.js"));
 const { filtfilt, percentiles, resamplePoly, resampleRatio } = await import(join(space, "src", "dsp.js"));
+const { centralEegChannels, sleepStatistics, windowStarts } = await import(join(space, "src", "staging.js"));
 const job = JSON.parse(readFileSync(jobPath, "utf-8"));
 const f64 = (path) => {
   const bytes = readFileSync(path);
@@ -45,4 +46,13 @@ for (const [native, target] of job.rates) {
 const filtered = filtfilt(job.b, job.a, job.zi, x);
 writeFileSync(join(out, "filtfilt.f64"), Buffer.from(Float64Array.from(filtered).buffer));
 result.percentiles = percentiles(x, [25, 50, 75]);
+result.channels = job.channels.map((labels) => {
+  try {
+    return centralEegChannels(labels, 2);
+  } catch (error) {
+    return error.message;
+  }
+});
+result.windows = job.windows.map(([n, window, stride, offset]) => windowStarts(n, window, stride, offset));
+result.statistics = job.hypnograms.map((labels) => sleepStatistics(labels, 30, ["W", "N1", "N2", "N3", "REM"]));
 writeFileSync(join(out, "result.json"), JSON.stringify(result));

@@ -21,6 +21,14 @@ from ..edf_files import set_header_field
 SPACE = REPO_ROOT / "spaces" / "browser_stager"
 NODE = shutil.which("node")
 START = dt.datetime(2024, 5, 6, 22, 30, 15)
+# Channel lists as recordings name them, for the page's choice of central EEG derivations.
+CHANNEL_SETS = [
+    ["EEG Fpz-Cz", "EEG Pz-Oz", "EOG horizontal", "EMG submental"],
+    ["C3-M2", "C4-M1", "E1-M2", "Chin1-Chin2"],
+    ["EEG C4-A1", "EEG C3-A2", "EEG Cz-Oz", "EOG(L)"],
+    ["EOG C4", "EMG chin", "ECG"],
+    ["Fp1", "Fpz", "Cz"],
+]
 
 
 def _signal(seconds: float, rate: float, seed: int, scale: float = 50.0) -> np.ndarray:
@@ -62,6 +70,7 @@ def steps(tmp_path_factory):
     truncated.write_bytes(files[0].read_bytes()[:20_000])
     from scipy import signal
 
+    rng = np.random.default_rng(7)
     b, a = signal.iirfilter(2, [0.2 / 50, 30.0 / 50], btype="bandpass", ftype="butter")
     x = _signal(120, 100, 5)
     x.tofile(folder / "x.f64")
@@ -75,6 +84,12 @@ def steps(tmp_path_factory):
         "signal": str(folder / "x.f64"),
         "rates": [[100, 60], [256, 100], [200, 100], [128, 100], [100, 100], [500, 100]],
         "b": b.tolist(), "a": a.tolist(), "zi": signal.lfilter_zi(b, a).tolist(),
+        "channels": CHANNEL_SETS,
+        "windows": [[n, window, stride, offset] for n in (5, 21, 22, 100, 961) for window in (1, 21)
+                    for stride in (1, 21) for offset in (0, 3, 20, 40)],
+        "hypnograms": [list(rng.choice(["W", "N1", "N2", "N3", "REM"], size=size, p=p))
+                       for size, p in ((960, [0.2, 0.1, 0.4, 0.15, 0.15]), (100, [0.5, 0.2, 0.3, 0, 0]),
+                                       (3, [1.0, 0, 0, 0, 0]))],
     }
     (folder / "job.json").write_text(json.dumps(job))
     subprocess.run([NODE, str(REPO_ROOT / "tests" / "space" / "browser_stager_steps.mjs"), str(SPACE),
@@ -139,3 +154,27 @@ def test_signal_steps_match_scipy(steps):
     filtered = signal.filtfilt(np.asarray(job["b"]), np.asarray(job["a"]), x)
     np.testing.assert_allclose(np.fromfile(folder / "filtfilt.f64"), filtered, atol=1e-9)
     np.testing.assert_allclose(result["percentiles"], np.percentile(x, [25, 50, 75]), rtol=1e-12)
+
+
+def test_staging_steps_match_python(steps):
+    from hf_sleep.pretrained.channels import EEG_PREFERENCE
+    from hf_sleep.staging.consensus import MAX_EEG_DERIVATIONS, central_eeg_channels
+    from hf_sleep.staging.night_windows import window_starts
+    from hf_sleep.staging.sleep_stats import sleep_statistics
+
+    job, result, _ = steps
+    assert MAX_EEG_DERIVATIONS == 2 and EEG_PREFERENCE == ("C4", "C3", "CZ", "FPZ-CZ", "FPZ")  # the page's copies
+    for labels, page in zip(job["channels"], result["channels"], strict=True):
+        try:
+            expected = central_eeg_channels(labels)
+        except ValueError as error:
+            assert isinstance(page, str) and page.split(";")[0] == str(error).split(";")[0]
+        else:
+            assert page == expected, labels
+    for (n, window, stride, offset), page in zip(job["windows"], result["windows"], strict=True):
+        assert page == window_starts(n, window, stride, offset), (n, window, stride, offset)
+    for labels, page in zip(job["hypnograms"], result["statistics"], strict=True):
+        expected = sleep_statistics(labels, 30.0, nap=None)
+        assert set(page) == set(expected)
+        for key, value in expected.items():
+            assert (page[key] is None and np.isnan(value)) or page[key] == pytest.approx(value), key
