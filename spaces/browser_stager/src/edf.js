@@ -55,7 +55,8 @@ function parseTals(bytes) {
 
 /**
  * Reads an EDF/EDF+ file held in `buffer` (an ArrayBuffer). `name` is the file's name, for the messages.
- * Returns {start, recordDuration, nRecords, signals: [{label, sampleRate, unit, data: Float64Array}], annotations}.
+ * Returns {start, recordDuration, nRecords, signals: [{label, sampleRate, unit, data}], annotations}; a signal's
+ * `data` (Float64Array) is decoded each time it is read.
  * Throws EdfError with a one-line message for a file that is not an EDF or is cut short.
  */
 export function readEdf(buffer, name = "the file") {
@@ -121,19 +122,26 @@ export function readEdf(buffer, name = "the file") {
       const gain = (channel.physicalMax - channel.physicalMin) / (channel.digitalMax - channel.digitalMin);
       const offset = channel.physicalMin - channel.digitalMin * gain;
       const scale = TO_MICROVOLTS[channel.unit.toLowerCase()] ?? 1;
-      const data = new Float64Array(nRecords * channel.samples);
-      for (let r = 0; r < nRecords; r += 1) {
-        let at = headerBytes + r * recordBytes + 2 * before;
-        const base = r * channel.samples;
-        for (let s = 0; s < channel.samples; s += 1, at += 2) {
-          data[base + s] = (view.getInt16(at, true) * gain + offset) * scale;
+      const first = before;
+      // Decoded when read, not here: a long polysomnography has many channels the staging never uses.
+      const decode = () => {
+        const data = new Float64Array(nRecords * channel.samples);
+        for (let r = 0; r < nRecords; r += 1) {
+          let at = headerBytes + r * recordBytes + 2 * first;
+          const base = r * channel.samples;
+          for (let s = 0; s < channel.samples; s += 1, at += 2) {
+            data[base + s] = (view.getInt16(at, true) * gain + offset) * scale;
+          }
         }
-      }
+        return data;
+      };
       signals.push({
         label: channel.label,
         unit: channel.unit,
         sampleRate: channel.samples / recordDuration,
-        data,
+        get data() {
+          return decode();
+        },
       });
     }
     before += channel.samples;
