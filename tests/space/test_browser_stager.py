@@ -196,7 +196,12 @@ def test_page_stages_like_python_and_sends_nothing(browser, server, night, tmp_p
     rows = _download(browser, "csv").decode().splitlines()
     expected = (tmp_path / "python" / f"{night.stem}_hypnogram.csv").read_text().splitlines()
     assert rows[0] == expected[0] and len(rows) == len(expected)
-    assert [row.split(",")[2] for row in rows] == [row.split(",")[2] for row in expected]
+    n_stages = len(python.stage_names)
+    for row, want in zip(rows[1:], expected[1:], strict=True):
+        got, want = row.split(","), want.split(",")
+        assert got[:3] == want[:3]  # onset, duration, stage
+        np.testing.assert_allclose(np.asarray(got[3:3 + n_stages], float), np.asarray(want[3:3 + n_stages], float), atol=1e-3)
+        assert got[3 + n_stages:] == want[3 + n_stages:]  # agreement, disagree, each member's stage
     annotations_file = tmp_path / "page_hypnogram.edf"
     annotations_file.write_bytes(_download(browser, "edf"))
     page_annotations = mne.read_annotations(annotations_file)
