@@ -160,18 +160,34 @@ def _download(driver, link_id: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def night(tmp_path_factory):
+    """A generated Sleep-EDF night: one central EEG (Fpz-Cz) at 100 Hz, so 7 members."""
     from hf_sleep.data.synthetic.generate import generate_sleep_edf
 
     ((psg, _),) = generate_sleep_edf(tmp_path_factory.mktemp("night"), n_nights=1, n_hours=1.0, seed=3)
     return psg
 
 
+@pytest.fixture(scope="module")
+def two_eeg_night(tmp_path_factory):
+    """Two central EEGs at 256 Hz beside a 128-Hz EMG: 14 members, window grids shifted by halves rounded to even."""
+    from ..staging.helpers import cycling_hypnogram, stage_like_signal, write_edf
+
+    hypnogram = cycling_hypnogram(1.0, seed=1)
+    signals = {"EEG C4-M1": stage_like_signal(hypnogram, 256.0, seed=1),
+               "EEG C3-M2": stage_like_signal(hypnogram, 256.0, seed=2),
+               "EMG chin": 0.1 * stage_like_signal(hypnogram, 128.0, seed=3)}
+    rates = {"EEG C4-M1": 256.0, "EEG C3-M2": 256.0, "EMG chin": 128.0}
+    return write_edf(tmp_path_factory.mktemp("two_eeg") / "two_eeg.edf", signals, rates)
+
+
 @pytest.mark.slow
-def test_page_stages_like_python_and_sends_nothing(browser, server, night, tmp_path):
+@pytest.mark.parametrize("recording", ["night", "two_eeg_night"])
+def test_page_stages_like_python_and_sends_nothing(browser, server, recording, request, tmp_path):
     import mne
 
     from hf_sleep.staging.consensus import stage_consensus
 
+    night = request.getfixturevalue(recording)
     url, served = server
     _open_page(browser, url)
     loaded = _requests(browser)
