@@ -127,17 +127,17 @@ def _name_key(name: str) -> str:
 
 
 def match_recordings(
-    predicted: Mapping[str, Path], reference: Mapping[str, Path]
+    predicted: Mapping[str, Path], reference: Mapping[str, Path], *, two_files: bool = False
 ) -> tuple[list[tuple[str, Path, Path]], list[str]]:
     """Pairs `(name, pred_file, ref_file)` by recording name, and the reference recordings left without a prediction.
 
-    Two single files are paired whatever their names. Names match ignoring case (Sleep-EDF's `SC4001E0`/`SC4001EC`
-    on their first six characters).
+    Names match ignoring case (Sleep-EDF's `SC4001E0`/`SC4001EC` on their first six characters); with `two_files`
+    (PRED and REF each named one file) the two are paired whatever their names.
 
     Raises:
         ValueError: a predicted recording has no reference (named, with the reference names on offer).
     """
-    if len(predicted) == 1 and len(reference) == 1:
+    if two_files:
         (name, pred_file), (_, ref_file) = next(iter(predicted.items())), next(iter(reference.items()))
         return [(name, pred_file, ref_file)], []
     by_key = {_name_key(name): name for name in reference}
@@ -426,7 +426,9 @@ def score(
         raise ValueError(f"--epoch-seconds must be positive, got {epoch_seconds:g}")
     if n_resamples < 0:
         raise ValueError(f"--bootstrap must be 0 or more resamples, got {n_resamples}")
-    pairs, unpaired = match_recordings(hypnogram_files(pred, "PRED"), hypnogram_files(ref, "REF"))
+    pairs, unpaired = match_recordings(
+        hypnogram_files(pred, "PRED"), hypnogram_files(ref, "REF"), two_files=Path(pred).is_file() and Path(ref).is_file()
+    )
     rng = np.random.default_rng(seed)
     recordings = []
     for name, pred_file, ref_file in pairs:
