@@ -240,3 +240,21 @@ def test_bad_input_is_one_line_naming_the_file(tmp_path, capsys, make, message):
     assert code == 2 and len(err.strip().splitlines()) == 1, err
     assert re.search(message, err), err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_resampled_metrics_equal_scikit_learn_on_every_resample(sleep_edf_night, tmp_path):
+    from hf_sleep.staging.scoring import agreement, resampled_agreement
+
+    path, stages = sleep_edf_night
+    matrix = score(write_stage_csv(tmp_path / "p.csv", perturb(stages, 0.25, seed=4)), path, n_resamples=0).recordings[0].matrix
+    rng = np.random.default_rng(0)
+    samples = rng.multinomial(200, (matrix / matrix.sum()).ravel(), size=300).reshape(-1, 5, 5)
+    samples[0] = 0
+    samples[0, 2, 2] = 7  # one stage in both: kappa undefined
+    samples[1, :, 4] = 0
+    samples[1, 4, :] = 0  # REM in neither: left out of macro F1
+    fast = resampled_agreement(samples)
+    for index, sample in enumerate(samples):
+        slow = agreement(sample)
+        for key in ("accuracy", "macro_f1", "kappa"):
+            assert fast[key][index] == pytest.approx(slow[key], abs=1e-12, nan_ok=True), (index, key)
