@@ -651,6 +651,7 @@ def write_report(report: ScoringReport, output_dir: str | os.PathLike, *, overwr
                           unscored_pred=sum(r.unscored_pred for r in report.recordings),
                           outside_overlap=sum(r.outside_overlap for r in report.recordings))  # fmt: skip
             for row in [*summary["recordings"], pooled]:
+                row = dict(row)  # the bounds as columns here; scores.json keeps them as pairs
                 for key in SUMMARY_METRICS:
                     low, high = row.get(f"{key}_ci") or (None, None)
                     row[f"{key}_low"], row[f"{key}_high"] = low, high

@@ -203,6 +203,9 @@ def test_a_staged_generated_night_against_its_hypnogram(tmp_path, capsys):
     with open(tmp_path / "report" / "scores.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert [row["recording"] for row in rows] == ["night", "pooled"]
+    low, high = summary["pooled"]["kappa_ci"]
+    assert float(rows[1]["kappa_low"]) == low <= expected["kappa"] <= high == float(rows[1]["kappa_high"])
+    assert "kappa_low" not in summary["pooled"]
     assert (tmp_path / "report" / "confusion_matrix.png").read_bytes()[:4] == b"\x89PNG"
     # a second run refuses to overwrite, in one line, and leaves the report as it was
     code = main(["score", str(tmp_path / "staged"), str(tmp_path / "scored"), "--output-dir", str(tmp_path / "report")])
