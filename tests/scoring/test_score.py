@@ -136,6 +136,20 @@ def test_yasa_codes_with_a_label_map_and_twenty_second_codes(shared_data, tmp_pa
     assert report.recordings[0].metrics["accuracy"] == 1.0 and report.recordings[0].n_epochs == len(stages)
     misread = score(pred, tmp_path / "night_20s.txt", label_map={"4": "REM"}, n_resamples=0)  # as 30-s codes
     assert misread.recordings[0].metrics["accuracy"] < 0.9
+    # 5-s codes as a table: two of each epoch's six codes changed, the majority keeps the epoch's stage; in the
+    # last epoch three of six changed (a tie) leaves it unscored.
+    rng = np.random.default_rng(5)
+    rows = []
+    for index, stage in enumerate(stages):
+        codes = [stage] * 6
+        changed = 3 if index == len(stages) - 1 else 2
+        for position in rng.choice(6, changed, replace=False):
+            codes[position] = "N1" if stage != "N1" else "N2"
+        rows += [f"{30 * index + 5 * k},5,{code}" for k, code in enumerate(codes)]
+    (tmp_path / "night_5s.csv").write_text("onset,duration,stage\n" + "\n".join(rows) + "\n")
+    report = score(pred, tmp_path / "night_5s.csv", n_resamples=0)
+    recording = report.recordings[0]
+    assert recording.metrics["accuracy"] == 1.0 and recording.n_epochs == len(stages) - 1 and recording.unscored_ref == 1
 
 
 def test_nsrr_xml_reference_and_different_starts_and_lengths(sleep_edf_night, tmp_path):
