@@ -2,7 +2,7 @@
 
 `score(pred, ref)` reads two hypnograms (or two folders of them, matched by recording name), puts both on one
 epoch grid counted from the recording start (`rescore_intervals`: 5-/10-/20-s codes become 30-s epochs by
-majority of time, ties unscored), compares the epochs both score and reports:
+majority of time, ties unscored; two EDF+ files by their start times), compares the epochs both score and reports:
 
 - per recording and pooled: accuracy, macro F1 and Cohen's kappa (scikit-learn), each with a 95 % percentile
   bootstrap interval: over epochs within a recording, over recordings for the pooled row (over epochs when
@@ -158,6 +158,22 @@ def match_recordings(
     return pairs, sorted(name for name in reference if _name_key(name) not in paired)
 
 
+MAX_CLOCK_SHIFT_SECONDS = 86400.0
+"""Two EDF+ hypnograms whose start times differ by less than this are aligned by clock; more is a header with a
+placeholder date (EDF+'s 1985-01-01 for an unknown start, an anonymised one), not a later start."""
+
+
+def clock_shift(pred_file: Path, ref_file: Path) -> float:
+    """Seconds PRED starts after REF when both are EDF+ files with start times (else 0): onsets count from each
+    file's own start, and a scorer's file may start at lights off while `hf-sleep stage`'s starts with the PSG."""
+    if pred_file.suffix.lower() != ".edf" or ref_file.suffix.lower() != ".edf":
+        return 0.0
+    from hf_sleep.data.edf import read_edf_header
+
+    shift = (read_edf_header(pred_file).start - read_edf_header(ref_file).start).total_seconds()
+    return shift if abs(shift) < MAX_CLOCK_SHIFT_SECONDS else 0.0
+
+
 def _read_intervals(path: Path, label_seconds: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`(onset_s, duration_s, text)` of a hypnogram in any supported format."""
     from hf_sleep.data.generic import read_hypnogram
@@ -193,6 +209,7 @@ def read_scored_hypnogram(
     label_seconds: float | None = None,
     label_map: Mapping[str, str | None] | None = None,
     name: str | None = None,
+    shift_seconds: float = 0.0,
 ) -> Hypnogram:
     """Read one hypnogram file onto the `epoch_seconds` grid.
 
@@ -203,6 +220,7 @@ def read_scored_hypnogram(
         label_seconds: how long one code of a one-code-per-line file lasts (default `epoch_seconds`).
         label_map: stage texts added to (or overriding) the built-in vocabulary, e.g. `{"4": "REM"}`.
         name: the recording name (default: from the file name).
+        shift_seconds: added to every onset (the file starts this long after the recording start).
 
     Raises:
         RecordingError: an unreadable file, or texts that no vocabulary knows (named).
@@ -211,6 +229,7 @@ def read_scored_hypnogram(
 
     path = Path(path)
     onset, duration, text = _read_intervals(path, label_seconds or epoch_seconds)
+    onset = np.asarray(onset, dtype=float) + shift_seconds
     if len(onset) == 0:
         raise RecordingError(path, "no sleep stage in the hypnogram")
     unknown: set[str] = set()
@@ -247,6 +266,7 @@ class RecordingScore:
     matrix: np.ndarray
     metrics: dict[str, float] = field(default_factory=dict)
     intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
+    pred_shift_seconds: float = 0.0
     pred_statistics: dict[str, float] = field(default_factory=dict)
     ref_statistics: dict[str, float] = field(default_factory=dict)
 
@@ -450,15 +470,18 @@ def score(
     rng = np.random.default_rng(seed)
     recordings = []
     for name, pred_file, ref_file in pairs:
+        shift = clock_shift(pred_file, ref_file)
         predicted = read_scored_hypnogram(
-            pred_file, epoch_seconds=epoch_seconds, label_seconds=pred_label_seconds, label_map=label_map, name=name
-        )
+            pred_file, epoch_seconds=epoch_seconds, label_seconds=pred_label_seconds, label_map=label_map, name=name,
+            shift_seconds=shift,
+        )  # fmt: skip
         reference = read_scored_hypnogram(
             ref_file, epoch_seconds=epoch_seconds, label_seconds=ref_label_seconds, label_map=label_map, name=name
         )
         recordings.append(
             score_pair(name, predicted, reference, epoch_seconds=epoch_seconds, n_resamples=n_resamples, rng=rng)
         )
+        recordings[-1].pred_shift_seconds = shift
     stage_sets = {recording.stage_names for recording in recordings}
     if len(stage_sets) > 1:
         raise ValueError(f"the recordings use different stage sets: {sorted(stage_sets)}")
@@ -552,6 +575,12 @@ def format_report(report: ScoringReport) -> str:
     lines += _table(["statistic", "n", "mean PRED", "mean REF", "mean diff", "limits of agreement"], agreement_rows)
     if len(report.recordings) < 2:
         lines.append("(limits of agreement need at least two recordings)")
+    shifted = [r for r in report.recordings if r.pred_shift_seconds]
+    if shifted:
+        lines += ["", "Aligned by the EDF+ start times: " + ", ".join(
+            f"{r.name} (PRED starts {abs(r.pred_shift_seconds):g} s {'after' if r.pred_shift_seconds > 0 else 'before'} REF)"
+            for r in shifted
+        )]  # fmt: skip
     if report.reference_without_prediction:
         lines += ["", f"REF recordings without a prediction (not scored): {', '.join(report.reference_without_prediction)}"]
     return "\n".join(lines)
@@ -598,6 +627,7 @@ def report_dict(report: ScoringReport) -> dict[str, Any]:
             {
                 "recording": r.name, "pred": str(r.pred_path), "ref": str(r.ref_path), "epochs": r.n_epochs,
                 "unscored_ref": r.unscored_ref, "unscored_pred": r.unscored_pred, "outside_overlap": r.outside_overlap,
+                "pred_shift_seconds": r.pred_shift_seconds,
                 **one(r.metrics, r.intervals), "confusion_matrix": r.matrix,
                 "statistics_pred": r.pred_statistics, "statistics_ref": r.ref_statistics,
             }

@@ -275,3 +275,24 @@ def test_the_resampled_metrics_equal_scikit_learn_on_every_resample(sleep_edf_ni
         slow = agreement(sample)
         for key in ("accuracy", "macro_f1", "kappa"):
             assert fast[key][index] == pytest.approx(slow[key], abs=1e-12, nan_ok=True), (index, key)
+
+
+def test_edf_hypnograms_that_start_at_different_clock_times_are_aligned(sleep_edf_night, tmp_path):
+    import datetime
+
+    from hf_sleep.data.edf import read_edf_header, write_annotations_edf
+    from hf_sleep.data.labels import label_runs
+
+    path, stages = sleep_edf_night
+    start = read_edf_header(path).start
+    later = stages[20:]  # a scorer whose file starts 10 minutes (20 epochs) after the recording
+    write_annotations_edf(
+        tmp_path / "late.edf",
+        [(30.0 * first, 30.0 * length, f"Sleep stage {stage or '?'}") for first, length, stage in label_runs(later)],
+        start=start + datetime.timedelta(seconds=600),
+    )
+    report = score(tmp_path / "late.edf", path, n_resamples=0)
+    recording = report.recordings[0]
+    assert recording.pred_shift_seconds == 600 and recording.first_epoch == 20
+    assert recording.metrics["accuracy"] == 1.0
+    assert recording.n_epochs == sum(s is not None for s in later)
