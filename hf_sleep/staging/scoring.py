@@ -414,8 +414,8 @@ class ScoringReport:
     reference_without_prediction: list[str]
 
     def statistic_keys(self) -> list[str]:
-        keys = [key for key in STATISTICS if key in self.recordings[0].ref_statistics]
-        return keys + list(self.stage_names)
+        """The statistics compared: `STATISTICS`, then minutes in each stage."""
+        return [*STATISTICS, *self.stage_names]
 
 
 def limits_of_agreement(pred: Sequence[float], ref: Sequence[float]) -> dict[str, float]:
@@ -488,7 +488,7 @@ def score(
     matrices = [recording.matrix for recording in recordings]
     pooled_matrix = np.sum(matrices, axis=0)
     over = "recordings" if len(recordings) > 1 else "epochs"
-    keys = [key for key in STATISTICS if key in recordings[0].ref_statistics] + list(recordings[0].stage_names)
+    keys = [*STATISTICS, *recordings[0].stage_names]
     statistics_agreement = {
         key: limits_of_agreement(
             [r.pred_statistics[key] for r in recordings], [r.ref_statistics[key] for r in recordings]
