@@ -33,7 +33,7 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
         help="score predicted hypnograms against a reference scorer (agreement, confusion, sleep statistics)",
         description=(
             "Compare predicted hypnograms (PRED) with a reference scorer's (REF), epoch by epoch: accuracy, macro F1 "
-            "and Cohen's kappa per recording and pooled, with 95 %% bootstrap intervals; F1 per stage; the "
+            "and Cohen's kappa per recording and pooled, with 95 % bootstrap intervals; F1 per stage; the "
             "confusion matrix; the sleep statistics of both side by side with Bland-Altman limits of agreement. "
             "Hypnograms: the CSV of 'hf-sleep stage', EDF+ annotations, NSRR XML, CSV/TSV tables "
             "(onset,duration,stage), one code per line, rodent score CSVs."
