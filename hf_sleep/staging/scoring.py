@@ -100,7 +100,7 @@ def hypnogram_files(path: str | os.PathLike, what: str) -> dict[str, Path]:
 
     Raises:
         FileNotFoundError: `path` does not exist.
-        ValueError: a folder holds no hypnogram.
+        ValueError: a folder holds no hypnogram, or two of one kind for one recording.
     """
     path = Path(path)
     if not path.exists():
@@ -115,7 +115,14 @@ def hypnogram_files(path: str | os.PathLike, what: str) -> dict[str, Path]:
     for candidate in candidates:
         if candidate.suffix.lower() == ".edf" and _is_signal_edf(candidate):
             continue
-        found.setdefault(recording_name(candidate), candidate)
+        name = recording_name(candidate)
+        earlier = found.get(name)
+        if earlier is not None and earlier.suffix.lower() == candidate.suffix.lower():
+            raise ValueError(
+                f"{what} {path}: {earlier.name} and {candidate.name} are both hypnograms of recording {name!r}; "
+                "keep one in the folder"
+            )
+        found.setdefault(name, candidate)
     if not found:
         raise ValueError(f"{what} {path}: no hypnogram in the folder (looked for {', '.join(HYPNOGRAM_SUFFIXES)} files)")
     return found

@@ -241,13 +241,17 @@ def _runs(stages):
         (lambda d: [d / "pred" / "night2_hypnogram.csv", d / "late.csv"], "no overlapping epochs"),
         (lambda d: [d / "odd.csv", d / "ref" / "night1.csv"], "odd.csv: unknown stage text\\(s\\) 'Light'"),
         (lambda d: [d / "empty", d / "ref"], "PRED .*empty: no hypnogram in the folder"),
+        (lambda d: [d / "pred", d / "twice"], "REF .*twice: night2.csv and night2_hypnogram.csv are both hypnograms of "
+                                              "recording 'night2'"),
     ],
 )
 def test_bad_input_is_one_line_naming_the_file(tmp_path, capsys, make, message):
     import re
 
-    for folder in ("pred", "ref", "empty"):
+    for folder in ("pred", "ref", "empty", "twice"):
         (tmp_path / folder).mkdir()
+    for name in ("night2.csv", "night2_hypnogram.csv"):
+        write_stage_csv(tmp_path / "twice" / name, ["W"])
     write_stage_csv(tmp_path / "pred" / "night2_hypnogram.csv", ["W", "N1", "N2"])
     write_stage_csv(tmp_path / "ref" / "night1.csv", ["W", "N1", "N2"])
     (tmp_path / "late.csv").write_text("onset,duration,stage\n600,30,W\n630,30,N2\n")
