@@ -17,7 +17,7 @@ from hf_sleep.data import cli as data_cli
 from hf_sleep.hub import cli as hub_cli
 from hf_sleep.pretrained import cli as pretrained_cli
 from hf_sleep.staging import cli as staging_cli
-from hf_sleep.staging import demo, export_cli
+from hf_sleep.staging import demo, export_cli, score_cli
 from hf_sleep.training import cli as training_cli
 from hf_sleep.training import latent_cli, pretraining
 
@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (
     data_cli,
     hub_cli,
     staging_cli,
+    score_cli,
     export_cli,
     training_cli,
     pretraining,

@@ -161,11 +161,11 @@ def parse_label_map(spec: str | os.PathLike | Mapping[str, str | None] | None) -
     return out
 
 
-def _edf_stages(path: Path, header: EdfHeader) -> StageIntervals:
+def _edf_stages(path: Path, header: EdfHeader | None) -> StageIntervals:
     hyp_header, onset, duration, text = read_annotations(path)
     # Onsets count from the annotation file's own start; a separate file may start later than the PSG.
-    offset = (hyp_header.start - header.start).total_seconds() if hyp_header.path != header.path else 0.0
-    if not 0 <= offset < header.duration:
+    offset = 0.0 if header is None or hyp_header.path == header.path else (hyp_header.start - header.start).total_seconds()
+    if header is not None and not 0 <= offset < header.duration:
         raise RecordingError(
             path,
             f"does not belong to {header.path.name}: annotations start {hyp_header.start}, PSG starts "
@@ -279,13 +279,16 @@ def _runs_of(labels: Sequence[str], label_seconds: float) -> StageIntervals:
     return starts * label_seconds, lengths * label_seconds, np.array([label for *_, label in runs], dtype=object)
 
 
-def read_hypnogram(path: str | os.PathLike, header: EdfHeader, label_seconds: float = 30.0) -> StageIntervals:
+def read_hypnogram(
+    path: str | os.PathLike, header: EdfHeader | None, label_seconds: float = 30.0
+) -> StageIntervals:
     """Read stage intervals from a hypnogram in any supported format (chosen by the file name).
 
     Args:
         path: an EDF+ file (``.edf``; the PSG itself for embedded annotations), an NSRR ``.xml``, or a
             text file: a table with ``onset``/``duration``/stage columns or one label per line.
-        header: the PSG header (an EDF+ hypnogram must start when the PSG starts).
+        header: the PSG header (an EDF+ hypnogram must start when the PSG starts); ``None`` for a hypnogram
+            read on its own (an EDF+ one then counts its onsets from its own start).
         label_seconds: how long one label of a one-label-per-line file lasts.
 
     Returns:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 from hf_sleep.models.sleep_base.signals import AASM_STAGES
@@ -80,3 +81,72 @@ def label_runs(labels: Sequence[str]) -> list[tuple[int, int, str]]:
         else:
             runs.append((index, 1, label))
     return runs
+
+
+def rescore_intervals(
+    onsets: Sequence[float],
+    durations: Sequence[float],
+    stages: Sequence[str | None],
+    to_seconds: float,
+) -> list[str | None]:
+    """Stages on a grid of ``to_seconds`` epochs from time 0: each epoch takes the stage that covers most of it.
+
+    The one rule for putting a hypnogram on another epoch grid (5-, 10- or 20-s codes onto 30-s epochs, a
+    stage table whose intervals start off the grid). Time that no interval covers, or that an interval marks
+    ``None`` (unscored, movement), counts as unscored: an epoch mostly unscored stays unscored, and a tie between
+    the largest shares (a 30-s epoch half N1, half N2) leaves it unscored rather than pick one.
+
+    Args:
+        onsets: interval starts in seconds from the recording start.
+        durations: interval lengths in seconds (non-negative).
+        stages: the stage of each interval, ``None`` for unscored.
+        to_seconds: the length of the output epochs.
+
+    Returns:
+        One stage (or ``None``) per ``to_seconds`` epoch, from epoch 0 to the last one any interval reaches.
+    """
+    if to_seconds <= 0:
+        raise ValueError(f"epoch length must be positive, got {to_seconds:g} s")
+    if not len(onsets) == len(durations) == len(stages):
+        raise ValueError(f"{len(onsets)} onsets, {len(durations)} durations and {len(stages)} stages: one each per interval")
+    tolerance = 1e-6 * to_seconds  # float onsets such as 0.1 * 300 land a hair off the grid
+    shares: dict[int, dict[str | None, float]] = {}
+    for onset, duration, stage in zip(onsets, durations, stages, strict=True):
+        start, end = max(float(onset), 0.0), float(onset) + float(duration)
+        if end - start <= tolerance:
+            continue
+        for epoch in range(int((start + tolerance) // to_seconds), math.ceil((end - tolerance) / to_seconds)):
+            overlap = min(end, (epoch + 1) * to_seconds) - max(start, epoch * to_seconds)
+            cell = shares.setdefault(epoch, {})
+            cell[stage] = cell.get(stage, 0.0) + overlap
+    n_epochs = max(shares) + 1 if shares else 0
+    out: list[str | None] = []
+    for epoch in range(n_epochs):
+        cell = dict(shares.get(epoch, {}))
+        covered = sum(cell.values())
+        if to_seconds - covered > tolerance:
+            cell[None] = cell.get(None, 0.0) + to_seconds - covered
+        ranked = sorted(cell.values(), reverse=True)
+        best = max(cell, key=lambda stage: cell[stage])
+        tie = len(ranked) > 1 and ranked[0] - ranked[1] <= tolerance
+        out.append(None if tie else best)
+    return out
+
+
+def rescore(stages: Sequence[str | None], from_seconds: float, to_seconds: float) -> list[str | None]:
+    """One stage per ``from_seconds`` epoch → one per ``to_seconds`` epoch, by majority of time, ties unscored.
+
+    ``rescore(five_second_codes, 5, 30)`` gives 30-s epochs, each the stage of most of its six 5-s codes;
+    ``rescore(codes, 20, 30)`` weighs each 20-s code by the seconds it shares with the 30-s epoch. Both grids
+    start at time 0; a last partial epoch is kept only when its covered part outweighs the uncovered one.
+    See `rescore_intervals` for the rule.
+
+    Args:
+        stages: one stage per input epoch, ``None`` for unscored.
+        from_seconds: the input epoch length.
+        to_seconds: the output epoch length.
+    """
+    if from_seconds <= 0:
+        raise ValueError(f"epoch length must be positive, got {from_seconds:g} s")
+    onsets = [index * from_seconds for index in range(len(stages))]
+    return rescore_intervals(onsets, [from_seconds] * len(stages), stages, to_seconds)
