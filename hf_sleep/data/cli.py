@@ -86,7 +86,8 @@ def _add_convert(subparsers: argparse._SubParsersAction) -> None:
     )
     edf.add_argument(
         "--label-map",
-        help="stage vocabulary (auto, aasm, rk, numeric, sleep-stage), 'text=STAGE,...' or a JSON/YAML file",
+        help="stage vocabulary (auto, aasm, rk, numeric, sleep-stage), or 'text=STAGE,...' entries (or a JSON/YAML "
+        "file of them) that extend it: 'U=ignore' leaves U epochs unscored, 'rk,U=ignore' extends rk",
     )
     edf.add_argument("--epoch-seconds", type=float, default=30.0, help="scoring epoch length")
     edf.add_argument("--label-seconds", type=float, help="duration of one label in one-label-per-line files")

@@ -11,8 +11,8 @@ converts both into a Hugging Face dataset with the same rows as the Sleep-EDF co
   starting at the PSG start.
 
 Stage texts are matched ignoring case against a vocabulary: the built-in one (``STAGE_VOCABULARIES``:
-AASM, R&K, numeric 0–5, ``Sleep stage X``) or a label map given inline (``"Wake=W,Light=N2,Art=ignore"``)
-or as a JSON/YAML file.
+AASM, R&K, numeric 0–5, ``Sleep stage X``), extended by a label map given inline
+(``"Wake=W,Light=N2,Art=ignore"``) or as a JSON/YAML file; its entries override built-in ones for the same text.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import numpy as np
 
 from .edf import ANNOTATION_LABEL, EdfHeader, read_annotations, read_edf_header
 from .errors import RecordingError
-from .labels import AASM_LABELS, label_runs
+from .labels import AASM_LABELS, label_key, label_runs
 from .options import ConversionOptions
 from .recording import judge_recording_file
 from .scored import (
@@ -103,25 +103,59 @@ _STAGE_COLUMNS = (
 
 
 def parse_label_map(spec: str | os.PathLike | Mapping[str, str | None] | None) -> dict[str, str | None]:
-    """A label map from a vocabulary name, an inline ``text=STAGE,...`` list, a JSON/YAML file or a dict.
+    """A label map: a built-in vocabulary extended by the user's own entries.
 
     Stages are AASM names (``W``, ``N1``, ``N2``, ``N3``, ``REM``; ``R`` is accepted) or ``ignore``
-    (also ``null``/``none``/``unscored``) for texts that carry no stage.
+    (also ``null``/``none``/``unscored``) for texts that carry no stage: their epochs are left unscored.
+    The user's entries extend the vocabulary (``auto`` unless the spec names another), so ``"U=ignore"``
+    keeps ``W``, ``N1``, ... known; an entry for a text the vocabulary already has (matched ignoring case
+    and spaces, as hypnogram texts are) overrides it: ``"4=REM"`` for a lab that numbers REM 4.
 
     Args:
-        spec: ``None`` (the ``auto`` vocabulary), a key of ``STAGE_VOCABULARIES``, ``"Wake=W,Light=N2"``,
-            the path of a ``.json``/``.yaml``/``.yml`` file holding a mapping, or a mapping.
+        spec: ``None`` (the ``auto`` vocabulary), a key of ``STAGE_VOCABULARIES``, inline entries
+            ``"Wake=W,Light=N2,Art=ignore"`` (one entry may name the vocabulary they extend:
+            ``"rk,U=ignore"``), the path of a ``.json``/``.yaml``/``.yml`` file holding a mapping, or a mapping.
 
     Raises:
-        ValueError: an unreadable file, a malformed entry or a stage that is not AASM.
+        ValueError: an unreadable file, a malformed entry, a stage that is not AASM, or one text given two
+            stages.
     """
+    vocabulary, raw = _label_map_entries(spec)
+    given: dict[str, tuple[str, str | None]] = {}  # folded text -> (text as first written, stage)
+    for key, value in raw:
+        stage = None if value is None or str(value).strip().lower() in _IGNORED_WORDS else str(value).strip()
+        if stage is not None:
+            stage = (
+                "REM" if stage.upper() == "R" else stage.upper() if stage.upper() in AASM_LABELS else stage
+            )
+        if stage is not None and stage not in AASM_LABELS:
+            raise ValueError(
+                f"label map sends {key!r} to {value!r}; stages are {', '.join(AASM_LABELS)} or ignore"
+            )
+        written, earlier = given.setdefault(label_key(str(key)), (str(key), stage))
+        if earlier != stage:
+            raise ValueError(
+                f"label map gives {written!r} two stages, {earlier or 'ignore'} and {stage or 'ignore'} "
+                "(texts match ignoring case and spaces)"
+            )
+    merged = {
+        text: stage for text, stage in STAGE_VOCABULARIES[vocabulary].items() if label_key(text) not in given
+    }
+    merged.update(given.values())
+    return merged
+
+
+def _label_map_entries(
+    spec: str | os.PathLike | Mapping[str, str | None] | None,
+) -> tuple[str, list[tuple[str, object]]]:
+    """The vocabulary a label-map spec extends and its own ``(text, stage)`` entries, as written."""
     if spec is None:
-        return dict(STAGE_VOCABULARIES["auto"])
+        return "auto", []
     if isinstance(spec, Mapping):
-        raw: Mapping = spec
-    elif str(spec) in STAGE_VOCABULARIES:
-        return dict(STAGE_VOCABULARIES[str(spec)])
-    elif Path(spec).suffix.lower() in (".json", ".yaml", ".yml"):
+        return "auto", list(spec.items())
+    if str(spec) in STAGE_VOCABULARIES:
+        return str(spec), []
+    if Path(spec).suffix.lower() in (".json", ".yaml", ".yml"):
         path = Path(spec)
         try:
             text = path.read_text(encoding="utf-8")
@@ -137,28 +171,20 @@ def parse_label_map(spec: str | os.PathLike | Mapping[str, str | None] | None) -
             raise ValueError(
                 f"{path}: a label map must be a mapping of text to stage, got {type(raw).__name__}"
             )
-    else:
-        raw = {}
-        for entry in str(spec).split(","):
-            if "=" not in entry:
-                raise ValueError(
-                    f"label map entry {entry.strip()!r} is not 'text=STAGE' (vocabularies: {', '.join(STAGE_VOCABULARIES)})"
-                )
+        return "auto", list(raw.items())
+    vocabulary, entries = None, []
+    for entry in str(spec).split(","):
+        if "=" in entry:
             key, value = entry.split("=", 1)
-            raw[key.strip()] = value.strip()
-    out: dict[str, str | None] = {}
-    for key, value in raw.items():
-        stage = None if value is None or str(value).strip().lower() in _IGNORED_WORDS else str(value).strip()
-        if stage is not None:
-            stage = (
-                "REM" if stage.upper() == "R" else stage.upper() if stage.upper() in AASM_LABELS else stage
-            )
-        if stage is not None and stage not in AASM_LABELS:
+            entries.append((key.strip(), value.strip()))
+        elif entry.strip() in STAGE_VOCABULARIES and vocabulary is None:
+            vocabulary = entry.strip()
+        else:
             raise ValueError(
-                f"label map sends {key!r} to {value!r}; stages are {', '.join(AASM_LABELS)} or ignore"
+                f"label map entry {entry.strip()!r} is not 'text=STAGE' "
+                f"(or, once, a vocabulary to extend: {', '.join(STAGE_VOCABULARIES)})"
             )
-        out[str(key)] = stage
-    return out
+    return vocabulary or "auto", entries
 
 
 def _edf_stages(path: Path, header: EdfHeader) -> StageIntervals:

@@ -68,6 +68,11 @@ def label_ids(label_map: Mapping[str, str | None], names: tuple[str, ...]) -> di
     return ids
 
 
+def label_key(text: str) -> str:
+    """How stage texts are compared: ignoring case and runs of spaces (``"Sleep  stage W"`` is ``"sleep stage w"``)."""
+    return " ".join(str(text).split()).casefold()
+
+
 def label_runs(labels: Sequence[str]) -> list[tuple[int, int, str]]:
     """Run-length encoding of per-epoch labels: ``(first_index, length, label)`` per run of equal labels.
 

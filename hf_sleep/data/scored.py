@@ -21,7 +21,7 @@ from hf_sleep.models.sleep_base.signals import cut_epochs, resolve_channels, who
 
 from .edf import EdfHeader, gap_epochs, read_edf_header
 from .errors import RecordingError
-from .labels import AASM_LABELS, IGNORE_INDEX, label_ids
+from .labels import AASM_LABELS, IGNORE_INDEX, label_ids, label_key
 from .preprocess import RecordingEpochs, epoch_labels, read_prepared, trim_wake
 
 if TYPE_CHECKING:  # the extractor module imports transformers: conversion modules load it only when they run
@@ -163,8 +163,8 @@ def canonical_texts(text: np.ndarray, label_map: Mapping[str, str | None]) -> np
         text: annotation texts.
         label_map: the known texts.
     """
-    folded = {" ".join(key.split()).casefold(): key for key in label_map}
-    return np.array([folded.get(" ".join(str(t).split()).casefold(), t) for t in text], dtype=object)
+    folded = {label_key(key): key for key in label_map}
+    return np.array([folded.get(label_key(t), t) for t in text], dtype=object)
 
 
 def _check_hypnogram_fits(
