@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from fractions import Fraction
+from numbers import Real
 
 from hf_sleep.models.sleep_base.signals import AASM_STAGES
 
@@ -85,3 +88,43 @@ def label_runs(labels: Sequence[str]) -> list[tuple[int, int, str]]:
         else:
             runs.append((index, 1, label))
     return runs
+
+
+def rescore_stages(
+    stages: Sequence[Hashable | None], seconds: float, target_seconds: float = 30.0
+) -> list[Hashable | None]:
+    """Stages scored in ``seconds``-s epochs as ``target_seconds``-s epochs: each gets the stage covering most of it.
+
+    5-, 10- or 20-s scoring (R&K-era data: DREAMS, MASS SS1/SS2 score 20-s epochs) becomes the 30-s epochs the
+    models use. A scored epoch counts for the seconds it overlaps the new one: for 5- and 10-s epochs that is the
+    majority of those inside it, for 20-s epochs the one scoring 20 of its 30 s. Unscored time (``None``) runs as
+    a stage of its own, so a new epoch that is mostly unscored stays unscored; so does a tie (15 s of N1, 15 s
+    of N2). The result does not depend on the grid the stages are written on (four 5-s ``N2`` are one 20-s ``N2``).
+
+    Args:
+        stages: one stage per scored epoch, from the recording's start (any hashable label; ``None``: unscored).
+        seconds: the scored epochs' length.
+        target_seconds: the new epochs' length.
+
+    Returns:
+        One stage (or ``None``) per new epoch, for the whole new epochs the scored ones cover.
+
+    Raises:
+        ValueError: a length that is not a positive number of seconds.
+    """
+    for name, value in (("seconds", seconds), ("target_seconds", target_seconds)):
+        if not (isinstance(value, Real) and math.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+    # Exact fractions: 20-s epochs against 30-s ones meet at boundaries floats would smear.
+    step, target = Fraction(seconds).limit_denominator(1000), Fraction(target_seconds).limit_denominator(1000)
+    out: list[Hashable | None] = []
+    for k in range(int(len(stages) * step // target)):
+        start, stop = k * target, (k + 1) * target
+        seconds_of: dict[Hashable | None, Fraction] = {}
+        for i in range(int(start // step), math.ceil(stop / step)):
+            overlap = min(stop, (i + 1) * step) - max(start, i * step)
+            seconds_of[stages[i]] = seconds_of.get(stages[i], Fraction(0)) + overlap
+        most = max(seconds_of.values())
+        leaders = [stage for stage, covered in seconds_of.items() if covered == most]
+        out.append(leaders[0] if len(leaders) == 1 else None)
+    return out
