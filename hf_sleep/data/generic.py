@@ -26,6 +26,7 @@ import os
 import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
+from numbers import Real
 from pathlib import Path
 
 import numpy as np
@@ -446,8 +447,9 @@ def convert_edf(
     channels: Sequence[str] | None = None,
     hypnogram: str | None = None,
     label_map: str | os.PathLike | Mapping[str, str | None] | None = None,
-    epoch_seconds: float = 30.0,
+    epoch_seconds: float | None = None,
     label_seconds: float | None = None,
+    rescore: float | None = None,
     subject_pattern: str | None = None,
     dataset_name: str = "scored-psg",
     license: str = "other",
@@ -465,27 +467,47 @@ def convert_edf(
             annotations.
         label_map: a vocabulary name, an inline ``text=STAGE,...`` list, a JSON/YAML file or a mapping
             (see ``parse_label_map``; default: every built-in vocabulary).
-        epoch_seconds: the scoring epoch length; stages off this grid are an error.
+        epoch_seconds: the scoring epoch length (default 30 s); stages off this grid are an error.
         label_seconds: duration of one label in one-label-per-line hypnograms (default ``epoch_seconds``;
             e.g. 5 for 5-s codes, merged into ``epoch_seconds`` epochs when they agree).
+        rescore: the epoch length of the dataset when the hypnogram is scored in other epochs (5-, 10-, 20-s:
+            read from its onsets and durations, or ``label_seconds`` for one label per line): each epoch gets
+            the stage covering most of it, a tie stays unscored (``labels.rescore_stages``).
         subject_pattern: regular expression giving the subject id from the EDF stem.
         dataset_name: the name stored in the dataset info and card.
         license: the licence of the recordings (stored in the dataset info and card).
         options: the output rate, band-pass, epochs kept and where the dataset goes ([`ConversionOptions`]).
 
     Raises:
+        ValueError: no channels, or ``rescore`` that is not a positive length or disagrees with ``epoch_seconds``.
         RecordingError: a hypnogram that is misaligned, uses unknown labels, is scored in epochs of another
-            length or belongs to another recording; a missing channel. The message names the file.
+            length (without ``rescore``) or belongs to another recording; a missing channel. The message names
+            the file.
     """
     if not channels:
         raise ValueError("channels is required: name the EDF labels (or derivations A-B) to keep")
+    if rescore is not None:
+        if not (isinstance(rescore, Real) and math.isfinite(rescore) and rescore > 0):
+            raise ValueError(f"rescore must be a positive number of seconds (the dataset's epoch), got {rescore!r}")
+        if epoch_seconds is not None and epoch_seconds != rescore:
+            raise ValueError(
+                f"rescore {rescore:g} and epoch_seconds {epoch_seconds:g} disagree: with rescore, the dataset's "
+                "epochs are rescore seconds long and the hypnogram's own epoch length is read from it"
+            )
+        epoch_seconds = rescore
+    epoch_seconds = epoch_seconds or 30.0
     recordings = find_scored_recordings(paths_or_dir, hypnogram, subject_pattern=subject_pattern)
     if not recordings:
         raise ValueError(f"no EDF recording found in {paths_or_dir}")
     return convert_recordings(
         recordings, channels=channels, label_map=parse_label_map(label_map), label_seconds=label_seconds,
-        epoch_seconds=epoch_seconds, title="Scored PSG recordings converted with hf_sleep: one row per scored epoch.",
-        extra_params={"hypnogram": hypnogram or "EDF+ annotations of each recording"},
+        rescore=rescore is not None, epoch_seconds=epoch_seconds,
+        title="Scored PSG recordings converted with hf_sleep: one row per scored epoch.",
+        extra_params={
+            "hypnogram": hypnogram or "EDF+ annotations of each recording",
+            **({"rescored": f"into {epoch_seconds:g}-s epochs: the stage covering most of each, ties unscored"}
+               if rescore is not None else {}),
+        },
         info={"license": license, "dataset_name": dataset_name}, options=options or ConversionOptions(),
     )  # fmt: skip
 
@@ -500,6 +522,7 @@ def convert_recordings(
     options: ConversionOptions,
     epoch_seconds: float = 30.0,
     label_seconds: float | None = None,
+    rescore: bool = False,
     extra_params: Mapping[str, str] | None = None,
 ):
     """Convert paired recordings whose hypnograms ``read_hypnogram`` reads (the engine of ``convert_edf`` and the
@@ -514,6 +537,7 @@ def convert_recordings(
         options: the output rate, band-pass, epochs kept and where the dataset goes.
         epoch_seconds: scoring epoch length.
         label_seconds: duration of one label of one-label-per-line hypnograms.
+        rescore: the hypnograms are scored in epochs of another length, turned into ``epoch_seconds``-s ones.
         extra_params: more ``- key: value`` lines for the description.
     """
     recordings = options.shard(list(recordings))
@@ -530,6 +554,7 @@ def convert_recordings(
             options.keep_unknown,
             dict(label_map),
             label_seconds,
+            rescore=rescore,
         )
         for rec in recordings
     ]
