@@ -101,3 +101,20 @@ def test_rescore_arguments(tmp_path: Path, kwargs, message: str) -> None:
 
     with pytest.raises(ValueError, match=message):
         convert_edf(tmp_path, hypnogram="{stem}.csv", channels=["EEG C4-M1"], **kwargs)
+
+
+def test_dreams_codes_out_of_step_rescored(tmp_path: Path) -> None:
+    """DREAMS' 5-s codes one step late: an error on the 30-s grid, each epoch's own stage with ``rescore``."""
+    from hf_sleep.data import ConversionOptions
+    from hf_sleep.data.cohorts import convert_cohort
+    from hf_sleep.data.synthetic import write_cohort_night
+
+    night = ["W"] * 4 + ["N1"] * 2 + ["N2"] * 6 + ["N3"] * 3 + ["REM"] * 3 + ["W"] * 2
+    _, hyp = write_cohort_night("dreams", tmp_path, hypnogram=night, subject=1)
+    title, *codes = hyp.read_text().splitlines()
+    hyp.write_text("\n".join([title, codes[0], *codes[:-1]]))
+    options = ConversionOptions(progress=False)
+    with pytest.raises(RecordingError, match="not aligned to the 30-s epoch grid .*--rescore 30"):
+        convert_cohort("dreams", tmp_path, options=options)
+    ds = convert_cohort("dreams", tmp_path, rescore=30, options=options)
+    assert list(ds["labels"]) == [AASM_INDEX[stage] for stage in night]
