@@ -193,13 +193,9 @@ def convert_cohort(
     if not recordings:
         raise ValueError(f"no {cohort.upper()} recording found in {paths_or_dir}")
     spec = COHORTS[cohort]
-    if rescore is not None and not rescore > 0:
-        raise ValueError(f"rescore must be a positive number of seconds (the dataset's epoch), got {rescore!r}")
-    epoch_seconds = rescore or 30.0
     return convert_recordings(
         recordings, channels=channels or spec.channels, label_map=spec.label_map, label_seconds=spec.label_seconds,
-        epoch_seconds=epoch_seconds, rescore=rescore is not None,
-        title=f"{spec.title} converted with hf_sleep: one row per scored {epoch_seconds:g}-s epoch.",
+        rescore=rescore, title=f"{spec.title} converted with hf_sleep: one row per scored {rescore or 30:g}-s epoch.",
         info={"license": spec.license, "homepage": spec.homepage, "citation": spec.citation, "dataset_name": cohort},
         options=options or ConversionOptions(),
     )  # fmt: skip

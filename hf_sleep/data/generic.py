@@ -486,28 +486,19 @@ def convert_edf(
     """
     if not channels:
         raise ValueError("channels is required: name the EDF labels (or derivations A-B) to keep")
-    if rescore is not None:
-        if not (isinstance(rescore, Real) and math.isfinite(rescore) and rescore > 0):
-            raise ValueError(f"rescore must be a positive number of seconds (the dataset's epoch), got {rescore!r}")
-        if epoch_seconds is not None and epoch_seconds != rescore:
-            raise ValueError(
-                f"rescore {rescore:g} and epoch_seconds {epoch_seconds:g} disagree: with rescore, the dataset's "
-                "epochs are rescore seconds long and the hypnogram's own epoch length is read from it"
-            )
-        epoch_seconds = rescore
-    epoch_seconds = epoch_seconds or 30.0
+    if rescore is not None and epoch_seconds is not None and epoch_seconds != rescore:
+        raise ValueError(
+            f"rescore {rescore:g} and epoch_seconds {epoch_seconds:g} disagree: with rescore, the dataset's "
+            "epochs are rescore seconds long and the hypnogram's own epoch length is read from it"
+        )
     recordings = find_scored_recordings(paths_or_dir, hypnogram, subject_pattern=subject_pattern)
     if not recordings:
         raise ValueError(f"no EDF recording found in {paths_or_dir}")
     return convert_recordings(
         recordings, channels=channels, label_map=parse_label_map(label_map), label_seconds=label_seconds,
-        rescore=rescore is not None, epoch_seconds=epoch_seconds,
+        epoch_seconds=epoch_seconds or 30.0, rescore=rescore,
         title="Scored PSG recordings converted with hf_sleep: one row per scored epoch.",
-        extra_params={
-            "hypnogram": hypnogram or "EDF+ annotations of each recording",
-            **({"rescored": f"into {epoch_seconds:g}-s epochs: the stage covering most of each, ties unscored"}
-               if rescore is not None else {}),
-        },
+        extra_params={"hypnogram": hypnogram or "EDF+ annotations of each recording"},
         info={"license": license, "dataset_name": dataset_name}, options=options or ConversionOptions(),
     )  # fmt: skip
 
@@ -522,7 +513,7 @@ def convert_recordings(
     options: ConversionOptions,
     epoch_seconds: float = 30.0,
     label_seconds: float | None = None,
-    rescore: bool = False,
+    rescore: float | None = None,
     extra_params: Mapping[str, str] | None = None,
 ):
     """Convert paired recordings whose hypnograms ``read_hypnogram`` reads (the engine of ``convert_edf`` and the
@@ -537,9 +528,18 @@ def convert_recordings(
         options: the output rate, band-pass, epochs kept and where the dataset goes.
         epoch_seconds: scoring epoch length.
         label_seconds: duration of one label of one-label-per-line hypnograms.
-        rescore: the hypnograms are scored in epochs of another length, turned into ``epoch_seconds``-s ones.
+        rescore: the dataset's epoch length (in place of ``epoch_seconds``) when the hypnograms are scored in
+            epochs of another length: each epoch gets the stage covering most of it (``labels.rescore_stages``).
         extra_params: more ``- key: value`` lines for the description.
     """
+    if rescore is not None:
+        if not (isinstance(rescore, Real) and math.isfinite(rescore) and rescore > 0):
+            raise ValueError(f"rescore must be a positive number of seconds (the dataset's epoch), got {rescore!r}")
+        epoch_seconds = rescore
+        extra_params = {
+            **(extra_params or {}),
+            "rescored": f"into {epoch_seconds:g}-s epochs: the stage covering most of each, ties unscored",
+        }
     recordings = options.shard(list(recordings))
     channels = tuple(channels)
     # The contract names each channel by its first alternative (``C4-M1|C3-M2`` → ``C4-M1``).
@@ -554,7 +554,7 @@ def convert_recordings(
             options.keep_unknown,
             dict(label_map),
             label_seconds,
-            rescore=rescore,
+            rescore=rescore is not None,
         )
         for rec in recordings
     ]

@@ -98,9 +98,12 @@ def test_rescore_votes_5s_codes_out_of_step(tmp_path: Path) -> None:
 )
 def test_rescore_arguments(tmp_path: Path, kwargs, message: str) -> None:
     from hf_sleep.data.generic import convert_edf
+    from hf_sleep.data.synthetic import write_scored_night
 
+    edf, _ = write_scored_night(tmp_path, hypnogram=NIGHT_20S, epoch_seconds=20, sfreq=100.0)
     with pytest.raises(ValueError, match=message):
-        convert_edf(tmp_path, hypnogram="{stem}.csv", channels=["EEG C4-M1"], **kwargs)
+        convert_edf(edf, hypnogram="{stem}.csv", channels=["EEG C4-M1"], **kwargs)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["night01.csv", "night01.edf"]  # nothing written
 
 
 def test_dreams_codes_out_of_step_rescored(tmp_path: Path) -> None:
