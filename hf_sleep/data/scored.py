@@ -301,12 +301,13 @@ def _rescored_labels(
     ids, texts = epoch_labels(path, onset, duration, text, n_epochs=int(header.duration // grid),
                               epoch_seconds=grid, label_ids=ids_map)  # fmt: skip
     n_epochs = int(header.duration // epoch_seconds)
-    stages_of = rescore_stages([None if i == IGNORE_INDEX else int(i) for i in ids], grid, epoch_seconds)
+    # The PSG's whole epochs only, whatever the rule does with a last partial one.
+    stages_of = rescore_stages([None if i == IGNORE_INDEX else int(i) for i in ids], grid, epoch_seconds)[:n_epochs]
     rescored = np.full(n_epochs, IGNORE_INDEX, dtype=np.int64)
     rescored[: len(stages_of)] = [IGNORE_INDEX if stage is None else stage for stage in stages_of]
     spanned = np.full(n_epochs, "", dtype=object)
     per_epoch = epoch_seconds / grid
-    for k in range(min(n_epochs, len(stages_of))):
+    for k in range(len(stages_of)):
         inside = texts[int(k * per_epoch + 1e-9) : math.ceil((k + 1) * per_epoch - 1e-9)]
         spanned[k] = "+".join(t for t, _ in itertools.groupby(inside) if t)
     return rescored, spanned
