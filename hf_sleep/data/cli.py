@@ -86,10 +86,12 @@ def _add_convert(subparsers: argparse._SubParsersAction) -> None:
     )
     edf.add_argument(
         "--label-map",
-        help="stage vocabulary (auto, aasm, rk, numeric, sleep-stage), 'text=STAGE,...' or a JSON/YAML file",
+        help="stage vocabulary (auto, aasm, rk, numeric, sleep-stage), or 'text=STAGE,...' entries (or a JSON/YAML "
+        "file of them) that extend it: 'U=ignore' leaves U epochs unscored, 'rk,U=ignore' extends rk",
     )
-    edf.add_argument("--epoch-seconds", type=float, default=30.0, help="scoring epoch length")
+    edf.add_argument("--epoch-seconds", type=float, help="scoring epoch length (default 30)")
     edf.add_argument("--label-seconds", type=float, help="duration of one label in one-label-per-line files")
+    _add_rescore(edf)
     edf.add_argument("--subject-pattern", help="regular expression whose first group is the subject id")
     edf.add_argument("--name", default="scored-psg", help="dataset name for the info and card")
     edf.add_argument("--license", default="other", help="licence of the recordings, for the card")
@@ -102,7 +104,16 @@ def _add_convert(subparsers: argparse._SubParsersAction) -> None:
         cohort = kinds.add_parser(name, help=title)
         _common_convert(cohort)
         cohort.add_argument("--scorer", type=int, default=1, choices=[1, 2], help="ISRUC scorer")
+        _add_rescore(cohort)
     convert.set_defaults(handler=run_convert)
+
+
+def _add_rescore(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--rescore", type=float, metavar="SECONDS",
+        help="turn hypnograms scored in 5-, 10- or 20-s epochs into epochs of SECONDS (30): each gets the stage "
+        "covering most of it, a tie stays unscored",
+    )  # fmt: skip
 
 
 def _add_generate(subparsers: argparse._SubParsersAction) -> None:
@@ -203,13 +214,15 @@ def run_convert(args: argparse.Namespace) -> int:
         inputs = args.input[0] if len(args.input) == 1 and args.input[0].is_dir() else args.input
         ds = convert_edf(
             inputs, hypnogram=args.hypnogram, label_map=args.label_map, epoch_seconds=args.epoch_seconds,
-            label_seconds=args.label_seconds, subject_pattern=args.subject_pattern, dataset_name=args.name,
+            label_seconds=args.label_seconds, rescore=args.rescore, subject_pattern=args.subject_pattern, dataset_name=args.name,
             license=args.license, options=options, **channels,
         )  # fmt: skip
     elif args.kind in ("hmc", "dcsm", "isruc", "dreams"):
         from .cohorts import convert_cohort
 
-        ds = convert_cohort(args.kind, args.input, scorer=args.scorer, options=options, **channels)
+        ds = convert_cohort(
+            args.kind, args.input, scorer=args.scorer, rescore=args.rescore, options=options, **channels
+        )
     elif args.kind == "nsrr":
         from .nsrr import convert_nsrr
 

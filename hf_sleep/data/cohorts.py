@@ -170,13 +170,14 @@ def convert_cohort(
     *,
     channels: Sequence[str] | None = None,
     scorer: int = 1,
+    rescore: float | None = None,
     options: ConversionOptions | None = None,
 ):
     """Convert HMC, DCSM, ISRUC or DREAMS recordings into a ``datasets.Dataset`` of 30-s epochs.
 
     Rows are as in ``convert_sleep_edf``; ``subject`` and ``recording`` are the cohort's ids (``SN001``,
     the DCSM folder name, ``subgroupI-1``, ``subject3``). DREAMS' 5-s codes are merged into 30-s
-    epochs (the six codes of an epoch must agree).
+    epochs (the six codes of an epoch must agree, unless ``rescore`` is given).
 
     Args:
         cohort: ``hmc``, ``dcsm``, ``isruc`` or ``dreams``.
@@ -184,6 +185,8 @@ def convert_cohort(
         channels: channel specifications (labels, ``A-B`` derivations, ``|`` alternatives); default
             the cohort's central EEG (``COHORTS[cohort].channels``).
         scorer: ISRUC's scorer (1 or 2).
+        rescore: epochs of this many seconds, each with the stage covering most of it (a tie unscored), whatever
+            the length the hypnogram is scored in (``labels.rescore``); ``None``: 30-s epochs, as scored.
         options: the output rate, band-pass, epochs kept and where the dataset goes ([`ConversionOptions`]).
     """
     recordings = find_cohort_recordings(cohort, paths_or_dir, scorer=scorer)
@@ -192,7 +195,7 @@ def convert_cohort(
     spec = COHORTS[cohort]
     return convert_recordings(
         recordings, channels=channels or spec.channels, label_map=spec.label_map, label_seconds=spec.label_seconds,
-        title=f"{spec.title} converted with hf_sleep: one row per scored 30-s epoch.",
+        rescore=rescore, title=f"{spec.title} converted with hf_sleep: one row per scored {rescore or 30:g}-s epoch.",
         info={"license": spec.license, "homepage": spec.homepage, "citation": spec.citation, "dataset_name": cohort},
         options=options or ConversionOptions(),
     )  # fmt: skip

@@ -11,8 +11,8 @@ converts both into a Hugging Face dataset with the same rows as the Sleep-EDF co
   starting at the PSG start.
 
 Stage texts are matched ignoring case against a vocabulary: the built-in one (``STAGE_VOCABULARIES``:
-AASM, R&K, numeric 0–5, ``Sleep stage X``) or a label map given inline (``"Wake=W,Light=N2,Art=ignore"``)
-or as a JSON/YAML file.
+AASM, R&K, numeric 0–5, ``Sleep stage X``), extended by a label map given inline
+(``"Wake=W,Light=N2,Art=ignore"``) or as a JSON/YAML file; its entries override built-in ones for the same text.
 """
 
 from __future__ import annotations
@@ -26,13 +26,14 @@ import os
 import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
+from numbers import Real
 from pathlib import Path
 
 import numpy as np
 
 from .edf import ANNOTATION_LABEL, EdfHeader, read_annotations, read_edf_header
 from .errors import RecordingError
-from .labels import AASM_LABELS, label_runs
+from .labels import AASM_LABELS, label_key, label_runs
 from .options import ConversionOptions
 from .recording import judge_recording_file
 from .scored import (
@@ -103,25 +104,59 @@ _STAGE_COLUMNS = (
 
 
 def parse_label_map(spec: str | os.PathLike | Mapping[str, str | None] | None) -> dict[str, str | None]:
-    """A label map from a vocabulary name, an inline ``text=STAGE,...`` list, a JSON/YAML file or a dict.
+    """A label map: a built-in vocabulary extended by the user's own entries.
 
     Stages are AASM names (``W``, ``N1``, ``N2``, ``N3``, ``REM``; ``R`` is accepted) or ``ignore``
-    (also ``null``/``none``/``unscored``) for texts that carry no stage.
+    (also ``null``/``none``/``unscored``) for texts that carry no stage: their epochs are left unscored.
+    The user's entries extend the vocabulary (``auto`` unless the spec names another), so ``"U=ignore"``
+    keeps ``W``, ``N1``, ... known; an entry for a text the vocabulary already has (matched ignoring case
+    and spaces, as hypnogram texts are) overrides it: ``"4=REM"`` for a lab that numbers REM 4.
 
     Args:
-        spec: ``None`` (the ``auto`` vocabulary), a key of ``STAGE_VOCABULARIES``, ``"Wake=W,Light=N2"``,
-            the path of a ``.json``/``.yaml``/``.yml`` file holding a mapping, or a mapping.
+        spec: ``None`` (the ``auto`` vocabulary), a key of ``STAGE_VOCABULARIES``, inline entries
+            ``"Wake=W,Light=N2,Art=ignore"`` (one entry may name the vocabulary they extend:
+            ``"rk,U=ignore"``), the path of a ``.json``/``.yaml``/``.yml`` file holding a mapping, or a mapping.
 
     Raises:
-        ValueError: an unreadable file, a malformed entry or a stage that is not AASM.
+        ValueError: an unreadable file, a malformed entry, a stage that is not AASM, or one text given two
+            stages.
     """
+    vocabulary, raw = _label_map_entries(spec)
+    given: dict[str, tuple[str, str | None]] = {}  # folded text -> (text as first written, stage)
+    for key, value in raw:
+        stage = None if value is None or str(value).strip().lower() in _IGNORED_WORDS else str(value).strip()
+        if stage is not None:
+            stage = (
+                "REM" if stage.upper() == "R" else stage.upper() if stage.upper() in AASM_LABELS else stage
+            )
+        if stage is not None and stage not in AASM_LABELS:
+            raise ValueError(
+                f"label map sends {key!r} to {value!r}; stages are {', '.join(AASM_LABELS)} or ignore"
+            )
+        written, earlier = given.setdefault(label_key(str(key)), (str(key), stage))
+        if earlier != stage:
+            raise ValueError(
+                f"label map gives {written!r} two stages, {earlier or 'ignore'} and {stage or 'ignore'} "
+                "(texts match ignoring case and spaces)"
+            )
+    merged = {
+        text: stage for text, stage in STAGE_VOCABULARIES[vocabulary].items() if label_key(text) not in given
+    }
+    merged.update(given.values())
+    return merged
+
+
+def _label_map_entries(
+    spec: str | os.PathLike | Mapping[str, str | None] | None,
+) -> tuple[str, list[tuple[str, object]]]:
+    """The vocabulary a label-map spec extends and its own ``(text, stage)`` entries, as written."""
     if spec is None:
-        return dict(STAGE_VOCABULARIES["auto"])
+        return "auto", []
     if isinstance(spec, Mapping):
-        raw: Mapping = spec
-    elif str(spec) in STAGE_VOCABULARIES:
-        return dict(STAGE_VOCABULARIES[str(spec)])
-    elif Path(spec).suffix.lower() in (".json", ".yaml", ".yml"):
+        return "auto", list(spec.items())
+    if str(spec) in STAGE_VOCABULARIES:
+        return str(spec), []
+    if Path(spec).suffix.lower() in (".json", ".yaml", ".yml"):
         path = Path(spec)
         try:
             text = path.read_text(encoding="utf-8")
@@ -137,28 +172,20 @@ def parse_label_map(spec: str | os.PathLike | Mapping[str, str | None] | None) -
             raise ValueError(
                 f"{path}: a label map must be a mapping of text to stage, got {type(raw).__name__}"
             )
-    else:
-        raw = {}
-        for entry in str(spec).split(","):
-            if "=" not in entry:
-                raise ValueError(
-                    f"label map entry {entry.strip()!r} is not 'text=STAGE' (vocabularies: {', '.join(STAGE_VOCABULARIES)})"
-                )
+        return "auto", list(raw.items())
+    vocabulary, entries = None, []
+    for entry in str(spec).split(","):
+        if "=" in entry:
             key, value = entry.split("=", 1)
-            raw[key.strip()] = value.strip()
-    out: dict[str, str | None] = {}
-    for key, value in raw.items():
-        stage = None if value is None or str(value).strip().lower() in _IGNORED_WORDS else str(value).strip()
-        if stage is not None:
-            stage = (
-                "REM" if stage.upper() == "R" else stage.upper() if stage.upper() in AASM_LABELS else stage
-            )
-        if stage is not None and stage not in AASM_LABELS:
+            entries.append((key.strip(), value.strip()))
+        elif entry.strip() in STAGE_VOCABULARIES and vocabulary is None:
+            vocabulary = entry.strip()
+        else:
             raise ValueError(
-                f"label map sends {key!r} to {value!r}; stages are {', '.join(AASM_LABELS)} or ignore"
+                f"label map entry {entry.strip()!r} is not 'text=STAGE' "
+                f"(or, once, a vocabulary to extend: {', '.join(STAGE_VOCABULARIES)})"
             )
-        out[str(key)] = stage
-    return out
+    return vocabulary or "auto", entries
 
 
 def _edf_stages(path: Path, header: EdfHeader | None) -> StageIntervals:
@@ -423,8 +450,9 @@ def convert_edf(
     channels: Sequence[str] | None = None,
     hypnogram: str | None = None,
     label_map: str | os.PathLike | Mapping[str, str | None] | None = None,
-    epoch_seconds: float = 30.0,
+    epoch_seconds: float | None = None,
     label_seconds: float | None = None,
+    rescore: float | None = None,
     subject_pattern: str | None = None,
     dataset_name: str = "scored-psg",
     license: str = "other",
@@ -442,26 +470,37 @@ def convert_edf(
             annotations.
         label_map: a vocabulary name, an inline ``text=STAGE,...`` list, a JSON/YAML file or a mapping
             (see ``parse_label_map``; default: every built-in vocabulary).
-        epoch_seconds: the scoring epoch length; stages off this grid are an error.
+        epoch_seconds: the scoring epoch length (default 30 s); stages off this grid are an error.
         label_seconds: duration of one label in one-label-per-line hypnograms (default ``epoch_seconds``;
             e.g. 5 for 5-s codes, merged into ``epoch_seconds`` epochs when they agree).
+        rescore: the epoch length of the dataset when the hypnogram is scored in other epochs (5-, 10-, 20-s:
+            read from its onsets and durations, or ``label_seconds`` for one label per line): each epoch gets
+            the stage covering most of it, a tie stays unscored (``labels.rescore``).
         subject_pattern: regular expression giving the subject id from the EDF stem.
         dataset_name: the name stored in the dataset info and card.
         license: the licence of the recordings (stored in the dataset info and card).
         options: the output rate, band-pass, epochs kept and where the dataset goes ([`ConversionOptions`]).
 
     Raises:
+        ValueError: no channels, or ``rescore`` that is not a positive length or disagrees with ``epoch_seconds``.
         RecordingError: a hypnogram that is misaligned, uses unknown labels, is scored in epochs of another
-            length or belongs to another recording; a missing channel. The message names the file.
+            length (without ``rescore``) or belongs to another recording; a missing channel. The message names
+            the file.
     """
     if not channels:
         raise ValueError("channels is required: name the EDF labels (or derivations A-B) to keep")
+    if rescore is not None and epoch_seconds is not None and epoch_seconds != rescore:
+        raise ValueError(
+            f"rescore {rescore:g} and epoch_seconds {epoch_seconds:g} disagree: with rescore, the dataset's "
+            "epochs are rescore seconds long and the hypnogram's own epoch length is read from it"
+        )
     recordings = find_scored_recordings(paths_or_dir, hypnogram, subject_pattern=subject_pattern)
     if not recordings:
         raise ValueError(f"no EDF recording found in {paths_or_dir}")
     return convert_recordings(
         recordings, channels=channels, label_map=parse_label_map(label_map), label_seconds=label_seconds,
-        epoch_seconds=epoch_seconds, title="Scored PSG recordings converted with hf_sleep: one row per scored epoch.",
+        epoch_seconds=epoch_seconds or 30.0, rescore=rescore,
+        title="Scored PSG recordings converted with hf_sleep: one row per scored epoch.",
         extra_params={"hypnogram": hypnogram or "EDF+ annotations of each recording"},
         info={"license": license, "dataset_name": dataset_name}, options=options or ConversionOptions(),
     )  # fmt: skip
@@ -477,6 +516,7 @@ def convert_recordings(
     options: ConversionOptions,
     epoch_seconds: float = 30.0,
     label_seconds: float | None = None,
+    rescore: float | None = None,
     extra_params: Mapping[str, str] | None = None,
 ):
     """Convert paired recordings whose hypnograms ``read_hypnogram`` reads (the engine of ``convert_edf`` and the
@@ -491,8 +531,18 @@ def convert_recordings(
         options: the output rate, band-pass, epochs kept and where the dataset goes.
         epoch_seconds: scoring epoch length.
         label_seconds: duration of one label of one-label-per-line hypnograms.
+        rescore: the dataset's epoch length (in place of ``epoch_seconds``) when the hypnograms are scored in
+            epochs of another length: each epoch gets the stage covering most of it (``labels.rescore``).
         extra_params: more ``- key: value`` lines for the description.
     """
+    if rescore is not None:
+        if not (isinstance(rescore, Real) and math.isfinite(rescore) and rescore > 0):
+            raise ValueError(f"rescore must be a positive number of seconds (the dataset's epoch), got {rescore!r}")
+        epoch_seconds = rescore
+        extra_params = {
+            **(extra_params or {}),
+            "rescored": f"into {epoch_seconds:g}-s epochs: the stage covering most of each, ties unscored",
+        }
     recordings = options.shard(list(recordings))
     channels = tuple(channels)
     # The contract names each channel by its first alternative (``C4-M1|C3-M2`` → ``C4-M1``).
@@ -507,6 +557,7 @@ def convert_recordings(
             options.keep_unknown,
             dict(label_map),
             label_seconds,
+            rescore=rescore is not None,
         )
         for rec in recordings
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from numbers import Real
 
 from hf_sleep.models.sleep_base.signals import AASM_STAGES
 
@@ -69,6 +70,11 @@ def label_ids(label_map: Mapping[str, str | None], names: tuple[str, ...]) -> di
     return ids
 
 
+def label_key(text: str) -> str:
+    """How stage texts are compared: ignoring case and runs of spaces (``"Sleep  stage W"`` is ``"sleep stage w"``)."""
+    return " ".join(str(text).split()).casefold()
+
+
 def label_runs(labels: Sequence[str]) -> list[tuple[int, int, str]]:
     """Run-length encoding of per-epoch labels: ``(first_index, length, label)`` per run of equal labels.
 
@@ -81,6 +87,11 @@ def label_runs(labels: Sequence[str]) -> list[tuple[int, int, str]]:
         else:
             runs.append((index, 1, label))
     return runs
+
+
+def _check_epoch_seconds(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
 
 
 def rescore_intervals(
@@ -105,8 +116,7 @@ def rescore_intervals(
     Returns:
         One stage (or ``None``) per ``to_seconds`` epoch, from epoch 0 to the last one any interval reaches.
     """
-    if to_seconds <= 0:
-        raise ValueError(f"epoch length must be positive, got {to_seconds:g} s")
+    _check_epoch_seconds("to_seconds", to_seconds)
     if not len(onsets) == len(durations) == len(stages):
         raise ValueError(f"{len(onsets)} onsets, {len(durations)} durations and {len(stages)} stages: one each per interval")
     tolerance = 1e-6 * to_seconds  # float onsets such as 0.1 * 300 land a hair off the grid
@@ -146,7 +156,6 @@ def rescore(stages: Sequence[str | None], from_seconds: float, to_seconds: float
         from_seconds: the input epoch length.
         to_seconds: the output epoch length.
     """
-    if from_seconds <= 0:
-        raise ValueError(f"epoch length must be positive, got {from_seconds:g} s")
+    _check_epoch_seconds("from_seconds", from_seconds)
     onsets = [index * from_seconds for index in range(len(stages))]
     return rescore_intervals(onsets, [from_seconds] * len(stages), stages, to_seconds)

@@ -135,6 +135,7 @@ def epoch_labels(
     n_epochs: int,
     epoch_seconds: float,
     label_ids: Mapping[str, int],
+    off_grid_hint: str = "",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-epoch class ids and texts from annotation intervals on a fixed epoch grid.
 
@@ -146,6 +147,7 @@ def epoch_labels(
         n_epochs: number of whole epochs in the signal (labels beyond it are clipped off).
         epoch_seconds: epoch length.
         label_ids: annotation text → class id (``IGNORE_INDEX`` for ignored texts).
+        off_grid_hint: what the caller can do about an annotation off the grid, appended to that error.
 
     Returns:
         ``(ids, texts)``: ``int64`` ids (``IGNORE_INDEX`` for ignored or unannotated epochs) and
@@ -171,7 +173,7 @@ def epoch_labels(
         raise RecordingError(
             path,
             f"annotation {text[i]!r} at {onset[i]} s lasting {duration[i]} s is not aligned to the "
-            f"{epoch_seconds:g}-s epoch grid",
+            f"{epoch_seconds:g}-s epoch grid{off_grid_hint}",
         )
     # Only the part of each interval inside the recording is expanded: a duration of 1e12 s costs nothing.
     first = np.clip(np.round(starts), 0, n_epochs).astype(np.int64)

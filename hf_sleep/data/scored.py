@@ -8,6 +8,7 @@ to the recording, the epoch grid, wake trimming, channel derivations and resampl
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -21,7 +22,7 @@ from hf_sleep.models.sleep_base.signals import cut_epochs, resolve_channels, who
 
 from .edf import EdfHeader, gap_epochs, read_edf_header
 from .errors import RecordingError
-from .labels import AASM_LABELS, IGNORE_INDEX, label_ids
+from .labels import AASM_LABELS, IGNORE_INDEX, label_ids, label_key, rescore
 from .preprocess import RecordingEpochs, epoch_labels, read_prepared, trim_wake
 
 if TYPE_CHECKING:  # the extractor module imports transformers: conversion modules load it only when they run
@@ -143,6 +144,8 @@ class ScoredTask:
         label_map: stage text → AASM name or ``None`` (unscored); texts match ignoring case and spaces.
         label_seconds: duration of one label of a one-label-per-line hypnogram (``None``: ``epoch_seconds``).
         rescale: factor for files whose physical dimension is wrong (the amplitude check suggests it).
+        rescore: the hypnogram is scored in epochs of another length (5, 10, 20 s: read from its onsets and
+            durations); each of the contract's epochs gets the stage covering most of it (``rescore``).
     """
 
     source: ScoredRecording
@@ -154,6 +157,7 @@ class ScoredTask:
     label_map: Mapping[str, str | None]
     label_seconds: float | None = None
     rescale: float = 1.0
+    rescore: bool = False
 
 
 def canonical_texts(text: np.ndarray, label_map: Mapping[str, str | None]) -> np.ndarray:
@@ -163,8 +167,8 @@ def canonical_texts(text: np.ndarray, label_map: Mapping[str, str | None]) -> np
         text: annotation texts.
         label_map: the known texts.
     """
-    folded = {" ".join(key.split()).casefold(): key for key in label_map}
-    return np.array([folded.get(" ".join(str(t).split()).casefold(), t) for t in text], dtype=object)
+    folded = {label_key(key): key for key in label_map}
+    return np.array([folded.get(label_key(t), t) for t in text], dtype=object)
 
 
 def _check_hypnogram_fits(
@@ -231,24 +235,28 @@ def load_scored(task: ScoredTask) -> RecordingEpochs:
         duration = duration.copy()
         duration[last] = whole_end - onset[last]
     typical = float(np.median(duration[duration > 0])) if (duration > 0).any() else epoch_seconds
-    if typical < epoch_seconds - 1e-6:  # most stages shorter than one epoch: another epoch length
+    if typical < epoch_seconds - 1e-6 and not task.rescore:  # most stages shorter than one epoch: another length
         raise RecordingError(
             src.hypnogram,
             f"stages are scored in {typical:g}-s epochs, not {epoch_seconds:g}-s ones "
-            "(set the epoch length to the hypnogram's)",
+            f"(set the epoch length to the hypnogram's, or rescore them: --rescore {epoch_seconds:g})",
         )
     scored = np.array([ids_map.get(t, 0) != IGNORE_INDEX for t in text], dtype=bool)  # unknown: epoch_labels
     _check_hypnogram_fits(src, header, (onset, duration, text), scored, epoch_seconds)
     n_epochs = int(header.duration // epoch_seconds)
-    ids, texts = epoch_labels(
-        src.hypnogram,
-        onset,
-        duration,
-        text,
-        n_epochs=n_epochs,
-        epoch_seconds=epoch_seconds,
-        label_ids=ids_map,
-    )
+    if task.rescore:
+        ids, texts = _rescored_labels(src.hypnogram, (onset, duration, text), header, epoch_seconds, ids_map)
+    else:
+        ids, texts = epoch_labels(
+            src.hypnogram,
+            onset,
+            duration,
+            text,
+            n_epochs=n_epochs,
+            epoch_seconds=epoch_seconds,
+            label_ids=ids_map,
+            off_grid_hint=f" (scored in shorter epochs? rescore them: --rescore {epoch_seconds:g})",
+        )
     trim = None if task.trim_wake_minutes is None else int(round(task.trim_wake_minutes * 60 / epoch_seconds))
     span = trim_wake(ids, [i for i, name in enumerate(AASM_LABELS) if name != "W"], trim)
     index = np.arange(span.start, span.stop)
@@ -274,6 +282,35 @@ def load_scored(task: ScoredTask) -> RecordingEpochs:
         onset_s=index * epoch_seconds,
         source_label=texts[index].tolist(),
     )
+
+
+def _rescored_labels(
+    path: Path, stages: StageIntervals, header: EdfHeader, epoch_seconds: float, ids_map: Mapping[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``epoch_labels`` for a hypnogram scored in epochs of another length: its stages on their own grid (the
+    longest length its onsets and durations are whole multiples of), then ``rescore`` into
+    ``epoch_seconds``-s epochs. The text of an epoch is the scorer's texts it spans, ``+``-joined (``N1+N2``)."""
+    onset, duration, text = stages
+    values = np.concatenate([onset, duration])
+    milliseconds = np.round(values[np.isfinite(values)] * 1000).astype(np.int64)
+    grid = int(np.gcd.reduce(milliseconds[milliseconds != 0])) / 1000 if milliseconds.any() else epoch_seconds
+    if grid < 1:
+        raise RecordingError(
+            path, f"cannot rescore: the stages' onsets and durations share no grid of 1 s or more (they fit {grid:g} s)"
+        )
+    ids, texts = epoch_labels(path, onset, duration, text, n_epochs=int(header.duration // grid),
+                              epoch_seconds=grid, label_ids=ids_map)  # fmt: skip
+    n_epochs = int(header.duration // epoch_seconds)
+    # The PSG's whole epochs only, whatever the rule does with a last partial one.
+    stages_of = rescore([None if i == IGNORE_INDEX else int(i) for i in ids], grid, epoch_seconds)[:n_epochs]
+    rescored = np.full(n_epochs, IGNORE_INDEX, dtype=np.int64)
+    rescored[: len(stages_of)] = [IGNORE_INDEX if stage is None else stage for stage in stages_of]
+    spanned = np.full(n_epochs, "", dtype=object)
+    per_epoch = epoch_seconds / grid
+    for k in range(len(stages_of)):
+        inside = texts[int(k * per_epoch + 1e-9) : math.ceil((k + 1) * per_epoch - 1e-9)]
+        spanned[k] = "+".join(t for t, _ in itertools.groupby(inside) if t)
+    return rescored, spanned
 
 
 def _reading_spans(header: EdfHeader, index: np.ndarray, epoch_seconds: float) -> list[tuple[int, int]]:

@@ -91,11 +91,42 @@ def test_custom_label_maps_and_5s_codes(tmp_path: Path, cache_dir: Path) -> None
 
 def test_parse_label_map() -> None:
     assert parse_label_map("numeric")["4"] == "N3" and parse_label_map(None)["Sleep stage N3"] == "N3"
-    assert parse_label_map({"a": "r", "b": None}) == {"a": "REM", "b": None}
+    mapped = parse_label_map({"a": "r", "b": None})
+    assert mapped["a"] == "REM" and mapped["b"] is None and mapped == {**parse_label_map("auto"), **mapped}
     with pytest.raises(ValueError, match="label map sends 'x' to 'N4'"):
         parse_label_map("x=N4")
     with pytest.raises(ValueError, match="is not 'text=STAGE'"):
         parse_label_map("aasmm")
+
+
+def test_label_map_extends_the_vocabulary() -> None:
+    extended = parse_label_map("U=ignore")
+    assert extended["U"] is None and {extended[t] for t in ("W", "N1", "N2", "N3", "REM")} == set(AASM_LABELS)
+    assert parse_label_map("rk,U=ignore") == {**parse_label_map("rk"), "U": None}  # a named vocabulary extended
+    # a user entry overrides the built-in one for the same text, matched ignoring case and spaces
+    renumbered = parse_label_map("4=REM, sleep  stage w=ignore")
+    assert renumbered["4"] == "REM" and renumbered["sleep  stage w"] is None and "Sleep stage W" not in renumbered
+    assert parse_label_map("U=W,u=w") == {**parse_label_map(None), "U": "W"}  # the same stage twice: one entry
+    for conflicting in ("U=W,u=ignore", {"Art": "N1", "ART": "N2"}):
+        with pytest.raises(ValueError, match="label map gives '(U|Art)' two stages, (W and ignore|N1 and N2)"):
+            parse_label_map(conflicting)
+    with pytest.raises(ValueError, match="or, once, a vocabulary to extend"):
+        parse_label_map("rk,aasm,U=ignore")
+
+
+def test_cli_label_map_extends_builtin_stages(tmp_path: Path) -> None:
+    """``--label-map U=ignore`` on a hypnogram of AASM texts and a lab's ``U``: both are known."""
+    edf, hyp = write_scored_night(tmp_path, hypnogram=NIGHT, name="n1", hypnogram_format="csv", sfreq=100.0)
+    hyp.write_text(hyp.read_text().replace(",?", ",U"))  # the lab writes U for unscored
+    parser = argparse.ArgumentParser(prog="hf-sleep")
+    add_subparsers(parser.add_subparsers(dest="command", required=True))
+    argv = ["convert", "edf", str(edf), "--out", str(tmp_path / "ds"), "--hypnogram", "{stem}.csv",
+            "--channels", "EEG C4-M1", "--label-map", "U=ignore"]  # fmt: skip
+    args = parser.parse_args(argv)
+    assert args.handler(args) == 0
+    from datasets import load_from_disk
+
+    assert counts(load_from_disk(str(tmp_path / "ds"))) == EXPECTED
 
 
 @pytest.fixture()
