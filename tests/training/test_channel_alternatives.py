@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from transformers import AutoFeatureExtractor
+from transformers import AutoConfig, AutoFeatureExtractor
 
 from hf_sleep.data import write_scored_night
 
@@ -39,6 +39,7 @@ def test_alternatives_travel_into_the_trained_model(tmp_path: Path, capsys) -> N
          "--test_size", "0.5"]
     )  # fmt: skip
     assert AutoFeatureExtractor.from_pretrained(run).ch_names == [ALTERNATIVES]
+    assert not hasattr(AutoConfig.from_pretrained(run, trust_remote_code=True), "ch_names")  # one home
     capsys.readouterr()
     for label, edf in nights.items():
         out = tmp_path / "out" / edf.stem
