@@ -78,8 +78,10 @@ def test_configs_saved_with_channel_names_still_load(tmp_path):
     assert loaded.config.n_chans == 2 and not hasattr(loaded.config, "ch_names")
     contract = SleepFeatureExtractor.from_model_config(loaded.config)
     assert (contract.ch_names, contract.units) == (["EEG Fpz-Cz", "EEG Pz-Oz"], "mV")
-    loaded.save_pretrained(tmp_path / "again")
+    loaded.save_pretrained(tmp_path / "again")  # the names move to their home
     assert "ch_names" not in json.loads((tmp_path / "again" / "config.json").read_text())
+    migrated = SleepFeatureExtractor.from_pretrained(tmp_path / "again")
+    assert (migrated.ch_names, migrated.units, migrated.n_times) == (["EEG Fpz-Cz", "EEG Pz-Oz"], "mV", 3000)
     assert SleepFeatureExtractor.from_model_config(TinySleepNetConfig(n_chans=2)).ch_names == ["EEG1", "EEG2"]
 
 

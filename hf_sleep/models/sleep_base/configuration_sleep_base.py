@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -168,6 +169,23 @@ class SleepStagingConfig(PretrainedConfig):
         output.pop("_legacy_signal", None)
         return output
 
+    def _save_legacy_signal(self, folder: Path) -> None:
+        """Moves `ch_names`/`units` given to this config (the arguments of older releases) to their home: a
+        `preprocessor_config.json` with the channels, rate, epoch length, units and labels, unless one is there."""
+        target = folder / "preprocessor_config.json"
+        if not self._legacy_signal or target.exists():
+            return
+        contract = {
+            "feature_extractor_type": "SleepFeatureExtractor",
+            "ch_names": list(self._legacy_signal.get("ch_names") or [f"EEG{i + 1}" for i in range(self.n_chans)]),
+            "sfreq": float(self.sfreq),
+            "epoch_seconds": float(self.epoch_seconds),
+            "units": self._legacy_signal.get("units", "uV"),
+            "label_names": self.stage_names,
+        }
+        Path(f"{target}.tmp").write_text(json.dumps(contract, indent=2) + "\n", encoding="utf-8")
+        os.replace(f"{target}.tmp", target)
+
     def save_pretrained(self, save_directory: str | os.PathLike, push_to_hub: bool = False, **kwargs: Any):
         """Saves `config.json` with the configuration and modeling files beside it, so the folder loads with
         `trust_remote_code=True`: both files are self-contained (generated from `modular_<arch>.py`), so they are
@@ -181,6 +199,7 @@ class SleepStagingConfig(PretrainedConfig):
             # transformers' custom-pipeline entry: `pipeline(model=repo, trust_remote_code=True)` finds the task.
             self.custom_pipelines = {SLEEP_STAGING_TASK: dict(SLEEP_STAGING_PIPELINE, pt=["AutoModel"])}
         super().save_pretrained(save_directory, **kwargs)
+        self._save_legacy_signal(Path(save_directory))
         if self.auto_model_class:
             source = Path(sys.modules[type(self).__module__].__file__).parent
             # The pipeline sits beside this file in a saved folder, in hf_sleep/staging/ in the package.
