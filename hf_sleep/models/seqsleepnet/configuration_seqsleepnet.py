@@ -148,9 +148,10 @@ class SleepStagingConfig(PretrainedConfig):
         target = folder / "preprocessor_config.json"
         if not self._legacy_signal or target.exists():
             return
+        default = ["EEG"] if self.n_chans == 1 else [f"EEG{i + 1}" for i in range(self.n_chans)]  # as from_model_config
         contract = {
             "feature_extractor_type": "SleepFeatureExtractor",
-            "ch_names": list(self._legacy_signal.get("ch_names") or [f"EEG{i + 1}" for i in range(self.n_chans)]),
+            "ch_names": list(self._legacy_signal.get("ch_names") or default),
             "sfreq": float(self.sfreq),
             "epoch_seconds": float(self.epoch_seconds),
             "units": self._legacy_signal.get("units", "uV"),
