@@ -46,9 +46,11 @@ def test_save_load_round_trip_keeps_every_field(tmp_path):
 
 
 def test_auto_feature_extractor_loads_it_from_a_model_folder(tmp_path):
-    config = TinySleepNetConfig(seq_len=2, ch_names=["EEG Fpz-Cz"])
+    config = TinySleepNetConfig(seq_len=2)
     TinySleepNetForSleepStaging(config).save_pretrained(tmp_path)
-    SleepFeatureExtractor.from_model_config(config, l_freq=0.3, h_freq=35.0).save_pretrained(tmp_path)
+    SleepFeatureExtractor.from_model_config(config, ch_names=["EEG Fpz-Cz"], l_freq=0.3, h_freq=35.0).save_pretrained(
+        tmp_path
+    )
     loaded = AutoFeatureExtractor.from_pretrained(tmp_path)
     assert isinstance(loaded, SleepFeatureExtractor)
     assert loaded.ch_names == ["EEG Fpz-Cz"] and (loaded.l_freq, loaded.h_freq) == (0.3, 35.0)
@@ -56,15 +58,31 @@ def test_auto_feature_extractor_loads_it_from_a_model_folder(tmp_path):
 
 
 def test_contract_matches_the_model_config():
-    config = TinySleepNetConfig(ch_names=["EEG Pz-Oz"], sfreq=64.0, epoch_seconds=4.0, id2label={0: "W", 1: "S"})
-    extractor = SleepFeatureExtractor.from_model_config(config)
+    config = TinySleepNetConfig(sfreq=64.0, epoch_seconds=4.0, id2label={0: "W", 1: "S"})
+    extractor = SleepFeatureExtractor.from_model_config(config, ch_names=["EEG Pz-Oz"])
     rebuilt = TinySleepNetConfig(**extractor.config_kwargs())
-    assert (rebuilt.ch_names, rebuilt.sfreq, rebuilt.epoch_seconds, rebuilt.id2label) == (
-        ["EEG Pz-Oz"],
-        64.0,
-        4.0,
-        {0: "W", 1: "S"},
-    )
+    assert (rebuilt.n_chans, rebuilt.sfreq, rebuilt.epoch_seconds, rebuilt.id2label) == (1, 64.0, 4.0, {0: "W", 1: "S"})
+    assert "ch_names" not in rebuilt.to_dict() and "units" not in rebuilt.to_dict()  # the extractor is their home
+
+
+def test_configs_saved_with_channel_names_still_load(tmp_path):
+    """A `config.json` written when configs carried `ch_names` and `units` loads; they are not saved again, and a
+    folder without `preprocessor_config.json` still reads the channels it names."""
+    config = TinySleepNetConfig(seq_len=2, n_chans=2)
+    TinySleepNetForSleepStaging(config).save_pretrained(tmp_path)
+    saved = json.loads((tmp_path / "config.json").read_text())
+    assert "ch_names" not in saved and "units" not in saved
+    saved.update(ch_names=["EEG Fpz-Cz", "EEG Pz-Oz"], units="mV")  # as older releases wrote it
+    (tmp_path / "config.json").write_text(json.dumps(saved))
+    loaded = TinySleepNetForSleepStaging.from_pretrained(tmp_path)
+    assert loaded.config.n_chans == 2 and not hasattr(loaded.config, "ch_names")
+    contract = SleepFeatureExtractor.from_model_config(loaded.config)
+    assert (contract.ch_names, contract.units) == (["EEG Fpz-Cz", "EEG Pz-Oz"], "mV")
+    loaded.save_pretrained(tmp_path / "again")  # the names move to their home
+    assert "ch_names" not in json.loads((tmp_path / "again" / "config.json").read_text())
+    migrated = SleepFeatureExtractor.from_pretrained(tmp_path / "again")
+    assert (migrated.ch_names, migrated.units, migrated.n_times) == (["EEG Fpz-Cz", "EEG Pz-Oz"], "mV", 3000)
+    assert SleepFeatureExtractor.from_model_config(TinySleepNetConfig(n_chans=2)).ch_names == ["EEG1", "EEG2"]
 
 
 def test_arrays_are_resampled_filtered_and_epoched():

@@ -63,7 +63,8 @@ def test_parameter_table_covers_every_config_argument(name):
         if p.name != "self" and p.kind is not inspect.Parameter.VAR_KEYWORD
     }
     assert signature <= set(rows)
-    assert {"ch_names", "units", "id2label"} <= set(rows)  # the shared ones, from the base's signature
+    assert {"n_chans", "sfreq", "id2label"} <= set(rows)  # the shared ones, from the base's signature
+    assert not {"ch_names", "units"} & set(rows)  # the signal contract's, in the feature extractor
     for key, value in TESTERS[name].tiny_config.items():  # a changed value shows, its default beside it
         assert rows[key].value == json.dumps(value), key
     assert rows["n_chans"].type == "int" and rows["n_chans"].default == str(config_class().n_chans)

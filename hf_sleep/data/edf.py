@@ -287,6 +287,43 @@ def check_edf_signature(path: str | os.PathLike, head: bytes, size: int) -> None
         )
 
 
+def _fixed_fields(path: Path, head: bytes) -> tuple[int, int, float, int]:
+    """The fixed part of a header: its size in bytes, the data records, their duration and the signal count."""
+    try:
+        header_bytes = int(_field(head, 184, 8))
+        n_records = int(_field(head, 236, 8))
+        record_duration = float(_field(head, 244, 8))
+        n_signals = int(_field(head, 252, 4))
+    except ValueError as err:
+        raise RecordingError(path, f"corrupt EDF header: {err}") from err
+    if n_signals < 1:
+        raise RecordingError(path, f"corrupt EDF header: number of signals is {n_signals}, expected at least 1")
+    if header_bytes != 256 * (n_signals + 1):
+        raise RecordingError(path, f"corrupt EDF header: {n_signals} signals but a header of {header_bytes} bytes")
+    return header_bytes, n_records, record_duration, n_signals
+
+
+def _samples_per_record(path: Path, labels: list[str], fields: list[str], record_duration: float) -> list[int]:
+    """Each signal's samples per data record, checked together with the record duration (their ratio is a rate)."""
+    try:
+        n_samples = [int(x) for x in fields]
+    except ValueError as err:
+        raise RecordingError(path, f"corrupt EDF header: samples per record: {err}") from err
+    if any(n < 0 for n in n_samples):
+        raise RecordingError(path, f"corrupt EDF header: negative samples per record {n_samples}")
+    if not math.isfinite(record_duration) or record_duration < 0:
+        raise RecordingError(path, f"corrupt EDF header: data record duration {record_duration} s")
+    signals = [n for label, n in zip(labels, n_samples, strict=True) if label != ANNOTATION_LABEL]
+    # A rate above 1 MHz is no sleep recording: a record duration such as 1e-9 s is a corrupt field.
+    if any(signals) and (record_duration <= 0 or max(signals) / record_duration > 1e6):
+        raise RecordingError(
+            path,
+            f"corrupt EDF header: data record duration {record_duration:g} s (with up to {max(signals)} samples "
+            "per record), expected a positive number of seconds such as 1 or 30",
+        )
+    return n_samples
+
+
 def read_edf_header(path: str | os.PathLike) -> EdfHeader:
     """Read and validate an EDF/EDF+ header, and check that the file holds all its data records.
 
@@ -311,19 +348,7 @@ def read_edf_header(path: str | os.PathLike) -> EdfHeader:
         head = f.read(256)
         check_edf_signature(path, head, size)
         bdf = head[:8] == b"\xffBIOSEMI"
-        try:
-            header_bytes = int(_field(head, 184, 8))
-            n_records = int(_field(head, 236, 8))
-            record_duration = float(_field(head, 244, 8))
-            n_signals = int(_field(head, 252, 4))
-        except ValueError as err:
-            raise RecordingError(path, f"corrupt EDF header: {err}") from err
-        if n_signals < 1:
-            raise RecordingError(path, f"corrupt EDF header: number of signals is {n_signals}, expected at least 1")
-        if header_bytes != 256 * (n_signals + 1):
-            raise RecordingError(
-                path, f"corrupt EDF header: {n_signals} signals but a header of {header_bytes} bytes"
-            )
+        header_bytes, n_records, record_duration, n_signals = _fixed_fields(path, head)
         sig = f.read(256 * n_signals)
     if len(sig) < 256 * n_signals:
         raise RecordingError(path, f"truncated EDF header: {size} bytes, header needs {header_bytes}")
@@ -337,22 +362,7 @@ def read_edf_header(path: str | os.PathLike) -> EdfHeader:
     if bdf:
         labels = [ANNOTATION_LABEL if label == "BDF Annotations" else label for label in labels]
     units = column(16 + 80, 8)
-    try:
-        n_samples = [int(x) for x in column(16 + 80 + 8 + 8 * 4 + 80, 8)]
-    except ValueError as err:
-        raise RecordingError(path, f"corrupt EDF header: samples per record: {err}") from err
-    if any(n < 0 for n in n_samples):
-        raise RecordingError(path, f"corrupt EDF header: negative samples per record {n_samples}")
-    if not math.isfinite(record_duration) or record_duration < 0:
-        raise RecordingError(path, f"corrupt EDF header: data record duration {record_duration} s")
-    signals = [n for label, n in zip(labels, n_samples, strict=True) if label != ANNOTATION_LABEL]
-    # A rate above 1 MHz is no sleep recording: a record duration such as 1e-9 s is a corrupt field.
-    if any(signals) and (record_duration <= 0 or max(signals) / record_duration > 1e6):
-        raise RecordingError(
-            path,
-            f"corrupt EDF header: data record duration {record_duration:g} s (with up to {max(signals)} samples "
-            "per record), expected a positive number of seconds such as 1 or 30",
-        )
+    n_samples = _samples_per_record(path, labels, column(16 + 80 + 8 + 8 * 4 + 80, 8), record_duration)
     record_bytes = (3 if bdf else 2) * sum(n_samples)
     in_file = (size - header_bytes) // record_bytes if record_bytes else max(n_records, 0)
     announced = None

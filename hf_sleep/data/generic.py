@@ -545,8 +545,9 @@ def convert_recordings(
         }
     recordings = options.shard(list(recordings))
     channels = tuple(channels)
-    # The contract names each channel by its first alternative (``C4-M1|C3-M2`` → ``C4-M1``).
-    extractor = options.contract([c.split("|")[0].strip() for c in channels], epoch_seconds, AASM_LABELS)
+    # The contract keeps the alternatives (``C4-M1|C3-M2``): a model trained on it reads whichever one a
+    # recording has, as the converter did.
+    extractor = options.contract(list(channels), epoch_seconds, AASM_LABELS)
     tasks = [
         ScoredTask(
             rec,

@@ -151,20 +151,10 @@ def read_recording(
     if is_path and not path.is_file():
         raise FileNotFoundError(f"recording {path} does not exist")
     fast = is_path and path.name.lower().endswith(EDF_SUFFIXES)
-    raw = None
     if fast and header is None:
         header = read_edf_header(path)  # its errors name the file and the field (MNE's often do neither)
-    if fast:
-        available = list(header.channels)
-        eeg = eeg_channels(available)  # EDF has no types: the names tell EOG, EMG, ... apart
-        meas_date: Any = header.start.replace(tzinfo=dt.timezone.utc)
-    else:
-        raw = open_recording(path) if is_path else recording
-        available = list(raw.ch_names)
-        import mne
-
-        eeg = eeg_channels([available[i] for i in mne.pick_types(raw.info, eeg=True, exclude=[])])
-        meas_date = raw.info.get("meas_date")
+    raw = None if fast else open_recording(path) if is_path else recording
+    available, eeg, meas_date = _channels_of(header if fast else raw)
     try:
         resolved = resolve_channels(channels, available)
         reference_names = _reference_names(reference, available, eeg)
@@ -188,15 +178,32 @@ def read_recording(
     names = [derivation_name(plus, minus) for plus, minus in resolved]
     used_reference = reference if not isinstance(reference, str) or reference.lower() != "average" else (
         "average of " + ", ".join(reference_names))  # fmt: skip
-    if fast:
-        units = dict(zip(header.labels, header.units, strict=True))
-        voltage = [volts_correction(units[plus]) is not None for plus, _ in resolved]
-    else:
-        types = dict(zip(available, raw.get_channel_types(), strict=True))
-        voltage = [types[plus] in ("eeg", "eog", "emg", "ecg", "seeg", "ecog") for plus, _ in resolved]
+    voltage = _is_voltage(header if fast else raw, [plus for plus, _ in resolved])
     info = {"channels": names, "available": available, "reference": used_reference, "voltage": voltage,
             "meas_date": meas_date, "path": path, "gaps": header.gaps if fast else []}  # fmt: skip
     return np.asarray(signal, dtype=np.float32), float(sfreq), info
+
+
+def _channels_of(source: EdfHeader | Any) -> tuple[list[str], list[str], Any]:
+    """`(available, eeg, meas_date)` of an EDF header or an MNE `Raw`: its channels, the EEG ones, its start."""
+    if isinstance(source, EdfHeader):
+        available = list(source.channels)
+        # EDF has no types: the names tell EOG, EMG, ... apart
+        return available, eeg_channels(available), source.start.replace(tzinfo=dt.timezone.utc)
+    import mne
+
+    available = list(source.ch_names)
+    eeg = eeg_channels([available[i] for i in mne.pick_types(source.info, eeg=True, exclude=[])])
+    return available, eeg, source.info.get("meas_date")
+
+
+def _is_voltage(source: EdfHeader | Any, channels: Sequence[str]) -> list[bool]:
+    """Whether each channel's unit is a voltage (so its amplitude can be judged), from an EDF header or a `Raw`."""
+    if isinstance(source, EdfHeader):
+        units = dict(zip(source.labels, source.units, strict=True))
+        return [volts_correction(units[name]) is not None for name in channels]
+    types = dict(zip(source.ch_names, source.get_channel_types(), strict=True))
+    return [types[name] in ("eeg", "eog", "emg", "ecg", "seeg", "ecog") for name in channels]
 
 
 def _span(start_s: float, stop_s: float | None, sfreq: float, duration: float) -> tuple[int, int | None]:

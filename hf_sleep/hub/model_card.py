@@ -213,6 +213,7 @@ class SleepModelCardData(CardData):
             feature_extractor: its `SleepFeatureExtractor` (the signal contract); by default the
                 `preprocessor_config.json` of the folder the model was loaded from, when there is one.
         """
+        from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
         from hf_sleep.registry import get_architecture
 
         config = model.config
@@ -235,10 +236,12 @@ class SleepModelCardData(CardData):
             {"name": row.name, "type": row.type.replace("|", "\\|"), "default": row.default, "value": row.value}
             for row in config_parameters(config)
         ]
+        # Channel names and units live in the signal contract, not the config.
+        signal = extractor if extractor is not None else SleepFeatureExtractor.from_model_config(config)
         seq_len = config.seq_len if getattr(model, "is_sequence_model", False) else 1
         self.example_shape = f"1, {seq_len}, {config.n_chans}, {config.n_times}"
         self.input_rows = [
-            ("Channels", f"{config.n_chans}: " + ", ".join(f"`{name}`" for name in config.ch_names)),
+            ("Channels", f"{config.n_chans}: " + ", ".join(f"`{name}`" for name in signal.ch_names)),
             ("Sampling rate", f"{config.sfreq:g} Hz"),
             ("Epoch length", f"{config.epoch_seconds:g} s ({config.n_times} samples)"),
             (
@@ -249,7 +252,7 @@ class SleepModelCardData(CardData):
                 "Input tensor",
                 f"`input_values` of shape `(batch, seq_len, {config.n_chans}, {config.n_times})`",
             ),
-            ("Units", UNIT_NAMES[config.units]),
+            ("Units", UNIT_NAMES[signal.units]),
             (
                 "Output",
                 f"`logits` of shape `(batch, seq_len, {config.num_labels})` over {', '.join(self.stage_names)}",
@@ -257,7 +260,7 @@ class SleepModelCardData(CardData):
             (
                 "Preprocessing",
                 self.preprocessing
-                or (describe_preprocessing(extractor) if extractor is not None else _default_preprocessing(config)),
+                or (describe_preprocessing(extractor) if extractor is not None else _default_preprocessing(signal)),
             ),
         ]
         return self
@@ -415,10 +418,10 @@ def _code(text: str) -> str:
     return f"`{text}`" if text not in ("", "None") else ("`None`" if text == "None" else "")
 
 
-def _default_preprocessing(config: Any) -> str:
+def _default_preprocessing(contract: Any) -> str:
     return (
-        f"None inside the model: give it the raw signal in {UNIT_NAMES[config.units]}, resampled to {config.sfreq:g} Hz and "
-        f"cut into {config.epoch_seconds:g}-s epochs aligned with the scoring (no normalisation is applied)."
+        f"None inside the model: give it the raw signal in {UNIT_NAMES[contract.units]}, resampled to {contract.sfreq:g} Hz and "
+        f"cut into {contract.epoch_seconds:g}-s epochs aligned with the scoring (no normalisation is applied)."
     )
 
 

@@ -94,10 +94,8 @@ def physioex_config(state_dict: dict[str, torch.Tensor], seq_len: int = 21) -> S
     n_chans, n_bins, n_filters = state_dict["nn.epoch_encoder.F2_filtbank.W"].shape
     if n_chans not in PHYSIOEX_CHANNELS:
         raise ValueError(f"physioex checkpoints have 1 or 3 channels, this one has {n_chans}")
-    ch_names, _ = PHYSIOEX_CHANNELS[n_chans]
     return SeqSleepNetConfig(
         n_chans=n_chans,
-        ch_names=ch_names,
         seq_len=seq_len,
         n_fft=2 * (n_bins - 1),
         n_filters=n_filters,
@@ -146,9 +144,9 @@ def physioex_feature_extractor(config: SeqSleepNetConfig):
     """The signal contract (`preprocessor_config.json`) of a converted model: physioex's input preparation."""
     from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 
-    _, ch_types = PHYSIOEX_CHANNELS[config.n_chans]
+    ch_names, ch_types = PHYSIOEX_CHANNELS[config.n_chans]
     return SleepFeatureExtractor(
-        ch_names=list(config.ch_names),
+        ch_names=list(ch_names),
         ch_types=ch_types,
         reference=None,
         label_names=[config.id2label[i] for i in range(config.num_labels)],
@@ -191,7 +189,7 @@ def convert_physioex_checkpoint(
     feature_extractor.save_pretrained(out_dir)
     (out_dir / "LICENSE").write_bytes(licence.read_bytes())
     if card:
-        training_info = physioex_training_info(config, checkpoint.name, name or out_dir.name)
+        training_info = physioex_training_info(config, feature_extractor, checkpoint.name, name or out_dir.name)
         (out_dir / "training_info.json").write_text(json.dumps(training_info, indent=2) + "\n")
         (out_dir / "README.md").write_text(physioex_model_card(config, training_info, feature_extractor))
     return model

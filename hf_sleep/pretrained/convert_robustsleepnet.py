@@ -161,13 +161,14 @@ def convert_state_dict(state_dict: dict[str, torch.Tensor], model: torch.nn.Modu
 
 
 def robustsleepnet_feature_extractor(config: RobustSleepNetConfig):
-    """The signal contract of a converted model: their preparation of a recording, on the config's channels."""
+    """The signal contract of a converted model: their preparation of a recording, on EEG channels (a bare `EEG`
+    lets staging pick the recording's EEG; their models take any number of channels)."""
     from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
 
-    kinds = {"EEG": "eeg", "EOG": "eog", "EMG": "emg"}
+    ch_names = ["EEG"] if config.n_chans == 1 else [f"EEG{index + 1}" for index in range(config.n_chans)]
     return SleepFeatureExtractor(
-        ch_names=list(config.ch_names),
-        ch_types=[kinds.get(name.upper(), "eeg") for name in config.ch_names],
+        ch_names=ch_names,
+        ch_types=["eeg"] * config.n_chans,
         sfreq=config.sfreq,
         epoch_seconds=config.epoch_seconds,
         units="uV",

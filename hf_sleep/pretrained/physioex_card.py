@@ -19,8 +19,8 @@ def reported_accuracy(checkpoint_name: str) -> str | None:
     return match.group(1) if match else None
 
 
-def physioex_preprocessing(config: SeqSleepNetConfig) -> str:
-    channels = " + ".join(config.ch_names)
+def physioex_preprocessing(feature_extractor: Any) -> str:
+    channels = " + ".join(feature_extractor.ch_names)
     return (
         f"{channels} in µV (without `--channels`, `hf-sleep stage` picks them by name: a central EEG — C4, C3, Cz, "
         "then Fpz-Cz — an EOG and a chin EMG), resampled to 100 Hz and cut into 30-s epochs; each epoch band-passed 0.3-40 Hz "
@@ -63,14 +63,16 @@ def physioex_provenance(config: SeqSleepNetConfig, checkpoint_name: str) -> str:
     )
 
 
-def physioex_training_info(config: SeqSleepNetConfig, checkpoint_name: str, name: str) -> dict[str, Any]:
+def physioex_training_info(
+    config: SeqSleepNetConfig, feature_extractor: Any, checkpoint_name: str, name: str
+) -> dict[str, Any]:
     """What the card says about a converted model (saved as `training_info.json`, which `hf-sleep push` reads)."""
     return {
         "model_name": name,
         "license": "mit",
         "dataset_name": "real scored PSG recordings not documented by the source (physioex)",
         "split": "not documented by the source",
-        "preprocessing": physioex_preprocessing(config),
+        "preprocessing": physioex_preprocessing(feature_extractor),
         "provenance": physioex_provenance(config, checkpoint_name),
         "tags": ["physioex", "converted"],
     }

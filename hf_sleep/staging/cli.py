@@ -20,12 +20,11 @@ def _build_model(args: argparse.Namespace):
     from hf_sleep import get_architecture
 
     torch.manual_seed(args.seed)
-    kwargs = {}
-    if args.channels:
-        kwargs = {"n_chans": len(args.channels), "ch_names": list(args.channels)}
-    else:
-        kwargs = {"ch_names": ["EEG Fpz-Cz"]}
-    return get_architecture(args.architecture).build(**kwargs)
+    return get_architecture(args.architecture).build(**({"n_chans": len(args.channels)} if args.channels else {}))
+
+
+# What a randomly initialised --architecture reads without --channels (it has no signal contract of its own).
+DEMO_CHANNELS = ["EEG Fpz-Cz"]
 
 
 def _handle(args: argparse.Namespace) -> int:
@@ -57,7 +56,7 @@ def _handle(args: argparse.Namespace) -> int:
             results = stage_recordings(
                 args.recording,
                 _build_model(args),
-                channels=args.channels,
+                channels=args.channels or (DEMO_CHANNELS if args.architecture else None),
                 reference=args.reference[0] if args.reference and len(args.reference) == 1 else args.reference,
                 output_dir=args.output_dir,
                 rescale=args.rescale,
@@ -251,7 +250,7 @@ def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
         "--channels",
         nargs="+",
         help=(
-            "channels in the model's input order (default: the model's ch_names; for the bundled models a central "
+            "channels in the model's input order (default: the ch_names of its feature extractor; for the bundled models a central "
             "EEG, an EOG and a chin EMG picked by name). An exact channel name always wins; 'A - B' (spaces around "
             "the minus) derives A minus B, also for names with '-': 'FP1-A1 - C3-A1'"
         ),

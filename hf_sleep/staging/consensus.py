@@ -67,7 +67,7 @@ def _member_model(model: Any, channels: Sequence[str]):
             f"{', '.join(channels)}"
         )
     member = copy.deepcopy(model)  # 180k weights; the copy's modules share one config, changed in place
-    member.config.n_chans, member.config.ch_names = len(channels), list(channels)
+    member.config.n_chans = len(channels)
     return member
 
 

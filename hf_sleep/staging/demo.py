@@ -19,17 +19,11 @@ from hf_sleep.console import add_flag
 RODENT_STAGES = {"Wake", "NREM", "REM"}
 
 
-def _demo_channels(config) -> list[str]:
-    """Generator channel names for a config: its own names where they say what they are (`EEG Fpz-Cz`,
-    `EOG ...`, `EMG ...`), else the Sleep-EDF montage in order (EEG, EOG, EMG), then more EEG."""
+def _demo_channels(n_chans: int) -> list[str]:
+    """Generator channel names for a model of `n_chans` channels: the Sleep-EDF montage in order (EEG, EOG, EMG),
+    then more EEG."""
     montage = ["EEG Fpz-Cz", "EOG horizontal", "EMG submental"]
-    names = []
-    for index, name in enumerate(config.ch_names):
-        if name.upper().startswith(("EEG ", "EOG", "EMG")):
-            names.append(name)
-        else:
-            names.append(montage[index] if index < len(montage) else f"EEG C{index}-M1")
-    return names
+    return [montage[index] if index < len(montage) else f"EEG C{index}-M1" for index in range(n_chans)]
 
 
 def run_demo(hours: float = 1.0, seed: int = 0, architectures: list[str] | None = None) -> dict[str, Counter]:
@@ -56,7 +50,7 @@ def run_demo(hours: float = 1.0, seed: int = 0, architectures: list[str] | None 
             seed=seed, species=species, epoch_seconds=config.epoch_seconds,
             wake_before_hours=0.02 if rodent else 0.25, wake_after_hours=0.02 if rodent else 0.25,
         )
-        channels = ["EEG", "EMG"][: config.n_chans] if rodent else _demo_channels(config)
+        channels = ["EEG", "EMG"][: config.n_chans] if rodent else _demo_channels(config.n_chans)
         signal = synthesize_night(
             stages, sfreq=config.sfreq, epoch_seconds=config.epoch_seconds, channels=channels,
             seed=seed, species=species,

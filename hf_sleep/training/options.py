@@ -28,7 +28,7 @@ class ModelArguments:
         default=None,
         metadata={
             "help": 'Config arguments as a JSON object, e.g. \'{"seq_len": 15, "drop_prob": 0.3}\'. '
-            "The signal shape (n_chans, sfreq, epoch_seconds, ch_names) comes from the dataset."
+            "The input shape (n_chans, sfreq, epoch_seconds) comes from the dataset; channel names travel in its feature extractor."
         },
     )
     class_weights: list[float] | None = field(

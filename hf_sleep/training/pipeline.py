@@ -165,7 +165,7 @@ def _overrides(model_args: ModelArguments) -> dict[str, Any]:
 def build_model(model_args: ModelArguments, stage_names: Sequence[str], n_chans: int, n_times: int, contract=None):
     """A model for `stage_names` and epochs of `(n_chans, n_times)`: from scratch or from a pretrained one.
 
-    The signal shape (channel names, rate, epoch length, units) comes from the dataset's signal `contract` (a
+    The input shape (channel count, rate, epoch length) comes from the dataset's signal `contract` (a
     `SleepFeatureExtractor`). A dataset without one (built by hand) needs `sfreq` or `epoch_seconds` in
     `--config_overrides` unless its epochs are 30 s long. From a pretrained model the shape must match the data; a
     different label set needs `--ignore_mismatched_sizes` and gets a new classifier.
@@ -211,7 +211,8 @@ def build_model(model_args: ModelArguments, stage_names: Sequence[str], n_chans:
             f"{model_args.model_name_or_path} predicts {config.id2label} but the dataset has stages {list(stage_names)}; "
             "pass --ignore_mismatched_sizes to train a new classifier for the new label set"
         )
-    # The fine-tuned model takes what the dataset holds: its channel names, rate and units.
+    # The fine-tuned model takes the dataset's rate and epoch length; its channel names and units travel in the
+    # feature extractor saved beside it (`feature_extractor_for`).
     updates: dict[str, Any] = {key: value for key, value in signal.items() if key != "n_chans"}
     updates.update(overrides)
     if new_labels:

@@ -52,7 +52,7 @@ def test_cohort_layouts_exact_counts(
     assert counts(ds) == {k: 2 * v for k, v in EXPECTED.items()}  # N3 = 3 + 4; movement, unscored dropped
     assert ds.info.license and ds.info.citation and ds.info.dataset_name == cohort
     contract = SleepFeatureExtractor.from_dataset(ds)
-    assert contract.ch_names == (picks or [COHORTS[cohort].channels[0].split("|")[0]]) and contract.sfreq == 100.0
+    assert contract.ch_names == (picks or [COHORTS[cohort].channels[0]]) and contract.sfreq == 100.0  # alternatives kept
 
 
 def test_isruc_second_scorer_and_dreams_misaligned_codes(tmp_path: Path) -> None:

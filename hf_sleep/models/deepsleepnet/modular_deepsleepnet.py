@@ -110,7 +110,7 @@ class DeepSleepNetConfig(SleepStagingConfig):
             Padding of the second large-branch max-pooling.
             TensorFlow's `SAME` pads on the right only (configs saved before this default keep their 1).
         kwargs:
-            The shared arguments of [`SleepStagingConfig`] (`ch_names`, `units`, `class_weights`, `id2label`, ...).
+            The shared arguments of [`SleepStagingConfig`] (`class_weights`, `id2label`, ...).
 
     Example:
 

@@ -38,7 +38,7 @@ class DSBConfig(SleepStagingConfig):
         classifier_dropout (`float`, *optional*, defaults to 0.5):
             Dropout after each hidden layer of the staging MLP.
         kwargs:
-            The shared arguments of [`SleepStagingConfig`] (`ch_names`, `units`, `class_weights`, `id2label`, ...).
+            The shared arguments of [`SleepStagingConfig`] (`class_weights`, `id2label`, ...).
     """
 
     # Not annotated: transformers turns annotated config attributes into saved fields.

@@ -411,7 +411,7 @@ class RobustSleepNetForSleepStaging(RobustSleepNetPreTrainedModel):
     ```python
     >>> import torch
     >>> from hf_sleep import RobustSleepNetConfig, RobustSleepNetForSleepStaging
-    >>> model = RobustSleepNetForSleepStaging(RobustSleepNetConfig(n_chans=2, ch_names=["EEG", "EOG"])).eval()
+    >>> model = RobustSleepNetForSleepStaging(RobustSleepNetConfig(n_chans=2)).eval()
     >>> model(torch.randn(1, 21, 2, 1800)).logits.shape
     torch.Size([1, 21, 5])
     ```

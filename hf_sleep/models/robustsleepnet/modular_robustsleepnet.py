@@ -87,7 +87,7 @@ class RobustSleepNetConfig(SleepStagingConfig):
             pads 30 (900 s), which makes the first and last epochs of a recording look like wake; 0 stages every
             epoch from the windows that lie inside the recording.
         kwargs:
-            The shared arguments of [`SleepStagingConfig`] (`ch_names` defaults to `["EEG"]` for one channel).
+            The shared arguments of [`SleepStagingConfig`] (`class_weights`, `id2label`, ...).
 
     Example:
 
@@ -151,8 +151,6 @@ class RobustSleepNetConfig(SleepStagingConfig):
             raise ValueError(f"drop_prob must be in [0, 1), got {drop_prob}")
         if isinstance(end_padding_epochs, bool) or not isinstance(end_padding_epochs, int) or end_padding_epochs < 0:
             raise ValueError(f"end_padding_epochs must be a non-negative integer, got {end_padding_epochs!r}")
-        if kwargs.get("ch_names") is None and n_chans == 1:
-            kwargs["ch_names"] = ["EEG"]
         self.clip_value = float(clip_value)
         self.spectrogram_window_seconds = float(spectrogram_window_seconds)
         self.spectrogram_hop_seconds = float(spectrogram_hop_seconds)
@@ -360,7 +358,7 @@ class RobustSleepNetForSleepStaging(RobustSleepNetPreTrainedModel):
     ```python
     >>> import torch
     >>> from hf_sleep import RobustSleepNetConfig, RobustSleepNetForSleepStaging
-    >>> model = RobustSleepNetForSleepStaging(RobustSleepNetConfig(n_chans=2, ch_names=["EEG", "EOG"])).eval()
+    >>> model = RobustSleepNetForSleepStaging(RobustSleepNetConfig(n_chans=2)).eval()
     >>> model(torch.randn(1, 21, 2, 1800)).logits.shape
     torch.Size([1, 21, 5])
     ```

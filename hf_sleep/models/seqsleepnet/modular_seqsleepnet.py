@@ -118,7 +118,7 @@ class SeqSleepNetConfig(SleepStagingConfig):
             One linear classifier per sequence position, as in the original; `False` shares one classifier across
             positions (and lifts the limit on the sequence length).
         kwargs:
-            The shared arguments of [`SleepStagingConfig`] (`ch_names`, `units`, `class_weights`, `id2label`, ...).
+            The shared arguments of [`SleepStagingConfig`] (`class_weights`, `id2label`, ...).
 
     Example:
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -10,9 +11,11 @@ from typing import Any, ClassVar
 
 from transformers import PretrainedConfig
 
-from hf_sleep.models.sleep_base.signals import AASM_STAGES, UNIT_SCALE  # noqa: F401 - AASM_STAGES re-exported
+from hf_sleep.models.sleep_base.signals import AASM_STAGES  # noqa: F401 - re-exported
 
-SUPPORTED_UNITS: tuple[str, ...] = tuple(UNIT_SCALE)
+# Signal-contract keys that configs saved before the contract's one home (the feature extractor) still carry: read
+# on load, kept for `SignalContract.from_model_config` (a folder without `preprocessor_config.json`), never saved.
+LEGACY_SIGNAL_KEYS: tuple[str, ...] = ("ch_names", "units")
 
 
 # Activations a config may name; `modeling_sleep_base.ACTIVATIONS` builds them (a test keeps the two equal).
@@ -62,9 +65,10 @@ def conv_output_width(width: int, kernel: int, stride: int, padding: int | list[
 
 
 class SleepStagingConfig(PretrainedConfig):
-    r"""Base configuration of every hf_sleep model: the shape of the signal and the stages to predict.
+    r"""Base configuration of every hf_sleep model: the shape of the input tensor and the stages to predict.
 
-    Architectures subclass it, add their own hyper-parameters and set `model_type` and
+    The signal contract (channel names, units, filters) lives in the model's `SleepFeatureExtractor`
+    (`preprocessor_config.json`); the config holds what the architecture is built for. Architectures subclass it, add their own hyper-parameters and set `model_type` and
     `auto_model_class` (the name of their `...ForSleepStaging` class in `modeling_<model_type>.py`).
 
     Args:
@@ -76,10 +80,6 @@ class SleepStagingConfig(PretrainedConfig):
             Length of one scored epoch in seconds (30 s in AASM scoring, 4 s or 10 s in rodent scoring).
         seq_len (`int`, *optional*, defaults to 1):
             Number of consecutive epochs in one training sample (the context of sequence models).
-        ch_names (`list[str]`, *optional*):
-            Names of the input channels in order, e.g. `["EEG Fpz-Cz"]`. Defaults to `EEG1 ... EEGn`.
-        units (`str`, *optional*, defaults to `"uV"`):
-            Physical unit the model expects its input in: `"uV"`, `"mV"` or `"V"`.
         class_weights (`list[float]`, *optional*):
             Per-class weights of the cross-entropy loss, one per label (e.g. 1.5 for N1 as in TinySleepNet).
         id2label (`dict[int, str]`, *optional*):
@@ -107,11 +107,10 @@ class SleepStagingConfig(PretrainedConfig):
         sfreq: float = 100.0,
         epoch_seconds: float = 30.0,
         seq_len: int = 1,
-        ch_names: list[str] | None = None,
-        units: str = "uV",
         class_weights: list[float] | None = None,
         **kwargs: Any,
     ) -> None:
+        legacy_signal = {key: kwargs.pop(key) for key in LEGACY_SIGNAL_KEYS if key in kwargs}
         if kwargs.get("id2label") is None and kwargs.get("num_labels") is None:
             kwargs["id2label"] = dict(enumerate(AASM_STAGES))
         if kwargs.get("id2label") is not None:
@@ -122,10 +121,9 @@ class SleepStagingConfig(PretrainedConfig):
         self.sfreq = sfreq
         self.epoch_seconds = epoch_seconds
         self.seq_len = seq_len
-        self.ch_names = list(ch_names) if ch_names is not None else [f"EEG{i + 1}" for i in range(n_chans)]
-        self.units = units
         self.class_weights = list(class_weights) if class_weights is not None else None
         super().__init__(**kwargs)
+        self._legacy_signal = legacy_signal
         if self.label2id is None or len(self.label2id) != len(self.id2label):
             self.label2id = {name: index for index, name in self.id2label.items()}
         self.validate_signal_shape()
@@ -156,13 +154,6 @@ class SleepStagingConfig(PretrainedConfig):
                 f"sfreq * epoch_seconds must be a whole number of samples, got {self.sfreq} Hz * "
                 f"{self.epoch_seconds} s = {n_samples}"
             )
-        if len(self.ch_names) != self.n_chans:
-            raise ValueError(
-                f"ch_names must name every channel: expected {self.n_chans} names, got {len(self.ch_names)} "
-                f"({self.ch_names})"
-            )
-        if self.units not in SUPPORTED_UNITS:
-            raise ValueError(f"units must be one of {SUPPORTED_UNITS}, got {self.units!r}")
         if self.num_labels is None or self.num_labels < 2:
             raise ValueError(f"a sleep-staging model needs at least 2 labels, got id2label={self.id2label}")
         if sorted(self.id2label) != list(range(self.num_labels)):
@@ -172,6 +163,29 @@ class SleepStagingConfig(PretrainedConfig):
                 f"class_weights needs one weight per label ({self.num_labels}: {self.stage_names}), "
                 f"got {len(self.class_weights)}"
             )
+
+    def to_dict(self) -> dict[str, Any]:
+        output = super().to_dict()
+        output.pop("_legacy_signal", None)
+        return output
+
+    def _save_legacy_signal(self, folder: Path) -> None:
+        """Moves `ch_names`/`units` given to this config (the arguments of older releases) to their home: a
+        `preprocessor_config.json` with the channels, rate, epoch length, units and labels, unless one is there."""
+        target = folder / "preprocessor_config.json"
+        if not self._legacy_signal or target.exists():
+            return
+        default = ["EEG"] if self.n_chans == 1 else [f"EEG{i + 1}" for i in range(self.n_chans)]  # as from_model_config
+        contract = {
+            "feature_extractor_type": "SleepFeatureExtractor",
+            "ch_names": list(self._legacy_signal.get("ch_names") or default),
+            "sfreq": float(self.sfreq),
+            "epoch_seconds": float(self.epoch_seconds),
+            "units": self._legacy_signal.get("units", "uV"),
+            "label_names": self.stage_names,
+        }
+        Path(f"{target}.tmp").write_text(json.dumps(contract, indent=2) + "\n", encoding="utf-8")
+        os.replace(f"{target}.tmp", target)
 
     def save_pretrained(self, save_directory: str | os.PathLike, push_to_hub: bool = False, **kwargs: Any):
         """Saves `config.json` with the configuration and modeling files beside it, so the folder loads with
@@ -186,6 +200,7 @@ class SleepStagingConfig(PretrainedConfig):
             # transformers' custom-pipeline entry: `pipeline(model=repo, trust_remote_code=True)` finds the task.
             self.custom_pipelines = {SLEEP_STAGING_TASK: dict(SLEEP_STAGING_PIPELINE, pt=["AutoModel"])}
         super().save_pretrained(save_directory, **kwargs)
+        self._save_legacy_signal(Path(save_directory))
         if self.auto_model_class:
             source = Path(sys.modules[type(self).__module__].__file__).parent
             # The pipeline sits beside this file in a saved folder, in hf_sleep/staging/ in the package.

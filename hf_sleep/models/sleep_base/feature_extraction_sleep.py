@@ -136,13 +136,12 @@ class SleepFeatureExtractor(SignalContract, FeatureExtractionMixin):
         return output
 
     def config_kwargs(self) -> dict[str, Any]:
-        """The signal-shape arguments of a `SleepStagingConfig` that match this contract."""
+        """The arguments of a `SleepStagingConfig` built for this contract: the input tensor's shape and the labels
+        (channel names and units stay here, their one home)."""
         return {
             "n_chans": len(self.ch_names),
-            "ch_names": list(self.ch_names),
             "sfreq": self.sfreq,
             "epoch_seconds": self.epoch_seconds,
-            "units": self.units,
             "id2label": dict(enumerate(self.label_names)),
         }
 

@@ -179,15 +179,19 @@ class SignalContract:
 
     @classmethod
     def from_model_config(cls, config: Any, **kwargs: Any) -> SignalContract:
-        """The contract a model config implies (channels, rate, epoch length, units, labels) with no filter.
+        """The contract a model config implies (rate, epoch length, labels) with no filter.
 
-        What a model folder saved without `preprocessor_config.json` is taken to expect.
+        What a model folder saved without `preprocessor_config.json` is taken to expect: in µV, one `EEG` (staging
+        picks the recording's EEG by name) or `EEG1 ... EEGn`, unless its `config.json` was written when configs
+        still carried `ch_names` and `units`.
         """
+        legacy = getattr(config, "_legacy_signal", None) or {}
+        default = ["EEG"] if config.n_chans == 1 else [f"EEG{index + 1}" for index in range(config.n_chans)]
         values = {
-            "ch_names": list(config.ch_names),
+            "ch_names": list(legacy.get("ch_names") or default),
             "sfreq": config.sfreq,
             "epoch_seconds": config.epoch_seconds,
-            "units": config.units,
+            "units": legacy.get("units", "uV"),
             "label_names": [config.id2label[index] for index in range(config.num_labels)],
         }
         values.update(kwargs)

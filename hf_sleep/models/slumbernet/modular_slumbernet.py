@@ -59,8 +59,7 @@ class SlumberNetConfig(SleepStagingConfig):
             Dropout after the first two convolutions of each block and after each residual sum (0 in the
             released models).
         kwargs:
-            The shared arguments of [`SleepStagingConfig`] (`ch_names` defaults to `["EEG", "EMG"]`, `id2label`
-            to Wake, NREM, REM, ...).
+            The shared arguments of [`SleepStagingConfig`] (`id2label` defaults to Wake, NREM, REM, ...).
 
     Example:
 
@@ -109,8 +108,6 @@ class SlumberNetConfig(SleepStagingConfig):
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         if kwargs.get("id2label") is None and kwargs.get("num_labels") is None:
             kwargs["id2label"] = dict(MOUSE_STAGES)
-        if kwargs.get("ch_names") is None and n_chans == 2:
-            kwargs["ch_names"] = ["EEG", "EMG"]
         self.block_filters = block_filters
         self.kernel_sizes = kernel_sizes
         self.final_kernel_size = final_kernel_size

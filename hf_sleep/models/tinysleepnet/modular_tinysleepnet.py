@@ -77,7 +77,7 @@ class TinySleepNetConfig(SleepStagingConfig):
             Epsilon of every batch norm: the original's `tf.layers.batch_normalization` uses 1e-3 (PyTorch's
             default is 1e-5). Its momentum 0.99 is PyTorch's `momentum=0.01`; ours keeps PyTorch's 0.1.
         kwargs:
-            The shared arguments of [`SleepStagingConfig`] (`ch_names`, `units`, `class_weights`, `id2label`, ...).
+            The shared arguments of [`SleepStagingConfig`] (`class_weights`, `id2label`, ...).
 
     Example:
 
