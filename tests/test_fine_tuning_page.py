@@ -25,20 +25,6 @@ SUBSTITUTIONS = [
     (r"synthetic_hypnogram\(2,", "synthetic_hypnogram(1,", "1-h sleep periods (1.5-h nights) instead of 2 h"),
     (r"^(hf-sleep score .*)$", r"\1 --bootstrap 50", "50 bootstrap resamples of the intervals instead of 1000"),
 ]
-# What the page needs from commands other sessions of issue 22 add (merged separately): the check that notices
-# their absence, and what the page does without them.
-SCORE_MISSING = "the `hf-sleep score` command is not in this checkout"
-ALTERNATIVES_MISSING = re.compile(r"held-out/night06\.edf: channel 'EEG C3-A1' is not in the recording")
-
-
-def hf_sleep_commands() -> set[str]:
-    import argparse
-
-    from hf_sleep.cli import build_parser
-
-    actions = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
-    return set(actions[0].choices)
-
 
 def test_the_page_shows_the_journey_without_workarounds() -> None:
     blocks = readme_blocks(PAGE.read_text(encoding="utf-8"))
@@ -66,15 +52,10 @@ def test_fine_tuning_page_runs_in_order(tmp_path: Path) -> None:
         "HF_HUB_OFFLINE": "1",  # the default is bundled: nothing is downloaded
         "TOKENIZERS_PARALLELISM": "false",
     }
-    has_score = "score" in hf_sleep_commands()
-    skipped = []
     for block in readme_blocks(PAGE.read_text(encoding="utf-8")):
         code = block.code
         for pattern, replacement, _ in SUBSTITUTIONS:
             code = re.sub(pattern, replacement, code, flags=re.M)
-        if "hf-sleep score" in code and not has_score:
-            skipped.append(block.line)
-            continue
         log = tmp_path / f"fine-tuning_L{block.line}.log"
         if block.lang == "python":
             (work / f"fine-tuning_L{block.line}.py").write_text(code)
@@ -87,12 +68,6 @@ def test_fine_tuning_page_runs_in_order(tmp_path: Path) -> None:
             returncode = subprocess.run(argv, cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT,
                                         timeout=900).returncode  # fmt: skip
         output = log.read_text(errors="replace")
-        if returncode and ALTERNATIVES_MISSING.search(output):
-            pytest.xfail(
-                "the fine-tuned model records only the first of the dataset's channel alternatives (ch_names "
-                "['EEG C3-A1']), so it cannot stage the Cz-A1 night: the part of issue 22 that makes channel "
-                "alternatives travel into a fine-tuned model is not in this checkout"
-            )
         assert returncode == 0, f"docs/fine-tuning.md:{block.line} failed ({returncode}):\n{tail(log)}"
         for shown in expected_prints(code):
             assert shown in output, f"docs/fine-tuning.md:{block.line}: prints\n{output[-2000:]}\nnot {shown!r}"
@@ -108,8 +83,6 @@ def test_fine_tuning_page_runs_in_order(tmp_path: Path) -> None:
     for folder in ("before", "after"):
         staged = sorted(p.name for p in (work / folder).glob("*_hypnogram.csv"))
         assert staged == ["night05_hypnogram.csv", "night06_hypnogram.csv"], folder
-    if skipped:
-        pytest.skip(f"docs/fine-tuning.md:{skipped}: {SCORE_MISSING}; every other block ran")
     for folder in ("scores-before", "scores-after"):
         pooled = json.loads((work / folder / "scores.json").read_text())["pooled"]
         assert pooled["recordings"] == 2 and 0 <= pooled["kappa"] <= 1, folder  # both held-out nights matched
