@@ -83,6 +83,8 @@ SUBSTITUTIONS = [
     (r"--max-steps 20", "--max-steps 2", "2 pretraining steps (and 2 probe steps follow from it)"),
 ]
 TIMEOUT_S = 600
+# Commands whose comment lines after them are what they print (a line with "..." elides): checked against the output.
+SHOWN_OUTPUT = ("./scripts/run_demo.sh", "hf-sleep stage nights/night01.edf   # the default")
 
 
 @dataclass
@@ -308,10 +310,11 @@ def test_readme_blocks_run_in_order(tmp_path: Path):
             assert returncode == 0, f"{block.where} ({block.lang}) failed ({returncode}):\n{tail(log)}"
             if block.lang == "bash":
                 env = read_env(env_file)
-            if "./scripts/run_demo.sh" in block.code:  # the page shows what the demo prints, timings aside
-                printed = {_normalised(line) for line in output.splitlines()}
-                for shown in shown_output(block.code, "./scripts/run_demo.sh"):
-                    assert shown in printed, f"{block.where}: the demo does not print\n{shown}\n{output[-3000:]}"
+            for command in SHOWN_OUTPUT:  # the page shows what the command prints, timings aside
+                if command in block.code:
+                    printed = {_normalised(line) for line in output.splitlines()}
+                    for shown in shown_output(block.code, command):
+                        assert shown in printed, f"{block.where}: {command} does not print\n{shown}\n{output[-3000:]}"
             for shown in expected_prints(code):
                 assert shown in output, f"{block.where}: prints\n{output[-2000:]}\nnot {shown!r}"
             # A clean terminal: no Python warning with its source location.
