@@ -1,4 +1,4 @@
-"""Prints the README's architecture table: our parameter counts next to the originals'.
+"""Prints the architecture table of docs/architectures.md: our parameter counts next to the originals'.
 
     python scripts/architecture_table.py
 """

@@ -31,5 +31,7 @@ fi
 
 SPEC="$ROOT"
 [ -n "$EXTRAS" ] && SPEC="$ROOT[$EXTRAS]"
-"$PY" -m pip install --quiet "${CONSTRAINTS[@]}" -e "$SPEC"
+# setuptools announces every editable install with a boxed "Editable installation." notice (a warning of that
+# message, from the build backend): filtered by its message alone, so every other warning and every error still shows.
+PYTHONWARNINGS="ignore:Editable installation" "$PY" -m pip install --quiet "${CONSTRAINTS[@]}" -e "$SPEC"
 export PATH="$VENV/bin:$PATH"

@@ -112,10 +112,10 @@ def test_the_space_readme_says_what_an_empty_checkpoint_means_as_the_app_does():
     assert "empty = random weights" not in readme
 
 
-def test_the_readme_states_the_suite_time_measured_and_the_suite_reports_its_durations():
+def test_the_installation_page_states_the_suite_time_measured_and_the_suite_reports_its_durations():
     from .conftest import REPO_ROOT
 
-    readme = (REPO_ROOT / "README.md").read_text()
+    readme = (REPO_ROOT / "docs" / "installation.md").read_text()
     script = (REPO_ROOT / "scripts" / "run_tests.sh").read_text()
     assert "about 9 min" not in readme
     assert re.search(r"\d+ tests, \d+(\.\d)? min of pytest\s+#?\s*on a fresh clone", readme), "measured suite time"
@@ -123,12 +123,12 @@ def test_the_readme_states_the_suite_time_measured_and_the_suite_reports_its_dur
     assert 'python -m pytest --durations=25 "$@"' in script
 
 
-def test_the_readme_counts_the_real_hypnograms_that_the_team_folder_holds(shared_data):
+def test_the_training_page_counts_the_real_hypnograms_that_the_team_folder_holds(shared_data):
     import re
 
     from .conftest import REPO_ROOT
 
-    readme = (REPO_ROOT / "README.md").read_text()
+    readme = (REPO_ROOT / "docs" / "training.md").read_text()
     cassette = sorted((shared_data / "sleep-edf" / "hypnograms").glob("SC4*-Hypnogram.edf"))
     claims = [int(n) for n in re.findall(r"each of the (\d+) real Sleep-EDF-20 hypnograms", readme)]
     assert claims and set(claims) == {len(cassette)}, (claims, len(cassette))

@@ -1,23 +1,32 @@
-"""Every fenced block of README.md, run in order in one fresh folder, as a newcomer would run them.
+"""Every fenced block of the documentation pages (docs/*.md), run in order in one fresh folder, as a newcomer would
+run them; README.md's blocks are copies of pages' blocks, so they run once, on their page.
+
+Which blocks run, in which order:
+- The pages run one after another in the order of `PAGES`: the order in which their outputs build on each other
+  (the data page converts what the training page trains on; staging and publishing use the trained folder). Every
+  page of docs/ is in `PAGES`, so a new page's blocks run too.
+- README.md's blocks: each block the README runs is, character for character, a block of a page (checked by
+  `test_readme_blocks_are_blocks_of_the_pages`), so it is run there, once; a README block that is not a copy is
+  marked skip with its reason.
 
 How the blocks run:
-- `bash` blocks: saved as `readme_L<line>.sh` and run with `bash -e`; the environment a block exports (`export
+- `bash` blocks: saved as `<page>_L<line>.sh` and run with `bash -e`; the environment a block exports (`export
   HF_ENDPOINT=...`) carries over to the blocks after it, as in one terminal. The console scripts of pyproject's
   `[project.scripts]` are shell functions that call the same `module:function` with this interpreter, so they run
   the checkout under test whatever an installed environment's scripts point at. The folder holds a link `scripts`
-  to the checkout's `scripts/`, as a clone does (the README's paths are relative to the repository root).
-- `python` blocks: saved as `readme_L<line>.py` and run with `python readme_L<line>.py` in a fresh interpreter
-  (no `if __name__ == "__main__"` guard unless the README shows one). A line `print(...)  # shown` must print
+  to the checkout's `scripts/`, as a clone does (the pages' paths are relative to the repository root).
+- `python` blocks: saved as `<page>_L<line>.py` and run with `python <page>_L<line>.py` in a fresh interpreter
+  (no `if __name__ == "__main__"` guard unless the page shows one). A line `print(...)  # shown` must print
   what the comment shows.
 - A block marked `<!-- readme-test: skip: <reason> -->` on the line above it is not run; every skip names its
-  reason. A block marked `<!-- readme-test: background: ... -->` is what the README runs in a second terminal:
+  reason. A block marked `<!-- readme-test: background: ... -->` is what a page runs in a second terminal:
   it is started in the background, the test waits for its first line of output, and stops it at the end.
 - Every block runs with the Hub pointed at a local Hub (`hf_sleep.testing.LocalHub`, token `hf_local_writer` for
   user `me`), as "Trying publishing offline" sets it up, and with a private, empty `HF_HOME`.
 
 What changes, only sizes and addresses, each in `SUBSTITUTIONS` with its reason (a substitution that no longer
-matches the README fails the test); the training commands also get `SMALL_TRAINING` (2 optimiser steps of 2
-sequences: the same code paths as the README's 20-step first run: steps, evaluation, checkpoints, best-model
+matches any page fails the test); the training commands also get `SMALL_TRAINING` (2 optimiser steps of 2
+sequences: the same code paths as the pages' 20-step first run: steps, evaluation, checkpoints, best-model
 reload, test metrics and plots).
 """
 
@@ -45,10 +54,17 @@ from hf_sleep.testing import LocalHub, hub_client_env
 from .conftest import REPO_ROOT
 
 README = REPO_ROOT / "README.md"
+DOCS = REPO_ROOT / "docs"
+# The pages in the order their blocks run (each page's outputs are what the later pages use); index.md has no block.
+PAGES = (
+    "index.md", "installation.md", "python-api.md", "signal-contract.md", "data.md", "training.md",
+    "fine-tuning.md", "staging.md", "scoring.md", "onnx.md", "browser.md", "publishing.md", "architectures.md",
+    "benchmarks.md", "contributing.md",
+)  # fmt: skip
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.S | re.M)
 MARKER = re.compile(r"^<!-- readme-test: (skip|background)(?::\s*(.*?))?\s*-->$")
 TOKEN, USER = "hf_local_writer", "me"
-# Training commands: one epoch, 2 optimiser steps of 2 sequences (the README suggests `--max_steps 20`).
+# Training commands: one epoch, 2 optimiser steps of 2 sequences (the training page suggests `--max_steps 20`).
 SMALL_TRAINING = "--num_train_epochs 1 --max_steps 2 --per_device_train_batch_size 2"
 TRAINING_SUBCOMMANDS = {"train", "finetune", "cross-validate"}
 # (pattern, replacement, why): applied to every block before it runs. `{physionet}` and `{port}` are filled in.
@@ -67,27 +83,48 @@ SUBSTITUTIONS = [
     (r"--max-steps 20", "--max-steps 2", "2 pretraining steps (and 2 probe steps follow from it)"),
 ]
 TIMEOUT_S = 600
+# Commands whose comment lines after them are what they print (a line with "..." elides): checked against the output.
+SHOWN_OUTPUT = ("./scripts/run_demo.sh", "hf-sleep stage nights/night01.edf   # the default")
 
 
 @dataclass
 class Block:
-    line: int  # of the opening fence in README.md
+    page: str  # "docs/staging.md", "README.md"
+    line: int  # of the opening fence
     lang: str
     code: str
     action: str  # "run", "skip" or "background"
     reason: str | None
 
 
-def readme_blocks(text: str) -> list[Block]:
-    """The fenced blocks of the README with the marker on the line above each, if any."""
+    @property
+    def where(self) -> str:
+        return f"{self.page}:{self.line}"
+
+    @property
+    def name(self) -> str:
+        return f"{Path(self.page).stem}_L{self.line}"
+
+
+def readme_blocks(text: str, page: str = "README.md") -> list[Block]:
+    """The fenced blocks of a Markdown file with the marker on the line above each, if any."""
     blocks = []
     for match in FENCE.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
         above = text[: match.start()].rstrip("\n").rsplit("\n", 1)[-1].strip()
         marker = MARKER.match(above)
         action, reason = (marker.group(1), marker.group(2)) if marker else ("run", None)
-        blocks.append(Block(line, match.group(1), match.group(2), action, reason))
+        blocks.append(Block(page, line, match.group(1), match.group(2), action, reason))
     return blocks
+
+
+def page_blocks() -> list[Block]:
+    """The blocks of every page, pages in the order of `PAGES`."""
+    return [
+        block
+        for page in PAGES
+        for block in readme_blocks((DOCS / page).read_text(encoding="utf-8"), f"docs/{page}")
+    ]
 
 
 def entry_points() -> dict[str, str]:
@@ -119,7 +156,7 @@ def substitute(code: str, values: dict[str, str], used: dict[str, int]) -> str:
 
 
 def expected_prints(code: str) -> list[str]:
-    """What the README says a `print(...)  # shown` line prints."""
+    """What a page says a `print(...)  # shown` line prints."""
     return [m.group(1).strip() for m in re.finditer(r"^print\(.*\)\s+#\s*(.+)$", code, re.M)]
 
 
@@ -129,7 +166,7 @@ def _normalised(line: str) -> str:
 
 
 def shown_output(code: str, command: str) -> list[str]:
-    """The comment lines after `command` in a block: what the README says the command prints ("..." elides)."""
+    """The comment lines after `command` in a block: what the page says the command prints ("..." elides)."""
     lines = code.split(command, 1)[1].splitlines()
     return [_normalised(line.lstrip("#")) for line in lines if line.startswith("#") and line.strip("# ")
             and "..." not in line]  # fmt: skip
@@ -176,17 +213,35 @@ def read_env(path: Path) -> dict[str, str]:
     return {k: v for k, v in pairs if k not in ("_", "PWD", "OLDPWD", "SHLVL") and not k.startswith("BASH_FUNC")}
 
 
+def test_every_page_runs_in_the_order_of_pages():
+    on_disk = sorted(path.name for path in DOCS.glob("*.md"))
+    assert sorted(PAGES) == on_disk, f"add the new page to PAGES: {sorted(set(on_disk) - set(PAGES))}"
+
+
 def test_every_block_is_run_or_skipped_with_a_reason():
-    blocks = readme_blocks(README.read_text(encoding="utf-8"))
-    assert len(blocks) > 15, "the README's fences were not found"
-    for block in blocks:
-        assert block.lang in ("bash", "python"), f"README.md:{block.line}: a ```{block.lang} block cannot be run"
+    blocks = page_blocks()
+    assert len(blocks) > 15, "the pages' fences were not found"
+    for block in blocks + readme_blocks(README.read_text(encoding="utf-8")):
+        assert block.lang in ("bash", "python"), f"{block.where}: a ```{block.lang} block cannot be run"
         if block.action != "run":
-            assert block.reason and len(block.reason) > 10, f"README.md:{block.line}: a {block.action} needs a reason"
+            assert block.reason and len(block.reason) > 10, f"{block.where}: a {block.action} needs a reason"
     assert sum(block.action == "run" for block in blocks) >= 12
-    # The console scripts the README calls are the project's.
+    # The console scripts the pages call are the project's.
     names = set(re.findall(r"^(hf-sleep[\w-]*)\b", "\n".join(b.code for b in blocks), re.M))
     assert names <= set(entry_points()), names - set(entry_points())
+
+
+def test_readme_blocks_are_blocks_of_the_pages():
+    """A block the README runs is a copy of a page's block (run there); any other README block is skipped with a
+    reason. So the README's commands are run, once, and cannot drift from their page."""
+    in_pages = {(block.code, block.action) for block in page_blocks()}
+    readme = readme_blocks(README.read_text(encoding="utf-8"))
+    assert any(block.action == "run" for block in readme), "the README's first staging command is run on its page"
+    for block in readme:
+        if block.action != "skip":
+            assert (block.code, block.action) in in_pages, (
+                f"{block.where}: not a copy of any block of docs/*.md (copy it from its page, or mark it skip)"
+            )
 
 
 @pytest.mark.slow
@@ -216,17 +271,17 @@ def test_readme_blocks_run_in_order(tmp_path: Path):
     outputs: dict[int, str] = {}
     timings: list[tuple[int, float]] = []
     try:
-        for block in readme_blocks(README.read_text(encoding="utf-8")):
+        for block in page_blocks():
             if block.action == "skip":
                 continue
             code = substitute(block.code, values, used)
-            log = logs / f"readme_L{block.line}.log"
+            log = logs / f"{block.name}.log"
             if block.lang == "python":
-                script = work / f"readme_L{block.line}.py"
+                script = work / f"{block.name}.py"
                 script.write_text(code)
                 argv = [sys.executable, script.name]
             else:
-                script = tmp_path / f"readme_L{block.line}.sh"
+                script = tmp_path / f"{block.name}.sh"
                 footer = "" if block.action == "background" else f"\nenv -0 > {shlex.quote(str(env_file))}\n"
                 script.write_text(preamble + code + footer)
                 argv = ["bash", str(script)]
@@ -241,7 +296,7 @@ def test_readme_blocks_run_in_order(tmp_path: Path):
                 while not log.read_text().strip() and process.poll() is None and time.monotonic() < deadline:
                     time.sleep(0.2)
                 assert process.poll() is None and log.read_text().strip(), (
-                    f"README.md:{block.line}: the background block did not start:\n{tail(log)}"
+                    f"{block.where}: the background block did not start:\n{tail(log)}"
                 )
                 continue
             try:
@@ -249,33 +304,34 @@ def test_readme_blocks_run_in_order(tmp_path: Path):
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 returncode = "timeout"
-            timings.append((block.line, time.perf_counter() - started))
+            timings.append((block.where, time.perf_counter() - started))
             output = log.read_text(errors="replace")
-            outputs[block.line] = output
-            assert returncode == 0, f"README.md:{block.line} ({block.lang}) failed ({returncode}):\n{tail(log)}"
+            outputs[block.where] = output
+            assert returncode == 0, f"{block.where} ({block.lang}) failed ({returncode}):\n{tail(log)}"
             if block.lang == "bash":
                 env = read_env(env_file)
-            if "./scripts/run_demo.sh" in block.code:  # the README shows what the demo prints, timings aside
-                printed = {_normalised(line) for line in output.splitlines()}
-                for shown in shown_output(block.code, "./scripts/run_demo.sh"):
-                    assert shown in printed, f"README.md:{block.line}: the demo does not print\n{shown}\n{output[-3000:]}"
+            for command in SHOWN_OUTPUT:  # the page shows what the command prints, timings aside
+                if command in block.code:
+                    printed = {_normalised(line) for line in output.splitlines()}
+                    for shown in shown_output(block.code, command):
+                        assert shown in printed, f"{block.where}: {command} does not print\n{shown}\n{output[-3000:]}"
             for shown in expected_prints(code):
-                assert shown in output, f"README.md:{block.line}: prints\n{output[-2000:]}\nnot {shown!r}"
+                assert shown in output, f"{block.where}: prints\n{output[-2000:]}\nnot {shown!r}"
             # A clean terminal: no Python warning with its source location.
             warnings = re.findall(r"^.*\.py:\d+: \w*Warning: .*$", output, re.M)
-            assert not warnings, f"README.md:{block.line}: warnings in the output:\n" + "\n".join(warnings)
+            assert not warnings, f"{block.where}: warnings in the output:\n" + "\n".join(warnings)
     finally:
         for process in background:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
         hub.stop()
         files.shutdown()
-        print("\n".join(f"README.md:{line}: {seconds:.1f} s" for line, seconds in timings))
+        print("\n".join(f"{where}: {seconds:.1f} s" for where, seconds in timings))
 
     unused = [pattern for pattern, count in used.items() if not count]
-    assert not unused, f"substitutions that no longer match the README: {unused}"
+    assert not unused, f"substitutions that no longer match any page: {unused}"
 
-    # What the blocks left behind is what the README says they make.
+    # What the blocks left behind is what the pages say they make.
     runs = work / "runs"
     tiny = json.loads((runs / "tiny" / "test_results.json").read_text())
     assert len(tiny["test_confusion_matrix"]) == 5
