@@ -45,29 +45,29 @@ __all__ = ["synthesize_night"]
 # Stage profiles
 # --------------------------------------------------------------------------------------------
 
-# Columns: background scale, delta, theta, alpha, EMG (µV rms at the reference site), slow eye
-# movements (µV rms), then event rates per 30 s: saccades, spindles, K-complexes, sawtooth bursts,
+# Columns: background scale, delta, theta, alpha, beta (15-35 Hz, with frontalis muscle activity), EMG (µV rms
+# at the reference site), slow eye movements (µV rms), then event rates per 30 s: saccades, spindles, K-complexes, sawtooth bursts,
 # vertex waves, movement artefacts, EMG twitches.
 _PROFILE_COLUMNS = (
-    "bg", "delta", "theta", "alpha", "emg", "sem",
+    "bg", "delta", "theta", "alpha", "beta", "emg", "sem",
     "saccade", "spindle", "kcomplex", "sawtooth", "vertex", "artefact", "twitch",
 )  # fmt: skip
 _HUMAN_PROFILES: dict[str, tuple[float, ...]] = {
-    #       bg   delta theta alpha emg  sem  sacc spin  kc   saw  vert  art  twitch
-    "W":   (1.0, 4.0, 4.0, 16.0, 20.0, 12.0, 4.0, 0.0, 0.0, 0.0, 0.0, 0.15, 0.0),
-    "N1":  (0.9, 6.0, 13.0, 3.0, 10.0, 45.0, 0.2, 0.0, 0.0, 0.0, 0.6, 0.05, 0.0),
-    "N2":  (1.0, 14.0, 9.0, 2.0, 7.0, 4.0, 0.0, 2.5, 0.8, 0.0, 0.1, 0.02, 0.0),
-    "N3":  (1.2, 40.0, 8.0, 1.5, 6.0, 0.0, 0.0, 0.7, 0.2, 0.0, 0.0, 0.01, 0.0),
-    "S4":  (1.3, 55.0, 8.0, 1.5, 5.5, 0.0, 0.0, 0.4, 0.1, 0.0, 0.0, 0.01, 0.0),
-    "REM": (0.8, 6.0, 11.0, 4.0, 2.0, 3.0, 8.0, 0.0, 0.0, 1.2, 0.0, 0.02, 1.0),
-    "MT":  (1.0, 10.0, 6.0, 6.0, 45.0, 10.0, 3.0, 0.0, 0.0, 0.0, 0.0, 3.0, 0.0),
-    "?":   (1.0, 5.0, 4.0, 10.0, 22.0, 10.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.5, 0.0),
+    #       bg   delta theta alpha beta emg  sem  sacc spin  kc   saw  vert  art  twitch
+    "W":   (1.0, 4.0, 4.0, 16.0, 6.0, 20.0, 12.0, 4.0, 0.0, 0.0, 0.0, 0.0, 0.15, 0.0),
+    "N1":  (0.9, 6.0, 13.0, 3.0, 2.5, 10.0, 45.0, 0.2, 0.0, 0.0, 0.0, 0.6, 0.05, 0.0),
+    "N2":  (1.0, 14.0, 9.0, 2.0, 1.5, 7.0, 4.0, 0.0, 2.5, 0.8, 0.0, 0.1, 0.02, 0.0),
+    "N3":  (1.2, 40.0, 8.0, 1.5, 1.2, 6.0, 0.0, 0.0, 0.7, 0.2, 0.0, 0.0, 0.01, 0.0),
+    "S4":  (1.3, 55.0, 8.0, 1.5, 1.2, 5.5, 0.0, 0.0, 0.4, 0.1, 0.0, 0.0, 0.01, 0.0),
+    "REM": (0.8, 6.0, 11.0, 4.0, 2.5, 2.0, 3.0, 8.0, 0.0, 0.0, 1.2, 0.0, 0.02, 1.0),
+    "MT":  (1.0, 10.0, 6.0, 6.0, 12.0, 45.0, 10.0, 3.0, 0.0, 0.0, 0.0, 0.0, 3.0, 0.0),
+    "?":   (1.0, 5.0, 4.0, 10.0, 5.0, 22.0, 10.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.5, 0.0),
 }  # fmt: skip
 _MOUSE_PROFILES: dict[str, tuple[float, ...]] = {
-    "Wake": (1.0, 15.0, 20.0, 0.0, 40.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.3, 0.0),
-    "NREM": (1.2, 80.0, 10.0, 0.0, 12.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.02, 0.0),
-    "REM":  (0.8, 12.0, 55.0, 0.0, 4.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.02, 1.0),
-    "?":    (1.0, 20.0, 15.0, 0.0, 35.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.5, 0.0),
+    "Wake": (1.0, 15.0, 20.0, 0.0, 0.0, 40.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.3, 0.0),
+    "NREM": (1.2, 80.0, 10.0, 0.0, 0.0, 12.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.02, 0.0),
+    "REM":  (0.8, 12.0, 55.0, 0.0, 0.0, 4.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.02, 1.0),
+    "?":    (1.0, 20.0, 15.0, 0.0, 0.0, 35.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.5, 0.0),
 }  # fmt: skip
 
 
@@ -259,10 +259,10 @@ def _location(channel: str) -> dict[str, float]:
     match = re.match(r"EEG\s*([A-Za-z]+)", channel)
     site = match.group(1).upper() if match else ""
     if site.startswith("F"):
-        return {"delta": 1.2, "theta": 1.0, "alpha": 0.5, "spindle": 0.9, "kc": 1.3, "saw": 0.8, "eye": 0.35}
+        return {"delta": 1.2, "theta": 1.0, "alpha": 0.5, "spindle": 0.9, "kc": 1.3, "saw": 0.8, "eye": 0.35, "beta": 1.3}
     if site.startswith(("P", "O")):
-        return {"delta": 0.7, "theta": 0.9, "alpha": 1.4, "spindle": 0.7, "kc": 0.6, "saw": 0.9, "eye": 0.02}
-    return {"delta": 1.0, "theta": 1.0, "alpha": 0.8, "spindle": 1.1, "kc": 1.0, "saw": 1.1, "eye": 0.08}
+        return {"delta": 0.7, "theta": 0.9, "alpha": 1.4, "spindle": 0.7, "kc": 0.6, "saw": 0.9, "eye": 0.02, "beta": 0.8}
+    return {"delta": 1.0, "theta": 1.0, "alpha": 0.8, "spindle": 1.1, "kc": 1.0, "saw": 1.1, "eye": 0.08, "beta": 1.0}
 
 
 def channel_kind(channel: str) -> str:
@@ -421,6 +421,7 @@ def synthesize_night(
                 col["theta"] * loc["theta"] * jitter[:, 3], spe, sfreq
             )
             if species == "human":
+                x += _band_noise(rng, n, sfreq, 15.0, 35.0) * _envelope(col["beta"] * loc["beta"], spe, sfreq)
                 alpha = _band_noise(rng, n, sfreq, traits.alpha_hz - 1.0, traits.alpha_hz + 1.0)
                 alpha *= _slow_modulation(rng, n, sfreq, 0.5)
                 x += alpha * _envelope(col["alpha"] * loc["alpha"], spe, sfreq)
