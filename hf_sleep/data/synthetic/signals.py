@@ -2,7 +2,8 @@
 
 The signals are built so that a sleep scorer recognises the stages:
 
-* **W** — alpha (8–12 Hz, subject-specific peak, strongest over Pz-Oz), beta, high chin EMG,
+* **W** — alpha (8–12 Hz, subject-specific peak, strongest over Pz-Oz, weak at Fpz-Cz), the most
+  beta and frontalis muscle activity (15–35 Hz, strongest at frontal sites), high chin EMG,
   saccades in the EOG, occasional movement artefacts.
 * **N1** — alpha gives way to theta (4–7.5 Hz), slow rolling eye movements, vertex waves,
   lower EMG.
@@ -14,7 +15,10 @@ The signals are built so that a sleep scorer recognises the stages:
 * **REM** — low-voltage mixed theta with sawtooth-wave bursts (2–4 Hz), rapid conjugate eye
   movements, chin EMG at its lowest (atonia) with brief twitches.
 
-Under everything lies a 1/f background; each subject has its own amplitude scale, alpha and
+Under everything lies a 1/f background, which sleep steepens: in N1–N3 and REM a second background one
+power of f steeper takes over from wake's flatter one, so that power above ~15 Hz falls and power
+below ~4 Hz rises from W to N3, as the aperiodic exponent of the EEG spectrum does (Lendner et al. 2020,
+eLife 9:e55092: the 30–45 Hz slope is flattest in wake, steeper in NREM and REM sleep). Each subject has its own amplitude scale, alpha and
 spindle frequencies and 1/f exponent, and each epoch its own amplitude jitter. As in a real night,
 a stage change does not wait for the scoring grid: it falls anywhere within about a third of an epoch of
 the boundary (the scored label is the state that fills most of the epoch, as a scorer's majority
@@ -56,10 +60,10 @@ _HUMAN_PROFILES: dict[str, tuple[float, ...]] = {
     #       bg steep delta theta alpha beta emg  sem  sacc spin  kc   saw  vert  art  twitch
     "W":   (1.0, 0.0, 4.0, 4.0, 16.0, 6.0, 20.0, 12.0, 4.0, 0.0, 0.0, 0.0, 0.0, 0.15, 0.0),
     "N1":  (0.8, 0.6, 6.0, 13.0, 3.0, 2.5, 10.0, 45.0, 0.2, 0.0, 0.0, 0.0, 0.6, 0.05, 0.0),
-    "N2":  (0.6, 1.0, 10.0, 9.0, 2.0, 1.5, 7.0, 4.0, 0.0, 2.5, 0.8, 0.0, 0.1, 0.02, 0.0),
-    "N3":  (0.6, 1.2, 40.0, 8.0, 1.5, 1.2, 6.0, 0.0, 0.0, 0.7, 0.2, 0.0, 0.0, 0.01, 0.0),
-    "S4":  (0.6, 1.3, 55.0, 8.0, 1.5, 1.2, 5.5, 0.0, 0.0, 0.4, 0.1, 0.0, 0.0, 0.01, 0.0),
-    "REM": (0.55, 0.6, 6.0, 9.0, 4.0, 2.5, 2.0, 3.0, 8.0, 0.0, 0.0, 1.2, 0.0, 0.02, 1.0),
+    "N2":  (0.5, 1.15, 10.0, 9.0, 2.0, 1.5, 7.0, 4.0, 0.0, 2.5, 0.8, 0.0, 0.1, 0.02, 0.0),
+    "N3":  (0.5, 1.4, 40.0, 8.0, 1.5, 1.2, 6.0, 0.0, 0.0, 0.7, 0.2, 0.0, 0.0, 0.01, 0.0),
+    "S4":  (0.5, 1.5, 55.0, 8.0, 1.5, 1.2, 5.5, 0.0, 0.0, 0.4, 0.1, 0.0, 0.0, 0.01, 0.0),
+    "REM": (0.4, 0.8, 6.0, 9.0, 4.0, 2.0, 2.0, 3.0, 8.0, 0.0, 0.0, 1.2, 0.0, 0.02, 1.0),
     "MT":  (1.0, 0.0, 10.0, 6.0, 6.0, 12.0, 45.0, 10.0, 3.0, 0.0, 0.0, 0.0, 0.0, 3.0, 0.0),
     "?":   (1.0, 0.0, 5.0, 4.0, 10.0, 5.0, 22.0, 10.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.5, 0.0),
 }  # fmt: skip
