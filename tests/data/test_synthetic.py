@@ -60,6 +60,12 @@ def test_stage_physiology(band_power, seed: int) -> None:
     # N2: spindles (sigma band) — the most among sleep stages (wake alpha/beta can reach 12 Hz)
     sigma = {s: power(bp, seed, "EEG Fpz-Cz", s, 11, 15) for s in STAGES if s != "W"}
     assert sigma["N2"] == max(sigma.values()) and sigma["N2"] > 2 * sigma["N1"]
+    # Sleep steepens the spectrum (Lendner et al. 2020, eLife 9:e55092): beta and muscle power (15-35 Hz) at
+    # Fpz-Cz is highest in wake, and the ratio of slow (0.5-4 Hz) to fast power rises from W to N2 to N3
+    fast = {s: power(bp, seed, "EEG Fpz-Cz", s, 15, 35) for s in STAGES}
+    assert fast["W"] == max(fast.values()) and fast["W"] > 2 * fast["REM"]
+    slope = {s: power(bp, seed, "EEG Fpz-Cz", s, 0.5, 4) / fast[s] for s in STAGES}
+    assert slope["W"] < slope["N2"] < slope["N3"] and slope["W"] < slope["REM"]
     # REM: lowest chin EMG, rapid eye movements (EOG energy above 1 Hz beyond N2's)
     emg = {s: power(bp, seed, "EMG submental", s, 20, 45) for s in STAGES}
     assert emg["REM"] == min(emg.values()) and emg["W"] == max(emg.values())

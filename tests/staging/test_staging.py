@@ -177,6 +177,9 @@ def test_demo_night_is_deterministic_and_plausible(tmp_path):
     assert hypnogram == demo_hypnogram(8.0) and len(hypnogram) == 960
     stats = stats_of(hypnogram)
     assert 10 <= stats["SOL"] <= 20 and 70 <= stats["SE"] <= 95 and stats["REM"] > 0 and stats["N3"] > 0
+    for seed in (0, 1, 2):  # healthy adults: first REM 60-120 min after sleep onset, REM 15-25 % of sleep
+        stats = stats_of(demo_hypnogram(8.0, seed))
+        assert 60 <= stats["REM_latency"] <= 120 and 15 <= stats["%REM"] <= 25 and 10 <= stats["%N3"] <= 25, stats
     first = make_demo_night(tmp_path / "a", hours=0.5)
     second = make_demo_night(tmp_path / "b", hours=0.5)
     assert first.read_bytes() == second.read_bytes()

@@ -2,7 +2,8 @@
 
 The signals are built so that a sleep scorer recognises the stages:
 
-* **W** — alpha (8–12 Hz, subject-specific peak, strongest over Pz-Oz), beta, high chin EMG,
+* **W** — alpha (8–12 Hz, subject-specific peak, strongest over Pz-Oz, weak at Fpz-Cz), the most
+  beta and frontalis muscle activity (15–35 Hz, strongest at frontal sites), high chin EMG,
   saccades in the EOG, occasional movement artefacts.
 * **N1** — alpha gives way to theta (4–7.5 Hz), slow rolling eye movements, vertex waves,
   lower EMG.
@@ -14,7 +15,10 @@ The signals are built so that a sleep scorer recognises the stages:
 * **REM** — low-voltage mixed theta with sawtooth-wave bursts (2–4 Hz), rapid conjugate eye
   movements, chin EMG at its lowest (atonia) with brief twitches.
 
-Under everything lies a 1/f background; each subject has its own amplitude scale, alpha and
+Under everything lies a 1/f background, which sleep steepens: in N1–N3 and REM a second background one
+power of f steeper takes over from wake's flatter one, so that power above ~15 Hz falls and power
+below ~4 Hz rises from W to N3, as the aperiodic exponent of the EEG spectrum does (Lendner et al. 2020,
+eLife 9:e55092: the 30–45 Hz slope is flattest in wake, steeper in NREM and REM sleep). Each subject has its own amplitude scale, alpha and
 spindle frequencies and 1/f exponent, and each epoch its own amplitude jitter. As in a real night,
 a stage change does not wait for the scoring grid: it falls anywhere within about a third of an epoch of
 the boundary (the scored label is the state that fills most of the epoch, as a scorer's majority
@@ -45,29 +49,29 @@ __all__ = ["synthesize_night"]
 # Stage profiles
 # --------------------------------------------------------------------------------------------
 
-# Columns: background scale, delta, theta, alpha, EMG (µV rms at the reference site), slow eye
-# movements (µV rms), then event rates per 30 s: saccades, spindles, K-complexes, sawtooth bursts,
+# Columns: background scale, delta, theta, alpha, beta (15-35 Hz, with frontalis muscle activity), EMG (µV rms
+# at the reference site), slow eye movements (µV rms), then event rates per 30 s: saccades, spindles, K-complexes, sawtooth bursts,
 # vertex waves, movement artefacts, EMG twitches.
 _PROFILE_COLUMNS = (
-    "bg", "delta", "theta", "alpha", "emg", "sem",
+    "bg", "steep", "delta", "theta", "alpha", "beta", "emg", "sem",
     "saccade", "spindle", "kcomplex", "sawtooth", "vertex", "artefact", "twitch",
 )  # fmt: skip
 _HUMAN_PROFILES: dict[str, tuple[float, ...]] = {
-    #       bg   delta theta alpha emg  sem  sacc spin  kc   saw  vert  art  twitch
-    "W":   (1.0, 4.0, 4.0, 16.0, 20.0, 12.0, 4.0, 0.0, 0.0, 0.0, 0.0, 0.15, 0.0),
-    "N1":  (0.9, 6.0, 13.0, 3.0, 10.0, 45.0, 0.2, 0.0, 0.0, 0.0, 0.6, 0.05, 0.0),
-    "N2":  (1.0, 14.0, 9.0, 2.0, 7.0, 4.0, 0.0, 2.5, 0.8, 0.0, 0.1, 0.02, 0.0),
-    "N3":  (1.2, 40.0, 8.0, 1.5, 6.0, 0.0, 0.0, 0.7, 0.2, 0.0, 0.0, 0.01, 0.0),
-    "S4":  (1.3, 55.0, 8.0, 1.5, 5.5, 0.0, 0.0, 0.4, 0.1, 0.0, 0.0, 0.01, 0.0),
-    "REM": (0.8, 6.0, 11.0, 4.0, 2.0, 3.0, 8.0, 0.0, 0.0, 1.2, 0.0, 0.02, 1.0),
-    "MT":  (1.0, 10.0, 6.0, 6.0, 45.0, 10.0, 3.0, 0.0, 0.0, 0.0, 0.0, 3.0, 0.0),
-    "?":   (1.0, 5.0, 4.0, 10.0, 22.0, 10.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.5, 0.0),
+    #       bg steep delta theta alpha beta emg  sem  sacc spin  kc   saw  vert  art  twitch
+    "W":   (1.0, 0.0, 4.0, 4.0, 16.0, 6.0, 20.0, 12.0, 4.0, 0.0, 0.0, 0.0, 0.0, 0.15, 0.0),
+    "N1":  (0.8, 0.6, 6.0, 13.0, 3.0, 2.5, 10.0, 45.0, 0.2, 0.0, 0.0, 0.0, 0.6, 0.05, 0.0),
+    "N2":  (0.5, 1.15, 10.0, 9.0, 2.0, 1.5, 7.0, 4.0, 0.0, 2.5, 0.8, 0.0, 0.1, 0.02, 0.0),
+    "N3":  (0.5, 1.4, 40.0, 8.0, 1.5, 1.2, 6.0, 0.0, 0.0, 0.7, 0.2, 0.0, 0.0, 0.01, 0.0),
+    "S4":  (0.5, 1.5, 55.0, 8.0, 1.5, 1.2, 5.5, 0.0, 0.0, 0.4, 0.1, 0.0, 0.0, 0.01, 0.0),
+    "REM": (0.4, 0.8, 6.0, 9.0, 4.0, 2.0, 2.0, 3.0, 8.0, 0.0, 0.0, 1.2, 0.0, 0.02, 1.0),
+    "MT":  (1.0, 0.0, 10.0, 6.0, 6.0, 12.0, 45.0, 10.0, 3.0, 0.0, 0.0, 0.0, 0.0, 3.0, 0.0),
+    "?":   (1.0, 0.0, 5.0, 4.0, 10.0, 5.0, 22.0, 10.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.5, 0.0),
 }  # fmt: skip
 _MOUSE_PROFILES: dict[str, tuple[float, ...]] = {
-    "Wake": (1.0, 15.0, 20.0, 0.0, 40.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.3, 0.0),
-    "NREM": (1.2, 80.0, 10.0, 0.0, 12.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.02, 0.0),
-    "REM":  (0.8, 12.0, 55.0, 0.0, 4.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.02, 1.0),
-    "?":    (1.0, 20.0, 15.0, 0.0, 35.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.5, 0.0),
+    "Wake": (1.0, 0.0, 15.0, 20.0, 0.0, 0.0, 40.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.3, 0.0),
+    "NREM": (1.2, 0.0, 80.0, 10.0, 0.0, 0.0, 12.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.02, 0.0),
+    "REM":  (0.8, 0.0, 12.0, 55.0, 0.0, 0.0, 4.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.02, 1.0),
+    "?":    (1.0, 0.0, 20.0, 15.0, 0.0, 0.0, 35.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.5, 0.0),
 }  # fmt: skip
 
 
@@ -259,10 +263,37 @@ def _location(channel: str) -> dict[str, float]:
     match = re.match(r"EEG\s*([A-Za-z]+)", channel)
     site = match.group(1).upper() if match else ""
     if site.startswith("F"):
-        return {"delta": 1.2, "theta": 1.0, "alpha": 0.5, "spindle": 0.9, "kc": 1.3, "saw": 0.8, "eye": 0.35}
+        return {
+            "delta": 1.2,
+            "theta": 1.0,
+            "alpha": 0.5,
+            "spindle": 0.9,
+            "kc": 1.3,
+            "saw": 0.8,
+            "eye": 0.35,
+            "beta": 1.3,
+        }
     if site.startswith(("P", "O")):
-        return {"delta": 0.7, "theta": 0.9, "alpha": 1.4, "spindle": 0.7, "kc": 0.6, "saw": 0.9, "eye": 0.02}
-    return {"delta": 1.0, "theta": 1.0, "alpha": 0.8, "spindle": 1.1, "kc": 1.0, "saw": 1.1, "eye": 0.08}
+        return {
+            "delta": 0.7,
+            "theta": 0.9,
+            "alpha": 1.4,
+            "spindle": 0.7,
+            "kc": 0.6,
+            "saw": 0.9,
+            "eye": 0.02,
+            "beta": 0.8,
+        }
+    return {
+        "delta": 1.0,
+        "theta": 1.0,
+        "alpha": 0.8,
+        "spindle": 1.1,
+        "kc": 1.0,
+        "saw": 1.1,
+        "eye": 0.08,
+        "beta": 1.0,
+    }
 
 
 def channel_kind(channel: str) -> str:
@@ -313,6 +344,207 @@ def _slow_wave_decline(states: Sequence[str], epoch_seconds: float) -> np.ndarra
     return 0.8 + 0.35 * np.exp(-hours / 3.0)
 
 
+@dataclass
+class _Night:
+    """What every channel of one night is built from: the state per sub-epoch and its profile columns."""
+
+    states: list[str]
+    col: dict[str, np.ndarray]  # profile column -> value per sub-epoch
+    jitter: np.ndarray  # (sub-epochs, 4) per-epoch amplitude jitter
+    spe: int  # samples per sub-epoch
+    sfreq: float
+    epoch_seconds: float  # of a sub-epoch
+    species: str
+
+    @property
+    def n(self) -> int:
+        return len(self.states) * self.spe
+
+    def envelope(self, per_epoch: np.ndarray) -> np.ndarray:
+        return _envelope(per_epoch, self.spe, self.sfreq)
+
+    def events(self, rng: np.random.Generator, column: str) -> np.ndarray:
+        return _event_times(rng, self.col[column], self.epoch_seconds)
+
+
+def _samples_per_epoch(sfreq: float, epoch_seconds: float) -> int:
+    spe = sfreq * epoch_seconds
+    if sfreq <= 0 or epoch_seconds <= 0 or abs(spe - round(spe)) > 1e-6:
+        raise ValueError(
+            f"sfreq * epoch_seconds must be a positive whole number, got {sfreq} * {epoch_seconds}"
+        )
+    return int(round(spe))
+
+
+def _plan_night(
+    states: list[str],
+    rng: np.random.Generator,
+    *,
+    sfreq: float,
+    epoch_seconds: float,
+    seed: int,
+    species: str,
+    artefacts: bool,
+) -> _Night:
+    """The stage profile of every sub-epoch, with its amplitude jitter, stage changes off the scoring grid and
+    the decline of slow waves across the night."""
+    spe = _samples_per_epoch(sfreq, epoch_seconds)
+    profiles = _HUMAN_PROFILES if species == "human" else _MOUSE_PROFILES
+    jitter = rng.lognormal(0.0, 0.15, (len(states), 4))
+    if species == "human":
+        # Physiology changes at any moment, not on the scoring grid: a scorer labels an epoch by the state that
+        # fills most of it. Work on sub-epochs and move every stage change by up to a third of an epoch.
+        split = next((k for k in (6, 5, 4, 3) if spe % k == 0), 1)
+        states = _shift_transitions(states, split, np.random.default_rng([seed, 15485863]))
+        spe, epoch_seconds = spe // split, epoch_seconds / split
+        jitter = np.repeat(jitter, split, axis=0)
+    table = np.array([profiles[s] for s in states], dtype=np.float64)  # (n_epochs, n_columns)
+    col = {name: table[:, i] for i, name in enumerate(_PROFILE_COLUMNS)}
+    if species == "human":
+        col["delta"] = col["delta"] * _slow_wave_decline(states, epoch_seconds)
+    if not artefacts:
+        col["artefact"] = np.zeros(len(states))
+    return _Night(states, col, jitter, spe, sfreq, epoch_seconds, species)
+
+
+def _shared_events(rng: np.random.Generator, night: _Night, traits: _Traits, kinds: list[str]) -> dict:
+    """Events of one brain and one body, seen by several channels: spindles, K-complexes, vertex and sawtooth
+    waves and eye movements (EEG and EOG), movements and twitches (EEG and EMG)."""
+    n, sfreq, human = night.n, night.sfreq, night.species == "human"
+    spindle_amp, kc_amp = (25.0, 110.0) if human else (30.0, 0.0)
+    events = {
+        "spindles": _spindles(rng, n, sfreq, night.events(rng, "spindle"), traits.spindle_hz, spindle_amp),
+        "kcs": _k_complexes(rng, n, sfreq, night.events(rng, "kcomplex"), kc_amp),
+        "vertex": _vertex_waves(rng, n, sfreq, night.events(rng, "vertex"), 60.0),
+        "saw": _sawtooth_bursts(rng, n, sfreq, night.events(rng, "sawtooth"), 25.0),
+        "eyes": _saccades(rng, n, sfreq, night.events(rng, "saccade"), 80.0),
+    }
+    if human and any(k in ("eeg", "eog") for k in kinds):  # slow rolling eye movements
+        events["eyes"] += (
+            _band_noise(rng, n, sfreq, 0.15, 0.6)
+            * night.envelope(night.col["sem"] * night.jitter[:, 0])
+            * 1.4
+        )
+    art_times = night.events(rng, "artefact")
+    events["moves"] = (
+        _movements(rng, n, sfreq, art_times, 150.0) if len(art_times) else np.zeros(n, np.float32)
+    )
+    events["art_box"] = _boxes(n, sfreq, art_times, rng.uniform(0.5, 3.0, len(art_times)))
+    twitch_times = night.events(rng, "twitch")
+    events["twitch_box"] = _boxes(n, sfreq, twitch_times, rng.uniform(0.05, 0.3, len(twitch_times)))
+    return events
+
+
+_MOUSE_LOCATION = {
+    "delta": 1.0,
+    "theta": 1.0,
+    "alpha": 0.0,
+    "beta": 0.0,
+    "spindle": 1.0,
+    "kc": 0.0,
+    "saw": 0.0,
+    "eye": 0.0,
+}
+
+
+def _eeg(rng, night: _Night, traits: _Traits, events: dict, channel: str, artefacts: bool) -> np.ndarray:
+    """1/f background plus delta, theta, beta and (human) alpha rhythms under per-epoch envelopes, plus the
+    shared events weighted by the derivation's site."""
+    n, sfreq, col, jitter, human = night.n, night.sfreq, night.col, night.jitter, night.species == "human"
+    loc = _location(channel) if human else _MOUSE_LOCATION
+    x = _band_noise(rng, n, sfreq, 0.3, 0.45 * sfreq, traits.exponent)
+    x *= night.envelope(col["bg"] * 12.0 * jitter[:, 1])
+    if human:  # sleep steepens the spectrum: a second background, one power of f steeper
+        steep = _band_noise(rng, n, sfreq, 0.3, 0.45 * sfreq, traits.exponent + 1.0)
+        x += steep * night.envelope(col["steep"] * 12.0 * jitter[:, 1])
+    delta = _band_noise(rng, n, sfreq, 0.5, 2.5 if human else 4.0)
+    delta_level = night.envelope(col["delta"] * traits.delta_gain * loc["delta"] * jitter[:, 2])
+    x += delta * delta_level * _slow_modulation(rng, n, sfreq, 0.3, period=4.0)
+    lo, hi = (4.0, 7.5) if human else (traits.theta_hz - 1.0, traits.theta_hz + 1.0)
+    x += _band_noise(rng, n, sfreq, lo, hi) * night.envelope(col["theta"] * loc["theta"] * jitter[:, 3])
+    if human:
+        x += _band_noise(rng, n, sfreq, 15.0, 35.0) * night.envelope(col["beta"] * loc["beta"])
+        alpha = _band_noise(rng, n, sfreq, traits.alpha_hz - 1.0, traits.alpha_hz + 1.0)
+        alpha *= _slow_modulation(rng, n, sfreq, 0.5)
+        x += alpha * night.envelope(col["alpha"] * loc["alpha"])
+    x += loc["spindle"] * events["spindles"] + loc["kc"] * events["kcs"] + events["vertex"]
+    x += loc["saw"] * events["saw"] + loc["eye"] * events["eyes"]
+    x += events["moves"] * rng.uniform(0.5, 1.5)
+    x *= traits.amplitude
+    if artefacts and rng.random() < 0.5:  # an electrode pop or two
+        pops = rng.uniform(0, n / sfreq, rng.integers(1, 3))
+        t = np.arange(0.0, 2.0, 1.0 / sfreq)[None, :]
+        x += _add_events(n, sfreq, pops, 300.0 * np.exp(-t / 0.3).repeat(len(pops), 0), 0.0)
+    return x
+
+
+def _eog(rng, night: _Night, traits: _Traits, events: dict, channel: str, artefacts: bool) -> np.ndarray:
+    sign = -1.0 if "RIGHT" in channel.upper() else 1.0
+    x = (
+        sign * events["eyes"]
+        + 0.3 * (events["kcs"] + events["spindles"] * 0.3)
+        + events["moves"] * rng.uniform(0.5, 1.5)
+    )
+    x += _band_noise(rng, night.n, night.sfreq, 0.5, 2.5) * night.envelope(night.col["delta"] * 0.4)
+    x += rng.standard_normal(night.n, dtype=np.float32) * 3.0
+    return x * traits.amplitude
+
+
+def _emg(rng, night: _Night, traits: _Traits, events: dict, channel: str, artefacts: bool) -> np.ndarray:
+    level = night.col["emg"] * traits.emg_gain * night.jitter[:, 0]
+    env = night.envelope(level) * _slow_modulation(rng, night.n, night.sfreq, 0.2, period=1.0)
+    env += events["art_box"] * 60.0 + events["twitch_box"] * 25.0
+    white = rng.standard_normal(night.n + 1, dtype=np.float32)
+    return (white[1:] - white[:-1]) * np.float32(1 / np.sqrt(2)) * env  # high-pass: EMG-like spectrum
+
+
+def _ecg(rng, night: _Night, traits: _Traits, events: dict, channel: str, artefacts: bool) -> np.ndarray:
+    n, sfreq = night.n, night.sfreq
+    rate = {"W": 1.2, "N1": 1.1, "N2": 1.0, "N3": 0.95, "S4": 0.95, "REM": 1.1}
+    hr = np.array([rate.get(s, 1.1) for s in night.states]) * rng.uniform(0.9, 1.1)
+    rr = 1.0 / np.repeat(hr, int(np.ceil(night.epoch_seconds * 1.5)))[: int(n / sfreq * 1.6) + 2]
+    beats = np.cumsum(rr * rng.lognormal(0, 0.03, len(rr)))
+    beats = beats[beats < n / sfreq]
+    t = np.arange(-0.1, 0.4, 1.0 / sfreq)[None, :]
+    qrs = 800 * np.exp(-0.5 * (t / 0.012) ** 2) + 150 * np.exp(-0.5 * ((t - 0.25) / 0.05) ** 2)
+    x = _add_events(n, sfreq, beats, qrs.repeat(len(beats), 0), -0.1)
+    return x + rng.standard_normal(n, dtype=np.float32) * 10.0
+
+
+def _resp(rng, night: _Night, traits: _Traits, events: dict, channel: str, artefacts: bool) -> np.ndarray:
+    n, sfreq = night.n, night.sfreq
+    f = {"W": 0.3, "N1": 0.27, "N2": 0.25, "N3": 0.23, "S4": 0.23, "REM": 0.3}
+    rate = np.array([f.get(s, 0.3) for s in night.states])
+    irregular = np.array([0.15 if s in ("W", "REM", "MT", "?") else 0.04 for s in night.states])
+    inst = night.envelope(rate) * _slow_modulation(rng, n, sfreq, 0.1, period=5.0)
+    inst *= 1 + night.envelope(irregular) * _band_noise(rng, n, sfreq, 0.02, 0.2)
+    x = (np.sin(2 * np.pi * np.cumsum(inst, dtype=np.float64) / sfreq) * 200.0).astype(np.float32)
+    return x * _slow_modulation(rng, n, sfreq, 0.2, period=10.0)
+
+
+def _temp(rng, night: _Night, traits: _Traits, events: dict, channel: str, artefacts: bool) -> np.ndarray:
+    """Core temperature: about 0.5 °C lower over the hours asleep (a 1-h moving mean), plus a slow random walk."""
+    n, n_epochs = night.n, len(night.states)
+    sleep_fraction = np.isin(np.array(night.states), ["N1", "N2", "N3", "S4", "REM", "NREM"]).astype(float)
+    width = max(1, int(3600 / night.epoch_seconds))
+    csum = np.concatenate([[0.0], np.cumsum(sleep_fraction)])
+    lo = np.clip(np.arange(n_epochs) - width // 2, 0, n_epochs)
+    hi = np.clip(np.arange(n_epochs) + width - width // 2, 0, n_epochs)
+    x = 37.1 - 0.5 * night.envelope((csum[hi] - csum[lo]) / (hi - lo))
+    step = max(1, int(night.sfreq))  # one knot per second
+    walk = np.cumsum(rng.normal(0, 1e-3, n // step + 2)).astype(np.float32)
+    return (x + _linear_upsample(walk, step, n)).astype(np.float32)
+
+
+def _marker(rng, night: _Night, traits: _Traits, events: dict, channel: str, artefacts: bool) -> np.ndarray:
+    return np.zeros(night.n, dtype=np.float32)
+
+
+_CHANNEL_BUILDERS = {
+    "eeg": _eeg, "eog": _eog, "emg": _emg, "ecg": _ecg, "resp": _resp, "temp": _temp, "marker": _marker,
+}  # fmt: skip
+
+
 def synthesize_night(
     stages: Sequence[str],
     *,
@@ -348,133 +580,18 @@ def synthesize_night(
     """
     if species not in ("human", "mouse"):
         raise ValueError(f"species must be 'human' or 'mouse', got {species!r}")
-    spe_f = sfreq * epoch_seconds
-    if sfreq <= 0 or epoch_seconds <= 0 or abs(spe_f - round(spe_f)) > 1e-6:
-        raise ValueError(
-            f"sfreq * epoch_seconds must be a positive whole number, got {sfreq} * {epoch_seconds}"
-        )
-    spe = int(round(spe_f))
+    _samples_per_epoch(sfreq, epoch_seconds)
     states = normalise_stages(stages, species)
     if not states:
         raise ValueError("stages is empty: nothing to synthesise")
     kinds = [channel_kind(ch) for ch in channels]
     traits = _traits(seed if subject_seed is None else subject_seed)
     rng = np.random.default_rng([seed, 104729])
-    profiles = _HUMAN_PROFILES if species == "human" else _MOUSE_PROFILES
-    n_scored = len(states)
-    jitter = rng.lognormal(0.0, 0.15, (n_scored, 4))  # per-epoch amplitude jitter
-    split = 1
-    if species == "human":
-        # Physiology changes at any moment, not on the scoring grid: a scorer labels an epoch by the state that
-        # fills most of it. Work on sub-epochs and move every stage change by up to a third of an epoch.
-        split = next((k for k in (6, 5, 4, 3) if spe % k == 0), 1)
-        states = _shift_transitions(states, split, np.random.default_rng([seed, 15485863]))
-        spe //= split
-        epoch_seconds /= split
-        jitter = np.repeat(jitter, split, axis=0)
-    table = np.array([profiles[s] for s in states], dtype=np.float64)  # (n_epochs, n_columns)
-    col = {name: table[:, i] for i, name in enumerate(_PROFILE_COLUMNS)}
-    n_epochs = len(states)
-    n = n_epochs * spe
-    if species == "human":
-        col["delta"] = col["delta"] * _slow_wave_decline(states, epoch_seconds)
-    if not artefacts:
-        col["artefact"] = np.zeros(n_epochs)
-
-    # Events shared by all EEG derivations (one brain) and by the EOG.
-    spindle_amp, kc_amp = (25.0, 110.0) if species == "human" else (30.0, 0.0)
-    spindles = _spindles(
-        rng, n, sfreq, _event_times(rng, col["spindle"], epoch_seconds), traits.spindle_hz, spindle_amp
+    night = _plan_night(
+        states, rng, sfreq=sfreq, epoch_seconds=epoch_seconds, seed=seed, species=species, artefacts=artefacts
     )
-    kcs = _k_complexes(rng, n, sfreq, _event_times(rng, col["kcomplex"], epoch_seconds), kc_amp)
-    vertex = _vertex_waves(rng, n, sfreq, _event_times(rng, col["vertex"], epoch_seconds), 60.0)
-    saw = _sawtooth_bursts(rng, n, sfreq, _event_times(rng, col["sawtooth"], epoch_seconds), 25.0)
-    eyes = _saccades(rng, n, sfreq, _event_times(rng, col["saccade"], epoch_seconds), 80.0)
-    needs_eye = any(k in ("eeg", "eog") for k in kinds) and species == "human"
-    if needs_eye:
-        eyes += _band_noise(rng, n, sfreq, 0.15, 0.6) * _envelope(col["sem"] * jitter[:, 0], spe, sfreq) * 1.4
-    art_times = _event_times(rng, col["artefact"], epoch_seconds)
-    moves = _movements(rng, n, sfreq, art_times, 150.0) if len(art_times) else np.zeros(n, np.float32)
-    art_box = _boxes(n, sfreq, art_times, rng.uniform(0.5, 3.0, len(art_times)))
-    twitch_times = _event_times(rng, col["twitch"], epoch_seconds)
-    twitch_box = _boxes(n, sfreq, twitch_times, rng.uniform(0.05, 0.3, len(twitch_times)))
-    sleep_fraction = np.isin(np.array(states), ["N1", "N2", "N3", "S4", "REM", "NREM"]).astype(float)
-
-    a = traits.amplitude
-    out = np.empty((len(channels), n), dtype=np.float32)
-    frontal_cache: np.ndarray | None = None
+    events = _shared_events(rng, night, traits, kinds)
+    out = np.empty((len(channels), night.n), dtype=np.float32)
     for c, (channel, kind) in enumerate(zip(channels, kinds, strict=True)):
-        if kind == "eeg":
-            loc = _location(channel) if species == "human" else {
-                "delta": 1.0, "theta": 1.0, "alpha": 0.0, "spindle": 1.0, "kc": 0.0, "saw": 0.0, "eye": 0.0
-            }  # fmt: skip
-            x = _band_noise(rng, n, sfreq, 0.3, 0.45 * sfreq, traits.exponent)
-            x *= _envelope(col["bg"] * 12.0 * jitter[:, 1], spe, sfreq)
-            delta = _band_noise(rng, n, sfreq, 0.5, 2.5 if species == "human" else 4.0)
-            x += (
-                delta
-                * _envelope(col["delta"] * traits.delta_gain * loc["delta"] * jitter[:, 2], spe, sfreq)
-                * (_slow_modulation(rng, n, sfreq, 0.3, period=4.0))
-            )
-            lo, hi = (4.0, 7.5) if species == "human" else (traits.theta_hz - 1.0, traits.theta_hz + 1.0)
-            x += _band_noise(rng, n, sfreq, lo, hi) * _envelope(
-                col["theta"] * loc["theta"] * jitter[:, 3], spe, sfreq
-            )
-            if species == "human":
-                alpha = _band_noise(rng, n, sfreq, traits.alpha_hz - 1.0, traits.alpha_hz + 1.0)
-                alpha *= _slow_modulation(rng, n, sfreq, 0.5)
-                x += alpha * _envelope(col["alpha"] * loc["alpha"], spe, sfreq)
-            x += loc["spindle"] * spindles + loc["kc"] * kcs + vertex + loc["saw"] * saw + loc["eye"] * eyes
-            x += moves * rng.uniform(0.5, 1.5)
-            x *= a
-            if artefacts and rng.random() < 0.5:  # an electrode pop or two
-                pops = rng.uniform(0, n / sfreq, rng.integers(1, 3))
-                t = np.arange(0.0, 2.0, 1.0 / sfreq)[None, :]
-                x += _add_events(n, sfreq, pops, 300.0 * np.exp(-t / 0.3).repeat(len(pops), 0), 0.0)
-            if frontal_cache is None or _location(channel)["eye"] > 0.3:
-                frontal_cache = x
-        elif kind == "eog":
-            sign = -1.0 if "RIGHT" in channel.upper() else 1.0
-            x = sign * eyes + 0.3 * (kcs + spindles * 0.3) + moves * rng.uniform(0.5, 1.5)
-            x += _band_noise(rng, n, sfreq, 0.5, 2.5) * _envelope(col["delta"] * 0.4, spe, sfreq)
-            x += rng.standard_normal(n, dtype=np.float32) * 3.0
-            x *= a
-        elif kind == "emg":
-            level = col["emg"] * traits.emg_gain * jitter[:, 0]
-            env = _envelope(level, spe, sfreq) * _slow_modulation(rng, n, sfreq, 0.2, period=1.0)
-            env += art_box * 60.0 + twitch_box * 25.0
-            white = rng.standard_normal(n + 1, dtype=np.float32)
-            x = (white[1:] - white[:-1]) * np.float32(1 / np.sqrt(2)) * env  # high-pass: EMG-like spectrum
-        elif kind == "ecg":
-            rate = {"W": 1.2, "N1": 1.1, "N2": 1.0, "N3": 0.95, "S4": 0.95, "REM": 1.1}
-            hr = np.array([rate.get(s, 1.1) for s in states]) * rng.uniform(0.9, 1.1)
-            rr = 1.0 / np.repeat(hr, int(np.ceil(epoch_seconds * 1.5)))[: int(n / sfreq * 1.6) + 2]
-            beats = np.cumsum(rr * rng.lognormal(0, 0.03, len(rr)))
-            beats = beats[beats < n / sfreq]
-            t = np.arange(-0.1, 0.4, 1.0 / sfreq)[None, :]
-            qrs = 800 * np.exp(-0.5 * (t / 0.012) ** 2) + 150 * np.exp(-0.5 * ((t - 0.25) / 0.05) ** 2)
-            x = _add_events(n, sfreq, beats, qrs.repeat(len(beats), 0), -0.1)
-            x += rng.standard_normal(n, dtype=np.float32) * 10.0
-        elif kind == "resp":
-            f = {"W": 0.3, "N1": 0.27, "N2": 0.25, "N3": 0.23, "S4": 0.23, "REM": 0.3}
-            rate = np.array([f.get(s, 0.3) for s in states])
-            irregular = np.array([0.15 if s in ("W", "REM", "MT", "?") else 0.04 for s in states])
-            inst = _envelope(rate, spe, sfreq) * _slow_modulation(rng, n, sfreq, 0.1, period=5.0)
-            inst *= 1 + _envelope(irregular, spe, sfreq) * _band_noise(rng, n, sfreq, 0.02, 0.2)
-            x = (np.sin(2 * np.pi * np.cumsum(inst, dtype=np.float64) / sfreq) * 200.0).astype(np.float32)
-            x *= _slow_modulation(rng, n, sfreq, 0.2, period=10.0)
-        elif kind == "temp":
-            width = max(1, int(3600 / epoch_seconds))
-            csum = np.concatenate([[0.0], np.cumsum(sleep_fraction)])
-            lo = np.clip(np.arange(n_epochs) - width // 2, 0, n_epochs)
-            hi = np.clip(np.arange(n_epochs) + width - width // 2, 0, n_epochs)
-            smooth = (csum[hi] - csum[lo]) / (hi - lo)
-            x = 37.1 - 0.5 * _envelope(smooth, spe, sfreq)
-            step = max(1, int(sfreq))  # a slow random walk, one knot per second
-            walk = np.cumsum(rng.normal(0, 1e-3, n // step + 2)).astype(np.float32)
-            x += _linear_upsample(walk, step, n)
-            x = x.astype(np.float32)
-        else:  # marker
-            x = np.zeros(n, dtype=np.float32)
-        out[c] = x
+        out[c] = _CHANNEL_BUILDERS[kind](rng, night, traits, events, channel, artefacts)
     return out
