@@ -104,8 +104,8 @@ def lfilter(b: np.ndarray, a: np.ndarray, x: np.ndarray, zi: np.ndarray | None =
     x = np.asarray(x, dtype=np.float64)
     shape, length = x.shape, x.shape[-1]
     rows = x.reshape(-1, length)
-    if order == 0:
-        return (b[0] * x).reshape(shape)
+    if order == 0 or x.size == 0:  # no recursion (or nothing to filter: a recording shorter than one epoch)
+        return b[0] * x
     block = min(length, BLOCK)
     n_blocks = -(-length // block)
     padded = np.zeros((len(rows), n_blocks * block))
@@ -211,6 +211,8 @@ def resample_poly(x: np.ndarray, up: int, down: int) -> np.ndarray:
     h = h / h.sum() * up
     n_in = x.shape[-1]
     n_out = n_in * up // down + bool(n_in * up % down)
+    if x.size == 0:
+        return np.zeros((*x.shape[:-1], n_out))
     n_pre_pad = down - half_len % down
     n_pre_remove = (half_len + n_pre_pad) // down
     h = np.concatenate([np.zeros(n_pre_pad), h])
