@@ -160,7 +160,7 @@ def test_the_onnx_consensus_default_imports_neither_torch_nor_transformers_and_e
     from hf_sleep.data.synthetic import synthesize_night
     from hf_sleep.staging.consensus import stage_consensus
 
-    stages = cycling_hypnogram(2.0, seed=5)
+    stages = cycling_hypnogram(1.0, seed=5)  # an hour: 14 members through torch stay fast
     signals = synthesize_night(stages, channels=("EEG C4-A1", "EEG C3-A2"), seed=5)
     night = write_edf(tmp_path / "night.edf", {"EEG C4-A1": signals[0], "EEG C3-A2": signals[1]})
     arguments = ["stage", str(night), "--backend", "onnx", "--output-dir", str(tmp_path), "--quiet", "--no-plot"]
