@@ -72,7 +72,7 @@ def one_night(night: str, work: Path, repeats: int) -> dict[str, dict]:
 
 
 def many_nights(night: Path, work: Path, n_nights: int, backend: str, consensus: bool) -> dict[str, float]:
-    folder = work / "nights"
+    folder = work / f"nights-{n_nights}"  # as many links as nights: a smaller run does not stage a larger one's
     folder.mkdir(exist_ok=True)
     for index in range(n_nights):
         link = folder / f"night_{index:03d}.edf"
