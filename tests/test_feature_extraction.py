@@ -96,7 +96,9 @@ def test_arrays_are_resampled_filtered_and_epoched():
     expected = mne.filter.filter_data(
         resample_poly(signal, 1, 2, axis=-1).astype(np.float32).astype(np.float64), 100.0, 0.3, 35.0, verbose="error"
     ).astype(np.float32)
-    np.testing.assert_array_equal(out, expected[:, :9000].reshape(1, 3, 3000).transpose(1, 0, 2))
+    # The resampler is NumPy's twin of scipy's (hf_sleep.models.sleep_base.filters): equal to float32 rounding.
+    expected = expected[:, :9000].reshape(1, 3, 3000).transpose(1, 0, 2)
+    np.testing.assert_allclose(out, expected, rtol=0, atol=1e-6 * np.abs(expected).max())
     assert extractor(signal, sfreq=200.0, return_tensors="pt")["input_values"].dtype.is_floating_point
 
 

@@ -6,6 +6,7 @@ file with the shipped weights; exporting every registered architecture takes a f
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -78,15 +79,21 @@ def assert_same_night(onnx_model, torch_model, epochs: np.ndarray) -> None:
     assert ours.stage_labels == theirs.stage_labels
 
 
-# The bundled models that ship their exported graph (physioex's always; RobustSleepNet's as they are exported).
+# The bundled models that ship their exported graph: all of them (`test_every_bundled_model_ships_its_graph`).
 EXPORTED_MODELS = tuple(name for name in BUNDLED if (pretrained_path(name) / "onnx" / "model.onnx").is_file())
 # The real-EEG half for one bundled model of each architecture (the others share its graph's code).
 REAL_EEG_MODELS = (DEFAULT_MODEL, *[name for name in ROBUSTSLEEPNET_MODELS if name in EXPORTED_MODELS][:1])
 PHYSIOEX_MODELS = tuple(name for name in BUNDLED if name.startswith("seqsleepnet-"))
 
 
-def test_the_physioex_models_ship_their_graph():
-    assert set(PHYSIOEX_MODELS) <= set(EXPORTED_MODELS) and DEFAULT_MODEL in PHYSIOEX_MODELS
+def test_every_bundled_model_ships_its_graph():
+    """Each bundle carries `onnx/model.onnx` and `onnx/staging.json`, so the consensus default runs on onnxruntime."""
+    from hf_sleep.pretrained import BUNDLE_ONNX_FILES
+
+    for name in BUNDLED:
+        for file_name in BUNDLE_ONNX_FILES:
+            assert (pretrained_path(name) / file_name).is_file(), f"{name} lacks {file_name}"
+    assert set(EXPORTED_MODELS) == set(BUNDLED) and DEFAULT_MODEL in PHYSIOEX_MODELS
 
 
 @pytest.mark.parametrize("name", sorted(EXPORTED_MODELS))
@@ -144,6 +151,37 @@ def test_onnx_staging_imports_neither_torch_nor_transformers_and_equals_the_torc
     np.testing.assert_allclose(probabilities, reference.probabilities, atol=TOLERANCE, rtol=0)
     statistics = json.loads((tmp_path / "onnx" / "night_sleep_stats.json").read_text())["statistics"]
     assert statistics["TST"] == pytest.approx(reference.statistics["TST"])
+
+
+def test_the_onnx_consensus_default_imports_neither_torch_nor_transformers_and_equals_torch(tmp_path):
+    """A fresh `hf-sleep stage --backend onnx` without --model: the consensus of the 7 RobustSleepNet graphs on two
+    central EEGs, without torch or transformers; the same stages, members' votes and mean probabilities (to 1e-4)
+    as the torch consensus of the same night."""
+    from hf_sleep.data.synthetic import synthesize_night
+    from hf_sleep.staging.consensus import stage_consensus
+
+    stages = cycling_hypnogram(1.0, seed=5)  # an hour: 14 members through torch stay fast
+    signals = synthesize_night(stages, channels=("EEG C4-A1", "EEG C3-A2"), seed=5)
+    night = write_edf(tmp_path / "night.edf", {"EEG C4-A1": signals[0], "EEG C3-A2": signals[1]})
+    arguments = ["stage", str(night), "--backend", "onnx", "--output-dir", str(tmp_path), "--quiet", "--no-plot"]
+    environment = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    run = subprocess.run([sys.executable, "-c", TORCH_FREE_STAGE, *arguments], capture_output=True, text=True,
+                         env=environment, timeout=600)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout.splitlines()[-1]) == {"code": 0, "loaded": []}
+    assert "consensus of 14 members (7 model(s) × 2 channel set(s))" in run.stderr
+
+    reference = stage_consensus(night, backend="torch")
+    with open(tmp_path / "night_hypnogram.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == len(stages) == reference.n_epochs
+    assert [row["stage"] for row in rows] == reference.stages
+    probabilities = [[float(row[f"prob_{name}"]) for name in reference.stage_names] for row in rows]
+    np.testing.assert_allclose(probabilities, reference.probabilities, atol=TOLERANCE, rtol=0)
+    members = [label for label in reference.extra_columns if label.startswith("stage[")]
+    assert len(members) == 14
+    for label in members:
+        assert [row[label] for row in rows] == reference.extra_columns[label], label
 
 
 def test_backend_choice_and_its_errors(tmp_path, capsys):

@@ -66,11 +66,11 @@ def wheel_env(tmp_path_factory):
 def test_wheel_carries_licences_templates_help_and_bundled_models(wheel_env):
     import zipfile
 
-    from hf_sleep.pretrained import BUNDLE_FILES, BUNDLED
+    from hf_sleep.pretrained import BUNDLE_FILES, BUNDLE_ONNX_FILES, BUNDLED
 
     names = set(zipfile.ZipFile(wheel_env[4]).namelist())
-    for model in BUNDLED:
-        for file_name in BUNDLE_FILES:
+    for model in BUNDLED:  # every bundle with its exported graph: `--backend onnx` stages any of them
+        for file_name in (*BUNDLE_FILES, *BUNDLE_ONNX_FILES):
             assert f"hf_sleep/pretrained/{model}/{file_name}" in names, (model, file_name)
     dist_info = next(name.split("/")[0] for name in names if name.endswith(".dist-info/METADATA"))
     assert f"{dist_info}/licenses/LICENSE" in names

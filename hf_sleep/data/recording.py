@@ -233,7 +233,7 @@ def _read_edf(
         return read_edf_signals(header, needed, first, last, scale=scale), sfreq
     # Mixed rates: one channel at a time, read at its own rate and resampled (polyphase) straight to the rate
     # wanted, so that no channel is ever held at a faster rate than it was recorded or is needed at.
-    from scipy.signal import resample_poly
+    from hf_sleep.models.sleep_base.filters import resample_poly  # scipy.signal's, without its import
 
     rate = target or sfreq
     n_out = int(round(header.duration * rate))

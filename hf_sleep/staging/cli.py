@@ -35,8 +35,8 @@ def _handle(args: argparse.Namespace) -> int:
         from hf_sleep import get_architecture
 
         get_architecture(args.architecture)  # a misspelt name is an error before anything is printed
-    # The consensus runs the torch models; --backend onnx without --model stages the single default's graph.
-    consensus = not args.architecture and args.backend != "onnx" and (not args.model or bool(args.channel_sets))
+    # Without --model (or with channel sets) the consensus stages, through torch or the members' ONNX graphs.
+    consensus = not args.architecture and (not args.model or bool(args.channel_sets))
     if args.architecture and args.backend == "onnx":
         raise ValueError("--backend onnx stages a bundled model or an exported folder (--model), not --architecture")
     if args.architecture and not args.quiet:
@@ -124,6 +124,7 @@ def _stage_consensus(args: argparse.Namespace):
                 loaded=loaded,
                 lights_off=args.lights_off,
                 lights_on=args.lights_on,
+                backend=args.backend,
             )
         except (OSError, ValueError) as error:
             yield FailedRecording(Path(recording), error)

@@ -16,6 +16,7 @@ one window per epoch and member.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import time
 import warnings
@@ -57,10 +58,18 @@ def central_eeg_channels(available: Sequence[str], limit: int = MAX_EEG_DERIVATI
 
 def _member_model(model: Any, channels: Sequence[str]):
     """`model` set up for `channels`: a model whose weights do not depend on the channel count (RobustSleepNet)
-    is re-declared for that many channels; another must take exactly that many."""
+    is re-declared for that many channels; another (and an exported graph, whose channel count is fixed) must
+    take exactly that many."""
+    from hf_sleep.staging.onnx_runtime import OnnxStagingModel
+
     config = model.config
     if len(channels) == config.n_chans:
         return model
+    if isinstance(model, OnnxStagingModel):
+        raise ValueError(
+            f"the exported graph of {config.name_or_path} takes {config.n_chans} channel(s), got {len(channels)}: "
+            f"{', '.join(channels)} (stage channel sets of another size with --backend torch)"
+        )
     if config.model_type != "robustsleepnet":
         raise ValueError(
             f"{config._name_or_path or config.model_type} takes {config.n_chans} channel(s), got {len(channels)}: "
@@ -69,6 +78,24 @@ def _member_model(model: Any, channels: Sequence[str]):
     member = copy.deepcopy(model)  # 180k weights; the copy's modules share one config, changed in place
     member.config.n_chans = len(channels)
     return member
+
+
+def _contract_key(extractor: Any) -> str:
+    """What decides how a recording is read: members whose contracts give the same key share one read."""
+    from hf_sleep.models.sleep_base.signal_contract import CONTRACT_KEYS
+
+    return json.dumps({key: getattr(extractor, key, None) for key in CONTRACT_KEYS}, sort_keys=True, default=str)
+
+
+def _predict_member(member: Any, epochs: np.ndarray, *, batch_size: int, stride: int, offset: int):
+    """One member's `NightPrediction`: onnxruntime's for an exported graph, else torch's `predict_night`."""
+    from hf_sleep.staging.onnx_runtime import OnnxStagingModel
+
+    if isinstance(member, OnnxStagingModel):
+        return member.predict_night(epochs, stride=stride, window_offset=offset)
+    from hf_sleep.staging.inference import predict_night
+
+    return predict_night(member, epochs, batch_size=batch_size, stride=stride, window_offset=offset)
 
 
 def stage_consensus(
@@ -89,6 +116,7 @@ def stage_consensus(
     loaded: dict[str, tuple[Any, Any]] | None = None,
     lights_off: str | float | None = None,
     lights_on: str | float | None = None,
+    backend: str = "auto",
 ):
     """Stages a recording with every model on every channel set and averages their probabilities.
 
@@ -105,16 +133,16 @@ def stage_consensus(
         lights_off, lights_on: as for `stage_recording`: the statistics cover time in bed.
         loaded: `{name: (model, feature extractor)}` kept between calls, so that many recordings load each model
             once; filled as models are loaded.
+        backend: as for `stage_recording`, for every member: `"onnx"` stages each with its exported graph on
+            onnxruntime (every bundled model has one), importing neither torch nor transformers.
 
     Returns:
         A `StagingResult` whose probabilities are the members' mean, with the members' stages and agreement in
         `extra_columns` (written to the hypnogram CSV).
     """
     from hf_sleep.data.checks import nonfinite_epochs
-    from hf_sleep.pretrained import resolve_bundled
-    from hf_sleep.staging.inference import predict_night
     from hf_sleep.staging.lights import night_lights
-    from hf_sleep.staging.model_loading import load_feature_extractor, load_model
+    from hf_sleep.staging.model_loading import load_model_and_extractor
     from hf_sleep.staging.one_night import UNSCORABLE, StagingResult, check_request
     from hf_sleep.staging.outputs import write_outputs
     from hf_sleep.staging.reading import _channel_names, read_night
@@ -137,16 +165,14 @@ def stage_consensus(
         if loaded is not None and name in loaded:
             model, extractor = loaded[name]
         else:
-            source = resolve_bundled(name)
-            model = load_model(source, device, progress=progress)
-            extractor = load_feature_extractor(source, model.config)
+            model, extractor = load_model_and_extractor(name, device, progress=progress, backend=backend)
             if loaded is not None:
                 loaded[name] = (model, extractor)
         timings["load_model"] += time.perf_counter() - clock
         for set_index, channels in enumerate(sets):
             member = _member_model(model, channels)
             clock = time.perf_counter()
-            key = (extractor.to_json_string(), tuple(channels))
+            key = (_contract_key(extractor), tuple(channels))
             if key not in reads:  # members with one contract share the read (all RobustSleepNet models do)
                 member_extractor = copy.deepcopy(extractor)
                 member_extractor.ch_names = list(channels)
@@ -173,8 +199,8 @@ def stage_consensus(
             member_stride = stride or (1 if n_members == 1 else seq_len)
             offset = round((model_index * len(sets) + set_index) * member_stride / n_members) if member_stride > 1 else 0
             scorable = np.flatnonzero(~unscorable)
-            prediction = predict_night(
-                member, epochs[scorable], batch_size=batch_size, stride=member_stride, window_offset=offset
+            prediction = _predict_member(
+                member, epochs[scorable], batch_size=batch_size, stride=member_stride, offset=offset
             )
             timings["model"] += time.perf_counter() - clock
             if stage_names is None:

@@ -175,11 +175,14 @@ class OnnxStagingModel:
         }
         return self.session.run(["logits"], feeds)[0]
 
-    def predict_night(self, epochs: np.ndarray, *, stride: int | None = None, **_: Any) -> NightPrediction:
+    def predict_night(
+        self, epochs: np.ndarray, *, stride: int | None = None, window_offset: int = 0, **_: Any
+    ) -> NightPrediction:
         """Stages a whole night: `(n_epochs, n_chans, n_times)` epochs in the model's units.
 
-        One graph call scores every window (the graph encodes each epoch once); `stride` as for the torch path
-        (default 1; DeepSleepNet's whole-night pass is not exported, its graph scores windows). The night must
+        One graph call scores every window (the graph encodes each epoch once); `stride` and `window_offset` as for
+        the torch path (default stride 1; DeepSleepNet's whole-night pass is not exported, its graph scores
+        windows). The night must
         be at least one window long: the graph's window is fixed at the model's `seq_len`.
         """
         config = self.config
@@ -200,7 +203,7 @@ class OnnxStagingModel:
         if padding:  # zero-valued epochs at both ends, staged and then dropped (RobustSleepNet's original)
             zeros = np.zeros((padding, *epochs.shape[1:]), dtype=np.float32)
             epochs = np.concatenate([zeros, epochs, zeros])
-        starts = window_starts(len(epochs), window, stride or 1)
+        starts = window_starts(len(epochs), window, stride or 1, window_offset)
         index = np.asarray(starts, dtype=np.int64)[:, None] + np.arange(window, dtype=np.int64)
         logits = self.logits(epochs, index).astype(np.float64)
         log_probs = logits - logits.max(axis=-1, keepdims=True)

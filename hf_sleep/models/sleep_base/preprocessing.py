@@ -8,7 +8,6 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
-from scipy import signal
 
 
 def _as_epochs(values: np.ndarray | list, name: str, samples_per_epoch: int) -> np.ndarray:
@@ -113,6 +112,9 @@ def slumbernet_preprocess(
     if eeg_epochs.shape != emg_epochs.shape:
         raise ValueError(f"eeg and emg must have the same length, got {np.shape(eeg)} and {np.shape(emg)}")
 
+    # SlumberNet's causal chain only: staging's resampling and filtering run in NumPy (.filters).
+    from scipy import signal
+
     b, a = signal.butter(emg_filter_order, emg_lowpass_hz / (sfreq / 2), "low")
     emg_epochs = signal.lfilter(b, a, emg_epochs, axis=1)
 
@@ -152,7 +154,9 @@ def robustsleepnet_preprocess(
     Returns:
         `(n_chans, n_samples * target_sfreq / sfreq)` float32 at `target_sfreq`.
     """
-    from .signals import resample_ratio  # relative: saved beside the weights with this file
+    # Relative: saved beside the weights with this file.
+    from .filters import butter_ba, filtfilt, resample_poly
+    from .signals import resample_ratio
 
     data = np.asarray(signal_in, dtype=np.float64)
     if data.ndim != 2 or data.shape[1] == 0:
@@ -162,7 +166,7 @@ def robustsleepnet_preprocess(
         if rate_in == rate_out:
             return values
         up, down = resample_ratio(rate_in, rate_out)
-        resampled = signal.resample_poly(values, up, down, axis=-1)
+        resampled = resample_poly(values, up, down)
         # The original pads with zeros up to round(duration * rate) when the resampler returns fewer samples.
         expected = round(values.shape[-1] / rate_in * rate_out)
         if resampled.shape[-1] < expected:
@@ -170,10 +174,8 @@ def robustsleepnet_preprocess(
         return resampled
 
     data = poly_resample(data, float(sfreq), intermediate_sfreq).astype(np.float32)
-    b, a = signal.iirfilter(
-        filter_order, [edge * 2.0 / intermediate_sfreq for edge in (l_freq, h_freq)], btype="bandpass", ftype="butter"
-    )
-    data = signal.filtfilt(b, a, data, axis=-1)
+    b, a = butter_ba(filter_order, [l_freq, h_freq], "bandpass", fs=intermediate_sfreq)
+    data = filtfilt(b, a, data)
     data = poly_resample(data, intermediate_sfreq, target_sfreq)
     q25, median, q75 = np.percentile(data, [25, 50, 75], axis=-1, keepdims=True)
     clipped = np.clip(data, -2 * clip_iqr * (median - q25), 2 * clip_iqr * (q75 - median))

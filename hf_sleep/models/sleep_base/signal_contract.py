@@ -235,10 +235,11 @@ class SignalContract:
         """`(..., n_samples)` at `sfreq` brought to the model's rate (float32)."""
         if sfreq == self.sfreq:
             return signal
-        from scipy.signal import resample_poly
+        # Relative (saved with this file): scipy.signal's resampler without scipy.signal's import.
+        from .filters import resample_poly
 
         up, down = resample_ratio(sfreq, self.sfreq)
-        return resample_poly(signal, up, down, axis=-1).astype(np.float32)
+        return resample_poly(signal, up, down).astype(np.float32)
 
     def band_pass(self, signal: np.ndarray, sfreq: float | None = None) -> np.ndarray:
         """The band-pass of the contract applied along the last axis (float32); the input when there is none."""
@@ -261,15 +262,15 @@ class SignalContract:
                 verbose="error",
             )
             return filtered.reshape(shape).astype(np.float32)
-        from scipy import signal as scipy_signal
+        from .filters import butter_sos, sosfilt, sosfiltfilt  # scipy.signal's, without its import
 
         if self.l_freq is not None and self.h_freq is not None:
             edges, kind = [self.l_freq, self.h_freq], "bandpass"
         else:
             edges, kind = (self.l_freq, "highpass") if self.l_freq is not None else (self.h_freq, "lowpass")
-        sos = scipy_signal.butter(int(self.filter.get("order", 5)), edges, kind, fs=sfreq, output="sos")
-        apply = scipy_signal.sosfiltfilt if zero_phase else scipy_signal.sosfilt
-        return apply(sos, signal.astype(np.float64), axis=-1).astype(np.float32)
+        sos = butter_sos(int(self.filter.get("order", 5)), edges, kind, fs=sfreq)
+        apply = sosfiltfilt if zero_phase else sosfilt
+        return apply(sos, signal.astype(np.float64)).astype(np.float32)
 
     def prepare_signal(self, signal: np.ndarray, sfreq: float) -> tuple[np.ndarray, float]:
         """The steps that run over the continuous signal: resampling and a recording-wide band-pass.
