@@ -187,6 +187,23 @@ def test_demo_night_is_deterministic_and_plausible(tmp_path):
     assert signal.shape == (3, 180_000) and info["warnings"] == []
 
 
+
+@pytest.mark.slow
+def test_default_model_stages_the_demo_night_as_it_was_generated(tmp_path):
+    """The night `hf-sleep demo` stages, read by the trained 1-EEG default: the stages the night was generated
+    from, with the REM share and REM latency of healthy adults (Carskadon & Dement: REM 20-25 % of sleep, first
+    REM 70-120 min after sleep onset; 15-25 % and 60-120 min as the demo hypnogram test allows)."""
+    from sklearn.metrics import cohen_kappa_score
+
+    from hf_sleep.staging.demo_night import demo_hypnogram, make_demo_night
+
+    psg = make_demo_night(tmp_path / "night", 8.0)  # the demo's night: 8 h, seed 0
+    result = stage_recording(psg, "seqsleepnet-physioex-eeg", plot=False)
+    truth = demo_hypnogram(8.0)[: result.n_epochs]
+    stats = result.statistics
+    assert cohen_kappa_score(truth, list(result.stages)) >= 0.7
+    assert 60 <= stats["REM_latency"] <= 120 and 15 <= stats["%REM"] <= 25, stats
+
 def test_model_argument_errors(tmp_path):
     night = write_sleep_edf_night(tmp_path / "night.edf", ["W"] * 2)
     with pytest.raises(FileNotFoundError, match="model folder ./no/such/model does not exist"):

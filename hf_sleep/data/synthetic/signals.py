@@ -56,14 +56,18 @@ _PROFILE_COLUMNS = (
     "bg", "steep", "delta", "theta", "alpha", "beta", "emg", "sem",
     "saccade", "spindle", "kcomplex", "sawtooth", "vertex", "artefact", "twitch",
 )  # fmt: skip
+# N2 carries about 7 spindles and 3 K-complexes a minute, the upper range of healthy young adults, and more
+# delta than REM: with fewer, stretches of early N2 read as REM to Fpz-Cz models, and with more delta REM reads
+# as N2. REM has less beta and frontalis muscle activity than N2 (atonia) but more than N3: at wake-like levels
+# long REM periods read as wake to SeqSleepNet, at N3 levels as N2 to RobustSleepNet.
 _HUMAN_PROFILES: dict[str, tuple[float, ...]] = {
     #       bg steep delta theta alpha beta emg  sem  sacc spin  kc   saw  vert  art  twitch
     "W":   (1.0, 0.0, 4.0, 4.0, 16.0, 6.0, 20.0, 12.0, 4.0, 0.0, 0.0, 0.0, 0.0, 0.15, 0.0),
     "N1":  (0.8, 0.6, 6.0, 13.0, 3.0, 2.5, 10.0, 45.0, 0.2, 0.0, 0.0, 0.0, 0.6, 0.05, 0.0),
-    "N2":  (0.5, 1.15, 10.0, 9.0, 2.0, 1.5, 7.0, 4.0, 0.0, 2.5, 0.8, 0.0, 0.1, 0.02, 0.0),
+    "N2":  (0.5, 1.15, 13.0, 9.0, 2.0, 1.5, 7.0, 4.0, 0.0, 3.5, 1.5, 0.0, 0.1, 0.02, 0.0),
     "N3":  (0.5, 1.4, 40.0, 8.0, 1.5, 1.2, 6.0, 0.0, 0.0, 0.7, 0.2, 0.0, 0.0, 0.01, 0.0),
     "S4":  (0.5, 1.5, 55.0, 8.0, 1.5, 1.2, 5.5, 0.0, 0.0, 0.4, 0.1, 0.0, 0.0, 0.01, 0.0),
-    "REM": (0.4, 0.8, 6.0, 9.0, 4.0, 2.0, 2.0, 3.0, 8.0, 0.0, 0.0, 1.2, 0.0, 0.02, 1.0),
+    "REM": (0.4, 0.8, 4.0, 9.0, 4.0, 1.4, 2.0, 3.0, 8.0, 0.0, 0.0, 1.2, 0.0, 0.02, 1.0),
     "MT":  (1.0, 0.0, 10.0, 6.0, 6.0, 12.0, 45.0, 10.0, 3.0, 0.0, 0.0, 0.0, 0.0, 3.0, 0.0),
     "?":   (1.0, 0.0, 5.0, 4.0, 10.0, 5.0, 22.0, 10.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.5, 0.0),
 }  # fmt: skip
