@@ -24,7 +24,11 @@ def tiny(**overrides) -> SlumberNetForSleepStaging:
 def test_defaults_describe_mouse_eeg_emg():
     config = SlumberNetConfig()
     assert (config.n_chans, config.sfreq, config.epoch_seconds, config.n_times) == (2, 64.0, 4.0, 256)
-    assert config.ch_names == ["EEG", "EMG"]
+    # channel names live in the feature extractor; a model saved without one reads EEG and EMG, the rows it is built on
+    from hf_sleep.models.sleep_base.signal_contract import SignalContract
+
+    assert not hasattr(config, "ch_names") and "default_ch_names" not in config.to_dict()
+    assert SignalContract.from_model_config(config).ch_names == ["EEG", "EMG"]
     assert config.id2label == {0: "Wake", 1: "NREM", 2: "REM"}
     assert config.label2id == {"Wake": 0, "NREM": 1, "REM": 2}
     with pytest.raises(ValueError, match="kernel_sizes"):

@@ -97,11 +97,18 @@ def build_config(
     if num_classes < 2:
         raise ValueError(f"number of classes must be at least 2, got {num_classes}")
     labels = LABEL_SETS.get(num_classes, tuple(f"Stage{i}" for i in range(num_classes)))
-    channels = list(DEFAULT_CHANNELS[:n_chans]) + [f"EEG{i + 1}" for i in range(len(DEFAULT_CHANNELS), n_chans)]
     shape = {"n_chans": n_chans, "sfreq": float(sfreq), "epoch_seconds": float(epoch_seconds)}
     if seq_len is not None:
         shape["seq_len"] = int(seq_len)
+    # Channel names belong to the feature extractor; a config given them (the older spelling, still accepted)
+    # hands them to the extractor that staging derives for a model without one.
+    channels = explorer_channels(n_chans)
     return arch.config_class(**shape, **values, ch_names=channels, id2label=dict(enumerate(labels)))
+
+
+def explorer_channels(n_chans: int) -> list[str]:
+    """The channel names the explorer gives a model of `n_chans` inputs."""
+    return list(DEFAULT_CHANNELS[:n_chans]) + [f"EEG{i + 1}" for i in range(len(DEFAULT_CHANNELS), n_chans)]
 
 
 def count_parameters(model: torch.nn.Module) -> int:
@@ -179,8 +186,8 @@ def _why_no_shape(name: str, module: torch.nn.Module, rows: dict[str, list[Any]]
     return "not used by forward"
 
 
-def io_contract(config: SleepStagingConfig) -> str:
-    """The input/output contract of a model with this config, in Markdown."""
+def io_contract(config: SleepStagingConfig, channels: list[str], units: str = "uV") -> str:
+    """The input/output contract of a model with this config reading `channels` in `units`, in Markdown."""
     from hf_sleep.hub.model_card import UNIT_NAMES
 
     labels = ", ".join(f"{i} = {name}" for i, name in config.id2label.items())
@@ -188,9 +195,9 @@ def io_contract(config: SleepStagingConfig) -> str:
         [
             f"- **Input** `input_values`: `(batch, {config.seq_len}, {config.n_chans}, {config.n_times})` = "
             f"(batch, seq_len, n_chans, n_times), {config.n_times} samples = {config.sfreq:g} Hz × "
-            f"{config.epoch_seconds:g} s, in **{UNIT_NAMES[config.units]}**; a 3-D `(batch, {config.n_chans}, "
+            f"{config.epoch_seconds:g} s, in **{UNIT_NAMES[units]}**; a 3-D `(batch, {config.n_chans}, "
             f"{config.n_times})` input is one epoch.",
-            f"- **Channels**: {', '.join(config.ch_names)}",
+            f"- **Channels**: {', '.join(channels)}",
             f"- **Output** `logits`: `(batch, {config.seq_len}, {config.num_labels})`; `loss` when `labels` "
             "`(batch, seq_len)` are given (`-100` ignored).",
             f"- **Labels**: {labels}",
@@ -237,7 +244,7 @@ def explore(
     config = build_config(name, n_chans, sfreq, epoch_seconds, seq_len, num_classes, hyperparameters)
     torch.manual_seed(0)
     model = get_architecture(name).model_class(config)
-    return Exploration(config, count_parameters(model), layer_table(model), io_contract(config),
+    return Exploration(config, count_parameters(model), layer_table(model), io_contract(config, explorer_channels(config.n_chans)),
                        render_model_card(model))
 
 

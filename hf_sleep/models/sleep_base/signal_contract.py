@@ -181,12 +181,15 @@ class SignalContract:
     def from_model_config(cls, config: Any, **kwargs: Any) -> SignalContract:
         """The contract a model config implies (rate, epoch length, labels) with no filter.
 
-        What a model folder saved without `preprocessor_config.json` is taken to expect: in µV, one `EEG` (staging
-        picks the recording's EEG by name) or `EEG1 ... EEGn`, unless its `config.json` was written when configs
+        What a model folder saved without `preprocessor_config.json` is taken to expect: in µV, the rows the architecture
+        names (`default_ch_names`: SlumberNet's `EEG`, `EMG`), else one `EEG` (staging picks the recording's EEG by
+        name) or `EEG1 ... EEGn`, unless its `config.json` was written when configs
         still carried `ch_names` and `units`.
         """
         legacy = getattr(config, "_legacy_signal", None) or {}
-        default = ["EEG"] if config.n_chans == 1 else [f"EEG{index + 1}" for index in range(config.n_chans)]
+        default = list(getattr(config, "default_ch_names", ()))
+        if len(default) != config.n_chans:
+            default = ["EEG"] if config.n_chans == 1 else [f"EEG{index + 1}" for index in range(config.n_chans)]
         values = {
             "ch_names": list(legacy.get("ch_names") or default),
             "sfreq": config.sfreq,

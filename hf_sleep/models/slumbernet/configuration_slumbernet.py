@@ -255,6 +255,8 @@ class SlumberNetConfig(SleepStagingConfig):
     """
 
     model_type = "slumbernet"
+    # The input rows the architecture is built around (not saved: a trained model's extractor names its channels).
+    default_ch_names = ("EEG", "EMG")
     auto_model_class = "SlumberNetForSleepStaging"
 
     def __init__(
