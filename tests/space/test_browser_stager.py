@@ -10,8 +10,6 @@ import http.server
 import json
 import math
 import os
-import shutil
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -20,7 +18,7 @@ import numpy as np
 import pytest
 
 from ..conftest import REPO_ROOT
-from .test_explorer_browser import CHROMEDRIVER, CHROMIUM, _require_browser
+from .test_explorer_browser import _require_browser, headless_chromium
 
 pytestmark = pytest.mark.browser
 
@@ -87,25 +85,8 @@ def server(site):
 
 @pytest.fixture(scope="module")
 def browser():
-    _require_browser()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    profile = tempfile.mkdtemp(prefix="hf-sleep-chromium-")
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={profile}", "--window-size=1400,2000"):
-        options.add_argument(flag)
     # Chrome's DevTools network events: every request the page makes, to any host.
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+    yield from headless_chromium(2000, log_network=True)
 
 
 def _requests(driver) -> list[dict]:

@@ -90,8 +90,12 @@ def app_url(tmp_path):
         log.close()
 
 
-@pytest.fixture
-def browser():
+def headless_chromium(height: int, *, log_network: bool = False):
+    """A headless Chromium driven by Selenium, in a fresh profile removed afterwards (a generator for fixtures).
+
+    `log_network`: keep Chrome's DevTools network events and console (`driver.get_log("performance")`), to see
+    every request a page makes.
+    """
     _require_browser()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -101,14 +105,21 @@ def browser():
     profile = tempfile.mkdtemp(prefix="hf-sleep-chromium-")
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={profile}", "--window-size=1400,2200"):
+                 f"--user-data-dir={profile}", f"--window-size=1400,{height}"):
         options.add_argument(flag)
+    if log_network:
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     try:
         yield driver
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def browser():
+    yield from headless_chromium(2200)
 
 
 def test_explore_and_stage_in_chromium(app_url, browser, tmp_path):
