@@ -12,39 +12,28 @@ import sys
 from typing import Any
 
 from hf_sleep.lazy_exports import exported_names, lazy_exports
+from hf_sleep.models import (
+    deepsleepnet,
+    dsb_cnn,
+    dsb_cnn_attention,
+    dsb_transformer,
+    robustsleepnet,
+    seqsleepnet,
+    slumbernet,
+    tinysleepnet,
+)
 from hf_sleep.registry import register_auto_classes
 
 __version__ = "0.1.0"
 
+# The architectures export what their own `__init__.py` tables list (importing those tables is cheap: they
+# import nothing else).
+_ARCHITECTURE_PACKAGES = (
+    deepsleepnet, dsb_cnn, dsb_cnn_attention, dsb_transformer, robustsleepnet, seqsleepnet, slumbernet, tinysleepnet,
+)  # fmt: skip
 _LAZY: dict[str, tuple[str, ...]] = {
-    "models.deepsleepnet": ("DeepSleepNetConfig", "DeepSleepNetForSleepStaging", "DeepSleepNetModel"),
+    **{package.__name__.removeprefix(__name__ + "."): tuple(package.__all__) for package in _ARCHITECTURE_PACKAGES},
     "models.dsb_base": ("DSBConfig", "DSBPretrainingOutput"),
-    "models.dsb_cnn": (
-        "DSBCNNConfig",
-        "DSBCNNForContrastivePretraining",
-        "DSBCNNForHybridPretraining",
-        "DSBCNNForMaskedPretraining",
-        "DSBCNNForSleepStaging",
-        "DSBCNNModel",
-    ),
-    "models.dsb_cnn_attention": (
-        "DSBCNNAttentionConfig",
-        "DSBCNNAttentionForContrastivePretraining",
-        "DSBCNNAttentionForHybridPretraining",
-        "DSBCNNAttentionForMaskedPretraining",
-        "DSBCNNAttentionForSleepStaging",
-        "DSBCNNAttentionModel",
-    ),
-    "models.dsb_transformer": (
-        "DSBTransformerConfig",
-        "DSBTransformerForContrastivePretraining",
-        "DSBTransformerForHybridPretraining",
-        "DSBTransformerForMaskedPretraining",
-        "DSBTransformerForSleepStaging",
-        "DSBTransformerModel",
-    ),
-    "models.robustsleepnet": ("RobustSleepNetConfig", "RobustSleepNetForSleepStaging", "RobustSleepNetModel"),
-    "models.seqsleepnet": ("SeqSleepNetConfig", "SeqSleepNetForSleepStaging", "SeqSleepNetModel"),
     "models.sleep_base": (
         "AASM_STAGES",
         "SleepEncoderOutput",
@@ -53,8 +42,6 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "SleepStagingOutput",
         "SleepStagingPreTrainedModel",
     ),
-    "models.slumbernet": ("SlumberNetConfig", "SlumberNetForSleepStaging", "SlumberNetModel"),
-    "models.tinysleepnet": ("TinySleepNetConfig", "TinySleepNetForSleepStaging", "TinySleepNetModel"),
     "pretrained": ("load_pretrained",),
     "registry": ("ARCHITECTURES", "Architecture", "get_architecture"),
     "staging.many_nights": ("FailedRecording", "stage_recordings"),

@@ -361,8 +361,10 @@ def generate(arch_folder: Path, resolver: Resolver | None = None) -> dict[Path, 
     rest = [d for d in own if d.key not in config_keys]
     model_definitions, model_imports, from_config = _closure(resolver, modular, rest, config_keys)
 
+    public = modular.all_names or package_exports(arch_folder / "__init__.py")
+
     def exported(names: set[str]) -> list[str]:
-        return [name for name in modular.all_names if name in names]
+        return [name for name in public if name in names]
 
     config_text = _render(
         modular,
@@ -384,6 +386,17 @@ def generate(arch_folder: Path, resolver: Resolver | None = None) -> dict[Path, 
         exported(model_names),
     )
     return {arch_folder / f"configuration_{arch}.py": config_text, arch_folder / f"modeling_{arch}.py": model_text}
+
+
+def package_exports(init_path: Path) -> list[str]:
+    """The names an architecture's `__init__.py` exports: every name of its `_LAZY` table, read without importing it
+    (none where the folder has no `__init__.py`)."""
+    if not init_path.is_file():
+        return []
+    for node in ast.parse(init_path.read_text()).body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == "_LAZY":
+            return [name for names in ast.literal_eval(node.value).values() for name in names]
+    raise ModularError(f"{init_path}: has no `_LAZY` table of exported names")
 
 
 def _shown(path: Path) -> str:

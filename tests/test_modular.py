@@ -86,7 +86,7 @@ def test_drift_is_reported_and_fixed(tmp_path, monkeypatch, capsys):
     edited = modular.replace("class TinySleepNetModel(", "# a new comment\nclass TinySleepNetModel(", 1)
     assert edited != modular
     (folder / "modular_tinysleepnet.py").write_text(edited, encoding="utf-8")
-    for stem in ("configuration_tinysleepnet", "modeling_tinysleepnet"):
+    for stem in ("__init__", "configuration_tinysleepnet", "modeling_tinysleepnet"):
         (folder / f"{stem}.py").write_bytes((MODELS / "tinysleepnet" / f"{stem}.py").read_bytes())
     monkeypatch.setattr(check, "modular_folders", lambda: [folder])
 

@@ -8,6 +8,7 @@ splits, cards, downloads, publishing.
 
 from __future__ import annotations
 
+from hf_sleep.data import synthetic
 from hf_sleep.lazy_exports import exported_names, lazy_exports
 
 _LAZY: dict[str, tuple[str, ...]] = {
@@ -23,28 +24,12 @@ _LAZY: dict[str, tuple[str, ...]] = {
     "options": ("ConversionOptions",),
     "publish": ("push_dataset", "push_to_hub"),
     "rodent": (
-        "RODENT_OPTIONS",
-        "RodentArrays",
-        "RodentPair",
-        "convert_rodent",
-        "find_rodent_pairs",
-        "slumbernet_preprocess",
+        "RODENT_OPTIONS", "RodentArrays", "RodentPair", "convert_rodent", "find_rodent_pairs", "slumbernet_preprocess",
     ),
     "sleep_edf": ("SLEEP_EDF_OPTIONS", "SLEEP_EDF_SUBSETS", "convert_sleep_edf", "find_sleep_edf_pairs"),
     "splits": ("stage_counts", "subject_kfold", "subject_split", "to_sequences"),
-    "synthetic": (
-        "generate_rodent",
-        "generate_sleep_edf",
-        "synthesize_night",
-        "synthetic_hypnogram",
-        "write_cohort_night",
-        "write_mass_night",
-        "write_nsrr_night",
-        "write_rodent_recording",
-        "write_scored_night",
-        "write_sleep_edf_night",
-    ),
-}
+    "synthetic": tuple(synthetic.__all__),  # its own table (importing it imports nothing else)
+}  # fmt: skip
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 __all__ = exported_names(_LAZY)

@@ -14,43 +14,21 @@ Output is deterministic for a seed.
 >>> psg, hypnogram = write_sleep_edf_night("nights/", hypnogram=None, subject=0, night=1)  # doctest: +SKIP
 """
 
-from .cohort_layouts import (
-    COHORT_LAYOUT_CHANNELS,
-    HYPNOGRAM_FORMATS,
-    NSRR_LAYOUT_CHANNELS,
-    write_cohort_night,
-    write_nsrr_night,
-    write_scored_night,
-)
-from .generate import generate_rodent, generate_sleep_edf
-from .hypnograms import synthetic_hypnogram
-from .layouts import (
-    MASS_CHANNELS,
-    MASS_EPOCH_SECONDS,
-    RODENT_CHANNELS,
-    SLEEP_EDF_CHANNELS,
-    write_mass_night,
-    write_rodent_recording,
-    write_sleep_edf_night,
-)
-from .signals import synthesize_night
+from hf_sleep.lazy_exports import exported_names, lazy_exports
 
-__all__ = [
-    "COHORT_LAYOUT_CHANNELS",
-    "HYPNOGRAM_FORMATS",
-    "MASS_CHANNELS",
-    "MASS_EPOCH_SECONDS",
-    "NSRR_LAYOUT_CHANNELS",
-    "RODENT_CHANNELS",
-    "SLEEP_EDF_CHANNELS",
-    "generate_rodent",
-    "generate_sleep_edf",
-    "synthesize_night",
-    "synthetic_hypnogram",
-    "write_cohort_night",
-    "write_mass_night",
-    "write_nsrr_night",
-    "write_rodent_recording",
-    "write_scored_night",
-    "write_sleep_edf_night",
-]
+_LAZY: dict[str, tuple[str, ...]] = {
+    "cohort_layouts": (
+        "COHORT_LAYOUT_CHANNELS", "HYPNOGRAM_FORMATS", "NSRR_LAYOUT_CHANNELS", "write_cohort_night",
+        "write_nsrr_night", "write_scored_night",
+    ),
+    "generate": ("generate_rodent", "generate_sleep_edf"),
+    "hypnograms": ("synthetic_hypnogram",),
+    "layouts": (
+        "MASS_CHANNELS", "MASS_EPOCH_SECONDS", "RODENT_CHANNELS", "SLEEP_EDF_CHANNELS", "write_mass_night",
+        "write_rodent_recording", "write_sleep_edf_night",
+    ),
+    "signals": ("synthesize_night",),
+}  # fmt: skip
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
+__all__ = exported_names(_LAZY)

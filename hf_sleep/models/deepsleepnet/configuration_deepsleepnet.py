@@ -437,3 +437,8 @@ class DeepSleepNetConfig(SleepStagingConfig):
         """Length of the concatenated CNN features of one epoch (3072 for the paper's setup)."""
         small, large = self.branch_widths
         return self.n_chans * (self.small_n_filters_2 * small + self.large_n_filters_2 * large)
+
+
+__all__ = [
+    "DeepSleepNetConfig",
+]

@@ -21,9 +21,10 @@ from hf_sleep.models.sleep_base.configuration_sleep_base import (
     conv_output_width,
 )
 from hf_sleep.models.sleep_base.modeling_sleep_base import (
+    EncodedSequence,
+    SleepBackboneMixin,
     SleepConvBranch,
-    SleepEncoderOutput,
-    SleepStagingOutput,
+    SleepStagingHeadMixin,
     SleepStagingPreTrainedModel,
 )
 
@@ -321,7 +322,7 @@ class DeepSleepNetPreTrainedModel(SleepStagingPreTrainedModel):
     is_sequence_model = True
 
 
-class DeepSleepNetModel(DeepSleepNetPreTrainedModel):
+class DeepSleepNetModel(SleepBackboneMixin, DeepSleepNetPreTrainedModel):
     """The DeepSleepNet backbone: per-epoch CNN features, then sequence residual learning (no classifier)."""
 
     def __init__(self, config: DeepSleepNetConfig) -> None:
@@ -330,22 +331,13 @@ class DeepSleepNetModel(DeepSleepNetPreTrainedModel):
         self.sequence_block = DeepSleepNetSequenceBlock(config)
         self.post_init()
 
-    def forward(
-        self,
-        input_values: torch.Tensor,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-    ) -> SleepEncoderOutput | tuple:
-        sequence, _ = self.split_input(input_values)
-        batch, seq_len, n_chans, n_times = sequence.shape
-        epoch_features, branch_maps = self.epoch_encoder(sequence.reshape(batch * seq_len, n_chans, n_times))
-        epoch_features = epoch_features.reshape(batch, seq_len, -1)
+    def encode_sequence(self, sequence: torch.Tensor) -> EncodedSequence:
+        epoch_features, branch_maps = self.encode_each_epoch(sequence, self.epoch_encoder)
         last_hidden_state = self.sequence_block(epoch_features)
-        hidden_states = (*branch_maps, epoch_features, last_hidden_state)
-        return self.encoder_output(last_hidden_state, epoch_features, hidden_states, output_hidden_states, return_dict)
+        return last_hidden_state, epoch_features, (*branch_maps, epoch_features, last_hidden_state)
 
 
-class DeepSleepNetForSleepStaging(DeepSleepNetPreTrainedModel):
+class DeepSleepNetForSleepStaging(SleepStagingHeadMixin, DeepSleepNetPreTrainedModel):
     """DeepSleepNet with its softmax layer: `(batch, seq_len, n_chans, n_times)` → `(batch, seq_len, num_labels)`.
 
     Example:
@@ -380,15 +372,3 @@ class DeepSleepNetForSleepStaging(DeepSleepNetPreTrainedModel):
         with the LSTM states carried over (see `DeepSleepNetSequenceBlock.forward_night`).
         `(n_epochs, epoch_feature_size) -> (n_epochs, num_labels)`; per-epoch features from `embed_epochs`."""
         return self.classifier(self.deepsleepnet.sequence_block.forward_night(embeddings, self.config.seq_len))
-
-    def forward(
-        self,
-        input_values: torch.Tensor,
-        labels: torch.Tensor | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-    ) -> SleepStagingOutput | tuple:
-        _, squeeze = self.split_input(input_values)
-        encoded = self.deepsleepnet(input_values, output_hidden_states=output_hidden_states, return_dict=True)
-        logits = self.classifier(encoded.last_hidden_state)
-        return self.staging_output(logits, labels, squeeze, encoded.hidden_states, return_dict)

@@ -18,8 +18,10 @@ from transformers.utils import ModelOutput
 from hf_sleep.models.dsb_base.augmentations import default_augmentations
 from hf_sleep.models.dsb_base.configuration_dsb_base import DSBConfig
 from hf_sleep.models.sleep_base.modeling_sleep_base import (
+    EncodedSequence,
+    SleepBackboneMixin,
     SleepEncoderOutput,
-    SleepStagingOutput,
+    SleepStagingHeadMixin,
     SleepStagingPreTrainedModel,
     init,
 )
@@ -183,7 +185,7 @@ class DSBTokenParameters(nn.Module):
     """Holds loose learned tokens (CLS, mask) so `_init_weights` can find and initialise them."""
 
 
-class DSBBackboneMixin:
+class DSBBackboneMixin(SleepBackboneMixin):
     """The backbone contract: `embed(epochs)` gives the L2-normalised latent `(n_epochs, latent_size)`."""
 
     def embed(self, epochs: torch.Tensor) -> torch.Tensor:
@@ -193,20 +195,12 @@ class DSBBackboneMixin:
         """`(n_epochs, n_chans, n_times)` -> latent `(n_epochs, latent_size)` and intermediate features."""
         raise NotImplementedError
 
-    def forward(
-        self,
-        input_values: torch.Tensor,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-    ) -> SleepEncoderOutput | tuple:
-        sequence, _ = self.split_input(input_values)
-        batch, seq_len = sequence.shape[:2]
-        latent, features = self.encode(sequence.reshape(batch * seq_len, *sequence.shape[2:]))
-        latent = latent.reshape(batch, seq_len, -1)
-        return self.encoder_output(latent, latent, features, output_hidden_states, return_dict)
+    def encode_sequence(self, sequence: torch.Tensor) -> EncodedSequence:
+        latent, features = self.encode_each_epoch(sequence, self.encode)
+        return latent, latent, features
 
 
-class DSBForSleepStagingMixin:
+class DSBForSleepStagingMixin(SleepStagingHeadMixin):
     """Sleep staging on the encoder's latent with the original's MLP; the encoder is frozen on request. The
     class names its backbone in `model_class`."""
 
@@ -234,20 +228,11 @@ class DSBForSleepStagingMixin:
     def stage_sequences(self, embeddings: torch.Tensor) -> torch.Tensor:
         return self.classifier(embeddings)
 
-    def forward(
-        self,
-        input_values: torch.Tensor,
-        labels: torch.Tensor | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-    ) -> SleepStagingOutput | tuple:
-        _, squeeze = self.split_input(input_values)
-        encoded = self.dsb(input_values, output_hidden_states=output_hidden_states, return_dict=True)
-        logits = self.classifier(encoded.last_hidden_state)
-        hidden_states = encoded.hidden_states
-        if hidden_states is not None:
-            hidden_states = (*hidden_states, encoded.last_hidden_state)
-        return self.staging_output(logits, labels, squeeze, hidden_states, return_dict)
+    def staging_hidden_states(self, encoded: SleepEncoderOutput) -> tuple[torch.Tensor, ...] | None:
+        """The encoder's intermediate features and then its latent, the input of the staging MLP."""
+        if encoded.hidden_states is None:
+            return None
+        return (*encoded.hidden_states, encoded.last_hidden_state)
 
 
 class DSBForContrastivePretrainingMixin:

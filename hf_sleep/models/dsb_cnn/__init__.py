@@ -1,26 +1,12 @@
-from hf_sleep.lazy_exports import lazy_exports
+from hf_sleep.lazy_exports import exported_names, lazy_exports
 
-__getattr__, __dir__ = lazy_exports(
-    __name__,
-    {
-        "configuration_dsb_cnn": ("DSBCNNConfig",),
-        "modeling_dsb_cnn": (
-            "DSBCNNForContrastivePretraining",
-            "DSBCNNForHybridPretraining",
-            "DSBCNNForMaskedPretraining",
-            "DSBCNNForSleepStaging",
-            "DSBCNNModel",
-            "DSBCNNPreTrainedModel",
-        ),
-    },
-)
+_LAZY: dict[str, tuple[str, ...]] = {
+    "configuration_dsb_cnn": ("DSBCNNConfig",),
+    "modeling_dsb_cnn": (
+        "DSBCNNForContrastivePretraining", "DSBCNNForHybridPretraining", "DSBCNNForMaskedPretraining",
+        "DSBCNNForSleepStaging", "DSBCNNModel", "DSBCNNPreTrainedModel",
+    ),
+}  # fmt: skip
 
-__all__ = [
-    "DSBCNNConfig",
-    "DSBCNNForContrastivePretraining",
-    "DSBCNNForHybridPretraining",
-    "DSBCNNForMaskedPretraining",
-    "DSBCNNForSleepStaging",
-    "DSBCNNModel",
-    "DSBCNNPreTrainedModel",
-]
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
+__all__ = exported_names(_LAZY)

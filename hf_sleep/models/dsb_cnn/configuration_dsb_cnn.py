@@ -406,3 +406,8 @@ class DSBCNNConfig(DSBConfig):
         for pool in self.pool_sizes:
             widths.append(-(-widths[-1] // pool))
         return widths
+
+
+__all__ = [
+    "DSBCNNConfig",
+]

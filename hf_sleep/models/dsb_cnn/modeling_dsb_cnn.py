@@ -359,8 +359,35 @@ class DSBTokenParameters(nn.Module):
     """Holds loose learned tokens (CLS, mask) so `_init_weights` can find and initialise them."""
 
 
+# Copied from hf_sleep.models.sleep_base.modeling_sleep_base.SleepBackboneMixin
+class SleepBackboneMixin:
+    """The `forward` of every `...Model` backbone: the input checked, then the architecture's `encode_sequence`."""
+
+    def encode_sequence(self, sequence: torch.Tensor) -> EncodedSequence:
+        """`(batch, seq_len, n_chans, n_times)` -> the last hidden state `(batch, seq_len, hidden_size)`, the epoch
+        embeddings `(batch, seq_len, embedding_size)` and every hidden state, in the order the model computes them."""
+        raise NotImplementedError
+
+    def encode_each_epoch(self, sequence: torch.Tensor, encode: Any) -> tuple[torch.Tensor, Any]:
+        """`encode` run on every epoch of `(batch, seq_len, n_chans, n_times)` at once (the epochs of all sequences
+        as one batch): what it returns first comes back as `(batch, seq_len, -1)`, what it returns second as is."""
+        batch, seq_len = sequence.shape[:2]
+        features, extra = encode(sequence.flatten(0, 1))
+        return features.reshape(batch, seq_len, -1), extra
+
+    def forward(
+        self,
+        input_values: torch.Tensor,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+    ) -> SleepEncoderOutput | tuple:
+        sequence, _ = self.split_input(input_values)
+        last_hidden_state, epoch_embeddings, hidden_states = self.encode_sequence(sequence)
+        return self.encoder_output(last_hidden_state, epoch_embeddings, hidden_states, output_hidden_states, return_dict)
+
+
 # Copied from hf_sleep.models.dsb_base.modeling_dsb_base.DSBBackboneMixin
-class DSBBackboneMixin:
+class DSBBackboneMixin(SleepBackboneMixin):
     """The backbone contract: `embed(epochs)` gives the L2-normalised latent `(n_epochs, latent_size)`."""
 
     def embed(self, epochs: torch.Tensor) -> torch.Tensor:
@@ -370,21 +397,35 @@ class DSBBackboneMixin:
         """`(n_epochs, n_chans, n_times)` -> latent `(n_epochs, latent_size)` and intermediate features."""
         raise NotImplementedError
 
+    def encode_sequence(self, sequence: torch.Tensor) -> EncodedSequence:
+        latent, features = self.encode_each_epoch(sequence, self.encode)
+        return latent, latent, features
+
+
+# Copied from hf_sleep.models.sleep_base.modeling_sleep_base.SleepStagingHeadMixin
+class SleepStagingHeadMixin:
+    """The `forward` of every `...ForSleepStaging` model: its backbone (the attribute named by `base_model_prefix`),
+    then `classifier` on every epoch of the backbone's last hidden state."""
+
+    def staging_hidden_states(self, encoded: SleepEncoderOutput) -> tuple[torch.Tensor, ...] | None:
+        """The hidden states the staging output reports: the backbone's."""
+        return encoded.hidden_states
+
     def forward(
         self,
         input_values: torch.Tensor,
+        labels: torch.Tensor | None = None,
         output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
-    ) -> SleepEncoderOutput | tuple:
-        sequence, _ = self.split_input(input_values)
-        batch, seq_len = sequence.shape[:2]
-        latent, features = self.encode(sequence.reshape(batch * seq_len, *sequence.shape[2:]))
-        latent = latent.reshape(batch, seq_len, -1)
-        return self.encoder_output(latent, latent, features, output_hidden_states, return_dict)
+    ) -> SleepStagingOutput | tuple:
+        _, squeeze = self.split_input(input_values)
+        encoded = self.base_model(input_values, output_hidden_states=output_hidden_states, return_dict=True)
+        logits = self.classifier(encoded.last_hidden_state)
+        return self.staging_output(logits, labels, squeeze, self.staging_hidden_states(encoded), return_dict)
 
 
 # Copied from hf_sleep.models.dsb_base.modeling_dsb_base.DSBForSleepStagingMixin
-class DSBForSleepStagingMixin:
+class DSBForSleepStagingMixin(SleepStagingHeadMixin):
     """Sleep staging on the encoder's latent with the original's MLP; the encoder is frozen on request. The
     class names its backbone in `model_class`."""
 
@@ -412,20 +453,11 @@ class DSBForSleepStagingMixin:
     def stage_sequences(self, embeddings: torch.Tensor) -> torch.Tensor:
         return self.classifier(embeddings)
 
-    def forward(
-        self,
-        input_values: torch.Tensor,
-        labels: torch.Tensor | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-    ) -> SleepStagingOutput | tuple:
-        _, squeeze = self.split_input(input_values)
-        encoded = self.dsb(input_values, output_hidden_states=output_hidden_states, return_dict=True)
-        logits = self.classifier(encoded.last_hidden_state)
-        hidden_states = encoded.hidden_states
-        if hidden_states is not None:
-            hidden_states = (*hidden_states, encoded.last_hidden_state)
-        return self.staging_output(logits, labels, squeeze, hidden_states, return_dict)
+    def staging_hidden_states(self, encoded: SleepEncoderOutput) -> tuple[torch.Tensor, ...] | None:
+        """The encoder's intermediate features and then its latent, the input of the staging MLP."""
+        if encoded.hidden_states is None:
+            return None
+        return (*encoded.hidden_states, encoded.last_hidden_state)
 
 
 # Copied from hf_sleep.models.dsb_base.modeling_dsb_base.DSBForContrastivePretrainingMixin
@@ -538,6 +570,11 @@ class SleepStagingOutput(ModelOutput):
     loss: torch.FloatTensor | None = None
     logits: torch.FloatTensor | None = None
     hidden_states: tuple[torch.FloatTensor, ...] | None = None
+
+
+# Copied from hf_sleep.models.sleep_base.modeling_sleep_base.EncodedSequence
+# What a backbone computes for a batch of sequences: last hidden state, epoch embeddings, every hidden state.
+EncodedSequence = tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, ...]]
 
 
 # Copied from hf_sleep.models.sleep_base.modeling_sleep_base.folded_conv
@@ -1124,8 +1161,6 @@ class DSBCNNForHybridPretraining(DSBForHybridPretrainingMixin, DSBCNNForMaskedPr
 
 
 __all__ = [
-    "DSBCNNDecoder",
-    "DSBCNNEncoder",
     "DSBCNNForContrastivePretraining",
     "DSBCNNForHybridPretraining",
     "DSBCNNForMaskedPretraining",

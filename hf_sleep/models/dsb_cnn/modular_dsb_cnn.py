@@ -370,14 +370,3 @@ class DSBCNNForMaskedPretraining(DSBForMaskedPretrainingMixin, DSBCNNPreTrainedM
 class DSBCNNForHybridPretraining(DSBForHybridPretrainingMixin, DSBCNNForMaskedPretraining):
     """Hybrid pretraining: `masked + alpha_crl * contrastive`, the encoder shared by both objectives."""
 
-
-__all__ = [
-    "DSBCNNDecoder",
-    "DSBCNNEncoder",
-    "DSBCNNForContrastivePretraining",
-    "DSBCNNForHybridPretraining",
-    "DSBCNNForMaskedPretraining",
-    "DSBCNNForSleepStaging",
-    "DSBCNNModel",
-    "DSBCNNPreTrainedModel",
-]

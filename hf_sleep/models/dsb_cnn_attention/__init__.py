@@ -1,26 +1,13 @@
-from hf_sleep.lazy_exports import lazy_exports
+from hf_sleep.lazy_exports import exported_names, lazy_exports
 
-__getattr__, __dir__ = lazy_exports(
-    __name__,
-    {
-        "configuration_dsb_cnn_attention": ("DSBCNNAttentionConfig",),
-        "modeling_dsb_cnn_attention": (
-            "DSBCNNAttentionForContrastivePretraining",
-            "DSBCNNAttentionForHybridPretraining",
-            "DSBCNNAttentionForMaskedPretraining",
-            "DSBCNNAttentionForSleepStaging",
-            "DSBCNNAttentionModel",
-            "DSBCNNAttentionPreTrainedModel",
-        ),
-    },
-)
+_LAZY: dict[str, tuple[str, ...]] = {
+    "configuration_dsb_cnn_attention": ("DSBCNNAttentionConfig",),
+    "modeling_dsb_cnn_attention": (
+        "DSBCNNAttentionForContrastivePretraining", "DSBCNNAttentionForHybridPretraining",
+        "DSBCNNAttentionForMaskedPretraining", "DSBCNNAttentionForSleepStaging", "DSBCNNAttentionModel",
+        "DSBCNNAttentionPreTrainedModel",
+    ),
+}  # fmt: skip
 
-__all__ = [
-    "DSBCNNAttentionConfig",
-    "DSBCNNAttentionForContrastivePretraining",
-    "DSBCNNAttentionForHybridPretraining",
-    "DSBCNNAttentionForMaskedPretraining",
-    "DSBCNNAttentionForSleepStaging",
-    "DSBCNNAttentionModel",
-    "DSBCNNAttentionPreTrainedModel",
-]
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
+__all__ = exported_names(_LAZY)

@@ -463,3 +463,8 @@ class DSBCNNAttentionConfig(DSBCNNConfig):
             attention_heads=attention_heads,
             **kwargs,
         )
+
+
+__all__ = [
+    "DSBCNNAttentionConfig",
+]

@@ -122,12 +122,3 @@ class DSBCNNAttentionForHybridPretraining(DSBCNNForHybridPretraining):
     config_class = DSBCNNAttentionConfig
     model_class = DSBCNNAttentionModel
 
-
-__all__ = [
-    "DSBCNNAttentionForContrastivePretraining",
-    "DSBCNNAttentionForHybridPretraining",
-    "DSBCNNAttentionForMaskedPretraining",
-    "DSBCNNAttentionForSleepStaging",
-    "DSBCNNAttentionModel",
-    "DSBCNNAttentionPreTrainedModel",
-]

@@ -434,3 +434,8 @@ class DSBTransformerConfig(DSBConfig):
     def latent_size(self) -> int:
         """Size of the latent: the encoder width (128)."""
         return self.hidden_size
+
+
+__all__ = [
+    "DSBTransformerConfig",
+]

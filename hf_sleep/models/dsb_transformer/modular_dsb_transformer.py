@@ -379,14 +379,3 @@ class DSBTransformerForMaskedPretraining(DSBForMaskedPretrainingMixin, DSBTransf
 class DSBTransformerForHybridPretraining(DSBForHybridPretrainingMixin, DSBTransformerForMaskedPretraining):
     """Hybrid pretraining: `masked + alpha_crl * contrastive`, the encoder shared by both objectives."""
 
-
-__all__ = [
-    "DSBTransformerForContrastivePretraining",
-    "DSBTransformerForHybridPretraining",
-    "DSBTransformerForMaskedPretraining",
-    "DSBTransformerForSleepStaging",
-    "DSBTransformerModel",
-    "DSBTransformerPreTrainedModel",
-    "patchify",
-    "unpatchify",
-]

@@ -1,20 +1,11 @@
-from hf_sleep.lazy_exports import lazy_exports
+from hf_sleep.lazy_exports import exported_names, lazy_exports
 
-__getattr__, __dir__ = lazy_exports(
-    __name__,
-    {
-        "configuration_robustsleepnet": ("RobustSleepNetConfig",),
-        "modeling_robustsleepnet": (
-            "RobustSleepNetForSleepStaging",
-            "RobustSleepNetModel",
-            "RobustSleepNetPreTrainedModel",
-        ),
-    },
-)
+_LAZY: dict[str, tuple[str, ...]] = {
+    "configuration_robustsleepnet": ("RobustSleepNetConfig",),
+    "modeling_robustsleepnet": (
+        "RobustSleepNetForSleepStaging", "RobustSleepNetModel", "RobustSleepNetPreTrainedModel",
+    ),
+}  # fmt: skip
 
-__all__ = [
-    "RobustSleepNetConfig",
-    "RobustSleepNetForSleepStaging",
-    "RobustSleepNetModel",
-    "RobustSleepNetPreTrainedModel",
-]
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
+__all__ = exported_names(_LAZY)

@@ -353,3 +353,8 @@ class RobustSleepNetConfig(SleepStagingConfig):
     def n_freqs(self) -> int:
         """One-sided frequency bins of the spectrogram."""
         return self.n_fft // 2 + 1
+
+
+__all__ = [
+    "RobustSleepNetConfig",
+]

@@ -246,6 +246,60 @@ class SleepStagingPreTrainedModel(PreTrainedModel):
         return SleepStagingOutput(loss=loss, logits=logits, hidden_states=hidden_states)
 
 
+# Copied from hf_sleep.models.sleep_base.modeling_sleep_base.EncodedSequence
+# What a backbone computes for a batch of sequences: last hidden state, epoch embeddings, every hidden state.
+EncodedSequence = tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, ...]]
+
+
+# Copied from hf_sleep.models.sleep_base.modeling_sleep_base.SleepBackboneMixin
+class SleepBackboneMixin:
+    """The `forward` of every `...Model` backbone: the input checked, then the architecture's `encode_sequence`."""
+
+    def encode_sequence(self, sequence: torch.Tensor) -> EncodedSequence:
+        """`(batch, seq_len, n_chans, n_times)` -> the last hidden state `(batch, seq_len, hidden_size)`, the epoch
+        embeddings `(batch, seq_len, embedding_size)` and every hidden state, in the order the model computes them."""
+        raise NotImplementedError
+
+    def encode_each_epoch(self, sequence: torch.Tensor, encode: Any) -> tuple[torch.Tensor, Any]:
+        """`encode` run on every epoch of `(batch, seq_len, n_chans, n_times)` at once (the epochs of all sequences
+        as one batch): what it returns first comes back as `(batch, seq_len, -1)`, what it returns second as is."""
+        batch, seq_len = sequence.shape[:2]
+        features, extra = encode(sequence.flatten(0, 1))
+        return features.reshape(batch, seq_len, -1), extra
+
+    def forward(
+        self,
+        input_values: torch.Tensor,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+    ) -> SleepEncoderOutput | tuple:
+        sequence, _ = self.split_input(input_values)
+        last_hidden_state, epoch_embeddings, hidden_states = self.encode_sequence(sequence)
+        return self.encoder_output(last_hidden_state, epoch_embeddings, hidden_states, output_hidden_states, return_dict)
+
+
+# Copied from hf_sleep.models.sleep_base.modeling_sleep_base.SleepStagingHeadMixin
+class SleepStagingHeadMixin:
+    """The `forward` of every `...ForSleepStaging` model: its backbone (the attribute named by `base_model_prefix`),
+    then `classifier` on every epoch of the backbone's last hidden state."""
+
+    def staging_hidden_states(self, encoded: SleepEncoderOutput) -> tuple[torch.Tensor, ...] | None:
+        """The hidden states the staging output reports: the backbone's."""
+        return encoded.hidden_states
+
+    def forward(
+        self,
+        input_values: torch.Tensor,
+        labels: torch.Tensor | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+    ) -> SleepStagingOutput | tuple:
+        _, squeeze = self.split_input(input_values)
+        encoded = self.base_model(input_values, output_hidden_states=output_hidden_states, return_dict=True)
+        logits = self.classifier(encoded.last_hidden_state)
+        return self.staging_output(logits, labels, squeeze, self.staging_hidden_states(encoded), return_dict)
+
+
 class RobustSleepNetSpectrogram(nn.Module):
     """`(n, n_times)` signal to `(n, n_freqs, n_frames)` log10 power, as the original computes it.
 
@@ -356,7 +410,7 @@ class RobustSleepNetPreTrainedModel(SleepStagingPreTrainedModel):
             super()._init_weights(module)
 
 
-class RobustSleepNetModel(RobustSleepNetPreTrainedModel):
+class RobustSleepNetModel(SleepBackboneMixin, RobustSleepNetPreTrainedModel):
     """The RobustSleepNet backbone: `(batch, seq_len, n_chans, n_times)` → `(batch, seq_len, 2 * sequence_rnn_hidden_size)`."""
 
     def __init__(self, config: RobustSleepNetConfig) -> None:
@@ -383,27 +437,16 @@ class RobustSleepNetModel(RobustSleepNetPreTrainedModel):
         std = spectrograms.permute(0, 2, 3, 4, 1).reshape(batch, n_chans, spectrograms.shape[3], -1).std(-1)
         return (spectrograms - mean) / (std[:, None, :, :, None] + config.standardization_eps)
 
-    def forward(
-        self,
-        input_values: torch.Tensor,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-    ) -> SleepEncoderOutput | tuple:
-        windows, _ = self.split_input(input_values)
-        batch, seq_len = windows.shape[:2]
-        spectrograms = self.standardized_spectrograms(windows)
-        embeddings, frames = self.epoch_encoder(spectrograms.flatten(0, 1))
-        embeddings = embeddings.reshape(batch, seq_len, -1)
-        sequence = embeddings
-        layers = []
+    def encode_sequence(self, sequence: torch.Tensor) -> EncodedSequence:
+        spectrograms = self.standardized_spectrograms(sequence)
+        embeddings, frames = self.encode_each_epoch(spectrograms, self.epoch_encoder)
+        layers = [embeddings]
         for layer in self.sequence_layers:
-            sequence = layer(sequence)
-            layers.append(sequence)
-        hidden_states = (spectrograms.flatten(0, 1), frames, *layers)
-        return self.encoder_output(sequence, embeddings, hidden_states, output_hidden_states, return_dict)
+            layers.append(layer(layers[-1]))
+        return layers[-1], embeddings, (spectrograms.flatten(0, 1), frames, *layers[1:])
 
 
-class RobustSleepNetForSleepStaging(RobustSleepNetPreTrainedModel):
+class RobustSleepNetForSleepStaging(SleepStagingHeadMixin, RobustSleepNetPreTrainedModel):
     """RobustSleepNet with its classifier: logits `(batch, seq_len, num_labels)` for every epoch of a window.
 
     Example:
@@ -426,14 +469,9 @@ class RobustSleepNetForSleepStaging(RobustSleepNetPreTrainedModel):
     def get_encoder(self) -> nn.Module:
         return self.robustsleepnet
 
-    def forward(
-        self,
-        input_values: torch.Tensor,
-        labels: torch.Tensor | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-    ) -> SleepStagingOutput | tuple:
-        _, squeeze = self.split_input(input_values)
-        encoded = self.robustsleepnet(input_values, output_hidden_states=output_hidden_states, return_dict=True)
-        logits = self.classifier(encoded.last_hidden_state)
-        return self.staging_output(logits, labels, squeeze, encoded.hidden_states, return_dict)
+
+__all__ = [
+    "RobustSleepNetForSleepStaging",
+    "RobustSleepNetModel",
+    "RobustSleepNetPreTrainedModel",
+]

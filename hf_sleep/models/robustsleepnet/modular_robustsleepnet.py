@@ -26,8 +26,9 @@ from torch import nn
 
 from hf_sleep.models.sleep_base.configuration_sleep_base import SleepStagingConfig
 from hf_sleep.models.sleep_base.modeling_sleep_base import (
-    SleepEncoderOutput,
-    SleepStagingOutput,
+    EncodedSequence,
+    SleepBackboneMixin,
+    SleepStagingHeadMixin,
     SleepStagingPreTrainedModel,
 )
 
@@ -303,7 +304,7 @@ class RobustSleepNetPreTrainedModel(SleepStagingPreTrainedModel):
             super()._init_weights(module)
 
 
-class RobustSleepNetModel(RobustSleepNetPreTrainedModel):
+class RobustSleepNetModel(SleepBackboneMixin, RobustSleepNetPreTrainedModel):
     """The RobustSleepNet backbone: `(batch, seq_len, n_chans, n_times)` → `(batch, seq_len, 2 * sequence_rnn_hidden_size)`."""
 
     def __init__(self, config: RobustSleepNetConfig) -> None:
@@ -330,27 +331,16 @@ class RobustSleepNetModel(RobustSleepNetPreTrainedModel):
         std = spectrograms.permute(0, 2, 3, 4, 1).reshape(batch, n_chans, spectrograms.shape[3], -1).std(-1)
         return (spectrograms - mean) / (std[:, None, :, :, None] + config.standardization_eps)
 
-    def forward(
-        self,
-        input_values: torch.Tensor,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-    ) -> SleepEncoderOutput | tuple:
-        windows, _ = self.split_input(input_values)
-        batch, seq_len = windows.shape[:2]
-        spectrograms = self.standardized_spectrograms(windows)
-        embeddings, frames = self.epoch_encoder(spectrograms.flatten(0, 1))
-        embeddings = embeddings.reshape(batch, seq_len, -1)
-        sequence = embeddings
-        layers = []
+    def encode_sequence(self, sequence: torch.Tensor) -> EncodedSequence:
+        spectrograms = self.standardized_spectrograms(sequence)
+        embeddings, frames = self.encode_each_epoch(spectrograms, self.epoch_encoder)
+        layers = [embeddings]
         for layer in self.sequence_layers:
-            sequence = layer(sequence)
-            layers.append(sequence)
-        hidden_states = (spectrograms.flatten(0, 1), frames, *layers)
-        return self.encoder_output(sequence, embeddings, hidden_states, output_hidden_states, return_dict)
+            layers.append(layer(layers[-1]))
+        return layers[-1], embeddings, (spectrograms.flatten(0, 1), frames, *layers[1:])
 
 
-class RobustSleepNetForSleepStaging(RobustSleepNetPreTrainedModel):
+class RobustSleepNetForSleepStaging(SleepStagingHeadMixin, RobustSleepNetPreTrainedModel):
     """RobustSleepNet with its classifier: logits `(batch, seq_len, num_labels)` for every epoch of a window.
 
     Example:
@@ -372,15 +362,3 @@ class RobustSleepNetForSleepStaging(RobustSleepNetPreTrainedModel):
 
     def get_encoder(self) -> nn.Module:
         return self.robustsleepnet
-
-    def forward(
-        self,
-        input_values: torch.Tensor,
-        labels: torch.Tensor | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-    ) -> SleepStagingOutput | tuple:
-        _, squeeze = self.split_input(input_values)
-        encoded = self.robustsleepnet(input_values, output_hidden_states=output_hidden_states, return_dict=True)
-        logits = self.classifier(encoded.last_hidden_state)
-        return self.staging_output(logits, labels, squeeze, encoded.hidden_states, return_dict)

@@ -442,3 +442,8 @@ class SeqSleepNetConfig(SleepStagingConfig):
     def epoch_embedding_size(self) -> int:
         """Size of one epoch's attention-pooled vector (both directions of the frame RNN)."""
         return 2 * self.epoch_rnn_hidden_size
+
+
+__all__ = [
+    "SeqSleepNetConfig",
+]

@@ -242,6 +242,38 @@ class SleepStagingPreTrainedModel(PreTrainedModel):
         return SleepStagingOutput(loss=loss, logits=logits, hidden_states=hidden_states)
 
 
+# Copied from hf_sleep.models.sleep_base.modeling_sleep_base.EncodedSequence
+# What a backbone computes for a batch of sequences: last hidden state, epoch embeddings, every hidden state.
+EncodedSequence = tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, ...]]
+
+
+# Copied from hf_sleep.models.sleep_base.modeling_sleep_base.SleepBackboneMixin
+class SleepBackboneMixin:
+    """The `forward` of every `...Model` backbone: the input checked, then the architecture's `encode_sequence`."""
+
+    def encode_sequence(self, sequence: torch.Tensor) -> EncodedSequence:
+        """`(batch, seq_len, n_chans, n_times)` -> the last hidden state `(batch, seq_len, hidden_size)`, the epoch
+        embeddings `(batch, seq_len, embedding_size)` and every hidden state, in the order the model computes them."""
+        raise NotImplementedError
+
+    def encode_each_epoch(self, sequence: torch.Tensor, encode: Any) -> tuple[torch.Tensor, Any]:
+        """`encode` run on every epoch of `(batch, seq_len, n_chans, n_times)` at once (the epochs of all sequences
+        as one batch): what it returns first comes back as `(batch, seq_len, -1)`, what it returns second as is."""
+        batch, seq_len = sequence.shape[:2]
+        features, extra = encode(sequence.flatten(0, 1))
+        return features.reshape(batch, seq_len, -1), extra
+
+    def forward(
+        self,
+        input_values: torch.Tensor,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+    ) -> SleepEncoderOutput | tuple:
+        sequence, _ = self.split_input(input_values)
+        last_hidden_state, epoch_embeddings, hidden_states = self.encode_sequence(sequence)
+        return self.encoder_output(last_hidden_state, epoch_embeddings, hidden_states, output_hidden_states, return_dict)
+
+
 # |X| below this is clamped before the log, so a flat (e.g. disconnected) channel gives -200 dB, not -inf.
 MAGNITUDE_FLOOR = 1e-10
 
@@ -614,7 +646,7 @@ class SeqSleepNetPreTrainedModel(SleepStagingPreTrainedModel):
             super()._init_weights(module)
 
 
-class SeqSleepNetModel(SeqSleepNetPreTrainedModel):
+class SeqSleepNetModel(SleepBackboneMixin, SeqSleepNetPreTrainedModel):
     """The SeqSleepNet backbone: epoch encoder, then the sequence-level bidirectional RNN (no classifier)."""
 
     def __init__(self, config: SeqSleepNetConfig) -> None:
@@ -629,19 +661,10 @@ class SeqSleepNetModel(SeqSleepNetPreTrainedModel):
         )
         self.post_init()
 
-    def forward(
-        self,
-        input_values: torch.Tensor,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-    ) -> SleepEncoderOutput | tuple:
-        sequence, _ = self.split_input(input_values)
-        batch, seq_len, n_chans, n_times = sequence.shape
-        embeddings, inner = self.epoch_encoder(sequence.reshape(batch * seq_len, n_chans, n_times))
-        embeddings = embeddings.reshape(batch, seq_len, -1)
+    def encode_sequence(self, sequence: torch.Tensor) -> EncodedSequence:
+        embeddings, inner = self.encode_each_epoch(sequence, self.epoch_encoder)
         last_hidden_state = self.sequence_rnn(embeddings)
-        hidden_states = (*inner, embeddings, last_hidden_state)
-        return self.encoder_output(last_hidden_state, embeddings, hidden_states, output_hidden_states, return_dict)
+        return last_hidden_state, embeddings, (*inner, embeddings, last_hidden_state)
 
 
 class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):
@@ -783,3 +806,13 @@ class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):
                 front_end.recording_mean_std = None
         logits = self.classifier(encoded.last_hidden_state)
         return self.staging_output(logits, labels, squeeze, encoded.hidden_states, return_dict)
+
+
+__all__ = [
+    "SeqSleepNetForSleepStaging",
+    "SeqSleepNetModel",
+    "SeqSleepNetPreTrainedModel",
+    "density_log_spectrogram",
+    "log_magnitude_spectrogram",
+    "triangular_filterbank",
+]

@@ -23,7 +23,8 @@ from torch import nn
 
 from hf_sleep.models.sleep_base.configuration_sleep_base import SleepStagingConfig
 from hf_sleep.models.sleep_base.modeling_sleep_base import (
-    SleepEncoderOutput,
+    EncodedSequence,
+    SleepBackboneMixin,
     SleepStagingOutput,
     SleepStagingPreTrainedModel,
     init,
@@ -645,7 +646,7 @@ class SeqSleepNetPreTrainedModel(SleepStagingPreTrainedModel):
             super()._init_weights(module)
 
 
-class SeqSleepNetModel(SeqSleepNetPreTrainedModel):
+class SeqSleepNetModel(SleepBackboneMixin, SeqSleepNetPreTrainedModel):
     """The SeqSleepNet backbone: epoch encoder, then the sequence-level bidirectional RNN (no classifier)."""
 
     def __init__(self, config: SeqSleepNetConfig) -> None:
@@ -660,19 +661,10 @@ class SeqSleepNetModel(SeqSleepNetPreTrainedModel):
         )
         self.post_init()
 
-    def forward(
-        self,
-        input_values: torch.Tensor,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-    ) -> SleepEncoderOutput | tuple:
-        sequence, _ = self.split_input(input_values)
-        batch, seq_len, n_chans, n_times = sequence.shape
-        embeddings, inner = self.epoch_encoder(sequence.reshape(batch * seq_len, n_chans, n_times))
-        embeddings = embeddings.reshape(batch, seq_len, -1)
+    def encode_sequence(self, sequence: torch.Tensor) -> EncodedSequence:
+        embeddings, inner = self.encode_each_epoch(sequence, self.epoch_encoder)
         last_hidden_state = self.sequence_rnn(embeddings)
-        hidden_states = (*inner, embeddings, last_hidden_state)
-        return self.encoder_output(last_hidden_state, embeddings, hidden_states, output_hidden_states, return_dict)
+        return last_hidden_state, embeddings, (*inner, embeddings, last_hidden_state)
 
 
 class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):

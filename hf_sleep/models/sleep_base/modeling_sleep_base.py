@@ -240,6 +240,57 @@ class SleepStagingPreTrainedModel(PreTrainedModel):
         return SleepStagingOutput(loss=loss, logits=logits, hidden_states=hidden_states)
 
 
+# What a backbone computes for a batch of sequences: last hidden state, epoch embeddings, every hidden state.
+EncodedSequence = tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, ...]]
+
+
+class SleepBackboneMixin:
+    """The `forward` of every `...Model` backbone: the input checked, then the architecture's `encode_sequence`."""
+
+    def encode_sequence(self, sequence: torch.Tensor) -> EncodedSequence:
+        """`(batch, seq_len, n_chans, n_times)` -> the last hidden state `(batch, seq_len, hidden_size)`, the epoch
+        embeddings `(batch, seq_len, embedding_size)` and every hidden state, in the order the model computes them."""
+        raise NotImplementedError
+
+    def encode_each_epoch(self, sequence: torch.Tensor, encode: Any) -> tuple[torch.Tensor, Any]:
+        """`encode` run on every epoch of `(batch, seq_len, n_chans, n_times)` at once (the epochs of all sequences
+        as one batch): what it returns first comes back as `(batch, seq_len, -1)`, what it returns second as is."""
+        batch, seq_len = sequence.shape[:2]
+        features, extra = encode(sequence.flatten(0, 1))
+        return features.reshape(batch, seq_len, -1), extra
+
+    def forward(
+        self,
+        input_values: torch.Tensor,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+    ) -> SleepEncoderOutput | tuple:
+        sequence, _ = self.split_input(input_values)
+        last_hidden_state, epoch_embeddings, hidden_states = self.encode_sequence(sequence)
+        return self.encoder_output(last_hidden_state, epoch_embeddings, hidden_states, output_hidden_states, return_dict)
+
+
+class SleepStagingHeadMixin:
+    """The `forward` of every `...ForSleepStaging` model: its backbone (the attribute named by `base_model_prefix`),
+    then `classifier` on every epoch of the backbone's last hidden state."""
+
+    def staging_hidden_states(self, encoded: SleepEncoderOutput) -> tuple[torch.Tensor, ...] | None:
+        """The hidden states the staging output reports: the backbone's."""
+        return encoded.hidden_states
+
+    def forward(
+        self,
+        input_values: torch.Tensor,
+        labels: torch.Tensor | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+    ) -> SleepStagingOutput | tuple:
+        _, squeeze = self.split_input(input_values)
+        encoded = self.base_model(input_values, output_hidden_states=output_hidden_states, return_dict=True)
+        logits = self.classifier(encoded.last_hidden_state)
+        return self.staging_output(logits, labels, squeeze, self.staging_hidden_states(encoded), return_dict)
+
+
 class SleepConvBranch(nn.Module):
     """The CNN path of DeepSleepNet and TinySleepNet: conv → pool → dropout → 3 × conv → pool.
 

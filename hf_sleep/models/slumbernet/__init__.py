@@ -1,16 +1,9 @@
-from hf_sleep.lazy_exports import lazy_exports
+from hf_sleep.lazy_exports import exported_names, lazy_exports
 
-__getattr__, __dir__ = lazy_exports(
-    __name__,
-    {
-        "configuration_slumbernet": ("SlumberNetConfig",),
-        "modeling_slumbernet": ("SlumberNetForSleepStaging", "SlumberNetModel", "SlumberNetPreTrainedModel"),
-    },
-)
+_LAZY: dict[str, tuple[str, ...]] = {
+    "configuration_slumbernet": ("SlumberNetConfig",),
+    "modeling_slumbernet": ("SlumberNetForSleepStaging", "SlumberNetModel", "SlumberNetPreTrainedModel"),
+}
 
-__all__ = [
-    "SlumberNetConfig",
-    "SlumberNetForSleepStaging",
-    "SlumberNetModel",
-    "SlumberNetPreTrainedModel",
-]
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
+__all__ = exported_names(_LAZY)

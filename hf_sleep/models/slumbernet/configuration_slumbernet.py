@@ -305,3 +305,8 @@ class SlumberNetConfig(SleepStagingConfig):
     def hidden_size(self) -> int:
         """Size of the pooled feature vector of one epoch (the last block's filters)."""
         return self.block_filters[-1]
+
+
+__all__ = [
+    "SlumberNetConfig",
+]

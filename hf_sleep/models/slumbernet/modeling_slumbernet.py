@@ -261,6 +261,60 @@ class SleepStagingPreTrainedModel(PreTrainedModel):
         return SleepStagingOutput(loss=loss, logits=logits, hidden_states=hidden_states)
 
 
+# Copied from hf_sleep.models.sleep_base.modeling_sleep_base.EncodedSequence
+# What a backbone computes for a batch of sequences: last hidden state, epoch embeddings, every hidden state.
+EncodedSequence = tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, ...]]
+
+
+# Copied from hf_sleep.models.sleep_base.modeling_sleep_base.SleepBackboneMixin
+class SleepBackboneMixin:
+    """The `forward` of every `...Model` backbone: the input checked, then the architecture's `encode_sequence`."""
+
+    def encode_sequence(self, sequence: torch.Tensor) -> EncodedSequence:
+        """`(batch, seq_len, n_chans, n_times)` -> the last hidden state `(batch, seq_len, hidden_size)`, the epoch
+        embeddings `(batch, seq_len, embedding_size)` and every hidden state, in the order the model computes them."""
+        raise NotImplementedError
+
+    def encode_each_epoch(self, sequence: torch.Tensor, encode: Any) -> tuple[torch.Tensor, Any]:
+        """`encode` run on every epoch of `(batch, seq_len, n_chans, n_times)` at once (the epochs of all sequences
+        as one batch): what it returns first comes back as `(batch, seq_len, -1)`, what it returns second as is."""
+        batch, seq_len = sequence.shape[:2]
+        features, extra = encode(sequence.flatten(0, 1))
+        return features.reshape(batch, seq_len, -1), extra
+
+    def forward(
+        self,
+        input_values: torch.Tensor,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+    ) -> SleepEncoderOutput | tuple:
+        sequence, _ = self.split_input(input_values)
+        last_hidden_state, epoch_embeddings, hidden_states = self.encode_sequence(sequence)
+        return self.encoder_output(last_hidden_state, epoch_embeddings, hidden_states, output_hidden_states, return_dict)
+
+
+# Copied from hf_sleep.models.sleep_base.modeling_sleep_base.SleepStagingHeadMixin
+class SleepStagingHeadMixin:
+    """The `forward` of every `...ForSleepStaging` model: its backbone (the attribute named by `base_model_prefix`),
+    then `classifier` on every epoch of the backbone's last hidden state."""
+
+    def staging_hidden_states(self, encoded: SleepEncoderOutput) -> tuple[torch.Tensor, ...] | None:
+        """The hidden states the staging output reports: the backbone's."""
+        return encoded.hidden_states
+
+    def forward(
+        self,
+        input_values: torch.Tensor,
+        labels: torch.Tensor | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+    ) -> SleepStagingOutput | tuple:
+        _, squeeze = self.split_input(input_values)
+        encoded = self.base_model(input_values, output_hidden_states=output_hidden_states, return_dict=True)
+        logits = self.classifier(encoded.last_hidden_state)
+        return self.staging_output(logits, labels, squeeze, self.staging_hidden_states(encoded), return_dict)
+
+
 def _conv_bn(in_channels: int, out_channels: int, kernel: tuple[int, int]) -> nn.Sequential:
     """Keras `Conv2D(padding="same")` (with bias) then `BatchNormalization` (epsilon 1e-3, momentum 0.99).
 
@@ -326,7 +380,7 @@ class SlumberNetPreTrainedModel(SleepStagingPreTrainedModel):
     cpu_embed_batch = 16
 
 
-class SlumberNetModel(SlumberNetPreTrainedModel):
+class SlumberNetModel(SleepBackboneMixin, SlumberNetPreTrainedModel):
     """The SlumberNet backbone: residual blocks and global average pooling, one vector per epoch.
 
     Epochs of a sequence are encoded independently; `last_hidden_state` is `(batch, seq_len, block_filters[-1])`.
@@ -353,21 +407,12 @@ class SlumberNetModel(SlumberNetPreTrainedModel):
             maps.append(features)
         return features.mean(dim=(2, 3)), tuple(maps)
 
-    def forward(
-        self,
-        input_values: torch.Tensor,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-    ) -> SleepEncoderOutput | tuple:
-        sequence, _ = self.split_input(input_values)
-        batch, seq_len, n_chans, n_times = sequence.shape
-        pooled, maps = self.encode(sequence.reshape(batch * seq_len, n_chans, n_times))
-        last_hidden_state = pooled.reshape(batch, seq_len, -1)
-        hidden_states = (*maps, last_hidden_state)
-        return self.encoder_output(last_hidden_state, last_hidden_state, hidden_states, output_hidden_states, return_dict)
+    def encode_sequence(self, sequence: torch.Tensor) -> EncodedSequence:
+        pooled, maps = self.encode_each_epoch(sequence, self.encode)
+        return pooled, pooled, (*maps, pooled)
 
 
-class SlumberNetForSleepStaging(SlumberNetPreTrainedModel):
+class SlumberNetForSleepStaging(SleepStagingHeadMixin, SlumberNetPreTrainedModel):
     """SlumberNet with its classifier: `(batch, n_chans, n_times)` → `(batch, num_labels)` (Wake, NREM, REM).
 
     A 4-D `(batch, seq_len, n_chans, n_times)` input is scored epoch by epoch. The input channels are EEG and
@@ -400,14 +445,9 @@ class SlumberNetForSleepStaging(SlumberNetPreTrainedModel):
     def stage_sequences(self, embeddings: torch.Tensor) -> torch.Tensor:
         return self.classifier(embeddings)
 
-    def forward(
-        self,
-        input_values: torch.Tensor,
-        labels: torch.Tensor | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-    ) -> SleepStagingOutput | tuple:
-        _, squeeze = self.split_input(input_values)
-        encoded = self.slumbernet(input_values, output_hidden_states=output_hidden_states, return_dict=True)
-        logits = self.classifier(encoded.last_hidden_state)
-        return self.staging_output(logits, labels, squeeze, encoded.hidden_states, return_dict)
+
+__all__ = [
+    "SlumberNetForSleepStaging",
+    "SlumberNetModel",
+    "SlumberNetPreTrainedModel",
+]

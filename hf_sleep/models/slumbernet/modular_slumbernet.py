@@ -18,8 +18,9 @@ from torch import nn
 
 from hf_sleep.models.sleep_base.configuration_sleep_base import SleepStagingConfig, check_activation
 from hf_sleep.models.sleep_base.modeling_sleep_base import (
-    SleepEncoderOutput,
-    SleepStagingOutput,
+    EncodedSequence,
+    SleepBackboneMixin,
+    SleepStagingHeadMixin,
     SleepStagingPreTrainedModel,
     get_activation,
 )
@@ -189,7 +190,7 @@ class SlumberNetPreTrainedModel(SleepStagingPreTrainedModel):
     cpu_embed_batch = 16
 
 
-class SlumberNetModel(SlumberNetPreTrainedModel):
+class SlumberNetModel(SleepBackboneMixin, SlumberNetPreTrainedModel):
     """The SlumberNet backbone: residual blocks and global average pooling, one vector per epoch.
 
     Epochs of a sequence are encoded independently; `last_hidden_state` is `(batch, seq_len, block_filters[-1])`.
@@ -216,21 +217,12 @@ class SlumberNetModel(SlumberNetPreTrainedModel):
             maps.append(features)
         return features.mean(dim=(2, 3)), tuple(maps)
 
-    def forward(
-        self,
-        input_values: torch.Tensor,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-    ) -> SleepEncoderOutput | tuple:
-        sequence, _ = self.split_input(input_values)
-        batch, seq_len, n_chans, n_times = sequence.shape
-        pooled, maps = self.encode(sequence.reshape(batch * seq_len, n_chans, n_times))
-        last_hidden_state = pooled.reshape(batch, seq_len, -1)
-        hidden_states = (*maps, last_hidden_state)
-        return self.encoder_output(last_hidden_state, last_hidden_state, hidden_states, output_hidden_states, return_dict)
+    def encode_sequence(self, sequence: torch.Tensor) -> EncodedSequence:
+        pooled, maps = self.encode_each_epoch(sequence, self.encode)
+        return pooled, pooled, (*maps, pooled)
 
 
-class SlumberNetForSleepStaging(SlumberNetPreTrainedModel):
+class SlumberNetForSleepStaging(SleepStagingHeadMixin, SlumberNetPreTrainedModel):
     """SlumberNet with its classifier: `(batch, n_chans, n_times)` → `(batch, num_labels)` (Wake, NREM, REM).
 
     A 4-D `(batch, seq_len, n_chans, n_times)` input is scored epoch by epoch. The input channels are EEG and
@@ -262,15 +254,3 @@ class SlumberNetForSleepStaging(SlumberNetPreTrainedModel):
 
     def stage_sequences(self, embeddings: torch.Tensor) -> torch.Tensor:
         return self.classifier(embeddings)
-
-    def forward(
-        self,
-        input_values: torch.Tensor,
-        labels: torch.Tensor | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-    ) -> SleepStagingOutput | tuple:
-        _, squeeze = self.split_input(input_values)
-        encoded = self.slumbernet(input_values, output_hidden_states=output_hidden_states, return_dict=True)
-        logits = self.classifier(encoded.last_hidden_state)
-        return self.staging_output(logits, labels, squeeze, encoded.hidden_states, return_dict)

@@ -1,20 +1,9 @@
-from hf_sleep.lazy_exports import lazy_exports
+from hf_sleep.lazy_exports import exported_names, lazy_exports
 
-__getattr__, __dir__ = lazy_exports(
-    __name__,
-    {
-        "configuration_tinysleepnet": ("TinySleepNetConfig",),
-        "modeling_tinysleepnet": (
-            "TinySleepNetForSleepStaging",
-            "TinySleepNetModel",
-            "TinySleepNetPreTrainedModel",
-        ),
-    },
-)
+_LAZY: dict[str, tuple[str, ...]] = {
+    "configuration_tinysleepnet": ("TinySleepNetConfig",),
+    "modeling_tinysleepnet": ("TinySleepNetForSleepStaging", "TinySleepNetModel", "TinySleepNetPreTrainedModel"),
+}
 
-__all__ = [
-    "TinySleepNetConfig",
-    "TinySleepNetForSleepStaging",
-    "TinySleepNetModel",
-    "TinySleepNetPreTrainedModel",
-]
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
+__all__ = exported_names(_LAZY)

@@ -370,3 +370,8 @@ class TinySleepNetConfig(SleepStagingConfig):
     def epoch_feature_size(self) -> int:
         """Length of the flattened CNN features of one epoch (2048 for the paper's setup)."""
         return self.n_chans * self.n_filters * self.cnn_width
+
+
+__all__ = [
+    "TinySleepNetConfig",
+]

@@ -256,6 +256,60 @@ class SleepStagingPreTrainedModel(PreTrainedModel):
         return SleepStagingOutput(loss=loss, logits=logits, hidden_states=hidden_states)
 
 
+# Copied from hf_sleep.models.sleep_base.modeling_sleep_base.EncodedSequence
+# What a backbone computes for a batch of sequences: last hidden state, epoch embeddings, every hidden state.
+EncodedSequence = tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, ...]]
+
+
+# Copied from hf_sleep.models.sleep_base.modeling_sleep_base.SleepBackboneMixin
+class SleepBackboneMixin:
+    """The `forward` of every `...Model` backbone: the input checked, then the architecture's `encode_sequence`."""
+
+    def encode_sequence(self, sequence: torch.Tensor) -> EncodedSequence:
+        """`(batch, seq_len, n_chans, n_times)` -> the last hidden state `(batch, seq_len, hidden_size)`, the epoch
+        embeddings `(batch, seq_len, embedding_size)` and every hidden state, in the order the model computes them."""
+        raise NotImplementedError
+
+    def encode_each_epoch(self, sequence: torch.Tensor, encode: Any) -> tuple[torch.Tensor, Any]:
+        """`encode` run on every epoch of `(batch, seq_len, n_chans, n_times)` at once (the epochs of all sequences
+        as one batch): what it returns first comes back as `(batch, seq_len, -1)`, what it returns second as is."""
+        batch, seq_len = sequence.shape[:2]
+        features, extra = encode(sequence.flatten(0, 1))
+        return features.reshape(batch, seq_len, -1), extra
+
+    def forward(
+        self,
+        input_values: torch.Tensor,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+    ) -> SleepEncoderOutput | tuple:
+        sequence, _ = self.split_input(input_values)
+        last_hidden_state, epoch_embeddings, hidden_states = self.encode_sequence(sequence)
+        return self.encoder_output(last_hidden_state, epoch_embeddings, hidden_states, output_hidden_states, return_dict)
+
+
+# Copied from hf_sleep.models.sleep_base.modeling_sleep_base.SleepStagingHeadMixin
+class SleepStagingHeadMixin:
+    """The `forward` of every `...ForSleepStaging` model: its backbone (the attribute named by `base_model_prefix`),
+    then `classifier` on every epoch of the backbone's last hidden state."""
+
+    def staging_hidden_states(self, encoded: SleepEncoderOutput) -> tuple[torch.Tensor, ...] | None:
+        """The hidden states the staging output reports: the backbone's."""
+        return encoded.hidden_states
+
+    def forward(
+        self,
+        input_values: torch.Tensor,
+        labels: torch.Tensor | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+    ) -> SleepStagingOutput | tuple:
+        _, squeeze = self.split_input(input_values)
+        encoded = self.base_model(input_values, output_hidden_states=output_hidden_states, return_dict=True)
+        logits = self.classifier(encoded.last_hidden_state)
+        return self.staging_output(logits, labels, squeeze, self.staging_hidden_states(encoded), return_dict)
+
+
 # Copied from hf_sleep.models.sleep_base.modeling_sleep_base.SleepConvBranch
 class SleepConvBranch(nn.Module):
     """The CNN path of DeepSleepNet and TinySleepNet: conv → pool → dropout → 3 × conv → pool.
@@ -388,7 +442,7 @@ class TinySleepNetPreTrainedModel(SleepStagingPreTrainedModel):
     is_sequence_model = True
 
 
-class TinySleepNetModel(TinySleepNetPreTrainedModel):
+class TinySleepNetModel(SleepBackboneMixin, TinySleepNetPreTrainedModel):
     """The TinySleepNet backbone: per-epoch CNN features, then the LSTM (no classifier)."""
 
     def __init__(self, config: TinySleepNetConfig) -> None:
@@ -404,23 +458,14 @@ class TinySleepNetModel(TinySleepNetPreTrainedModel):
         self.dropout = nn.Dropout(config.drop_prob)
         self.post_init()
 
-    def forward(
-        self,
-        input_values: torch.Tensor,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-    ) -> SleepEncoderOutput | tuple:
-        sequence, _ = self.split_input(input_values)
-        batch, seq_len, n_chans, n_times = sequence.shape
-        epoch_features, feature_map = self.epoch_encoder(sequence.reshape(batch * seq_len, n_chans, n_times))
-        epoch_features = epoch_features.reshape(batch, seq_len, -1)
+    def encode_sequence(self, sequence: torch.Tensor) -> EncodedSequence:
+        epoch_features, feature_map = self.encode_each_epoch(sequence, self.epoch_encoder)
         recurrent, _ = self.lstm(epoch_features)
         last_hidden_state = self.dropout(recurrent)
-        hidden_states = (feature_map, epoch_features, last_hidden_state)
-        return self.encoder_output(last_hidden_state, epoch_features, hidden_states, output_hidden_states, return_dict)
+        return last_hidden_state, epoch_features, (feature_map, epoch_features, last_hidden_state)
 
 
-class TinySleepNetForSleepStaging(TinySleepNetPreTrainedModel):
+class TinySleepNetForSleepStaging(SleepStagingHeadMixin, TinySleepNetPreTrainedModel):
     """TinySleepNet with its softmax layer: `(batch, seq_len, n_chans, n_times)` → `(batch, seq_len, num_labels)`.
 
     Example:
@@ -498,14 +543,9 @@ class TinySleepNetForSleepStaging(TinySleepNetPreTrainedModel):
             hidden = torch.mul(sigmoids[:, 2 * size :], cell.tanh(), out=outputs[:, step])
         return self.classifier(self.tinysleepnet.dropout(outputs))
 
-    def forward(
-        self,
-        input_values: torch.Tensor,
-        labels: torch.Tensor | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-    ) -> SleepStagingOutput | tuple:
-        _, squeeze = self.split_input(input_values)
-        encoded = self.tinysleepnet(input_values, output_hidden_states=output_hidden_states, return_dict=True)
-        logits = self.classifier(encoded.last_hidden_state)
-        return self.staging_output(logits, labels, squeeze, encoded.hidden_states, return_dict)
+
+__all__ = [
+    "TinySleepNetForSleepStaging",
+    "TinySleepNetModel",
+    "TinySleepNetPreTrainedModel",
+]

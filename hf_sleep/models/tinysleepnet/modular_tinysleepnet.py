@@ -18,9 +18,10 @@ from hf_sleep.models.sleep_base.configuration_sleep_base import (
     conv_output_width,
 )
 from hf_sleep.models.sleep_base.modeling_sleep_base import (
+    EncodedSequence,
+    SleepBackboneMixin,
     SleepConvBranch,
-    SleepEncoderOutput,
-    SleepStagingOutput,
+    SleepStagingHeadMixin,
     SleepStagingPreTrainedModel,
 )
 
@@ -191,7 +192,7 @@ class TinySleepNetPreTrainedModel(SleepStagingPreTrainedModel):
     is_sequence_model = True
 
 
-class TinySleepNetModel(TinySleepNetPreTrainedModel):
+class TinySleepNetModel(SleepBackboneMixin, TinySleepNetPreTrainedModel):
     """The TinySleepNet backbone: per-epoch CNN features, then the LSTM (no classifier)."""
 
     def __init__(self, config: TinySleepNetConfig) -> None:
@@ -207,23 +208,14 @@ class TinySleepNetModel(TinySleepNetPreTrainedModel):
         self.dropout = nn.Dropout(config.drop_prob)
         self.post_init()
 
-    def forward(
-        self,
-        input_values: torch.Tensor,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-    ) -> SleepEncoderOutput | tuple:
-        sequence, _ = self.split_input(input_values)
-        batch, seq_len, n_chans, n_times = sequence.shape
-        epoch_features, feature_map = self.epoch_encoder(sequence.reshape(batch * seq_len, n_chans, n_times))
-        epoch_features = epoch_features.reshape(batch, seq_len, -1)
+    def encode_sequence(self, sequence: torch.Tensor) -> EncodedSequence:
+        epoch_features, feature_map = self.encode_each_epoch(sequence, self.epoch_encoder)
         recurrent, _ = self.lstm(epoch_features)
         last_hidden_state = self.dropout(recurrent)
-        hidden_states = (feature_map, epoch_features, last_hidden_state)
-        return self.encoder_output(last_hidden_state, epoch_features, hidden_states, output_hidden_states, return_dict)
+        return last_hidden_state, epoch_features, (feature_map, epoch_features, last_hidden_state)
 
 
-class TinySleepNetForSleepStaging(TinySleepNetPreTrainedModel):
+class TinySleepNetForSleepStaging(SleepStagingHeadMixin, TinySleepNetPreTrainedModel):
     """TinySleepNet with its softmax layer: `(batch, seq_len, n_chans, n_times)` → `(batch, seq_len, num_labels)`.
 
     Example:
@@ -300,15 +292,3 @@ class TinySleepNetForSleepStaging(TinySleepNetPreTrainedModel):
             )
             hidden = torch.mul(sigmoids[:, 2 * size :], cell.tanh(), out=outputs[:, step])
         return self.classifier(self.tinysleepnet.dropout(outputs))
-
-    def forward(
-        self,
-        input_values: torch.Tensor,
-        labels: torch.Tensor | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-    ) -> SleepStagingOutput | tuple:
-        _, squeeze = self.split_input(input_values)
-        encoded = self.tinysleepnet(input_values, output_hidden_states=output_hidden_states, return_dict=True)
-        logits = self.classifier(encoded.last_hidden_state)
-        return self.staging_output(logits, labels, squeeze, encoded.hidden_states, return_dict)
