@@ -14,7 +14,7 @@ import os
 import sys
 import warnings
 
-__all__ = ["SHARED_FLAGS", "add_flag", "plain_warnings", "quiet_library_bars", "setup_script_output", "silence_progress_bars"]
+__all__ = ["SHARED_FLAGS", "add_command", "add_flag", "plain_warnings", "quiet_library_bars", "setup_script_output", "silence_progress_bars"]
 
 # One vocabulary: the flag every command uses for a concept it takes (older spellings stay accepted, unlisted).
 SHARED_FLAGS: dict[str, str] = {
@@ -29,6 +29,14 @@ SHARED_FLAGS: dict[str, str] = {
     "--overwrite": "replace existing outputs",
     "--quiet": "no progress bars or summaries; warnings and errors still print",
 }
+
+
+def add_command(subparsers: argparse._SubParsersAction, name: str, doc: str) -> argparse.ArgumentParser:
+    """A sub-command documented by its module's docstring: the first line, "`hf-sleep NAME`: what it does.", gives
+    the one-line help of `hf-sleep --help` (after the colon); the second paragraph is the command's description."""
+    summary, _, rest = doc.partition("\n\n")
+    help_text = summary.split(": ", 1)[-1].strip().removesuffix(".")
+    return subparsers.add_parser(name, help=help_text, description=rest.split("\n\n")[0] or help_text)
 
 
 def add_flag(parser: argparse.ArgumentParser, flag: str, *old_spellings: str, **kwargs) -> argparse.Action:

@@ -1,4 +1,8 @@
-"""`hf-sleep push`: publish a saved model folder (trained) or a registered architecture (architecture only)."""
+"""`hf-sleep push`: publish a model folder or an architecture to the Hugging Face Hub with a generated card.
+
+Publish a folder written by save_pretrained (trained: weights, config, code, card with evaluation results) or,
+with --architecture-only, a folder or a registered architecture name (config, code, card; no weights).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from hf_sleep.console import add_command
 
 # Metrics files a model folder may hold, in order of preference: `evaluate` writes eval_results.json, the
 # training scripts write test_results.json (the held-out test split).
@@ -114,15 +120,7 @@ def _handle_push(args: argparse.Namespace) -> int:
 
 
 def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "push",
-        help="publish a model folder or an architecture to the Hugging Face Hub with a generated card",
-        description=(
-            "Publish a folder written by save_pretrained (trained: weights, config, code, card with evaluation "
-            "results) or, with --architecture-only, a folder or a registered architecture name (config, code, "
-            "card; no weights)."
-        ),
-    )
+    parser = add_command(subparsers, "push", __doc__)
     parser.add_argument(
         "source", metavar="DIR_OR_ARCH", nargs="?",
         help="model folder, or an architecture name with --architecture-only (or give --model / --architecture)",

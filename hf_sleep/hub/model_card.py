@@ -69,11 +69,11 @@ def config_parameters(config: Any) -> list[ConfigParameter]:
     config_class = type(config)
     defaults = config_class()
     seen: dict[str, str] = {}
-    for klass in config_class.__mro__:
+    for klass in reversed(config_class.__mro__):  # the shared arguments first, then the architecture's
         if klass.__module__.startswith("transformers") or "__init__" not in klass.__dict__:
             continue
         for parameter in inspect.signature(klass.__init__).parameters.values():
-            if parameter.name != "self" and parameter.kind is not inspect.Parameter.VAR_KEYWORD:
+            if parameter.name != "self" and parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY):
                 annotation = parameter.annotation
                 seen.setdefault(parameter.name, annotation if isinstance(annotation, str) else annotation.__name__)
     seen["id2label"] = "dict[int, str]"

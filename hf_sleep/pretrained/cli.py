@@ -1,8 +1,16 @@
-"""`hf-sleep convert-physioex`: a physioex SeqSleepNet checkpoint into a saved model folder (or the whole bundle)."""
+"""`hf-sleep convert-physioex`: convert a physioex SeqSleepNet checkpoint (.ckpt) into a model folder.
+
+Convert a physioex SeqSleepNet checkpoint (opened with torch.load(weights_only=True)) into a save_pretrained
+folder: model.safetensors, config.json, preprocessor_config.json and a model card. With --bundle, CHECKPOINT is the
+folder of published weights (holding physioex/ and robustsleepnet/) and every bundled model is regenerated
+(RobustSleepNet's too).
+"""
 
 from __future__ import annotations
 
 import argparse
+
+from hf_sleep.console import add_command
 
 
 def _handle(args: argparse.Namespace) -> int:
@@ -27,16 +35,7 @@ def _handle(args: argparse.Namespace) -> int:
 
 
 def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "convert-physioex",
-        help="convert a physioex SeqSleepNet checkpoint (.ckpt) into a model folder",
-        description=(
-            "Convert a physioex SeqSleepNet checkpoint (opened with torch.load(weights_only=True)) into a "
-            "save_pretrained folder: model.safetensors, config.json, preprocessor_config.json and a model card. "
-            "With --bundle, CHECKPOINT is the folder of published weights (holding physioex/ and robustsleepnet/) "
-            "and every bundled model is regenerated (RobustSleepNet's too)."
-        ),
-    )
+    parser = add_command(subparsers, "convert-physioex", __doc__)
     parser.add_argument("checkpoint", help="the .ckpt file (with --bundle: the folder holding physioex/ and robustsleepnet/)")
     parser.add_argument("out_dir", nargs="?", help="the folder to write (with --bundle: default the package's)")
     parser.add_argument("--output-dir", help="the same as OUT_DIR")

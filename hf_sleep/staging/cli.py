@@ -1,4 +1,9 @@
-"""`hf-sleep stage`: a night in, a hypnogram (CSV, EDF+ annotations, PNG, statistics) out."""
+"""`hf-sleep stage`: stage a whole recording (EDF/BDF/FIF/BrainVision) and write its hypnogram.
+
+Stage every 30-s epoch of a recording with a sleep-staging model and write <name>_hypnogram.csv (stage and
+probabilities per epoch), <name>_hypnogram.edf (EDF+ annotations), <name>_hypnogram.png and
+<name>_sleep_stats.json.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import time
 import warnings
 from pathlib import Path
 
-from hf_sleep.console import add_flag
+from hf_sleep.console import add_command, add_flag
 
 
 def _build_model(args: argparse.Namespace):
@@ -169,15 +174,7 @@ def _report_many(args: argparse.Namespace, failures: list, seconds: float) -> in
 
 
 def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "stage",
-        help="stage a whole recording (EDF/BDF/FIF/BrainVision) and write its hypnogram",
-        description=(
-            "Stage every 30-s epoch of a recording with a sleep-staging model and write <name>_hypnogram.csv "
-            "(stage and probabilities per epoch), <name>_hypnogram.edf (EDF+ annotations), "
-            "<name>_hypnogram.png and <name>_sleep_stats.json."
-        ),
-    )
+    parser = add_command(subparsers, "stage", __doc__)
     parser.add_argument(
         "recording", nargs="+",
         help="recording(s) (.edf, .bdf, .fif, .vhdr) or folders of them: the model is loaded once, a broken file "

@@ -1,10 +1,18 @@
-"""`hf-sleep score PRED REF`: agreement of predicted hypnograms with a reference scorer (see `scoring`)."""
+"""`hf-sleep score`: score predicted hypnograms against a reference scorer (agreement, confusion, sleep statistics).
+
+Compare predicted hypnograms (PRED) with a reference scorer's (REF), epoch by epoch: accuracy, macro F1 and
+Cohen's kappa per recording and pooled, with 95 % bootstrap intervals; F1 per stage; the confusion matrix; the
+sleep statistics of both side by side with Bland-Altman limits of agreement. Hypnograms: the CSV of 'hf-sleep
+stage', EDF+ annotations, NSRR XML, CSV/TSV tables (onset,duration,stage), one code per line, rodent score CSVs.
+
+The scoring itself is in `scoring`; this module is the command.
+"""
 
 from __future__ import annotations
 
 import argparse
 
-from hf_sleep.console import add_flag
+from hf_sleep.console import add_command, add_flag
 
 
 def _handle(args: argparse.Namespace) -> int:
@@ -28,17 +36,7 @@ def _handle(args: argparse.Namespace) -> int:
 
 
 def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "score",
-        help="score predicted hypnograms against a reference scorer (agreement, confusion, sleep statistics)",
-        description=(
-            "Compare predicted hypnograms (PRED) with a reference scorer's (REF), epoch by epoch: accuracy, macro F1 "
-            "and Cohen's kappa per recording and pooled, with 95 % bootstrap intervals; F1 per stage; the "
-            "confusion matrix; the sleep statistics of both side by side with Bland-Altman limits of agreement. "
-            "Hypnograms: the CSV of 'hf-sleep stage', EDF+ annotations, NSRR XML, CSV/TSV tables "
-            "(onset,duration,stage), one code per line, rodent score CSVs."
-        ),
-    )
+    parser = add_command(subparsers, "score", __doc__)
     parser.add_argument(
         "pred", metavar="PRED",
         help="predicted hypnogram, or a folder of them (the output folder of 'hf-sleep stage')",

@@ -125,13 +125,10 @@ class DeepSleepNetConfig(SleepStagingConfig):
 
     model_type = "deepsleepnet"
     auto_model_class = "DeepSleepNetForSleepStaging"
+    default_seq_len = 25
 
     def __init__(
         self,
-        n_chans: int = 1,
-        sfreq: float = 100.0,
-        epoch_seconds: float = 30.0,
-        seq_len: int = 25,
         activation_large: str = "elu",
         activation_small: str = "relu",
         drop_prob: float = 0.5,
@@ -199,7 +196,7 @@ class DeepSleepNetConfig(SleepStagingConfig):
         self.large_pool2_kernel_size = large_pool2_kernel_size
         self.large_pool2_stride = large_pool2_stride
         self.large_pool2_padding = check_padding("large_pool2_padding", large_pool2_padding)
-        super().__init__(n_chans=n_chans, sfreq=sfreq, epoch_seconds=epoch_seconds, seq_len=seq_len, **kwargs)
+        super().__init__(**kwargs)
         if min(self.branch_widths) < 1:
             raise ValueError(
                 f"an epoch of {self.n_times} samples is too short for the CNN branches "

@@ -86,10 +86,6 @@ class DSBCNNConfig(DSBConfig):
 
     def __init__(
         self,
-        n_chans: int = 1,
-        sfreq: float = 100.0,
-        epoch_seconds: float = 30.0,
-        seq_len: int = 1,
         channels: list[int] | None = None,
         n_layers: list[int] | None = None,
         pool_sizes: list[int] | None = None,
@@ -109,7 +105,7 @@ class DSBCNNConfig(DSBConfig):
         self.gate_reduction = gate_reduction
         self.attention_heads = attention_heads
         self._validate_cnn()
-        super().__init__(n_chans=n_chans, sfreq=sfreq, epoch_seconds=epoch_seconds, seq_len=seq_len, **kwargs)
+        super().__init__(**kwargs)
 
     def _validate_cnn(self) -> None:
         n_stages = len(self.channels)

@@ -26,14 +26,17 @@ class SleepStagingConfig(PretrainedConfig):
     `auto_model_class` (the name of their `...ForSleepStaging` class in `modeling_<model_type>.py`).
 
     Args:
-        n_chans (`int`, *optional*, defaults to 1):
-            Number of signal channels per epoch (e.g. 1 for a single Fpz-Cz EEG derivation).
-        sfreq (`float`, *optional*, defaults to 100.0):
-            Sampling rate of the input in Hz.
-        epoch_seconds (`float`, *optional*, defaults to 30.0):
-            Length of one scored epoch in seconds (30 s in AASM scoring, 4 s or 10 s in rodent scoring).
-        seq_len (`int`, *optional*, defaults to 1):
-            Number of consecutive epochs in one training sample (the context of sequence models).
+        n_chans (`int`, *optional*):
+            Number of signal channels per epoch (e.g. 1 for a single Fpz-Cz EEG derivation). Defaults to the
+            architecture's `default_n_chans` (1 unless it says otherwise), as do the next three.
+        sfreq (`float`, *optional*):
+            Sampling rate of the input in Hz (`default_sfreq`: 100.0).
+        epoch_seconds (`float`, *optional*):
+            Length of one scored epoch in seconds: 30 s in AASM scoring, 4 s or 10 s in rodent scoring
+            (`default_epoch_seconds`: 30.0).
+        seq_len (`int`, *optional*):
+            Number of consecutive epochs in one training sample, the context of sequence models
+            (`default_seq_len`: 1).
         class_weights (`list[float]`, *optional*):
             Per-class weights of the cross-entropy loss, one per label (e.g. 1.5 for N1 as in TinySleepNet).
         id2label (`dict[int, str]`, *optional*):
@@ -54,13 +57,19 @@ class SleepStagingConfig(PretrainedConfig):
     model_type = "sleep_staging"
     # A class attribute, not a config field: it must not be written into config.json.
     auto_model_class: ClassVar[str] = ""
+    # The input shape when an argument is not given. The arguments are declared here only; an architecture
+    # with other defaults sets these (class attributes too, kept out of config.json).
+    default_n_chans: ClassVar[int] = 1
+    default_sfreq: ClassVar[float] = 100.0
+    default_epoch_seconds: ClassVar[float] = 30.0
+    default_seq_len: ClassVar[int] = 1
 
     def __init__(
         self,
-        n_chans: int = 1,
-        sfreq: float = 100.0,
-        epoch_seconds: float = 30.0,
-        seq_len: int = 1,
+        n_chans: int | None = None,
+        sfreq: float | None = None,
+        epoch_seconds: float | None = None,
+        seq_len: int | None = None,
         class_weights: list[float] | None = None,
         **kwargs: Any,
     ) -> None:
@@ -71,10 +80,10 @@ class SleepStagingConfig(PretrainedConfig):
             kwargs["id2label"] = {int(index): str(name) for index, name in kwargs["id2label"].items()}
             if kwargs.get("label2id") is None:
                 kwargs["label2id"] = {name: index for index, name in kwargs["id2label"].items()}
-        self.n_chans = n_chans
-        self.sfreq = sfreq
-        self.epoch_seconds = epoch_seconds
-        self.seq_len = seq_len
+        self.n_chans = self.default_n_chans if n_chans is None else n_chans
+        self.sfreq = self.default_sfreq if sfreq is None else sfreq
+        self.epoch_seconds = self.default_epoch_seconds if epoch_seconds is None else epoch_seconds
+        self.seq_len = self.default_seq_len if seq_len is None else seq_len
         self.class_weights = list(class_weights) if class_weights is not None else None
         super().__init__(**kwargs)
         self._legacy_signal = legacy_signal
@@ -310,10 +319,6 @@ class DSBCNNConfig(DSBConfig):
 
     def __init__(
         self,
-        n_chans: int = 1,
-        sfreq: float = 100.0,
-        epoch_seconds: float = 30.0,
-        seq_len: int = 1,
         channels: list[int] | None = None,
         n_layers: list[int] | None = None,
         pool_sizes: list[int] | None = None,
@@ -333,7 +338,7 @@ class DSBCNNConfig(DSBConfig):
         self.gate_reduction = gate_reduction
         self.attention_heads = attention_heads
         self._validate_cnn()
-        super().__init__(n_chans=n_chans, sfreq=sfreq, epoch_seconds=epoch_seconds, seq_len=seq_len, **kwargs)
+        super().__init__(**kwargs)
 
     def _validate_cnn(self) -> None:
         n_stages = len(self.channels)
@@ -432,37 +437,10 @@ class DSBCNNAttentionConfig(DSBCNNConfig):
     auto_model_class = "DSBCNNAttentionForSleepStaging"
     default_attention_stages = (3, 4)
 
-    def __init__(
-        self,
-        n_chans: int = 1,
-        sfreq: float = 100.0,
-        epoch_seconds: float = 30.0,
-        seq_len: int = 1,
-        channels: list[int] | None = None,
-        n_layers: list[int] | None = None,
-        pool_sizes: list[int] | None = None,
-        kernel_size: int = 3,
-        gate_reduction: int = 16,
-        attention_stages: list[int] | None = None,
-        attention_heads: int = 8,
-        **kwargs: Any,
-    ) -> None:
-        # Spelled out (not inherited) because transformers gives a config subclass without its own
-        # `__init__` a generated dataclass one.
-        super().__init__(
-            n_chans=n_chans,
-            sfreq=sfreq,
-            epoch_seconds=epoch_seconds,
-            seq_len=seq_len,
-            channels=channels,
-            n_layers=n_layers,
-            pool_sizes=pool_sizes,
-            kernel_size=kernel_size,
-            gate_reduction=gate_reduction,
-            attention_stages=attention_stages,
-            attention_heads=attention_heads,
-            **kwargs,
-        )
+    def __init__(self, **kwargs: Any) -> None:
+        # Its own `__init__`, with [`DSBCNNConfig`]'s arguments: transformers gives a config subclass without one a
+        # generated dataclass `__init__`.
+        super().__init__(**kwargs)
 
 
 __all__ = [

@@ -41,37 +41,10 @@ class DSBCNNAttentionConfig(DSBCNNConfig):
     auto_model_class = "DSBCNNAttentionForSleepStaging"
     default_attention_stages = (3, 4)
 
-    def __init__(
-        self,
-        n_chans: int = 1,
-        sfreq: float = 100.0,
-        epoch_seconds: float = 30.0,
-        seq_len: int = 1,
-        channels: list[int] | None = None,
-        n_layers: list[int] | None = None,
-        pool_sizes: list[int] | None = None,
-        kernel_size: int = 3,
-        gate_reduction: int = 16,
-        attention_stages: list[int] | None = None,
-        attention_heads: int = 8,
-        **kwargs: Any,
-    ) -> None:
-        # Spelled out (not inherited) because transformers gives a config subclass without its own
-        # `__init__` a generated dataclass one.
-        super().__init__(
-            n_chans=n_chans,
-            sfreq=sfreq,
-            epoch_seconds=epoch_seconds,
-            seq_len=seq_len,
-            channels=channels,
-            n_layers=n_layers,
-            pool_sizes=pool_sizes,
-            kernel_size=kernel_size,
-            gate_reduction=gate_reduction,
-            attention_stages=attention_stages,
-            attention_heads=attention_heads,
-            **kwargs,
-        )
+    def __init__(self, **kwargs: Any) -> None:
+        # Its own `__init__`, with [`DSBCNNConfig`]'s arguments: transformers gives a config subclass without one a
+        # generated dataclass `__init__`.
+        super().__init__(**kwargs)
 
 
 class DSBCNNAttentionPreTrainedModel(DSBCNNPreTrainedModel):

@@ -101,10 +101,6 @@ class DSBTransformerConfig(DSBConfig):
 
     def __init__(
         self,
-        n_chans: int = 1,
-        sfreq: float = 100.0,
-        epoch_seconds: float = 30.0,
-        seq_len: int = 1,
         patch_seconds: float = 1.0,
         hidden_size: int = 128,
         num_layers: int = 6,
@@ -129,7 +125,7 @@ class DSBTransformerConfig(DSBConfig):
         self.layer_norm_eps = layer_norm_eps
         self.dropout = dropout
         self.mask_unit = mask_unit
-        super().__init__(n_chans=n_chans, sfreq=sfreq, epoch_seconds=epoch_seconds, seq_len=seq_len, **kwargs)
+        super().__init__(**kwargs)
         self._validate_transformer()
 
     def _validate_transformer(self) -> None:

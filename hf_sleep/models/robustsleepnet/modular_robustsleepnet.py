@@ -102,13 +102,11 @@ class RobustSleepNetConfig(SleepStagingConfig):
 
     model_type = "robustsleepnet"
     auto_model_class = "RobustSleepNetForSleepStaging"
+    default_sfreq = 60.0
+    default_seq_len = 21
 
     def __init__(
         self,
-        n_chans: int = 1,
-        sfreq: float = 60.0,
-        epoch_seconds: float = 30.0,
-        seq_len: int = 21,
         clip_value: float = 20.0,
         spectrogram_window_seconds: float = 2.0,
         spectrogram_hop_seconds: float = 1.0,
@@ -167,7 +165,7 @@ class RobustSleepNetConfig(SleepStagingConfig):
         self.sequence_rnn_layers = sequence_rnn_layers
         self.drop_prob = drop_prob
         self.end_padding_epochs = end_padding_epochs
-        super().__init__(n_chans=n_chans, sfreq=sfreq, epoch_seconds=epoch_seconds, seq_len=seq_len, **kwargs)
+        super().__init__(**kwargs)
         if self.n_frames < 1:
             raise ValueError(
                 f"an epoch of {self.n_times} samples is shorter than one spectrogram window ({self.n_fft} samples)"

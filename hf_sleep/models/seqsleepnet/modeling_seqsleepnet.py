@@ -274,6 +274,28 @@ class SleepBackboneMixin:
         return self.encoder_output(last_hidden_state, epoch_embeddings, hidden_states, output_hidden_states, return_dict)
 
 
+# Copied from hf_sleep.models.sleep_base.modeling_sleep_base.SleepStagingHeadMixin
+class SleepStagingHeadMixin:
+    """The `forward` of every `...ForSleepStaging` model: its backbone (the attribute named by `base_model_prefix`),
+    then `classifier` on every epoch of the backbone's last hidden state."""
+
+    def staging_hidden_states(self, encoded: SleepEncoderOutput) -> tuple[torch.Tensor, ...] | None:
+        """The hidden states the staging output reports: the backbone's."""
+        return encoded.hidden_states
+
+    def forward(
+        self,
+        input_values: torch.Tensor,
+        labels: torch.Tensor | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+    ) -> SleepStagingOutput | tuple:
+        _, squeeze = self.split_input(input_values)
+        encoded = self.base_model(input_values, output_hidden_states=output_hidden_states, return_dict=True)
+        logits = self.classifier(encoded.last_hidden_state)
+        return self.staging_output(logits, labels, squeeze, self.staging_hidden_states(encoded), return_dict)
+
+
 # |X| below this is clamped before the log, so a flat (e.g. disconnected) channel gives -200 dB, not -inf.
 MAGNITUDE_FLOOR = 1e-10
 
@@ -667,7 +689,7 @@ class SeqSleepNetModel(SleepBackboneMixin, SeqSleepNetPreTrainedModel):
         return last_hidden_state, embeddings, (*inner, embeddings, last_hidden_state)
 
 
-class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):
+class SeqSleepNetForSleepStaging(SleepStagingHeadMixin, SeqSleepNetPreTrainedModel):
     """SeqSleepNet with its per-position classifiers: `(batch, seq_len, n_chans, n_times)` → `(batch, seq_len, num_labels)`.
 
     A 3-D `(batch, n_chans, n_times)` input is a sequence of one epoch, scored by the first position's
@@ -793,19 +815,16 @@ class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):
             ([`spectrum_statistics_of`]), so that training windows are standardised as whole nights are at staging.
             Without them (and outside [`recording_statistics`]) the statistics of the input itself are used.
         """
-        _, squeeze = self.split_input(input_values)
         front_end = self.seqsleepnet.epoch_encoder.front_end
-        if spectrum_statistics is not None and front_end.per_recording:
-            seq_len = input_values.shape[1] if input_values.ndim == 4 else 1
-            per_epoch = spectrum_statistics.repeat_interleave(seq_len, dim=0)  # (batch * seq_len, 2, C, bins)
-            front_end.recording_mean_std = (per_epoch[:, 0], per_epoch[:, 1])
+        if spectrum_statistics is None or not front_end.per_recording:
+            return super().forward(input_values, labels, output_hidden_states, return_dict)
+        seq_len = input_values.shape[1] if input_values.ndim == 4 else 1
+        per_epoch = spectrum_statistics.repeat_interleave(seq_len, dim=0)  # (batch * seq_len, 2, C, bins)
+        front_end.recording_mean_std = (per_epoch[:, 0], per_epoch[:, 1])
         try:
-            encoded = self.seqsleepnet(input_values, output_hidden_states=output_hidden_states, return_dict=True)
+            return super().forward(input_values, labels, output_hidden_states, return_dict)
         finally:
-            if spectrum_statistics is not None and front_end.per_recording:
-                front_end.recording_mean_std = None
-        logits = self.classifier(encoded.last_hidden_state)
-        return self.staging_output(logits, labels, squeeze, encoded.hidden_states, return_dict)
+            front_end.recording_mean_std = None
 
 
 __all__ = [

@@ -25,6 +25,7 @@ from hf_sleep.models.sleep_base.configuration_sleep_base import SleepStagingConf
 from hf_sleep.models.sleep_base.modeling_sleep_base import (
     EncodedSequence,
     SleepBackboneMixin,
+    SleepStagingHeadMixin,
     SleepStagingOutput,
     SleepStagingPreTrainedModel,
     init,
@@ -133,13 +134,10 @@ class SeqSleepNetConfig(SleepStagingConfig):
 
     model_type = "seqsleepnet"
     auto_model_class = "SeqSleepNetForSleepStaging"
+    default_seq_len = 20
 
     def __init__(
         self,
-        n_chans: int = 1,
-        sfreq: float = 100.0,
-        epoch_seconds: float = 30.0,
-        seq_len: int = 20,
         window_seconds: float = 2.0,
         hop_seconds: float = 1.0,
         n_fft: int = 256,
@@ -209,7 +207,7 @@ class SeqSleepNetConfig(SleepStagingConfig):
         self.sequence_rnn_hidden_size = sequence_rnn_hidden_size
         self.drop_prob = drop_prob
         self.per_position_classifier = bool(per_position_classifier)
-        super().__init__(n_chans=n_chans, sfreq=sfreq, epoch_seconds=epoch_seconds, seq_len=seq_len, **kwargs)
+        super().__init__(**kwargs)
         self._validate_front_end()
 
     def _validate_front_end(self) -> None:
@@ -667,7 +665,7 @@ class SeqSleepNetModel(SleepBackboneMixin, SeqSleepNetPreTrainedModel):
         return last_hidden_state, embeddings, (*inner, embeddings, last_hidden_state)
 
 
-class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):
+class SeqSleepNetForSleepStaging(SleepStagingHeadMixin, SeqSleepNetPreTrainedModel):
     """SeqSleepNet with its per-position classifiers: `(batch, seq_len, n_chans, n_times)` → `(batch, seq_len, num_labels)`.
 
     A 3-D `(batch, n_chans, n_times)` input is a sequence of one epoch, scored by the first position's
@@ -793,16 +791,13 @@ class SeqSleepNetForSleepStaging(SeqSleepNetPreTrainedModel):
             ([`spectrum_statistics_of`]), so that training windows are standardised as whole nights are at staging.
             Without them (and outside [`recording_statistics`]) the statistics of the input itself are used.
         """
-        _, squeeze = self.split_input(input_values)
         front_end = self.seqsleepnet.epoch_encoder.front_end
-        if spectrum_statistics is not None and front_end.per_recording:
-            seq_len = input_values.shape[1] if input_values.ndim == 4 else 1
-            per_epoch = spectrum_statistics.repeat_interleave(seq_len, dim=0)  # (batch * seq_len, 2, C, bins)
-            front_end.recording_mean_std = (per_epoch[:, 0], per_epoch[:, 1])
+        if spectrum_statistics is None or not front_end.per_recording:
+            return super().forward(input_values, labels, output_hidden_states, return_dict)
+        seq_len = input_values.shape[1] if input_values.ndim == 4 else 1
+        per_epoch = spectrum_statistics.repeat_interleave(seq_len, dim=0)  # (batch * seq_len, 2, C, bins)
+        front_end.recording_mean_std = (per_epoch[:, 0], per_epoch[:, 1])
         try:
-            encoded = self.seqsleepnet(input_values, output_hidden_states=output_hidden_states, return_dict=True)
+            return super().forward(input_values, labels, output_hidden_states, return_dict)
         finally:
-            if spectrum_statistics is not None and front_end.per_recording:
-                front_end.recording_mean_std = None
-        logits = self.classifier(encoded.last_hidden_state)
-        return self.staging_output(logits, labels, squeeze, encoded.hidden_states, return_dict)
+            front_end.recording_mean_std = None

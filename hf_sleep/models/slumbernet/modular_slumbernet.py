@@ -76,13 +76,12 @@ class SlumberNetConfig(SleepStagingConfig):
     # The input rows the architecture is built around (not saved: a trained model's extractor names its channels).
     default_ch_names = ("EEG", "EMG")
     auto_model_class = "SlumberNetForSleepStaging"
+    default_n_chans = 2
+    default_sfreq = 64.0
+    default_epoch_seconds = 4.0
 
     def __init__(
         self,
-        n_chans: int = 2,
-        sfreq: float = 64.0,
-        epoch_seconds: float = 4.0,
-        seq_len: int = 1,
         block_filters: list[int] | None = None,
         kernel_sizes: list[int] | None = None,
         final_kernel_size: int = 8,
@@ -117,7 +116,7 @@ class SlumberNetConfig(SleepStagingConfig):
         self.channel_kernel_size = channel_kernel_size
         self.activation = activation
         self.drop_prob = drop_prob
-        super().__init__(n_chans=n_chans, sfreq=sfreq, epoch_seconds=epoch_seconds, seq_len=seq_len, **kwargs)
+        super().__init__(**kwargs)
 
     @property
     def hidden_size(self) -> int:

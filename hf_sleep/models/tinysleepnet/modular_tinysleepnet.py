@@ -91,13 +91,10 @@ class TinySleepNetConfig(SleepStagingConfig):
 
     model_type = "tinysleepnet"
     auto_model_class = "TinySleepNetForSleepStaging"
+    default_seq_len = 20
 
     def __init__(
         self,
-        n_chans: int = 1,
-        sfreq: float = 100.0,
-        epoch_seconds: float = 30.0,
-        seq_len: int = 20,
         n_filters: int = 128,
         first_kernel_size: int = 50,
         first_stride: int = 6,
@@ -140,7 +137,7 @@ class TinySleepNetConfig(SleepStagingConfig):
         self.lstm_hidden_size = lstm_hidden_size
         self.lstm_num_layers = lstm_num_layers
         self.batch_norm_eps = batch_norm_eps
-        super().__init__(n_chans=n_chans, sfreq=sfreq, epoch_seconds=epoch_seconds, seq_len=seq_len, **kwargs)
+        super().__init__(**kwargs)
         if self.cnn_width < 1:
             raise ValueError(
                 f"an epoch of {self.n_times} samples is too short for the CNN (output width {self.cnn_width}); "
