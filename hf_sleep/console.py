@@ -31,10 +31,10 @@ SHARED_FLAGS: dict[str, str] = {
 }
 
 
-def add_command(subparsers: argparse._SubParsersAction, name: str, doc: str) -> argparse.ArgumentParser:
+def add_command(subparsers: argparse._SubParsersAction, name: str, doc: str | None) -> argparse.ArgumentParser:
     """A sub-command documented by its module's docstring: the first line, "`hf-sleep NAME`: what it does.", gives
     the one-line help of `hf-sleep --help` (after the colon); the second paragraph is the command's description."""
-    summary, _, rest = doc.partition("\n\n")
+    summary, _, rest = (doc or f"`hf-sleep {name}`: {name}").partition("\n\n")  # `python -OO` drops docstrings
     help_text = summary.split(": ", 1)[-1].strip().removesuffix(".")
     return subparsers.add_parser(name, help=help_text, description=rest.split("\n\n")[0] or help_text)
 

@@ -14,7 +14,7 @@ import argparse
 import time
 from collections import Counter
 
-from hf_sleep.console import add_flag
+from hf_sleep.console import add_command, add_flag
 
 RODENT_STAGES = {"Wake", "NREM", "REM"}
 
@@ -106,10 +106,7 @@ def _handle(args: argparse.Namespace) -> int:
 
 
 def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "demo",
-        help="stage a generated night with the trained default model, then build every architecture and run it",
-    )
+    parser = add_command(subparsers, "demo", __doc__)
     parser.add_argument(
         "--night-hours", type=float, default=8.0,
         help="length of the night staged with the trained default model (default 8; 0 skips it)",

@@ -1,5 +1,8 @@
 """`hf-sleep latent-eval`: latent-space metrics and PCA / t-SNE / UMAP plots of a model's epoch embeddings.
 
+Embed the epochs of a dataset with a saved model's encoder, then write how well the embeddings separate the stages
+(latent_metrics.json) and one scatter plot per projection method (latent_<method>.png).
+
     hf-sleep latent-eval --model DIR --dataset DIR --output-dir DIR [--methods pca tsne umap] [--max-epochs 2000]
 """
 
@@ -9,7 +12,7 @@ import argparse
 import json
 from pathlib import Path
 
-from hf_sleep.console import add_flag
+from hf_sleep.console import add_command, add_flag
 
 
 def _handle(args: argparse.Namespace) -> int:
@@ -43,9 +46,7 @@ def _handle(args: argparse.Namespace) -> int:
 
 
 def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "latent-eval", help="latent-space metrics and PCA/t-SNE/UMAP plots of a model's epoch embeddings"
-    )
+    parser = add_command(subparsers, "latent-eval", __doc__)
     parser.add_argument("--model", required=True, help="saved model folder (a staging model or pretraining head)")
     parser.add_argument("--dataset", required=True, help="folder written by datasets.save_to_disk")
     add_flag(

@@ -262,7 +262,7 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "pretrain",
         help="self-supervised pretraining of a DeepSleepBench encoder (contrastive, masked or hybrid)",
-        description=__doc__.split("\n\n")[0],
+        description=(__doc__ or "").split("\n\n")[0] or None,  # `python -OO` drops docstrings
     )
     add_flag(parser, "--architecture", "--arch", required=True, help="dsb_cnn, dsb_cnn_attention or dsb_transformer")
     parser.add_argument("--objective", required=True, choices=OBJECTIVES)
