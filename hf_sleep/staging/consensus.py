@@ -21,6 +21,7 @@ import os
 import time
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -140,13 +141,9 @@ def stage_consensus(
         A `StagingResult` whose probabilities are the members' mean, with the members' stages and agreement in
         `extra_columns` (written to the hypnogram CSV).
     """
-    from hf_sleep.data.checks import nonfinite_epochs
-    from hf_sleep.staging.lights import night_lights
-    from hf_sleep.staging.model_loading import load_model_and_extractor
-    from hf_sleep.staging.one_night import UNSCORABLE, StagingResult, check_request
+    from hf_sleep.staging.one_night import check_request
     from hf_sleep.staging.outputs import write_outputs
-    from hf_sleep.staging.reading import _channel_names, read_night
-    from hf_sleep.staging.sleep_stats import sleep_statistics, time_in_bed
+    from hf_sleep.staging.reading import _channel_names
 
     path = check_request(path, output_dir, overwrite=overwrite, time_axis=time_axis)
     start = time.perf_counter()
@@ -155,110 +152,13 @@ def stage_consensus(
         sets = [list(channels) for channels in channel_sets]
     else:
         sets = [[channel] for channel in central_eeg_channels(_channel_names(path))]
-    n_members = len(names) * len(sets)
     timings = {"load_model": 0.0, "read": 0.0, "model": 0.0}
-    reads: dict[tuple[str, tuple[str, ...]], Any] = {}
-    member_probabilities, member_labels, stage_names, n_epochs = [], [], None, None
-    unscorable = None
-    for model_index, name in enumerate(names):
-        clock = time.perf_counter()
-        if loaded is not None and name in loaded:
-            model, extractor = loaded[name]
-        else:
-            model, extractor = load_model_and_extractor(name, device, progress=progress, backend=backend)
-            if loaded is not None:
-                loaded[name] = (model, extractor)
-        timings["load_model"] += time.perf_counter() - clock
-        for set_index, channels in enumerate(sets):
-            member = _member_model(model, channels)
-            clock = time.perf_counter()
-            key = (_contract_key(extractor), tuple(channels))
-            if key not in reads:  # members with one contract share the read (all RobustSleepNet models do)
-                member_extractor = copy.deepcopy(extractor)
-                member_extractor.ch_names = list(channels)
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore" if reads else "default", UserWarning)
-                    reads[key] = read_night(path, member_extractor, channels, None, rescale)
-            night = reads[key]
-            epochs = night.epochs
-            timings["read"] += time.perf_counter() - clock
-            if n_epochs is None:
-                n_epochs = len(epochs)
-                if n_epochs == 0:
-                    raise ValueError(
-                        f"recording {path} is {night.seconds:.1f} s long, shorter than one "
-                        f"{member.config.epoch_seconds:g}-s epoch: nothing to stage"
-                    )
-                unscorable = np.zeros(n_epochs, dtype=bool)
-            if len(epochs) != n_epochs:
-                raise ValueError(f"{path}: the members cut {n_epochs} and {len(epochs)} epochs (different epoch lengths)")
-            if night.nonfinite is not None:
-                unscorable |= nonfinite_epochs(night.nonfinite, night.sfreq, member.config.epoch_seconds, n_epochs)
-            clock = time.perf_counter()
-            seq_len = int(getattr(member.config, "seq_len", 1) or 1)
-            member_stride = stride or (1 if n_members == 1 else seq_len)
-            offset = round((model_index * len(sets) + set_index) * member_stride / n_members) if member_stride > 1 else 0
-            scorable = np.flatnonzero(~unscorable)
-            prediction = _predict_member(
-                member, epochs[scorable], batch_size=batch_size, stride=member_stride, offset=offset
-            )
-            timings["model"] += time.perf_counter() - clock
-            if stage_names is None:
-                stage_names = prediction.stage_names
-            elif prediction.stage_names != stage_names:
-                raise ValueError(f"{name} stages {prediction.stage_names}, the other members {stage_names}")
-            probabilities = np.full((n_epochs, len(stage_names)), np.nan)
-            probabilities[scorable] = prediction.probabilities
-            member_probabilities.append(probabilities)
-            short = Path(str(name)).name
-            member_labels.append(f"stage[{short} | {' + '.join(night.channels)}]")
-    stacked = np.stack(member_probabilities)  # (members, epochs, stages)
-    mean = stacked.mean(0)
-    votes = np.where(np.isnan(stacked[..., 0]), -1, np.nan_to_num(stacked).argmax(-1))
-    consensus = np.nan_to_num(mean).argmax(-1)
-    stages = [UNSCORABLE if unscorable[i] else stage_names[consensus[i]] for i in range(n_epochs)]
-    agreement = (votes == consensus[None]).mean(0)
-    extra = {
-        "agreement": ["" if unscorable[i] else f"{agreement[i]:.3f}" for i in range(n_epochs)],
-        "disagree": ["" if unscorable[i] else str(int(agreement[i] < 1)) for i in range(n_epochs)],
-    }
-    for label, member_votes in zip(member_labels, votes, strict=True):
-        extra[label] = [UNSCORABLE if vote < 0 else stage_names[vote] for vote in member_votes]
-    epoch_seconds = 30.0 if n_epochs is None else float(member.config.epoch_seconds)
-    rem = "REM" if "REM" in stage_names else None
-    # Time in bed runs from lights off to lights on, as for a single model: the statistics see only those epochs.
-    lights = night_lights(path, lights_off, lights_on, night.meas_date, night.seconds)
-    in_bed = np.asarray(stages, dtype=object)[
-        time_in_bed(n_epochs, epoch_seconds, lights.get("lights_off"), lights.get("lights_on"))
-    ]
-    statistics = sleep_statistics(
-        list(in_bed), epoch_seconds, stages=stage_names, wake=stage_names[0], rem=rem, nap=nap
-    )
-    channels = list(dict.fromkeys(ch for s in sets for ch in s))
-    notes = [
-        f"consensus of {n_members} members ({len(names)} model(s) × {len(sets)} channel set(s)): "
-        f"{', '.join(Path(str(n)).name for n in names)} on {'; '.join(' + '.join(s) for s in sets)}; "
-        f"{int((agreement < 1).sum())} of {n_epochs} epochs with disagreeing members"
-    ]
-    result = StagingResult(
-        stages=stages,
-        probabilities=np.where(unscorable[:, None], np.nan, mean),
-        stage_names=stage_names,
-        onsets=np.arange(n_epochs) * epoch_seconds,
-        epoch_seconds=epoch_seconds,
-        statistics=statistics,
-        channels=channels,
-        recording=path,
-        dropped_seconds=night.seconds - n_epochs * epoch_seconds,
-        warnings=list(night.warnings or []),
-        meas_date=night.meas_date,
-        timings=timings,
-        unscorable=unscorable,
-        context_epochs=min(seq_len, int((~unscorable).sum())),
-        notes=notes,
-        extra_columns=extra,
-        **lights,
-    )
+    members = _run_members(
+        path, names, sets, timings, stride=stride, rescale=rescale, device=device, batch_size=batch_size,
+        progress=progress, loaded=loaded, backend=backend,
+    )  # fmt: skip
+    result = _consensus_result(path, members, names, sets, timings, lights_off, lights_on, nap)
+    n_members = len(names) * len(sets)
     if output_dir is not None:
         clock = time.perf_counter()
         label = f"consensus of {n_members}" if n_members > 1 else Path(str(names[0])).name
@@ -268,3 +168,191 @@ def stage_consensus(
         timings["write"] = time.perf_counter() - clock
     timings["total"] = time.perf_counter() - start
     return result
+
+
+def _consensus_result(
+    path: Path,
+    members: MemberVotes,
+    names: Sequence[Any],
+    sets: Sequence[Sequence[str]],
+    timings: dict[str, float],
+    lights_off: str | float | None,
+    lights_on: str | float | None,
+    nap: bool | None,
+):
+    """The `StagingResult` of the members' votes: consensus stages, mean probabilities, the members' columns and
+    the statistics of time in bed."""
+    from hf_sleep.staging.lights import night_lights
+    from hf_sleep.staging.one_night import StagingResult
+    from hf_sleep.staging.sleep_stats import sleep_statistics, time_in_bed
+
+    stages, extra, agreement = _combine_votes(members)
+    night, stage_names, unscorable = members.night, members.stage_names, members.unscorable
+    n_epochs, epoch_seconds = len(stages), members.epoch_seconds
+    # Time in bed runs from lights off to lights on, as for a single model: the statistics see only those epochs.
+    lights = night_lights(path, lights_off, lights_on, night.meas_date, night.seconds)
+    in_bed = np.asarray(stages, dtype=object)[
+        time_in_bed(n_epochs, epoch_seconds, lights.get("lights_off"), lights.get("lights_on"))
+    ]
+    rem = "REM" if "REM" in stage_names else None
+    statistics = sleep_statistics(
+        list(in_bed), epoch_seconds, stages=stage_names, wake=stage_names[0], rem=rem, nap=nap
+    )
+    n_members = len(names) * len(sets)
+    notes = [
+        f"consensus of {n_members} members ({len(names)} model(s) × {len(sets)} channel set(s)): "
+        f"{', '.join(Path(str(n)).name for n in names)} on {'; '.join(' + '.join(s) for s in sets)}; "
+        f"{int((agreement < 1).sum())} of {n_epochs} epochs with disagreeing members"
+    ]
+    result = StagingResult(
+        stages=stages,
+        probabilities=np.where(unscorable[:, None], np.nan, members.mean_probabilities),
+        stage_names=stage_names,
+        onsets=np.arange(n_epochs) * epoch_seconds,
+        epoch_seconds=epoch_seconds,
+        statistics=statistics,
+        channels=list(dict.fromkeys(ch for s in sets for ch in s)),
+        recording=path,
+        dropped_seconds=night.seconds - n_epochs * epoch_seconds,
+        warnings=list(night.warnings or []),
+        meas_date=night.meas_date,
+        timings=timings,
+        unscorable=unscorable,
+        context_epochs=min(members.seq_len, int((~unscorable).sum())),
+        notes=notes,
+        extra_columns=extra,
+        **lights,
+    )
+    return result
+
+
+@dataclass
+class MemberVotes:
+    """What the members of a consensus computed for one recording."""
+
+    probabilities: np.ndarray  # (members, epochs, stages); NaN on the epochs no member could score
+    labels: list[str]  # the hypnogram CSV column of each member's own stage
+    stage_names: list[str]
+    unscorable: np.ndarray  # (epochs,) bool: a non-finite sample in some member's read
+    night: Any  # the `NightInput` read last (duration, start date and reading warnings are the recording's)
+    epoch_seconds: float
+    seq_len: int  # of the last member's model: the context the hypnogram's edge epochs had
+
+    @property
+    def mean_probabilities(self) -> np.ndarray:
+        return self.probabilities.mean(0)
+
+
+def _run_members(
+    path: Path,
+    names: Sequence[Any],
+    sets: Sequence[Sequence[str]],
+    timings: dict[str, float],
+    *,
+    stride: int | None,
+    rescale: float,
+    device: str | None,
+    batch_size: int,
+    progress: bool,
+    loaded: dict[str, tuple[Any, Any]] | None,
+    backend: str,
+) -> MemberVotes:
+    """Every model on every channel set: the members' probabilities, each member's window grid shifted against
+    the others' (see the module docstring). Members whose contracts read alike share one read."""
+    from hf_sleep.data.checks import nonfinite_epochs
+
+    n_members = len(names) * len(sets)
+    reads: dict[tuple[str, tuple[str, ...]], Any] = {}
+    probabilities, labels, stage_names, unscorable = [], [], None, None
+    for model_index, name in enumerate(names):
+        clock = time.perf_counter()
+        model, extractor = _load_member(name, loaded, device, progress, backend)
+        timings["load_model"] += time.perf_counter() - clock
+        for set_index, channels in enumerate(sets):
+            member = _member_model(model, channels)
+            clock = time.perf_counter()
+            night = _read_member(path, extractor, channels, rescale, reads)
+            timings["read"] += time.perf_counter() - clock
+            epochs = night.epochs
+            if unscorable is None:
+                if len(epochs) == 0:
+                    raise ValueError(
+                        f"recording {path} is {night.seconds:.1f} s long, shorter than one "
+                        f"{member.config.epoch_seconds:g}-s epoch: nothing to stage"
+                    )
+                unscorable = np.zeros(len(epochs), dtype=bool)
+            if len(epochs) != len(unscorable):
+                raise ValueError(
+                    f"{path}: the members cut {len(unscorable)} and {len(epochs)} epochs (different epoch lengths)"
+                )
+            if night.nonfinite is not None:
+                unscorable |= nonfinite_epochs(night.nonfinite, night.sfreq, member.config.epoch_seconds, len(epochs))
+            clock = time.perf_counter()
+            seq_len = int(getattr(member.config, "seq_len", 1) or 1)
+            member_stride = stride or (1 if n_members == 1 else seq_len)
+            position = model_index * len(sets) + set_index
+            offset = round(position * member_stride / n_members) if member_stride > 1 else 0
+            scorable = np.flatnonzero(~unscorable)
+            prediction = _predict_member(
+                member, epochs[scorable], batch_size=batch_size, stride=member_stride, offset=offset
+            )
+            timings["model"] += time.perf_counter() - clock
+            if stage_names is None:
+                stage_names = prediction.stage_names
+            elif prediction.stage_names != stage_names:
+                raise ValueError(f"{name} stages {prediction.stage_names}, the other members {stage_names}")
+            member_probabilities = np.full((len(epochs), len(stage_names)), np.nan)
+            member_probabilities[scorable] = prediction.probabilities
+            probabilities.append(member_probabilities)
+            labels.append(f"stage[{Path(str(name)).name} | {' + '.join(night.channels)}]")
+    return MemberVotes(
+        np.stack(probabilities), labels, stage_names, unscorable, night, float(member.config.epoch_seconds), seq_len
+    )
+
+
+def _load_member(
+    name: Any, loaded: dict[str, tuple[Any, Any]] | None, device: str | None, progress: bool, backend: str
+) -> tuple[Any, Any]:
+    """A member's model and feature extractor, from `loaded` when an earlier recording loaded them."""
+    from hf_sleep.staging.model_loading import load_model_and_extractor
+
+    if loaded is not None and name in loaded:
+        return loaded[name]
+    model, extractor = load_model_and_extractor(name, device, progress=progress, backend=backend)
+    if loaded is not None:
+        loaded[name] = (model, extractor)
+    return model, extractor
+
+
+def _read_member(path: Path, extractor: Any, channels: Sequence[str], rescale: float, reads: dict) -> Any:
+    """The recording read for one member's contract and channels; `reads` keeps each distinct read (all
+    RobustSleepNet models share one contract, so their members share the read of each channel set)."""
+    from hf_sleep.staging.reading import read_night
+
+    key = (_contract_key(extractor), tuple(channels))
+    if key not in reads:
+        member_extractor = copy.deepcopy(extractor)
+        member_extractor.ch_names = list(channels)
+        with warnings.catch_warnings():  # a reading warning is said once, by the first read
+            warnings.simplefilter("ignore" if reads else "default", UserWarning)
+            reads[key] = read_night(path, member_extractor, channels, None, rescale)
+    return reads[key]
+
+
+def _combine_votes(members: MemberVotes) -> tuple[list[str], dict[str, list[str]], np.ndarray]:
+    """The consensus stage of each epoch (argmax of the members' mean), the hypnogram CSV's extra columns
+    (agreement, disagree flag, each member's own stage) and the share of members that voted the consensus."""
+    from hf_sleep.staging.one_night import UNSCORABLE
+
+    names, unscorable, stacked = members.stage_names, members.unscorable, members.probabilities
+    votes = np.where(np.isnan(stacked[..., 0]), -1, np.nan_to_num(stacked).argmax(-1))
+    consensus = np.nan_to_num(members.mean_probabilities).argmax(-1)
+    stages = [UNSCORABLE if unscorable[i] else names[consensus[i]] for i in range(len(consensus))]
+    agreement = (votes == consensus[None]).mean(0)
+    extra = {
+        "agreement": ["" if unscorable[i] else f"{agreement[i]:.3f}" for i in range(len(stages))],
+        "disagree": ["" if unscorable[i] else str(int(agreement[i] < 1)) for i in range(len(stages))],
+    }
+    for label, member_votes in zip(members.labels, votes, strict=True):
+        extra[label] = [UNSCORABLE if vote < 0 else names[vote] for vote in member_votes]
+    return stages, extra, agreement

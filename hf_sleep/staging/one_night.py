@@ -123,6 +123,7 @@ def stage_recording(
     nap: bool | None = None,
     backend: str = "auto",
     plot: bool = True,
+    feature_extractor: Any = None,
 ) -> StagingResult:
     """Stages a whole recording with a sleep-staging model and (with `output_dir`) writes the four outputs.
 
@@ -152,6 +153,9 @@ def stage_recording(
         backend: `"torch"`, `"onnx"` (the exported graph on onnxruntime, importing neither torch nor transformers)
             or `"auto"` (ONNX for a folder with a graph and no torch weights; `onnx_runtime.staging_model`).
         plot: write the PNG (`False`: the CSV, the annotations and the statistics only).
+        feature_extractor: the `SleepFeatureExtractor` to read the recording with (channels, units, filters),
+            checked against the model; default: the model's own `preprocessor_config.json`, else one derived from
+            its config (one `EEG` channel, or `EEG1 ... EEGn`).
 
     Epochs that hold NaN or infinite samples are unscorable: they get the stage `"?"` and no
     probabilities, count in no sleep statistic but time in bed, and are cut out of the sequence that the
@@ -164,6 +168,9 @@ def stage_recording(
     timings: dict[str, float] = {}
     start = time.perf_counter()
     model, extractor = load_model_and_extractor(model, device, progress=progress, backend=backend)
+    if feature_extractor is not None:
+        feature_extractor.check_model(model.config, "feature_extractor")
+        extractor = feature_extractor
     timings["load_model"] = time.perf_counter() - start
     start = time.perf_counter()
     night = night or read_night(path, extractor, channels, reference, rescale)

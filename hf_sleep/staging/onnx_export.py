@@ -155,11 +155,8 @@ def export_graph(model: Any, path: str | os.PathLike, exporter: str = "auto", to
     raise ValueError(f"could not export {model.config.model_type} to ONNX ({'; '.join(problems)})")
 
 
-def staging_description(model: Any, contract: Any, exporter: str) -> dict[str, Any]:
-    """What `onnx/staging.json` says: the graph's inputs and outputs, and the steps before and after it."""
-    config = model.config
-    window = int(getattr(config, "seq_len", 1) or 1)
-    stage_names = [config.id2label[index] for index in range(config.num_labels)]
+def steps_before_the_graph(contract: Any) -> list[str]:
+    """How a runtime turns a recording into `input_values` under `contract`, in words, step by step."""
     steps = [
         f"read the channels {contract.ch_names} (an 'A - B' name is A minus B; a bare 'EEG', 'EOG' or 'EMG' is a "
         "channel of that kind picked by name) in microvolts"
@@ -196,6 +193,14 @@ def staging_description(model: Any, contract: Any, exporter: str) -> dict[str, A
     else:
         steps.append(cut)
     steps.append("the result, float32 (n_epochs, n_chans, n_times), is input_values")
+    return steps
+
+
+def staging_description(model: Any, contract: Any, exporter: str) -> dict[str, Any]:
+    """What `onnx/staging.json` says: the graph's inputs and outputs, and the steps before and after it."""
+    config = model.config
+    window = int(getattr(config, "seq_len", 1) or 1)
+    stage_names = [config.id2label[index] for index in range(config.num_labels)]
     return {
         "format": STAGING_FORMAT,
         "graph": Path(GRAPH_FILE).name,
@@ -226,7 +231,7 @@ def staging_description(model: Any, contract: Any, exporter: str) -> dict[str, A
         "end_padding_epochs": int(getattr(config, "end_padding_epochs", 0) or 0),
         "stage_names": stage_names,
         "epoch_seconds": float(config.epoch_seconds),
-        "before_the_graph": steps,
+        "before_the_graph": steps_before_the_graph(contract),
         "after_the_graph": [
             "log_softmax of each window's logits over the stages, in float64",
             "fusion 'log_probability': sum each epoch's log-probabilities over every window containing it; the "

@@ -17,7 +17,7 @@ from typing import Any
 import torch
 
 from hf_sleep import AASM_STAGES, ARCHITECTURES, get_architecture
-from hf_sleep.models.sleep_base import SleepStagingConfig
+from hf_sleep.models.sleep_base import SleepFeatureExtractor, SleepStagingConfig
 
 # Arguments every architecture shares; the explorer sets them from the signal-shape controls.
 SIGNAL_ARGUMENTS: tuple[str, ...] = ("n_chans", "sfreq", "epoch_seconds", "seq_len")
@@ -100,10 +100,7 @@ def build_config(
     shape = {"n_chans": n_chans, "sfreq": float(sfreq), "epoch_seconds": float(epoch_seconds)}
     if seq_len is not None:
         shape["seq_len"] = int(seq_len)
-    # Channel names belong to the feature extractor; a config given them (the older spelling, still accepted)
-    # hands them to the extractor that staging derives for a model without one.
-    channels = explorer_channels(n_chans)
-    return arch.config_class(**shape, **values, ch_names=channels, id2label=dict(enumerate(labels)))
+    return arch.config_class(**shape, **values, id2label=dict(enumerate(labels)))
 
 
 def explorer_channels(n_chans: int) -> list[str]:
@@ -282,6 +279,7 @@ def stage_night(
     """
     from hf_sleep.staging import stage_recording
 
+    extractor = None  # a checkpoint's or a bundled model's own
     if checkpoint:
         model: Any = checkpoint.strip()
     elif pretrained:
@@ -290,13 +288,18 @@ def stage_night(
         config = build_config(name, n_chans, sfreq, epoch_seconds, seq_len, num_classes, hyperparameters)
         torch.manual_seed(0)
         model = get_architecture(name).model_class(config)
+        # The explorer's channel names, in the signal contract (the feature extractor), not the config.
+        extractor = SleepFeatureExtractor.from_model_config(config, ch_names=explorer_channels(config.n_chans))
     if isinstance(channels, str):
         channels = [channel.strip() for channel in channels.split(",") if channel.strip()] or None
     path = Path(recording) if recording else bundled_night()
     output_dir = Path(tempfile.mkdtemp(prefix="run-", dir=_WORK_DIR))
     random_weights = not (checkpoint or pretrained)
     try:
-        result = stage_recording(path, model, channels=channels, output_dir=output_dir, random_weights=random_weights)
+        result = stage_recording(
+            path, model, channels=channels, output_dir=output_dir, random_weights=random_weights,
+            feature_extractor=extractor,
+        )  # fmt: skip
     except ValueError as error:
         raise ValueError(gui_wording(str(error))) from None
     result.warnings[:] = [gui_wording(message) for message in result.warnings]

@@ -253,3 +253,26 @@ def test_a_contract_at_another_rate_than_the_model_is_refused(tmp_path):
                        r"for 100 Hz \(60-s epochs, not 30 s\)") as error:  # fmt: skip
         stage_recording(night, str(tmp_path / "model"))
     assert "\n" not in str(error.value)
+
+
+def test_a_feature_extractor_given_beside_the_model_reads_the_recording(tmp_path):
+    """`feature_extractor=` says which channels a model instance reads (its contract, not its config); one that
+    does not fit the model is refused in one line naming the argument."""
+    from hf_sleep.models.sleep_base.feature_extraction_sleep import SleepFeatureExtractor
+
+    hypnogram = cycling_hypnogram(0.5)
+    pz_oz = stage_like_signal(hypnogram, seed=1)
+    recording = write_edf(
+        tmp_path / "r.edf", {"EEG Fpz-Cz": 0.2 * stage_like_signal(hypnogram), "EEG Pz-Oz": pz_oz}, slow_channel=False
+    )
+    model = tiny()
+    contract = SleepFeatureExtractor.from_model_config(model.config, ch_names=["EEG Pz-Oz"])
+    result = stage_recording(recording, model, feature_extractor=contract)
+    assert result.channels == ["EEG Pz-Oz"]
+    staged_by_name = stage_recording(recording, model, channels=["EEG Pz-Oz"])
+    np.testing.assert_allclose(result.probabilities, staged_by_name.probabilities, atol=1e-6)
+
+    two = SleepFeatureExtractor.from_model_config(model.config, ch_names=["EEG Fpz-Cz", "EEG Pz-Oz"])
+    with pytest.raises(ValueError, match="feature_extractor") as error:
+        stage_recording(recording, model, feature_extractor=two)
+    assert "\n" not in str(error.value)

@@ -41,6 +41,41 @@ def _detrend_polynomial(epochs: np.ndarray, order: int) -> np.ndarray:
     return epochs - (basis @ coefficients).T
 
 
+def _slumbernet_epoch_samples(
+    sfreq: float,
+    epoch_seconds: float,
+    target_sfreq: float,
+    detrend_order: int,
+    emg_lowpass_hz: float,
+    emg_filter_order: int,
+) -> tuple[int, int]:
+    """Checks `slumbernet_preprocess`'s settings together; returns the samples of an epoch before and after
+    resampling. Raises `ValueError` naming the setting and what was expected."""
+    for name, value in (("sfreq", sfreq), ("epoch_seconds", epoch_seconds), ("target_sfreq", target_sfreq)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise ValueError(f"{name} must be a positive number, got {value!r}")
+    if target_sfreq > sfreq:
+        raise ValueError(
+            f"target_sfreq ({target_sfreq} Hz) must not exceed sfreq ({sfreq} Hz): this only downsamples"
+        )
+    if not 0 < emg_lowpass_hz < sfreq / 2:
+        raise ValueError(f"emg_lowpass_hz must be in (0, sfreq / 2 = {sfreq / 2}), got {emg_lowpass_hz}")
+    if detrend_order < 0 or emg_filter_order < 1:
+        raise ValueError(
+            f"detrend_order must be >= 0 and emg_filter_order >= 1, got {detrend_order}, {emg_filter_order}"
+        )
+    samples_in, samples_out = sfreq * epoch_seconds, target_sfreq * epoch_seconds
+    for name, samples in (("sfreq", samples_in), ("target_sfreq", samples_out)):
+        if abs(samples - round(samples)) > 1e-6:
+            raise ValueError(f"{name} * epoch_seconds must be a whole number of samples, got {samples}")
+    samples_in, samples_out = int(round(samples_in)), int(round(samples_out))
+    if samples_out <= detrend_order:
+        raise ValueError(
+            f"epochs of {samples_out} samples are too short for a detrend of order {detrend_order}"
+        )
+    return samples_in, samples_out
+
+
 def slumbernet_preprocess(
     eeg: np.ndarray,
     emg: np.ndarray,
@@ -84,29 +119,9 @@ def slumbernet_preprocess(
     ((10, 2, 256), 64.0)
     ```
     """
-    for name, value in (("sfreq", sfreq), ("epoch_seconds", epoch_seconds), ("target_sfreq", target_sfreq)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-            raise ValueError(f"{name} must be a positive number, got {value!r}")
-    if target_sfreq > sfreq:
-        raise ValueError(
-            f"target_sfreq ({target_sfreq} Hz) must not exceed sfreq ({sfreq} Hz): this only downsamples"
-        )
-    if not 0 < emg_lowpass_hz < sfreq / 2:
-        raise ValueError(f"emg_lowpass_hz must be in (0, sfreq / 2 = {sfreq / 2}), got {emg_lowpass_hz}")
-    if detrend_order < 0 or emg_filter_order < 1:
-        raise ValueError(
-            f"detrend_order must be >= 0 and emg_filter_order >= 1, got {detrend_order}, {emg_filter_order}"
-        )
-    samples_in, samples_out = sfreq * epoch_seconds, target_sfreq * epoch_seconds
-    for name, samples in (("sfreq", samples_in), ("target_sfreq", samples_out)):
-        if abs(samples - round(samples)) > 1e-6:
-            raise ValueError(f"{name} * epoch_seconds must be a whole number of samples, got {samples}")
-    samples_in, samples_out = int(round(samples_in)), int(round(samples_out))
-    if samples_out <= detrend_order:
-        raise ValueError(
-            f"epochs of {samples_out} samples are too short for a detrend of order {detrend_order}"
-        )
-
+    samples_in, samples_out = _slumbernet_epoch_samples(
+        sfreq, epoch_seconds, target_sfreq, detrend_order, emg_lowpass_hz, emg_filter_order
+    )
     eeg_epochs = _as_epochs(eeg, "eeg", samples_in)
     emg_epochs = _as_epochs(emg, "emg", samples_in)
     if eeg_epochs.shape != emg_epochs.shape:
