@@ -134,7 +134,7 @@ def base(tmp_path_factory):
     root = tmp_path_factory.mktemp("base")
     psg, hypnogram = write_sleep_edf_night(root / "pair", hypnogram=NIGHT, subject=0, night=1)
     torch.manual_seed(0)
-    config = TESTERS["tinysleepnet"].config(ch_names=["EEG Fpz-Cz"])
+    config = TESTERS["tinysleepnet"].config()
     with contextlib.redirect_stderr(io.StringIO()):
         get_architecture("tinysleepnet").model_class(config).save_pretrained(root / "model")
     return {"psg": psg.read_bytes(), "hypnogram": hypnogram, "model": root / "model"}

@@ -35,7 +35,7 @@ NIGHT = ["W"] * 4 + ["N1"] * 2 + ["N2"] * 10 + ["N3"] * 6 + ["REM"] * 6 + ["W"] 
 
 def tiny(name: str = "tinysleepnet", **overrides):
     torch.manual_seed(0)
-    config = TESTERS[name].config(ch_names=["EEG Fpz-Cz"], **overrides)
+    config = TESTERS[name].config(**overrides)
     return get_architecture(name).model_class(config).eval()
 
 

@@ -120,7 +120,7 @@ def test_cnn_masked_head_hides_the_stated_fraction_and_reconstructs_any_length()
 
 
 def test_transformer_patches_and_masking():
-    config = tiny_config("dsb_transformer", n_chans=2, ch_names=["a", "b"])
+    config = tiny_config("dsb_transformer", n_chans=2)
     x = toy_batch(config, 3)
     patches = patchify(x, config.patch_length)
     assert patches.shape == (3, config.n_patches, config.patch_dim)

@@ -43,7 +43,7 @@ def quiet(cache_dir: Path, **kwargs) -> ConversionOptions:
 def tiny_model(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("model") / "tiny"
     torch.manual_seed(0)
-    config = TESTERS["tinysleepnet"].config(ch_names=["EEG Fpz-Cz"])
+    config = TESTERS["tinysleepnet"].config()
     with contextlib.redirect_stderr(io.StringIO()):
         get_architecture("tinysleepnet").model_class(config).save_pretrained(folder)
     return folder

@@ -68,7 +68,7 @@ def test_stage_cli_on_cuda_matches_the_cpu(tmp_path, capsys):
     from .testers import TESTERS
 
     torch.manual_seed(0)
-    config = TESTERS["tinysleepnet"].config(ch_names=["EEG Fpz-Cz"], n_filters=16)
+    config = TESTERS["tinysleepnet"].config(n_filters=16)
     get_architecture("tinysleepnet").model_class(config).save_pretrained(tmp_path / "model")
     night = write_sleep_edf_night(tmp_path / "night.edf", cycling_hypnogram(0.5))
 

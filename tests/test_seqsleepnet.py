@@ -92,7 +92,7 @@ def test_triangular_filterbank_shape_and_peaks():
 
 
 def test_filterbank_is_non_negative_and_per_channel():
-    model = tiny(n_chans=3, ch_names=["EEG", "EOG", "EMG"])
+    model = tiny(n_chans=3)
     front_end = model.seqsleepnet.epoch_encoder.front_end
     assert front_end.filterbank_weight.shape == (3, 129, 6)
     x = 20 * torch.randn(2, 3, 3000, generator=torch.Generator().manual_seed(0))
@@ -106,7 +106,7 @@ def test_filterbank_is_non_negative_and_per_channel():
 
 
 def test_spectrum_normalization_is_fitted_saved_and_validated(tmp_path):
-    model = tiny(n_chans=2, ch_names=["EEG", "EOG"]).eval()
+    model = tiny(n_chans=2).eval()
     epochs = 30 * torch.randn(7, 2, 3000, generator=torch.Generator().manual_seed(3))
     epochs[:, 1] *= 4
     model.fit_spectrum_normalization(epochs, batch_size=3)
@@ -247,7 +247,7 @@ PHYSIOEX_VARIANT = dict(
 
 
 def test_physioex_variant_is_a_configuration(tmp_path):
-    model = tiny(n_chans=2, ch_names=["EEG", "EOG"], **PHYSIOEX_VARIANT).eval()
+    model = tiny(n_chans=2, **PHYSIOEX_VARIANT).eval()
     encoder = model.seqsleepnet
     assert isinstance(encoder.epoch_encoder.frame_rnn.rnn, torch.nn.LSTM)
     assert isinstance(encoder.sequence_rnn.rnn, torch.nn.GRU)

@@ -39,7 +39,7 @@ def night(tmp_path_factory):
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
     torch.manual_seed(1)
-    config = TESTERS["tinysleepnet"].config(ch_names=["EEG Fpz-Cz"])
+    config = TESTERS["tinysleepnet"].config()
     path = tmp_path_factory.mktemp("checkpoint") / "model"
     get_architecture("tinysleepnet").model_class(config).save_pretrained(path)
     return path

@@ -27,7 +27,7 @@ from .helpers import cycling_hypnogram, stage_like_signal, write_edf, write_slee
 
 def tiny(name: str = "tinysleepnet", **overrides):
     torch.manual_seed(0)
-    config = TESTERS[name].config(ch_names=["EEG Fpz-Cz"], **overrides)
+    config = TESTERS[name].config(**overrides)
     return get_architecture(name).model_class(config).eval()
 
 

@@ -46,7 +46,7 @@ def train_on_generated_nights(seeds=(1, 2), seq_len: int = 4, passes_over_data: 
 
     torch.manual_seed(0)
     model = get_architecture("tinysleepnet").build(
-        seq_len=seq_len, n_filters=16, lstm_hidden_size=16, drop_prob=0.1, ch_names=["EEG Fpz-Cz"]
+        seq_len=seq_len, n_filters=16, lstm_hidden_size=16, drop_prob=0.1
     )
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
     generator = torch.Generator().manual_seed(0)
