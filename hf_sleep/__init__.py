@@ -45,7 +45,8 @@ _LAZY: dict[str, tuple[str, ...]] = {
     "pretrained": ("load_pretrained",),
     "registry": ("ARCHITECTURES", "Architecture", "get_architecture"),
     "staging.many_nights": ("FailedRecording", "stage_recordings"),
-    "staging.one_night": ("StagingResult", "stage_recording"),
+    "staging.one_night": ("stage_recording",),
+    "staging.result": ("StagingResult",),
     "staging.sleep_stats": ("sleep_statistics",),
 }
 

@@ -37,7 +37,6 @@ __all__ = [
     "epoch_features",
     "run_conversion",
     "save_dataset",
-    "shard_tasks",
 ]
 
 
@@ -346,16 +345,3 @@ def combine_datasets(parts: Sequence[Any]):
     combined.info.citation = loaded[0].info.citation
     combined.info.homepage = loaded[0].info.homepage
     return combined
-
-
-def shard_tasks(tasks: Sequence[Any], shard_index: int, num_shards: int) -> list[Any]:
-    """Every ``num_shards``-th task starting at ``shard_index`` (disjoint, covering all tasks).
-
-    Args:
-        tasks: all tasks, in a deterministic order.
-        shard_index: this shard, ``0 <= shard_index < num_shards``.
-        num_shards: number of shards.
-    """
-    if not 0 <= shard_index < num_shards:
-        raise ValueError(f"shard_index must be in [0, {num_shards}), got {shard_index}")
-    return list(tasks[shard_index::num_shards])

@@ -62,9 +62,7 @@ class ConversionOptions:
         return dataclasses.replace(self, **changes)
 
     def shard(self, tasks: Sequence[Any]) -> list[Any]:
-        """This machine's share of `tasks` (see `conversion.shard_tasks`)."""
-        from .conversion import shard_tasks
-
+        """This machine's share of `tasks` (see [`shard_tasks`])."""
         return shard_tasks(tasks, self.shard_index, self.num_shards)
 
     def contract(
@@ -103,3 +101,16 @@ class ConversionOptions:
             "unscored epochs": "kept with label -100" if self.keep_unknown else "dropped",
             "label names": ", ".join(label_names),
         }
+
+
+def shard_tasks(tasks: Sequence[Any], shard_index: int, num_shards: int) -> list[Any]:
+    """Every ``num_shards``-th task starting at ``shard_index`` (disjoint, covering all tasks).
+
+    Args:
+        tasks: all tasks, in a deterministic order.
+        shard_index: this shard, ``0 <= shard_index < num_shards``.
+        num_shards: number of shards.
+    """
+    if not 0 <= shard_index < num_shards:
+        raise ValueError(f"shard_index must be in [0, {num_shards}), got {shard_index}")
+    return list(tasks[shard_index::num_shards])

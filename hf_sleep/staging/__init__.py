@@ -2,6 +2,7 @@
 
 - `one_night.py`: `stage_recording`, in steps: check the request, load the model (`model_loading.py`), read the
   night (`reading.py`, `lights.py`), predict, score, write the four outputs (`outputs.py`);
+- `result.py`: `StagingResult`, what staging a night gives back;
 - `many_nights.py`: `stage_recordings`, the model loaded once and the next night read ahead;
 - `inference.py`: `predict_night`, every epoch scored with every overlapping window (`night_windows.py`: the
   windows and their fusion, in numpy);
@@ -30,8 +31,6 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "saved_feature_extractor",
     ),
     "one_night": (
-        "UNSCORABLE",
-        "StagingResult",
         "check_request",
         "predict_scorable",
         "score_night",
@@ -51,6 +50,7 @@ _LAZY: dict[str, tuple[str, ...]] = {
     ),
     "plotting": ("plot_hypnogram",),
     "reading": ("NightInput", "read_checked", "read_night", "read_signals"),
+    "result": ("UNSCORABLE", "StagingResult"),
     "sleep_stats": ("format_statistics", "sleep_statistics"),
 }
 

@@ -183,7 +183,7 @@ def _consensus_result(
     """The `StagingResult` of the members' votes: consensus stages, mean probabilities, the members' columns and
     the statistics of time in bed."""
     from hf_sleep.staging.lights import night_lights
-    from hf_sleep.staging.one_night import StagingResult
+    from hf_sleep.staging.result import StagingResult
     from hf_sleep.staging.sleep_stats import sleep_statistics, time_in_bed
 
     stages, extra, agreement = _combine_votes(members)
@@ -342,7 +342,7 @@ def _read_member(path: Path, extractor: Any, channels: Sequence[str], rescale: f
 def _combine_votes(members: MemberVotes) -> tuple[list[str], dict[str, list[str]], np.ndarray]:
     """The consensus stage of each epoch (argmax of the members' mean), the hypnogram CSV's extra columns
     (agreement, disagree flag, each member's own stage) and the share of members that voted the consensus."""
-    from hf_sleep.staging.one_night import UNSCORABLE
+    from hf_sleep.staging.result import UNSCORABLE
 
     names, unscorable, stacked = members.stage_names, members.unscorable, members.probabilities
     votes = np.where(np.isnan(stacked[..., 0]), -1, np.nan_to_num(stacked).argmax(-1))

@@ -26,8 +26,9 @@ from hf_sleep.staging.model_loading import (
     model_source,
     saved_feature_extractor,
 )
-from hf_sleep.staging.one_night import StagingResult, stage_recording
+from hf_sleep.staging.one_night import stage_recording
 from hf_sleep.staging.reading import read_night
+from hf_sleep.staging.result import StagingResult
 
 # Errors a bad recording raises (RecordingError is a ValueError); anything else is a bug and propagates.
 RECORDING_ERRORS = (ValueError, OSError)

@@ -22,7 +22,7 @@ from hf_sleep.data.checks import apply_umask, check_writable_folder, writing
 from hf_sleep.data.scratch import scratch_folder
 
 if TYPE_CHECKING:
-    from hf_sleep.staging.one_night import StagingResult
+    from hf_sleep.staging.result import StagingResult
 
 STAGE_PREFIX = "Sleep stage "
 SCRATCH_PREFIX = ".hf-sleep-stage-"  # the hidden folder the outputs are written in before they are moved
