@@ -47,7 +47,7 @@ def main() -> None:
     signal, _ = read_signals(night, ["EEG Fpz-Cz"], sfreq=100.0)
     model_times: dict[str, list[float]] = {}
     for arch in args.archs:
-        model = get_architecture(arch).build(ch_names=["EEG Fpz-Cz"]).eval()
+        model = get_architecture(arch).build().eval()
         epochs = cut_epochs(signal, model.config.n_times)
         model_times[arch] = []
         for _ in range(args.repeats):

@@ -106,7 +106,7 @@ def cmd_save_model(args: argparse.Namespace) -> None:
     from hf_sleep import get_architecture
 
     torch.manual_seed(0)
-    model = get_architecture(args.arch).build(ch_names=["EEG Fpz-Cz"])
+    model = get_architecture(args.arch).build()
     model.save_pretrained(args.out)
     _emit({"arch": args.arch, "path": args.out})
 
@@ -116,7 +116,7 @@ def cmd_stage_many(args: argparse.Namespace) -> None:
     from hf_sleep import get_architecture
     from hf_sleep.staging import stage_recording
 
-    model = get_architecture(args.arch).build(ch_names=["EEG Fpz-Cz"]).eval()
+    model = get_architecture(args.arch).build().eval()
     per_night, n_epochs = [], 0
     for recording in args.recordings:
         start = time.perf_counter()
