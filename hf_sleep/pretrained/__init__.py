@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 BUNDLE_ROOT = Path(__file__).resolve().parent
+# The Hub organisation the bundled models are named under (their cards and `hf-sleep/<name>`).
 NAMESPACE = "hf-sleep"
 # Bundled name -> what it is converted from, under the team's folder of published weights (`../shared/pretrained`).
 BUNDLED: dict[str, str] = {

@@ -6,11 +6,11 @@ import re
 from typing import Any
 
 from hf_sleep.models.seqsleepnet.configuration_seqsleepnet import SeqSleepNetConfig
+from hf_sleep.pretrained import NAMESPACE
 
 # The physioex commit the checkpoints come from (physioex/train/models/backup/ there).
 PHYSIOEX_COMMIT = "24d4974b"
 PHYSIOEX_REPOSITORY = "https://github.com/guidogagl/physioex"
-BUNDLE_NAMESPACE = "hf-sleep"
 
 
 def reported_accuracy(checkpoint_name: str) -> str | None:
@@ -87,6 +87,6 @@ def physioex_model_card(config: SeqSleepNetConfig, training_info: dict[str, Any]
 
     torch.manual_seed(0)  # the card reads the architecture, not the weights
     card_data = SleepModelCardData(
-        repo_id=f"{BUNDLE_NAMESPACE}/{training_info['model_name']}", trained=True, **training_info
+        repo_id=f"{NAMESPACE}/{training_info['model_name']}", trained=True, **training_info
     ).set_model(SeqSleepNetForSleepStaging(config), feature_extractor)
     return str(render_model_card(card_data))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from hf_sleep.models.robustsleepnet.configuration_robustsleepnet import RobustSleepNetConfig
+from hf_sleep.pretrained import NAMESPACE
 
 ROBUSTSLEEPNET_REPOSITORY = "https://github.com/Dreem-Organization/RobustSleepNet"
 ROBUSTSLEEPNET_COMMIT = "c8ff3f6f"
-BUNDLE_NAMESPACE = "hf-sleep"
 # The 8 cohorts of the leave-one-cohort-out training (the paper's and `description.csv`'s names).
 COHORTS: dict[str, str] = {
     "mass": "MASS",
@@ -116,6 +116,6 @@ def robustsleepnet_model_card(
 
     torch.manual_seed(0)  # the card reads the architecture, not the weights
     card_data = SleepModelCardData(
-        repo_id=f"{BUNDLE_NAMESPACE}/{training_info['model_name']}", trained=True, **training_info
+        repo_id=f"{NAMESPACE}/{training_info['model_name']}", trained=True, **training_info
     ).set_model(RobustSleepNetForSleepStaging(config), feature_extractor)
     return str(render_model_card(card_data))
