@@ -218,10 +218,8 @@ def download_hmc(
     Args:
         out_dir: destination folder.
         subjects: subject numbers (``1`` → ``SN001``; ``None``: all 154).
-        base_url: dataset root (PhysioNet by default; a mirror or a test server otherwise).
-        retries: attempts per file.
-        timeout: socket timeout in seconds.
-        progress: show a progress bar over files.
+        base_url, retries, timeout, progress: as for [`hf_sleep.data.download.download_sleep_edf`] (a mirror or a
+            test server may replace PhysioNet).
 
     Returns:
         The downloaded (or already present and verified) files.
