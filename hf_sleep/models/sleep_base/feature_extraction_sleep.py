@@ -101,34 +101,17 @@ class SleepFeatureExtractor(SignalContract, FeatureExtractionMixin):
 
     model_input_names = ["input_values"]
 
-    def __init__(
-        self,
-        ch_names: Sequence[str],
-        sfreq: float = 100.0,
-        epoch_seconds: float = 30.0,
-        units: str = "uV",
-        ch_types: Sequence[str] | None = None,
-        reference: str | Sequence[str] | None = None,
-        l_freq: float | None = None,
-        h_freq: float | None = None,
-        filter: dict[str, Any] | None = None,  # noqa: A002  (the agreed argument name)
-        resample_method: str = "polyphase",
-        preprocessing: Sequence[dict[str, Any]] | None = None,
-        label_names: Sequence[str] | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, ch_names: Sequence[str], **kwargs: Any) -> None:
+        # The contract's arguments are `SignalContract`'s (documented above); the rest are transformers' own keys.
         kwargs.pop("feature_extractor_type", None)
-        unexpected = sorted(set(kwargs) - TRANSFORMERS_KEYS)
+        unexpected = sorted(set(kwargs) - set(CONTRACT_KEYS) - TRANSFORMERS_KEYS)
         if unexpected:  # a typo or a field of another version: never dropped or set silently
             raise ValueError(
                 f"unexpected key(s) {', '.join(map(repr, unexpected))}; a SleepFeatureExtractor has "
                 f"{', '.join(CONTRACT_KEYS)}"
             )
-        FeatureExtractionMixin.__init__(self, **kwargs)
-        SignalContract.__init__(
-            self, ch_names, sfreq, epoch_seconds, units, ch_types, reference, l_freq, h_freq, filter, resample_method,
-            preprocessing, label_names,
-        )  # fmt: skip
+        FeatureExtractionMixin.__init__(self, **{key: kwargs.pop(key) for key in TRANSFORMERS_KEYS if key in kwargs})
+        SignalContract.__init__(self, ch_names, **kwargs)
 
     def to_dict(self) -> dict[str, Any]:
         output = super().to_dict()
