@@ -24,7 +24,7 @@ from hf_sleep.cli import main
 from hf_sleep.data import SLEEP_EDF_OPTIONS, convert_sleep_edf
 from hf_sleep.data.checks import volts_per_unit
 from hf_sleep.data.synthetic import write_sleep_edf_night as write_sleep_edf_pair
-from hf_sleep.models.sleep_base.feature_extraction_sleep import resolve_channels
+from hf_sleep.models.sleep_base.signals import resolve_channels
 from hf_sleep.staging import read_signals, stage_recording
 
 from .staging.helpers import cycling_hypnogram, stage_like_signal, write_edf, write_sleep_edf_night

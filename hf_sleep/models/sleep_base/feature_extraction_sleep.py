@@ -19,8 +19,8 @@ from typing import Any
 from transformers.dynamic_module_utils import get_relative_import_files
 from transformers.feature_extraction_utils import BatchFeature, FeatureExtractionMixin
 
-# Relative, so a saved folder that holds this file, signal_contract.py and signals.py loads with `trust_remote_code`
-# as it is.
+# Relative, so a saved folder that holds this file, signal_contract.py and signals.py (which signal_contract.py
+# imports) loads with `trust_remote_code` as it is.
 from .signal_contract import (  # noqa: F401 - re-exported: the contract's names
     CONTRACT_KEYS,
     EPOCHS_PER_BLOCK,
@@ -29,15 +29,6 @@ from .signal_contract import (  # noqa: F401 - re-exported: the contract's names
     FILTER_SCOPES,
     RESAMPLE_METHODS,
     SignalContract,
-)
-from .signals import (  # noqa: F401 - re-exported: the contract's helpers
-    AASM_STAGES,
-    UNIT_SCALE,
-    cut_epochs,
-    derive_channels,
-    resample_ratio,
-    resolve_channels,
-    whole_samples,
 )
 
 # Keys transformers itself writes into `preprocessor_config.json` beside the contract's own.
