@@ -67,7 +67,7 @@ def test_parameter_table_covers_every_config_argument(name):
     assert not {"ch_names", "units"} & set(rows)  # the signal contract's, in the feature extractor
     for key, value in TESTERS[name].tiny_config.items():  # a changed value shows, its default beside it
         assert rows[key].value == json.dumps(value), key
-    assert rows["n_chans"].type == "int | None" and rows["n_chans"].default == str(config_class().n_chans)
+    assert rows["n_chans"].type == "int" and rows["n_chans"].default == str(config_class().n_chans)
 
 
 @pytest.fixture(scope="module")

@@ -31,6 +31,8 @@ def test_bundled_folders_hold_only_the_model_files_and_load_with_auto_model():
 
     import hf_sleep
 
+    hf_sleep.register_auto_classes()  # hf_sleep may have been imported before transformers in this process
+
     for name in [name for name in BUNDLED if name.startswith("seqsleepnet-")]:
         folder = pretrained_path(name)
         # The exported graph beside the weights where it has been exported (always for the default stager).

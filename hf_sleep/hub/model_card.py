@@ -77,6 +77,9 @@ def config_parameters(config: Any) -> list[ConfigParameter]:
                 annotation = parameter.annotation
                 seen.setdefault(parameter.name, annotation if isinstance(annotation, str) else annotation.__name__)
     seen["id2label"] = "dict[int, str]"
+    for name, annotation in seen.items():  # `None` that means "the architecture's default" is not a value
+        if annotation.endswith(" | None") and getattr(defaults, name, None) is not None:
+            seen[name] = annotation.removesuffix(" | None")
     return [
         ConfigParameter(
             name, annotation, _json_value(getattr(defaults, name, None)), _json_value(getattr(config, name, None))
