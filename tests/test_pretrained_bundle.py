@@ -15,10 +15,10 @@ from hf_sleep.pretrained import (
     BUNDLE_ONNX_FILES,
     BUNDLED,
     DEFAULT_MODEL,
-    build_bundle,
     load_pretrained,
     pretrained_path,
 )
+from hf_sleep.pretrained.bundle import build_bundle
 from hf_sleep.pretrained.channels import default_channels, pick_channel
 from hf_sleep.staging.inference import predict_night
 

@@ -20,7 +20,7 @@ def _handle(args: argparse.Namespace) -> int:
         raise ValueError("give the folder to write once: OUT_DIR or --output-dir")
     args.out_dir = args.output_dir or args.out_dir
     if args.bundle:
-        from hf_sleep.pretrained import build_bundle
+        from hf_sleep.pretrained.bundle import build_bundle
 
         for folder in build_bundle(args.checkpoint, args.out_dir or Path(__file__).resolve().parent):
             print(f"wrote {folder}")

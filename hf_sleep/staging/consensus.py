@@ -160,12 +160,8 @@ def stage_consensus(
     result = _consensus_result(path, members, names, sets, timings, lights_off, lights_on, nap)
     n_members = len(names) * len(sets)
     if output_dir is not None:
-        clock = time.perf_counter()
         label = f"consensus of {n_members}" if n_members > 1 else Path(str(names[0])).name
-        result.files = write_outputs(
-            result, output_dir, overwrite=overwrite, model_name=label, time_axis=time_axis, plot=plot
-        )
-        timings["write"] = time.perf_counter() - clock
+        write_outputs(result, output_dir, overwrite=overwrite, model_name=label, time_axis=time_axis, plot=plot)
     timings["total"] = time.perf_counter() - start
     return result
 

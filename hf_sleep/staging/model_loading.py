@@ -165,19 +165,30 @@ def model_source(model: Any) -> Any:
 
 
 def load_model_and_extractor(
-    model: Any, device: str | None = None, *, progress: bool = False, backend: str = "auto"
+    model: Any,
+    device: str | None = None,
+    *,
+    progress: bool = False,
+    backend: str = "auto",
+    feature_extractor: Any = None,
 ) -> tuple[Any, Any]:
     """[`load_model`] and [`load_feature_extractor`] for `model` (`None`: the bundled default stager).
 
     With the ONNX `backend` (`hf_sleep.staging.onnx_runtime.staging_model`), the model is an `OnnxStagingModel`
-    and the extractor its numpy `SignalContract`: neither torch nor transformers is imported.
+    and the extractor its numpy `SignalContract`: neither torch nor transformers is imported. A `feature_extractor`
+    given is used instead of the model's own, once checked against the model (a mismatch names the argument).
     """
     from hf_sleep.pretrained import resolve_bundled
     from hf_sleep.staging.onnx_runtime import OnnxStagingModel, staging_model
 
     model = staging_model(resolve_bundled(model), backend)
     if isinstance(model, OnnxStagingModel):
-        return model, model.signal_contract
-    source = model_source(model)
-    model = load_model(model, device, progress=progress)
-    return model, load_feature_extractor(source, model.config)
+        extractor = model.signal_contract
+    else:
+        source = model_source(model)
+        model = load_model(model, device, progress=progress)
+        extractor = None if feature_extractor is not None else load_feature_extractor(source, model.config)
+    if feature_extractor is not None:
+        feature_extractor.check_model(model.config, "feature_extractor")
+        return model, feature_extractor
+    return model, extractor

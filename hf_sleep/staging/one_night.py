@@ -82,9 +82,8 @@ def stage_recording(
             single whole-night pass where it has one (DeepSleepNet, as its original scores nights), else 1.
         progress: show the progress bars (weight loading and staging).
         overwrite: replace existing outputs instead of refusing.
-        lights_off: lights-off as `"HH:MM"` or seconds from the start; default: a `Lights off` annotation
-            of the recording, if any. Marked on the plot.
-        lights_on: lights-on, likewise.
+        lights_off, lights_on: as `"HH:MM"` or seconds from the start; default: the recording's `Lights off` and
+            `Lights on` annotations, if any. Marked on the plot.
         random_weights: the model is untrained (a demo): the plot says so.
         time_axis: the plot's time axis: `"clock"` (time of day from the recording's start) or `"hours"`.
         night: this recording already read for the model ([`read_night`]), when it was read ahead (many nights).
@@ -92,25 +91,20 @@ def stage_recording(
         backend: `"torch"`, `"onnx"` (the exported graph on onnxruntime, importing neither torch nor transformers)
             or `"auto"` (ONNX for a folder with a graph and no torch weights; `onnx_runtime.staging_model`).
         plot: write the PNG (`False`: the CSV, the annotations and the statistics only).
-        feature_extractor: the `SleepFeatureExtractor` to read the recording with (channels, units, filters),
-            checked against the model; default: the model's own `preprocessor_config.json`, else one derived from
-            its config (one `EEG` channel, or `EEG1 ... EEGn`).
+        feature_extractor: the `SleepFeatureExtractor` to read with, checked against the model; default: the
+            model's `preprocessor_config.json`, else what its architecture implies (one EEG picked by name).
 
-    Epochs that hold NaN or infinite samples are unscorable: they get the stage `"?"` and no
-    probabilities, count in no sleep statistic but time in bed, and are cut out of the sequence that the
-    model sees, so the other epochs get exactly the stages they would get if those epochs were absent.
+    Epochs holding NaN or infinite samples get the stage `"?"`, out of the model's sequence ([`score_night`]).
 
     Returns:
         A [`StagingResult`].
     """
     path = check_request(path, output_dir, overwrite=overwrite, time_axis=time_axis, plot=plot)
-    timings: dict[str, float] = {}
     start = time.perf_counter()
-    model, extractor = load_model_and_extractor(model, device, progress=progress, backend=backend)
-    if feature_extractor is not None:
-        feature_extractor.check_model(model.config, "feature_extractor")
-        extractor = feature_extractor
-    timings["load_model"] = time.perf_counter() - start
+    model, extractor = load_model_and_extractor(
+        model, device, progress=progress, backend=backend, feature_extractor=feature_extractor
+    )
+    timings = {"load_model": time.perf_counter() - start}
     start = time.perf_counter()
     night = night or read_night(path, extractor, channels, reference, rescale)
     lights = night_lights(path, lights_off, lights_on, night.meas_date, night.seconds)
@@ -122,11 +116,9 @@ def stage_recording(
     )  # fmt: skip
     result.timings = {**timings, **result.timings}
     if output_dir is not None:
-        start = time.perf_counter()
-        result.files = write_outputs(
+        write_outputs(
             result, output_dir, overwrite=overwrite, model_name=model_name(model), time_axis=time_axis, plot=plot
         )
-        result.timings["write"] = time.perf_counter() - start
     return result
 
 

@@ -13,6 +13,7 @@ import csv
 import json
 import math
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,8 +63,10 @@ def write_outputs(
 
     The PNG's time axis is the clock time from the recording's start (`time_axis="hours"`: hours from the
     start); it marks lights-off/on and says when the model has random weights. `plot=False` leaves the PNG out
-    (and matplotlib unimported).
+    (and matplotlib unimported). The files are also kept in `result.files`, the seconds spent in
+    `result.timings["write"]`.
     """
+    start = time.perf_counter()
     output_dir = check_writable_folder(output_dir)
     targets = output_paths(result.recording, output_dir, plot=plot)
     refuse_existing(targets, overwrite)
@@ -93,6 +96,8 @@ def write_outputs(
         for kind, target in targets.items():
             apply_umask(temporary[kind])
             os.replace(temporary[kind], target)
+    result.files = targets
+    result.timings["write"] = time.perf_counter() - start
     return targets
 
 
