@@ -114,8 +114,10 @@ def stage_recordings(
     model = staging_model(resolve_bundled(model), backend)
     source = model_source(model)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hf-sleep-reader") as reader:
-        # With a folder's preprocessor_config.json, the first recording is read while the weights load.
-        extractor = _saved_extractor(model) if recordings else None
+        # With a contract given or a folder's preprocessor_config.json, the first recording is read while the
+        # weights load.
+        given = options.get("feature_extractor")
+        extractor = (given or _saved_extractor(model)) if recordings else None
         ahead = None
         if extractor is not None:
             ahead = reader.submit(read_night, recordings[0], extractor, channels, reference, rescale)
@@ -127,7 +129,7 @@ def stage_recordings(
         if recordings and extractor is None:
             extractor = getattr(model, "signal_contract", None) or load_feature_extractor(source, model.config)
         elif recordings:  # read before the weights: the same shape check as the single-night path
-            extractor.check_model(model.config, source)
+            extractor.check_model(model.config, "feature_extractor" if given is not None else source)
         for index, path in enumerate(recordings):
             current = ahead or reader.submit(read_night, path, extractor, channels, reference, rescale)
             ahead = None

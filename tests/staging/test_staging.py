@@ -18,6 +18,7 @@ from hf_sleep.staging import (
     read_hypnogram_annotations,
     read_signals,
     stage_recording,
+    stage_recordings,
 )
 from hf_sleep.staging.sleep_stats import sleep_statistics
 
@@ -271,6 +272,10 @@ def test_a_feature_extractor_given_beside_the_model_reads_the_recording(tmp_path
     assert result.channels == ["EEG Pz-Oz"]
     staged_by_name = stage_recording(recording, model, channels=["EEG Pz-Oz"])
     np.testing.assert_allclose(result.probabilities, staged_by_name.probabilities, atol=1e-6)
+    # Many nights read ahead with the same contract.
+    [many] = list(stage_recordings([recording], model, feature_extractor=contract))
+    assert many.channels == ["EEG Pz-Oz"]
+    np.testing.assert_allclose(many.probabilities, result.probabilities, atol=1e-6)
 
     two = SleepFeatureExtractor.from_model_config(model.config, ch_names=["EEG Fpz-Cz", "EEG Pz-Oz"])
     with pytest.raises(ValueError, match="feature_extractor") as error:
