@@ -22,10 +22,13 @@ import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from hf_sleep.staging.result import UNSCORABLE, StagingResult
 
 # At most this many central EEG derivations are staged (and averaged) when no channels are given.
 MAX_EEG_DERIVATIONS = 2
@@ -158,8 +161,8 @@ def stage_consensus(
         progress=progress, loaded=loaded, backend=backend,
     )  # fmt: skip
     result = _consensus_result(path, members, names, sets, timings, lights_off, lights_on, nap)
-    n_members = len(names) * len(sets)
     if output_dir is not None:
+        n_members = len(members.probabilities)
         label = f"consensus of {n_members}" if n_members > 1 else Path(str(names[0])).name
         write_outputs(result, output_dir, overwrite=overwrite, model_name=label, time_axis=time_axis, plot=plot)
     timings["total"] = time.perf_counter() - start
@@ -175,11 +178,10 @@ def _consensus_result(
     lights_off: str | float | None,
     lights_on: str | float | None,
     nap: bool | None,
-):
+) -> StagingResult:
     """The `StagingResult` of the members' votes: consensus stages, mean probabilities, the members' columns and
     the statistics of time in bed."""
     from hf_sleep.staging.lights import night_lights
-    from hf_sleep.staging.result import StagingResult
     from hf_sleep.staging.sleep_stats import sleep_statistics, time_in_bed
 
     stages, extra, agreement = _combine_votes(members)
@@ -194,13 +196,12 @@ def _consensus_result(
     statistics = sleep_statistics(
         list(in_bed), epoch_seconds, stages=stage_names, wake=stage_names[0], rem=rem, nap=nap
     )
-    n_members = len(names) * len(sets)
     notes = [
-        f"consensus of {n_members} members ({len(names)} model(s) × {len(sets)} channel set(s)): "
+        f"consensus of {len(members.probabilities)} members ({len(names)} model(s) × {len(sets)} channel set(s)): "
         f"{', '.join(Path(str(n)).name for n in names)} on {'; '.join(' + '.join(s) for s in sets)}; "
         f"{int((agreement < 1).sum())} of {n_epochs} epochs with disagreeing members"
     ]
-    result = StagingResult(
+    return StagingResult(
         stages=stages,
         probabilities=np.where(unscorable[:, None], np.nan, members.mean_probabilities),
         stage_names=stage_names,
@@ -219,7 +220,6 @@ def _consensus_result(
         extra_columns=extra,
         **lights,
     )
-    return result
 
 
 @dataclass
@@ -234,8 +234,9 @@ class MemberVotes:
     epoch_seconds: float
     seq_len: int  # of the last member's model: the context the hypnogram's edge epochs had
 
-    @property
+    @cached_property
     def mean_probabilities(self) -> np.ndarray:
+        """`(epochs, stages)`: the members' mean, which both the consensus stages and the result's columns use."""
         return self.probabilities.mean(0)
 
 
@@ -338,8 +339,6 @@ def _read_member(path: Path, extractor: Any, channels: Sequence[str], rescale: f
 def _combine_votes(members: MemberVotes) -> tuple[list[str], dict[str, list[str]], np.ndarray]:
     """The consensus stage of each epoch (argmax of the members' mean), the hypnogram CSV's extra columns
     (agreement, disagree flag, each member's own stage) and the share of members that voted the consensus."""
-    from hf_sleep.staging.result import UNSCORABLE
-
     names, unscorable, stacked = members.stage_names, members.unscorable, members.probabilities
     votes = np.where(np.isnan(stacked[..., 0]), -1, np.nan_to_num(stacked).argmax(-1))
     consensus = np.nan_to_num(members.mean_probabilities).argmax(-1)

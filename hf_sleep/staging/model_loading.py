@@ -182,13 +182,11 @@ def load_model_and_extractor(
     from hf_sleep.staging.onnx_runtime import OnnxStagingModel, staging_model
 
     model = staging_model(resolve_bundled(model), backend)
-    if isinstance(model, OnnxStagingModel):
-        extractor = model.signal_contract
-    else:
-        source = model_source(model)
-        model = load_model(model, device, progress=progress)
-        extractor = None if feature_extractor is not None else load_feature_extractor(source, model.config)
+    source = model_source(model)
+    model = load_model(model, device, progress=progress)  # an exported graph comes back as it is
     if feature_extractor is not None:
         feature_extractor.check_model(model.config, "feature_extractor")
         return model, feature_extractor
-    return model, extractor
+    if isinstance(model, OnnxStagingModel):
+        return model, model.signal_contract
+    return model, load_feature_extractor(source, model.config)
